@@ -1,0 +1,181 @@
+import { describe, expect, test } from "bun:test";
+import { openHashRing, openSemaphore, ringKeyHash, SortedSet, withPermit } from "./native.ts";
+
+/** A deterministic PRNG so failures replay. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("SortedSet", () => {
+  test("orders by rank, then case-insensitive name, then id", () => {
+    const set = new SortedSet();
+    expect(set.add(1, "bob", 1)).toBe(0);
+    expect(set.add(0, "Zed", 2)).toBe(0);
+    expect(set.add(1, "alice", 3)).toBe(1);
+    expect(set.add(1, "BOB", 0)).toBe(2);
+    expect([...set.slice(0, 10)]).toEqual([2, 3, 0, 1]);
+    expect(set.countBelowRank(1)).toBe(1);
+  });
+
+  test("answers -1 for absent ids and duplicate adds", () => {
+    const set = new SortedSet();
+    expect(set.remove(5)).toBe(-1);
+    expect(set.indexOf(5)).toBe(-1);
+    expect(set.update(5, 0, "x")).toBe(-1);
+    expect(set.at(0)).toBe(-1);
+    expect(set.add(0, "x", 5)).toBe(0);
+    expect(set.add(0, "y", 5)).toBe(-1);
+    expect(set.size).toBe(1);
+  });
+
+  test("refuses ids outside the dense slot range with a clear error", () => {
+    const set = new SortedSet();
+    expect(() => set.add(0, "x", 2 ** 26)).toThrow(/out of range/);
+    expect(set.size).toBe(0);
+  });
+
+  test("matches a sorted array through the binding over random operations", () => {
+    const random = prng(7);
+    const set = new SortedSet(8);
+    type Entry = { rank: number; name: string; id: number };
+    const model: Entry[] = [];
+    const key = (e: Entry): [number, string, number] => [e.rank, e.name.toLowerCase(), e.id];
+    const less = (a: Entry, b: Entry): boolean => {
+      const [x, y] = [key(a), key(b)];
+      if (x[0] !== y[0]) return x[0] < y[0];
+      if (x[1] !== y[1]) return Buffer.compare(Buffer.from(x[1]), Buffer.from(y[1])) < 0;
+      return x[2] < y[2];
+    };
+    const insert = (e: Entry): number => {
+      let at = 0;
+      while (at < model.length && less(model[at] as Entry, e)) at++;
+      model.splice(at, 0, e);
+      return at;
+    };
+    for (let step = 0; step < 3000; step++) {
+      const id = Math.floor(random() * 200);
+      const rank = Math.floor(random() * 3);
+      const name = ["ann", "Ann", "bo", "Émile", "zed"][Math.floor(random() * 5)] + String(id % 7);
+      const present = model.findIndex((e) => e.id === id);
+      const choice = random();
+      if (choice < 0.5) {
+        expect(set.add(rank, name, id)).toBe(present >= 0 ? -1 : insert({ rank, name, id }));
+      } else if (choice < 0.8) {
+        if (present >= 0) model.splice(present, 1);
+        expect(set.remove(id)).toBe(present);
+      } else {
+        expect(set.indexOf(id)).toBe(present);
+        if (present >= 0) {
+          model.splice(present, 1);
+          expect(set.update(id, rank, name)).toBe(insert({ rank, name, id }));
+        }
+      }
+    }
+    expect([...set.slice(0, set.size)]).toEqual(model.map((e) => e.id));
+  });
+});
+
+describe("HashRing", () => {
+  test("is shared by name and swaps generations", () => {
+    const a = openHashRing("test:native:shared");
+    const b = openHashRing("test:native:shared");
+    a.setNodes(["w0", "w1", "w2"]);
+    expect(b.nodes()).toEqual(["w0", "w1", "w2"]);
+    const before = b.generation;
+    a.setNodes(["w0", "w1"], 64);
+    expect(b.generation).toBe(before + 1);
+    expect(b.nodes()).toEqual(["w0", "w1"]);
+  });
+
+  test("a snowflake finds the same owner as bigint, string and batch", () => {
+    const ring = openHashRing("test:native:keys");
+    ring.setNodes(["a", "b", "c", "d"]);
+    const ids = [175928847299117063n, 81384788765712384n, 1n, 0n];
+    const batch = ring.findMany(new BigUint64Array(ids));
+    ids.forEach((id, i) => {
+      expect(ring.find(id)).toBe(batch[i] as number);
+      expect(ring.find(id.toString())).toBe(batch[i] as number);
+    });
+    const list = ring.findN(ids[0] as bigint, 3);
+    expect(list.length).toBe(3);
+    expect(list[0]).toBe(ring.find(ids[0] as bigint));
+    expect(new Set(list).size).toBe(3);
+  });
+
+  test("the JS key hash matches the native vectors (native/src/hash_ring.rs)", () => {
+    expect(ringKeyHash(0n)).toBe(0x642f30e0);
+    expect(ringKeyHash("0")).toBe(0x642f30e0);
+    expect(ringKeyHash(175928847299117063n)).toBe(0xae70c23d);
+    expect(ringKeyHash("175928847299117063")).toBe(0xae70c23d);
+    expect(ringKeyHash(18446744073709551615n)).toBe(0xe3cf23d5);
+    expect(ringKeyHash("18446744073709551615")).toBe(0xe3cf23d5);
+  });
+
+  test("refuses ring keys that are not snowflakes", () => {
+    for (const bad of ["", "0175", "18446744073709551616", "99999999999999999999", "12a4", "guild", "-1"]) {
+      expect(() => ringKeyHash(bad)).toThrow(RangeError);
+    }
+    expect(() => ringKeyHash(-1n)).toThrow(RangeError);
+    expect(() => ringKeyHash(2n ** 64n)).toThrow(RangeError);
+  });
+
+  test("JS lookups agree with native batch lookups for many keys", () => {
+    const ring = openHashRing("test:native:agree");
+    ring.setNodes(Array.from({ length: 13 }, (_, i) => `w${i}`));
+    const random = prng(3);
+    const keys = new BigUint64Array(20_000);
+    for (let i = 0; i < keys.length; i++) {
+      keys[i] = (BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32));
+    }
+    const owners = ring.findMany(keys);
+    let mismatches = 0;
+    keys.forEach((key, i) => {
+      if (ring.find(key) !== owners[i] || ring.find(key.toString()) !== owners[i]) mismatches++;
+    });
+    expect(mismatches).toBe(0);
+    const seen = new Set(owners);
+    expect(seen.size).toBe(13);
+  });
+
+  test("rejects keys it cannot place", () => {
+    const ring = openHashRing("test:native:empty");
+    expect(() => ring.find("1")).toThrow(/no nodes/);
+    ring.setNodes(["a"]);
+    expect(() => ring.find(-1n)).toThrow(/u64/);
+    expect(() => ring.find(2n ** 64n)).toThrow(/u64/);
+  });
+});
+
+describe("Semaphore and withPermit", () => {
+  test("refuses at max, including after max is lowered", () => {
+    const sem = openSemaphore("test:native:sem", 2);
+    expect(sem.tryAcquire()).toBe(true);
+    expect(sem.tryAcquire()).toBe(true);
+    expect(sem.tryAcquire()).toBe(false);
+    sem.max = 1;
+    sem.release();
+    expect(sem.tryAcquire()).toBe(false);
+    sem.release();
+    sem.release();
+    expect(sem.count).toBe(0);
+  });
+
+  test("withPermit releases after success, throw and rejection", async () => {
+    const sem = openSemaphore("test:native:permit", 1);
+    expect(withPermit(sem, () => 42)).toEqual({ ok: true, value: 42 });
+    expect(() => withPermit(sem, () => { throw new Error("boom"); })).toThrow("boom");
+    expect(sem.count).toBe(0);
+    await expect(withPermit(sem, async () => { throw new Error("later"); })).rejects.toThrow("later");
+    expect(sem.count).toBe(0);
+    const held = withPermit(sem, () => new Promise<string>((resolve) => setTimeout(() => resolve("done"), 5)));
+    expect(withPermit(sem, () => 1)).toEqual({ ok: false, overCapacity: true, max: 1 });
+    expect(await held).toEqual({ ok: true, value: "done" });
+    expect(sem.count).toBe(0);
+  });
+});

@@ -1,0 +1,352 @@
+/**
+ * The only loader of the Rust addon (native/, napi-rs), and the classes of
+ * DESIGN.md ("Native API") over it. The `require` names the `.node` file
+ * literally, which is what lets `bun build --compile` embed it.
+ *
+ * Every N-API call costs ~50–75 ns here (measured from Bun 1.4.5 and Node 20
+ * on this machine), so the hot calls avoid crossing at all:
+ * - a semaphore is two u32 cells in process-global native memory, which JS
+ *   updates with `Atomics` through an external ArrayBuffer over that memory;
+ * - a ring lookup runs in JS over a copy of the current generation, refreshed
+ *   when the generation number in its shared cell changes;
+ * - a SortedSet is a handle passed to plain functions (no class unwrapping).
+ */
+
+interface RingSnapshot {
+  generation: number;
+  nodes: string[];
+  points: Uint32Array;
+  owners: Uint32Array;
+  prefixStart: Uint32Array;
+}
+
+interface Addon {
+  sharedCells(): ArrayBuffer;
+  semaphoreOpen(name: string, max: number): number;
+  ringOpen(name: string): number;
+  ringSetNodes(name: string, nodes: string[], replicas?: number): void;
+  ringSnapshot(name: string): RingSnapshot;
+  ringFindMany(name: string, keys: BigUint64Array): Uint32Array;
+  sortedSetCreate(bucketSize?: number): number;
+  sortedSetFree(handle: number): void;
+  sortedSetAdd(handle: number, rank: number, name: string, id: number): number;
+  sortedSetRemove(handle: number, id: number): number;
+  sortedSetUpdate(handle: number, id: number, rank: number, name: string): number;
+  sortedSetIndexOf(handle: number, id: number): number;
+  sortedSetAt(handle: number, index: number): number;
+  sortedSetSlice(handle: number, start: number, end: number): Uint32Array;
+  sortedSetCountBelowRank(handle: number, rank: number): number;
+  sortedSetSize(handle: number): number;
+  sortedSetHeapBytes(handle: number): number;
+}
+
+const addon = require("../native/guildgate.node") as Addon;
+
+/** This thread's view of the process-wide cells; touched only through `Atomics`. */
+const cells = new Uint32Array(addon.sharedCells());
+
+const sortedSetRegistry = new FinalizationRegistry<number>((handle) => addon.sortedSetFree(handle));
+
+/**
+ * One member list, ordered by (rank, case-folded name, id). Names fold with
+ * Unicode lowercasing and compare by UTF-8 bytes. Ids are dense u32 slots
+ * below 2^26. A set belongs to the thread that made it.
+ */
+export class SortedSet {
+  readonly #handle: number;
+
+  /** `bucketSize` defaults to 256 entries per bucket. */
+  constructor(bucketSize?: number) {
+    this.#handle = addon.sortedSetCreate(bucketSize);
+    sortedSetRegistry.register(this, this.#handle);
+  }
+
+  /** Index of the new entry, or -1 if the id is present. Throws for ids >= 2^26. */
+  add(rank: number, name: string, id: number): number {
+    return addon.sortedSetAdd(this.#handle, rank, name, id);
+  }
+
+  /** The index the id had, or -1. */
+  remove(id: number): number {
+    return addon.sortedSetRemove(this.#handle, id);
+  }
+
+  /** The new index, or -1 if absent; call `indexOf` first for the old one. */
+  update(id: number, rank: number, name: string): number {
+    return addon.sortedSetUpdate(this.#handle, id, rank, name);
+  }
+
+  indexOf(id: number): number {
+    return addon.sortedSetIndexOf(this.#handle, id);
+  }
+
+  /** The id at `index`, or -1. */
+  at(index: number): number {
+    return addon.sortedSetAt(this.#handle, index);
+  }
+
+  /** Ids in `[start, end)`, clamped to the set. */
+  slice(start: number, end: number): Uint32Array {
+    return addon.sortedSetSlice(this.#handle, start, end);
+  }
+
+  /** Entries whose rank is below `rank`: where that rank's group starts. */
+  countBelowRank(rank: number): number {
+    return addon.sortedSetCountBelowRank(this.#handle, rank);
+  }
+
+  get size(): number {
+    return addon.sortedSetSize(this.#handle);
+  }
+
+  /** Heap bytes held natively, not counting name bytes. */
+  get heapBytesExcludingNames(): number {
+    return addon.sortedSetHeapBytes(this.#handle);
+  }
+}
+
+/** A consistent-hash ring, shared by every Worker of the process under its name. */
+export interface HashRing {
+  /** Builds a new generation (default 512 replicas per node) and swaps it in atomically. */
+  setNodes(nodes: string[], replicas?: number): void;
+  /** Index into `nodes()` of a snowflake's owner, given as a decimal string (fast) or bigint. */
+  find(key: bigint | string): number;
+  /** Owners of many u64 keys, all from one generation, in one native call. */
+  findMany(keys: BigUint64Array): Uint32Array;
+  /** Up to `n` distinct nodes clockwise from the key, the owner first. */
+  findN(key: bigint | string, n: number): Uint32Array;
+  nodes(): string[];
+  readonly generation: number;
+}
+
+/** A lock-free counting semaphore, shared by every Worker of the process under its name. */
+export interface Semaphore {
+  tryAcquire(): boolean;
+  /** Never takes the count below zero. */
+  release(): void;
+  readonly count: number;
+  /** Lowering max below the count makes `tryAcquire` fail until enough releases. */
+  max: number;
+}
+
+/** MurmurHash3's 32-bit finaliser; mirrors `fmix32` in native/src/hash_ring.rs. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const GROUP = 100_000_000;
+const GROUP_N = 100_000_000n;
+
+/** Folds a key's decimal digit groups; mirrors `key_hash` in native/src/hash_ring.rs. */
+function foldGroups(top: number, mid: number, low: number): number {
+  return fmix32((fmix32((fmix32((top ^ 0x9e3779b9) >>> 0) ^ mid) >>> 0) ^ low) >>> 0);
+}
+
+/** Digits `[start, end)` of `text` as an integer, or -1 if any is not a digit. */
+function digitGroup(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * Where a snowflake sits on the ring, as `key_hash` in native/src/hash_ring.rs
+ * computes it: the key's top, middle and low decimal digit groups, folded. A
+ * decimal string is cut into groups by position, with no 64-bit parsing, so a
+ * string key costs a few tens of ns; a bigint needs BigInt division (slower).
+ * Throws a RangeError for anything that is not a u64.
+ */
+export function ringKeyHash(key: bigint | string): number {
+  if (typeof key === "bigint") {
+    if (BigInt.asUintN(64, key) !== key) throw new RangeError(`ring key ${key} does not fit in u64`);
+    const rest = key / GROUP_N;
+    return foldGroups(Number(rest / GROUP_N), Number(rest % GROUP_N), Number(key % GROUP_N));
+  }
+  const length = key.length;
+  const lowStart = Math.max(0, length - 8);
+  const midStart = Math.max(0, length - 16);
+  const top = digitGroup(key, 0, midStart);
+  const mid = digitGroup(key, midStart, lowStart);
+  const low = digitGroup(key, lowStart, length);
+  const canonical = length > 0 && length <= 20 && (length === 1 || key.charCodeAt(0) !== 48);
+  if (!canonical || top < 0 || mid < 0 || low < 0 || exceedsU64(top, mid, low)) {
+    throw new RangeError(`ring key "${key}" is not a snowflake (a u64 in canonical decimal)`);
+  }
+  return foldGroups(top, mid, low);
+}
+
+/** Whether groups of a 20-digit decimal exceed 18446744073709551615. */
+function exceedsU64(top: number, mid: number, low: number): boolean {
+  if (top !== 1844) return top > 1844;
+  return mid > 67440737 || (mid === 67440737 && low > 9551615);
+}
+
+class SharedHashRing implements HashRing {
+  readonly #name: string;
+  readonly #generationCell: number;
+  #snapshot: RingSnapshot;
+
+  constructor(name: string) {
+    this.#name = name;
+    this.#generationCell = addon.ringOpen(name);
+    this.#snapshot = loadSnapshot(name);
+  }
+
+  setNodes(nodes: string[], replicas?: number): void {
+    addon.ringSetNodes(this.#name, nodes, replicas);
+  }
+
+  find(key: bigint | string): number {
+    const ring = this.#current();
+    return ring.owners[firstPointAt(ring, ringKeyHash(key))] as number;
+  }
+
+  findMany(keys: BigUint64Array): Uint32Array {
+    return addon.ringFindMany(this.#name, keys);
+  }
+
+  findN(key: bigint | string, n: number): Uint32Array {
+    const ring = this.#current();
+    const want = Math.min(n, ring.nodes.length);
+    const found: number[] = [];
+    const start = firstPointAt(ring, ringKeyHash(key));
+    const total = ring.points.length;
+    for (let step = 0; step < total && found.length < want; step++) {
+      const owner = ring.owners[(start + step) % total] as number;
+      if (!found.includes(owner)) found.push(owner);
+    }
+    return Uint32Array.from(found);
+  }
+
+  nodes(): string[] {
+    return this.#current().nodes.slice();
+  }
+
+  get generation(): number {
+    return this.#current().generation;
+  }
+
+  /** The current generation, re-copied only when its shared number has moved. */
+  #current(): RingSnapshot {
+    if (Atomics.load(cells, this.#generationCell) !== this.#snapshot.generation) {
+      this.#snapshot = loadSnapshot(this.#name);
+    }
+    if (this.#snapshot.points.length === 0) throw new Error(`hash ring "${this.#name}" has no nodes`);
+    return this.#snapshot;
+  }
+}
+
+/** Copies the addon's snapshot into a plain object literal, which the JIT reads fast. */
+function loadSnapshot(name: string): RingSnapshot {
+  const { generation, nodes, points, owners, prefixStart } = addon.ringSnapshot(name);
+  return { generation, nodes, points, owners, prefixStart };
+}
+
+/** The first point at or after `hash`, wrapping past the last point to 0. */
+function firstPointAt(ring: RingSnapshot, hash: number): number {
+  const prefix = hash >>> 16;
+  let at = ring.prefixStart[prefix] as number;
+  const end = ring.prefixStart[prefix + 1] as number;
+  while (at < end && (ring.points[at] as number) < hash) at++;
+  return at === ring.points.length ? 0 : at;
+}
+
+class SharedSemaphore implements Semaphore {
+  /** Index of the count cell; max is the next cell. */
+  readonly #at: number;
+
+  constructor(at: number) {
+    this.#at = at;
+  }
+
+  // The same compare-exchange loop as native/src/semaphore.rs, on the same cells.
+  tryAcquire(): boolean {
+    const at = this.#at;
+    for (;;) {
+      const current = Atomics.load(cells, at);
+      if (current >= Atomics.load(cells, at + 1)) return false;
+      if (Atomics.compareExchange(cells, at, current, current + 1) === current) return true;
+    }
+  }
+
+  release(): void {
+    const at = this.#at;
+    for (;;) {
+      const current = Atomics.load(cells, at);
+      if (current === 0) return;
+      if (Atomics.compareExchange(cells, at, current, current - 1) === current) return;
+    }
+  }
+
+  get count(): number {
+    return Atomics.load(cells, this.#at);
+  }
+
+  get max(): number {
+    return Atomics.load(cells, this.#at + 1);
+  }
+
+  set max(max: number) {
+    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff) {
+      throw new RangeError(`semaphore max must be an integer from 0 to 2^32-1, got ${max}`);
+    }
+    Atomics.store(cells, this.#at + 1, max);
+  }
+}
+
+const rings = new Map<string, SharedHashRing>();
+
+/** The ring shared under `name` in this process (empty until `setNodes`). */
+export function openHashRing(name: string): HashRing {
+  let ring = rings.get(name);
+  if (!ring) {
+    ring = new SharedHashRing(name);
+    rings.set(name, ring);
+  }
+  return ring;
+}
+
+/**
+ * The semaphore shared under `name` in this process. The first open of a name
+ * sets its max; later opens share the same counter and leave max as it is.
+ */
+export function openSemaphore(name: string, max: number): Semaphore {
+  return new SharedSemaphore(addon.semaphoreOpen(name, max));
+}
+
+/** The result of {@link withPermit}: the function's value, or a refusal at capacity. */
+export type PermitResult<T> = { ok: true; value: T } | { ok: false; overCapacity: true; max: number };
+
+/**
+ * Runs `fn` holding one permit of `sem`, releasing it when `fn` returns, throws
+ * or settles. When the semaphore is full it returns `{ok: false}` at once and
+ * never waits: callers bail early, as Discord's semaphore does.
+ */
+export function withPermit<T>(sem: Semaphore, fn: () => Promise<T>): Promise<PermitResult<T>>;
+export function withPermit<T>(sem: Semaphore, fn: () => T): PermitResult<T>;
+export function withPermit<T>(
+  sem: Semaphore,
+  fn: () => T | Promise<T>,
+): PermitResult<T> | Promise<PermitResult<T>> {
+  if (!sem.tryAcquire()) return { ok: false, overCapacity: true, max: sem.max };
+  let result: T | Promise<T>;
+  try {
+    result = fn();
+  } catch (error) {
+    sem.release();
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then((value) => ({ ok: true as const, value })).finally(() => sem.release());
+  }
+  sem.release();
+  return { ok: true, value: result };
+}

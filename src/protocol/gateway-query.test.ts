@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { parseGatewayQuery } from "./gateway-query.ts";
+
+describe("parseGatewayQuery", () => {
+  test("reads @discordjs/ws's URL", () => {
+    expect(parseGatewayQuery("ws://127.0.0.1:8080/?v=10&encoding=json&compress=zlib-stream")).toEqual({
+      ok: true,
+      version: 10,
+      encoding: "json",
+      compress: "zlib-stream",
+    });
+  });
+
+  test("reads a request path and defaults missing v, encoding and compress", () => {
+    expect(parseGatewayQuery("/")).toEqual({ ok: true, version: 10, encoding: "json", compress: null });
+    expect(parseGatewayQuery("/?encoding=json")).toEqual({ ok: true, version: 10, encoding: "json", compress: null });
+    expect(parseGatewayQuery(new URL("wss://gw.example/?v=10"))).toEqual({
+      ok: true,
+      version: 10,
+      encoding: "json",
+      compress: null,
+    });
+  });
+
+  test("serves zstd-stream where supported, else plain text frames", () => {
+    const url = "/?v=10&encoding=json&compress=zstd-stream";
+    expect(parseGatewayQuery(url, ["zlib-stream", "zstd-stream"])).toEqual({
+      ok: true,
+      version: 10,
+      encoding: "json",
+      compress: "zstd-stream",
+    });
+    expect(parseGatewayQuery(url, ["zlib-stream"])).toEqual({ ok: true, version: 10, encoding: "json", compress: null });
+  });
+
+  test("other versions close with 4012", () => {
+    for (const v of ["9", "6", "11", "", "10.0", "ten"]) {
+      expect(parseGatewayQuery(`/?v=${v}&encoding=json`)).toEqual({
+        ok: false,
+        closeCode: 4012,
+        reason: "Invalid API version: only v=10 is supported",
+      });
+    }
+  });
+
+  test("etf and other encodings close with 4012", () => {
+    for (const encoding of ["etf", "ETF", "msgpack", ""]) {
+      expect(parseGatewayQuery(`/?v=10&encoding=${encoding}`)).toEqual({
+        ok: false,
+        closeCode: 4012,
+        reason: "Unsupported encoding: only encoding=json",
+      });
+    }
+  });
+
+  test("unknown compression falls back to plain text frames", () => {
+    for (const compress of ["zlib", "ZLIB-STREAM", "gzip", ""]) {
+      expect(parseGatewayQuery(`/?v=10&encoding=json&compress=${compress}`, ["zlib-stream", "zstd-stream"])).toEqual({
+        ok: true,
+        version: 10,
+        encoding: "json",
+        compress: null,
+      });
+    }
+  });
+});
