@@ -17,6 +17,20 @@ export interface Config {
   readonly ingressSecret: string | undefined;
   /** HS256 secret that signs client tokens; generated into the data dir when absent. */
   readonly tokenSecret: string | undefined;
+  /** The WebSocket URL clients are told to use (`url`, `resume_gateway_url`). Default ws://host:port. */
+  readonly publicUrl: string | undefined;
+  /** HELLO's heartbeat_interval, ms. Default 41250 (Discord's). */
+  readonly heartbeatIntervalMs: number;
+  /** How long a dropped session stays resumable, ms. Default 180000. */
+  readonly resumeWindowMs: number;
+  /** Resume log bound per worker, bytes. Default 64 MiB. */
+  readonly resumeLogBytes: number;
+  /** Per-socket send buffer bound, bytes; a socket over it is closed and resumes. Default 4 MiB. */
+  readonly backpressureBytes: number;
+  /** IDENTIFYs per 5 s per user and bucket (`session_start_limit.max_concurrency`). Default 1. */
+  readonly maxConcurrency: number;
+  /** IDENTIFYs in flight at once across the process; over it clients get op 9. Default 256. */
+  readonly identifyInFlight: number;
 }
 
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -27,73 +41,92 @@ export class ConfigError extends Error {
 }
 
 type Key = keyof Config;
+type Parse = (name: string, text: string) => Config[Key];
 
-const FLAGS: Record<string, Key | "config"> = {
-  "--host": "host",
-  "--port": "port",
-  "--data-dir": "dataDir",
-  "--ingress-secret": "ingressSecret",
-  "--token-secret": "tokenSecret",
-  "--config": "config",
+interface Option {
+  key: Key;
+  flag: string;
+  help: string;
+  parse: Parse;
+  fallback: Config[Key];
+}
+
+const text: Parse = (name, value) => {
+  if (value.length === 0) throw new ConfigError(`${name} must not be empty`);
+  return value;
 };
 
-const ENV_NAMES: Record<Key | "config", string> = {
-  host: "GUILDGATE_HOST",
-  port: "GUILDGATE_PORT",
-  dataDir: "GUILDGATE_DATA_DIR",
-  ingressSecret: "GUILDGATE_INGRESS_SECRET",
-  tokenSecret: "GUILDGATE_TOKEN_SECRET",
-  config: "GUILDGATE_CONFIG",
-};
+function integer(min: number, max: number): Parse {
+  return (name, value) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value.trim()) || number < min || number > max) {
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return number;
+  };
+}
+
+const OPTIONS: readonly Option[] = [
+  { key: "host", flag: "--host", help: "interface to listen on", parse: text, fallback: "127.0.0.1" },
+  { key: "port", flag: "--port", help: "port for WebSocket and HTTP", parse: integer(0, 65535), fallback: 8080 },
+  { key: "dataDir", flag: "--data-dir", help: "store and generated secrets", parse: text, fallback: "./data" },
+  { key: "ingressSecret", flag: "--ingress-secret", help: "Bearer secret for the ingress API (generated if absent)", parse: text, fallback: undefined },
+  { key: "tokenSecret", flag: "--token-secret", help: "HS256 secret for client tokens (generated if absent)", parse: text, fallback: undefined },
+  { key: "publicUrl", flag: "--public-url", help: "WebSocket URL given to clients (default ws://host:port)", parse: text, fallback: undefined },
+  { key: "heartbeatIntervalMs", flag: "--heartbeat-interval-ms", help: "HELLO heartbeat_interval", parse: integer(1000, 600_000), fallback: 41_250 },
+  { key: "resumeWindowMs", flag: "--resume-window-ms", help: "how long a dropped session stays resumable", parse: integer(0, 3_600_000), fallback: 180_000 },
+  { key: "resumeLogBytes", flag: "--resume-log-bytes", help: "resume log bound per worker", parse: integer(0, 2 ** 40), fallback: 64 * 1024 * 1024 },
+  { key: "backpressureBytes", flag: "--backpressure-bytes", help: "per-socket send buffer bound", parse: integer(64 * 1024, 2 ** 31), fallback: 4 * 1024 * 1024 },
+  { key: "maxConcurrency", flag: "--max-concurrency", help: "IDENTIFYs per 5 s per user and bucket", parse: integer(1, 1024), fallback: 1 },
+  { key: "identifyInFlight", flag: "--identify-in-flight", help: "IDENTIFYs in flight across the process", parse: integer(1, 1_000_000), fallback: 256 },
+];
+
+const CONFIG_FLAG = "--config";
+
+function envName(option: { flag: string }): string {
+  return "GUILDGATE_" + option.flag.slice(2).toUpperCase().replaceAll("-", "_");
+}
 
 export const USAGE = `Usage: guildgate [options]
 
 A real-time gateway that speaks the Discord Gateway v10 protocol.
 
 Options (each also reads GUILDGATE_<FLAG>, e.g. GUILDGATE_PORT):
-  --host <addr>            interface to listen on        (default 127.0.0.1)
-  --port <n>               port for WebSocket and HTTP   (default 8080)
-  --data-dir <dir>         store and generated secrets   (default ./data)
-  --ingress-secret <s>     Bearer secret for the ingress API (generated if absent)
-  --token-secret <s>       HS256 secret for client tokens   (generated if absent)
-  --config <file>          JSON file with any of the options above (camelCase keys)
-  --version                print the version and exit
-  --help                   print this help and exit
+${OPTIONS.map((o) => `  ${(o.flag + " <value>").padEnd(30)} ${o.help}${o.fallback === undefined ? "" : ` (default ${o.fallback})`}`).join("\n")}
+  ${"--config <file>".padEnd(30)} JSON file with any option above (camelCase keys)
+  ${"--version".padEnd(30)} print the version and exit
+  ${"--help".padEnd(30)} print this help and exit
 
-Endpoints: ws://<host>:<port>/?v=10&encoding=json   GET /healthz
+Endpoints: ws://<host>:<port>/?v=10&encoding=json   GET /healthz   GET /api/v10/gateway
 `;
 
 /** Parses a command line (without the program name) and an environment. */
 export function parseCommand(argv: readonly string[], env: Record<string, string | undefined>): Command {
-  const fromFlags: Partial<Record<Key | "config", string>> = {};
+  const fromFlags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--help" || arg === "-h") return { kind: "help" };
     if (arg === "--version" || arg === "-v") return { kind: "version" };
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const key = FLAGS[flag];
-    if (!key) throw new ConfigError(`unknown option ${flag} (see --help)`);
+    if (flag !== CONFIG_FLAG && !OPTIONS.some((o) => o.flag === flag)) {
+      throw new ConfigError(`unknown option ${flag} (see --help)`);
+    }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ConfigError(`${flag} needs a value`);
-    fromFlags[key] = value;
+    fromFlags.set(flag, value);
   }
-  const pick = (key: Key | "config"): string | undefined => fromFlags[key] ?? env[ENV_NAMES[key]];
-  const configPath = pick("config");
-  const file = configPath === undefined ? {} : readConfigFile(configPath);
-  const raw = (key: Key): string | undefined => pick(key) ?? file[key];
-
-  const config: Config = {
-    host: raw("host") ?? "127.0.0.1",
-    port: integer("port", raw("port"), 8080, 0, 65535),
-    dataDir: raw("dataDir") ?? "./data",
-    ingressSecret: nonEmpty("ingressSecret", raw("ingressSecret")),
-    tokenSecret: nonEmpty("tokenSecret", raw("tokenSecret")),
-  };
-  return { kind: "run", config: Object.freeze(config) };
+  const configPath = fromFlags.get(CONFIG_FLAG) ?? env[envName({ flag: CONFIG_FLAG })];
+  const file = configPath === undefined ? new Map<string, string>() : readConfigFile(configPath);
+  const config: Record<string, Config[Key]> = {};
+  for (const option of OPTIONS) {
+    const raw = fromFlags.get(option.flag) ?? env[envName(option)] ?? file.get(option.key);
+    config[option.key] = raw === undefined ? option.fallback : option.parse(option.flag.slice(2), raw);
+  }
+  return { kind: "run", config: Object.freeze(config) as unknown as Config };
 }
 
-function readConfigFile(path: string): Partial<Record<Key, string>> {
+function readConfigFile(path: string): Map<string, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
@@ -103,30 +136,13 @@ function readConfigFile(path: string): Partial<Record<Key, string>> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${path} must hold a JSON object`);
   }
-  const out: Partial<Record<Key, string>> = {};
+  const out = new Map<string, string>();
   for (const [key, value] of Object.entries(parsed)) {
-    if (!(key in ENV_NAMES) || key === "config") {
-      throw new ConfigError(`config file ${path}: unknown key "${key}"`);
-    }
+    if (!OPTIONS.some((o) => o.key === key)) throw new ConfigError(`config file ${path}: unknown key "${key}"`);
     if (typeof value !== "string" && typeof value !== "number") {
       throw new ConfigError(`config file ${path}: "${key}" must be a string or number`);
     }
-    out[key as Key] = String(value);
+    out.set(key, String(value));
   }
   return out;
-}
-
-function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
-}
-
-function nonEmpty(name: string, text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  if (text.length === 0) throw new ConfigError(`${name} must not be empty`);
-  return text;
 }

@@ -1,26 +1,36 @@
 /**
  * The `guildgate` command: flags and environment -> config -> a running node.
  */
+import { hostname } from "node:os";
 import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
 import { resolveSecrets } from "./store/secrets.ts";
+import { SqliteGuildStore } from "./store/sqlite.ts";
 import { guildRing } from "./cluster/ring.ts";
-import { createHttpHandler } from "./api/http.ts";
+import { startBunTransport } from "./transport/bun.ts";
+import { startServer } from "./server.ts";
 import packageJson from "../package.json" with { type: "json" };
 
 function start(config: Config): void {
   const secrets = resolveSecrets(config.dataDir, config);
-  const ring = guildRing();
-  ring.setNodes(["worker-0"]);
-  const server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
-    fetch: createHttpHandler({ version: packageJson.version, ring }),
+  const store = new SqliteGuildStore(config.dataDir);
+  guildRing().setNodes(["worker-0"]);
+  const server = startServer({
+    config,
+    secrets,
+    store,
+    startTransport: startBunTransport,
+    version: packageJson.version,
+    node: hostname(),
+    worker: 0,
   });
-  console.log(`guildgate ${packageJson.version} listening on http://${server.hostname}:${server.port}`);
+  const { hostname: host, port } = server.transport;
+  console.log(`guildgate ${packageJson.version} listening on http://${host}:${port} (gateway ${server.gatewayUrl})`);
   if (secrets.file) console.log(`generated secrets are kept in ${secrets.file}`);
   const stop = (): void => {
-    server.stop(true);
-    process.exit(0);
+    void server.stop().finally(() => {
+      store.close();
+      process.exit(0);
+    });
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -7,13 +7,17 @@
  *   not 4002: 4012 is fatal in discord.py and @discordjs/ws, so a client asking for an
  *   encoding we lack stops, instead of reconnecting forever with the same URL (the docs
  *   name no code for this case).
- * - `compress`: absent means none; zlib-stream, or zstd-stream where the runtime has zstd.
- *   A value we cannot serve (zstd-stream on Node 20, a typo) falls back to plain text
+ * - `compress`: absent means none; zlib-stream is served (as shared, history-free blocks:
+ *   see zlib-shared.ts). Anything else (zstd-stream, a typo) falls back to plain text
  *   frames instead of closing: discord.py and @discordjs/ws both read text frames as
- *   uncompressed JSON whatever they asked for, and discord.py asks for zstd-stream first.
+ *   uncompressed JSON whatever they asked for. zstd-stream is not served because its
+ *   clients (discord.py's zstandard decompressobj) read one zstd frame per connection,
+ *   so its frames could not be compressed once and shared between sessions.
  */
 import { CloseCode } from "./close-codes.ts";
-import { SUPPORTED_COMPRESSIONS, type CompressionKind } from "./compressor.ts";
+
+/** Transport compression this gateway serves. */
+export type CompressionKind = "zlib-stream";
 
 /** Options of an accepted connection. */
 export interface GatewayQuery {
@@ -33,19 +37,13 @@ export interface GatewayQueryError {
 
 const reject = (reason: string): GatewayQueryError => ({ ok: false, closeCode: CloseCode.INVALID_API_VERSION, reason });
 
-/**
- * Parses `url`: a full URL or a request path with its query.
- * `supported` lists the compressions to serve; it defaults to what this runtime has.
- */
-export function parseGatewayQuery(
-  url: string | URL,
-  supported: readonly CompressionKind[] = SUPPORTED_COMPRESSIONS,
-): GatewayQuery | GatewayQueryError {
+/** Parses `url`: a full URL or a request path with its query. */
+export function parseGatewayQuery(url: string | URL): GatewayQuery | GatewayQueryError {
   const params = new URL(url, "ws://localhost/").searchParams;
   const version = params.get("v");
   if (version !== null && version !== "10") return reject("Invalid API version: only v=10 is supported");
   const encoding = params.get("encoding");
   if (encoding !== null && encoding !== "json") return reject("Unsupported encoding: only encoding=json");
-  const compress = supported.find((kind) => kind === params.get("compress")) ?? null;
+  const compress = params.get("compress") === "zlib-stream" ? "zlib-stream" : null;
   return { ok: true, version: 10, encoding: "json", compress };
 }

@@ -1,0 +1,98 @@
+/**
+ * One worker's server: the gateway on a transport, with the HTTP routes
+ * beside it. main.ts starts it with Bun.serve; tests start it in-process on
+ * either transport, with any store.
+ */
+import type { Config } from "./config.ts";
+import type { Secrets } from "./store/secrets.ts";
+import type { GuildStore } from "./store/guild-store.ts";
+import type { StartTransport, Transport } from "./transport/transport.ts";
+import { Gateway } from "./session/gateway.ts";
+import { IdentifyLimit } from "./session/identify-limit.ts";
+import { ResumeLog } from "./session/resume-log.ts";
+import { createTokenVerifier } from "./session/auth.ts";
+import { createBootstrapRoutes } from "./api/bootstrap.ts";
+import { createHttpHandler } from "./api/http.ts";
+import { guildRing } from "./cluster/ring.ts";
+import { openSemaphore } from "./native.ts";
+import { MAX_FRAME_BYTES } from "./protocol/validate.ts";
+
+export interface ServerOptions {
+  config: Config;
+  secrets: Pick<Secrets, "tokenSecret" | "ingressSecret">;
+  store: GuildStore;
+  startTransport: StartTransport;
+  version: string;
+  /** This node's name (session id prefix). */
+  node: string;
+  worker: number;
+}
+
+export interface RunningServer {
+  readonly transport: Transport;
+  readonly gateway: Gateway;
+  /** The URL clients connect to (no query string). */
+  readonly gatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Frames above the protocol's 4096 bytes get a 4002 from the session, not a transport error. */
+const TRANSPORT_MAX_PAYLOAD = 16 * MAX_FRAME_BYTES;
+
+export function startServer(options: ServerOptions): RunningServer {
+  const { config, store } = options;
+  const verifyToken = createTokenVerifier(options.secrets.tokenSecret);
+  const identifyLimit = new IdentifyLimit(config.maxConcurrency);
+  let transport: Transport | undefined;
+  let gatewayUrl = config.publicUrl ?? "";
+  const gateway = new Gateway({
+    node: options.node,
+    worker: options.worker,
+    get gatewayUrl() {
+      return gatewayUrl;
+    },
+    store,
+    verifyToken,
+    identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
+    identifyLimit,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    resumeWindowMs: config.resumeWindowMs,
+    resumeLog: new ResumeLog({ maxBytes: config.resumeLogBytes, maxAgeMs: config.resumeWindowMs }),
+    publish: (topic, frame) => transport?.publish(topic, frame),
+    subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
+  });
+  const bootstrap = createBootstrapRoutes({
+    get gatewayUrl() {
+      return gatewayUrl;
+    },
+    store,
+    verifyToken,
+    sessionStartLimit: (userId) => ({
+      total: 1000,
+      remaining: 1000,
+      reset_after: identifyLimit.resetAfterMs(userId, 0),
+      max_concurrency: config.maxConcurrency,
+    }),
+  });
+  const http = createHttpHandler({ version: options.version, ring: guildRing(), routes: [bootstrap] });
+  transport = options.startTransport({
+    host: config.host,
+    port: config.port,
+    upgrade: (request) => gateway.upgrade(request),
+    http,
+    handlers: gateway.handlers,
+    maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
+    backpressureLimitBytes: config.backpressureBytes,
+  });
+  if (!gatewayUrl) gatewayUrl = `ws://${transport.hostname}:${transport.port}`;
+  const started = transport;
+  return {
+    transport: started,
+    gateway,
+    gatewayUrl,
+    async stop() {
+      gateway.stop();
+      await started.stop(true);
+    },
+  };
+}

@@ -1,0 +1,353 @@
+/**
+ * The gateway on one worker: the session state machine (HELLO -> IDENTIFY or
+ * RESUME -> dispatches), heartbeats, limits, resume, and `dispatch`, which
+ * stamps a frame once and publishes it natively to a topic.
+ *
+ * Close codes come from ProtocolError (protocol/) or from the few decisions
+ * made here; HTTP is elsewhere. Per-recipient JS work never happens on the
+ * dispatch path: one frame string (and one compressed block) per event.
+ */
+import { CLOSE_REASONS, CloseCode, isResumableClose, ProtocolError } from "../protocol/close-codes.ts";
+import { encodeDispatch, encodePayload } from "../protocol/json-codec.ts";
+import { Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
+import { validateClientPayload, validateFrame } from "../protocol/validate.ts";
+import { parseGatewayQuery } from "../protocol/gateway-query.ts";
+import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
+import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
+import type { Socket, SocketHandlers } from "../transport/transport.ts";
+import type { GuildStore, User } from "../store/guild-store.ts";
+import type { Semaphore } from "../native.ts";
+import { FrameRateLimit } from "./frame-rate-limit.ts";
+import type { IdentifyLimit } from "./identify-limit.ts";
+import { ResumeLog } from "./resume-log.ts";
+import { SequenceClock } from "./sequence-clock.ts";
+import { readyPayload } from "./ready.ts";
+import { newSessionId, userTopic, wireTopic, type Connection, type Session } from "./session.ts";
+
+export interface GatewayOptions {
+  /** Name of this node, the first part of every session id. */
+  node: string;
+  /** Index of this worker on the node. */
+  worker: number;
+  /** What clients get as `resume_gateway_url`, e.g. ws://127.0.0.1:8080 (no query). */
+  gatewayUrl: string;
+  store: GuildStore;
+  verifyToken: (token: string) => Promise<string | null>;
+  /** Process-wide bound on IDENTIFYs in flight (native, shared by Workers). */
+  identifySemaphore: Semaphore;
+  identifyLimit: IdentifyLimit;
+  /** HELLO's heartbeat_interval, ms. Discord: 41250. */
+  heartbeatIntervalMs: number;
+  /** How long a dropped session stays resumable, ms. */
+  resumeWindowMs: number;
+  resumeLog: ResumeLog;
+  /** The transport's publish and subscriber count, bound after it starts. */
+  publish(topic: string, frame: string | Uint8Array): void;
+  subscriberCount(topic: string): number;
+  now?: () => number;
+}
+
+/** Counters for /metrics and tests. */
+export interface GatewayStats {
+  connections: number;
+  sessions: number;
+  dispatches: number;
+  resumes: { ok: number; invalid: number };
+}
+
+const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
+const HEARTBEAT_ACK_DEFLATED = deflateFrame(HEARTBEAT_ACK);
+/** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
+const HEARTBEAT_GRACE = 1.5;
+
+export class Gateway {
+  readonly #options: GatewayOptions;
+  readonly #now: () => number;
+  readonly #clock = new SequenceClock();
+  readonly #connections = new Set<Socket<Connection>>();
+  readonly #sessions = new Map<string, Session>();
+  readonly #sweep: ReturnType<typeof setInterval>;
+  #dispatches = 0;
+  #resumesOk = 0;
+  #resumesInvalid = 0;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    // One sweep for every socket beats a timer per socket (memory, wakeups).
+    const period = Math.max(250, Math.min(5_000, options.heartbeatIntervalMs / 4));
+    this.#sweep = setInterval(() => this.sweep(), period);
+    this.#sweep.unref?.();
+  }
+
+  /** The transport's per-socket data for an upgrade request, or a refusal. */
+  upgrade(request: Request): Connection {
+    const query = parseGatewayQuery(request.url);
+    return {
+      compressed: query.ok && query.compress === "zlib-stream",
+      refuse: query.ok ? null : { code: query.closeCode, reason: query.reason },
+      state: "hello",
+      session: null,
+      rateLimit: new FrameRateLimit(),
+      heartbeatDeadline: this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs),
+      zlibStarted: false,
+    };
+  }
+
+  readonly handlers: SocketHandlers<Connection> = {
+    open: (socket) => {
+      const refuse = socket.data.refuse;
+      if (refuse) return socket.close(refuse.code, refuse.reason);
+      this.#connections.add(socket);
+      this.#send(socket, encodePayload(Op.HELLO, { heartbeat_interval: this.#options.heartbeatIntervalMs }));
+    },
+    message: (socket, message) => {
+      try {
+        this.#onMessage(socket, message);
+      } catch (error) {
+        this.#fail(socket, error);
+      }
+    },
+    close: (socket, code) => {
+      this.#connections.delete(socket);
+      socket.data.state = "closing";
+      const session = socket.data.session;
+      if (!session || session.socket !== socket) return;
+      session.socket = null;
+      if (isResumableClose(code)) session.detachedAt = this.#now();
+      else this.#sessions.delete(session.id);
+    },
+  };
+
+  /**
+   * Sends one dispatch to every session holding `topic`: the frame is built
+   * once, logged for resume, and published natively (plus its compressed
+   * variant, deflated once, when compressed sessions hold the topic).
+   * `dJson` is the event's `d`, already serialised.
+   */
+  dispatch(topic: string, t: string, dJson: string): number {
+    const s = this.#clock.next();
+    const frame = encodeDispatch(t, s, dJson);
+    this.#options.resumeLog.append(s, topic, frame);
+    this.#options.publish(topic, frame);
+    const compressedTopic = wireTopic(topic, true);
+    if (this.#options.subscriberCount(compressedTopic) > 0) {
+      this.#options.publish(compressedTopic, deflateFrame(frame));
+    }
+    this.#dispatches++;
+    return s;
+  }
+
+  /**
+   * Closes every connection of a user's sessions with `code` (e.g. 4000 to make
+   * clients resume, 4009 to make them start over). Returns how many were closed.
+   */
+  disconnectUser(userId: string, code: number, reason: string): number {
+    let closed = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.user.id === userId && session.socket) {
+        this.#close(session.socket, code, reason);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  stats(): GatewayStats {
+    return {
+      connections: this.#connections.size,
+      sessions: this.#sessions.size,
+      dispatches: this.#dispatches,
+      resumes: { ok: this.#resumesOk, invalid: this.#resumesInvalid },
+    };
+  }
+
+  /** Closes sockets whose heartbeat is overdue and forgets sessions past the resume window. */
+  sweep(): void {
+    const now = this.#now();
+    for (const socket of this.#connections) {
+      if (now <= socket.data.heartbeatDeadline) continue;
+      // An identified session stays resumable (4000 tells clients to resume);
+      // a socket that never identified has nothing to resume.
+      const code = socket.data.session ? CloseCode.UNKNOWN_ERROR : CloseCode.SESSION_TIMED_OUT;
+      this.#close(socket, code, code === CloseCode.UNKNOWN_ERROR ? "Heartbeat timed out" : CLOSE_REASONS[code]);
+    }
+    for (const session of this.#sessions.values()) {
+      if (session.socket === null && now - session.detachedAt > this.#options.resumeWindowMs) {
+        this.#sessions.delete(session.id);
+      }
+    }
+  }
+
+  /** Stops the sweep timer (the transport closes the sockets). */
+  stop(): void {
+    clearInterval(this.#sweep);
+  }
+
+  #onMessage(socket: Socket<Connection>, message: string | Uint8Array): void {
+    const connection = socket.data;
+    if (connection.state === "closing") return;
+    if (!connection.rateLimit.hit()) {
+      return this.#close(socket, CloseCode.RATE_LIMITED, CLOSE_REASONS[CloseCode.RATE_LIMITED]);
+    }
+    if (typeof message !== "string") {
+      throw new ProtocolError(CloseCode.DECODE_ERROR, "binary frames are not accepted; send JSON text");
+    }
+    const payload = validateClientPayload(validateFrame(message));
+    switch (payload.op) {
+      case Op.HEARTBEAT:
+        connection.heartbeatDeadline = this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs);
+        socket.send(connection.compressed ? HEARTBEAT_ACK_DEFLATED : HEARTBEAT_ACK);
+        return;
+      case Op.IDENTIFY:
+        this.#requireFresh(connection);
+        connection.state = "authenticating";
+        void this.#identify(socket, payload.d).catch((error: unknown) => this.#fail(socket, error));
+        return;
+      case Op.RESUME:
+        this.#requireFresh(connection);
+        connection.state = "authenticating";
+        void this.#resume(socket, payload.d).catch((error: unknown) => this.#fail(socket, error));
+        return;
+      default:
+        if (connection.state !== "ready") {
+          throw new ProtocolError(CloseCode.NOT_AUTHENTICATED, CLOSE_REASONS[CloseCode.NOT_AUTHENTICATED]);
+        }
+      // Presence, voice, member requests and subscriptions act on guild state,
+      // which arrives with the guild layer; until then they are valid no-ops.
+    }
+  }
+
+  #requireFresh(connection: Connection): void {
+    if (connection.state !== "hello") {
+      throw new ProtocolError(CloseCode.ALREADY_AUTHENTICATED, CLOSE_REASONS[CloseCode.ALREADY_AUTHENTICATED]);
+    }
+  }
+
+  async #authenticate(token: string): Promise<User> {
+    const userId = await this.#options.verifyToken(token);
+    const user = userId === null ? undefined : this.#options.store.getUser(userId);
+    if (!user) {
+      throw new ProtocolError(CloseCode.AUTHENTICATION_FAILED, CLOSE_REASONS[CloseCode.AUTHENTICATION_FAILED]);
+    }
+    return user;
+  }
+
+  async #identify(socket: Socket<Connection>, d: IdentifyData): Promise<void> {
+    const { identifySemaphore, identifyLimit } = this.#options;
+    if (!identifySemaphore.tryAcquire()) return this.#invalidSession(socket);
+    let user: User;
+    try {
+      user = await this.#authenticate(d.token);
+    } finally {
+      identifySemaphore.release();
+    }
+    const connection = socket.data;
+    if (connection.state !== "authenticating") return;
+    const disallowed = d.intents & PRIVILEGED_INTENTS & ~user.privilegedIntents;
+    if (disallowed !== 0) {
+      throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, CLOSE_REASONS[CloseCode.DISALLOWED_INTENTS]);
+    }
+    const shard: [number, number] = d.shard ? [d.shard[0], d.shard[1]] : [0, 1];
+    if (!identifyLimit.tryStart(user.id, shard[0])) return this.#invalidSession(socket);
+
+    const session: Session = {
+      id: newSessionId(this.#options.node, this.#options.worker),
+      user,
+      intents: d.intents,
+      shard,
+      topics: new Set(shard[0] === 0 ? [userTopic(user.id)] : []),
+      socket,
+      detachedAt: 0,
+    };
+    this.#sessions.set(session.id, session);
+    connection.session = session;
+    connection.state = "ready";
+    const ready = readyPayload(session, this.#options.gatewayUrl);
+    socket.cork(() => {
+      for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
+      this.#sendDirect(session, "READY", JSON.stringify(ready));
+    });
+  }
+
+  async #resume(socket: Socket<Connection>, d: ResumeData): Promise<void> {
+    const user = await this.#authenticate(d.token);
+    const connection = socket.data;
+    if (connection.state !== "authenticating") return;
+    const session = this.#sessions.get(d.session_id);
+    if (!session || session.user.id !== user.id) return this.#refuseResume(socket);
+    if (d.seq > this.#clock.last) {
+      throw new ProtocolError(CloseCode.INVALID_SEQ, CLOSE_REASONS[CloseCode.INVALID_SEQ]);
+    }
+    const missed = this.#options.resumeLog.replay(d.seq, session.topics, session.id);
+    if (missed === null) {
+      this.#sessions.delete(session.id);
+      return this.#refuseResume(socket);
+    }
+    const previous = session.socket;
+    if (previous && previous !== socket) {
+      previous.data.session = null;
+      this.#close(previous, CloseCode.SESSION_TIMED_OUT, "Session resumed elsewhere");
+    }
+    session.socket = socket;
+    session.detachedAt = 0;
+    connection.session = session;
+    connection.state = "ready";
+    this.#resumesOk++;
+    // Replay, subscribe and RESUMED happen in one tick: anything dispatched
+    // before is in `missed`, anything after arrives through the subscription.
+    socket.cork(() => {
+      for (const frame of missed) this.#send(socket, frame);
+      for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
+      this.#sendDirect(session, "RESUMED", "{}");
+    });
+  }
+
+  #refuseResume(socket: Socket<Connection>): void {
+    this.#resumesInvalid++;
+    this.#invalidSession(socket);
+  }
+
+  /** INVALID_SESSION(false): the client must IDENTIFY anew, on this socket or a new one. */
+  #invalidSession(socket: Socket<Connection>): void {
+    socket.data.state = "hello";
+    this.#send(socket, encodePayload(Op.INVALID_SESSION, false));
+  }
+
+  /** A dispatch to one session only, stamped and logged so RESUME replays it. */
+  #sendDirect(session: Session, t: string, dJson: string): void {
+    const s = this.#clock.next();
+    const frame = encodeDispatch(t, s, dJson);
+    this.#options.resumeLog.appendDirect(s, session.id, frame);
+    if (session.socket) this.#send(session.socket, frame);
+  }
+
+  #send(socket: Socket<Connection>, frame: string): void {
+    const connection = socket.data;
+    if (!connection.compressed) {
+      socket.send(frame);
+    } else if (connection.zlibStarted) {
+      socket.send(deflateFrame(frame));
+    } else {
+      connection.zlibStarted = true;
+      socket.send(deflateFirstFrame(frame));
+    }
+  }
+
+  #fail(socket: Socket<Connection>, error: unknown): void {
+    if (error instanceof ProtocolError) return this.#close(socket, error.closeCode, error.reason);
+    console.error("guildgate: unexpected error on a gateway socket:", error);
+    this.#close(socket, CloseCode.UNKNOWN_ERROR, CLOSE_REASONS[CloseCode.UNKNOWN_ERROR]);
+  }
+
+  #close(socket: Socket<Connection>, code: number, reason: string): void {
+    if (socket.data.state === "closing") return;
+    socket.data.state = "closing";
+    socket.close(code, reason);
+  }
+}
+
+/** How long after a heartbeat (or HELLO) the next one must arrive, ms. */
+function heartbeatWindow(heartbeatIntervalMs: number): number {
+  return heartbeatIntervalMs * HEARTBEAT_GRACE;
+}

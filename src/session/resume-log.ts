@@ -1,0 +1,188 @@
+/**
+ * The per-worker resume log (DESIGN.md, "Resume" and "Backpressure"): every frame the worker
+ * sent, kept in `s` order so RESUME can replay what a session missed. It is a circular buffer
+ * of parallel arrays, bounded by bytes (default 64 MiB) and age (default 5 min), that drops
+ * its oldest entries first. When it no longer reaches back to a client's `seq`, `replay`
+ * says so with null and the caller answers INVALID_SESSION; nothing is dropped silently.
+ */
+
+/** Bounds of a `ResumeLog`. */
+export interface ResumeLogOptions {
+  /** Total cost of the entries kept, in bytes: frame length + 64 per entry. Default 64 MiB. */
+  maxBytes?: number;
+  /** Age after which an entry is dropped, in ms. Default 300 000 (5 min). */
+  maxAgeMs?: number;
+  /** Monotonic clock in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Default `maxBytes`: 64 MiB. */
+export const DEFAULT_RESUME_LOG_BYTES = 64 * 1024 * 1024;
+/** Default `maxAgeMs`: 5 minutes. */
+export const DEFAULT_RESUME_LOG_AGE_MS = 5 * 60_000;
+/** Cost charged per entry on top of the frame's length, in bytes (slots, stamps, keys). */
+export const RESUME_ENTRY_OVERHEAD = 64;
+
+const INITIAL_CAPACITY = 1024;
+const TOPIC = 0;
+const DIRECT = 1;
+
+const positive = (name: string, value: number): number => {
+  if (!(value > 0)) throw new RangeError(`ResumeLog: ${name} must be > 0, got ${value}`);
+  return value;
+};
+
+/**
+ * Frames a worker sent, each stamped with its `s`, under the topic it was published to or
+ * the session it went to directly. Appends are O(1) amortised and allocate nothing but
+ * capacity doublings; capacity is kept after eviction, so it settles at the peak entry count.
+ */
+export class ResumeLog {
+  readonly #maxBytes: number;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
+
+  // Entry i of the log lives at slot (#head + i) & (capacity - 1); capacity is a power of 2.
+  #stamps = new Float64Array(INITIAL_CAPACITY);
+  #times = new Float64Array(INITIAL_CAPACITY);
+  #kinds = new Uint8Array(INITIAL_CAPACITY);
+  #keys: string[] = new Array<string>(INITIAL_CAPACITY).fill("");
+  #frames: string[] = new Array<string>(INITIAL_CAPACITY).fill("");
+  #head = 0;
+  #size = 0;
+  #bytes = 0;
+  #lastStamp = 0;
+  #evictedThrough = 0;
+
+  /** Bounds default to 64 MiB and 5 minutes. */
+  constructor(options: ResumeLogOptions = {}) {
+    this.#maxBytes = positive("maxBytes", options.maxBytes ?? DEFAULT_RESUME_LOG_BYTES);
+    this.#maxAgeMs = positive("maxAgeMs", options.maxAgeMs ?? DEFAULT_RESUME_LOG_AGE_MS);
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Cost of the entries kept, in bytes (frame length + 64 each). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Number of entries kept. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The highest `s` evicted so far, or 0 if nothing was. */
+  get evictedThrough(): number {
+    return this.#evictedThrough;
+  }
+
+  /** A frame published to `topic`, stamped `s`. Throws RangeError unless `s` exceeds every earlier stamp. */
+  append(s: number, topic: string, frame: string): void {
+    this.#push(s, TOPIC, topic, frame);
+  }
+
+  /** A frame sent directly to one session (READY, its own GUILD_CREATEs...), stamped `s`. */
+  appendDirect(s: number, sessionId: string, frame: string): void {
+    this.#push(s, DIRECT, sessionId, frame);
+  }
+
+  /**
+   * Frames with `s > seq` that went to one of `topics` or directly to `sessionId`, in `s`
+   * order; [] when nothing matches. Null when the log no longer reaches back to `seq` (an
+   * entry with `s > seq` was evicted, whoever it was for) or when `seq` is past the last
+   * stamp ever appended (the client claims frames this worker never sent).
+   * Replay does not evict by age: the age bound caps memory, it is not a resume deadline.
+   */
+  replay(seq: number, topics: ReadonlySet<string>, sessionId: string): string[] | null {
+    // Written as a negated range so a NaN seq is refused too.
+    if (!(seq >= this.#evictedThrough && seq <= this.#lastStamp)) return null;
+    const out: string[] = [];
+    const mask = this.#stamps.length - 1;
+    for (let i = this.#firstAfter(seq); i < this.#size; i++) {
+      const slot = (this.#head + i) & mask;
+      const key = this.#keys[slot] as string;
+      if (this.#kinds[slot] === DIRECT ? key === sessionId : topics.has(key)) out.push(this.#frames[slot] as string);
+    }
+    return out;
+  }
+
+  /** Drops the entries older than the age bound now (append also does this). */
+  evictExpired(): void {
+    this.#evictAppendedBefore(this.#now() - this.#maxAgeMs);
+  }
+
+  #push(s: number, kind: number, key: string, frame: string): void {
+    if (!(s > this.#lastStamp)) {
+      throw new RangeError(`ResumeLog: stamp ${s} is not above the last one (${this.#lastStamp})`);
+    }
+    const now = this.#now();
+    this.#evictAppendedBefore(now - this.#maxAgeMs);
+    if (this.#size === this.#stamps.length) this.#grow();
+    const slot = (this.#head + this.#size) & (this.#stamps.length - 1);
+    this.#stamps[slot] = s;
+    this.#times[slot] = now;
+    this.#kinds[slot] = kind;
+    this.#keys[slot] = key;
+    this.#frames[slot] = frame;
+    this.#size++;
+    this.#bytes += frame.length + RESUME_ENTRY_OVERHEAD;
+    this.#lastStamp = s;
+    // A frame larger than the whole bound evicts itself too: it cannot be replayed, and
+    // evictedThrough then says so to any seq before it.
+    while (this.#bytes > this.#maxBytes) this.#evictOldest();
+  }
+
+  /** Evicts from the oldest end while entries were appended before `cutoff` (ms). */
+  #evictAppendedBefore(cutoff: number): void {
+    while (this.#size > 0 && (this.#times[this.#head] as number) < cutoff) this.#evictOldest();
+  }
+
+  #evictOldest(): void {
+    const slot = this.#head;
+    this.#evictedThrough = this.#stamps[slot] as number;
+    this.#bytes -= (this.#frames[slot] as string).length + RESUME_ENTRY_OVERHEAD;
+    // Release the strings now; a slot is otherwise only overwritten a lap later.
+    this.#keys[slot] = "";
+    this.#frames[slot] = "";
+    this.#head = (slot + 1) & (this.#stamps.length - 1);
+    this.#size--;
+  }
+
+  /** Index (0 = oldest) of the first entry with a stamp above `seq`, or `size` if none. */
+  #firstAfter(seq: number): number {
+    const mask = this.#stamps.length - 1;
+    let lo = 0;
+    let hi = this.#size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#stamps[(this.#head + mid) & mask] as number) > seq) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Doubles capacity, unwrapping the entries so the oldest sits at slot 0. */
+  #grow(): void {
+    const capacity = this.#stamps.length * 2;
+    const order = (i: number) => (this.#head + i) & (this.#stamps.length - 1);
+    const stamps = new Float64Array(capacity);
+    const times = new Float64Array(capacity);
+    const kinds = new Uint8Array(capacity);
+    const keys = new Array<string>(capacity).fill("");
+    const frames = new Array<string>(capacity).fill("");
+    for (let i = 0; i < this.#size; i++) {
+      const slot = order(i);
+      stamps[i] = this.#stamps[slot] as number;
+      times[i] = this.#times[slot] as number;
+      kinds[i] = this.#kinds[slot] as number;
+      keys[i] = this.#keys[slot] as string;
+      frames[i] = this.#frames[slot] as string;
+    }
+    this.#stamps = stamps;
+    this.#times = times;
+    this.#kinds = kinds;
+    this.#keys = keys;
+    this.#frames = frames;
+    this.#head = 0;
+  }
+}

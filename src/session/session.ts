@@ -1,0 +1,58 @@
+/**
+ * What the gateway keeps per connection and per session. A connection is one
+ * WebSocket; a session outlives its connection for the resume window, so a
+ * client that drops can RESUME on a new socket and miss nothing.
+ */
+import { randomBytes } from "node:crypto";
+import type { Socket } from "../transport/transport.ts";
+import type { User } from "../store/guild-store.ts";
+import type { FrameRateLimit } from "./frame-rate-limit.ts";
+
+/** Per-socket state (the transport's socket data). */
+export interface Connection {
+  /** Frames go out as shared zlib-stream blocks (see protocol/zlib-shared.ts). */
+  readonly compressed: boolean;
+  /** A close code to send as soon as the socket opens (bad version or encoding). */
+  readonly refuse: { code: number; reason: string } | null;
+  state: "hello" | "authenticating" | "ready" | "closing";
+  session: Session | null;
+  readonly rateLimit: FrameRateLimit;
+  /** ms timestamp after which a missing heartbeat closes the socket. */
+  heartbeatDeadline: number;
+  /** Whether the socket has received its first (header-carrying) compressed frame. */
+  zlibStarted: boolean;
+}
+
+/** An identified session. */
+export interface Session {
+  readonly id: string;
+  readonly user: User;
+  readonly intents: number;
+  readonly shard: readonly [id: number, count: number];
+  /** Logical topics held (without the compression suffix), for subscribe and replay. */
+  readonly topics: Set<string>;
+  socket: Socket<Connection> | null;
+  /** ms timestamp when the socket went away; 0 while attached. */
+  detachedAt: number;
+}
+
+/**
+ * A new session id: `{node}.{worker}.{random}`. The prefix says where the
+ * session lives, so a RESUME landing elsewhere can be forwarded home.
+ */
+export function newSessionId(node: string, worker: number): string {
+  return `${node}.${worker}.${randomBytes(12).toString("hex")}`;
+}
+
+/** The topic for events addressed to one user (DMs, their own user updates). */
+export function userTopic(userId: string): string {
+  return `u:${userId}`;
+}
+
+/** The suffix that marks a topic's zlib-stream variant. */
+export const COMPRESSED_SUFFIX = "|z";
+
+/** The transport topic a socket subscribes to for a logical topic. */
+export function wireTopic(topic: string, compressed: boolean): string {
+  return compressed ? topic + COMPRESSED_SUFFIX : topic;
+}

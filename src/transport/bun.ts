@@ -1,0 +1,46 @@
+/**
+ * The Bun.serve transport (uWebSockets inside): native pub/sub, corking and
+ * per-socket backpressure come from the runtime.
+ */
+import type { Server, ServerWebSocket } from "bun";
+import type { Socket, StartTransport, Transport, TransportOptions } from "./transport.ts";
+
+export const startBunTransport: StartTransport = <Data>(options: TransportOptions<Data>): Transport => {
+  const { handlers } = options;
+  // ServerWebSocket<Data> fits Socket<Data> as it is; `satisfies` proves it.
+  const asSocket = (ws: ServerWebSocket<Data>): Socket<Data> => ws satisfies Socket<Data>;
+  const server: Server<Data> = Bun.serve<Data>({
+    hostname: options.host,
+    port: options.port,
+    fetch(request, server) {
+      const url = new URL(request.url);
+      if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        const data = options.upgrade(request);
+        if (data instanceof Response) return data;
+        // Bun's conditional parameter type cannot resolve for a generic Data.
+        if (server.upgrade(request, { data } as never)) return undefined;
+        return Response.json({ code: 0, message: "400: WebSocket upgrade failed" }, { status: 400 });
+      }
+      return options.http(request);
+    },
+    websocket: {
+      maxPayloadLength: options.maxPayloadBytes,
+      backpressureLimit: options.backpressureLimitBytes,
+      closeOnBackpressureLimit: true,
+      // Heartbeats are the protocol's liveness check; uWS's idle timeout stays off.
+      idleTimeout: 0,
+      sendPings: false,
+      publishToSelf: true,
+      open: (ws) => handlers.open(asSocket(ws)),
+      message: (ws, message) => handlers.message(asSocket(ws), message),
+      close: (ws, code, reason) => handlers.close(asSocket(ws), code, reason),
+    },
+  });
+  return {
+    hostname: server.hostname ?? options.host,
+    port: server.port ?? options.port,
+    publish: (topic, frame) => void server.publish(topic, frame),
+    subscriberCount: (topic) => server.subscriberCount(topic),
+    stop: (closeSockets) => server.stop(closeSockets),
+  };
+};

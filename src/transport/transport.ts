@@ -1,0 +1,55 @@
+/**
+ * The transport contract: what the session layer needs from a WebSocket server.
+ * Bun.serve (`bun.ts`) is the default; uWebSockets.js serves Node. The session
+ * layer never imports an adapter, only this file.
+ */
+
+/** One WebSocket connection. Bun's ServerWebSocket fits this shape as it is. */
+export interface Socket<Data> {
+  readonly data: Data;
+  /** Sends one frame: >0 bytes written, -1 queued under backpressure, 0 dropped (closed). */
+  send(frame: string | Uint8Array): number;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Closes with a WebSocket close code and a reason of at most 123 bytes. */
+  close(code?: number, reason?: string): void;
+  /** Bytes queued to this socket and not yet written. */
+  getBufferedAmount(): number;
+  /** Batches the sends made inside `fn` into as few writes as possible. */
+  cork<T>(fn: (socket: this) => T): T;
+}
+
+/** What the session layer does on socket events. */
+export interface SocketHandlers<Data> {
+  open(socket: Socket<Data>): void;
+  message(socket: Socket<Data>, message: string | Uint8Array): void;
+  close(socket: Socket<Data>, code: number, reason: string): void;
+}
+
+export interface TransportOptions<Data> {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Decides an upgrade on `/`: the new socket's data, or a Response that refuses it. */
+  upgrade(request: Request): Data | Response;
+  /** Every plain HTTP request. */
+  http(request: Request): Response | Promise<Response>;
+  handlers: SocketHandlers<Data>;
+  /** Largest client frame the server reads; the session enforces the protocol's own limit below it. */
+  maxPayloadBytes: number;
+  /** Per-socket send buffer bound; a socket over it is closed (and its client resumes). */
+  backpressureLimitBytes: number;
+}
+
+/** A listening server. */
+export interface Transport {
+  readonly hostname: string;
+  readonly port: number;
+  /** Sends one frame to every socket subscribed to `topic`, natively, in one call. */
+  publish(topic: string, frame: string | Uint8Array): void;
+  subscriberCount(topic: string): number;
+  /** Stops listening; with `closeSockets`, also closes every open socket. */
+  stop(closeSockets: boolean): Promise<void>;
+}
+
+export type StartTransport = <Data>(options: TransportOptions<Data>) => Transport;

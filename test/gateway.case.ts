@@ -1,0 +1,245 @@
+/**
+ * The gateway protocol contract, over real sockets, for any transport: every
+ * close code the session layer produces, heartbeats, READY, resume, zlib-stream
+ * and sharding. `gateway.test.ts` runs it on Bun.serve.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Config } from "../src/config.ts";
+import { parseCommand } from "../src/config.ts";
+import { mintToken } from "../src/session/auth.ts";
+import { userTopic } from "../src/session/session.ts";
+import { MemoryGuildStore } from "../src/store/memory.ts";
+import type { User } from "../src/store/guild-store.ts";
+import type { StartTransport } from "../src/transport/transport.ts";
+import { startServer, type RunningServer } from "../src/server.ts";
+import { RawClient, type Frame } from "./support/gateway-client.ts";
+
+const SECRET = "test-token-secret-0123456789abcdef";
+const HEARTBEAT_MS = 1_000;
+const GUILD_MEMBERS = 1 << 1;
+const MESSAGE_CONTENT = 1 << 15;
+
+/** Distinct users per test: IDENTIFY is limited to one per user and bucket per 5 s, as on Discord. */
+let nextUser = 175928847299117063n;
+function newUser(): User {
+  nextUser += 1n;
+  return {
+    id: nextUser.toString(),
+    username: `user${nextUser % 1000n}`,
+    globalName: "Alice",
+    avatar: null,
+    bot: true,
+    privilegedIntents: MESSAGE_CONTENT,
+    createdAt: 1_700_000_000_000,
+  };
+}
+
+function testConfig(): Config {
+  const command = parseCommand(["--port", "0", "--heartbeat-interval-ms", String(HEARTBEAT_MS)], {});
+  if (command.kind !== "run") throw new Error("unreachable");
+  return command.config;
+}
+
+export function gatewayContract(name: string, startTransport: StartTransport): void {
+  describe(`gateway protocol on ${name}`, () => {
+    let server: RunningServer;
+    let store: MemoryGuildStore;
+    let url = "";
+    const open: RawClient[] = [];
+
+    beforeAll(async () => {
+      store = new MemoryGuildStore();
+      server = startServer({
+        config: testConfig(),
+        secrets: { tokenSecret: SECRET, ingressSecret: "ingress" },
+        store,
+        startTransport,
+        version: "test",
+        node: "test",
+        worker: 0,
+      });
+      url = `${server.gatewayUrl}/?v=10&encoding=json`;
+    });
+
+    afterAll(async () => {
+      for (const client of open) client.close();
+      await server.stop();
+    });
+
+    async function connect(query = "", compress = false): Promise<RawClient> {
+      const client = new RawClient(url + query, { compress });
+      open.push(client);
+      await client.opened();
+      return client;
+    }
+
+    /** A new user in the store, and a token for it. */
+    async function account(): Promise<{ user: User; token: string }> {
+      const user = newUser();
+      store.putUser(user);
+      return { user, token: await mintToken(SECRET, user.id) };
+    }
+
+    async function identify(client: RawClient, extra: Record<string, unknown> = {}, who?: { token: string }): Promise<void> {
+      const { token } = who ?? (await account());
+      client.send({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "t", device: "t" }, ...extra } });
+    }
+
+    async function ready(query = "", compress = false): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
+      const who = await account();
+      const client = await connect(query, compress);
+      await client.op(10);
+      await identify(client, {}, who);
+      return { client, frame: await client.dispatch("READY"), ...who };
+    }
+
+    test("HELLO carries the heartbeat interval, and heartbeats are acknowledged before IDENTIFY", async () => {
+      const client = await connect();
+      const hello = await client.op(10);
+      expect(hello).toEqual({ op: 10, d: { heartbeat_interval: HEARTBEAT_MS }, s: null, t: null });
+      client.send({ op: 1, d: null });
+      expect(await client.op(11)).toEqual({ op: 11, d: null, s: null, t: null });
+    });
+
+    test("IDENTIFY gets READY with what discord.js and discord.py read", async () => {
+      const { frame, user } = await ready();
+      const d = frame.d as Record<string, unknown>;
+      expect(d.v).toBe(10);
+      expect(d.user).toMatchObject({ id: user.id, username: user.username, global_name: "Alice", bot: true, discriminator: "0" });
+      expect(d.guilds).toEqual([]);
+      expect(d.session_id).toMatch(/^test\.0\.[0-9a-f]{24}$/);
+      expect(d.resume_gateway_url).toBe(server.gatewayUrl);
+      expect(d.shard).toEqual([0, 1]);
+      expect(d.application).toEqual({ id: user.id, flags: 0 });
+      expect(frame.s).toBeGreaterThan(0);
+    });
+
+    const closes: [string, (client: RawClient) => void | Promise<void>, number][] = [
+      ["an unknown opcode", (c) => c.send({ op: 99, d: null }), 4001],
+      ["bad JSON", (c) => c.send("{not json"), 4002],
+      ["a frame over 4096 bytes", (c) => c.send({ op: 1, d: null, pad: "x".repeat(5000) }), 4002],
+      ["an op 3 before IDENTIFY", (c) => c.send({ op: 3, d: { since: null, activities: [], status: "online", afk: false } }), 4003],
+      ["a bad token", (c) => c.send({ op: 2, d: { token: "nope", intents: 1, properties: {} } }), 4004],
+      ["a shard id not below the count", (c) => identify(c, { shard: [2, 2] }), 4010],
+      ["intents outside the known bits", (c) => identify(c, { intents: 1 << 30 }), 4013],
+      ["a privileged intent the user may not use", (c) => identify(c, { intents: GUILD_MEMBERS | 1 }), 4014],
+    ];
+    for (const [what, act, code] of closes) {
+      test(`closes with ${code} for ${what}`, async () => {
+        const client = await connect();
+        await client.op(10);
+        await act(client);
+        expect((await client.closed).code).toBe(code);
+      });
+    }
+
+    test("closes with 4012 for an unsupported version or encoding", async () => {
+      for (const query of ["/?v=9&encoding=json", "/?v=10&encoding=etf"]) {
+        const client = new RawClient(server.gatewayUrl + query);
+        expect((await client.closed).code).toBe(4012);
+      }
+    });
+
+    test("closes with 4005 for a second IDENTIFY", async () => {
+      const { client, token } = await ready();
+      await identify(client, {}, { token });
+      expect((await client.closed).code).toBe(4005);
+    });
+
+    test("closes with 4008 past 120 frames in a minute", async () => {
+      const client = await connect();
+      await client.op(10);
+      for (let i = 0; i < 121; i++) client.send({ op: 1, d: null });
+      expect((await client.closed).code).toBe(4008);
+      expect(client.frames.filter((f) => f.op === 11).length).toBe(120);
+    });
+
+    test("closes a silent socket: 4009 before IDENTIFY, 4000 (resumable) after", async () => {
+      const silent = await connect();
+      const { client } = await ready();
+      expect((await silent.closed).code).toBe(4009);
+      expect((await client.closed).code).toBe(4000);
+    });
+
+    test("RESUME replays every missed dispatch once, in order, then RESUMED", async () => {
+      const { client, frame, user, token } = await ready();
+      const sessionId = (frame.d as { session_id: string }).session_id;
+      const topic = userTopic(user.id);
+      for (let i = 0; i < 5; i++) server.gateway.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: i }));
+      const fifth = await client.next((f) => f.t === "TEST_EVENT" && (f.d as { n: number }).n === 4);
+      client.close(4200, "resume later");
+      await client.closed;
+      for (let i = 5; i < 10; i++) server.gateway.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: i }));
+
+      const again = await connect();
+      await again.op(10);
+      again.send({ op: 6, d: { token, session_id: sessionId, seq: fifth.s } });
+      await again.dispatch("RESUMED");
+      server.gateway.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: 10 }));
+      await again.next((f) => f.t === "TEST_EVENT" && (f.d as { n: number }).n === 10);
+
+      const seen = [...client.frames, ...again.frames].filter((f) => f.t === "TEST_EVENT").map((f) => (f.d as { n: number }).n);
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const stamps = again.frames.filter((f) => f.op === 0).map((f) => f.s as number);
+      expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
+    });
+
+    test("RESUME of an unknown or ended session gets INVALID_SESSION(false)", async () => {
+      const { client, frame, token } = await ready();
+      const sessionId = (frame.d as { session_id: string }).session_id;
+      client.close(1000);
+      await client.closed;
+      for (const id of [sessionId, "test.0.000000000000000000000000"]) {
+        const again = await connect();
+        await again.op(10);
+        again.send({ op: 6, d: { token, session_id: id, seq: frame.s } });
+        expect(await again.op(9)).toEqual({ op: 9, d: false, s: null, t: null });
+      }
+    });
+
+    test("RESUME with a seq never sent closes with 4007", async () => {
+      const { client, frame, token } = await ready();
+      const sessionId = (frame.d as { session_id: string }).session_id;
+      client.close(4200);
+      await client.closed;
+      const again = await connect();
+      await again.op(10);
+      again.send({ op: 6, d: { token, session_id: sessionId, seq: (frame.s as number) + 10 ** 12 } });
+      expect((await again.closed).code).toBe(4007);
+    });
+
+    test("zlib-stream: HELLO, READY and dispatches inflate with one context", async () => {
+      const { client, user } = await ready("&compress=zlib-stream", true);
+      server.gateway.dispatch(userTopic(user.id), "TEST_EVENT", JSON.stringify({ text: "compressed" }));
+      const event = await client.dispatch("TEST_EVENT");
+      expect(event.d).toEqual({ text: "compressed" });
+      expect(client.frames.map((f) => f.op)).toEqual([10, 0, 0]);
+    });
+
+    test("user events reach shard 0 only; a second shard within 5 s gets INVALID_SESSION", async () => {
+      // One user must wait 5 s between its shards (max_concurrency 1), so shard 0
+      // is user A and shard 1 is user B; each would hold its own user topic.
+      const a = await account();
+      const b = await account();
+      const zero = await connect();
+      await zero.op(10);
+      await identify(zero, { shard: [0, 2] }, a);
+      await zero.dispatch("READY");
+      const one = await connect();
+      await one.op(10);
+      await identify(one, { shard: [1, 2] }, b);
+      await one.dispatch("READY");
+      server.gateway.dispatch(userTopic(a.user.id), "TEST_SHARD", "{}");
+      server.gateway.dispatch(userTopic(b.user.id), "TEST_SHARD", "{}");
+      await zero.dispatch("TEST_SHARD");
+      one.send({ op: 1, d: null });
+      await one.op(11);
+      expect(one.frames.some((f) => f.t === "TEST_SHARD")).toBe(false);
+
+      const again = await connect();
+      await again.op(10);
+      await identify(again, { shard: [1, 2] }, a);
+      expect(await again.op(9)).toEqual({ op: 9, d: false, s: null, t: null });
+    });
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * A minimal raw gateway client for tests: a real WebSocket, every frame kept
+ * in order, helpers to wait for an op, a dispatch or the close.
+ */
+import zlib from "node:zlib";
+
+export interface Frame {
+  op: number;
+  d: unknown;
+  s: number | null;
+  t: string | null;
+}
+
+export class RawClient {
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #socket: WebSocket;
+  readonly #opened: Promise<void>;
+  #waiters: (() => void)[] = [];
+  #inflate: zlib.Inflate | null = null;
+  /** Compressed messages inflate one after another, each up to its sync flush. */
+  #inflating: Promise<void> = Promise.resolve();
+
+  constructor(url: string, options: { compress?: boolean } = {}) {
+    this.#socket = new WebSocket(url);
+    this.#socket.binaryType = "arraybuffer";
+    if (options.compress) {
+      // One persistent inflate context for the connection, as real clients keep.
+      this.#inflate = zlib.createInflate();
+    }
+    this.#opened = new Promise((resolve, reject) => {
+      this.#socket.onopen = () => resolve();
+      this.#socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
+    });
+    this.closed = new Promise((resolve) => {
+      this.#socket.onclose = (event) => {
+        resolve({ code: event.code, reason: event.reason });
+        this.#wake();
+      };
+    });
+    this.#socket.onmessage = (event) => {
+      if (typeof event.data === "string") return this.#push(event.data);
+      const inflate = this.#inflate;
+      if (!inflate) throw new Error("binary frame on an uncompressed connection");
+      const bytes = new Uint8Array(event.data as ArrayBuffer);
+      this.#inflating = this.#inflating.then(
+        () =>
+          new Promise<void>((resolve) => {
+            const chunks: Buffer[] = [];
+            const onData = (chunk: Buffer): number => chunks.push(chunk);
+            inflate.on("data", onData);
+            inflate.write(bytes);
+            inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+              inflate.off("data", onData);
+              this.#push(Buffer.concat(chunks).toString("utf8"));
+              resolve();
+            });
+          }),
+      );
+    };
+  }
+
+  opened(): Promise<void> {
+    return this.#opened;
+  }
+
+  send(payload: unknown): void {
+    this.#socket.send(typeof payload === "string" ? payload : JSON.stringify(payload));
+  }
+
+  close(code = 1000, reason = ""): void {
+    this.#socket.close(code, reason);
+  }
+
+  get readyState(): number {
+    return this.#socket.readyState;
+  }
+
+  /** Resolves with the first frame (from `from` on) that matches, or throws after `timeoutMs`. */
+  async next(match: (frame: Frame) => boolean, timeoutMs = 5_000, from = 0): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.slice(from).find(match);
+      if (found) return found;
+      if (this.#socket.readyState === WebSocket.CLOSED) throw new Error("socket closed while waiting for a frame");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-3))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  op(op: number, timeoutMs?: number): Promise<Frame> {
+    return this.next((f) => f.op === op, timeoutMs);
+  }
+
+  dispatch(t: string, timeoutMs?: number): Promise<Frame> {
+    return this.next((f) => f.op === 0 && f.t === t, timeoutMs);
+  }
+
+  #push(text: string): void {
+    this.frames.push(JSON.parse(text) as Frame);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
