@@ -24,8 +24,8 @@ function start(config: Config): void {
     worker: 0,
   });
   const { hostname: host, port } = server.transport;
-  console.log(`guildgate ${packageJson.version} listening on http://${host}:${port} (gateway ${server.gatewayUrl})`);
   if (secrets.file) console.log(`generated secrets are kept in ${secrets.file}`);
+  console.log(`guildgate ${packageJson.version} listening on http://${host}:${port} (gateway ${server.gatewayUrl})`);
   const stop = (): void => {
     void server.stop().finally(() => {
       store.close();
