@@ -10,9 +10,13 @@ import type { StartTransport, Transport } from "./transport/transport.ts";
 import { Gateway } from "./session/gateway.ts";
 import { IdentifyLimit } from "./session/identify-limit.ts";
 import { ResumeLog } from "./session/resume-log.ts";
-import { createTokenVerifier } from "./session/auth.ts";
+import { createTokenVerifier, mintToken } from "./session/auth.ts";
+import { userTopic } from "./session/session.ts";
 import { createBootstrapRoutes } from "./api/bootstrap.ts";
 import { createHttpHandler } from "./api/http.ts";
+import { createIngressRoutes } from "./api/ingress.ts";
+import { SnowflakeGenerator } from "./api/snowflake.ts";
+import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing } from "./cluster/ring.ts";
 import { openSemaphore } from "./native.ts";
 import { MAX_FRAME_BYTES } from "./protocol/validate.ts";
@@ -74,7 +78,15 @@ export function startServer(options: ServerOptions): RunningServer {
       max_concurrency: config.maxConcurrency,
     }),
   });
-  const http = createHttpHandler({ version: options.version, ring: guildRing(), routes: [bootstrap] });
+  const ingress = createIngressRoutes({
+    ingressSecret: options.secrets.ingressSecret,
+    store,
+    ids: new SnowflakeGenerator(options.worker % 32, 0),
+    mintToken: (userId, expiresInSeconds) => mintToken(options.secrets.tokenSecret, userId, { expiresInSeconds }),
+    dispatchToUser: (userId, t, dJson) => gateway.dispatch(userTopic(userId), t, dJson),
+    disconnectUser: (userId) => gateway.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
+  });
+  const http = createHttpHandler({ version: options.version, ring: guildRing(), routes: [bootstrap, ingress] });
   transport = options.startTransport({
     host: config.host,
     port: config.port,

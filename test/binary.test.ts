@@ -45,24 +45,36 @@ test("refuses a bad flag with exit code 2 and a message", () => {
   expect(result.stderr).toContain("port must be an integer from 0 to 65535");
 });
 
-test("serves /healthz with the embedded addon and keeps secrets off stdout", async () => {
+/** Starts the copied binary on a free port; resolves once it listens. */
+async function startBinary(): Promise<{ child: ReturnType<typeof Bun.spawn>; base: string; output: string }> {
   const child = Bun.spawn([binary, "--port", "0", "--data-dir", join(dir, "data")], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "" },
     stdout: "pipe",
-    stderr: "pipe",
+    stderr: "inherit",
   });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let output = "";
+  const deadline = Date.now() + 10_000;
+  while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+  if (!base) throw new Error(`the binary did not start: ${output}`);
+  return { child, base, output };
+}
+
+async function stopBinary(child: ReturnType<typeof Bun.spawn>): Promise<void> {
+  child.kill("SIGTERM");
+  expect(await child.exited).toBe(0);
+}
+
+test("serves /healthz with the embedded addon and keeps secrets off stdout", async () => {
+  const { child, base, output } = await startBinary();
   try {
-    const reader = child.stdout.getReader();
-    let output = "";
-    const deadline = Date.now() + 10_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      output += new TextDecoder().decode(value);
-    }
-    const base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-    expect(base).toBeDefined();
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; workers: string[]; version: string };
@@ -75,7 +87,53 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
     expect(output).toContain("secrets.json");
     for (const secret of Object.values(secrets)) expect(output).not.toContain(secret);
   } finally {
-    child.kill("SIGTERM");
-    expect(await child.exited).toBe(0);
+    await stopBinary(child);
+  }
+});
+
+test("a newcomer's path: create a user, mint a token, connect, get READY and a dispatch; the user survives a restart", async () => {
+  const first = await startBinary();
+  const { ingressSecret } = JSON.parse(await Bun.file(join(dir, "data", "secrets.json")).text()) as { ingressSecret: string };
+  const admin = { authorization: `Bearer ${ingressSecret}`, "content-type": "application/json" };
+  let userId = "";
+  try {
+    const created = await fetch(`${first.base}/internal/users`, { method: "POST", headers: admin, body: JSON.stringify({ username: "newcomer", bot: true }) });
+    expect(created.status).toBe(201);
+    userId = ((await created.json()) as { id: string }).id;
+  } finally {
+    await stopBinary(first.child);
+  }
+
+  const second = await startBinary();
+  try {
+    const user = await fetch(`${second.base}/internal/users/${userId}`, { headers: admin });
+    expect(await user.json()).toMatchObject({ id: userId, username: "newcomer", bot: true });
+    const minted = await fetch(`${second.base}/internal/users/${userId}/token`, { method: "POST", headers: admin });
+    const { token } = (await minted.json()) as { token: string };
+    const gateway = ((await (await fetch(`${second.base}/api/v10/gateway`)).json()) as { url: string }).url;
+
+    const frames: { op: number; t: string | null; d: unknown }[] = [];
+    const socket = new WebSocket(`${gateway}/?v=10&encoding=json`);
+    const seen = (match: (f: (typeof frames)[number]) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(frames)}`)), 5_000);
+        const check = () => (frames.some(match) ? (clearTimeout(timer), resolve()) : setTimeout(check, 5));
+        check();
+      });
+    socket.onmessage = (event) => frames.push(JSON.parse(event.data as string));
+    await seen((f) => f.op === 10);
+    socket.send(JSON.stringify({ op: 2, d: { token, intents: 0, properties: { os: "linux", browser: "test", device: "test" } } }));
+    await seen((f) => f.t === "READY");
+    const sent = await fetch(`${second.base}/internal/users/${userId}/dispatch`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ t: "NOTIFICATION_CREATE", d: { text: "welcome" } }),
+    });
+    expect(sent.status).toBe(202);
+    await seen((f) => f.t === "NOTIFICATION_CREATE");
+    expect(frames.find((f) => f.t === "NOTIFICATION_CREATE")?.d).toEqual({ text: "welcome" });
+    socket.close(1000);
+  } finally {
+    await stopBinary(second.child);
   }
 });

@@ -15,6 +15,7 @@
  * HEAD is served like GET; other methods get 405.
  */
 import { userObject } from "../session/ready.ts";
+import { methodNotAllowed, unauthorized } from "./errors.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 
 /** Discord's session start limit object; `reset_after` is in milliseconds. */
@@ -85,9 +86,6 @@ const ROUTES = new Map<string, Route>([
 
 const PREFIX = /^\/api\/v(?:9|10)(?=\/)/;
 
-const unauthorized = () => Response.json({ message: "401: Unauthorized", code: 0 }, { status: 401 });
-const methodNotAllowed = () =>
-  Response.json({ message: "405: Method Not Allowed", code: 0 }, { status: 405, headers: { Allow: "GET, HEAD" } });
 
 /** The user behind the request's `Authorization` header, or undefined. */
 async function authenticate(ctx: BootstrapContext, request: Request): Promise<User | undefined> {
@@ -106,7 +104,7 @@ export function createBootstrapRoutes(ctx: BootstrapContext): (request: Request,
     const prefix = PREFIX.exec(url.pathname);
     const route = prefix ? ROUTES.get(url.pathname.slice(prefix[0].length)) : undefined;
     if (!route) return undefined;
-    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed();
+    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
     if (!route.auth) return Response.json(route.handle(ctx));
     const user = await authenticate(ctx, request);
     return user ? Response.json(route.handle(ctx, user)) : unauthorized();

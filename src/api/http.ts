@@ -1,8 +1,9 @@
 /**
- * The HTTP surface. HTTP failures are `{code, message}` JSON bodies with a
- * status, mapped here and in the route modules, nowhere else.
+ * The HTTP surface: health, then each route group in turn, then 404. Error
+ * bodies come from errors.ts.
  */
 import type { HashRing } from "../native.ts";
+import { methodNotAllowed, notFound } from "./errors.ts";
 
 /** A route group: a Response, or undefined when the path is not its own. */
 export type Routes = (request: Request, url: URL) => Promise<Response | undefined>;
@@ -14,10 +15,6 @@ export interface HttpContext {
   readonly routes: readonly Routes[];
 }
 
-/** A JSON error body as Discord's REST API shapes it. */
-export function errorResponse(status: number, code: number, message: string): Response {
-  return Response.json({ code, message }, { status });
-}
 
 /** Routes plain HTTP requests (WebSocket upgrades are handled before this). */
 export function createHttpHandler(context: HttpContext): (request: Request) => Promise<Response> {
@@ -25,7 +22,7 @@ export function createHttpHandler(context: HttpContext): (request: Request) => P
     const url = new URL(request.url);
     if (url.pathname === "/healthz") {
       if (request.method !== "GET" && request.method !== "HEAD") {
-        return errorResponse(405, 0, "405: Method Not Allowed");
+        return methodNotAllowed("GET, HEAD");
       }
       return Response.json({
         status: "ok",
@@ -38,6 +35,6 @@ export function createHttpHandler(context: HttpContext): (request: Request) => P
       const response = await routes(request, url);
       if (response) return response;
     }
-    return errorResponse(404, 0, "404: Not Found");
+    return notFound();
   };
 }

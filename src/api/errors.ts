@@ -1,0 +1,66 @@
+/**
+ * HTTP failures, in one place: inner code throws `HttpError`, and routes turn
+ * it into a `{code, message}` JSON body with its status, as Discord's REST API
+ * shapes errors. Codes follow Discord's JSON error codes where one fits.
+ */
+
+/** Discord JSON error codes used here. */
+export const ApiCode = {
+  GENERAL: 0,
+  UNKNOWN_USER: 10013,
+  INVALID_FORM_BODY: 50035,
+  INVALID_JSON: 50109,
+} as const;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorResponse(status: number, code: number, message: string): Response {
+  return Response.json({ code, message }, { status });
+}
+
+export const unauthorized = (): Response => errorResponse(401, ApiCode.GENERAL, "401: Unauthorized");
+export const notFound = (): Response => errorResponse(404, ApiCode.GENERAL, "404: Not Found");
+export const methodNotAllowed = (allow: string): Response => {
+  const response = errorResponse(405, ApiCode.GENERAL, "405: Method Not Allowed");
+  response.headers.set("Allow", allow);
+  return response;
+};
+
+/** A field that failed validation: 400 naming the field. */
+export function invalidField(field: string, problem: string): HttpError {
+  return new HttpError(400, ApiCode.INVALID_FORM_BODY, `Invalid Form Body: ${field} ${problem}`);
+}
+
+/**
+ * Reads a JSON object body of at most `maxBytes`, or throws a 400/413. With
+ * `emptyIsObject`, an empty body reads as `{}` (for routes whose fields are all optional).
+ */
+export async function readJsonObject(
+  request: Request,
+  maxBytes = 64 * 1024,
+  emptyIsObject = false,
+): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  if (emptyIsObject && text.trim() === "") return {};
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new HttpError(413, ApiCode.GENERAL, `Request entity too large: at most ${maxBytes} bytes`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, ApiCode.INVALID_JSON, "The request body contains invalid JSON.");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, ApiCode.INVALID_FORM_BODY, "Invalid Form Body: the body must be a JSON object");
+  }
+  return body as Record<string, unknown>;
+}

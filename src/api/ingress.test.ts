@@ -1,0 +1,131 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { createTokenVerifier, mintToken } from "../session/auth.ts";
+import { MemoryGuildStore } from "../store/memory.ts";
+import { createIngressRoutes } from "./ingress.ts";
+import { SnowflakeGenerator } from "./snowflake.ts";
+
+const INGRESS = "ingress-secret";
+const TOKEN_SECRET = "token-secret-0123456789abcdef0123";
+
+let store: MemoryGuildStore;
+let dispatched: { userId: string; t: string; dJson: string }[];
+let disconnected: string[];
+let routes: ReturnType<typeof createIngressRoutes>;
+
+beforeEach(() => {
+  store = new MemoryGuildStore();
+  dispatched = [];
+  disconnected = [];
+  routes = createIngressRoutes({
+    ingressSecret: INGRESS,
+    store,
+    ids: new SnowflakeGenerator(0, 0),
+    mintToken: (userId, expires) => mintToken(TOKEN_SECRET, userId, { expiresInSeconds: expires }),
+    dispatchToUser: (userId, t, dJson) => {
+      dispatched.push({ userId, t, dJson });
+      return 42;
+    },
+    disconnectUser: (userId) => {
+      disconnected.push(userId);
+      return 1;
+    },
+  });
+});
+
+async function call(method: string, path: string, body?: unknown, auth = `Bearer ${INGRESS}`) {
+  const url = new URL(`http://gw${path}`);
+  const init: RequestInit = { method, headers: { authorization: auth, "content-type": "application/json" } };
+  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  const response = await routes(new Request(url.href, init), url);
+  if (!response) return { status: 0, body: undefined };
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+describe("auth", () => {
+  test("a missing or wrong secret is a 401 on every route", async () => {
+    for (const auth of ["", "Bearer nope", INGRESS, `Bot ${INGRESS}`]) {
+      expect(await call("GET", "/internal/users/1", undefined, auth)).toEqual({
+        status: 401,
+        body: { code: 0, message: "401: Unauthorized" },
+      });
+    }
+  });
+
+  test("paths outside /internal are not ingress routes", async () => {
+    expect((await call("GET", "/api/v10/gateway")).status).toBe(0);
+  });
+});
+
+describe("users", () => {
+  test("create, read, update, delete", async () => {
+    const created = await call("POST", "/internal/users", { username: "alice", bot: true, privileged_intents: 1 << 15 });
+    expect(created.status).toBe(201);
+    const id = created.body?.id as string;
+    expect(id).toMatch(/^\d{17,20}$/);
+    expect(created.body).toMatchObject({ username: "alice", global_name: null, avatar: null, bot: true, privileged_intents: 32768 });
+    expect((await call("GET", `/internal/users/${id}`)).body).toEqual(created.body as never);
+    const patched = await call("PATCH", `/internal/users/${id}`, { global_name: "Alice" });
+    expect(patched).toMatchObject({ status: 200, body: { id, username: "alice", global_name: "Alice" } });
+    expect(store.getUser(id)?.globalName).toBe("Alice");
+    expect((await call("DELETE", `/internal/users/${id}`)).status).toBe(204);
+    expect(disconnected).toEqual([id]);
+    expect(await call("GET", `/internal/users/${id}`)).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
+  });
+
+  test("a given id is kept, and taking it twice is a 409", async () => {
+    expect((await call("POST", "/internal/users", { id: "81384788765712384", username: "a" })).status).toBe(201);
+    expect((await call("POST", "/internal/users", { id: "81384788765712384", username: "b" })).status).toBe(409);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["no username", {}, /username is required/],
+    ["an empty username", { username: "" }, /username must be a string of 1 to 32/],
+    ["a long username", { username: "x".repeat(33) }, /username/],
+    ["a bad id", { id: "12ab", username: "a" }, /id must be a snowflake/],
+    ["a non-boolean bot", { username: "a", bot: "yes" }, /bot must be a boolean/],
+    ["a non-privileged intent", { username: "a", privileged_intents: 1 }, /privileged_intents must be a subset/],
+    ["an unknown field", { username: "a", password: "x" }, /password is not a user field/],
+    ["invalid JSON", "{nope", /invalid JSON/],
+    ["an array body", "[]", /must be a JSON object/],
+  ];
+  for (const [what, body, message] of bad) {
+    test(`400 naming the field for ${what}`, async () => {
+      const response = await call("POST", "/internal/users", body);
+      expect(response.status).toBe(400);
+      expect(response.body?.message as string).toMatch(message);
+      expect(store.listUsers(10)).toEqual([]);
+    });
+  }
+
+  test("wrong methods are a 405", async () => {
+    expect((await call("GET", "/internal/users")).status).toBe(405);
+    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    expect((await call("PUT", "/internal/users/81384788765712384")).status).toBe(405);
+    expect((await call("GET", "/internal/users/81384788765712384/token")).status).toBe(405);
+  });
+});
+
+describe("tokens and dispatch", () => {
+  test("a minted token verifies to the user, with or without expiry", async () => {
+    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    const verify = createTokenVerifier(TOKEN_SECRET);
+    for (const body of [undefined, { expires_in: 3600 }]) {
+      const { status, body: minted } = await call("POST", "/internal/users/81384788765712384/token", body);
+      expect(status).toBe(200);
+      expect(await verify(minted?.token as string)).toBe("81384788765712384");
+    }
+    expect((await call("POST", "/internal/users/81384788765712384/token", { expires_in: -1 })).status).toBe(400);
+    expect((await call("POST", "/internal/users/9/token")).status).toBe(404);
+  });
+
+  test("dispatch validates the event and hands d over serialised once", async () => {
+    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    const path = "/internal/users/81384788765712384/dispatch";
+    expect(await call("POST", path, { t: "NOTIFICATION_CREATE", d: { text: "hi" } })).toEqual({ status: 202, body: { s: 42 } });
+    expect(dispatched).toEqual([{ userId: "81384788765712384", t: "NOTIFICATION_CREATE", dJson: '{"text":"hi"}' }]);
+    expect((await call("POST", path, { t: "bad name", d: {} })).body?.message as string).toMatch(/^Invalid Form Body: t /);
+    expect((await call("POST", path, { t: "X" })).body?.message as string).toMatch(/d is required/);
+    expect(dispatched.length).toBe(1);
+  });
+});

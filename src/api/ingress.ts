@@ -1,0 +1,159 @@
+/**
+ * The ingress/admin API under `/internal`, for the app backend that owns the
+ * users: every route needs `Authorization: Bearer <ingress secret>` (else 401).
+ *
+ * - `POST   /internal/users`              create `{id?, username, global_name?, avatar?, bot?, privileged_intents?}` -> 201
+ * - `GET    /internal/users/:id`          -> 200, or 404 (code 10013)
+ * - `PATCH  /internal/users/:id`          update any of the fields above -> 200
+ * - `DELETE /internal/users/:id`          -> 204 (its sessions are closed with 4004)
+ * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds) -> 200 `{token}`
+ * - `POST   /internal/users/:id/dispatch` `{t, d}` to every session of the user -> 202 `{s}`
+ *
+ * Bodies are validated field by field; a bad one is a 400 `{code, message}`
+ * naming the field. Users read and write in Discord's snake_case.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { isSnowflake } from "../protocol/fields.ts";
+import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
+import type { GuildStore, User } from "../store/guild-store.ts";
+import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
+import type { SnowflakeGenerator } from "./snowflake.ts";
+
+export interface IngressContext {
+  ingressSecret: string;
+  store: GuildStore;
+  ids: SnowflakeGenerator;
+  mintToken(userId: string, expiresInSeconds?: number): Promise<string>;
+  /** Sends a dispatch to every session of the user; returns its `s`. */
+  dispatchToUser(userId: string, t: string, dJson: string): number;
+  /** Closes the user's sessions (after deletion); returns how many. */
+  disconnectUser(userId: string): number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const EVENT_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|dispatch))?)?$/;
+
+export function createIngressRoutes(ctx: IngressContext): (request: Request, url: URL) => Promise<Response | undefined> {
+  const secret = Buffer.from(`Bearer ${ctx.ingressSecret}`);
+  const authorized = (request: Request): boolean => {
+    const given = Buffer.from(request.headers.get("authorization") ?? "");
+    return given.length === secret.length && timingSafeEqual(given, secret);
+  };
+  return async (request, url) => {
+    if (!url.pathname.startsWith("/internal/")) return undefined;
+    if (!authorized(request)) return unauthorized();
+    const match = USERS.exec(url.pathname);
+    if (!match) return undefined;
+    try {
+      const [, id, action] = match;
+      if (id === undefined) return request.method === "POST" ? await createUser(ctx, request) : methodNotAllowed("POST");
+      const user = ctx.store.getUser(id);
+      if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
+      if (action === "token") return request.method === "POST" ? await mint(ctx, request, user) : methodNotAllowed("POST");
+      if (action === "dispatch") return request.method === "POST" ? await dispatch(ctx, request, user) : methodNotAllowed("POST");
+      switch (request.method) {
+        case "GET":
+          return Response.json(toApiUser(user));
+        case "PATCH":
+          return await updateUser(ctx, request, user);
+        case "DELETE":
+          ctx.store.deleteUser(user.id);
+          ctx.disconnectUser(user.id);
+          return new Response(null, { status: 204 });
+        default:
+          return methodNotAllowed("GET, PATCH, DELETE");
+      }
+    } catch (error) {
+      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+      throw error;
+    }
+  };
+}
+
+/** A user as the ingress API shows it. */
+export function toApiUser(user: User): Record<string, unknown> {
+  return {
+    id: user.id,
+    username: user.username,
+    global_name: user.globalName,
+    avatar: user.avatar,
+    bot: user.bot,
+    privileged_intents: user.privilegedIntents,
+    created_at: new Date(user.createdAt).toISOString(),
+  };
+}
+
+async function createUser(ctx: IngressContext, request: Request): Promise<Response> {
+  const body = await readJsonObject(request);
+  const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
+  if (ctx.store.getUser(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: user ${id} exists`);
+  if (body.username === undefined) throw invalidField("username", "is required");
+  const user = applyFields(
+    { id, username: "", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: Date.now() },
+    body,
+  );
+  ctx.store.putUser(user);
+  return Response.json(toApiUser(user), { status: 201 });
+}
+
+async function updateUser(ctx: IngressContext, request: Request, user: User): Promise<Response> {
+  const body = await readJsonObject(request);
+  if (body.id !== undefined && body.id !== user.id) throw invalidField("id", "cannot change");
+  const updated = applyFields(user, body);
+  ctx.store.putUser(updated);
+  return Response.json(toApiUser(updated));
+}
+
+async function mint(ctx: IngressContext, request: Request, user: User): Promise<Response> {
+  const expires = (await readJsonObject(request, 1024, true)).expires_in;
+  if (expires !== undefined && (!Number.isInteger(expires) || (expires as number) <= 0)) {
+    throw invalidField("expires_in", "must be a positive integer of seconds");
+  }
+  return Response.json({ token: await ctx.mintToken(user.id, expires as number | undefined) });
+}
+
+async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
+  const body = await readJsonObject(request, 1024 * 1024);
+  if (typeof body.t !== "string" || !EVENT_NAME.test(body.t)) {
+    throw invalidField("t", "must be an event name of A-Z, 0-9 and _ (e.g. NOTIFICATION_CREATE)");
+  }
+  if (!("d" in body)) throw invalidField("d", "is required");
+  const s = ctx.dispatchToUser(user.id, body.t, JSON.stringify(body.d));
+  return Response.json({ s }, { status: 202 });
+}
+
+/** The user with the body's known fields applied; any bad field is a 400 naming it. */
+function applyFields(user: User, body: Record<string, unknown>): User {
+  const known = new Set(["id", "username", "global_name", "avatar", "bot", "privileged_intents"]);
+  for (const key of Object.keys(body)) if (!known.has(key)) throw invalidField(key, "is not a user field");
+  const next: Mutable<User> = { ...user };
+  if (body.username !== undefined) next.username = text(body.username, "username", 1, 32);
+  if (body.global_name !== undefined) next.globalName = body.global_name === null ? null : text(body.global_name, "global_name", 1, 32);
+  if (body.avatar !== undefined) next.avatar = body.avatar === null ? null : text(body.avatar, "avatar", 1, 64);
+  if (body.bot !== undefined) {
+    if (typeof body.bot !== "boolean") throw invalidField("bot", "must be a boolean");
+    next.bot = body.bot;
+  }
+  if (body.privileged_intents !== undefined) {
+    const intents = body.privileged_intents;
+    if (!Number.isInteger(intents) || (intents as number) < 0 || ((intents as number) & ~PRIVILEGED_INTENTS) !== 0) {
+      throw invalidField("privileged_intents", `must be a subset of ${PRIVILEGED_INTENTS} (GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT)`);
+    }
+    next.privilegedIntents = intents as number;
+  }
+  return next;
+}
+
+function text(value: unknown, field: string, min: number, max: number): string {
+  if (typeof value !== "string" || value.length < min || value.length > max) {
+    throw invalidField(field, `must be a string of ${min} to ${max} characters`);
+  }
+  return value;
+}
+
+function snowflake(value: unknown, field: string): string {
+  if (typeof value !== "string" || !isSnowflake(value)) throw invalidField(field, "must be a snowflake string");
+  return value;
+}

@@ -1,0 +1,30 @@
+/**
+ * Snowflake ids as Discord makes them: ms since 2015-01-01 << 22 | worker << 17
+ * | process << 12 | increment. Strictly increasing per generator, even when
+ * the clock stalls or steps back (the increment borrows from the next ms).
+ */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+
+export class SnowflakeGenerator {
+  readonly #prefix: bigint;
+  readonly #now: () => number;
+  #last = 0n;
+
+  /** `worker` and `process` are 0–31. */
+  constructor(worker: number, process: number, now: () => number = Date.now) {
+    if (!isFiveBits(worker) || !isFiveBits(process)) throw new RangeError("worker and process must be 0-31");
+    this.#prefix = (BigInt(worker) << 17n) | (BigInt(process) << 12n);
+    this.#now = now;
+  }
+
+  next(): string {
+    const fromClock = ((BigInt(this.#now()) - DISCORD_EPOCH) << 22n) | this.#prefix;
+    const id = fromClock > this.#last ? fromClock : this.#last + 1n;
+    this.#last = id;
+    return id.toString();
+  }
+}
+
+function isFiveBits(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n < 32;
+}
