@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every suite: Rust (cargo test), the build (addon + binary + Node bundle),
-# Bun (bun test: unit, Workers, binary), Node (node --test smoke). Ends with one
+# Bun (bun test: unit, Workers, binary, and the contract suites on both
+# transports; the uWebSockets.js ones run the gateway under node), Node
+# (node --test smoke). Ends with one
 # line "N passed, N failed" summing them all; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."

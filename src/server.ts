@@ -1,7 +1,8 @@
 /**
  * One worker's server: the gateway on a transport, with the HTTP routes
- * beside it. main.ts starts it with Bun.serve; tests start it in-process on
- * either transport, with any store.
+ * beside it. main.ts starts it with Bun.serve; tests start it with any store,
+ * on Bun.serve in-process and on uWebSockets.js under Node
+ * (test/support/node-server.ts).
  */
 import type { Config } from "./config.ts";
 import type { Secrets } from "./store/secrets.ts";

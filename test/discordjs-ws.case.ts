@@ -3,40 +3,26 @@
  * pointed at guildgate through @discordjs/rest (GET /api/v10/gateway/bot),
  * connects, identifies and gets READY, plain and with zlib-stream; when its
  * connection is dropped while events keep flowing, it resumes and ends with
- * every event exactly once, in order.
+ * every event exactly once, in order. Run on Bun.serve (`discordjs-ws.test.ts`)
+ * and on uWebSockets.js under Node (`discordjs-ws-node.test.ts`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { REST } from "@discordjs/rest";
 import { CompressionMethod, WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
-import { parseCommand } from "../src/config.ts";
 import { mintToken } from "../src/session/auth.ts";
 import { userTopic } from "../src/session/session.ts";
-import { MemoryGuildStore } from "../src/store/memory.ts";
-import type { StartTransport } from "../src/transport/transport.ts";
-import { startServer, type RunningServer } from "../src/server.ts";
+import type { Harness, HarnessFactory } from "./support/harness.ts";
 
 const SECRET = "conformance-secret-0123456789abcdef";
 
-export function discordjsWsConformance(name: string, startTransport: StartTransport): void {
-  describe(`@discordjs/ws against ${name}`, () => {
-    let server: RunningServer;
-    let store: MemoryGuildStore;
+export function discordjsWsConformance(harness: HarnessFactory): void {
+  describe(`@discordjs/ws against ${harness.name}`, () => {
+    let server: Harness;
     let nextId = 81384788765712384n;
     const managers: WebSocketManager[] = [];
 
-    beforeAll(() => {
-      const command = parseCommand(["--port", "0"], {});
-      if (command.kind !== "run") throw new Error("unreachable");
-      store = new MemoryGuildStore();
-      server = startServer({
-        config: command.config,
-        secrets: { tokenSecret: SECRET, ingressSecret: "ingress" },
-        store,
-        startTransport,
-        version: "test",
-        node: "conf",
-        worker: 0,
-      });
+    beforeAll(async () => {
+      server = await harness.start({ node: "conf", tokenSecret: SECRET, args: [] });
     });
 
     afterAll(async () => {
@@ -47,10 +33,9 @@ export function discordjsWsConformance(name: string, startTransport: StartTransp
     async function manager(compression: CompressionMethod | null): Promise<{ ws: WebSocketManager; userId: string }> {
       nextId += 1n;
       const userId = nextId.toString();
-      store.putUser({ id: userId, username: `bot${userId.slice(-4)}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: Date.now() });
+      await server.putUser({ id: userId, username: `bot${userId.slice(-4)}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: Date.now() });
       const token = await mintToken(SECRET, userId);
-      const { hostname, port } = server.transport;
-      const rest = new REST({ api: `http://${hostname}:${port}/api`, version: "10" }).setToken(token);
+      const rest = new REST({ api: `${server.httpBase}/api`, version: "10" }).setToken(token);
       const ws = new WebSocketManager({ token, intents: 0, rest, compression });
       managers.push(ws);
       return { ws, userId };
@@ -84,34 +69,33 @@ export function discordjsWsConformance(name: string, startTransport: StartTransp
         // Events flow every 2 ms; the connection is dropped at 60 and again once
         // the first resume is done and 180 events have gone out. Events keep
         // flowing (at least 300, at most 10 s) until both drops have happened.
+        // Each tick waits for its dispatches, so events go out in order on any harness.
         const total = 300;
         const flowDeadline = Date.now() + 10_000;
         const dropAt = [60, 180];
         let sent = 0;
         let drops = 0;
-        await new Promise<void>((resolve) => {
-          const timer = setInterval(() => {
-            const flowing = sent < total || drops < dropAt.length;
-            for (let i = 0; i < 3 && flowing && Date.now() < flowDeadline; i++) {
-              server.gateway.dispatch(userTopic(userId), "TEST_EVENT", JSON.stringify({ n: sent }));
-              sent++;
-              const due = dropAt[drops];
-              if (due !== undefined && sent >= due && resumed === drops) {
-                drops += server.gateway.disconnectUser(userId, 4000, "dropped by the test");
-              }
+        for (;;) {
+          const flowing = sent < total || drops < dropAt.length;
+          for (let i = 0; i < 3 && flowing && Date.now() < flowDeadline; i++) {
+            await server.dispatch(userTopic(userId), "TEST_EVENT", JSON.stringify({ n: sent }));
+            sent++;
+            const due = dropAt[drops];
+            if (due !== undefined && sent >= due && resumed === drops) {
+              drops += await server.disconnectUser(userId, 4000, "dropped by the test");
             }
-            if ((sent >= total && drops === dropAt.length) || Date.now() >= flowDeadline) {
-              clearInterval(timer);
-              resolve();
-            }
-          }, 2);
-        });
+          }
+          if ((sent >= total && drops === dropAt.length) || Date.now() >= flowDeadline) break;
+          await Bun.sleep(2);
+        }
+        // Wait for the last resume too: over a harness's async dispatch the last
+        // drop can come right after the last event, with nothing left to miss.
         const deadline = Date.now() + 10_000;
-        while (seen.length < sent && Date.now() < deadline) await Bun.sleep(10);
+        while ((seen.length < sent || resumed < drops) && Date.now() < deadline) await Bun.sleep(10);
         expect(drops).toBe(dropAt.length);
         expect(resumed).toBe(dropAt.length);
         expect(seen).toEqual(Array.from({ length: sent }, (_, i) => i));
-      });
+      }, 40_000);
     }
   });
 }

@@ -1,4 +1,4 @@
-import { startBunTransport } from "../src/transport/bun.ts";
+import { bunHarness } from "./support/bun-harness.ts";
 import { discordjsWsConformance } from "./discordjs-ws.case.ts";
 
-discordjsWsConformance("Bun.serve", startBunTransport);
+discordjsWsConformance(bunHarness);

@@ -1,18 +1,15 @@
 /**
  * The gateway protocol contract, over real sockets, for any transport: every
  * close code the session layer produces, heartbeats, READY, resume, zlib-stream
- * and sharding. `gateway.test.ts` runs it on Bun.serve.
+ * and sharding. `gateway.test.ts` runs it on Bun.serve, `gateway-node.test.ts`
+ * on uWebSockets.js under Node.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Config } from "../src/config.ts";
-import { parseCommand } from "../src/config.ts";
 import { mintToken } from "../src/session/auth.ts";
 import { userTopic } from "../src/session/session.ts";
-import { MemoryGuildStore } from "../src/store/memory.ts";
 import type { User } from "../src/store/guild-store.ts";
-import type { StartTransport } from "../src/transport/transport.ts";
-import { startServer, type RunningServer } from "../src/server.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
+import type { Harness, HarnessFactory } from "./support/harness.ts";
 
 const SECRET = "test-token-secret-0123456789abcdef";
 const HEARTBEAT_MS = 1_000;
@@ -34,30 +31,14 @@ function newUser(): User {
   };
 }
 
-function testConfig(): Config {
-  const command = parseCommand(["--port", "0", "--heartbeat-interval-ms", String(HEARTBEAT_MS)], {});
-  if (command.kind !== "run") throw new Error("unreachable");
-  return command.config;
-}
-
-export function gatewayContract(name: string, startTransport: StartTransport): void {
-  describe(`gateway protocol on ${name}`, () => {
-    let server: RunningServer;
-    let store: MemoryGuildStore;
+export function gatewayContract(harness: HarnessFactory): void {
+  describe(`gateway protocol on ${harness.name}`, () => {
+    let server: Harness;
     let url = "";
     const open: RawClient[] = [];
 
     beforeAll(async () => {
-      store = new MemoryGuildStore();
-      server = startServer({
-        config: testConfig(),
-        secrets: { tokenSecret: SECRET, ingressSecret: "ingress" },
-        store,
-        startTransport,
-        version: "test",
-        node: "test",
-        worker: 0,
-      });
+      server = await harness.start({ node: "test", tokenSecret: SECRET, args: ["--heartbeat-interval-ms", String(HEARTBEAT_MS)] });
       url = `${server.gatewayUrl}/?v=10&encoding=json`;
     });
 
@@ -76,7 +57,7 @@ export function gatewayContract(name: string, startTransport: StartTransport): v
     /** A new user in the store, and a token for it. */
     async function account(): Promise<{ user: User; token: string }> {
       const user = newUser();
-      store.putUser(user);
+      await server.putUser(user);
       return { user, token: await mintToken(SECRET, user.id) };
     }
 
@@ -159,23 +140,35 @@ export function gatewayContract(name: string, startTransport: StartTransport): v
       const { client } = await ready();
       expect((await silent.closed).code).toBe(4009);
       expect((await client.closed).code).toBe(4000);
+      // Before giving up, the gateway asked each for a heartbeat, once.
+      expect(silent.frames.filter((f) => f.op === 1)).toEqual([{ op: 1, d: null, s: null, t: null }]);
+      expect(client.frames.filter((f) => f.op === 1).length).toBe(1);
+    });
+
+    test("a heartbeat answering op 1 keeps the socket open", async () => {
+      const { client } = await ready();
+      await client.op(1, 3_000);
+      client.send({ op: 1, d: null });
+      await client.next((f) => f.op === 11, 1_000);
+      await Bun.sleep(HEARTBEAT_MS);
+      expect(client.readyState).toBe(WebSocket.OPEN);
     });
 
     test("RESUME replays every missed dispatch once, in order, then RESUMED", async () => {
       const { client, frame, user, token } = await ready();
       const sessionId = (frame.d as { session_id: string }).session_id;
       const topic = userTopic(user.id);
-      for (let i = 0; i < 5; i++) server.gateway.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: i }));
+      for (let i = 0; i < 5; i++) await server.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: i }));
       const fifth = await client.next((f) => f.t === "TEST_EVENT" && (f.d as { n: number }).n === 4);
       client.close(4200, "resume later");
       await client.closed;
-      for (let i = 5; i < 10; i++) server.gateway.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: i }));
+      for (let i = 5; i < 10; i++) await server.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: i }));
 
       const again = await connect();
       await again.op(10);
       again.send({ op: 6, d: { token, session_id: sessionId, seq: fifth.s } });
       await again.dispatch("RESUMED");
-      server.gateway.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: 10 }));
+      await server.dispatch(topic, "TEST_EVENT", JSON.stringify({ n: 10 }));
       await again.next((f) => f.t === "TEST_EVENT" && (f.d as { n: number }).n === 10);
 
       const seen = [...client.frames, ...again.frames].filter((f) => f.t === "TEST_EVENT").map((f) => (f.d as { n: number }).n);
@@ -210,7 +203,7 @@ export function gatewayContract(name: string, startTransport: StartTransport): v
 
     test("zlib-stream: HELLO, READY and dispatches inflate with one context", async () => {
       const { client, user } = await ready("&compress=zlib-stream", true);
-      server.gateway.dispatch(userTopic(user.id), "TEST_EVENT", JSON.stringify({ text: "compressed" }));
+      await server.dispatch(userTopic(user.id), "TEST_EVENT", JSON.stringify({ text: "compressed" }));
       const event = await client.dispatch("TEST_EVENT");
       expect(event.d).toEqual({ text: "compressed" });
       expect(client.frames.map((f) => f.op)).toEqual([10, 0, 0]);
@@ -229,8 +222,8 @@ export function gatewayContract(name: string, startTransport: StartTransport): v
       await one.op(10);
       await identify(one, { shard: [1, 2] }, b);
       await one.dispatch("READY");
-      server.gateway.dispatch(userTopic(a.user.id), "TEST_SHARD", "{}");
-      server.gateway.dispatch(userTopic(b.user.id), "TEST_SHARD", "{}");
+      await server.dispatch(userTopic(a.user.id), "TEST_SHARD", "{}");
+      await server.dispatch(userTopic(b.user.id), "TEST_SHARD", "{}");
       await zero.dispatch("TEST_SHARD");
       one.send({ op: 1, d: null });
       await one.op(11);

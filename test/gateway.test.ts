@@ -1,4 +1,8 @@
-import { startBunTransport } from "../src/transport/bun.ts";
+import { bunHarness } from "./support/bun-harness.ts";
+import { backpressureContract } from "./backpressure.case.ts";
 import { gatewayContract } from "./gateway.case.ts";
+import { transportContract } from "./transport.case.ts";
 
-gatewayContract("Bun.serve", startBunTransport);
+gatewayContract(bunHarness);
+backpressureContract(bunHarness);
+transportContract(bunHarness);

@@ -56,6 +56,7 @@ export interface GatewayStats {
 }
 
 const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
+const HEARTBEAT_REQUEST = encodePayload(Op.HEARTBEAT, null);
 const HEARTBEAT_ACK_DEFLATED = deflateFrame(HEARTBEAT_ACK);
 /** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
 const HEARTBEAT_GRACE = 1.5;
@@ -90,6 +91,7 @@ export class Gateway {
       session: null,
       rateLimit: new FrameRateLimit(),
       heartbeatDeadline: this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs),
+      heartbeatRequested: false,
       zlibStarted: false,
     };
   }
@@ -165,8 +167,17 @@ export class Gateway {
   /** Closes sockets whose heartbeat is overdue and forgets sessions past the resume window. */
   sweep(): void {
     const now = this.#now();
+    const askBefore = this.#options.heartbeatIntervalMs * (HEARTBEAT_GRACE - 1);
     for (const socket of this.#connections) {
-      if (now <= socket.data.heartbeatDeadline) continue;
+      const connection = socket.data;
+      if (now <= connection.heartbeatDeadline) {
+        // A heartbeat is due and missing: ask for one (op 1) before giving up on the socket.
+        if (!connection.heartbeatRequested && now > connection.heartbeatDeadline - askBefore) {
+          connection.heartbeatRequested = true;
+          this.#send(socket, HEARTBEAT_REQUEST);
+        }
+        continue;
+      }
       // An identified session stays resumable (4000 tells clients to resume);
       // a socket that never identified has nothing to resume.
       const code = socket.data.session ? CloseCode.UNKNOWN_ERROR : CloseCode.SESSION_TIMED_OUT;
@@ -197,6 +208,7 @@ export class Gateway {
     switch (payload.op) {
       case Op.HEARTBEAT:
         connection.heartbeatDeadline = this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs);
+        connection.heartbeatRequested = false;
         socket.send(connection.compressed ? HEARTBEAT_ACK_DEFLATED : HEARTBEAT_ACK);
         return;
       case Op.IDENTIFY:
@@ -266,7 +278,7 @@ export class Gateway {
     const ready = readyPayload(session, this.#options.gatewayUrl);
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
-      this.#sendDirect(session, "READY", JSON.stringify(ready));
+      this.#sendLifecycle(session, "READY", JSON.stringify(ready));
     });
   }
 
@@ -299,7 +311,7 @@ export class Gateway {
     socket.cork(() => {
       for (const frame of missed) this.#send(socket, frame);
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
-      this.#sendDirect(session, "RESUMED", "{}");
+      this.#sendLifecycle(session, "RESUMED", "{}");
     });
   }
 
@@ -314,12 +326,13 @@ export class Gateway {
     this.#send(socket, encodePayload(Op.INVALID_SESSION, false));
   }
 
-  /** A dispatch to one session only, stamped and logged so RESUME replays it. */
-  #sendDirect(session: Session, t: string, dJson: string): void {
-    const s = this.#clock.next();
-    const frame = encodeDispatch(t, s, dJson);
-    this.#options.resumeLog.appendDirect(s, session.id, frame);
-    if (session.socket) this.#send(session.socket, frame);
+  /**
+   * READY or RESUMED: stamped, sent to one session, and kept out of the resume
+   * log (a client that missed READY has no session to resume, and a replayed
+   * RESUMED would arrive twice).
+   */
+  #sendLifecycle(session: Session, t: "READY" | "RESUMED", dJson: string): void {
+    if (session.socket) this.#send(session.socket, encodeDispatch(t, this.#clock.next(), dJson));
   }
 
   #send(socket: Socket<Connection>, frame: string): void {

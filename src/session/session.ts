@@ -19,6 +19,8 @@ export interface Connection {
   readonly rateLimit: FrameRateLimit;
   /** ms timestamp after which a missing heartbeat closes the socket. */
   heartbeatDeadline: number;
+  /** Whether an op 1 asking for a heartbeat went out since the last one came in. */
+  heartbeatRequested: boolean;
   /** Whether the socket has received its first (header-carrying) compressed frame. */
   zlibStarted: boolean;
 }

@@ -1,0 +1,198 @@
+/**
+ * The uWebSockets.js transport, for Node (Bun cannot load uWS.js; it has
+ * Bun.serve, `bun.ts`). It behaves as the Bun adapter does: the same routing
+ * of upgrades and plain HTTP, the same send results, close codes and
+ * stop semantics, so one contract suite runs on both.
+ *
+ * uWS objects are only valid synchronously (requests) or until close
+ * (sockets), and touching them after that throws or crashes; the adapter
+ * copies what it needs out of a request at once, and guards each socket with
+ * a `closed` flag.
+ */
+import uWS from "uWebSockets.js";
+import type { Socket, StartTransport, Transport, TransportOptions } from "./transport.ts";
+import { handle, internalError, payloadTooLarge, readBody, readHead, respond, toRequest, upgradeFailed, upgradeRequired, type RequestHead } from "./uws-http.ts";
+
+/** What Bun.serve's `stop(true)` sends every open socket. */
+const SERVER_CLOSED = { code: 1001, reason: "Server closed" } as const;
+/** uWS `send` results. */
+const BACKPRESSURE = 0;
+const DROPPED = 2;
+
+const utf8 = new TextDecoder();
+
+// Process-wide: no "uWebSockets: 20" header on responses, as Bun.serve sends none.
+uWS._cfg("999999990007");
+
+/** uWS per-socket user data; uWS.js copies these fields onto its WebSocket object. */
+interface UserData<Data> {
+  readonly data: Data;
+  socket: UwsSocket<Data> | null;
+}
+
+/** One connection, created in `open`: the session layer's Socket over a uWS WebSocket. */
+class UwsSocket<Data> implements Socket<Data> {
+  /** Set by the close handler; uWS throws on any call after it. */
+  closed = false;
+  readonly #ws: uWS.WebSocket<UserData<Data>>;
+
+  constructor(
+    ws: uWS.WebSocket<UserData<Data>>,
+    readonly data: Data,
+  ) {
+    this.#ws = ws;
+  }
+
+  send(frame: string | Uint8Array): number {
+    if (this.closed) return 0;
+    const text = typeof frame === "string";
+    const result = this.#ws.send(frame, !text);
+    if (result === DROPPED) return 0;
+    if (result === BACKPRESSURE) return -1;
+    return text ? Buffer.byteLength(frame) : frame.byteLength;
+  }
+
+  subscribe(topic: string): void {
+    if (!this.closed) this.#ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.#ws.unsubscribe(topic);
+  }
+
+  /** As Bun's `close()`: 1000 when no code is given. uWS runs the close handler before returning. */
+  close(code = 1000, reason = ""): void {
+    if (!this.closed) this.#ws.end(code, reason);
+  }
+
+  getBufferedAmount(): number {
+    return this.closed ? 0 : this.#ws.getBufferedAmount();
+  }
+
+  cork<T>(fn: (socket: this) => T): T {
+    if (this.closed) return fn(this);
+    let result: T | undefined;
+    this.#ws.cork(() => {
+      result = fn(this);
+    });
+    return result as T;
+  }
+}
+
+export const startUwsTransport: StartTransport = <Data>(options: TransportOptions<Data>): Transport => {
+  const { handlers } = options;
+  const sockets = new Set<UwsSocket<Data>>();
+  let port = options.port;
+  const fallbackHost = (): string => `${options.host}:${port}`;
+
+  const app = uWS.App();
+  app.ws<UserData<Data>>("/*", {
+    maxPayloadLength: options.maxPayloadBytes,
+    maxBackpressure: options.backpressureLimitBytes,
+    // uWS.js reads this as a boolean; its d.ts types it as a number.
+    closeOnBackpressureLimit: 1,
+    // Heartbeats are the protocol's liveness check; uWS's idle timeout stays off.
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
+    // uWS routes any GET with a 24-character Sec-WebSocket-Key here; the checks
+    // below are the ones Bun.serve (and our Bun adapter) make before upgrading.
+    upgrade: (res, req, context) => {
+      let head: RequestHead;
+      let data: Data | Response;
+      try {
+        head = readHead(req, fallbackHost());
+        if (head.url.pathname !== "/" || head.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+          return respond(res, head.method, handle(options.http, head, null));
+        }
+        if (head.headers.get("sec-websocket-version") !== "13") return respond(res, head.method, upgradeRequired());
+        data = options.upgrade(toRequest(head, null));
+      } catch (error) {
+        return respond(res, "GET", internalError(error));
+      }
+      if (data instanceof Response) return respond(res, head.method, data);
+      const userData: UserData<Data> = { data, socket: null };
+      const header = (name: string): string => head.headers.get(name) ?? "";
+      res.upgrade(userData, header("sec-websocket-key"), header("sec-websocket-protocol"), header("sec-websocket-extensions"), context);
+    },
+    open: (ws) => {
+      const userData = ws.getUserData();
+      const socket = new UwsSocket(ws, userData.data);
+      userData.socket = socket;
+      sockets.add(socket);
+      try {
+        handlers.open(socket);
+      } catch (error) {
+        reportHandlerError(error);
+      }
+    },
+    message: (ws, message, isBinary) => {
+      const socket = ws.getUserData().socket;
+      if (!socket) return;
+      try {
+        // The ArrayBuffer is neutered when this returns; a binary message is copied, as Bun's is owned.
+        handlers.message(socket, isBinary ? new Uint8Array(message.slice(0)) : utf8.decode(message));
+      } catch (error) {
+        reportHandlerError(error);
+      }
+    },
+    close: (ws, code, message) => {
+      const socket = ws.getUserData().socket;
+      if (!socket) return;
+      socket.closed = true;
+      sockets.delete(socket);
+      try {
+        handlers.close(socket, code, utf8.decode(message));
+      } catch (error) {
+        reportHandlerError(error);
+      }
+    },
+  });
+  app.any("/*", (res, req) => {
+    let method = "GET";
+    let response: Response | Promise<Response>;
+    try {
+      const head = readHead(req, fallbackHost());
+      method = head.method;
+      if (head.url.pathname === "/" && head.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        // Not a valid upgrade (uWS routes those to `ws`).
+        response = upgradeFailed();
+      } else if (method === "GET" || method === "HEAD") {
+        response = handle(options.http, head, null);
+      } else {
+        response = readBody(res).then((body) => (body === null ? payloadTooLarge() : handle(options.http, head, body)));
+      }
+    } catch (error) {
+      response = internalError(error);
+    }
+    respond(res, method, response);
+  });
+
+  let listenSocket: uWS.us_listen_socket | false = false;
+  // uWS calls back synchronously, before `listen` returns.
+  app.listen(options.host, options.port, (socket) => {
+    listenSocket = socket;
+  });
+  if (!listenSocket) throw new Error(`uWebSockets.js cannot listen on ${options.host}:${options.port}`);
+  port = uWS.us_socket_local_port(listenSocket);
+
+  return {
+    hostname: options.host,
+    port,
+    publish: (topic, frame) => void app.publish(topic, frame, typeof frame !== "string"),
+    subscriberCount: (topic) => app.numSubscribers(topic),
+    stop: async (closeSockets) => {
+      // Closing a listen socket twice is a native use-after-free, not an exception.
+      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+      listenSocket = false;
+      if (closeSockets) for (const socket of [...sockets]) socket.close(SERVER_CLOSED.code, SERVER_CLOSED.reason);
+    },
+  };
+};
+
+/**
+ * A WebSocket handler threw: logged, and the server goes on, as on Bun.serve
+ * (uncaught under uWS.js, it would end the Node process).
+ */
+function reportHandlerError(error: unknown): void {
+  console.error("guildgate: uncaught error in a WebSocket handler:", error);
+}
