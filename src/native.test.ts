@@ -146,6 +146,9 @@ describe("HashRing", () => {
   test("rejects keys it cannot place", () => {
     const ring = openHashRing("test:native:empty");
     expect(() => ring.find("1")).toThrow(/no nodes/);
+    expect(() => ring.findN("1", 2)).toThrow(/no nodes/);
+    expect(ring.nodes()).toEqual([]);
+    expect(ring.generation).toBe(0);
     ring.setNodes(["a"]);
     expect(() => ring.find(-1n)).toThrow(/u64/);
     expect(() => ring.find(2n ** 64n)).toThrow(/u64/);

@@ -205,7 +205,7 @@ class SharedHashRing implements HashRing {
   }
 
   find(key: bigint | string): number {
-    const ring = this.#current();
+    const ring = this.#nonEmpty();
     return ring.owners[firstPointAt(ring, ringKeyHash(key))] as number;
   }
 
@@ -214,7 +214,7 @@ class SharedHashRing implements HashRing {
   }
 
   findN(key: bigint | string, n: number): Uint32Array {
-    const ring = this.#current();
+    const ring = this.#nonEmpty();
     const want = Math.min(n, ring.nodes.length);
     const found: number[] = [];
     const start = firstPointAt(ring, ringKeyHash(key));
@@ -239,8 +239,14 @@ class SharedHashRing implements HashRing {
     if (Atomics.load(cells, this.#generationCell) !== this.#snapshot.generation) {
       this.#snapshot = loadSnapshot(this.#name);
     }
-    if (this.#snapshot.points.length === 0) throw new Error(`hash ring "${this.#name}" has no nodes`);
     return this.#snapshot;
+  }
+
+  /** The current generation for a lookup, which needs at least one node. */
+  #nonEmpty(): RingSnapshot {
+    const ring = this.#current();
+    if (ring.points.length === 0) throw new Error(`hash ring "${this.#name}" has no nodes`);
+    return ring;
   }
 }
 

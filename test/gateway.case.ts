@@ -74,6 +74,12 @@ export function gatewayContract(harness: HarnessFactory): void {
       return { client, frame: await client.dispatch("READY"), ...who };
     }
 
+    test("GET /healthz answers 200 beside the gateway, before the ring has nodes", async () => {
+      const response = await fetch(`${server.httpBase}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: "ok", workers: [] });
+    });
+
     test("HELLO carries the heartbeat interval, and heartbeats are acknowledged before IDENTIFY", async () => {
       const client = await connect();
       const hello = await client.op(10);
