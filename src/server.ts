@@ -63,6 +63,8 @@ export function startServer(options: ServerOptions): RunningServer {
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     resumeWindowMs: config.resumeWindowMs,
     resumeLog: new ResumeLog({ maxBytes: config.resumeLogBytes, maxAgeMs: config.resumeWindowMs }),
+    // A quarter of the cut-off: a replay batch always fits under it, with room for live frames.
+    replayBatchBytes: Math.floor(config.backpressureBytes / 4),
     publish: (topic, frame) => transport?.publish(topic, frame),
     subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
   });

@@ -41,6 +41,8 @@ export interface GatewayOptions {
   /** How long a dropped session stays resumable, ms. */
   resumeWindowMs: number;
   resumeLog: ResumeLog;
+  /** A resume replay sends at most this many bytes per batch, and only while less is buffered. */
+  replayBatchBytes: number;
   /** The transport's publish and subscriber count, bound after it starts. */
   publish(topic: string, frame: string | Uint8Array): void;
   subscriberCount(topic: string): number;
@@ -92,6 +94,7 @@ export class Gateway {
       rateLimit: new FrameRateLimit(),
       heartbeatDeadline: this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs),
       heartbeatRequested: false,
+      onDrain: null,
       zlibStarted: false,
     };
   }
@@ -109,6 +112,11 @@ export class Gateway {
       } catch (error) {
         this.#fail(socket, error);
       }
+    },
+    drain: (socket) => {
+      const resume = socket.data.onDrain;
+      socket.data.onDrain = null;
+      resume?.();
     },
     close: (socket, code) => {
       this.#connections.delete(socket);
@@ -291,8 +299,7 @@ export class Gateway {
     if (d.seq > this.#clock.last) {
       throw new ProtocolError(CloseCode.INVALID_SEQ, CLOSE_REASONS[CloseCode.INVALID_SEQ]);
     }
-    const missed = this.#options.resumeLog.replay(d.seq, session.topics, session.id);
-    if (missed === null) {
+    if (this.#options.resumeLog.replayBatch(d.seq, session.topics, session.id, 0) === null) {
       this.#sessions.delete(session.id);
       return this.#refuseResume(socket);
     }
@@ -304,15 +311,40 @@ export class Gateway {
     session.socket = socket;
     session.detachedAt = 0;
     connection.session = session;
-    connection.state = "ready";
-    this.#resumesOk++;
-    // Replay, subscribe and RESUMED happen in one tick: anything dispatched
-    // before is in `missed`, anything after arrives through the subscription.
-    socket.cork(() => {
-      for (const frame of missed) this.#send(socket, frame);
-      for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
-      this.#sendLifecycle(session, "RESUMED", "{}");
-    });
+    connection.state = "resuming";
+    this.#replay(socket, session, d.seq);
+  }
+
+  /**
+   * Sends what the session missed in batches, only while the socket's send
+   * buffer is below the replay bound, continuing on drain, so a long replay
+   * never meets the backpressure cut. Events dispatched meanwhile land in the
+   * log and come in a later batch. When a batch completes the replay, the
+   * subscriptions and RESUMED follow in the same tick: nothing falls between.
+   */
+  #replay(socket: Socket<Connection>, session: Session, seq: number): void {
+    const connection = socket.data;
+    const { resumeLog, replayBatchBytes } = this.#options;
+    let from = seq;
+    while (connection.state === "resuming" && socket.getBufferedAmount() < replayBatchBytes) {
+      const batch = resumeLog.replayBatch(from, session.topics, session.id, replayBatchBytes);
+      if (batch === null) {
+        // The log moved past this session while it was reading slowly.
+        this.#sessions.delete(session.id);
+        connection.session = null;
+        return this.#refuseResume(socket);
+      }
+      socket.cork(() => {
+        for (const frame of batch.frames) this.#send(socket, frame);
+        if (!batch.complete) return;
+        for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
+        connection.state = "ready";
+        this.#resumesOk++;
+        this.#sendLifecycle(session, "RESUMED", "{}");
+      });
+      from = batch.through;
+    }
+    if (connection.state === "resuming") connection.onDrain = () => this.#replay(socket, session, from);
   }
 
   #refuseResume(socket: Socket<Connection>): void {

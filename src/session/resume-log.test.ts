@@ -234,3 +234,47 @@ describe("ResumeLog", () => {
     expect(log.replay(log.evictedThrough, topics("b"), "S")?.every((f) => stampOf(f) % 3 === 0)).toBe(true);
   });
 });
+
+describe("replayBatch", () => {
+  test("batches concatenate to the whole replay, each within the byte budget (or one frame)", () => {
+    const log = new ResumeLog();
+    for (let s = 1; s <= 50; s++) log.append(s, s % 2 === 0 ? "mine" : "other", `frame${s}`.padEnd(s % 7 === 0 ? 40 : 10, "."));
+    const whole = log.replay(3, topics("mine"), "S");
+    const pieces: string[] = [];
+    let seq = 3;
+    for (let rounds = 0; rounds < 100; rounds++) {
+      const batch = log.replayBatch(seq, topics("mine"), "S", 25);
+      if (!batch) throw new Error("unexpected null");
+      const bytes = batch.frames.reduce((sum, f) => sum + f.length, 0);
+      expect(bytes <= 25 || batch.frames.length === 1).toBe(true);
+      pieces.push(...batch.frames);
+      seq = batch.through;
+      if (batch.complete) break;
+    }
+    expect(pieces).toEqual(whole as string[]);
+    expect(seq).toBe(50);
+  });
+
+  test("frames appended between batches are picked up by the next one", () => {
+    const log = new ResumeLog();
+    log.append(1, "t", "a");
+    log.append(2, "t", "b");
+    const first = log.replayBatch(0, topics("t"), "S", 1);
+    expect(first).toEqual({ frames: ["a"], through: 1, complete: false });
+    log.append(3, "t", "c");
+    const rest = log.replayBatch(first?.through ?? 0, topics("t"), "S", 100);
+    expect(rest).toEqual({ frames: ["b", "c"], through: 3, complete: true });
+    expect(log.replayBatch(3, topics("t"), "S", 100)).toEqual({ frames: [], through: 3, complete: true });
+  });
+
+  test("is null once eviction passes the batch position", () => {
+    const log = new ResumeLog({ maxBytes: 3 * (RESUME_ENTRY_OVERHEAD + 1) });
+    log.append(1, "t", "a");
+    log.append(2, "t", "b");
+    const first = log.replayBatch(0, topics("t"), "S", 1);
+    log.append(3, "t", "c");
+    log.append(4, "t", "d");
+    log.append(5, "t", "e");
+    expect(log.replayBatch(first?.through ?? 0, topics("t"), "S", 1)).toBeNull();
+  });
+});

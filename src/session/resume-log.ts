@@ -37,6 +37,14 @@ const positive = (name: string, value: number): number => {
  * the session it went to directly. Appends are O(1) amortised and allocate nothing but
  * capacity doublings; capacity is kept after eviction, so it settles at the peak entry count.
  */
+/** One part of a replay (see `ResumeLog.replayBatch`). */
+export interface ReplayBatch {
+  readonly frames: string[];
+  /** Every entry up to this stamp has been considered. */
+  readonly through: number;
+  readonly complete: boolean;
+}
+
 export class ResumeLog {
   readonly #maxBytes: number;
   readonly #maxAgeMs: number;
@@ -94,16 +102,35 @@ export class ResumeLog {
    * Replay does not evict by age: the age bound caps memory, it is not a resume deadline.
    */
   replay(seq: number, topics: ReadonlySet<string>, sessionId: string): string[] | null {
+    return this.replayBatch(seq, topics, sessionId, Number.POSITIVE_INFINITY)?.frames ?? null;
+  }
+
+  /**
+   * The next part of a replay: matching frames after `seq` up to about `maxBytes`
+   * (at least one frame), and `through`, the stamp to continue from. `complete`
+   * means nothing after `through` matches yet. Null as for `replay`. A resume
+   * sends batches as the socket drains, so a long replay never meets the
+   * socket's backpressure bound.
+   */
+  replayBatch(seq: number, topics: ReadonlySet<string>, sessionId: string, maxBytes: number): ReplayBatch | null {
     // Written as a negated range so a NaN seq is refused too.
     if (!(seq >= this.#evictedThrough && seq <= this.#lastStamp)) return null;
-    const out: string[] = [];
+    const frames: string[] = [];
+    let bytes = 0;
+    let through = seq;
     const mask = this.#stamps.length - 1;
     for (let i = this.#firstAfter(seq); i < this.#size; i++) {
       const slot = (this.#head + i) & mask;
       const key = this.#keys[slot] as string;
-      if (this.#kinds[slot] === DIRECT ? key === sessionId : topics.has(key)) out.push(this.#frames[slot] as string);
+      if (this.#kinds[slot] === DIRECT ? key === sessionId : topics.has(key)) {
+        const frame = this.#frames[slot] as string;
+        if (frames.length > 0 && bytes + frame.length > maxBytes) return { frames, through, complete: false };
+        frames.push(frame);
+        bytes += frame.length;
+      }
+      through = this.#stamps[slot] as number;
     }
-    return out;
+    return { frames, through: this.#lastStamp, complete: true };
   }
 
   /** Drops the entries older than the age bound now (append also does this). */

@@ -14,13 +14,15 @@ export interface Connection {
   readonly compressed: boolean;
   /** A close code to send as soon as the socket opens (bad version or encoding). */
   readonly refuse: { code: number; reason: string } | null;
-  state: "hello" | "authenticating" | "ready" | "closing";
+  state: "hello" | "authenticating" | "resuming" | "ready" | "closing";
   session: Session | null;
   readonly rateLimit: FrameRateLimit;
   /** ms timestamp after which a missing heartbeat closes the socket. */
   heartbeatDeadline: number;
   /** Whether an op 1 asking for a heartbeat went out since the last one came in. */
   heartbeatRequested: boolean;
+  /** What to continue when the send buffer drains (a paced resume replay). */
+  onDrain: (() => void) | null;
   /** Whether the socket has received its first (header-carrying) compressed frame. */
   zlibStarted: boolean;
 }

@@ -33,6 +33,7 @@ export const startBunTransport: StartTransport = <Data>(options: TransportOption
       publishToSelf: true,
       open: (ws) => handlers.open(asSocket(ws)),
       message: (ws, message) => handlers.message(asSocket(ws), message),
+      drain: (ws) => handlers.drain(asSocket(ws)),
       close: (ws, code, reason) => handlers.close(asSocket(ws), code, reason),
     },
   });

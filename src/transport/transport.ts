@@ -24,6 +24,8 @@ export interface SocketHandlers<Data> {
   open(socket: Socket<Data>): void;
   message(socket: Socket<Data>, message: string | Uint8Array): void;
   close(socket: Socket<Data>, code: number, reason: string): void;
+  /** The socket's send buffer has emptied after backpressure. */
+  drain(socket: Socket<Data>): void;
 }
 
 export interface TransportOptions<Data> {

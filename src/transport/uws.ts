@@ -135,6 +135,15 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
         reportHandlerError(error);
       }
     },
+    drain: (ws) => {
+      const socket = ws.getUserData().socket;
+      if (!socket || socket.closed) return;
+      try {
+        handlers.drain(socket);
+      } catch (error) {
+        reportHandlerError(error);
+      }
+    },
     close: (ws, code, message) => {
       const socket = ws.getUserData().socket;
       if (!socket) return;
