@@ -16,6 +16,7 @@ import { userTopic } from "./session/session.ts";
 import { createBootstrapRoutes } from "./api/bootstrap.ts";
 import { createHttpHandler } from "./api/http.ts";
 import { createIngressRoutes } from "./api/ingress.ts";
+import { createMetricsRoute } from "./api/metrics.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing } from "./cluster/ring.ts";
@@ -89,7 +90,7 @@ export function startServer(options: ServerOptions): RunningServer {
     dispatchToUser: (userId, t, dJson) => gateway.dispatch(userTopic(userId), t, dJson),
     disconnectUser: (userId) => gateway.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
   });
-  const http = createHttpHandler({ version: options.version, ring: guildRing(), routes: [bootstrap, ingress] });
+  const http = createHttpHandler({ version: options.version, ring: guildRing(), routes: [bootstrap, ingress, createMetricsRoute(() => gateway.stats())] });
   transport = options.startTransport({
     host: config.host,
     port: config.port,

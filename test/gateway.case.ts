@@ -80,6 +80,22 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect(await response.json()).toMatchObject({ status: "ok", workers: [] });
     });
 
+    test("GET /metrics counts sessions, dispatches by type and refused IDENTIFYs", async () => {
+      const { user, token, client } = await ready();
+      await server.dispatch(userTopic(user.id), "METRICS_PROBE", "{}");
+      await client.dispatch("METRICS_PROBE");
+      const again = await connect();
+      await again.op(10);
+      await identify(again, {}, { token });
+      await again.op(9);
+      const response = await fetch(`${server.httpBase}/metrics`);
+      expect(response.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
+      const text = await response.text();
+      expect(text).toContain('guildgate_dispatches_total{t="METRICS_PROBE"} 1\n');
+      expect(Number(/^guildgate_sessions (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(Number(/^guildgate_identify_refused_total\{reason="max_concurrency"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+    });
+
     test("HELLO carries the heartbeat interval, and heartbeats are acknowledged before IDENTIFY", async () => {
       const client = await connect();
       const hello = await client.op(10);

@@ -53,8 +53,12 @@ export interface GatewayOptions {
 export interface GatewayStats {
   connections: number;
   sessions: number;
-  dispatches: number;
+  /** Dispatches published, by event type (one per event, not per recipient). */
+  dispatches: ReadonlyMap<string, number>;
   resumes: { ok: number; invalid: number };
+  /** IDENTIFYs answered with op 9: over the in-flight semaphore, or over max_concurrency. */
+  identifyRefused: { inFlight: number; rateLimited: number };
+  resumeLog: { bytes: number; entries: number };
 }
 
 const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
@@ -70,7 +74,9 @@ export class Gateway {
   readonly #connections = new Set<Socket<Connection>>();
   readonly #sessions = new Map<string, Session>();
   readonly #sweep: ReturnType<typeof setInterval>;
-  #dispatches = 0;
+  readonly #dispatches = new Map<string, number>();
+  #identifyRefusedInFlight = 0;
+  #identifyRefusedRate = 0;
   #resumesOk = 0;
   #resumesInvalid = 0;
 
@@ -144,7 +150,7 @@ export class Gateway {
     if (this.#options.subscriberCount(compressedTopic) > 0) {
       this.#options.publish(compressedTopic, deflateFrame(frame));
     }
-    this.#dispatches++;
+    this.#dispatches.set(t, (this.#dispatches.get(t) ?? 0) + 1);
     return s;
   }
 
@@ -169,6 +175,8 @@ export class Gateway {
       sessions: this.#sessions.size,
       dispatches: this.#dispatches,
       resumes: { ok: this.#resumesOk, invalid: this.#resumesInvalid },
+      identifyRefused: { inFlight: this.#identifyRefusedInFlight, rateLimited: this.#identifyRefusedRate },
+      resumeLog: { bytes: this.#options.resumeLog.bytes, entries: this.#options.resumeLog.size },
     };
   }
 
@@ -255,7 +263,10 @@ export class Gateway {
 
   async #identify(socket: Socket<Connection>, d: IdentifyData): Promise<void> {
     const { identifySemaphore, identifyLimit } = this.#options;
-    if (!identifySemaphore.tryAcquire()) return this.#invalidSession(socket);
+    if (!identifySemaphore.tryAcquire()) {
+      this.#identifyRefusedInFlight++;
+      return this.#invalidSession(socket);
+    }
     let user: User;
     try {
       user = await this.#authenticate(d.token);
@@ -269,7 +280,10 @@ export class Gateway {
       throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, CLOSE_REASONS[CloseCode.DISALLOWED_INTENTS]);
     }
     const shard: [number, number] = d.shard ? [d.shard[0], d.shard[1]] : [0, 1];
-    if (!identifyLimit.tryStart(user.id, shard[0])) return this.#invalidSession(socket);
+    if (!identifyLimit.tryStart(user.id, shard[0])) {
+      this.#identifyRefusedRate++;
+      return this.#invalidSession(socket);
+    }
 
     const session: Session = {
       id: newSessionId(this.#options.node, this.#options.worker),

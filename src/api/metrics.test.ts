@@ -1,0 +1,36 @@
+import { expect, test } from "bun:test";
+import { renderMetrics } from "./metrics.ts";
+
+test("renders every family in the Prometheus text format, with escaped labels", () => {
+  const text = renderMetrics(
+    {
+      connections: 3,
+      sessions: 4,
+      dispatches: new Map([
+        ["MESSAGE_CREATE", 7],
+        ['ODD"NAME', 1],
+      ]),
+      resumes: { ok: 2, invalid: 1 },
+      identifyRefused: { inFlight: 5, rateLimited: 6 },
+      resumeLog: { bytes: 1024, entries: 9 },
+    },
+    { rss: 1000, heapUsed: 500, heapTotal: 0, external: 0, arrayBuffers: 0 },
+  );
+  const samples = text.split("\n").filter((line) => line && !line.startsWith("#"));
+  expect(samples).toEqual([
+    "guildgate_connections 3",
+    "guildgate_sessions 4",
+    'guildgate_dispatches_total{t="MESSAGE_CREATE"} 7',
+    'guildgate_dispatches_total{t="ODD\\"NAME"} 1',
+    'guildgate_resumes_total{outcome="ok"} 2',
+    'guildgate_resumes_total{outcome="invalid"} 1',
+    'guildgate_identify_refused_total{reason="in_flight"} 5',
+    'guildgate_identify_refused_total{reason="max_concurrency"} 6',
+    "guildgate_resume_log_bytes 1024",
+    "guildgate_resume_log_entries 9",
+    "process_resident_memory_bytes 1000",
+    "process_heap_used_bytes 500",
+  ]);
+  expect(text).toContain("# TYPE guildgate_dispatches_total counter");
+  expect(text.endsWith("\n")).toBe(true);
+});

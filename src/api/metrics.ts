@@ -1,0 +1,55 @@
+/**
+ * `GET /metrics` in the Prometheus text format (version 0.0.4): sessions,
+ * connections, dispatches by event type, resume outcomes, IDENTIFY refusals,
+ * the resume log's size, and process memory. Unauthenticated, as scrapers
+ * expect; it carries counts only.
+ */
+import type { GatewayStats } from "../session/gateway.ts";
+import { methodNotAllowed } from "./errors.ts";
+
+type Sample = [labels: string, value: number];
+
+function family(name: string, type: "counter" | "gauge", help: string, samples: readonly Sample[]): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  return lines.join("\n");
+}
+
+/** Label values are event names and fixed words; escape anyway, as the format requires. */
+function label(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+}
+
+export function renderMetrics(stats: GatewayStats, memory: NodeJS.MemoryUsage): string {
+  const dispatches: Sample[] = [...stats.dispatches].map(([t, n]) => [`{t="${label(t)}"}`, n]);
+  return (
+    [
+      family("guildgate_connections", "gauge", "Open WebSocket connections.", [["", stats.connections]]),
+      family("guildgate_sessions", "gauge", "Sessions, attached or waiting to be resumed.", [["", stats.sessions]]),
+      family("guildgate_dispatches_total", "counter", "Dispatches published, by event type (once per event).", dispatches),
+      family("guildgate_resumes_total", "counter", "RESUME outcomes.", [
+        ['{outcome="ok"}', stats.resumes.ok],
+        ['{outcome="invalid"}', stats.resumes.invalid],
+      ]),
+      family("guildgate_identify_refused_total", "counter", "IDENTIFYs answered with INVALID_SESSION.", [
+        ['{reason="in_flight"}', stats.identifyRefused.inFlight],
+        ['{reason="max_concurrency"}', stats.identifyRefused.rateLimited],
+      ]),
+      family("guildgate_resume_log_bytes", "gauge", "Bytes held by the resume log.", [["", stats.resumeLog.bytes]]),
+      family("guildgate_resume_log_entries", "gauge", "Frames held by the resume log.", [["", stats.resumeLog.entries]]),
+      family("process_resident_memory_bytes", "gauge", "Resident set size.", [["", memory.rss]]),
+      family("process_heap_used_bytes", "gauge", "JS heap in use.", [["", memory.heapUsed]]),
+    ].join("\n") + "\n"
+  );
+}
+
+/** The /metrics route over a live stats source. */
+export function createMetricsRoute(stats: () => GatewayStats): (request: Request, url: URL) => Promise<Response | undefined> {
+  return async (request, url) => {
+    if (url.pathname !== "/metrics") return undefined;
+    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
+    return new Response(renderMetrics(stats(), process.memoryUsage()), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
+  };
+}
