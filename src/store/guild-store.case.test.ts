@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GuildStore, User } from "./guild-store.ts";
+import type { Overwrite } from "../guild/permissions.ts";
+import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "./guild-store.ts";
 import { MemoryGuildStore } from "./memory.ts";
 import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
 
@@ -23,6 +24,55 @@ function user(id: string, overrides: Partial<User> = {}): User {
 }
 
 const ids = (users: readonly User[]) => users.map((u) => u.id);
+
+const U64_BITS = (1n << 64n) - 1n;
+
+function guild(id: string, overrides: Partial<Guild> = {}): Guild {
+  return { id, name: `guild-${id}`, ownerId: "1", icon: null, createdAt: 1_700_000_000_000, ...overrides };
+}
+
+function role(id: string, guildId: string, overrides: Partial<StoredRole> = {}): StoredRole {
+  return {
+    id,
+    guildId,
+    name: `role-${id}`,
+    permissions: 0n,
+    position: 0,
+    hoist: false,
+    color: 0,
+    mentionable: false,
+    ...overrides,
+  };
+}
+
+function channel(id: string, guildId: string, overrides: Partial<StoredChannel> = {}): StoredChannel {
+  return {
+    id,
+    guildId,
+    type: 0,
+    name: `channel-${id}`,
+    position: 0,
+    parentId: null,
+    overwrites: [],
+    topic: null,
+    ...overrides,
+  };
+}
+
+function member(guildId: string, userId: string, overrides: Partial<Member> = {}): Member {
+  return { guildId, userId, roleIds: [], nick: null, joinedAt: 1_700_000_000_000, ...overrides };
+}
+
+/** One guild with two roles, a category with a child channel, and two members. */
+function seedGuild(store: GuildStore, guildId: string): void {
+  store.putGuild(guild(guildId));
+  store.putRole(role(guildId, guildId, { permissions: 1n << 10n }));
+  store.putRole(role(`${guildId}1`, guildId, { position: 1 }));
+  store.putChannel(channel(`${guildId}2`, guildId, { type: 4 }));
+  store.putChannel(channel(`${guildId}3`, guildId, { parentId: `${guildId}2` }));
+  store.putMember(member(guildId, "1"));
+  store.putMember(member(guildId, "2", { roleIds: [`${guildId}1`] }));
+}
 
 /** Each implementation, opened fresh per test; `dispose` removes anything it left behind. */
 const implementations: { name: string; open(): { store: GuildStore; dispose(): void } }[] = [
@@ -149,6 +199,248 @@ for (const implementation of implementations) {
         expect(() => store.putUser(user("1", { createdAt }))).toThrow(RangeError);
       }
     });
+
+    test("guild records answer undefined or empty when absent", () => {
+      expect(store.getGuild("1")).toBeUndefined();
+      expect(store.getRole("1")).toBeUndefined();
+      expect(store.getChannel("1")).toBeUndefined();
+      expect(store.getMember("1", "2")).toBeUndefined();
+      expect(store.listGuilds(10)).toEqual([]);
+      expect(store.listRoles("1")).toEqual([]);
+      expect(store.listChannels("1")).toEqual([]);
+      expect(store.listMembers("1", 10)).toEqual([]);
+      expect(store.countMembers("1")).toBe(0);
+      expect(store.guildsOfUser("2")).toEqual([]);
+      expect(store.deleteGuild("1")).toBe(false);
+      expect(store.deleteRole("1")).toBe(false);
+      expect(store.deleteChannel("1")).toBe(false);
+      expect(store.deleteMember("1", "2")).toBe(false);
+    });
+
+    test("putGuild then getGuild returns every field; put replaces; delete answers existence", () => {
+      const full = guild("175928847299117063", { name: "Guild 🦊 'q'", ownerId: U64_MAX, icon: "a_abc", createdAt: 0 });
+      store.putGuild(full);
+      expect(store.getGuild(full.id)).toEqual(full);
+      store.putGuild(guild(full.id, { name: "renamed" }));
+      expect(store.getGuild(full.id)).toEqual(guild(full.id, { name: "renamed" }));
+      expect(store.listGuilds(10)).toEqual([guild(full.id, { name: "renamed" })]);
+      expect(store.deleteGuild(full.id)).toBe(true);
+      expect(store.deleteGuild(full.id)).toBe(false);
+      expect(store.getGuild(full.id)).toBeUndefined();
+    });
+
+    test("listGuilds orders by numeric id and pages by limit and after", () => {
+      for (const id of ["100", U64_MAX, "9", "10", "175928847299117063", "99"]) store.putGuild(guild(id));
+      expect(store.listGuilds(100).map((g) => g.id)).toEqual(["9", "10", "99", "100", "175928847299117063", U64_MAX]);
+      expect(store.listGuilds(2, "9").map((g) => g.id)).toEqual(["10", "99"]);
+      expect(store.listGuilds(10, "150").map((g) => g.id)).toEqual(["175928847299117063", U64_MAX]);
+      expect(store.listGuilds(10, U64_MAX)).toEqual([]);
+      expect(store.listGuilds(0)).toEqual([]);
+      expect(() => store.listGuilds(-1)).toThrow(RangeError);
+      expect(() => store.listGuilds(1, "01")).toThrow(RangeError);
+    });
+
+    test("roles round-trip u64 permissions and list by position, then numeric id, per guild", () => {
+      const everyone = role("10", "10", { name: "@everyone", permissions: U64_BITS, hoist: true, mentionable: true });
+      store.putRole(everyone);
+      store.putRole(role("100", "10", { position: 2, color: 0xffffff, permissions: 1n << 63n }));
+      store.putRole(role("99", "10", { position: 2 }));
+      store.putRole(role("11", "10", { position: 1 }));
+      store.putRole(role("12", "20"));
+      expect(store.getRole("10")).toEqual(everyone);
+      expect(store.getRole("100")).toEqual(role("100", "10", { position: 2, color: 0xffffff, permissions: 1n << 63n }));
+      expect(store.listRoles("10").map((r) => r.id)).toEqual(["10", "11", "99", "100"]);
+      expect(store.listRoles("20")).toEqual([role("12", "20")]);
+
+      store.putRole(role("11", "10", { position: 3, name: "moved" }));
+      expect(store.listRoles("10").map((r) => r.id)).toEqual(["10", "99", "100", "11"]);
+      expect(store.deleteRole("99")).toBe(true);
+      expect(store.deleteRole("99")).toBe(false);
+      expect(store.listRoles("10").map((r) => r.id)).toEqual(["10", "100", "11"]);
+    });
+
+    test("channels round-trip overwrites and list by position, then numeric id, per guild", () => {
+      const full = channel("175928847299117063", "10", {
+        type: 2,
+        name: "voice ☎",
+        position: 5,
+        parentId: "30",
+        topic: "talk",
+        overwrites: [
+          { id: "10", type: 0, allow: 1n << 10n, deny: U64_BITS },
+          { id: U64_MAX, type: 1, allow: 1n << 63n, deny: 0n },
+        ],
+      });
+      store.putChannel(full);
+      store.putChannel(channel("30", "10", { type: 4, position: 5 }));
+      store.putChannel(channel("40", "10", { position: 0 }));
+      store.putChannel(channel("50", "20"));
+      expect(store.getChannel(full.id)).toEqual(full);
+      expect(store.listChannels("10").map((c) => c.id)).toEqual(["40", "30", full.id]);
+      expect(store.listChannels("20")).toEqual([channel("50", "20")]);
+
+      store.putChannel(channel(full.id, "10", { overwrites: [] }));
+      expect(store.getChannel(full.id)).toEqual(channel(full.id, "10"));
+      expect(store.deleteChannel("30")).toBe(true);
+      expect(store.deleteChannel("30")).toBe(false);
+      expect(store.listChannels("10").map((c) => c.id)).toEqual(["40", full.id]);
+    });
+
+    test("members round-trip, replace, delete and count per guild", () => {
+      const full = member("10", U64_MAX, { roleIds: ["12", "11", "10"], nick: "Nick 🦊", joinedAt: 5 });
+      store.putMember(full);
+      store.putMember(member("10", "2"));
+      store.putMember(member("20", "2"));
+      expect(store.getMember("10", U64_MAX)).toEqual(full);
+      expect(store.getMember("20", U64_MAX)).toBeUndefined();
+      expect(store.countMembers("10")).toBe(2);
+      expect(store.countMembers("20")).toBe(1);
+
+      store.putMember(member("10", U64_MAX, { nick: null }));
+      expect(store.getMember("10", U64_MAX)).toEqual(member("10", U64_MAX));
+      expect(store.countMembers("10")).toBe(2);
+      expect(store.deleteMember("10", "2")).toBe(true);
+      expect(store.deleteMember("10", "2")).toBe(false);
+      expect(store.countMembers("10")).toBe(1);
+      expect(store.getMember("20", "2")).toEqual(member("20", "2"));
+    });
+
+    test("listMembers pages one guild by numeric user id", () => {
+      for (let i = 1; i <= 25; i++) store.putMember(member("7", String(i * 10)));
+      store.putMember(member("8", "15"));
+      store.putMember(member("70", "15"));
+      expect(store.listMembers("7", 3).map((m) => m.userId)).toEqual(["10", "20", "30"]);
+      expect(store.listMembers("7", 2, "35").map((m) => m.userId)).toEqual(["40", "50"]);
+      expect(store.listMembers("7", 10, "240").map((m) => m.userId)).toEqual(["250"]);
+      expect(store.listMembers("7", 10, "250")).toEqual([]);
+      expect(store.listMembers("7", 0)).toEqual([]);
+      expect(store.listMembers("8", 10)).toEqual([member("8", "15")]);
+
+      const walked: string[] = [];
+      for (let page = store.listMembers("7", 7); page.length > 0; page = store.listMembers("7", 7, page.at(-1)?.userId)) {
+        walked.push(...page.map((m) => m.userId));
+      }
+      expect(walked).toEqual(Array.from({ length: 25 }, (_, i) => String((i + 1) * 10)));
+      for (const limit of [-1, 1.5, Number.NaN]) expect(() => store.listMembers("7", limit)).toThrow(RangeError);
+      for (const after of ["", "abc", "01"]) expect(() => store.listMembers("7", 1, after)).toThrow(RangeError);
+    });
+
+    test("guildsOfUser lists the user's guilds in numeric order", () => {
+      for (const guildId of ["100", "9", U64_MAX, "10"]) store.putMember(member(guildId, "5"));
+      store.putMember(member("11", "6"));
+      expect(store.guildsOfUser("5")).toEqual(["9", "10", "100", U64_MAX]);
+      store.deleteMember("100", "5");
+      expect(store.guildsOfUser("5")).toEqual(["9", "10", U64_MAX]);
+      expect(store.guildsOfUser("6")).toEqual(["11"]);
+    });
+
+    test("deleteGuild removes its roles, channels and members and nothing else", () => {
+      seedGuild(store, "1000");
+      seedGuild(store, "2000");
+      store.putUser(user("1"));
+      expect(store.countMembers("1000")).toBe(2);
+      expect(store.guildsOfUser("1")).toEqual(["1000", "2000"]);
+
+      expect(store.deleteGuild("1000")).toBe(true);
+      expect(store.getGuild("1000")).toBeUndefined();
+      expect(store.listRoles("1000")).toEqual([]);
+      expect(store.getRole("1000")).toBeUndefined();
+      expect(store.listChannels("1000")).toEqual([]);
+      expect(store.getChannel("10003")).toBeUndefined();
+      expect(store.listMembers("1000", 10)).toEqual([]);
+      expect(store.countMembers("1000")).toBe(0);
+      expect(store.guildsOfUser("1")).toEqual(["2000"]);
+
+      expect(store.listGuilds(10)).toEqual([guild("2000")]);
+      expect(store.listRoles("2000").map((r) => r.id)).toEqual(["2000", "20001"]);
+      expect(store.listChannels("2000").map((c) => c.id)).toEqual(["20002", "20003"]);
+      expect(store.countMembers("2000")).toBe(2);
+      expect(store.getUser("1")).toEqual(user("1"));
+    });
+
+    test("guild records are copies: mutating arrays in or out leaves the store unchanged", () => {
+      const overwrites = [{ id: "1", type: 0 as const, allow: 1n, deny: 2n }];
+      store.putChannel({ ...channel("3", "1", { overwrites }), extra: true } as StoredChannel);
+      (overwrites[0] as Overwrite).allow = 99n;
+      overwrites.push({ id: "2", type: 0, allow: 0n, deny: 0n });
+      const out = store.getChannel("3") as StoredChannel;
+      (out.overwrites[0] as Overwrite).allow = 77n;
+      (out.overwrites as Overwrite[]).length = 0;
+      const expected = channel("3", "1", { overwrites: [{ id: "1", type: 0, allow: 1n, deny: 2n }] });
+      expect(store.getChannel("3")).toEqual(expected);
+      expect(store.listChannels("1")).toEqual([expected]);
+
+      const roleIds = ["5"];
+      store.putMember(member("1", "2", { roleIds }));
+      roleIds.push("6");
+      (store.getMember("1", "2")?.roleIds as string[]).push("7");
+      (store.listMembers("1", 1)[0]?.roleIds as string[]).push("8");
+      expect(store.getMember("1", "2")).toEqual(member("1", "2", { roleIds: ["5"] }));
+
+      const stored = { ...role("4", "1"), extra: 1 } as StoredRole;
+      store.putRole(stored);
+      expect(store.getRole("4")).toEqual(role("4", "1"));
+      store.putGuild({ ...guild("1"), extra: 1 } as Guild);
+      expect(store.getGuild("1")).toEqual(guild("1"));
+    });
+
+    test("putGuild rejects invalid ids and createdAt", () => {
+      for (const bad of [guild("01"), guild("x"), guild("1", { ownerId: "" }), guild("1", { createdAt: 1.5 })]) {
+        expect(() => store.putGuild(bad)).toThrow(RangeError);
+      }
+      expect(store.listGuilds(10)).toEqual([]);
+    });
+
+    test("putRole rejects invalid ids, permissions, position and color", () => {
+      const bad: StoredRole[] = [
+        role("01", "1"),
+        role("1", "18446744073709551616"),
+        role("1", "1", { permissions: -1n }),
+        role("1", "1", { permissions: 1n << 64n }),
+        role("1", "1", { permissions: 8 as unknown as bigint }),
+        role("1", "1", { position: -1 }),
+        role("1", "1", { position: 0.5 }),
+        role("1", "1", { color: 0x1000000 }),
+        role("1", "1", { color: -1 }),
+      ];
+      for (const r of bad) expect(() => store.putRole(r)).toThrow(RangeError);
+      expect(store.listRoles("1")).toEqual([]);
+    });
+
+    test("putChannel rejects invalid ids, integers and overwrites", () => {
+      const bad: StoredChannel[] = [
+        channel("a", "1"),
+        channel("1", "1", { parentId: "007" }),
+        channel("1", "1", { type: 1.5 }),
+        channel("1", "1", { type: -1 }),
+        channel("1", "1", { position: Number.NaN }),
+        channel("1", "1", { overwrites: [{ id: "x", type: 0, allow: 0n, deny: 0n }] }),
+        channel("1", "1", { overwrites: [{ id: "2", type: 2 as 0, allow: 0n, deny: 0n }] }),
+        channel("1", "1", { overwrites: [{ id: "2", type: 1, allow: 1n << 64n, deny: 0n }] }),
+        channel("1", "1", { overwrites: [{ id: "2", type: 1, allow: 0n, deny: -1n }] }),
+        channel("1", "1", {
+          overwrites: [
+            { id: "2", type: 1, allow: 0n, deny: 0n },
+            { id: "2", type: 0, allow: 0n, deny: 0n },
+          ],
+        }),
+      ];
+      for (const c of bad) expect(() => store.putChannel(c)).toThrow(RangeError);
+      expect(store.listChannels("1")).toEqual([]);
+    });
+
+    test("putMember rejects invalid ids, role ids and joinedAt", () => {
+      const bad: Member[] = [
+        member("1", "-2"),
+        member("", "2"),
+        member("1", "2", { roleIds: ["3", "03"] }),
+        member("1", "2", { roleIds: ["3", "3"] }),
+        member("1", "2", { joinedAt: 2 ** 53 }),
+      ];
+      for (const m of bad) expect(() => store.putMember(m)).toThrow(RangeError);
+      expect(store.countMembers("1")).toBe(0);
+      expect(store.guildsOfUser("2")).toEqual([]);
+    });
   });
 }
 
@@ -221,6 +513,105 @@ describe("SqliteGuildStore", () => {
       expect(sqlite.listUsers(13, after)).toEqual(page);
       if (page.length === 0) break;
     }
+    sqlite.close();
+    model.close();
+  });
+
+  test("guilds, roles, channels and members survive closing and reopening the file", () => {
+    const first = new SqliteGuildStore(dir);
+    seedGuild(first, "1000");
+    seedGuild(first, "2000");
+    first.putChannel(
+      channel("3", "1000", { overwrites: [{ id: "1000", type: 0, allow: U64_BITS, deny: 1n << 63n }], topic: "t" }),
+    );
+    first.putMember(member("1000", U64_MAX, { roleIds: ["10001"], nick: "n" }));
+    first.deleteGuild("2000");
+    first.close();
+
+    const second = new SqliteGuildStore(dir);
+    const model = new MemoryGuildStore();
+    seedGuild(model, "1000");
+    model.putChannel(
+      channel("3", "1000", { overwrites: [{ id: "1000", type: 0, allow: U64_BITS, deny: 1n << 63n }], topic: "t" }),
+    );
+    model.putMember(member("1000", U64_MAX, { roleIds: ["10001"], nick: "n" }));
+    expect(second.listGuilds(10)).toEqual(model.listGuilds(10));
+    expect(second.listRoles("1000")).toEqual(model.listRoles("1000"));
+    expect(second.listChannels("1000")).toEqual(model.listChannels("1000"));
+    expect(second.listMembers("1000", 10)).toEqual(model.listMembers("1000", 10));
+    expect(second.countMembers("1000")).toBe(3);
+    expect(second.guildsOfUser("1")).toEqual(["1000"]);
+    expect(second.listRoles("2000")).toEqual([]);
+    second.close();
+    model.close();
+  });
+
+  test("a file at schema version 1 (users only) migrates forward and keeps its users", () => {
+    const path = join(dir, STORE_FILE);
+    const old = new Database(path, { create: true, strict: true });
+    old.run(migrations[0] as string);
+    old.run("PRAGMA user_version = 1");
+    old.run(
+      `INSERT INTO users (id, username, global_name, avatar, bot, privileged_intents, created_at)
+       VALUES ('${U64_MAX}', 'old', 'Old', NULL, 1, 2, 1420070400000)`,
+    );
+    old.close();
+
+    const store = new SqliteGuildStore(dir);
+    expect(store.getUser(U64_MAX)).toEqual(
+      user(U64_MAX, { username: "old", globalName: "Old", bot: true, privilegedIntents: 2, createdAt: 1_420_070_400_000 }),
+    );
+    seedGuild(store, "1000");
+    expect(store.countMembers("1000")).toBe(2);
+    store.close();
+
+    const db = new Database(path, { readonly: true });
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
+    const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    expect(tables).toEqual(["channels", "guilds", "members", "roles", "users"].map((name) => ({ name })));
+    db.close();
+  });
+
+  test("member list queries use the indexes, not a table scan", () => {
+    const store = new SqliteGuildStore(dir);
+    store.close();
+    const db = new Database(join(dir, STORE_FILE), { readonly: true });
+    const plan = (sql: string) =>
+      (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join("; ");
+    expect(plan("SELECT * FROM members WHERE guild_id = '1' AND user_order > '5' ORDER BY user_order LIMIT 3")).toMatch(
+      /USING (COVERING )?INDEX members_by_guild_user_order/,
+    );
+    expect(plan("SELECT guild_id FROM members WHERE user_id = '1' ORDER BY guild_order")).toMatch(
+      /USING (COVERING )?INDEX members_by_user/,
+    );
+    expect(plan("SELECT * FROM guilds WHERE id_order > '5' ORDER BY id_order LIMIT 3")).toMatch(/guilds_by_id_order/);
+    db.close();
+  });
+
+  test("pages of random member ids match the memory model", () => {
+    let seed = 0x2545f491;
+    const random = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed;
+    };
+    const sqlite = new SqliteGuildStore(dir);
+    const model = new MemoryGuildStore();
+    for (let i = 0; i < 400; i++) {
+      const u64 = (BigInt(random()) << 32n) | BigInt(random());
+      const userId = (u64 >> BigInt(random() % 64)).toString();
+      const guildId = String(1 + (random() % 3));
+      for (const store of [sqlite, model]) store.putMember(member(guildId, userId, { roleIds: [guildId] }));
+      if (random() % 5 === 0) for (const store of [sqlite, model]) store.deleteMember(guildId, userId);
+    }
+    for (const guildId of ["1", "2", "3", "4"]) {
+      expect(sqlite.countMembers(guildId)).toBe(model.countMembers(guildId));
+      for (let after: string | undefined, page: Member[]; ; after = page.at(-1)?.userId) {
+        page = model.listMembers(guildId, 11, after);
+        expect(sqlite.listMembers(guildId, 11, after)).toEqual(page);
+        if (page.length === 0) break;
+      }
+    }
+    for (const { userId } of model.listMembers("1", 20)) expect(sqlite.guildsOfUser(userId)).toEqual(model.guildsOfUser(userId));
     sqlite.close();
     model.close();
   });

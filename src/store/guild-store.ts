@@ -1,7 +1,7 @@
 /**
  * The `GuildStore` contract: the durable state a node keeps across restarts.
- * It holds users today; guilds, roles, channels and members join it as more
- * `get*`/`put*`/`delete*`/`list*` methods in the same style. Implementations:
+ * It holds users, guilds, roles, channels (with permission overwrites) and
+ * members, each through `get*`/`put*`/`delete*`/`list*` methods. Implementations:
  * `sqlite.ts` (default, embedded) and `memory.ts` (tests). Both pass the shared
  * contract suite in `guild-store.case.test.ts`.
  *
@@ -11,6 +11,7 @@
  */
 import { isSnowflake } from "../protocol/fields.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
+import type { Overwrite } from "../guild/permissions.ts";
 
 /** A user or bot account that may connect to the gateway. */
 export interface User {
@@ -45,6 +46,51 @@ export interface GuildStore {
    * and `after` a snowflake; anything else throws `RangeError`.
    */
   listUsers(limit: number, after?: string): User[];
+
+  /*
+   * Guilds, roles, channels and members. Roles and channels are keyed by their own
+   * (globally unique) id, members by (guildId, userId). No method checks that the
+   * guild of a role, channel or member exists.
+   */
+  getGuild(id: string): Guild | undefined;
+  /** Inserts or replaces the guild with `guild.id`. Throws `RangeError` for an invalid record. */
+  putGuild(guild: Guild): void;
+  /** Removes the guild and every role, channel and member with its id, atomically; true if the guild existed. */
+  deleteGuild(id: string): boolean;
+  /** Like `listUsers`: up to `limit` guilds with id greater than `after`, in ascending numeric id order. */
+  listGuilds(limit: number, after?: string): Guild[];
+
+  getRole(id: string): StoredRole | undefined;
+  /** Inserts or replaces the role with `role.id`. Throws `RangeError` for an invalid record. */
+  putRole(role: StoredRole): void;
+  /** Removes the role; true if it existed. Members' `roleIds` are left as they are. */
+  deleteRole(id: string): boolean;
+  /** Every role of the guild, by ascending position, then numeric id. */
+  listRoles(guildId: string): StoredRole[];
+
+  getChannel(id: string): StoredChannel | undefined;
+  /** Inserts or replaces the channel with `channel.id`. Throws `RangeError` for an invalid record. */
+  putChannel(channel: StoredChannel): void;
+  /** Removes the channel; true if it existed. Children keep their `parentId`. */
+  deleteChannel(id: string): boolean;
+  /** Every channel of the guild, by ascending position, then numeric id. */
+  listChannels(guildId: string): StoredChannel[];
+
+  getMember(guildId: string, userId: string): Member | undefined;
+  /** Inserts or replaces the member (guildId, userId). Throws `RangeError` for an invalid record. */
+  putMember(member: Member): void;
+  /** Removes the member; true if it existed. */
+  deleteMember(guildId: string, userId: string): boolean;
+  /**
+   * Up to `limit` members of the guild with user id greater than `after`, in
+   * ascending numeric user id order; arguments as for `listUsers`.
+   */
+  listMembers(guildId: string, limit: number, after?: string): Member[];
+  /** How many members the guild has. */
+  countMembers(guildId: string): number;
+  /** Ids of the guilds the user is a member of, in ascending numeric order. */
+  guildsOfUser(userId: string): string[];
+
   /** Releases the store. No method may be called afterwards. */
   close(): void;
 }
@@ -69,4 +115,169 @@ export function assertValidPage(limit: number, after: string | undefined): void 
   if (after !== undefined && !isSnowflake(after)) {
     throw new RangeError(`after must be a snowflake, got "${after}"`);
   }
+}
+
+/** 2^64: permissions and overwrite bits are u64 bitfields. */
+const U64_LIMIT = 1n << 64n;
+
+/** A guild's own fields; its roles, channels and members are separate records. */
+export interface Guild {
+  /** Snowflake. */
+  readonly id: string;
+  readonly name: string;
+  /** Snowflake of the owning user. */
+  readonly ownerId: string;
+  /** Icon hash, or null. */
+  readonly icon: string | null;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+}
+
+/** A guild role. The @everyone role has `id === guildId`. */
+export interface StoredRole {
+  readonly id: string;
+  readonly guildId: string;
+  readonly name: string;
+  /** u64 permission bitfield. */
+  readonly permissions: bigint;
+  /** Integer ≥ 0; higher is above. */
+  readonly position: number;
+  readonly hoist: boolean;
+  /** RGB integer 0..0xFFFFFF (0 = no colour). */
+  readonly color: number;
+  readonly mentionable: boolean;
+}
+
+/** A guild channel with its permission overwrites. */
+export interface StoredChannel {
+  readonly id: string;
+  readonly guildId: string;
+  /** Discord channel type: 0 text, 2 voice, 4 category (any integer ≥ 0 is stored). */
+  readonly type: number;
+  readonly name: string;
+  /** Integer ≥ 0. */
+  readonly position: number;
+  /** Category channel id, or null. */
+  readonly parentId: string | null;
+  /** At most one per id; kept in the given order. */
+  readonly overwrites: readonly Overwrite[];
+  readonly topic: string | null;
+}
+
+/** A user's membership of a guild. */
+export interface Member {
+  readonly guildId: string;
+  readonly userId: string;
+  /** Role ids without duplicates, in the given order (@everyone is implied). */
+  readonly roleIds: readonly string[];
+  readonly nick: string | null;
+  /** Milliseconds since the Unix epoch. */
+  readonly joinedAt: number;
+}
+
+
+function assertSnowflake(value: unknown, what: string): void {
+  if (typeof value !== "string" || !isSnowflake(value)) {
+    throw new RangeError(`${what} must be a snowflake, got "${String(value)}"`);
+  }
+}
+
+function assertInteger(value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+}
+
+function assertString(value: unknown, what: string, nullable: boolean): void {
+  if (typeof value !== "string" && !(nullable && value === null)) {
+    throw new RangeError(`${what} must be a string${nullable ? " or null" : ""}`);
+  }
+}
+
+function assertBoolean(value: unknown, what: string): void {
+  if (typeof value !== "boolean") throw new RangeError(`${what} must be a boolean`);
+}
+
+function assertBits(value: unknown, what: string): void {
+  if (typeof value !== "bigint" || value < 0n || value >= U64_LIMIT) {
+    throw new RangeError(`${what} must be a bigint in 0..2^64-1`);
+  }
+}
+
+/** Throws `RangeError` unless `guild` is a record every store can hold. */
+export function assertValidGuild(guild: Guild): void {
+  assertSnowflake(guild.id, "guild id");
+  const at = `guild ${guild.id}`;
+  assertString(guild.name, `${at}: name`, false);
+  assertSnowflake(guild.ownerId, `${at}: ownerId`);
+  assertString(guild.icon, `${at}: icon`, true);
+  assertInteger(guild.createdAt, `${at}: createdAt`, Number.MIN_SAFE_INTEGER);
+}
+
+/** Throws `RangeError` unless `role` is a record every store can hold. */
+export function assertValidRole(role: StoredRole): void {
+  assertSnowflake(role.id, "role id");
+  const at = `role ${role.id}`;
+  assertSnowflake(role.guildId, `${at}: guildId`);
+  assertString(role.name, `${at}: name`, false);
+  assertBits(role.permissions, `${at}: permissions`);
+  assertInteger(role.position, `${at}: position`);
+  assertBoolean(role.hoist, `${at}: hoist`);
+  assertInteger(role.color, `${at}: color`, 0, 0xffffff);
+  assertBoolean(role.mentionable, `${at}: mentionable`);
+}
+
+/** Throws `RangeError` unless `channel` is a record every store can hold. */
+export function assertValidChannel(channel: StoredChannel): void {
+  assertSnowflake(channel.id, "channel id");
+  const at = `channel ${channel.id}`;
+  assertSnowflake(channel.guildId, `${at}: guildId`);
+  assertInteger(channel.type, `${at}: type`);
+  assertString(channel.name, `${at}: name`, false);
+  assertInteger(channel.position, `${at}: position`);
+  if (channel.parentId !== null) assertSnowflake(channel.parentId, `${at}: parentId`);
+  assertString(channel.topic, `${at}: topic`, true);
+  if (!Array.isArray(channel.overwrites)) throw new RangeError(`${at}: overwrites must be an array`);
+  const seen = new Set<string>();
+  for (const overwrite of channel.overwrites) {
+    assertSnowflake(overwrite.id, `${at}: overwrite id`);
+    if (seen.has(overwrite.id)) throw new RangeError(`${at}: two overwrites for ${overwrite.id}`);
+    seen.add(overwrite.id);
+    if (overwrite.type !== 0 && overwrite.type !== 1) {
+      throw new RangeError(`${at}: overwrite ${overwrite.id} type must be 0 (role) or 1 (member)`);
+    }
+    assertBits(overwrite.allow, `${at}: overwrite ${overwrite.id} allow`);
+    assertBits(overwrite.deny, `${at}: overwrite ${overwrite.id} deny`);
+  }
+}
+
+/** Throws `RangeError` unless `member` is a record every store can hold. */
+export function assertValidMember(member: Member): void {
+  assertSnowflake(member.guildId, "member guildId");
+  assertSnowflake(member.userId, "member userId");
+  const at = `member ${member.userId} of guild ${member.guildId}`;
+  if (!Array.isArray(member.roleIds)) throw new RangeError(`${at}: roleIds must be an array`);
+  for (const roleId of member.roleIds) assertSnowflake(roleId, `${at}: role id`);
+  if (new Set(member.roleIds).size !== member.roleIds.length) throw new RangeError(`${at}: duplicate role ids`);
+  assertString(member.nick, `${at}: nick`, true);
+  assertInteger(member.joinedAt, `${at}: joinedAt`, Number.MIN_SAFE_INTEGER);
+}
+
+/** Fresh copies holding only the record's own fields. */
+export function copyGuild({ id, name, ownerId, icon, createdAt }: Guild): Guild {
+  return { id, name, ownerId, icon, createdAt };
+}
+
+export function copyRole({ id, guildId, name, permissions, position, hoist, color, mentionable }: StoredRole): StoredRole {
+  return { id, guildId, name, permissions, position, hoist, color, mentionable };
+}
+
+export function copyChannel(channel: StoredChannel): StoredChannel {
+  const { id, guildId, type, name, position, parentId, topic } = channel;
+  const overwrites = channel.overwrites.map(({ id, type, allow, deny }) => ({ id, type, allow, deny }));
+  return { id, guildId, type, name, position, parentId, overwrites, topic };
+}
+
+export function copyMember({ guildId, userId, roleIds, nick, joinedAt }: Member): Member {
+  return { guildId, userId, roleIds: [...roleIds], nick, joinedAt };
 }

@@ -12,7 +12,21 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { assertValidPage, assertValidUser, type GuildStore, type User } from "./guild-store.ts";
+import type { Overwrite } from "../guild/permissions.ts";
+import {
+  assertValidChannel,
+  assertValidGuild,
+  assertValidMember,
+  assertValidPage,
+  assertValidRole,
+  assertValidUser,
+  type Guild,
+  type GuildStore,
+  type Member,
+  type StoredChannel,
+  type StoredRole,
+  type User,
+} from "./guild-store.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -35,6 +49,55 @@ export const migrations: readonly string[] = [
      id_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || id, -20)) VIRTUAL
    ) WITHOUT ROWID;
    CREATE INDEX users_by_id_order ON users (id_order);`,
+  // Guilds, roles, channels and members. Permission bitfields are u64, so they are
+  // decimal TEXT. A channel's overwrites and a member's role ids are JSON arrays
+  // in their row: always read and written whole, with the record. Cascades are
+  // done by `deleteGuild` in a transaction, not by foreign keys.
+  `CREATE TABLE guilds (
+     id TEXT PRIMARY KEY NOT NULL,
+     name TEXT NOT NULL,
+     owner_id TEXT NOT NULL,
+     icon TEXT,
+     created_at INTEGER NOT NULL,
+     id_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || id, -20)) VIRTUAL
+   ) WITHOUT ROWID;
+   CREATE INDEX guilds_by_id_order ON guilds (id_order);
+   CREATE TABLE roles (
+     id TEXT PRIMARY KEY NOT NULL,
+     guild_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     permissions TEXT NOT NULL,
+     position INTEGER NOT NULL,
+     hoist INTEGER NOT NULL,
+     color INTEGER NOT NULL,
+     mentionable INTEGER NOT NULL,
+     id_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || id, -20)) VIRTUAL
+   ) WITHOUT ROWID;
+   CREATE INDEX roles_by_guild ON roles (guild_id, position, id_order);
+   CREATE TABLE channels (
+     id TEXT PRIMARY KEY NOT NULL,
+     guild_id TEXT NOT NULL,
+     type INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     position INTEGER NOT NULL,
+     parent_id TEXT,
+     overwrites TEXT NOT NULL,
+     topic TEXT,
+     id_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || id, -20)) VIRTUAL
+   ) WITHOUT ROWID;
+   CREATE INDEX channels_by_guild ON channels (guild_id, position, id_order);
+   CREATE TABLE members (
+     guild_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     role_ids TEXT NOT NULL,
+     nick TEXT,
+     joined_at INTEGER NOT NULL,
+     user_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || user_id, -20)) VIRTUAL,
+     guild_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || guild_id, -20)) VIRTUAL,
+     PRIMARY KEY (guild_id, user_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX members_by_guild_user_order ON members (guild_id, user_order);
+   CREATE INDEX members_by_user ON members (user_id, guild_order);`,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -63,6 +126,83 @@ function toUser(row: UserRow): User {
   };
 }
 
+type GuildRow = { id: string; name: string; owner_id: string; icon: string | null; created_at: number };
+type RoleRow = {
+  id: string;
+  guild_id: string;
+  name: string;
+  permissions: string;
+  position: number;
+  hoist: number;
+  color: number;
+  mentionable: number;
+};
+type ChannelRow = {
+  id: string;
+  guild_id: string;
+  type: number;
+  name: string;
+  position: number;
+  parent_id: string | null;
+  overwrites: string;
+  topic: string | null;
+};
+type MemberRow = { guild_id: string; user_id: string; role_ids: string; nick: string | null; joined_at: number };
+
+const GUILD_COLUMNS = "id, name, owner_id, icon, created_at";
+const ROLE_COLUMNS = "id, guild_id, name, permissions, position, hoist, color, mentionable";
+const CHANNEL_COLUMNS = "id, guild_id, type, name, position, parent_id, overwrites, topic";
+const MEMBER_COLUMNS = "guild_id, user_id, role_ids, nick, joined_at";
+
+/** `$name` placeholders for a column list. */
+const placeholders = (columns: string) => columns.replace(/(\w+)/g, "$$$1");
+
+function toGuild(row: GuildRow): Guild {
+  return { id: row.id, name: row.name, ownerId: row.owner_id, icon: row.icon, createdAt: row.created_at };
+}
+
+function toRole(row: RoleRow): StoredRole {
+  return {
+    id: row.id,
+    guildId: row.guild_id,
+    name: row.name,
+    permissions: BigInt(row.permissions),
+    position: row.position,
+    hoist: row.hoist !== 0,
+    color: row.color,
+    mentionable: row.mentionable !== 0,
+  };
+}
+
+/** An overwrite as stored in `channels.overwrites`: bitfields as decimal strings. */
+type OverwriteJson = { id: string; type: 0 | 1; allow: string; deny: string };
+
+function toChannel(row: ChannelRow): StoredChannel {
+  const overwrites = (JSON.parse(row.overwrites) as OverwriteJson[]).map(
+    ({ id, type, allow, deny }): Overwrite => ({ id, type, allow: BigInt(allow), deny: BigInt(deny) }),
+  );
+  return {
+    id: row.id,
+    guildId: row.guild_id,
+    type: row.type,
+    name: row.name,
+    position: row.position,
+    parentId: row.parent_id,
+    overwrites,
+    topic: row.topic,
+  };
+}
+
+function toMember(row: MemberRow): Member {
+  return {
+    guildId: row.guild_id,
+    userId: row.user_id,
+    roleIds: JSON.parse(row.role_ids) as string[],
+    nick: row.nick,
+    joinedAt: row.joined_at,
+  };
+}
+
 /** Opens (creating and migrating as needed) `<dataDir>/guildgate.sqlite`. */
 export class SqliteGuildStore implements GuildStore {
   /** Path of the database file. */
@@ -73,6 +213,31 @@ export class SqliteGuildStore implements GuildStore {
   readonly #deleteUser: Statement<unknown, [{ id: string }]>;
   readonly #listUsers: Statement<UserRow, [{ limit: number }]>;
   readonly #listUsersAfter: Statement<UserRow, [{ limit: number; after: string }]>;
+  readonly #getGuild: Statement<GuildRow, [{ id: string }]>;
+  readonly #putGuild: Statement<unknown, [GuildRow]>;
+  readonly #deleteGuild: Statement<unknown, [{ id: string }]>;
+  readonly #deleteGuildRoles: Statement<unknown, [{ id: string }]>;
+  readonly #deleteGuildChannels: Statement<unknown, [{ id: string }]>;
+  readonly #deleteGuildMembers: Statement<unknown, [{ id: string }]>;
+  readonly #listGuilds: Statement<GuildRow, [{ limit: number }]>;
+  readonly #listGuildsAfter: Statement<GuildRow, [{ limit: number; after: string }]>;
+  readonly #getRole: Statement<RoleRow, [{ id: string }]>;
+  readonly #putRole: Statement<unknown, [RoleRow]>;
+  readonly #deleteRole: Statement<unknown, [{ id: string }]>;
+  readonly #listRoles: Statement<RoleRow, [{ guild_id: string }]>;
+  readonly #getChannel: Statement<ChannelRow, [{ id: string }]>;
+  readonly #putChannel: Statement<unknown, [ChannelRow]>;
+  readonly #deleteChannel: Statement<unknown, [{ id: string }]>;
+  readonly #listChannels: Statement<ChannelRow, [{ guild_id: string }]>;
+  readonly #getMember: Statement<MemberRow, [{ guild_id: string; user_id: string }]>;
+  readonly #putMember: Statement<unknown, [MemberRow]>;
+  readonly #deleteMember: Statement<unknown, [{ guild_id: string; user_id: string }]>;
+  readonly #listMembers: Statement<MemberRow, [{ guild_id: string; limit: number }]>;
+  readonly #listMembersAfter: Statement<MemberRow, [{ guild_id: string; limit: number; after: string }]>;
+  readonly #countMembers: Statement<{ count: number }, [{ guild_id: string }]>;
+  readonly #guildsOfUser: Statement<{ guild_id: string }, [{ user_id: string }]>;
+  /** Every prepared statement, for `close`. */
+  readonly #statements: Statement[] = [];
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -96,6 +261,79 @@ export class SqliteGuildStore implements GuildStore {
     this.#listUsers = this.#db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY id_order LIMIT $limit`);
     this.#listUsersAfter = this.#db.prepare(
       `SELECT ${USER_COLUMNS} FROM users WHERE id_order > ${ORDER_KEY} ORDER BY id_order LIMIT $limit`,
+    );
+    const db = this.#db;
+    this.#getGuild = db.prepare(`SELECT ${GUILD_COLUMNS} FROM guilds WHERE id = $id`);
+    this.#putGuild = db.prepare(
+      `INSERT OR REPLACE INTO guilds (${GUILD_COLUMNS}) VALUES (${placeholders(GUILD_COLUMNS)})`,
+    );
+    this.#deleteGuild = db.prepare("DELETE FROM guilds WHERE id = $id");
+    this.#deleteGuildRoles = db.prepare("DELETE FROM roles WHERE guild_id = $id");
+    this.#deleteGuildChannels = db.prepare("DELETE FROM channels WHERE guild_id = $id");
+    this.#deleteGuildMembers = db.prepare("DELETE FROM members WHERE guild_id = $id");
+    this.#listGuilds = db.prepare(`SELECT ${GUILD_COLUMNS} FROM guilds ORDER BY id_order LIMIT $limit`);
+    this.#listGuildsAfter = db.prepare(
+      `SELECT ${GUILD_COLUMNS} FROM guilds WHERE id_order > ${ORDER_KEY} ORDER BY id_order LIMIT $limit`,
+    );
+    this.#getRole = db.prepare(`SELECT ${ROLE_COLUMNS} FROM roles WHERE id = $id`);
+    this.#putRole = db.prepare(`INSERT OR REPLACE INTO roles (${ROLE_COLUMNS}) VALUES (${placeholders(ROLE_COLUMNS)})`);
+    this.#deleteRole = db.prepare("DELETE FROM roles WHERE id = $id");
+    this.#listRoles = db.prepare(
+      `SELECT ${ROLE_COLUMNS} FROM roles WHERE guild_id = $guild_id ORDER BY position, id_order`,
+    );
+    this.#getChannel = db.prepare(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id = $id`);
+    this.#putChannel = db.prepare(
+      `INSERT OR REPLACE INTO channels (${CHANNEL_COLUMNS}) VALUES (${placeholders(CHANNEL_COLUMNS)})`,
+    );
+    this.#deleteChannel = db.prepare("DELETE FROM channels WHERE id = $id");
+    this.#listChannels = db.prepare(
+      `SELECT ${CHANNEL_COLUMNS} FROM channels WHERE guild_id = $guild_id ORDER BY position, id_order`,
+    );
+    this.#getMember = db.prepare(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE guild_id = $guild_id AND user_id = $user_id`,
+    );
+    this.#putMember = db.prepare(
+      `INSERT OR REPLACE INTO members (${MEMBER_COLUMNS}) VALUES (${placeholders(MEMBER_COLUMNS)})`,
+    );
+    this.#deleteMember = db.prepare("DELETE FROM members WHERE guild_id = $guild_id AND user_id = $user_id");
+    this.#listMembers = db.prepare(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE guild_id = $guild_id ORDER BY user_order LIMIT $limit`,
+    );
+    this.#listMembersAfter = db.prepare(
+      `SELECT ${MEMBER_COLUMNS} FROM members
+       WHERE guild_id = $guild_id AND user_order > ${ORDER_KEY} ORDER BY user_order LIMIT $limit`,
+    );
+    this.#countMembers = db.prepare("SELECT count(*) AS count FROM members WHERE guild_id = $guild_id");
+    this.#guildsOfUser = db.prepare("SELECT guild_id FROM members WHERE user_id = $user_id ORDER BY guild_order");
+    this.#statements.push(
+      this.#getUser,
+      this.#putUser,
+      this.#deleteUser,
+      this.#listUsers,
+      this.#listUsersAfter,
+      this.#getGuild,
+      this.#putGuild,
+      this.#deleteGuild,
+      this.#deleteGuildRoles,
+      this.#deleteGuildChannels,
+      this.#deleteGuildMembers,
+      this.#listGuilds,
+      this.#listGuildsAfter,
+      this.#getRole,
+      this.#putRole,
+      this.#deleteRole,
+      this.#listRoles,
+      this.#getChannel,
+      this.#putChannel,
+      this.#deleteChannel,
+      this.#listChannels,
+      this.#getMember,
+      this.#putMember,
+      this.#deleteMember,
+      this.#listMembers,
+      this.#listMembersAfter,
+      this.#countMembers,
+      this.#guildsOfUser,
     );
   }
 
@@ -127,10 +365,136 @@ export class SqliteGuildStore implements GuildStore {
     return rows.map(toUser);
   }
 
+  getGuild(id: string): Guild | undefined {
+    const row = this.#getGuild.get({ id });
+    return row ? toGuild(row) : undefined;
+  }
+
+  putGuild(guild: Guild): void {
+    assertValidGuild(guild);
+    this.#putGuild.run({
+      id: guild.id,
+      name: guild.name,
+      owner_id: guild.ownerId,
+      icon: guild.icon,
+      created_at: guild.createdAt,
+    });
+  }
+
+  deleteGuild(id: string): boolean {
+    return this.#db.transaction(() => {
+      this.#deleteGuildRoles.run({ id });
+      this.#deleteGuildChannels.run({ id });
+      this.#deleteGuildMembers.run({ id });
+      return this.#deleteGuild.run({ id }).changes > 0;
+    }).immediate();
+  }
+
+  listGuilds(limit: number, after?: string): Guild[] {
+    assertValidPage(limit, after);
+    const rows = after === undefined ? this.#listGuilds.all({ limit }) : this.#listGuildsAfter.all({ limit, after });
+    return rows.map(toGuild);
+  }
+
+  getRole(id: string): StoredRole | undefined {
+    const row = this.#getRole.get({ id });
+    return row ? toRole(row) : undefined;
+  }
+
+  putRole(role: StoredRole): void {
+    assertValidRole(role);
+    this.#putRole.run({
+      id: role.id,
+      guild_id: role.guildId,
+      name: role.name,
+      permissions: role.permissions.toString(),
+      position: role.position,
+      hoist: role.hoist ? 1 : 0,
+      color: role.color,
+      mentionable: role.mentionable ? 1 : 0,
+    });
+  }
+
+  deleteRole(id: string): boolean {
+    return this.#deleteRole.run({ id }).changes > 0;
+  }
+
+  listRoles(guildId: string): StoredRole[] {
+    return this.#listRoles.all({ guild_id: guildId }).map(toRole);
+  }
+
+  getChannel(id: string): StoredChannel | undefined {
+    const row = this.#getChannel.get({ id });
+    return row ? toChannel(row) : undefined;
+  }
+
+  putChannel(channel: StoredChannel): void {
+    assertValidChannel(channel);
+    const overwrites: OverwriteJson[] = channel.overwrites.map(({ id, type, allow, deny }) => ({
+      id,
+      type,
+      allow: allow.toString(),
+      deny: deny.toString(),
+    }));
+    this.#putChannel.run({
+      id: channel.id,
+      guild_id: channel.guildId,
+      type: channel.type,
+      name: channel.name,
+      position: channel.position,
+      parent_id: channel.parentId,
+      overwrites: JSON.stringify(overwrites),
+      topic: channel.topic,
+    });
+  }
+
+  deleteChannel(id: string): boolean {
+    return this.#deleteChannel.run({ id }).changes > 0;
+  }
+
+  listChannels(guildId: string): StoredChannel[] {
+    return this.#listChannels.all({ guild_id: guildId }).map(toChannel);
+  }
+
+  getMember(guildId: string, userId: string): Member | undefined {
+    const row = this.#getMember.get({ guild_id: guildId, user_id: userId });
+    return row ? toMember(row) : undefined;
+  }
+
+  putMember(member: Member): void {
+    assertValidMember(member);
+    this.#putMember.run({
+      guild_id: member.guildId,
+      user_id: member.userId,
+      role_ids: JSON.stringify(member.roleIds),
+      nick: member.nick,
+      joined_at: member.joinedAt,
+    });
+  }
+
+  deleteMember(guildId: string, userId: string): boolean {
+    return this.#deleteMember.run({ guild_id: guildId, user_id: userId }).changes > 0;
+  }
+
+  listMembers(guildId: string, limit: number, after?: string): Member[] {
+    assertValidPage(limit, after);
+    const rows =
+      after === undefined
+        ? this.#listMembers.all({ guild_id: guildId, limit })
+        : this.#listMembersAfter.all({ guild_id: guildId, limit, after });
+    return rows.map(toMember);
+  }
+
+  countMembers(guildId: string): number {
+    return this.#countMembers.get({ guild_id: guildId })?.count ?? 0;
+  }
+
+  guildsOfUser(userId: string): string[] {
+    return this.#guildsOfUser.all({ user_id: userId }).map((row) => row.guild_id);
+  }
+
   close(): void {
-    for (const statement of [this.#getUser, this.#putUser, this.#deleteUser, this.#listUsers, this.#listUsersAfter]) {
-      statement.finalize();
-    }
+    for (const statement of this.#statements) statement.finalize();
     this.#db.close();
   }
 }
