@@ -119,41 +119,25 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
       const socket = new UwsSocket(ws, userData.data);
       userData.socket = socket;
       sockets.add(socket);
-      try {
-        handlers.open(socket);
-      } catch (error) {
-        reportHandlerError(error);
-      }
+      guarded(() => handlers.open(socket));
     },
     message: (ws, message, isBinary) => {
       const socket = ws.getUserData().socket;
       if (!socket) return;
-      try {
-        // The ArrayBuffer is neutered when this returns; a binary message is copied, as Bun's is owned.
-        handlers.message(socket, isBinary ? new Uint8Array(message.slice(0)) : utf8.decode(message));
-      } catch (error) {
-        reportHandlerError(error);
-      }
+      // The ArrayBuffer is neutered when this returns; a binary message is copied, as Bun's is owned.
+      guarded(() => handlers.message(socket, isBinary ? new Uint8Array(message.slice(0)) : utf8.decode(message)));
     },
     drain: (ws) => {
       const socket = ws.getUserData().socket;
       if (!socket || socket.closed) return;
-      try {
-        handlers.drain(socket);
-      } catch (error) {
-        reportHandlerError(error);
-      }
+      guarded(() => handlers.drain(socket));
     },
     close: (ws, code, message) => {
       const socket = ws.getUserData().socket;
       if (!socket) return;
       socket.closed = true;
       sockets.delete(socket);
-      try {
-        handlers.close(socket, code, utf8.decode(message));
-      } catch (error) {
-        reportHandlerError(error);
-      }
+      guarded(() => handlers.close(socket, code, utf8.decode(message)));
     },
   });
   app.any("/*", (res, req) => {
@@ -199,9 +183,13 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
 };
 
 /**
- * A WebSocket handler threw: logged, and the server goes on, as on Bun.serve
- * (uncaught under uWS.js, it would end the Node process).
+ * Runs a WebSocket handler; if it throws, the error is logged and the server
+ * goes on, as on Bun.serve (uncaught under uWS.js, it would end the Node process).
  */
-function reportHandlerError(error: unknown): void {
-  console.error("guildgate: uncaught error in a WebSocket handler:", error);
+function guarded(handler: () => void): void {
+  try {
+    handler();
+  } catch (error) {
+    console.error("guildgate: uncaught error in a WebSocket handler:", error);
+  }
 }
