@@ -31,6 +31,10 @@ export interface Config {
   readonly maxConcurrency: number;
   /** IDENTIFYs in flight at once across the process; over it clients get op 9. Default 256. */
   readonly identifyInFlight: number;
+  /** Guild loads from the store in flight across the process; over it a join is retried later. Default 64. */
+  readonly guildLoadsInFlight: number;
+  /** Guilds with more members than this make user (non-bot) sessions passive until op 14/37. Default 75000. */
+  readonly passiveThreshold: number;
 }
 
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -79,6 +83,8 @@ const OPTIONS: readonly Option[] = [
   { key: "backpressureBytes", flag: "--backpressure-bytes", help: "per-socket send buffer bound", parse: integer(64 * 1024, 2 ** 31), fallback: 4 * 1024 * 1024 },
   { key: "maxConcurrency", flag: "--max-concurrency", help: "IDENTIFYs per 5 s per user and bucket", parse: integer(1, 1024), fallback: 1 },
   { key: "identifyInFlight", flag: "--identify-in-flight", help: "IDENTIFYs in flight across the process", parse: integer(1, 1_000_000), fallback: 256 },
+  { key: "guildLoadsInFlight", flag: "--guild-loads-in-flight", help: "guild loads from the store in flight", parse: integer(1, 100_000), fallback: 64 },
+  { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },
 ];
 
 const CONFIG_FLAG = "--config";

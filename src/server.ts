@@ -16,6 +16,10 @@ import { userTopic } from "./session/session.ts";
 import { createBootstrapRoutes } from "./api/bootstrap.ts";
 import { createHttpHandler } from "./api/http.ts";
 import { createIngressRoutes } from "./api/ingress.ts";
+import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
+import { createMessageRoutes } from "./api/messages.ts";
+import { Guilds } from "./guild/guilds.ts";
+import { SessionGuilds } from "./session/session-guilds.ts";
 import { createMetricsRoute } from "./api/metrics.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
@@ -37,6 +41,7 @@ export interface ServerOptions {
 export interface RunningServer {
   readonly transport: Transport;
   readonly gateway: Gateway;
+  readonly guilds: Guilds;
   /** The URL clients connect to (no query string). */
   readonly gatewayUrl: string;
   stop(): Promise<void>;
@@ -69,6 +74,16 @@ export function startServer(options: ServerOptions): RunningServer {
     publish: (topic, frame) => transport?.publish(topic, frame),
     subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
   });
+  const sessionGuilds = new SessionGuilds(gateway, store);
+  const guilds = new Guilds({
+    store,
+    delivery: sessionGuilds,
+    loadSemaphore: openSemaphore("guildgate:guild-load", config.guildLoadsInFlight),
+    passiveThreshold: config.passiveThreshold,
+  });
+  sessionGuilds.bind(guilds);
+  gateway.hooks = sessionGuilds;
+  const ids = new SnowflakeGenerator(options.worker % 32, 0);
   const bootstrap = createBootstrapRoutes({
     get gatewayUrl() {
       return gatewayUrl;
@@ -85,12 +100,19 @@ export function startServer(options: ServerOptions): RunningServer {
   const ingress = createIngressRoutes({
     ingressSecret: options.secrets.ingressSecret,
     store,
-    ids: new SnowflakeGenerator(options.worker % 32, 0),
+    ids,
     mintToken: (userId, expiresInSeconds) => mintToken(options.secrets.tokenSecret, userId, { expiresInSeconds }),
     dispatchToUser: (userId, t, dJson) => gateway.dispatch(userTopic(userId), t, dJson),
     disconnectUser: (userId) => gateway.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
   });
-  const http = createHttpHandler({ version: options.version, ring: guildRing(), routes: [bootstrap, ingress, createMetricsRoute(() => gateway.stats())] });
+  const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds, ids });
+  const messages = createMessageRoutes({ store, guilds, ids, verifyToken });
+  const metrics = createMetricsRoute(() => gateway.stats(), () => guilds.stats());
+  const http = createHttpHandler({
+    version: options.version,
+    ring: guildRing(),
+    routes: [bootstrap, messages, guildIngress, ingress, metrics],
+  });
   transport = options.startTransport({
     host: config.host,
     port: config.port,
@@ -105,6 +127,7 @@ export function startServer(options: ServerOptions): RunningServer {
   return {
     transport: started,
     gateway,
+    guilds,
     gatewayUrl,
     async stop() {
       gateway.stop();

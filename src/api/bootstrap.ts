@@ -14,7 +14,7 @@
  * missing or bad token, or one whose user is not in the store, is a 401.
  * HEAD is served like GET; other methods get 405.
  */
-import { userObject } from "../session/ready.ts";
+import { userObject } from "../guild/user-json.ts";
 import { methodNotAllowed, unauthorized } from "./errors.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 

@@ -13,11 +13,11 @@
  * naming the field. Users read and write in Discord's snake_case.
  */
 import { timingSafeEqual } from "node:crypto";
-import { isSnowflake } from "../protocol/fields.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
+import { bool, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
 
 export interface IngressContext {
   ingressSecret: string;
@@ -36,11 +36,7 @@ const EVENT_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|dispatch))?)?$/;
 
 export function createIngressRoutes(ctx: IngressContext): (request: Request, url: URL) => Promise<Response | undefined> {
-  const secret = Buffer.from(`Bearer ${ctx.ingressSecret}`);
-  const authorized = (request: Request): boolean => {
-    const given = Buffer.from(request.headers.get("authorization") ?? "");
-    return given.length === secret.length && timingSafeEqual(given, secret);
-  };
+  const authorized = ingressAuthorizer(ctx.ingressSecret);
   return async (request, url) => {
     if (!url.pathname.startsWith("/internal/")) return undefined;
     if (!authorized(request)) return unauthorized();
@@ -70,6 +66,25 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
       throw error;
     }
   };
+}
+
+/** Checks `Authorization: Bearer <ingress secret>` in constant time. */
+export function ingressAuthorizer(ingressSecret: string): (request: Request) => boolean {
+  const secret = Buffer.from(`Bearer ${ingressSecret}`);
+  return (request) => {
+    const given = Buffer.from(request.headers.get("authorization") ?? "");
+    return given.length === secret.length && timingSafeEqual(given, secret);
+  };
+}
+
+/** A dispatch body `{t, d}`: the event name and `d` serialised. */
+export async function readDispatch(request: Request): Promise<{ t: string; d: unknown }> {
+  const body = await readJsonObject(request, 1024 * 1024);
+  if (typeof body.t !== "string" || !EVENT_NAME.test(body.t)) {
+    throw invalidField("t", "must be an event name of A-Z, 0-9 and _ (e.g. NOTIFICATION_CREATE)");
+  }
+  if (!("d" in body)) throw invalidField("d", "is required");
+  return { t: body.t, d: body.d };
 }
 
 /** A user as the ingress API shows it. */
@@ -115,27 +130,19 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
 }
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
-  const body = await readJsonObject(request, 1024 * 1024);
-  if (typeof body.t !== "string" || !EVENT_NAME.test(body.t)) {
-    throw invalidField("t", "must be an event name of A-Z, 0-9 and _ (e.g. NOTIFICATION_CREATE)");
-  }
-  if (!("d" in body)) throw invalidField("d", "is required");
-  const s = ctx.dispatchToUser(user.id, body.t, JSON.stringify(body.d));
+  const { t, d } = await readDispatch(request);
+  const s = ctx.dispatchToUser(user.id, t, JSON.stringify(d));
   return Response.json({ s }, { status: 202 });
 }
 
 /** The user with the body's known fields applied; any bad field is a 400 naming it. */
 function applyFields(user: User, body: Record<string, unknown>): User {
-  const known = new Set(["id", "username", "global_name", "avatar", "bot", "privileged_intents"]);
-  for (const key of Object.keys(body)) if (!known.has(key)) throw invalidField(key, "is not a user field");
+  onlyKnown(body, ["id", "username", "global_name", "avatar", "bot", "privileged_intents"], "user");
   const next: Mutable<User> = { ...user };
   if (body.username !== undefined) next.username = text(body.username, "username", 1, 32);
-  if (body.global_name !== undefined) next.globalName = body.global_name === null ? null : text(body.global_name, "global_name", 1, 32);
-  if (body.avatar !== undefined) next.avatar = body.avatar === null ? null : text(body.avatar, "avatar", 1, 64);
-  if (body.bot !== undefined) {
-    if (typeof body.bot !== "boolean") throw invalidField("bot", "must be a boolean");
-    next.bot = body.bot;
-  }
+  if (body.global_name !== undefined) next.globalName = nullableText(body.global_name, "global_name", 1, 32);
+  if (body.avatar !== undefined) next.avatar = nullableText(body.avatar, "avatar", 1, 64);
+  if (body.bot !== undefined) next.bot = bool(body.bot, "bot");
   if (body.privileged_intents !== undefined) {
     const intents = body.privileged_intents;
     if (!Number.isInteger(intents) || (intents as number) < 0 || ((intents as number) & ~PRIVILEGED_INTENTS) !== 0) {
@@ -144,16 +151,4 @@ function applyFields(user: User, body: Record<string, unknown>): User {
     next.privilegedIntents = intents as number;
   }
   return next;
-}
-
-function text(value: unknown, field: string, min: number, max: number): string {
-  if (typeof value !== "string" || value.length < min || value.length > max) {
-    throw invalidField(field, `must be a string of ${min} to ${max} characters`);
-  }
-  return value;
-}
-
-function snowflake(value: unknown, field: string): string {
-  if (typeof value !== "string" || !isSnowflake(value)) throw invalidField(field, "must be a snowflake string");
-  return value;
 }

@@ -1,9 +1,12 @@
 /**
  * `GET /metrics` in the Prometheus text format (version 0.0.4): sessions,
- * connections, dispatches by event type, resume outcomes, IDENTIFY refusals,
- * the resume log's size, and process memory. Unauthenticated, as scrapers
+ * connections, dispatches by event type, fanout deliveries, resume outcomes,
+ * IDENTIFY and guild-load refusals, guilds loaded, handling time per guild
+ * operation (count, sum, max, as Discord instrumented its guild loop), the
+ * resume log's size, and process memory. Unauthenticated, as scrapers
  * expect; it carries counts only.
  */
+import type { GuildsStats } from "../guild/guilds.ts";
 import type { GatewayStats } from "../session/gateway.ts";
 import { methodNotAllowed } from "./errors.ts";
 
@@ -20,13 +23,26 @@ function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 
-export function renderMetrics(stats: GatewayStats, memory: NodeJS.MemoryUsage): string {
+export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, memory: NodeJS.MemoryUsage): string {
   const dispatches: Sample[] = [...stats.dispatches].map(([t, n]) => [`{t="${label(t)}"}`, n]);
+  const handling = [...guilds.handling];
+  const timing = (pick: (t: { count: number; sumMs: number; maxMs: number }) => number): Sample[] =>
+    handling.map(([op, t]) => [`{op="${label(op)}"}`, pick(t)]);
   return (
     [
       family("guildgate_connections", "gauge", "Open WebSocket connections.", [["", stats.connections]]),
       family("guildgate_sessions", "gauge", "Sessions, attached or waiting to be resumed.", [["", stats.sessions]]),
       family("guildgate_dispatches_total", "counter", "Dispatches published, by event type (once per event).", dispatches),
+      family("guildgate_fanout_deliveries_total", "counter", "Frames handed to sockets by native publish.", [
+        ["", stats.fanoutDeliveries],
+      ]),
+      family("guildgate_guilds_loaded", "gauge", "Guilds held in memory by their owner.", [["", guilds.loaded]]),
+      family("guildgate_guild_load_refused_total", "counter", "Guild loads refused by the load semaphore.", [
+        ["", guilds.loadRefused],
+      ]),
+      family("guildgate_guild_handling_count", "counter", "Guild operations handled, by operation.", timing((t) => t.count)),
+      family("guildgate_guild_handling_seconds_sum", "counter", "Time spent handling guild operations.", timing((t) => t.sumMs / 1000)),
+      family("guildgate_guild_handling_seconds_max", "gauge", "Longest guild operation, by operation.", timing((t) => t.maxMs / 1000)),
       family("guildgate_resumes_total", "counter", "RESUME outcomes.", [
         ['{outcome="ok"}', stats.resumes.ok],
         ['{outcome="invalid"}', stats.resumes.invalid],
@@ -44,11 +60,14 @@ export function renderMetrics(stats: GatewayStats, memory: NodeJS.MemoryUsage): 
 }
 
 /** The /metrics route over a live stats source. */
-export function createMetricsRoute(stats: () => GatewayStats): (request: Request, url: URL) => Promise<Response | undefined> {
+export function createMetricsRoute(
+  stats: () => GatewayStats,
+  guilds: () => GuildsStats,
+): (request: Request, url: URL) => Promise<Response | undefined> {
   return async (request, url) => {
     if (url.pathname !== "/metrics") return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-    return new Response(renderMetrics(stats(), process.memoryUsage()), {
+    return new Response(renderMetrics(stats(), guilds(), process.memoryUsage()), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     });
   };

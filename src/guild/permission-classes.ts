@@ -133,6 +133,18 @@ export class PermissionClasses {
     return this.#members.get(userId)?.classId;
   }
 
+  /** Ids of the live classes, ascending. */
+  classIds(): number[] {
+    const ids: number[] = [];
+    for (let id = 0; id < this.#classes.length; id++) if (this.#classes[id] !== undefined) ids.push(id);
+    return ids;
+  }
+
+  /** A number unique to this class for the object's lifetime (ids are reused; serials never), or -1. */
+  serialOf(classId: number): number {
+    return this.#classes[classId]?.serial ?? -1;
+  }
+
   /** The user ids in a class (empty for an unknown id). */
   membersOf(classId: number): ReadonlySet<string> {
     return this.#classes[classId]?.members ?? new Set<string>();

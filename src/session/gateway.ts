@@ -10,19 +10,33 @@
 import { CLOSE_REASONS, CloseCode, isResumableClose, ProtocolError } from "../protocol/close-codes.ts";
 import { encodeDispatch, encodePayload } from "../protocol/json-codec.ts";
 import { Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
-import { validateClientPayload, validateFrame } from "../protocol/validate.ts";
+import { validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
 import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
 import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Socket, SocketHandlers } from "../transport/transport.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 import type { Semaphore } from "../native.ts";
+import { DEFAULT_LARGE_THRESHOLD } from "../guild/guild-create.ts";
+import { presenceFrom } from "../guild/presence.ts";
 import { FrameRateLimit } from "./frame-rate-limit.ts";
 import type { IdentifyLimit } from "./identify-limit.ts";
 import { ResumeLog } from "./resume-log.ts";
 import { SequenceClock } from "./sequence-clock.ts";
 import { readyPayload } from "./ready.ts";
 import { newSessionId, userTopic, wireTopic, type Connection, type Session } from "./session.ts";
+
+/** What the guild layer does for sessions (session-guilds.ts); the gateway knows no guilds. */
+export interface SessionHooks {
+  /** The guilds READY lists for a new session (as unavailable stubs). */
+  guildIdsFor(session: Session): string[];
+  /** Right after READY, in the same cork: join those guilds (GUILD_CREATE, topics). */
+  ready(session: Session, guildIds: readonly string[]): void;
+  /** The session ended for good (closed by the client, or past the resume window). */
+  ended(session: Session): void;
+  /** Ops 3, 4, 8, 14 and 37 from a ready session. */
+  op(session: Session, payload: ClientPayload): void;
+}
 
 export interface GatewayOptions {
   /** Name of this node, the first part of every session id. */
@@ -55,6 +69,8 @@ export interface GatewayStats {
   sessions: number;
   /** Dispatches published, by event type (one per event, not per recipient). */
   dispatches: ReadonlyMap<string, number>;
+  /** Frames handed to the transport for delivery: the subscribers of every topic published to. */
+  fanoutDeliveries: number;
   resumes: { ok: number; invalid: number };
   /** IDENTIFYs answered with op 9: over the in-flight semaphore, or over max_concurrency. */
   identifyRefused: { inFlight: number; rateLimited: number };
@@ -64,6 +80,7 @@ export interface GatewayStats {
 const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
 const HEARTBEAT_REQUEST = encodePayload(Op.HEARTBEAT, null);
 const HEARTBEAT_ACK_DEFLATED = deflateFrame(HEARTBEAT_ACK);
+const EMPTY_SESSIONS: ReadonlySet<Session> = new Set();
 /** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
 const HEARTBEAT_GRACE = 1.5;
 
@@ -75,6 +92,11 @@ export class Gateway {
   readonly #sessions = new Map<string, Session>();
   readonly #sweep: ReturnType<typeof setInterval>;
   readonly #dispatches = new Map<string, number>();
+  /** Sessions by user id, for events addressed to a user's sessions. */
+  readonly #byUser = new Map<string, Set<Session>>();
+  #fanoutDeliveries = 0;
+  /** Set once the guild layer is wired (server.ts). */
+  hooks: SessionHooks | null = null;
   #identifyRefusedInFlight = 0;
   #identifyRefusedRate = 0;
   #resumesOk = 0;
@@ -131,7 +153,7 @@ export class Gateway {
       if (!session || session.socket !== socket) return;
       session.socket = null;
       if (isResumableClose(code)) session.detachedAt = this.#now();
-      else this.#sessions.delete(session.id);
+      else this.#endSession(session);
     },
   };
 
@@ -142,16 +164,59 @@ export class Gateway {
    * `dJson` is the event's `d`, already serialised.
    */
   dispatch(topic: string, t: string, dJson: string): number {
+    return this.publishTopics([topic], t, dJson);
+  }
+
+  /**
+   * One event to the sessions holding any of `topics` (a guild event's classes): one frame,
+   * one `s`, one resume-log entry, one native publish per topic (each session holds one
+   * topic per guild, so nobody gets it twice). Returns its `s`.
+   */
+  publishTopics(topics: readonly string[], t: string, dJson: string): number {
     const s = this.#clock.next();
     const frame = encodeDispatch(t, s, dJson);
-    this.#options.resumeLog.append(s, topic, frame);
-    this.#options.publish(topic, frame);
-    const compressedTopic = wireTopic(topic, true);
-    if (this.#options.subscriberCount(compressedTopic) > 0) {
-      this.#options.publish(compressedTopic, deflateFrame(frame));
+    const { resumeLog, publish, subscriberCount } = this.#options;
+    if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
+    else resumeLog.appendToTopics(s, topics, frame);
+    let deflated: Uint8Array | null = null;
+    for (const topic of topics) {
+      const plain = subscriberCount(topic);
+      if (plain > 0) publish(topic, frame);
+      const compressedTopic = wireTopic(topic, true);
+      const compressed = subscriberCount(compressedTopic);
+      if (compressed > 0) publish(compressedTopic, (deflated ??= deflateFrame(frame)));
+      this.#fanoutDeliveries += plain + compressed;
     }
     this.#dispatches.set(t, (this.#dispatches.get(t) ?? 0) + 1);
     return s;
+  }
+
+  /** A dispatch for one session only (its GUILD_CREATE, its own view changing), kept for its resume. */
+  sendTo(session: Session, t: string, dJson: string): void {
+    const s = this.#clock.next();
+    const frame = encodeDispatch(t, s, dJson);
+    this.#options.resumeLog.appendDirect(s, session.id, frame);
+    if (session.socket && session.socket.data.state === "ready") this.#send(session.socket, frame);
+    this.#dispatches.set(t, (this.#dispatches.get(t) ?? 0) + 1);
+  }
+
+  /** The live sessions of a user (attached or waiting to resume). */
+  sessionsOf(userId: string): ReadonlySet<Session> {
+    return this.#byUser.get(userId) ?? EMPTY_SESSIONS;
+  }
+
+  /** Makes a session hold a topic (and its socket subscribe to it, if attached and ready). */
+  hold(session: Session, topic: string): void {
+    session.topics.add(topic);
+    const socket = session.socket;
+    if (socket && socket.data.state === "ready") socket.subscribe(wireTopic(topic, socket.data.compressed));
+  }
+
+  /** The reverse of `hold`. */
+  release(session: Session, topic: string): void {
+    session.topics.delete(topic);
+    const socket = session.socket;
+    if (socket) socket.unsubscribe(wireTopic(topic, socket.data.compressed));
   }
 
   /**
@@ -174,6 +239,7 @@ export class Gateway {
       connections: this.#connections.size,
       sessions: this.#sessions.size,
       dispatches: this.#dispatches,
+      fanoutDeliveries: this.#fanoutDeliveries,
       resumes: { ok: this.#resumesOk, invalid: this.#resumesInvalid },
       identifyRefused: { inFlight: this.#identifyRefusedInFlight, rateLimited: this.#identifyRefusedRate },
       resumeLog: { bytes: this.#options.resumeLog.bytes, entries: this.#options.resumeLog.size },
@@ -201,7 +267,7 @@ export class Gateway {
     }
     for (const session of this.#sessions.values()) {
       if (session.socket === null && now - session.detachedAt > this.#options.resumeWindowMs) {
-        this.#sessions.delete(session.id);
+        this.#endSession(session);
       }
     }
   }
@@ -238,11 +304,11 @@ export class Gateway {
         void this.#resume(socket, payload.d).catch((error: unknown) => this.#fail(socket, error));
         return;
       default:
-        if (connection.state !== "ready") {
+        if (connection.state !== "ready" || !connection.session) {
           throw new ProtocolError(CloseCode.NOT_AUTHENTICATED, CLOSE_REASONS[CloseCode.NOT_AUTHENTICATED]);
         }
-      // Presence, voice, member requests and subscriptions act on guild state,
-      // which arrives with the guild layer; until then they are valid no-ops.
+        if (payload.op === Op.PRESENCE_UPDATE) connection.session.presence = presenceFrom(payload.d);
+        this.hooks?.op(connection.session, payload);
     }
   }
 
@@ -290,17 +356,25 @@ export class Gateway {
       user,
       intents: d.intents,
       shard,
+      largeThreshold: d.large_threshold ?? DEFAULT_LARGE_THRESHOLD,
+      presence: presenceFrom(d.presence),
       topics: new Set(shard[0] === 0 ? [userTopic(user.id)] : []),
+      guilds: new Map(),
       socket,
       detachedAt: 0,
     };
     this.#sessions.set(session.id, session);
+    let sessions = this.#byUser.get(user.id);
+    if (!sessions) this.#byUser.set(user.id, (sessions = new Set()));
+    sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = readyPayload(session, this.#options.gatewayUrl);
+    const guildIds = this.hooks?.guildIdsFor(session) ?? [];
+    const ready = readyPayload(session, this.#options.gatewayUrl, guildIds);
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
       this.#sendLifecycle(session, "READY", JSON.stringify(ready));
+      this.hooks?.ready(session, guildIds);
     });
   }
 
@@ -314,7 +388,7 @@ export class Gateway {
       throw new ProtocolError(CloseCode.INVALID_SEQ, CLOSE_REASONS[CloseCode.INVALID_SEQ]);
     }
     if (this.#options.resumeLog.replayBatch(d.seq, session.topics, session.id, 0) === null) {
-      this.#sessions.delete(session.id);
+      this.#endSession(session);
       return this.#refuseResume(socket);
     }
     const previous = session.socket;
@@ -344,7 +418,7 @@ export class Gateway {
       const batch = resumeLog.replayBatch(from, session.topics, session.id, replayBatchBytes);
       if (batch === null) {
         // The log moved past this session while it was reading slowly.
-        this.#sessions.delete(session.id);
+        this.#endSession(session);
         connection.session = null;
         return this.#refuseResume(socket);
       }
@@ -359,6 +433,15 @@ export class Gateway {
       from = batch.through;
     }
     if (connection.state === "resuming") connection.onDrain = () => this.#replay(socket, session, from);
+  }
+
+  /** Forgets a session for good: no resume, and its guilds let it go. */
+  #endSession(session: Session): void {
+    if (!this.#sessions.delete(session.id)) return;
+    const sessions = this.#byUser.get(session.user.id);
+    sessions?.delete(session);
+    if (sessions?.size === 0) this.#byUser.delete(session.user.id);
+    this.hooks?.ended(session);
   }
 
   #refuseResume(socket: Socket<Connection>): void {

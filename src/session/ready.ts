@@ -3,33 +3,16 @@
  * it: `v, user, guilds, session_id, resume_gateway_url, shard, application`,
  * plus the empty collections discord.py iterates.
  */
-import type { User } from "../store/guild-store.ts";
+import { userObject } from "../guild/user-json.ts";
 import type { Session } from "./session.ts";
 
-/** A user as Discord's API shapes it (discriminator "0": the post-2023 username system). */
-export function userObject(user: User): Record<string, unknown> {
-  return {
-    id: user.id,
-    username: user.username,
-    discriminator: "0",
-    global_name: user.globalName,
-    avatar: user.avatar,
-    bot: user.bot,
-    system: false,
-    flags: 0,
-    public_flags: 0,
-    mfa_enabled: false,
-    verified: true,
-  };
-}
-
 /** READY for a new session. A bot's application id is its user id, as on Discord. */
-export function readyPayload(session: Session, gatewayUrl: string): Record<string, unknown> {
+export function readyPayload(session: Session, gatewayUrl: string, guildIds: readonly string[]): Record<string, unknown> {
   return {
     v: 10,
     user: userObject(session.user),
-    // Guild stubs ({id, unavailable: true}) arrive with the guild layer.
-    guilds: [],
+    // Stubs; a GUILD_CREATE follows for each, as on Discord.
+    guilds: guildIds.map((id) => ({ id, unavailable: true })),
     session_id: session.id,
     session_type: "normal",
     resume_gateway_url: gatewayUrl,

@@ -26,6 +26,7 @@ export const RESUME_ENTRY_OVERHEAD = 64;
 const INITIAL_CAPACITY = 1024;
 const TOPIC = 0;
 const DIRECT = 1;
+const TOPICS = 2;
 
 const positive = (name: string, value: number): number => {
   if (!(value > 0)) throw new RangeError(`ResumeLog: ${name} must be > 0, got ${value}`);
@@ -54,7 +55,8 @@ export class ResumeLog {
   #stamps = new Float64Array(INITIAL_CAPACITY);
   #times = new Float64Array(INITIAL_CAPACITY);
   #kinds = new Uint8Array(INITIAL_CAPACITY);
-  #keys: string[] = new Array<string>(INITIAL_CAPACITY).fill("");
+  /** A topic or session id, or for TOPICS entries the list of topics. */
+  #keys: (string | readonly string[])[] = new Array<string>(INITIAL_CAPACITY).fill("");
   #frames: string[] = new Array<string>(INITIAL_CAPACITY).fill("");
   #head = 0;
   #size = 0;
@@ -89,6 +91,11 @@ export class ResumeLog {
     this.#push(s, TOPIC, topic, frame);
   }
 
+  /** One frame published to several topics (one event to several classes), stamped `s`. */
+  appendToTopics(s: number, topics: readonly string[], frame: string): void {
+    this.#push(s, TOPICS, topics, frame);
+  }
+
   /** A frame sent directly to one session (READY, its own GUILD_CREATEs...), stamped `s`. */
   appendDirect(s: number, sessionId: string, frame: string): void {
     this.#push(s, DIRECT, sessionId, frame);
@@ -121,8 +128,7 @@ export class ResumeLog {
     const mask = this.#stamps.length - 1;
     for (let i = this.#firstAfter(seq); i < this.#size; i++) {
       const slot = (this.#head + i) & mask;
-      const key = this.#keys[slot] as string;
-      if (this.#kinds[slot] === DIRECT ? key === sessionId : topics.has(key)) {
+      if (this.#matches(slot, topics, sessionId)) {
         const frame = this.#frames[slot] as string;
         if (frames.length > 0 && bytes + frame.length > maxBytes) return { frames, through, complete: false };
         frames.push(frame);
@@ -133,12 +139,24 @@ export class ResumeLog {
     return { frames, through: this.#lastStamp, complete: true };
   }
 
+  #matches(slot: number, topics: ReadonlySet<string>, sessionId: string): boolean {
+    const key = this.#keys[slot] as string | readonly string[];
+    switch (this.#kinds[slot]) {
+      case DIRECT:
+        return key === sessionId;
+      case TOPIC:
+        return topics.has(key as string);
+      default:
+        return (key as readonly string[]).some((topic) => topics.has(topic));
+    }
+  }
+
   /** Drops the entries older than the age bound now (append also does this). */
   evictExpired(): void {
     this.#evictAppendedBefore(this.#now() - this.#maxAgeMs);
   }
 
-  #push(s: number, kind: number, key: string, frame: string): void {
+  #push(s: number, kind: number, key: string | readonly string[], frame: string): void {
     if (!(s > this.#lastStamp)) {
       throw new RangeError(`ResumeLog: stamp ${s} is not above the last one (${this.#lastStamp})`);
     }
@@ -195,14 +213,14 @@ export class ResumeLog {
     const stamps = new Float64Array(capacity);
     const times = new Float64Array(capacity);
     const kinds = new Uint8Array(capacity);
-    const keys = new Array<string>(capacity).fill("");
+    const keys: (string | readonly string[])[] = new Array<string>(capacity).fill("");
     const frames = new Array<string>(capacity).fill("");
     for (let i = 0; i < this.#size; i++) {
       const slot = order(i);
       stamps[i] = this.#stamps[slot] as number;
       times[i] = this.#times[slot] as number;
       kinds[i] = this.#kinds[slot] as number;
-      keys[i] = this.#keys[slot] as string;
+      keys[i] = this.#keys[slot] as string | readonly string[];
       frames[i] = this.#frames[slot] as string;
     }
     this.#stamps = stamps;

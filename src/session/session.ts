@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Socket } from "../transport/transport.ts";
 import type { User } from "../store/guild-store.ts";
+import type { Presence } from "../guild/presence.ts";
 import type { FrameRateLimit } from "./frame-rate-limit.ts";
 
 /** Per-socket state (the transport's socket data). */
@@ -33,11 +34,23 @@ export interface Session {
   readonly user: User;
   readonly intents: number;
   readonly shard: readonly [id: number, count: number];
+  /** IDENTIFY `large_threshold` (50–250). */
+  readonly largeThreshold: number;
+  /** What others see of this session's user (IDENTIFY `presence`, then op 3). */
+  presence: Presence;
   /** Logical topics held (without the compression suffix), for subscribe and replay. */
   readonly topics: Set<string>;
+  /** Guilds joined: the variant and topic held in each. */
+  readonly guilds: Map<string, SessionGuild>;
   socket: Socket<Connection> | null;
   /** ms timestamp when the socket went away; 0 while attached. */
   detachedAt: number;
+}
+
+/** A session's place in one guild (see guild/audience.ts). */
+export interface SessionGuild {
+  variant: string;
+  topic: string;
 }
 
 /**

@@ -1,0 +1,97 @@
+/**
+ * `POST /api/v{9,10}/channels/:id/messages`, Discord-compatible, so a chat works with
+ * nothing but the binary and clients: the caller's client token (`Bot`/`Bearer`/raw), VIEW_CHANNEL
+ * and SEND_MESSAGES in the channel, then MESSAGE_CREATE to every session that can view the
+ * channel (content emptied for those without MESSAGE_CONTENT) and the message as the reply.
+ * Messages are not stored: guildgate is a gateway, not a message database.
+ *
+ * Body: `{content, nonce?, tts?}`; content is 1–2000 characters.
+ */
+import type { Guilds } from "../guild/guilds.ts";
+import { GuildUnavailableError } from "../guild/guilds.ts";
+import { memberJson } from "../guild/guild-json.ts";
+import { Permission } from "../guild/permissions.ts";
+import { userObject } from "../guild/user-json.ts";
+import type { GuildStore } from "../store/guild-store.ts";
+import { bool, text } from "./body-fields.ts";
+import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
+import type { SnowflakeGenerator } from "./snowflake.ts";
+
+export interface MessageContext {
+  store: GuildStore;
+  guilds: Guilds;
+  ids: SnowflakeGenerator;
+  verifyToken: (token: string) => Promise<string | null>;
+  now?: () => number;
+}
+
+const PATH = /^\/api\/v(?:9|10)\/channels\/(\d{1,20})\/messages$/;
+const NEEDED = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES;
+
+export function createMessageRoutes(ctx: MessageContext): (request: Request, url: URL) => Promise<Response | undefined> {
+  return async (request, url) => {
+    const match = PATH.exec(url.pathname);
+    if (!match) return undefined;
+    if (request.method !== "POST") return methodNotAllowed("POST");
+    try {
+      return await createMessage(ctx, request, match[1] as string);
+    } catch (error) {
+      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+      if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
+      throw error;
+    }
+  };
+}
+
+async function createMessage(ctx: MessageContext, request: Request, channelId: string): Promise<Response> {
+  const token = request.headers.get("authorization");
+  const userId = token ? await ctx.verifyToken(token) : null;
+  const user = userId === null ? undefined : ctx.store.getUser(userId);
+  if (!user) return unauthorized();
+  const channel = ctx.store.getChannel(channelId);
+  if (!channel) throw new HttpError(404, ApiCode.UNKNOWN_CHANNEL, "Unknown Channel");
+  const permissions = ctx.guilds.permissionsIn(channel.guildId, channel.id, user.id);
+  if (permissions === undefined || (permissions & Permission.VIEW_CHANNEL) === 0n) {
+    throw new HttpError(403, ApiCode.MISSING_ACCESS, "Missing Access");
+  }
+  if ((permissions & NEEDED) !== NEEDED) throw new HttpError(403, ApiCode.MISSING_PERMISSIONS, "Missing Permissions");
+
+  const body = await readJsonObject(request, 16 * 1024);
+  if (body.content === undefined || body.content === "") {
+    throw new HttpError(400, ApiCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message");
+  }
+  const content = text(body.content, "content", 1, 2000);
+  const nonce = body.nonce;
+  if (nonce !== undefined && !(typeof nonce === "string" && nonce.length <= 25) && !Number.isSafeInteger(nonce)) {
+    throw invalidField("nonce", "must be a string of at most 25 characters or an integer");
+  }
+  const tts = body.tts === undefined ? false : bool(body.tts, "tts");
+  const member = ctx.guilds.member(channel.guildId, user.id);
+  // MESSAGE_CREATE's member is the partial member: no `user` (that is `author`).
+  const { user: _author, ...memberFields } = member ? memberJson(member.member, member.user) : {};
+  const message: Record<string, unknown> = {
+    id: ctx.ids.next(),
+    type: 0,
+    channel_id: channel.id,
+    guild_id: channel.guildId,
+    author: userObject(user),
+    member: memberFields,
+    content,
+    timestamp: new Date((ctx.now ?? Date.now)()).toISOString(),
+    edited_timestamp: null,
+    tts,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    mention_channels: [],
+    attachments: [],
+    embeds: [],
+    reactions: [],
+    pinned: false,
+    flags: 0,
+    components: [],
+  };
+  if (nonce !== undefined) message.nonce = nonce;
+  ctx.guilds.dispatch(channel.guildId, "MESSAGE_CREATE", message, channel.id);
+  return Response.json(message);
+}

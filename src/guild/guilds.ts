@@ -1,0 +1,430 @@
+/**
+ * The guilds this worker owns (DESIGN.md, "One event, end to end"): each is loaded from the
+ * store on first use, under a native semaphore shared by every Worker, and then every change
+ * to it and every event in it goes through here, in order. For each event the owner decides
+ * the audience from its live topics, serialises `d` once and hands the topics to the
+ * delivery side (the workers' transports), never a list of sessions.
+ *
+ * Changes to roles, channels and members also change what members can see: the owner
+ * compares each class's visible channels before and after, sends CHANNEL_CREATE/DELETE for
+ * what appeared or vanished, and moves members whose class changed to their new topic.
+ */
+import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
+import { withPermit, type Semaphore } from "../native.ts";
+import { variantOf, withoutContent } from "./audience.ts";
+import { GuildCreateCache } from "./guild-create.ts";
+import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
+import { GuildState } from "./guild-state.ts";
+import { OwnedGuild } from "./owned-guild.ts";
+import { channelPermissions } from "./permissions.ts";
+import type { ClassMove } from "./permission-classes.ts";
+import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
+import { userObject } from "./user-json.ts";
+
+/** What the owner needs from the workers that hold sessions (in-process now; the bus later). */
+export interface GuildDelivery {
+  /** One event to every session holding one of `topics`: one frame per worker, published natively. */
+  publish(topics: readonly string[], t: string, dJson: string): void;
+  /** An event for one member's sessions in this guild only (its own view changed). */
+  sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
+  /** A member's class changed: its sessions in the guild move to that class's topic. */
+  moveMember(guildId: string, userId: string, classId: number): void;
+  /** The user became a member: its sessions on the guild's shard join it (GUILD_CREATE). */
+  memberAdded(guildId: string, userId: string): void;
+  /** The user is no longer a member, or the guild is gone: its sessions leave it (GUILD_DELETE). */
+  memberRemoved(guildId: string, userId: string): void;
+}
+
+export interface GuildsOptions {
+  store: GuildStore;
+  delivery: GuildDelivery;
+  /** Bounds guild loads in flight across Workers; over it, a join is refused at once. */
+  loadSemaphore: Semaphore;
+  /** Above this many members, user (non-bot) sessions are passive until they subscribe. */
+  passiveThreshold: number;
+}
+
+/** A session joining a guild: what to tell it and the topic to hold. */
+export interface Joined {
+  topic: string;
+  variant: string;
+  /** GUILD_CREATE's `d`, serialised. */
+  guildCreate: string;
+}
+
+/** Who joins: a session's user and what it asked for. */
+export interface Joiner {
+  userId: string;
+  intents: number;
+  bot: boolean;
+  presence: Presence;
+  largeThreshold: number;
+}
+
+/** The guild could not be loaded now (too many loads in flight); the caller may retry. */
+export class GuildUnavailableError extends Error {
+  constructor(
+    readonly guildId: string,
+    readonly max: number,
+  ) {
+    super(`guild ${guildId} is unavailable: ${max} guild loads are in flight`);
+  }
+}
+
+/** Time spent handling one kind of owner operation (as Discord instrumented its guild loop). */
+export interface Timing {
+  count: number;
+  sumMs: number;
+  maxMs: number;
+}
+
+export interface GuildsStats {
+  loaded: number;
+  loadRefused: number;
+  handling: ReadonlyMap<string, Timing>;
+}
+
+type View = Map<number, { serial: number; visible: Set<string> }>;
+
+export class Guilds {
+  readonly #options: GuildsOptions;
+  readonly #owned = new Map<string, OwnedGuild>();
+  readonly #createCaches = new WeakMap<OwnedGuild, GuildCreateCache>();
+  readonly #timings = new Map<string, Timing>();
+  #loadRefused = 0;
+
+  constructor(options: GuildsOptions) {
+    this.#options = options;
+  }
+
+  stats(): GuildsStats {
+    return { loaded: this.#owned.size, loadRefused: this.#loadRefused, handling: this.#timings };
+  }
+
+  /** Whether the guild exists (in memory or in the store). */
+  exists(guildId: string): boolean {
+    return this.#owned.has(guildId) || this.#options.store.getGuild(guildId) !== undefined;
+  }
+
+  // Sessions.
+
+  /** A session joins a guild it is a member of; undefined if it is not (or there is no guild). */
+  join(guildId: string, joiner: Joiner): Joined | undefined {
+    return this.#timed("join", () => {
+      const guild = this.#get(guildId);
+      if (!guild?.state.member(joiner.userId)) return undefined;
+      const passive = !joiner.bot && guild.state.memberCount > this.#options.passiveThreshold;
+      const variant = variantOf(joiner.intents, passive);
+      const topic = guild.attach(joiner.userId, variant);
+      const guildCreate = this.#createCache(guild).build(joiner.userId, joiner.intents, joiner.largeThreshold);
+      if (guild.sessionsOf(joiner.userId) === 1) this.#setPresence(guild, joiner.userId, joiner.presence);
+      return { topic, variant, guildCreate };
+    });
+  }
+
+  /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
+  leave(guildId: string, userId: string, variant: string): void {
+    const guild = this.#owned.get(guildId);
+    if (!guild) return;
+    this.#timed("leave", () => {
+      guild.detach(userId, variant);
+      if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+    });
+  }
+
+  /** A passive session subscribed (op 14/37): the topic it holds from now on. */
+  activate(guildId: string, userId: string, variant: string, intents: number): { topic: string; variant: string } | undefined {
+    const guild = this.#owned.get(guildId);
+    if (!guild || !variant.endsWith("p")) return undefined;
+    const active = variantOf(intents, false);
+    guild.detach(userId, variant);
+    return { topic: guild.attach(userId, active), variant: active };
+  }
+
+  /** A session's presence changed (op 3). */
+  setPresence(guildId: string, userId: string, presence: Presence): void {
+    const guild = this.#owned.get(guildId);
+    if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+  }
+
+  // Events.
+
+  /**
+   * Publishes an event to the guild: to the classes that can view `channelId` when given.
+   * Returns how many topics it went to; undefined if there is no such guild.
+   */
+  dispatch(guildId: string, t: string, d: unknown, channelId?: string): number | undefined {
+    const guild = this.#get(guildId);
+    if (!guild) return undefined;
+    return this.#timed(t, () => this.#publish(guild, t, d, channelId));
+  }
+
+  /** A member's permissions in a channel (Discord's algorithm); undefined if either is unknown. */
+  permissionsIn(guildId: string, channelId: string, userId: string): bigint | undefined {
+    const guild = this.#get(guildId);
+    const member = guild?.state.member(userId);
+    const channel = guild?.state.channelRecord(channelId);
+    if (!guild || !member || !channel) return undefined;
+    return channelPermissions(guild.state.guild(), member, channel);
+  }
+
+  /** The member and its user, if the user is a member. */
+  member(guildId: string, userId: string): { member: Member; user: User } | undefined {
+    const state = this.#get(guildId)?.state;
+    const member = state?.member(userId);
+    const user = state?.user(userId);
+    return member && user ? { member, user } : undefined;
+  }
+
+  channel(guildId: string, channelId: string): StoredChannel | undefined {
+    return this.#get(guildId)?.state.channelRecord(channelId);
+  }
+
+  // State changes (ingress). Each writes the store, then memory, then tells the sessions.
+
+  /** Creates a guild with its @everyone role; the owner becomes a member when `owner` is given. */
+  createGuild(guild: Guild, everyone: StoredRole, owner: User | undefined, joinedAt: number): void {
+    const { store } = this.#options;
+    store.putGuild(guild);
+    store.putRole(everyone);
+    if (owner) store.putMember({ guildId: guild.id, userId: owner.id, roleIds: [], nick: null, joinedAt });
+    if (owner) this.#options.delivery.memberAdded(guild.id, owner.id);
+  }
+
+  updateGuild(guild: Guild): void {
+    const owned = this.#require(guild.id);
+    this.#timed("GUILD_UPDATE", () =>
+      this.#withViewChanges(owned, () => {
+        const ownerChanged = owned.state.record.ownerId !== guild.ownerId;
+        owned.state.putGuild(guild);
+        this.#publish(owned, "GUILD_UPDATE", guildJson(guild, owned.state.roles()));
+        return ownerChanged ? owned.classes.invalidateRoles().moved : [];
+      }),
+    );
+  }
+
+  deleteGuild(guildId: string): void {
+    const owned = this.#get(guildId);
+    this.#options.store.deleteGuild(guildId);
+    if (!owned) return;
+    this.#owned.delete(guildId);
+    for (const userId of [...owned.connectedUserIds()]) this.#options.delivery.memberRemoved(guildId, userId);
+  }
+
+  putRole(role: StoredRole): void {
+    const owned = this.#require(role.guildId);
+    const t = owned.state.role(role.id) ? "GUILD_ROLE_UPDATE" : "GUILD_ROLE_CREATE";
+    this.#timed(t, () =>
+      this.#withViewChanges(owned, () => {
+        owned.state.putRole(role);
+        this.#publish(owned, t, { guild_id: role.guildId, role: roleJson(role) });
+        return owned.classes.invalidateRoles().moved;
+      }),
+    );
+  }
+
+  deleteRole(guildId: string, roleId: string): void {
+    const owned = this.#require(guildId);
+    this.#timed("GUILD_ROLE_DELETE", () =>
+      this.#withViewChanges(owned, () => {
+        const changed = owned.state.deleteRole(roleId);
+        this.#publish(owned, "GUILD_ROLE_DELETE", { guild_id: guildId, role_id: roleId });
+        const moves = [...owned.classes.invalidateRoles().moved];
+        for (const member of changed) {
+          this.#publishMemberUpdate(owned, member);
+          if (owned.classes.classOf(member.userId) !== undefined) moves.push(...owned.classes.track(member).moved);
+        }
+        return moves;
+      }),
+    );
+  }
+
+  /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
+  putChannel(channel: StoredChannel): void {
+    const owned = this.#require(channel.guildId);
+    const existed = owned.state.channelRecord(channel.id) !== undefined;
+    this.#timed(existed ? "CHANNEL_UPDATE" : "CHANNEL_CREATE", () => {
+      const before = this.#withViewChanges(owned, () => {
+        owned.state.putChannel(channel);
+        return owned.classes.invalidateChannel(channel.id).moved;
+      });
+      if (!existed) return;
+      // Classes that saw it before and still do get the update; the others got CREATE or DELETE.
+      const kept = new Set<number>();
+      for (const [classId, view] of before) if (view.visible.has(channel.id)) kept.add(classId);
+      const { full } = owned.audience("CHANNEL_UPDATE", channel.id, kept);
+      this.#options.delivery.publish(full, "CHANNEL_UPDATE", JSON.stringify(channelJson(channel)));
+    });
+  }
+
+  deleteChannel(guildId: string, channelId: string): void {
+    const owned = this.#require(guildId);
+    this.#timed("CHANNEL_DELETE", () =>
+      this.#withViewChanges(owned, () => {
+        owned.state.deleteChannel(channelId);
+        return owned.classes.invalidateChannel(channelId).moved;
+      }),
+    );
+  }
+
+  /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
+  putMember(member: Member, user: User): void {
+    const owned = this.#require(member.guildId);
+    const existed = owned.state.member(member.userId) !== undefined;
+    if (!existed) {
+      this.#timed("GUILD_MEMBER_ADD", () => {
+        owned.state.putMember(member, user);
+        this.#publish(owned, "GUILD_MEMBER_ADD", memberJson(member, user, member.guildId));
+      });
+      this.#options.delivery.memberAdded(member.guildId, member.userId);
+      return;
+    }
+    this.#timed("GUILD_MEMBER_UPDATE", () =>
+      this.#withViewChanges(owned, () => {
+        owned.state.putMember(member, user);
+        this.#publishMemberUpdate(owned, member);
+        return owned.classes.classOf(member.userId) === undefined ? [] : owned.classes.track(member).moved;
+      }),
+    );
+  }
+
+  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. False if it was not one. */
+  deleteMember(guildId: string, userId: string): boolean {
+    const owned = this.#require(guildId);
+    const user = owned.state.user(userId);
+    if (!owned.state.member(userId) || !user) return this.#options.store.deleteMember(guildId, userId);
+    this.#timed("GUILD_MEMBER_REMOVE", () => {
+      this.#options.delivery.memberRemoved(guildId, userId);
+      owned.state.deleteMember(userId);
+      this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: guildId, user: userObject(user) });
+    });
+    return true;
+  }
+
+  // Internals.
+
+  /** The owned guild, loaded on first use; undefined if the store has no such guild. */
+  #get(guildId: string): OwnedGuild | undefined {
+    const owned = this.#owned.get(guildId);
+    if (owned) return owned;
+    const loaded = withPermit(this.#options.loadSemaphore, () => GuildState.load(this.#options.store, guildId));
+    if (!loaded.ok) {
+      this.#loadRefused++;
+      throw new GuildUnavailableError(guildId, loaded.max);
+    }
+    if (!loaded.value) return undefined;
+    const guild = new OwnedGuild(loaded.value);
+    this.#owned.set(guildId, guild);
+    return guild;
+  }
+
+  #require(guildId: string): OwnedGuild {
+    const owned = this.#get(guildId);
+    if (!owned) throw new RangeError(`unknown guild ${guildId}`);
+    return owned;
+  }
+
+  #createCache(guild: OwnedGuild): GuildCreateCache {
+    let cache = this.#createCaches.get(guild);
+    if (!cache) {
+      cache = new GuildCreateCache(guild);
+      this.#createCaches.set(guild, cache);
+    }
+    return cache;
+  }
+
+  #publish(guild: OwnedGuild, t: string, d: unknown, channelId?: string): number {
+    const { full, stripped } = guild.audience(t, channelId);
+    const { delivery } = this.#options;
+    if (full.length > 0) delivery.publish(full, t, JSON.stringify(d));
+    if (stripped.length > 0) delivery.publish(stripped, t, JSON.stringify(withoutContent(d as Record<string, unknown>)));
+    return full.length + stripped.length;
+  }
+
+  #publishMemberUpdate(guild: OwnedGuild, member: Member): void {
+    const user = guild.state.user(member.userId);
+    if (user) this.#publish(guild, "GUILD_MEMBER_UPDATE", memberJson(member, user, guild.id));
+  }
+
+  #setPresence(guild: OwnedGuild, userId: string, presence: Presence): void {
+    const before = guild.presences.get(userId) ?? OFFLINE;
+    if (presence === OFFLINE) guild.presences.delete(userId);
+    else guild.presences.set(userId, presence);
+    if (samePresence(before, presence)) return;
+    this.#createCache(guild).presenceVersion++;
+    this.#publish(guild, "PRESENCE_UPDATE", presenceJson(userId, presence, guild.id));
+  }
+
+  /**
+   * Runs a change that may alter who sees which channel, then tells sessions what changed:
+   * CHANNEL_CREATE/DELETE to the topics of each class whose view changed, then to each
+   * member that moved class (against what its old class showed), and moves those members.
+   * Returns the view before the change.
+   */
+  #withViewChanges(guild: OwnedGuild, change: () => readonly ClassMove[]): View {
+    const { classes, state } = guild;
+    const records = new Map<string, StoredChannel>();
+    for (const channel of state.allChannels()) records.set(channel.id, channel);
+    const before = this.#view(guild);
+    const moves = change();
+    for (const channel of state.allChannels()) records.set(channel.id, channel);
+    const now = new Map<number, Set<string>>();
+    const visibleNow = (classId: number): Set<string> => {
+      let visible = now.get(classId);
+      if (!visible) {
+        visible = this.#visible(guild, classId);
+        now.set(classId, visible);
+      }
+      return visible;
+    };
+    const { delivery } = this.#options;
+    const announce = (from: Set<string>, to: Set<string>, send: (t: string, dJson: string) => void): void => {
+      for (const id of to) if (!from.has(id)) send("CHANNEL_CREATE", JSON.stringify(channelJson(records.get(id) as StoredChannel)));
+      for (const id of from) if (!to.has(id)) send("CHANNEL_DELETE", JSON.stringify(channelJson(records.get(id) as StoredChannel)));
+    };
+    const held = new Map<number, Set<string>>();
+    for (const [classId, view] of before) {
+      if (classes.serialOf(classId) !== view.serial) continue;
+      const visible = visibleNow(classId);
+      held.set(classId, visible);
+      announce(view.visible, visible, (t, dJson) => delivery.publish(guild.topicsOfClass(classId, t), t, dJson));
+    }
+    for (const move of guild.applyMoves(moves)) {
+      const had = held.get(move.from) ?? before.get(move.from)?.visible ?? new Set<string>();
+      announce(had, visibleNow(move.to), (t, dJson) => delivery.sendToMember(guild.id, move.userId, t, dJson));
+      delivery.moveMember(guild.id, move.userId, move.to);
+    }
+    return before;
+  }
+
+  #view(guild: OwnedGuild): View {
+    const view: View = new Map();
+    for (const classId of guild.classes.classIds()) {
+      view.set(classId, { serial: guild.classes.serialOf(classId), visible: this.#visible(guild, classId) });
+    }
+    return view;
+  }
+
+  #visible(guild: OwnedGuild, classId: number): Set<string> {
+    const visible = new Set<string>();
+    for (const channel of guild.state.allChannels()) if (guild.classes.canView(classId, channel.id)) visible.add(channel.id);
+    return visible;
+  }
+
+  #timed<T>(name: string, fn: () => T): T {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      const ms = performance.now() - start;
+      const timing = this.#timings.get(name);
+      if (timing) {
+        timing.count++;
+        timing.sumMs += ms;
+        if (ms > timing.maxMs) timing.maxMs = ms;
+      } else {
+        this.#timings.set(name, { count: 1, sumMs: ms, maxMs: ms });
+      }
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { nodeHarness } from "./support/node-harness.ts";
+import { guildsContract } from "./guilds.case.ts";
+
+guildsContract(nodeHarness);

@@ -1,0 +1,237 @@
+/**
+ * Guilds over real sockets, for any transport, driven only through the public surface
+ * (ingress HTTP, `POST /api/v10/channels/:id/messages`, the gateway): GUILD_CREATE after
+ * READY with the channels a member's class can view, permission-filtered MESSAGE_CREATE,
+ * MESSAGE_CONTENT stripping, class moves on role changes (CHANNEL_CREATE/DELETE), members
+ * joining and leaving, presences, and the ingress API's errors.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mintToken } from "../src/session/auth.ts";
+import { RawClient, type Frame } from "./support/gateway-client.ts";
+import type { Harness, HarnessFactory } from "./support/harness.ts";
+
+const SECRET = "guild-token-secret-0123456789abcdef";
+const GUILDS = 1 << 0;
+const GUILD_MEMBERS = 1 << 1;
+const GUILD_PRESENCES = 1 << 8;
+const GUILD_MESSAGES = 1 << 9;
+const MESSAGE_CONTENT = 1 << 15;
+const VIEW_CHANNEL = 1n << 10n;
+
+type Json = Record<string, unknown>;
+
+export function guildsContract(harness: HarnessFactory): void {
+  describe(`guilds on ${harness.name}`, () => {
+    let server: Harness;
+    const open: RawClient[] = [];
+
+    beforeAll(async () => {
+      server = await harness.start({ node: "guilds", tokenSecret: SECRET, args: ["--heartbeat-interval-ms", "30000"] });
+    });
+
+    afterAll(async () => {
+      for (const client of open) client.close();
+      await server.stop();
+    });
+
+    async function api(method: string, path: string, body?: unknown, auth = "Bearer ingress"): Promise<{ status: number; json: Json }> {
+      const response = await fetch(`${server.httpBase}${path}`, {
+        method,
+        headers: { authorization: auth, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
+    }
+
+    async function created(path: string, body: unknown): Promise<Json> {
+      const { status, json } = await api("POST", path, body);
+      expect({ status, json }).toMatchObject({ status: 201 });
+      return json;
+    }
+
+    async function user(name: string, privileged = 0): Promise<{ id: string; token: string }> {
+      const { id } = (await created("/internal/users", { username: name, privileged_intents: privileged })) as { id: string };
+      return { id, token: await mintToken(SECRET, id) };
+    }
+
+    /** A session through READY; resolves with the client and READY's `d`. */
+    async function session(who: { token: string }, intents: number): Promise<{ client: RawClient; ready: Json }> {
+      const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      open.push(client);
+      await client.opened();
+      await client.op(10);
+      client.send({ op: 2, d: { token: who.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+      const ready = (await client.dispatch("READY")).d as Json;
+      return { client, ready };
+    }
+
+    function guildCreate(client: RawClient, guildId: string): Promise<Frame> {
+      return client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    }
+
+    /** Waits for a marker event sent after `t` would have been; proves `t` did not arrive (order is total). */
+    async function expectNothingBefore(client: RawClient, guildId: string, t: string, from: number): Promise<void> {
+      const marker = `MARK_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+      expect((await api("POST", `/internal/guilds/${guildId}/dispatch`, { t: marker, d: {} })).status).toBe(202);
+      await client.next((f) => f.t === marker, 5_000, from);
+      expect(client.frames.slice(from).filter((f) => f.t === t)).toEqual([]);
+    }
+
+    async function message(token: string, channelId: string, content: string): Promise<{ status: number; json: Json }> {
+      return api("POST", `/api/v10/channels/${channelId}/messages`, { content }, `Bot ${token}`);
+    }
+
+    /** A guild owned by a bot with MESSAGE_CONTENT, a public and a private channel, a role that unlocks the private one. */
+    async function world() {
+      const owner = await user("owner", MESSAGE_CONTENT | GUILD_PRESENCES | GUILD_MEMBERS);
+      const guild = (await created("/internal/guilds", { name: "Test Guild", owner_id: owner.id })) as { id: string };
+      const role = (await created(`/internal/guilds/${guild.id}/roles`, { name: "insiders", permissions: "0", hoist: true })) as { id: string };
+      const lobby = (await created(`/internal/guilds/${guild.id}/channels`, { name: "lobby" })) as { id: string };
+      const secret = (await created(`/internal/guilds/${guild.id}/channels`, {
+        name: "secret",
+        permission_overwrites: [
+          { id: guild.id, type: 0, allow: "0", deny: VIEW_CHANNEL.toString() },
+          { id: role.id, type: 0, allow: VIEW_CHANNEL.toString(), deny: "0" },
+        ],
+      })) as { id: string };
+      const member = await user("member", GUILD_PRESENCES);
+      expect((await api("PUT", `/internal/guilds/${guild.id}/members/${member.id}`, {})).status).toBe(201);
+      return { owner, guild, role, lobby, secret, member };
+    }
+
+    test("READY lists the guild as unavailable, then GUILD_CREATE carries the channels the member's class can view", async () => {
+      const w = await world();
+      const { client, ready } = await session(w.member, GUILDS | GUILD_MESSAGES);
+      expect(ready.guilds).toEqual([{ id: w.guild.id, unavailable: true }]);
+      const d = (await guildCreate(client, w.guild.id)).d as Json;
+      expect(d).toMatchObject({ id: w.guild.id, name: "Test Guild", owner_id: w.owner.id, member_count: 2, large: false, unavailable: false });
+      expect((d.channels as Json[]).map((c) => c.id)).toEqual([w.lobby.id]);
+      expect((d.roles as Json[]).map((r) => r.id).sort()).toEqual([w.guild.id, w.role.id].sort());
+      expect((d.members as Json[]).map((m) => (m.user as Json).id).sort()).toEqual([w.owner.id, w.member.id].sort());
+      const owner = await session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT);
+      const ownerCreate = (await guildCreate(owner.client, w.guild.id)).d as Json;
+      expect((ownerCreate.channels as Json[]).map((c) => c.id).sort()).toEqual([w.lobby.id, w.secret.id].sort());
+    });
+
+    test("MESSAGE_CREATE reaches those who can view the channel, with content only for MESSAGE_CONTENT", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT);
+      const member = await session(w.member, GUILDS | GUILD_MESSAGES);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+
+      const sent = await message(w.member.token, w.lobby.id, "hello lobby");
+      expect(sent.status).toBe(200);
+      expect(sent.json).toMatchObject({ channel_id: w.lobby.id, guild_id: w.guild.id, content: "hello lobby", author: { id: w.member.id } });
+      const toOwner = (await owner.client.dispatch("MESSAGE_CREATE")).d as Json;
+      const toMember = (await member.client.dispatch("MESSAGE_CREATE")).d as Json;
+      expect(toOwner).toMatchObject({ id: sent.json.id, content: "hello lobby" });
+      expect(toMember).toMatchObject({ id: sent.json.id, content: "" });
+
+      const from = member.client.frames.length;
+      const hidden = await message(w.owner.token, w.secret.id, "insiders only");
+      expect(hidden.status).toBe(200);
+      await owner.client.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === hidden.json.id);
+      await expectNothingBefore(member.client, w.guild.id, "MESSAGE_CREATE", from);
+
+      expect(await message(w.member.token, w.secret.id, "let me in")).toMatchObject({ status: 403, json: { code: 50001 } });
+      expect(await message("not-a-token", w.lobby.id, "x")).toMatchObject({ status: 401 });
+      expect(await message(w.member.token, w.lobby.id, "")).toMatchObject({ status: 400, json: { code: 50006 } });
+    });
+
+    test("a role that grants a channel moves the member's class: CHANNEL_CREATE, its messages, then CHANNEL_DELETE", async () => {
+      const w = await world();
+      const member = await session(w.member, GUILDS | GUILD_MESSAGES);
+      await guildCreate(member.client, w.guild.id);
+
+      expect((await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [w.role.id] })).status).toBe(200);
+      const create = (await member.client.dispatch("CHANNEL_CREATE")).d as Json;
+      expect(create).toMatchObject({ id: w.secret.id, name: "secret" });
+      const sent = await message(w.owner.token, w.secret.id, "welcome in");
+      await member.client.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === sent.json.id);
+
+      expect((await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [] })).status).toBe(200);
+      expect((await member.client.dispatch("CHANNEL_DELETE")).d).toMatchObject({ id: w.secret.id });
+      const from = member.client.frames.length;
+      await message(w.owner.token, w.secret.id, "gone again");
+      await expectNothingBefore(member.client, w.guild.id, "MESSAGE_CREATE", from);
+    });
+
+    test("an overwrite change flips a whole class: CHANNEL_DELETE to those who lose the channel, CHANNEL_UPDATE to the rest", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+      const patch = { permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: VIEW_CHANNEL.toString() }] };
+      expect((await api("PATCH", `/internal/guilds/${w.guild.id}/channels/${w.lobby.id}`, patch)).status).toBe(200);
+      expect((await member.client.dispatch("CHANNEL_DELETE")).d).toMatchObject({ id: w.lobby.id });
+      expect((await owner.client.dispatch("CHANNEL_UPDATE")).d).toMatchObject({ id: w.lobby.id });
+      expect(member.client.frames.filter((f) => f.t === "CHANNEL_UPDATE")).toEqual([]);
+    });
+
+    test("a new member's live session gets GUILD_CREATE; a removed one GUILD_DELETE and no more events", async () => {
+      const w = await world();
+      const late = await user("late");
+      const { client, ready } = await session(late, GUILDS | GUILD_MESSAGES);
+      expect(ready.guilds).toEqual([]);
+      expect((await api("PUT", `/internal/guilds/${w.guild.id}/members/${late.id}`, {})).status).toBe(201);
+      expect(((await guildCreate(client, w.guild.id)).d as Json).member_count).toBe(3);
+      expect((await api("DELETE", `/internal/guilds/${w.guild.id}/members/${late.id}`)).status).toBe(204);
+      expect((await client.dispatch("GUILD_DELETE")).d).toEqual({ id: w.guild.id });
+      const from = client.frames.length;
+      await message(w.owner.token, w.lobby.id, "after you left");
+      await Bun.sleep(100);
+      expect(client.frames.slice(from).filter((f) => f.t === "MESSAGE_CREATE")).toEqual([]);
+    });
+
+    test("GUILD_MEMBER_ADD goes only to sessions with GUILD_MEMBERS; presences to those with GUILD_PRESENCES", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MEMBERS | GUILD_PRESENCES);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+      const late = await user("late2");
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${late.id}`, { nick: "Latecomer" });
+      expect((await owner.client.dispatch("GUILD_MEMBER_ADD")).d).toMatchObject({ guild_id: w.guild.id, nick: "Latecomer", user: { id: late.id } });
+      member.client.send({ op: 3, d: { since: null, activities: [], status: "dnd", afk: false } });
+      const presence = await owner.client.next((f) => f.t === "PRESENCE_UPDATE" && (f.d as Json).status === "dnd");
+      expect(presence.d).toMatchObject({ user: { id: w.member.id }, guild_id: w.guild.id, status: "dnd" });
+      member.client.close(1000);
+      await owner.client.next((f) => f.t === "PRESENCE_UPDATE" && (f.d as Json).status === "offline");
+      await expectNothingBefore(owner.client, w.guild.id, "GUILD_MEMBER_UPDATE", 0);
+      expect(member.client.frames.filter((f) => f.t === "GUILD_MEMBER_ADD" || f.t === "PRESENCE_UPDATE")).toEqual([]);
+    });
+
+    test("a channel dispatch reaches only viewers; a guild dispatch everyone", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+      const from = member.client.frames.length;
+      expect(await api("POST", `/internal/channels/${w.secret.id}/dispatch`, { t: "SECRET_THING", d: { n: 1 } })).toMatchObject({ status: 202 });
+      expect((await owner.client.dispatch("SECRET_THING")).d).toEqual({ n: 1 });
+      await expectNothingBefore(member.client, w.guild.id, "SECRET_THING", from);
+    });
+
+    test("the ingress API names bad fields, unknown ids and missing auth", async () => {
+      const w = await world();
+      expect(await api("POST", "/internal/guilds", { name: "x" })).toMatchObject({ status: 400, json: { code: 50035 } });
+      expect((await api("POST", "/internal/guilds", { name: "Guild", owner_id: "12" })).json.message).toContain("owner_id");
+      expect(await api("GET", "/internal/guilds/1")).toMatchObject({ status: 404, json: { code: 10004 } });
+      expect(await api("GET", `/internal/guilds/${w.guild.id}`, undefined, "Bearer wrong")).toMatchObject({ status: 401 });
+      const badRole = await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: ["1"] });
+      expect(badRole).toMatchObject({ status: 400 });
+      expect(badRole.json.message).toContain("roles[0]");
+      const badBits = await api("POST", `/internal/guilds/${w.guild.id}/roles`, { name: "r", permissions: "-1" });
+      expect(badBits.json.message).toContain("permissions");
+      expect(await api("DELETE", `/internal/guilds/${w.guild.id}/roles/${w.guild.id}`)).toMatchObject({ status: 400 });
+      expect(await api("GET", `/internal/guilds/${w.guild.id}/channels/1`)).toMatchObject({ status: 404, json: { code: 10003 } });
+      const got = await api("GET", `/internal/guilds/${w.guild.id}`);
+      expect(got.json).toMatchObject({ id: w.guild.id, member_count: 2 });
+      expect((got.json.channels as Json[]).length).toBe(2);
+    });
+  });
+}
