@@ -216,6 +216,36 @@ export function guildsContract(harness: HarnessFactory): void {
       await expectNothingBefore(member.client, w.guild.id, "SECRET_THING", from);
     });
 
+    test("op 8 answers GUILD_MEMBERS_CHUNK by list, ids and prefix, with nonce and not_found, and rate-limits", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MEMBERS | GUILD_PRESENCES);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+      const chunk = async (client: RawClient, d: Json): Promise<Json> => {
+        const nonce = Math.random().toString(36).slice(2, 10);
+        client.send({ op: 8, d: { guild_id: w.guild.id, ...d, nonce } });
+        return (await client.next((f) => f.t === "GUILD_MEMBERS_CHUNK" && (f.d as Json).nonce === nonce)).d as Json;
+      };
+      const ids = (d: Json) => (d.members as Json[]).map((m) => (m.user as Json).id).sort();
+
+      const all = await chunk(owner.client, { query: "", limit: 0, presences: true });
+      expect(all).toMatchObject({ guild_id: w.guild.id, chunk_index: 0, chunk_count: 1 });
+      expect(ids(all)).toEqual([w.owner.id, w.member.id].sort());
+      expect((all.presences as Json[]).map((p) => (p.user as Json).id).sort()).toEqual([w.owner.id, w.member.id].sort());
+      const byId = await chunk(owner.client, { user_ids: [w.member.id, "42"] });
+      expect(ids(byId)).toEqual([w.member.id]);
+      expect(byId.not_found).toEqual(["42"]);
+      expect(ids(await chunk(owner.client, { query: "MEM", limit: 10 }))).toEqual([w.member.id]);
+      // Without GUILD_MEMBERS the whole list is not given: an empty chunk, at once.
+      expect(await chunk(member.client, { query: "", limit: 0 })).toMatchObject({ members: [], chunk_count: 1 });
+
+      for (let i = 0; i < 10; i++) member.client.send({ op: 8, d: { guild_id: w.guild.id, user_ids: [w.owner.id] } });
+      const limited = (await member.client.dispatch("RATE_LIMITED")).d as Json;
+      expect(limited).toMatchObject({ opcode: 8, meta: { guild_id: w.guild.id } });
+      expect(limited.retry_after).toBeGreaterThan(0);
+    });
+
     test("the ingress API names bad fields, unknown ids and missing auth", async () => {
       const w = await world();
       expect(await api("POST", "/internal/guilds", { name: "x" })).toMatchObject({ status: 400, json: { code: 50035 } });

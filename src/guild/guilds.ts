@@ -15,6 +15,8 @@ import { variantOf, withoutContent } from "./audience.ts";
 import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
 import { GuildState } from "./guild-state.ts";
+import { memberChunks } from "./member-chunks.ts";
+import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import { OwnedGuild } from "./owned-guild.ts";
 import { channelPermissions } from "./permissions.ts";
 import type { ClassMove } from "./permission-classes.ts";
@@ -145,6 +147,13 @@ export class Guilds {
   setPresence(guildId: string, userId: string, presence: Presence): void {
     const guild = this.#owned.get(guildId);
     if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+  }
+
+  /** Op 8: the GUILD_MEMBERS_CHUNK `d`s for a member's session; undefined if it is not a member. */
+  requestMembers(guildId: string, userId: string, request: GuildMembersRequest, intents: number): string[] | undefined {
+    const guild = this.#owned.get(guildId);
+    if (!guild?.state.member(userId)) return undefined;
+    return this.#timed("REQUEST_GUILD_MEMBERS", () => memberChunks(guild.state, guild.presences, request, intents));
   }
 
   // Events.

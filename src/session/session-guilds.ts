@@ -12,17 +12,23 @@ import { GuildUnavailableError } from "../guild/guilds.ts";
 import { guildTopic } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
 import type { ClientPayload } from "../protocol/validate.ts";
+import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import type { Gateway, SessionHooks } from "./gateway.ts";
 import type { Session } from "./session.ts";
 
 /** A guild that could not be loaded (semaphore full) is retried after this long, ms. */
 const UNAVAILABLE_RETRY_MS = 1_000;
+/** Op 8 requests a session may make per window; more get a RATE_LIMITED dispatch. */
+const MEMBER_REQUESTS_PER_WINDOW = 10;
+const MEMBER_REQUEST_WINDOW_MS = 10_000;
 
 export class SessionGuilds implements SessionHooks, GuildDelivery {
   readonly #gateway: Gateway;
   readonly #store: GuildStore;
   #guilds: Guilds | null = null;
+  /** Op 8 budget per session: window start (ms) and requests in it. */
+  readonly #memberRequests = new WeakMap<Session, { since: number; count: number }>();
 
   constructor(gateway: Gateway, store: GuildStore) {
     this.#gateway = gateway;
@@ -65,8 +71,10 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
       case Op.GUILD_SUBSCRIPTIONS_BULK:
         for (const guildId of Object.keys(payload.d.subscriptions)) this.#activate(session, guildId);
         return;
+      case Op.REQUEST_GUILD_MEMBERS:
+        return this.#requestMembers(session, payload.d);
       default:
-      // Voice (op 4) has no voice servers to talk to; op 8 is answered by the member chunker.
+      // Voice (op 4) has no voice servers to talk to: accepted and ignored.
     }
   }
 
@@ -136,6 +144,25 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
     session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic });
     this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate);
     this.#gateway.hold(session, joined.topic);
+  }
+
+  #requestMembers(session: Session, request: GuildMembersRequest): void {
+    const now = Date.now();
+    let budget = this.#memberRequests.get(session);
+    if (!budget || now - budget.since >= MEMBER_REQUEST_WINDOW_MS) {
+      budget = { since: now, count: 0 };
+      this.#memberRequests.set(session, budget);
+    }
+    if (++budget.count > MEMBER_REQUESTS_PER_WINDOW) {
+      const meta: Record<string, string> = { guild_id: request.guild_id };
+      if (request.nonce !== undefined) meta.nonce = request.nonce;
+      const retryAfter = (budget.since + MEMBER_REQUEST_WINDOW_MS - now) / 1000;
+      this.#gateway.sendTo(session, "RATE_LIMITED", JSON.stringify({ opcode: Op.REQUEST_GUILD_MEMBERS, retry_after: retryAfter, meta }));
+      return;
+    }
+    if (!session.guilds.has(request.guild_id)) return;
+    const chunks = this.#owner.requestMembers(request.guild_id, session.user.id, request, session.intents) ?? [];
+    for (const chunk of chunks) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk);
   }
 
   #activate(session: Session, guildId: string): void {
