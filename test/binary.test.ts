@@ -91,15 +91,27 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
   }
 });
 
-test("a newcomer's path: create a user, mint a token, connect, get READY and a dispatch; the user survives a restart", async () => {
+test("a newcomer's path: a user, a guild, a channel; after a restart all of it is there: READY, GUILD_CREATE, a message", async () => {
   const first = await startBinary();
   const { ingressSecret } = JSON.parse(await Bun.file(join(dir, "data", "secrets.json")).text()) as { ingressSecret: string };
   const admin = { authorization: `Bearer ${ingressSecret}`, "content-type": "application/json" };
   let userId = "";
+  let guildId = "";
+  let channelId = "";
+  let roleId = "";
+  const post = async (path: string, body: unknown, method = "POST"): Promise<{ id: string }> => {
+    const response = await fetch(`${first.base}${path}`, { method, headers: admin, body: JSON.stringify(body) });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { id: string };
+  };
   try {
-    const created = await fetch(`${first.base}/internal/users`, { method: "POST", headers: admin, body: JSON.stringify({ username: "newcomer", bot: true }) });
-    expect(created.status).toBe(201);
-    userId = ((await created.json()) as { id: string }).id;
+    userId = (await post("/internal/users", { username: "newcomer", bot: true })).id;
+    const friend = (await post("/internal/users", { username: "friend" })).id;
+    guildId = (await post("/internal/guilds", { name: "First Guild", owner_id: userId })).id;
+    roleId = (await post(`/internal/guilds/${guildId}/roles`, { name: "mods", permissions: "8192", hoist: true })).id;
+    const overwrites = [{ id: roleId, type: 0, allow: "1024", deny: "0" }];
+    channelId = (await post(`/internal/guilds/${guildId}/channels`, { name: "general", permission_overwrites: overwrites })).id;
+    await post(`/internal/guilds/${guildId}/members/${friend}`, { roles: [roleId], nick: "Pal" }, "PUT");
   } finally {
     await stopBinary(first.child);
   }
@@ -122,8 +134,22 @@ test("a newcomer's path: create a user, mint a token, connect, get READY and a d
       });
     socket.onmessage = (event) => frames.push(JSON.parse(event.data as string));
     await seen((f) => f.op === 10);
-    socket.send(JSON.stringify({ op: 2, d: { token, intents: 0, properties: { os: "linux", browser: "test", device: "test" } } }));
+    socket.send(JSON.stringify({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "test", device: "test" } } }));
     await seen((f) => f.t === "READY");
+    expect((frames.find((f) => f.t === "READY")?.d as { guilds: unknown }).guilds).toEqual([{ id: guildId, unavailable: true }]);
+    await seen((f) => f.t === "GUILD_CREATE");
+    const guild = frames.find((f) => f.t === "GUILD_CREATE")?.d as Record<string, unknown>;
+    expect(guild).toMatchObject({ id: guildId, name: "First Guild", owner_id: userId, member_count: 2 });
+    expect(guild.channels).toMatchObject([{ id: channelId, name: "general", permission_overwrites: [{ id: roleId, type: 0, allow: "1024", deny: "0" }] }]);
+    expect((guild.roles as { id: string; permissions: string }[]).find((r) => r.id === roleId)).toMatchObject({ name: "mods", permissions: "8192", hoist: true });
+    expect((guild.members as { nick: string | null; roles: string[] }[]).find((m) => m.nick === "Pal")?.roles).toEqual([roleId]);
+    const posted = await fetch(`${second.base}/api/v10/channels/${channelId}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bot ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ content: "first message after a restart" }),
+    });
+    expect(posted.status).toBe(200);
+    await seen((f) => f.t === "MESSAGE_CREATE");
     const sent = await fetch(`${second.base}/internal/users/${userId}/dispatch`, {
       method: "POST",
       headers: admin,

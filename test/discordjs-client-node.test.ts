@@ -1,0 +1,4 @@
+import { nodeHarness } from "./support/node-harness.ts";
+import { discordjsClientConformance } from "./discordjs-client.case.ts";
+
+discordjsClientConformance(nodeHarness);

@@ -1,0 +1,216 @@
+/**
+ * Conformance with discord.js's `Client` (the whole library, not just @discordjs/ws),
+ * its `rest.api` pointed at guildgate. Driven only through the public surface (ingress
+ * HTTP, `POST /api/v10/channels/:id/messages`, the gateway), so it runs on both harnesses:
+ * Bun.serve (`discordjs-client.test.ts`) and uWebSockets.js under Node
+ * (`discordjs-client-node.test.ts`).
+ *
+ * The bot logs in and is ready well before discord.js's 15 s `waitGuildTimeout` (so every
+ * READY guild got its GUILD_CREATE); its caches hold the guild, channel, roles and members;
+ * `messageCreate` fires for a message a human posts over REST and for the bot's own
+ * `channel.send`; channels, roles and members added through ingress after login reach
+ * the caches through `channelCreate`, `roleCreate` and `guildMemberAdd`.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
+import { mintToken } from "../src/session/auth.ts";
+import type { Harness, HarnessFactory } from "./support/harness.ts";
+
+const SECRET = "djs-client-secret-0123456789abcdef";
+const INGRESS = "Bearer ingress";
+/** MESSAGE_CONTENT | GUILD_MEMBERS | GUILD_PRESENCES. */
+const PRIVILEGED = 32768 | 2 | 256;
+/** Each wait for an event or for READY. Far below discord.js's 15 s guild wait. */
+const WAIT_MS = 10_000;
+
+type Json = Record<string, unknown>;
+
+export function discordjsClientConformance(harness: HarnessFactory): void {
+  describe(`discord.js Client against ${harness.name}`, () => {
+    let server: Harness;
+    let client: Client | undefined;
+    /** discord.js's debug lines, shown when a wait times out. */
+    const debug: string[] = [];
+    const w = { bot: { id: "", token: "" }, human: { id: "", token: "" }, guildId: "", channelId: "", roleId: "" };
+    /** The logged-in client, once ready; each test awaits it, so a failed login fails them all at once. */
+    let loggedIn: Promise<Client>;
+
+    async function api(method: string, path: string, body?: unknown, auth = INGRESS): Promise<{ status: number; json: Json }> {
+      const response = await fetch(`${server.httpBase}${path}`, {
+        method,
+        headers: { authorization: auth, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
+    }
+
+    async function created(method: string, path: string, body: unknown): Promise<Json> {
+      const { status, json } = await api(method, path, body);
+      if (status !== 201) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(json)}`);
+      return json;
+    }
+
+    async function user(username: string, bot: boolean, privileged: number): Promise<{ id: string; token: string }> {
+      const { id } = (await created("POST", "/internal/users", { username, bot, privileged_intents: privileged })) as { id: string };
+      return { id, token: await mintToken(SECRET, id) };
+    }
+
+    function timedOut(what: string): Error {
+      return new Error(`timed out after ${WAIT_MS} ms waiting for ${what}; discord.js debug, last lines:\n${debug.slice(-25).join("\n")}`);
+    }
+
+    /** The next `event` whose arguments match; listen before acting. Rejects after WAIT_MS. */
+    function next<K extends keyof ClientEvents>(c: Client, event: K, match: (...args: ClientEvents[K]) => boolean, what: string): Promise<ClientEvents[K]> {
+      return new Promise((resolve, reject) => {
+        const listener = (...args: ClientEvents[K]): void => {
+          if (!match(...args)) return;
+          clearTimeout(timer);
+          c.off(event, listener as never);
+          resolve(args);
+        };
+        const timer = setTimeout(() => {
+          c.off(event, listener as never);
+          reject(timedOut(what));
+        }, WAIT_MS);
+        c.on(event, listener as never);
+      });
+    }
+
+    beforeAll(async () => {
+      server = await harness.start({ node: "djs", tokenSecret: SECRET, args: ["--heartbeat-interval-ms", "30000"] });
+      w.bot = await user("gatebot", true, PRIVILEGED);
+      w.human = await user("human", false, 0);
+      w.guildId = ((await created("POST", "/internal/guilds", { name: "Gate Guild", owner_id: w.human.id })) as { id: string }).id;
+      w.roleId = ((await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "regulars", permissions: "0" })) as { id: string }).id;
+      w.channelId = ((await created("POST", `/internal/guilds/${w.guildId}/channels`, { name: "general", topic: "chat" })) as { id: string }).id;
+      await created("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.roleId], nick: "Gatekeeper" });
+
+      const c = new Client({
+        intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMembers],
+        rest: { api: `${server.httpBase}/api` },
+      });
+      client = c;
+      c.on(Events.Debug, (line) => void debug.push(line));
+      const start = Date.now();
+      const readyEvent = next(c, Events.ClientReady, () => true, "clientReady");
+      // A failed login rejects here and in every test, not as an unhandled rejection.
+      loggedIn = Promise.all([c.login(w.bot.token), readyEvent]).then(() => {
+        const took = Date.now() - start;
+        if (took >= WAIT_MS) throw new Error(`ready took ${took} ms: discord.js waited for a GUILD_CREATE that never came`);
+        return c;
+      });
+      loggedIn.catch(() => {});
+    });
+
+    afterAll(async () => {
+      await client?.destroy();
+      await server?.stop();
+    });
+
+    test("logs in: ready fires, client.user is the bot, the guild is cached with its channel, roles and members", async () => {
+      const c = await loggedIn;
+      expect(c.isReady()).toBe(true);
+      expect(c.user?.id).toBe(w.bot.id);
+      expect(c.user?.username).toBe("gatebot");
+      expect(c.user?.bot).toBe(true);
+      expect(c.application?.id).toBe(w.bot.id);
+
+      expect([...c.guilds.cache.keys()]).toEqual([w.guildId]);
+      const guild = c.guilds.cache.get(w.guildId);
+      expect(guild?.available).toBe(true);
+      expect(guild?.name).toBe("Gate Guild");
+      expect(guild?.ownerId).toBe(w.human.id);
+      expect(guild?.memberCount).toBe(2);
+
+      const channel = guild?.channels.cache.get(w.channelId);
+      expect(channel?.type).toBe(ChannelType.GuildText);
+      expect(channel?.name).toBe("general");
+      expect((channel as TextChannel | undefined)?.topic).toBe("chat");
+      expect(c.channels.cache.get(w.channelId)).toBe(channel);
+
+      expect([...(guild?.roles.cache.keys() ?? [])].sort()).toEqual([w.guildId, w.roleId].sort());
+      expect(guild?.roles.everyone.id).toBe(w.guildId);
+
+      expect([...(guild?.members.cache.keys() ?? [])].sort()).toEqual([w.bot.id, w.human.id].sort());
+      const me = guild?.members.me;
+      expect(me?.id).toBe(w.bot.id);
+      expect(me?.nickname).toBe("Gatekeeper");
+      expect(me?.roles.cache.has(w.roleId)).toBe(true);
+      expect(guild?.members.cache.get(w.human.id)?.user.username).toBe("human");
+      // discord.js computes permissions from the cached roles: the bot may talk in #general.
+      expect(channel && me ? channel.permissionsFor(me)?.has(["ViewChannel", "SendMessages"]) : undefined).toBe(true);
+    }, WAIT_MS + 5_000);
+
+    test("messageCreate fires for a message a human posts through POST /api/v10/channels/:id/messages", async () => {
+      const c = await loggedIn;
+      const content = `hello from a human ${Date.now()}`;
+      const seen = next(c, Events.MessageCreate, (m) => m.content === content, "messageCreate of the human's message");
+      const sent = await api("POST", `/api/v10/channels/${w.channelId}/messages`, { content }, `Bot ${w.human.token}`);
+      expect(sent.status).toBe(200);
+      const [message] = await seen;
+      expect(message.id).toBe(sent.json.id as string);
+      expect(message.content).toBe(content);
+      expect(message.author.id).toBe(w.human.id);
+      expect(message.author.bot).toBe(false);
+      expect(message.channelId).toBe(w.channelId);
+      expect(message.guildId).toBe(w.guildId);
+      expect(message.guild?.id).toBe(w.guildId);
+      expect(message.channel.id).toBe(w.channelId);
+      expect(message.member?.id).toBe(w.human.id);
+      expect(message.inGuild()).toBe(true);
+    }, WAIT_MS + 5_000);
+
+    test("channel.send from the bot returns the Message and fires messageCreate", async () => {
+      const c = await loggedIn;
+      const channel = c.channels.cache.get(w.channelId);
+      if (!channel?.isSendable()) throw new Error(`channel ${w.channelId} is not sendable in discord.js's cache`);
+      const content = `hello from the bot ${Date.now()}`;
+      const seen = next(c, Events.MessageCreate, (m) => m.content === content, "messageCreate of the bot's own message");
+      const sent: Message = await channel.send(content);
+      expect(sent.content).toBe(content);
+      expect(sent.author.id).toBe(w.bot.id);
+      expect(sent.channelId).toBe(w.channelId);
+      expect(sent.guildId).toBe(w.guildId);
+      const [message] = await seen;
+      expect(message.id).toBe(sent.id);
+      expect(message.author.id).toBe(w.bot.id);
+      expect(message.author).toBe(c.user as never);
+      expect(message.member?.nickname).toBe("Gatekeeper");
+    }, WAIT_MS + 5_000);
+
+    test("a channel, a role and a member added through ingress after login reach the caches", async () => {
+      const c = await loggedIn;
+      const guild = c.guilds.cache.get(w.guildId);
+      if (!guild) throw new Error("guild not cached");
+
+      const channelCreate = next(c, Events.ChannelCreate, (ch) => ch.name === "announcements", "channelCreate");
+      const channel = await created("POST", `/internal/guilds/${w.guildId}/channels`, { name: "announcements", topic: "news" });
+      const [newChannel] = await channelCreate;
+      expect(newChannel.id).toBe(channel.id as string);
+      expect(newChannel.guildId).toBe(w.guildId);
+      expect(guild.channels.cache.get(channel.id as string)?.name).toBe("announcements");
+      expect(c.channels.cache.has(channel.id as string)).toBe(true);
+
+      const roleCreate = next(c, Events.GuildRoleCreate, (r) => r.name === "mods", "roleCreate");
+      const role = await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "mods", permissions: "8192", hoist: true, color: 0x3366ff });
+      const [newRole] = await roleCreate;
+      expect(newRole.id).toBe(role.id as string);
+      expect(newRole.guild.id).toBe(w.guildId);
+      expect(newRole.hoist).toBe(true);
+      expect(newRole.color).toBe(0x3366ff);
+      expect(newRole.permissions.has("ManageMessages")).toBe(true);
+      expect(guild.roles.cache.get(role.id as string)?.name).toBe("mods");
+
+      const late = await user("latecomer", false, 0);
+      const memberAdd = next(c, Events.GuildMemberAdd, (m) => m.id === late.id, "guildMemberAdd");
+      await created("PUT", `/internal/guilds/${w.guildId}/members/${late.id}`, { roles: [role.id], nick: "Late" });
+      const [member] = await memberAdd;
+      expect(member.guild.id).toBe(w.guildId);
+      expect(member.nickname).toBe("Late");
+      expect(member.roles.cache.has(role.id as string)).toBe(true);
+      expect(guild.members.cache.has(late.id)).toBe(true);
+      expect(guild.memberCount).toBe(3);
+    }, WAIT_MS * 3 + 5_000);
+  });
+}

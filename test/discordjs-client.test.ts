@@ -1,0 +1,4 @@
+import { bunHarness } from "./support/bun-harness.ts";
+import { discordjsClientConformance } from "./discordjs-client.case.ts";
+
+discordjsClientConformance(bunHarness);
