@@ -33,6 +33,8 @@ export interface Config {
   readonly identifyInFlight: number;
   /** Guild loads from the store in flight across the process; over it a join is retried later. Default 64. */
   readonly guildLoadsInFlight: number;
+  /** Most guilds one session (shard) may hold; more closes with 4011 (sharding required). Default 2500. */
+  readonly guildsPerShard: number;
   /** Guilds with more members than this make user (non-bot) sessions passive until op 14/37. Default 75000. */
   readonly passiveThreshold: number;
 }
@@ -84,6 +86,7 @@ const OPTIONS: readonly Option[] = [
   { key: "maxConcurrency", flag: "--max-concurrency", help: "IDENTIFYs per 5 s per user and bucket", parse: integer(1, 1024), fallback: 1 },
   { key: "identifyInFlight", flag: "--identify-in-flight", help: "IDENTIFYs in flight across the process", parse: integer(1, 1_000_000), fallback: 256 },
   { key: "guildLoadsInFlight", flag: "--guild-loads-in-flight", help: "guild loads from the store in flight", parse: integer(1, 100_000), fallback: 64 },
+  { key: "guildsPerShard", flag: "--guilds-per-shard", help: "guilds one session may hold before 4011 (sharding required)", parse: integer(1, 1_000_000), fallback: 2500 },
   { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },
 ];
 

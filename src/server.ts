@@ -68,6 +68,7 @@ export function startServer(options: ServerOptions): RunningServer {
     identifyLimit,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     resumeWindowMs: config.resumeWindowMs,
+    guildsPerShard: config.guildsPerShard,
     resumeLog: new ResumeLog({ maxBytes: config.resumeLogBytes, maxAgeMs: config.resumeWindowMs }),
     // A quarter of the cut-off: a replay batch always fits under it, with room for live frames.
     replayBatchBytes: Math.floor(config.backpressureBytes / 4),
@@ -90,6 +91,7 @@ export function startServer(options: ServerOptions): RunningServer {
     },
     store,
     verifyToken,
+    recommendedShards: (userId) => Math.max(1, Math.ceil(store.guildsOfUser(userId).length / 1000)),
     sessionStartLimit: (userId) => ({
       total: 1000,
       remaining: 1000,

@@ -264,4 +264,86 @@ export function guildsContract(harness: HarnessFactory): void {
       expect((got.json.channels as Json[]).length).toBe(2);
     });
   });
+
+  describe(`guild limits on ${harness.name}`, () => {
+    let server: Harness;
+    const open: RawClient[] = [];
+
+    beforeAll(async () => {
+      const args = ["--guilds-per-shard", "2", "--passive-threshold", "2"];
+      server = await harness.start({ node: "limits", tokenSecret: SECRET, args });
+    });
+
+    afterAll(async () => {
+      for (const client of open) client.close();
+      await server.stop();
+    });
+
+    async function post(path: string, body: unknown, method = "POST"): Promise<Json> {
+      const response = await fetch(`${server.httpBase}${path}`, {
+        method,
+        headers: { authorization: "Bearer ingress", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeLessThan(300);
+      return (await response.json()) as Json;
+    }
+
+    async function connect(token: string, d: Json): Promise<RawClient> {
+      const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      open.push(client);
+      await client.opened();
+      await client.op(10);
+      client.send({ op: 2, d: { token, properties: { os: "linux", browser: "t", device: "t" }, ...d } });
+      return client;
+    }
+
+    test("a session that would hold more guilds than --guilds-per-shard is closed with 4011; shards split them", async () => {
+      const user = (await post("/internal/users", { username: "many", bot: true })) as { id: string };
+      const token = await mintToken(SECRET, user.id);
+      // Guild ids whose shard of 2 is known: (id >> 22) % 2.
+      const ids = [1n, 2n, 3n].map((k) => (k << 22n).toString());
+      for (const id of ids) await post("/internal/guilds", { id, name: `guild ${id}`, owner_id: user.id });
+      expect((await (await connect(token, { intents: GUILDS })).closed).code).toBe(4011);
+      const shard1 = await connect(token, { intents: GUILDS, shard: [1, 2] });
+      expect(((await shard1.dispatch("READY")).d as Json).guilds).toEqual([ids[0], ids[2]].map((id) => ({ id, unavailable: true })));
+      await Bun.sleep(5_100); // one IDENTIFY per user and bucket per 5 s (max_concurrency 1)
+      const shard0 = await connect(token, { intents: GUILDS, shard: [0, 2] });
+      expect(((await shard0.dispatch("READY")).d as Json).guilds).toEqual([{ id: ids[1], unavailable: true }]);
+      const gateway = await fetch(`${server.httpBase}/api/v10/gateway/bot`, { headers: { authorization: `Bot ${token}` } });
+      expect(((await gateway.json()) as Json).shards).toBe(1);
+    }, 15_000);
+
+    test("above --passive-threshold, a user session gets no messages until op 14; a bot session gets them all along", async () => {
+      const owner = (await post("/internal/users", { username: "owner", bot: true })) as { id: string };
+      const human = (await post("/internal/users", { username: "human" })) as { id: string };
+      const third = (await post("/internal/users", { username: "third" })) as { id: string };
+      const guild = (await post("/internal/guilds", { name: "Big Guild", owner_id: owner.id })) as { id: string };
+      const channel = (await post(`/internal/guilds/${guild.id}/channels`, { name: "general" })) as { id: string };
+      for (const id of [human.id, third.id]) await post(`/internal/guilds/${guild.id}/members/${id}`, {}, "PUT");
+      const bot = await connect(await mintToken(SECRET, owner.id), { intents: GUILDS | GUILD_MESSAGES });
+      const user = await connect(await mintToken(SECRET, human.id), { intents: GUILDS | GUILD_MESSAGES });
+      await bot.dispatch("GUILD_CREATE");
+      await user.dispatch("GUILD_CREATE");
+      const say = (content: string) =>
+        fetch(`${server.httpBase}/api/v10/channels/${channel.id}/messages`, {
+          method: "POST",
+          headers: { authorization: `Bot ${thirdToken}`, "content-type": "application/json" },
+          body: JSON.stringify({ content }),
+        });
+      const thirdToken = await mintToken(SECRET, third.id);
+      const sent = await say("while passive");
+      expect(sent.status).toBe(200);
+      const { id } = (await sent.json()) as { id: string };
+      await bot.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === id);
+      // Structural events still reach the passive session, in order after the message.
+      await post(`/internal/guilds/${guild.id}/channels`, { name: "news" });
+      await user.dispatch("CHANNEL_CREATE");
+      expect(user.frames.filter((f) => f.t === "MESSAGE_CREATE")).toEqual([]);
+      user.send({ op: 14, d: { guild_id: guild.id, typing: true, channels: { [channel.id]: [[0, 99]] } } });
+      await Bun.sleep(50);
+      expect((await say("after op 14")).status).toBe(200);
+      expect(((await user.dispatch("MESSAGE_CREATE")).d as Json).content).toBe("");
+    });
+  });
 }

@@ -36,6 +36,7 @@ beforeEach(async () => {
     gatewayUrl: GATEWAY_URL,
     store,
     verifyToken: createTokenVerifier(SECRET),
+    recommendedShards: (userId) => (userId === BOT.id ? 3 : 1),
     sessionStartLimit: (userId) => {
       limitCalls.push(userId);
       return LIMIT;
@@ -77,7 +78,8 @@ describe("GET /gateway", () => {
       },
       store,
       verifyToken: async () => null,
-        sessionStartLimit: () => LIMIT,
+      recommendedShards: () => 1,
+      sessionStartLimit: () => LIMIT,
     });
     const url = new URL("http://x/api/v10/gateway");
     current = "ws://127.0.0.1:2";
@@ -86,10 +88,10 @@ describe("GET /gateway", () => {
 });
 
 describe("GET /gateway/bot", () => {
-  test("answers url, one shard and the caller's session start limit, as discord.js reads them", async () => {
+  test("answers url, the recommended shard count and the caller's session start limit, as discord.js reads them", async () => {
     const { status, body } = await json("/api/v10/gateway/bot", bot(token));
     expect(status).toBe(200);
-    expect(body).toEqual({ url: GATEWAY_URL, shards: 1, session_start_limit: LIMIT });
+    expect(body).toEqual({ url: GATEWAY_URL, shards: 3, session_start_limit: LIMIT });
     const limit = (body as { session_start_limit: Record<string, unknown> }).session_start_limit;
     for (const key of ["total", "remaining", "reset_after", "max_concurrency"]) {
       expect(typeof limit[key]).toBe("number");

@@ -36,6 +36,8 @@ export interface BootstrapContext {
   store: GuildStore;
   /** Resolves a token (with or without a `Bot `/`Bearer ` prefix) to its user id, or null. */
   verifyToken: (token: string) => Promise<string | null>;
+  /** Shards Discord would recommend for the caller: one per 1000 guilds. */
+  recommendedShards: (userId: string) => number;
   /** The caller's current identify budget, for `/gateway/bot`. */
   sessionStartLimit: (userId: string) => SessionStartLimit;
 }
@@ -76,7 +78,7 @@ const ROUTES = new Map<string, Route>([
     "/gateway/bot",
     {
       auth: true,
-      handle: (ctx, user) => ({ url: ctx.gatewayUrl, shards: 1, session_start_limit: ctx.sessionStartLimit(user.id) }),
+      handle: (ctx, user) => ({ url: ctx.gatewayUrl, shards: ctx.recommendedShards(user.id), session_start_limit: ctx.sessionStartLimit(user.id) }),
     },
   ],
   ["/users/@me", { auth: true, handle: (_ctx, user) => userObject(user) }],

@@ -28,8 +28,8 @@ import { newSessionId, userTopic, wireTopic, type Connection, type Session } fro
 
 /** What the guild layer does for sessions (session-guilds.ts); the gateway knows no guilds. */
 export interface SessionHooks {
-  /** The guilds READY lists for a new session (as unavailable stubs). */
-  guildIdsFor(session: Session): string[];
+  /** The guilds READY lists for a new session of `userId` on `shard` (as unavailable stubs). */
+  guildIdsFor(userId: string, shard: readonly [id: number, count: number]): string[];
   /** Right after READY, in the same cork: join those guilds (GUILD_CREATE, topics). */
   ready(session: Session, guildIds: readonly string[]): void;
   /** The session ended for good (closed by the client, or past the resume window). */
@@ -52,6 +52,8 @@ export interface GatewayOptions {
   identifyLimit: IdentifyLimit;
   /** HELLO's heartbeat_interval, ms. Discord: 41250. */
   heartbeatIntervalMs: number;
+  /** Most guilds one session (shard) may hold; more closes with 4011, as on Discord (2500). */
+  guildsPerShard: number;
   /** How long a dropped session stays resumable, ms. */
   resumeWindowMs: number;
   resumeLog: ResumeLog;
@@ -346,6 +348,10 @@ export class Gateway {
       throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, CLOSE_REASONS[CloseCode.DISALLOWED_INTENTS]);
     }
     const shard: [number, number] = d.shard ? [d.shard[0], d.shard[1]] : [0, 1];
+    const guildIds = this.hooks?.guildIdsFor(user.id, shard) ?? [];
+    if (guildIds.length > this.#options.guildsPerShard) {
+      throw new ProtocolError(CloseCode.SHARDING_REQUIRED, CLOSE_REASONS[CloseCode.SHARDING_REQUIRED]);
+    }
     if (!identifyLimit.tryStart(user.id, shard[0])) {
       this.#identifyRefusedRate++;
       return this.#invalidSession(socket);
@@ -369,7 +375,6 @@ export class Gateway {
     sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const guildIds = this.hooks?.guildIdsFor(session) ?? [];
     const ready = readyPayload(session, this.#options.gatewayUrl, guildIds);
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));

@@ -47,9 +47,8 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
 
   // SessionHooks
 
-  guildIdsFor(session: Session): string[] {
-    const [shardId, shardCount] = session.shard;
-    return this.#store.guildsOfUser(session.user.id).filter((id) => shardOf(id, shardCount) === shardId);
+  guildIdsFor(userId: string, [shardId, shardCount]: readonly [number, number]): string[] {
+    return this.#store.guildsOfUser(userId).filter((id) => shardOf(id, shardCount) === shardId);
   }
 
   ready(session: Session, guildIds: readonly string[]): void {
