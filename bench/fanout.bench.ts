@@ -34,12 +34,14 @@ function worker(): { delivery: GuildDelivery; published: () => number } {
   const log = new ResumeLog({ maxBytes: 64 * 1024 * 1024 });
   let published = 0;
   const delivery: GuildDelivery = {
-    publish(topics, t, dJson) {
-      const s = clock.next();
-      const frame = encodeDispatch(t, s, dJson);
-      if (topics.length === 1) log.append(s, topics[0] as string, frame);
-      else log.appendToTopics(s, topics, frame);
-      published += topics.length;
+    publish(_worker, t, parts) {
+      for (const { topics, dJson } of parts) {
+        const s = clock.next();
+        const frame = encodeDispatch(t, s, dJson);
+        if (topics.length === 1) log.append(s, topics[0] as string, frame);
+        else log.appendToTopics(s, topics, frame);
+        published += topics.length;
+      }
     },
     sendToMember() {},
     moveMember() {},
@@ -72,7 +74,7 @@ function guildWith(members: number) {
   const { delivery, published } = worker();
   const guilds = new Guilds({ store, delivery, loadSemaphore: openSemaphore("bench:guild-load", 4), passiveThreshold: Number.MAX_SAFE_INTEGER });
   for (const user of users) {
-    guilds.join(GUILD, { userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });
+    guilds.join(GUILD, { worker: 0, userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });
   }
   return { guilds, users, store, published };
 }

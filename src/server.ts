@@ -75,7 +75,7 @@ export function startServer(options: ServerOptions): RunningServer {
     publish: (topic, frame) => transport?.publish(topic, frame),
     subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
   });
-  const sessionGuilds = new SessionGuilds(gateway, store);
+  const sessionGuilds = new SessionGuilds(gateway, store, options.worker);
   const guilds = new Guilds({
     store,
     delivery: sessionGuilds,

@@ -17,16 +17,26 @@ import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
 import { GuildState } from "./guild-state.ts";
 import { memberChunks } from "./member-chunks.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
-import { OwnedGuild } from "./owned-guild.ts";
+import { OwnedGuild, type Audience } from "./owned-guild.ts";
 import { channelPermissions } from "./permissions.ts";
 import type { ClassMove } from "./permission-classes.ts";
 import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
 import { userObject } from "./user-json.ts";
 
-/** What the owner needs from the workers that hold sessions (in-process now; the bus later). */
+/** Topics on one worker that get the same `d`. */
+export interface PublishPart {
+  readonly topics: readonly string[];
+  readonly dJson: string;
+}
+
+/**
+ * What the owner needs from the workers that hold sessions (cluster/delivery.ts carries it
+ * to each worker, in-process or over the bus). Every call reaches each worker in the order
+ * the owner made it.
+ */
 export interface GuildDelivery {
-  /** One event to every session holding one of `topics`: one frame per worker, published natively. */
-  publish(topics: readonly string[], t: string, dJson: string): void;
+  /** One event for one worker (Manifold: one call per worker per event): the topics there and their `d`. */
+  publish(worker: number, t: string, parts: readonly PublishPart[]): void;
   /** An event for one member's sessions in this guild only (its own view changed). */
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
   /** A member's class changed: its sessions in the guild move to that class's topic. */
@@ -56,6 +66,8 @@ export interface Joined {
 
 /** Who joins: a session's user and what it asked for. */
 export interface Joiner {
+  /** The worker holding the session. */
+  worker: number;
   userId: string;
   intents: number;
   bot: boolean;
@@ -117,7 +129,7 @@ export class Guilds {
       if (!guild?.state.member(joiner.userId)) return undefined;
       const passive = !joiner.bot && guild.state.memberCount > this.#options.passiveThreshold;
       const variant = variantOf(joiner.intents, passive);
-      const topic = guild.attach(joiner.userId, variant);
+      const topic = guild.attach(joiner.userId, variant, joiner.worker);
       const guildCreate = this.#createCache(guild).build(joiner.userId, joiner.intents, joiner.largeThreshold);
       if (guild.sessionsOf(joiner.userId) === 1) this.#setPresence(guild, joiner.userId, joiner.presence);
       return { topic, variant, guildCreate };
@@ -125,22 +137,27 @@ export class Guilds {
   }
 
   /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
-  leave(guildId: string, userId: string, variant: string): void {
+  leave(guildId: string, userId: string, variant: string, worker: number): void {
     const guild = this.#owned.get(guildId);
     if (!guild) return;
     this.#timed("leave", () => {
-      guild.detach(userId, variant);
+      guild.detach(userId, variant, worker);
       if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
     });
   }
 
   /** A passive session subscribed (op 14/37): the topic it holds from now on. */
-  activate(guildId: string, userId: string, variant: string, intents: number): { topic: string; variant: string } | undefined {
+  activate(guildId: string, userId: string, variant: string, intents: number, worker: number): { topic: string; variant: string } | undefined {
     const guild = this.#owned.get(guildId);
     if (!guild || !variant.endsWith("p")) return undefined;
     const active = variantOf(intents, false);
-    guild.detach(userId, variant);
-    return { topic: guild.attach(userId, active), variant: active };
+    guild.detach(userId, variant, worker);
+    return { topic: guild.attach(userId, active, worker), variant: active };
+  }
+
+  /** A resumed session moved from worker `from` to `to`: later events for it go to `to`. */
+  moveSession(guildId: string, userId: string, variant: string, from: number, to: number): boolean {
+    return this.#owned.get(guildId)?.moveSession(userId, variant, from, to) ?? false;
   }
 
   /** A session's presence changed (op 3). */
@@ -261,8 +278,7 @@ export class Guilds {
       // Classes that saw it before and still do get the update; the others got CREATE or DELETE.
       const kept = new Set<number>();
       for (const [classId, view] of before) if (view.visible.has(channel.id)) kept.add(classId);
-      const { full } = owned.audience("CHANNEL_UPDATE", channel.id, kept);
-      this.#options.delivery.publish(full, "CHANNEL_UPDATE", JSON.stringify(channelJson(channel)));
+      this.#deliver(owned.audience("CHANNEL_UPDATE", channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
   }
 
@@ -343,11 +359,25 @@ export class Guilds {
   }
 
   #publish(guild: OwnedGuild, t: string, d: unknown, channelId?: string): number {
-    const { full, stripped } = guild.audience(t, channelId);
-    const { delivery } = this.#options;
-    if (full.length > 0) delivery.publish(full, t, JSON.stringify(d));
-    if (stripped.length > 0) delivery.publish(stripped, t, JSON.stringify(withoutContent(d as Record<string, unknown>)));
-    return full.length + stripped.length;
+    return this.#deliver(guild.audience(t, channelId), t, d);
+  }
+
+  /** Serialises `d` once (and once without content if needed) and sends one message per worker. */
+  #deliver(audiences: ReadonlyMap<number, Audience>, t: string, d: unknown): number {
+    let full: string | undefined;
+    let stripped: string | undefined;
+    let topics = 0;
+    for (const [worker, audience] of audiences) {
+      const parts: PublishPart[] = [];
+      if (audience.full.length > 0) parts.push({ topics: audience.full, dJson: (full ??= JSON.stringify(d)) });
+      if (audience.stripped.length > 0) {
+        stripped ??= JSON.stringify(withoutContent(d as Record<string, unknown>));
+        parts.push({ topics: audience.stripped, dJson: stripped });
+      }
+      topics += audience.full.length + audience.stripped.length;
+      if (parts.length > 0) this.#options.delivery.publish(worker, t, parts);
+    }
+    return topics;
   }
 
   #publishMemberUpdate(guild: OwnedGuild, member: Member): void {
@@ -387,20 +417,20 @@ export class Guilds {
       return visible;
     };
     const { delivery } = this.#options;
-    const announce = (from: Set<string>, to: Set<string>, send: (t: string, dJson: string) => void): void => {
-      for (const id of to) if (!from.has(id)) send("CHANNEL_CREATE", JSON.stringify(channelJson(records.get(id) as StoredChannel)));
-      for (const id of from) if (!to.has(id)) send("CHANNEL_DELETE", JSON.stringify(channelJson(records.get(id) as StoredChannel)));
+    const announce = (from: Set<string>, to: Set<string>, send: (t: string, d: unknown) => void): void => {
+      for (const id of to) if (!from.has(id)) send("CHANNEL_CREATE", channelJson(records.get(id) as StoredChannel));
+      for (const id of from) if (!to.has(id)) send("CHANNEL_DELETE", channelJson(records.get(id) as StoredChannel));
     };
     const held = new Map<number, Set<string>>();
     for (const [classId, view] of before) {
       if (classes.serialOf(classId) !== view.serial) continue;
       const visible = visibleNow(classId);
       held.set(classId, visible);
-      announce(view.visible, visible, (t, dJson) => delivery.publish(guild.topicsOfClass(classId, t), t, dJson));
+      announce(view.visible, visible, (t, d) => this.#deliver(guild.topicsOfClass(classId, t), t, d));
     }
     for (const move of guild.applyMoves(moves)) {
       const had = held.get(move.from) ?? before.get(move.from)?.visible ?? new Set<string>();
-      announce(had, visibleNow(move.to), (t, dJson) => delivery.sendToMember(guild.id, move.userId, t, dJson));
+      announce(had, visibleNow(move.to), (t, d) => delivery.sendToMember(guild.id, move.userId, t, JSON.stringify(d)));
       delivery.moveMember(guild.id, move.userId, move.to);
     }
     return before;

@@ -15,15 +15,21 @@ import type { GuildState } from "./guild-state.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
 import type { Presence } from "./presence.ts";
 
+interface VariantCount {
+  readonly worker: number;
+  readonly variant: string;
+  count: number;
+}
+
 interface LiveTopic {
   readonly classId: number;
   readonly intents: number;
   readonly passive: boolean;
-  /** Sessions holding it, on every worker. */
-  sessions: number;
+  /** Sessions holding it, per worker. */
+  readonly workers: Map<number, number>;
 }
 
-/** The topics an event goes to: `full` get `d` as is, `stripped` without message content. */
+/** The topics an event goes to on one worker: `full` get `d` as is, `stripped` without message content. */
 export interface Audience {
   full: string[];
   stripped: string[];
@@ -35,8 +41,8 @@ export class OwnedGuild {
   /** Presences of members with a session, by user id. */
   readonly presences = new Map<string, Presence>();
   readonly #topics = new Map<string, LiveTopic>();
-  /** Per member with sessions: how many sessions hold each variant. */
-  readonly #variants = new Map<string, Map<string, number>>();
+  /** Per member with sessions: how many sessions hold each variant, per worker. */
+  readonly #variants = new Map<string, Map<string, VariantCount>>();
 
   constructor(state: GuildState) {
     this.state = state;
@@ -55,12 +61,12 @@ export class OwnedGuild {
   /** How many sessions of `userId` are attached (0 if none). */
   sessionsOf(userId: string): number {
     let count = 0;
-    for (const n of this.#variants.get(userId)?.values() ?? []) count += n;
+    for (const held of this.#variants.get(userId)?.values() ?? []) count += held.count;
     return count;
   }
 
-  /** A session of a member joins; returns the topic it must hold. */
-  attach(userId: string, variant: string): string {
+  /** A session of a member joins, on `worker`; returns the topic it must hold. */
+  attach(userId: string, variant: string, worker: number): string {
     const member = this.state.member(userId);
     if (!member) throw new Error(`guild ${this.id}: ${userId} is not a member`);
     let variants = this.#variants.get(userId);
@@ -69,20 +75,24 @@ export class OwnedGuild {
       this.#variants.set(userId, variants);
       this.classes.track(member);
     }
-    variants.set(variant, (variants.get(variant) ?? 0) + 1);
+    const key = `${worker}|${variant}`;
+    const held = variants.get(key);
+    if (held) held.count++;
+    else variants.set(key, { worker, variant, count: 1 });
     const classId = this.classes.classOf(userId) as number;
-    return this.#addTopic(classId, variant, 1);
+    return this.#addTopic(classId, variant, worker, 1);
   }
 
-  /** A session of a member leaves. */
-  detach(userId: string, variant: string): void {
+  /** A session of a member leaves (from `worker`). */
+  detach(userId: string, variant: string, worker: number): void {
     const variants = this.#variants.get(userId);
-    const count = variants?.get(variant);
-    if (!variants || count === undefined) return;
+    const key = `${worker}|${variant}`;
+    const held = variants?.get(key);
+    if (!variants || !held) return;
     const classId = this.classes.classOf(userId) as number;
-    this.#removeTopic(classId, variant, 1);
-    if (count > 1) variants.set(variant, count - 1);
-    else variants.delete(variant);
+    this.#removeTopic(classId, variant, worker, 1);
+    if (held.count > 1) held.count--;
+    else variants.delete(key);
     if (variants.size === 0) {
       this.#variants.delete(userId);
       this.classes.untrack(userId);
@@ -94,9 +104,9 @@ export class OwnedGuild {
     const moved: ClassMove[] = [];
     for (const move of moves) {
       if (move.from < 0 || move.to < 0) continue;
-      for (const [variant, count] of this.#variants.get(move.userId) ?? []) {
-        this.#removeTopic(move.from, variant, count);
-        this.#addTopic(move.to, variant, count);
+      for (const { worker, variant, count } of this.#variants.get(move.userId)?.values() ?? []) {
+        this.#removeTopic(move.from, variant, worker, count);
+        this.#addTopic(move.to, variant, worker, count);
       }
       moved.push(move);
     }
@@ -115,50 +125,77 @@ export class OwnedGuild {
   }
 
   /**
-   * The live topics that get `t`: the variant must receive it, and for channel events the
-   * class must view the channel (`channelId`), or, with `classIds`, be one of them.
+   * The live topics that get `t`, per worker holding them: the variant must receive it, and
+   * for channel events the class must view the channel (`channelId`), or, with `classIds`,
+   * be one of them. The cost follows the live topics, never the sessions.
    */
-  audience(t: string, channelId?: string, classIds?: ReadonlySet<number>): Audience {
+  audience(t: string, channelId?: string, classIds?: ReadonlySet<number>): Map<number, Audience> {
     const rule = eventRule(t, channelId !== undefined);
-    const full: string[] = [];
-    const stripped: string[] = [];
+    const byWorker = new Map<number, Audience>();
     for (const [topic, live] of this.#topics) {
       if (!variantReceives(live, rule)) continue;
       if (classIds !== undefined && !classIds.has(live.classId)) continue;
       if (rule.channelScoped && channelId !== undefined && !this.classes.canView(live.classId, channelId)) continue;
-      (rule.content && !variantSeesContent(live) ? stripped : full).push(topic);
+      const strip = rule.content && !variantSeesContent(live);
+      for (const worker of live.workers.keys()) {
+        let audience = byWorker.get(worker);
+        if (!audience) byWorker.set(worker, (audience = { full: [], stripped: [] }));
+        (strip ? audience.stripped : audience.full).push(topic);
+      }
     }
-    return { full, stripped };
+    return byWorker;
   }
 
-  /** Topics of one class (for CHANNEL_CREATE/DELETE when a class's view of a channel flips). */
-  topicsOfClass(classId: number, t: string): string[] {
+  /** Topics of one class, per worker (for CHANNEL_CREATE/DELETE when a class's view of a channel flips). */
+  topicsOfClass(classId: number, t: string): Map<number, Audience> {
     const rule = eventRule(t, true);
-    const topics: string[] = [];
+    const byWorker = new Map<number, Audience>();
     for (const [topic, live] of this.#topics) {
-      if (live.classId === classId && variantReceives(live, rule)) topics.push(topic);
+      if (live.classId !== classId || !variantReceives(live, rule)) continue;
+      for (const worker of live.workers.keys()) {
+        let audience = byWorker.get(worker);
+        if (!audience) byWorker.set(worker, (audience = { full: [], stripped: [] }));
+        audience.full.push(topic);
+      }
     }
-    return topics;
+    return byWorker;
   }
 
-  /** Every live topic (GUILD_DELETE on deletion goes to all). */
-  allTopics(): string[] {
-    return [...this.#topics.keys()];
+  /**
+   * Moves one session's hold of `variant` from worker `from` to `to` (a resumed session
+   * moving home); true if there was one to move.
+   */
+  moveSession(userId: string, variant: string, from: number, to: number): boolean {
+    const variants = this.#variants.get(userId);
+    const held = variants?.get(`${from}|${variant}`);
+    const classId = this.classes.classOf(userId);
+    if (!variants || !held || classId === undefined) return false;
+    // Counts move; the member stays tracked, so its class (and topic) stay the same.
+    if (held.count > 1) held.count--;
+    else variants.delete(`${from}|${variant}`);
+    const target = variants.get(`${to}|${variant}`);
+    if (target) target.count++;
+    else variants.set(`${to}|${variant}`, { worker: to, variant, count: 1 });
+    this.#removeTopic(classId, variant, from, 1);
+    this.#addTopic(classId, variant, to, 1);
+    return true;
   }
 
-  #addTopic(classId: number, variant: string, count: number): string {
+  #addTopic(classId: number, variant: string, worker: number, count: number): string {
     const topic = guildTopic(this.id, classId, variant);
-    const live = this.#topics.get(topic);
-    if (live) live.sessions += count;
-    else this.#topics.set(topic, { classId, ...parseVariant(variant), sessions: count });
+    let live = this.#topics.get(topic);
+    if (!live) this.#topics.set(topic, (live = { classId, ...parseVariant(variant), workers: new Map() }));
+    live.workers.set(worker, (live.workers.get(worker) ?? 0) + count);
     return topic;
   }
 
-  #removeTopic(classId: number, variant: string, count: number): void {
+  #removeTopic(classId: number, variant: string, worker: number, count: number): void {
     const topic = guildTopic(this.id, classId, variant);
     const live = this.#topics.get(topic);
-    if (!live) return;
-    live.sessions -= count;
-    if (live.sessions <= 0) this.#topics.delete(topic);
+    const held = live?.workers.get(worker);
+    if (!live || held === undefined) return;
+    if (held > count) live.workers.set(worker, held - count);
+    else live.workers.delete(worker);
+    if (live.workers.size === 0) this.#topics.delete(topic);
   }
 }

@@ -7,7 +7,7 @@
  *
  * Everything runs in-process today; with Workers, the owner's calls arrive over the bus.
  */
-import type { GuildDelivery, Guilds, Joiner } from "../guild/guilds.ts";
+import type { GuildDelivery, Guilds, Joiner, PublishPart } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { guildTopic } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
@@ -26,13 +26,15 @@ const MEMBER_REQUEST_WINDOW_MS = 10_000;
 export class SessionGuilds implements SessionHooks, GuildDelivery {
   readonly #gateway: Gateway;
   readonly #store: GuildStore;
+  readonly #worker: number;
   #guilds: Guilds | null = null;
   /** Op 8 budget per session: window start (ms) and requests in it. */
   readonly #memberRequests = new WeakMap<Session, { since: number; count: number }>();
 
-  constructor(gateway: Gateway, store: GuildStore) {
+  constructor(gateway: Gateway, store: GuildStore, worker: number) {
     this.#gateway = gateway;
     this.#store = store;
+    this.#worker = worker;
   }
 
   /** Wires the owner (it needs this object as its delivery, so it is made after). */
@@ -56,7 +58,7 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
   }
 
   ended(session: Session): void {
-    for (const [guildId, { variant }] of session.guilds) this.#owner.leave(guildId, session.user.id, variant);
+    for (const [guildId, { variant }] of session.guilds) this.#owner.leave(guildId, session.user.id, variant, this.#worker);
     session.guilds.clear();
   }
 
@@ -79,8 +81,8 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
 
   // GuildDelivery
 
-  publish(topics: readonly string[], t: string, dJson: string): void {
-    this.#gateway.publishTopics(topics, t, dJson);
+  publish(_worker: number, t: string, parts: readonly PublishPart[]): void {
+    for (const { topics, dJson } of parts) this.#gateway.publishTopics(topics, t, dJson);
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
@@ -112,13 +114,14 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
       if (!joined) continue;
       session.guilds.delete(guildId);
       this.#gateway.release(session, joined.topic);
-      this.#owner.leave(guildId, userId, joined.variant);
+      this.#owner.leave(guildId, userId, joined.variant, this.#worker);
       this.#gateway.sendTo(session, "GUILD_DELETE", JSON.stringify({ id: guildId }));
     }
   }
 
   #join(session: Session, guildId: string): void {
     const joiner: Joiner = {
+      worker: this.#worker,
       userId: session.user.id,
       intents: session.intents,
       bot: session.user.bot,
@@ -167,7 +170,7 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
   #activate(session: Session, guildId: string): void {
     const joined = session.guilds.get(guildId);
     if (!joined) return;
-    const active = this.#owner.activate(guildId, session.user.id, joined.variant, session.intents);
+    const active = this.#owner.activate(guildId, session.user.id, joined.variant, session.intents, this.#worker);
     if (!active) return;
     this.#gateway.release(session, joined.topic);
     joined.variant = active.variant;
