@@ -19,6 +19,9 @@ import { createIngressRoutes } from "./api/ingress.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { createMessageRoutes } from "./api/messages.ts";
 import { Guilds } from "./guild/guilds.ts";
+import { Bus } from "./cluster/bus.ts";
+import { ClusterDelivery } from "./cluster/delivery.ts";
+import { GuildRouter } from "./cluster/guild-router.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { createMetricsRoute } from "./api/metrics.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
@@ -36,12 +39,15 @@ export interface ServerOptions {
   /** This node's name (session id prefix). */
   node: string;
   worker: number;
+  /** Links to the other workers of the process; absent for a single worker. */
+  bus?: Bus;
 }
 
 export interface RunningServer {
   readonly transport: Transport;
   readonly gateway: Gateway;
   readonly guilds: Guilds;
+  readonly router: GuildRouter;
   /** The URL clients connect to (no query string). */
   readonly gatewayUrl: string;
   stop(): Promise<void>;
@@ -75,15 +81,32 @@ export function startServer(options: ServerOptions): RunningServer {
     publish: (topic, frame) => transport?.publish(topic, frame),
     subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
   });
-  const sessionGuilds = new SessionGuilds(gateway, store, options.worker);
+  const bus = options.bus ?? new Bus(0, [null]);
+  const sessionGuilds = new SessionGuilds(gateway, store, bus.self);
+  const delivery = new ClusterDelivery(bus, sessionGuilds);
   const guilds = new Guilds({
     store,
-    delivery: sessionGuilds,
+    delivery,
     loadSemaphore: openSemaphore("guildgate:guild-load", config.guildLoadsInFlight),
     passiveThreshold: config.passiveThreshold,
   });
-  sessionGuilds.bind(guilds);
+  const router = new GuildRouter(bus, guildRing(), guilds, {
+    dispatchToUser: (userId, t, dJson) => void gateway.dispatch(userTopic(userId), t, dJson),
+    disconnectUser: (userId, code, reason) => void gateway.disconnectUser(userId, code, reason),
+  });
+  sessionGuilds.bind(router);
   gateway.hooks = sessionGuilds;
+  bus.listen({
+    push: (_from, message) => {
+      if (!delivery.handlePush(message) && !router.handlePush(message)) {
+        console.error(`guildgate: worker ${bus.self} got an unknown bus message "${message.k}"`);
+      }
+    },
+    request: (_from, message) => {
+      if (message.k === "guild") return router.handleRequest(message);
+      throw new Error(`bus: unknown request "${message.k}"`);
+    },
+  });
   const ids = new SnowflakeGenerator(options.worker % 32, 0);
   const bootstrap = createBootstrapRoutes({
     get gatewayUrl() {
@@ -104,11 +127,11 @@ export function startServer(options: ServerOptions): RunningServer {
     store,
     ids,
     mintToken: (userId, expiresInSeconds) => mintToken(options.secrets.tokenSecret, userId, { expiresInSeconds }),
-    dispatchToUser: (userId, t, dJson) => gateway.dispatch(userTopic(userId), t, dJson),
-    disconnectUser: (userId) => gateway.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
+    dispatchToUser: (userId, t, dJson) => router.dispatchToUser(userId, t, dJson),
+    disconnectUser: (userId) => router.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
   });
-  const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds, ids });
-  const messages = createMessageRoutes({ store, guilds, ids, verifyToken });
+  const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds: router, ids });
+  const messages = createMessageRoutes({ store, guilds: router, ids, verifyToken });
   const metrics = createMetricsRoute(() => gateway.stats(), () => guilds.stats());
   const http = createHttpHandler({
     version: options.version,
@@ -130,6 +153,7 @@ export function startServer(options: ServerOptions): RunningServer {
     transport: started,
     gateway,
     guilds,
+    router,
     gatewayUrl,
     async stop() {
       gateway.stop();

@@ -18,7 +18,7 @@
  * Permission bitfields are decimal strings, as on Discord. Unknown ids are 404s with
  * Discord's codes (10003 channel, 10004 guild, 10007 member, 10011 role, 10013 user).
  */
-import type { Guilds } from "../guild/guilds.ts";
+import type { GuildRouter } from "../cluster/guild-router.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "../guild/guild-json.ts";
 import { Permission, type Overwrite } from "../guild/permissions.ts";
@@ -31,7 +31,7 @@ import type { SnowflakeGenerator } from "./snowflake.ts";
 export interface GuildIngressContext {
   ingressSecret: string;
   store: GuildStore;
-  guilds: Guilds;
+  guilds: GuildRouter;
   ids: SnowflakeGenerator;
   now?: () => number;
 }
@@ -122,7 +122,7 @@ async function createGuild(ctx: GuildIngressContext, request: Request): Promise<
     color: 0,
     mentionable: false,
   };
-  ctx.guilds.createGuild(guild, everyone, owner, now);
+  await ctx.guilds.call("createGuild", guild, everyone, owner, now);
   return Response.json(guildResource(ctx.store, guild), { status: 201 });
 }
 
@@ -140,11 +140,11 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
         next.ownerId = snowflake(body.owner_id, "owner_id");
         if (!ctx.store.getMember(guild.id, next.ownerId)) throw invalidField("owner_id", "is not a member of the guild");
       }
-      ctx.guilds.updateGuild(next);
+      await ctx.guilds.call("updateGuild", next);
       return Response.json(guildResource(ctx.store, next));
     }
     case "DELETE":
-      ctx.guilds.deleteGuild(guild.id);
+      await ctx.guilds.call("deleteGuild", guild.id);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
@@ -162,7 +162,7 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
       { id, guildId: guild.id, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false },
       body,
     );
-    ctx.guilds.putRole(role);
+    await ctx.guilds.call("putRole", role);
     return Response.json(roleJson(role), { status: 201 });
   }
   const role = ctx.store.getRole(roleId);
@@ -172,12 +172,12 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
       return Response.json(roleJson(role));
     case "PATCH": {
       const updated = applyRoleFields(role, await readJsonObject(request));
-      ctx.guilds.putRole(updated);
+      await ctx.guilds.call("putRole", updated);
       return Response.json(roleJson(updated));
     }
     case "DELETE":
       if (role.id === guild.id) throw invalidField("role_id", "is @everyone, which cannot be deleted");
-      ctx.guilds.deleteRole(guild.id, role.id);
+      await ctx.guilds.call("deleteRole", guild.id, role.id);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
@@ -206,7 +206,7 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
     if (body.name === undefined) throw invalidField("name", "is required");
     const empty: StoredChannel = { id, guildId: guild.id, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
     const channel = applyChannelFields(ctx.store, empty, body);
-    ctx.guilds.putChannel(channel);
+    await ctx.guilds.call("putChannel", channel);
     return Response.json(channelJson(channel), { status: 201 });
   }
   const channel = ctx.store.getChannel(channelId);
@@ -216,11 +216,11 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
       return Response.json(channelJson(channel));
     case "PATCH": {
       const updated = applyChannelFields(ctx.store, channel, await readJsonObject(request));
-      ctx.guilds.putChannel(updated);
+      await ctx.guilds.call("putChannel", updated);
       return Response.json(channelJson(updated));
     }
     case "DELETE":
-      ctx.guilds.deleteChannel(guild.id, channel.id);
+      await ctx.guilds.call("deleteChannel", guild.id, channel.id);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
@@ -282,13 +282,13 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
         nick: body.nick === undefined ? (existing?.nick ?? null) : nullableText(body.nick, "nick", 1, 32),
         joinedAt: existing?.joinedAt ?? (ctx.now ?? Date.now)(),
       };
-      ctx.guilds.putMember(member, user);
+      await ctx.guilds.call("putMember", member, user);
       return Response.json(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
     }
     case "DELETE":
       if (!existing) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
       if (userId === guild.ownerId) throw invalidField("user_id", "is the guild owner; transfer ownership first");
-      ctx.guilds.deleteMember(guild.id, userId);
+      await ctx.guilds.call("deleteMember", guild.id, userId);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PUT, DELETE");
@@ -308,7 +308,7 @@ function readRoleIds(store: GuildStore, guildId: string, value: unknown): string
 async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const { t, d } = await readDispatch(request);
-  const topics = ctx.guilds.dispatch(guild.id, t, d) ?? 0;
+  const topics = (await ctx.guilds.call("dispatch", guild.id, t, d)) ?? 0;
   return Response.json({ topics }, { status: 202 });
 }
 
@@ -317,7 +317,7 @@ async function dispatchToChannel(ctx: GuildIngressContext, request: Request, cha
   const channel = ctx.store.getChannel(channelId);
   if (!channel) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
   const { t, d } = await readDispatch(request);
-  const topics = ctx.guilds.dispatch(channel.guildId, t, d, channel.id) ?? 0;
+  const topics = (await ctx.guilds.call("dispatch", channel.guildId, t, d, channel.id)) ?? 0;
   return Response.json({ topics }, { status: 202 });
 }
 

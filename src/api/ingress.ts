@@ -7,7 +7,7 @@
  * - `PATCH  /internal/users/:id`          update any of the fields above -> 200
  * - `DELETE /internal/users/:id`          -> 204 (its sessions are closed with 4004)
  * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds) -> 200 `{token}`
- * - `POST   /internal/users/:id/dispatch` `{t, d}` to every session of the user -> 202 `{s}`
+ * - `POST   /internal/users/:id/dispatch` `{t, d}` to every session of the user, on every worker -> 202 `{}`
  *
  * Bodies are validated field by field; a bad one is a 400 `{code, message}`
  * naming the field. Users read and write in Discord's snake_case.
@@ -24,10 +24,10 @@ export interface IngressContext {
   store: GuildStore;
   ids: SnowflakeGenerator;
   mintToken(userId: string, expiresInSeconds?: number): Promise<string>;
-  /** Sends a dispatch to every session of the user; returns its `s`. */
-  dispatchToUser(userId: string, t: string, dJson: string): number;
-  /** Closes the user's sessions (after deletion); returns how many. */
-  disconnectUser(userId: string): number;
+  /** Sends a dispatch to every session of the user, wherever it lives. */
+  dispatchToUser(userId: string, t: string, dJson: string): void;
+  /** Closes the user's sessions (after deletion), wherever they live. */
+  disconnectUser(userId: string): void;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -131,8 +131,8 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
   const { t, d } = await readDispatch(request);
-  const s = ctx.dispatchToUser(user.id, t, JSON.stringify(d));
-  return Response.json({ s }, { status: 202 });
+  ctx.dispatchToUser(user.id, t, JSON.stringify(d));
+  return Response.json({}, { status: 202 });
 }
 
 /** The user with the body's known fields applied; any bad field is a 400 naming it. */

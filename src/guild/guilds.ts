@@ -77,11 +77,18 @@ export interface Joiner {
 
 /** The guild could not be loaded now (too many loads in flight); the caller may retry. */
 export class GuildUnavailableError extends Error {
+  override name = "GuildUnavailableError";
+
   constructor(
     readonly guildId: string,
     readonly max: number,
   ) {
     super(`guild ${guildId} is unavailable: ${max} guild loads are in flight`);
+  }
+
+  /** What crosses the bus, to rebuild this error on the caller's worker. */
+  get busData(): Record<string, unknown> {
+    return { guildId: this.guildId, max: this.max };
   }
 }
 

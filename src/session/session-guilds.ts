@@ -5,9 +5,11 @@
  * guild ops (3, 14, 37). For the owner it is the `GuildDelivery`: publishing to topics and
  * moving a member's sessions when its class or membership changes.
  *
- * Everything runs in-process today; with Workers, the owner's calls arrive over the bus.
+ * The owner may be another worker: calls to it go through the `GuildRouter` and answer
+ * asynchronously; its calls here arrive in its order (cluster/delivery.ts).
  */
-import type { GuildDelivery, Guilds, Joiner, PublishPart } from "../guild/guilds.ts";
+import type { GuildRouter } from "../cluster/guild-router.ts";
+import type { GuildDelivery, Joiner, PublishPart } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { guildTopic } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
@@ -15,7 +17,7 @@ import type { ClientPayload } from "../protocol/validate.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import type { Gateway, SessionHooks } from "./gateway.ts";
-import type { Session } from "./session.ts";
+import type { Session, SessionGuild } from "./session.ts";
 
 /** A guild that could not be loaded (semaphore full) is retried after this long, ms. */
 const UNAVAILABLE_RETRY_MS = 1_000;
@@ -27,7 +29,7 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
   readonly #gateway: Gateway;
   readonly #store: GuildStore;
   readonly #worker: number;
-  #guilds: Guilds | null = null;
+  #router: GuildRouter | null = null;
   /** Op 8 budget per session: window start (ms) and requests in it. */
   readonly #memberRequests = new WeakMap<Session, { since: number; count: number }>();
 
@@ -37,15 +39,20 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
     this.#worker = worker;
   }
 
-  /** Wires the owner (it needs this object as its delivery, so it is made after). */
-  bind(guilds: Guilds): void {
-    this.#guilds = guilds;
+  /** Wires the router (the owner needs this object as its delivery, so the router comes after). */
+  bind(router: GuildRouter): void {
+    this.#router = router;
   }
 
-  get #owner(): Guilds {
-    if (!this.#guilds) throw new Error("SessionGuilds: bind(guilds) was not called");
-    return this.#guilds;
+  get #owner(): GuildRouter {
+    if (!this.#router) throw new Error("SessionGuilds: bind(router) was not called");
+    return this.#router;
   }
+
+  /** Logs a failed call to an owner; the session goes on without that guild operation. */
+  #report = (error: unknown): void => {
+    console.error("guildgate: a guild operation failed:", error);
+  };
 
   // SessionHooks
 
@@ -58,14 +65,18 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
   }
 
   ended(session: Session): void {
-    for (const [guildId, { variant }] of session.guilds) this.#owner.leave(guildId, session.user.id, variant, this.#worker);
+    for (const [guildId, { variant }] of session.guilds) {
+      this.#owner.call("leave", guildId, session.user.id, variant, this.#worker).catch(this.#report);
+    }
     session.guilds.clear();
   }
 
   op(session: Session, payload: ClientPayload): void {
     switch (payload.op) {
       case Op.PRESENCE_UPDATE:
-        for (const guildId of session.guilds.keys()) this.#owner.setPresence(guildId, session.user.id, session.presence);
+        for (const guildId of session.guilds.keys()) {
+          this.#owner.call("setPresence", guildId, session.user.id, session.presence).catch(this.#report);
+        }
         return;
       case Op.LAZY_REQUEST:
         return this.#activate(session, payload.d.guild_id);
@@ -114,12 +125,21 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
       if (!joined) continue;
       session.guilds.delete(guildId);
       this.#gateway.release(session, joined.topic);
-      this.#owner.leave(guildId, userId, joined.variant, this.#worker);
+      this.#owner.call("leave", guildId, userId, joined.variant, this.#worker).catch(this.#report);
       this.#gateway.sendTo(session, "GUILD_DELETE", JSON.stringify({ id: guildId }));
     }
   }
 
   #join(session: Session, guildId: string): void {
+    this.#joinAsync(session, guildId).catch(this.#report);
+  }
+
+  /** Whether the session still lives on this worker (not ended, not moved away). */
+  #alive(session: Session): boolean {
+    return this.#gateway.sessionsOf(session.user.id).has(session);
+  }
+
+  async #joinAsync(session: Session, guildId: string): Promise<void> {
     const joiner: Joiner = {
       worker: this.#worker,
       userId: session.user.id,
@@ -130,19 +150,22 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
     };
     let joined;
     try {
-      joined = this.#owner.join(guildId, joiner);
+      joined = await this.#owner.call("join", guildId, joiner);
     } catch (error) {
       if (!(error instanceof GuildUnavailableError)) throw error;
       // Bail early, retry later: the READY stub stays unavailable until the guild loads.
       const retry = setTimeout(() => {
-        if (this.#gateway.sessionsOf(session.user.id).has(session) && !session.guilds.has(guildId)) {
-          this.#join(session, guildId);
-        }
+        if (this.#alive(session) && !session.guilds.has(guildId)) this.#join(session, guildId);
       }, UNAVAILABLE_RETRY_MS);
       retry.unref?.();
       return;
     }
     if (!joined) return;
+    if (!this.#alive(session) || session.guilds.has(guildId)) {
+      // Ended (or joined twice) while the owner answered: give the hold back.
+      await this.#owner.call("leave", guildId, session.user.id, joined.variant, this.#worker);
+      return;
+    }
     session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic });
     this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate);
     this.#gateway.hold(session, joined.topic);
@@ -163,15 +186,32 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
       return;
     }
     if (!session.guilds.has(request.guild_id)) return;
-    const chunks = this.#owner.requestMembers(request.guild_id, session.user.id, request, session.intents) ?? [];
-    for (const chunk of chunks) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk);
+    this.#owner
+      .call("requestMembers", request.guild_id, session.user.id, request, session.intents)
+      .then((chunks) => {
+        for (const chunk of chunks ?? []) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk);
+      })
+      .catch(this.#report);
   }
 
   #activate(session: Session, guildId: string): void {
     const joined = session.guilds.get(guildId);
-    if (!joined) return;
-    const active = this.#owner.activate(guildId, session.user.id, joined.variant, session.intents, this.#worker);
-    if (!active) return;
+    if (!joined?.variant.endsWith("p")) return;
+    const passive = joined.variant;
+    this.#owner
+      .call("activate", guildId, session.user.id, passive, session.intents, this.#worker)
+      .then((active) => {
+        if (!active) return;
+        if (this.#alive(session) && session.guilds.get(guildId) === joined && joined.variant === passive) {
+          this.#switch(session, joined, active);
+        } else {
+          this.#owner.call("leave", guildId, session.user.id, active.variant, this.#worker).catch(this.#report);
+        }
+      })
+      .catch(this.#report);
+  }
+
+  #switch(session: Session, joined: SessionGuild, active: { topic: string; variant: string }): void {
     this.#gateway.release(session, joined.topic);
     joined.variant = active.variant;
     joined.topic = active.topic;

@@ -1,0 +1,130 @@
+/**
+ * The bus between the Workers of one process: a full mesh of MessagePorts, so every pair
+ * of workers has its own FIFO link. Everything one worker sends another (pushes, requests,
+ * answers) goes over that one link and arrives in the order it was sent; the guild layer
+ * relies on that (an answer to a join arrives before the events that follow it).
+ *
+ * Messages are plain data (structured clone): strings, numbers, arrays, small objects.
+ * The hot message, one fanout per worker per event, is a few strings.
+ */
+
+/** A message on the bus; `k` says what it is. */
+export interface BusMessage {
+  readonly k: string;
+  readonly [field: string]: unknown;
+}
+
+/** What a worker does with messages from its peers. */
+export interface BusHandlers {
+  push(from: number, message: BusMessage): void;
+  /** Answers a request; a thrown error goes back to the caller as a rejection. */
+  request(from: number, message: BusMessage): unknown;
+}
+
+/** Errors cross the bus as their name and message; the caller rebuilds known ones. */
+export interface BusError {
+  readonly name: string;
+  readonly message: string;
+  readonly data?: Record<string, unknown>;
+}
+
+export class BusRequestError extends Error {
+  constructor(readonly error: BusError) {
+    super(error.message);
+    this.name = error.name;
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** The minimal port shape (MessagePort in Bun and Node). */
+export interface Port {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+  close?(): void;
+}
+
+export class Bus {
+  readonly self: number;
+  readonly size: number;
+  readonly #ports: (Port | null)[];
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #handlers: BusHandlers | null = null;
+  /** Messages that arrived before `listen`, delivered then, in order. */
+  #early: [number, BusMessage][] = [];
+
+  /** `ports[i]` links to worker i; `ports[self]` is null. One worker: `new Bus(0, [null])`. */
+  constructor(self: number, ports: readonly (Port | null)[]) {
+    this.self = self;
+    this.size = ports.length;
+    this.#ports = [...ports];
+    ports.forEach((port, peer) => {
+      if (port) port.onmessage = (event) => this.#receive(peer, event.data as BusMessage);
+    });
+  }
+
+  listen(handlers: BusHandlers): void {
+    this.#handlers = handlers;
+    const early = this.#early;
+    this.#early = [];
+    for (const [from, message] of early) this.#receive(from, message);
+  }
+
+  /** Every worker but this one. */
+  peers(): number[] {
+    const peers: number[] = [];
+    for (let i = 0; i < this.size; i++) if (i !== this.self) peers.push(i);
+    return peers;
+  }
+
+  send(to: number, message: BusMessage): void {
+    this.#port(to).postMessage(message);
+  }
+
+  request<T>(to: number, message: BusMessage): Promise<T> {
+    const id = ++this.#nextId;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#port(to).postMessage({ k: "req", id, message });
+    });
+  }
+
+  close(): void {
+    for (const port of this.#ports) port?.close?.();
+  }
+
+  #port(to: number): Port {
+    const port = this.#ports[to];
+    if (!port) throw new Error(`bus: no link from worker ${this.self} to ${to}`);
+    return port;
+  }
+
+  #receive(from: number, message: BusMessage): void {
+    const handlers = this.#handlers;
+    if (!handlers) {
+      this.#early.push([from, message]);
+      return;
+    }
+    if (message.k === "res") {
+      const pending = this.#pending.get(message.id as number);
+      this.#pending.delete(message.id as number);
+      if (message.error) pending?.reject(new BusRequestError(message.error as BusError));
+      else pending?.resolve(message.value);
+      return;
+    }
+    if (message.k !== "req") return handlers.push(from, message);
+    let answer: Record<string, unknown>;
+    try {
+      answer = { k: "res", id: message.id, value: handlers.request(from, message.message as BusMessage) };
+    } catch (error) {
+      const { name, message: text } = error instanceof Error ? error : new Error(String(error));
+      const data = error instanceof Error && "busData" in error ? (error.busData as Record<string, unknown>) : undefined;
+      answer = { k: "res", id: message.id, error: { name, message: text, data } };
+    }
+    this.#port(from).postMessage(answer);
+  }
+}
