@@ -23,11 +23,12 @@ import { Bus } from "./cluster/bus.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
 import { GuildRouter } from "./cluster/guild-router.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
+import { SessionMoves } from "./session/session-moves.ts";
 import { createMetricsRoute } from "./api/metrics.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing } from "./cluster/ring.ts";
-import { openSemaphore } from "./native.ts";
+import { openSemaphore, type HashRing } from "./native.ts";
 import { MAX_FRAME_BYTES } from "./protocol/validate.ts";
 
 export interface ServerOptions {
@@ -41,6 +42,8 @@ export interface ServerOptions {
   worker: number;
   /** Links to the other workers of the process; absent for a single worker. */
   bus?: Bus;
+  /** The ring that names guild owners; default: the process-global guild ring. */
+  ring?: HashRing;
 }
 
 export interface RunningServer {
@@ -90,21 +93,30 @@ export function startServer(options: ServerOptions): RunningServer {
     loadSemaphore: openSemaphore("guildgate:guild-load", config.guildLoadsInFlight),
     passiveThreshold: config.passiveThreshold,
   });
-  const router = new GuildRouter(bus, guildRing(), guilds, {
+  const router = new GuildRouter(bus, options.ring ?? guildRing(), guilds, {
     dispatchToUser: (userId, t, dJson) => void gateway.dispatch(userTopic(userId), t, dJson),
     disconnectUser: (userId, code, reason) => void gateway.disconnectUser(userId, code, reason),
   });
   sessionGuilds.bind(router);
-  gateway.hooks = sessionGuilds;
+  const moves = new SessionMoves(bus, gateway, router, guilds, options.node, config.resumeWindowMs);
+  gateway.hooks = {
+    guildIdsFor: (userId, shard) => sessionGuilds.guildIdsFor(userId, shard),
+    ready: (session, guildIds) => sessionGuilds.ready(session, guildIds),
+    ended: (session) => sessionGuilds.ended(session),
+    op: (session, payload) => sessionGuilds.op(session, payload),
+    resumeElsewhere: (socket, d, userId) => moves.resume(socket, d, userId),
+  };
   bus.listen({
     push: (_from, message) => {
-      if (!delivery.handlePush(message) && !router.handlePush(message)) {
+      if (!delivery.handlePush(message) && !router.handlePush(message) && !moves.handlePush(message)) {
         console.error(`guildgate: worker ${bus.self} got an unknown bus message "${message.k}"`);
       }
     },
-    request: (_from, message) => {
+    request: (from, message) => {
       if (message.k === "guild") return router.handleRequest(message);
-      throw new Error(`bus: unknown request "${message.k}"`);
+      const handled = moves.handleRequest(from, message);
+      if (!handled) throw new Error(`bus: unknown request "${message.k}"`);
+      return handled.answer;
     },
   });
   const ids = new SnowflakeGenerator(options.worker % 32, 0);
@@ -135,7 +147,7 @@ export function startServer(options: ServerOptions): RunningServer {
   const metrics = createMetricsRoute(() => gateway.stats(), () => guilds.stats());
   const http = createHttpHandler({
     version: options.version,
-    ring: guildRing(),
+    ring: options.ring ?? guildRing(),
     routes: [bootstrap, messages, guildIngress, ingress, metrics],
   });
   transport = options.startTransport({

@@ -39,7 +39,7 @@ export interface GuildDelivery {
   publish(worker: number, t: string, parts: readonly PublishPart[]): void;
   /** An event for one member's sessions in this guild only (its own view changed). */
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
-  /** A member's class changed: its sessions in the guild move to that class's topic. */
+  /** A member's class changed: its sessions in the guild move to that class's topic (-1: to none, for now). */
   moveMember(guildId: string, userId: string, classId: number): void;
   /** The user became a member: its sessions on the guild's shard join it (GUILD_CREATE). */
   memberAdded(guildId: string, userId: string): void;
@@ -282,9 +282,11 @@ export class Guilds {
         return owned.classes.invalidateChannel(channel.id).moved;
       });
       if (!existed) return;
-      // Classes that saw it before and still do get the update; the others got CREATE or DELETE.
-      const kept = new Set<number>();
-      for (const [classId, view] of before) if (view.visible.has(channel.id)) kept.add(classId);
+      // Every class that sees it now gets the update, except those just told CHANNEL_CREATE.
+      const kept = new Set(owned.classes.classIds());
+      for (const [classId, view] of before) {
+        if (owned.classes.serialOf(classId) === view.serial && !view.visible.has(channel.id)) kept.delete(classId);
+      }
       this.#deliver(owned.audience("CHANNEL_UPDATE", channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
   }
@@ -428,15 +430,16 @@ export class Guilds {
       for (const id of to) if (!from.has(id)) send("CHANNEL_CREATE", channelJson(records.get(id) as StoredChannel));
       for (const id of from) if (!to.has(id)) send("CHANNEL_DELETE", channelJson(records.get(id) as StoredChannel));
     };
-    const held = new Map<number, Set<string>>();
+    // Movers hold no topic of the guild while the classes are told, so they never see
+    // what their old (or new) class was told; then each gets its own diff and its new topic.
+    const moved = guild.applyMoves(moves);
+    for (const move of moved) delivery.moveMember(guild.id, move.userId, -1);
     for (const [classId, view] of before) {
       if (classes.serialOf(classId) !== view.serial) continue;
-      const visible = visibleNow(classId);
-      held.set(classId, visible);
-      announce(view.visible, visible, (t, d) => this.#deliver(guild.topicsOfClass(classId, t), t, d));
+      announce(view.visible, visibleNow(classId), (t, d) => this.#deliver(guild.topicsOfClass(classId, t), t, d));
     }
-    for (const move of guild.applyMoves(moves)) {
-      const had = held.get(move.from) ?? before.get(move.from)?.visible ?? new Set<string>();
+    for (const move of moved) {
+      const had = before.get(move.from)?.visible ?? new Set<string>();
       announce(had, visibleNow(move.to), (t, d) => delivery.sendToMember(guild.id, move.userId, t, JSON.stringify(d)));
       delivery.moveMember(guild.id, move.userId, move.to);
     }

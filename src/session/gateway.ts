@@ -24,7 +24,8 @@ import type { IdentifyLimit } from "./identify-limit.ts";
 import { ResumeLog } from "./resume-log.ts";
 import { SequenceClock } from "./sequence-clock.ts";
 import { readyPayload } from "./ready.ts";
-import { newSessionId, userTopic, wireTopic, type Connection, type Session } from "./session.ts";
+import { newSessionId, userTopic, wireTopic, type Connection, type Session, type SessionGuild } from "./session.ts";
+import type { Presence } from "../guild/presence.ts";
 
 /** What the guild layer does for sessions (session-guilds.ts); the gateway knows no guilds. */
 export interface SessionHooks {
@@ -36,6 +37,35 @@ export interface SessionHooks {
   ended(session: Session): void;
   /** Ops 3, 4, 8, 14 and 37 from a ready session. */
   op(session: Session, payload: ClientPayload): void;
+  /**
+   * A RESUME for a session this worker does not hold: true if it was taken over (the
+   * session may live on another worker and move here), false to refuse it.
+   */
+  resumeElsewhere(socket: Socket<Connection>, d: ResumeData, userId: string): boolean;
+}
+
+/** A session on its way to another worker (see session-moves.ts). */
+export interface MovedSession {
+  id: string;
+  user: User;
+  intents: number;
+  shard: [number, number];
+  largeThreshold: number;
+  presence: Presence;
+  topics: string[];
+  guilds: [string, SessionGuild][];
+}
+
+/** The home worker's answer to "hand this session over". */
+export type MoveOut =
+  | { ok: true; session: MovedSession }
+  | { ok: false; reason: "unknown" | "expired" | "bad-seq" };
+
+interface Moving {
+  session: Session;
+  seq: number;
+  /** Per topic, the last stamp whose frames still belong to the session here. */
+  cuts: Map<string, number>;
 }
 
 export interface GatewayOptions {
@@ -96,6 +126,8 @@ export class Gateway {
   readonly #dispatches = new Map<string, number>();
   /** Sessions by user id, for events addressed to a user's sessions. */
   readonly #byUser = new Map<string, Set<Session>>();
+  /** Sessions handed over to another worker and waiting for their topics' cut-offs. */
+  readonly #moving = new Map<string, Moving>();
   #fanoutDeliveries = 0;
   /** Set once the guild layer is wired (server.ts). */
   hooks: SessionHooks | null = null;
@@ -388,6 +420,7 @@ export class Gateway {
     const connection = socket.data;
     if (connection.state !== "authenticating") return;
     const session = this.#sessions.get(d.session_id);
+    if (!session && this.hooks?.resumeElsewhere(socket, d, user.id)) return;
     if (!session || session.user.id !== user.id) return this.#refuseResume(socket);
     if (d.seq > this.#clock.last) {
       throw new ProtocolError(CloseCode.INVALID_SEQ, CLOSE_REASONS[CloseCode.INVALID_SEQ]);
@@ -396,11 +429,7 @@ export class Gateway {
       this.#endSession(session);
       return this.#refuseResume(socket);
     }
-    const previous = session.socket;
-    if (previous && previous !== socket) {
-      previous.data.session = null;
-      this.#close(previous, CloseCode.SESSION_TIMED_OUT, "Session resumed elsewhere");
-    }
+    this.#detachPrevious(session, socket);
     session.socket = socket;
     session.detachedAt = 0;
     connection.session = session;
@@ -442,11 +471,125 @@ export class Gateway {
 
   /** Forgets a session for good: no resume, and its guilds let it go. */
   #endSession(session: Session): void {
-    if (!this.#sessions.delete(session.id)) return;
+    if (!this.#sessions.has(session.id)) return;
+    this.#forget(session);
+    this.hooks?.ended(session);
+  }
+
+  #detachPrevious(session: Session, socket: Socket<Connection> | null): void {
+    const previous = session.socket;
+    if (previous && previous !== socket) {
+      previous.data.session = null;
+      this.#close(previous, CloseCode.SESSION_TIMED_OUT, "Session resumed elsewhere");
+    }
+    session.socket = null;
+  }
+
+  // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
+
+  /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
+  get lastStamp(): number {
+    return this.#clock.last;
+  }
+
+  /**
+   * Home side: gives the session up for a RESUME on another worker. It leaves this worker
+   * (its guild holds stay until each owner moves them), and its frames are collected once
+   * every topic is cut (`cutMoving`).
+   */
+  moveOut(sessionId: string, userId: string, seq: number): MoveOut {
+    const session = this.#sessions.get(sessionId);
+    if (!session || session.user.id !== userId) return { ok: false, reason: "unknown" };
+    if (seq > this.#clock.last) return { ok: false, reason: "bad-seq" };
+    if (this.#options.resumeLog.replayBatch(seq, session.topics, session.id, 0) === null) {
+      this.#endSession(session);
+      return { ok: false, reason: "expired" };
+    }
+    this.#detachPrevious(session, null);
+    this.#forget(session);
+    this.#moving.set(session.id, { session, seq, cuts: new Map() });
+    const { id, user, intents, shard, largeThreshold, presence } = session;
+    const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [guildId, { ...held }]);
+    return { ok: true, session: { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds } };
+  }
+
+  /**
+   * Home side: `topic`'s owner switched the moving session's hold to its new worker; frames
+   * for that topic stop here. Once every topic is cut, returns the frames the session missed
+   * (null if the log no longer reaches them); undefined while cuts are outstanding.
+   */
+  cutMoving(sessionId: string, topic: string): string[] | null | undefined {
+    const moving = this.#moving.get(sessionId);
+    if (!moving) return undefined;
+    moving.cuts.set(topic, this.#clock.last);
+    if (moving.cuts.size < moving.session.topics.size) return undefined;
+    this.#moving.delete(sessionId);
+    const { session, seq, cuts } = moving;
+    return this.#options.resumeLog.collect(seq, (s, topics, directTo) => {
+      if (directTo !== null) return directTo === session.id;
+      return (topics as readonly string[]).some((topic) => s <= (cuts.get(topic) ?? -1));
+    });
+  }
+
+  /** New side: takes a moving session onto this socket; it replays once `moveInDone` has its frames. */
+  moveIn(socket: Socket<Connection>, moved: MovedSession): Session {
+    const session: Session = {
+      ...moved,
+      topics: new Set(moved.topics),
+      guilds: new Map(moved.guilds),
+      socket: null,
+      detachedAt: this.#now(),
+    };
+    this.#sessions.set(session.id, session);
+    let sessions = this.#byUser.get(session.user.id);
+    if (!sessions) this.#byUser.set(session.user.id, (sessions = new Set()));
+    sessions.add(session);
+    if (socket.data.state === "authenticating") {
+      session.socket = socket;
+      session.detachedAt = 0;
+      socket.data.session = session;
+      socket.data.state = "resuming";
+    }
+    return session;
+  }
+
+  /**
+   * New side: the frames the session missed at home, then those that reached this worker
+   * after each topic switched over (`acks`: topic -> stamp at the switch), are stamped anew
+   * in that order, logged for this session and replayed; then live events follow.
+   */
+  moveInDone(session: Session, seq: number, homeFrames: readonly string[], acks: ReadonlyMap<string, number>): void {
+    const { resumeLog } = this.#options;
+    const since = Math.min(this.#clock.last, ...acks.values());
+    const here = resumeLog.collect(since, (s, topics) => (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)));
+    if (here === null) {
+      this.#endSession(session);
+      if (session.socket) this.#refuseResume(session.socket);
+      return;
+    }
+    this.#clock.observe(seq);
+    const from = this.#clock.last;
+    for (const frame of [...homeFrames, ...here]) {
+      const s = this.#clock.next();
+      resumeLog.appendDirect(s, session.id, restamp(frame, s));
+    }
+    const socket = session.socket;
+    if (socket && socket.data.state === "resuming") this.#replay(socket, session, from);
+  }
+
+  /** Removes a session from this worker's tables without ending it (it moved away). */
+  #forget(session: Session): void {
+    this.#sessions.delete(session.id);
     const sessions = this.#byUser.get(session.user.id);
     sessions?.delete(session);
     if (sessions?.size === 0) this.#byUser.delete(session.user.id);
-    this.hooks?.ended(session);
+  }
+
+  /** Refuses a RESUME this worker took over but could not complete. */
+  refuseMovedResume(socket: Socket<Connection>, code?: number): void {
+    if (socket.data.state !== "authenticating") return;
+    if (code === CloseCode.INVALID_SEQ) return this.#close(socket, code, CLOSE_REASONS[CloseCode.INVALID_SEQ]);
+    this.#refuseResume(socket);
   }
 
   #refuseResume(socket: Socket<Connection>): void {
@@ -492,6 +635,11 @@ export class Gateway {
     socket.data.state = "closing";
     socket.close(code, reason);
   }
+}
+
+/** A dispatch frame (`encodeDispatch`'s shape) with its `s` replaced. */
+function restamp(frame: string, s: number): string {
+  return frame.replace(/,"s":\d+,"t":"([A-Z0-9_]+)"}$/, `,"s":${s},"t":"$1"}`);
 }
 
 /** How long after a heartbeat (or HELLO) the next one must arrive, ms. */

@@ -139,6 +139,32 @@ export class ResumeLog {
     return { frames, through: this.#lastStamp, complete: true };
   }
 
+  /**
+   * Frames with `s > seq` whose entry `accept` takes, in `s` order; null when the log no
+   * longer reaches back to `seq`. `accept` sees the stamp, and the entry's topics (a direct
+   * entry: null) and session id (a topic entry: null). Used when a session moves between
+   * workers, where each topic has its own cut-off stamp.
+   */
+  collect(
+    seq: number,
+    accept: (s: number, topics: readonly string[] | null, sessionId: string | null) => boolean,
+  ): string[] | null {
+    if (!(seq >= this.#evictedThrough && seq <= this.#lastStamp)) return null;
+    const frames: string[] = [];
+    const mask = this.#stamps.length - 1;
+    for (let i = this.#firstAfter(seq); i < this.#size; i++) {
+      const slot = (this.#head + i) & mask;
+      const key = this.#keys[slot] as string | readonly string[];
+      const kind = this.#kinds[slot];
+      const taken =
+        kind === DIRECT
+          ? accept(this.#stamps[slot] as number, null, key as string)
+          : accept(this.#stamps[slot] as number, kind === TOPIC ? [key as string] : (key as readonly string[]), null);
+      if (taken) frames.push(this.#frames[slot] as string);
+    }
+    return frames;
+  }
+
   #matches(slot: number, topics: ReadonlySet<string>, sessionId: string): boolean {
     const key = this.#keys[slot] as string | readonly string[];
     switch (this.#kinds[slot]) {

@@ -29,6 +29,11 @@ export class SequenceClock {
     return this.#last;
   }
 
+  /** Makes every later stamp greater than `stamp` (a stamp another worker gave a moving session). */
+  observe(stamp: number): void {
+    if (stamp > this.#last) this.#last = stamp;
+  }
+
   /** The next stamp, in µs since 2025-01-01T00:00:00Z; always greater than the one before. */
   next(): number {
     const reading = Math.floor(this.#now()) - SEQUENCE_EPOCH_US;

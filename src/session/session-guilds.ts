@@ -11,7 +11,7 @@
 import type { GuildRouter } from "../cluster/guild-router.ts";
 import type { GuildDelivery, Joiner, PublishPart } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
-import { guildTopic } from "../guild/audience.ts";
+import { eventRule, guildTopic, parseVariant, variantReceives } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
 import type { ClientPayload } from "../protocol/validate.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
@@ -25,7 +25,7 @@ const UNAVAILABLE_RETRY_MS = 1_000;
 const MEMBER_REQUESTS_PER_WINDOW = 10;
 const MEMBER_REQUEST_WINDOW_MS = 10_000;
 
-export class SessionGuilds implements SessionHooks, GuildDelivery {
+export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, GuildDelivery {
   readonly #gateway: Gateway;
   readonly #store: GuildStore;
   readonly #worker: number;
@@ -97,18 +97,21 @@ export class SessionGuilds implements SessionHooks, GuildDelivery {
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
+    const rule = eventRule(t, true);
     for (const session of this.#gateway.sessionsOf(userId)) {
-      if (session.guilds.has(guildId)) this.#gateway.sendTo(session, t, dJson);
+      const joined = session.guilds.get(guildId);
+      if (joined && variantReceives(parseVariant(joined.variant), rule)) this.#gateway.sendTo(session, t, dJson);
     }
   }
 
+  /** `classId` -1: hold no topic of the guild for now (the owner is telling classes about a change). */
   moveMember(guildId: string, userId: string, classId: number): void {
     for (const session of this.#gateway.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);
       if (!joined) continue;
-      this.#gateway.release(session, joined.topic);
-      joined.topic = guildTopic(guildId, classId, joined.variant);
-      this.#gateway.hold(session, joined.topic);
+      if (joined.topic !== "") this.#gateway.release(session, joined.topic);
+      joined.topic = classId < 0 ? "" : guildTopic(guildId, classId, joined.variant);
+      if (joined.topic !== "") this.#gateway.hold(session, joined.topic);
     }
   }
 

@@ -1,0 +1,690 @@
+/**
+ * The issue-4 bar, as a property test of the owner (`Guilds`): random guilds (roles with and
+ * without VIEW_CHANNEL and ADMINISTRATOR, channels with @everyone, role and member
+ * overwrites, an owner), random sessions (intents, bot or not, passive or not, on 1–3
+ * workers) and random operations (messages, custom events, role/channel/member/owner
+ * changes, guild deletion, sessions coming, going, subscribing and resuming on another
+ * worker). The worker side is `SimWorkers` (guilds.test-support.ts), which does in memory
+ * what `SessionGuilds` does on each worker.
+ *
+ * After every operation each session's inbox is checked against the direct reference:
+ * Discord's algorithm (`canView` in permissions.ts) run on the store's current records,
+ * never through `PermissionClasses`.
+ *
+ *  - leak:       no session gets a message, custom channel event, CHANNEL_UPDATE or
+ *                CHANNEL_CREATE for a channel it cannot view (nor CHANNEL_DELETE for one it
+ *                could not view before), nor a message while passive or without GUILD_MESSAGES.
+ *  - delivery:   every entitled session gets each message / custom event exactly once.
+ *  - content:    `content` is "" exactly for sessions without MESSAGE_CONTENT.
+ *  - view:       GUILD_CREATE's channels plus the CHANNEL_CREATE/DELETE a session got equal
+ *                the channels it can view now (sessions with GUILDS).
+ *  - announce:   no CHANNEL_CREATE for a channel the session already has, no CHANNEL_DELETE
+ *                or CHANNEL_UPDATE for one it does not have.
+ *  - update:     a CHANNEL_UPDATE reaches once each the sessions (with GUILDS) that could view
+ *                the channel before and after the change, and no others (one just sent
+ *                CHANNEL_CREATE for it may also get it).
+ *  - intents:    no CHANNEL_* event reaches a session without GUILDS.
+ *  - membership: a member's sessions are in the guild, nobody else's are; passive exactly
+ *                when expected.
+ *  - manifold:   one publish call per worker per event.
+ *  - crash:      no operation throws.
+ *
+ * Each category is its own test, so one bug fails one test. A failure prints its seed, step
+ * and the operations that led there; `GUILDS_PROP_SEED=n` replays one seed alone.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { openSemaphore } from "../native.ts";
+import { Intent } from "../protocol/opcodes.ts";
+import { MemoryGuildStore } from "../store/memory.ts";
+import type { Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
+import { Guilds } from "./guilds.ts";
+import { type Overwrite, Permission, type Role, canView } from "./permissions.ts";
+import { type Rnd, type SimSession, SimWorkers, intBetween, pickOf, prng, subset } from "./guilds.test-support.ts";
+
+const { ADMINISTRATOR, VIEW_CHANNEL, SEND_MESSAGES } = Permission;
+const SEEDS = 300;
+const STEPS = 40;
+const HIGH_THRESHOLD = 1_000_000;
+
+const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "manifold", "crash"] as const;
+type Category = (typeof CATEGORIES)[number];
+
+interface Failure {
+  seed: number;
+  step: number;
+  category: Category;
+  message: string;
+  ops: string[];
+}
+
+const semaphore = openSemaphore("test:guilds-property:load", 64);
+
+// --- random records --------------------------------------------------------------------
+
+const shuffle = <T>(rnd: Rnd, list: readonly T[]): T[] => {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+};
+
+const randomPerms = (rnd: Rnd): bigint => {
+  let p = 0n;
+  if (rnd() < 0.5) p |= VIEW_CHANNEL;
+  if (rnd() < 0.5) p |= SEND_MESSAGES;
+  if (rnd() < 0.12) p |= ADMINISTRATOR;
+  return p;
+};
+
+const randomBits = (rnd: Rnd): bigint => (rnd() < 0.45 ? VIEW_CHANNEL : 0n) | (rnd() < 0.3 ? SEND_MESSAGES : 0n);
+
+const randomOverwrite = (rnd: Rnd, id: string, type: 0 | 1): Overwrite => ({ id, type, allow: randomBits(rnd), deny: randomBits(rnd) });
+
+const roleRecord = (guildId: string, id: string, permissions: bigint, position: number): StoredRole => ({
+  id,
+  guildId,
+  name: id === guildId ? "@everyone" : `r${id}`,
+  permissions,
+  position,
+  hoist: false,
+  color: 0,
+  mentionable: false,
+});
+
+const memberRecord = (guildId: string, userId: string, roleIds: readonly string[]): Member => ({
+  guildId,
+  userId,
+  roleIds: [...roleIds],
+  nick: null,
+  joinedAt: 1_700_000_000_000,
+});
+
+const overwritesText = (overwrites: readonly Overwrite[]): string =>
+  overwrites.map((o) => `${o.type === 1 ? "member" : "role"} ${o.id} allow=${o.allow} deny=${o.deny}`).join("; ") || "none";
+
+// --- the reference ---------------------------------------------------------------------
+
+/** Per guild id, per user id: the channels the user can view now (absent: not a member). */
+type RefView = Map<string, Map<string, Set<string>>>;
+
+/** Discord's algorithm, straight from the store's records. */
+function referenceView(store: MemoryGuildStore, guildIds: readonly string[], userIds: Iterable<string>): RefView {
+  const view: RefView = new Map();
+  const users = [...userIds];
+  for (const guildId of guildIds) {
+    const guild = store.getGuild(guildId);
+    const perUser = new Map<string, Set<string>>();
+    view.set(guildId, perUser);
+    if (!guild) continue;
+    const roles = new Map<string, Role>(store.listRoles(guildId).map((r) => [r.id, r]));
+    const state = { id: guild.id, ownerId: guild.ownerId, roles };
+    const channels = store.listChannels(guildId);
+    for (const userId of users) {
+      const member = store.getMember(guildId, userId);
+      if (!member) continue;
+      perUser.set(userId, new Set(channels.filter((c) => canView(state, member, c)).map((c) => c.id)));
+    }
+  }
+  return view;
+}
+
+// --- one seed ----------------------------------------------------------------------------
+
+const INTENT_CHOICES = [Intent.GUILDS, Intent.GUILD_MESSAGES, Intent.MESSAGE_CONTENT, Intent.GUILD_MEMBERS, Intent.GUILD_PRESENCES];
+
+const randomIntents = (rnd: Rnd): number => {
+  let intents = 0;
+  for (const bit of INTENT_CHOICES) if (rnd() < (bit === Intent.GUILDS || bit === Intent.GUILD_MESSAGES ? 0.75 : 0.5)) intents |= bit;
+  return intents;
+};
+
+const intentNames = (intents: number): string =>
+  Object.entries(Intent)
+    .filter(([, bit]) => INTENT_CHOICES.includes(bit) && (intents & bit) !== 0)
+    .map(([name]) => name)
+    .join("|") || "none";
+
+/** Events the checker tracks by id: dispatched messages and custom events. */
+interface Tracked {
+  t: string;
+  id: string;
+  guildId: string;
+  /** Undefined for a guild-wide custom event. */
+  channelId: string | undefined;
+  /** Whether only sessions with GUILD_MESSAGES, not passive, get it. */
+  message: boolean;
+  content: string | undefined;
+}
+
+/** How much each run exercised, so the property cannot pass vacuously. */
+interface Coverage {
+  cases: number;
+  eventChecks: number;
+  entitled: number;
+  hiddenByView: number;
+  passiveSkipped: number;
+  stripped: number;
+  announcements: number;
+  updateChecks: number;
+}
+
+const coverage: Coverage = { cases: 0, eventChecks: 0, entitled: 0, hiddenByView: 0, passiveSkipped: 0, stripped: 0, announcements: 0, updateChecks: 0 };
+
+function runSeed(seed: number, steps = STEPS): Failure[] {
+  const rnd = prng(seed);
+  const store = new MemoryGuildStore();
+  const sim = new SimWorkers(store);
+  const workers = intBetween(rnd, 1, 3);
+  const passiveThreshold = seed % 4 === 0 ? 0 : HIGH_THRESHOLD;
+  const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold });
+  sim.bind(guilds);
+
+  const ops: string[] = [`seed ${seed}: passiveThreshold ${passiveThreshold}, ${workers} worker(s)`];
+  const failures: Failure[] = [];
+  const failed = new Set<Category>();
+  let step = 0;
+  const fail = (category: Category, message: string): void => {
+    // The first failure of each category per seed: later ones are usually its echoes.
+    if (failed.has(category)) return;
+    failed.add(category);
+    failures.push({ seed, step, category, message, ops: [...ops] });
+  };
+
+  let nextId = 0;
+  const fresh = (base: number): string => String(base + nextId++);
+
+  // Users: a pool, some of them members of each guild, some not (yet).
+  const poolSize = intBetween(rnd, 4, 15);
+  const users: User[] = [];
+  for (let i = 0; i < poolSize; i++) {
+    const user: User = { id: String(100 + i), username: `u${100 + i}`, globalName: null, avatar: null, bot: rnd() < 0.35, privilegedIntents: 0, createdAt: 0 };
+    store.putUser(user);
+    users.push(user);
+  }
+  const userIds = users.map((u) => u.id);
+  const userOf = (id: string): User => users.find((u) => u.id === id) as User;
+
+  const guildIds = rnd() < 0.3 ? ["700", "701"] : ["700"];
+  for (const guildId of guildIds) {
+    const nMembers = Math.min(poolSize, intBetween(rnd, 2, 12));
+    const members = shuffle(rnd, userIds).slice(0, nMembers);
+    const ownerId = pickOf(rnd, members);
+    store.putGuild({ id: guildId, name: `g${guildId}`, ownerId, icon: null, createdAt: 0 });
+    store.putRole(roleRecord(guildId, guildId, rnd() < 0.7 ? VIEW_CHANNEL | SEND_MESSAGES : SEND_MESSAGES, 0));
+    const roleIds: string[] = [];
+    for (let i = 0, n = intBetween(rnd, 1, 6); i < n; i++) {
+      const id = fresh(2000);
+      store.putRole(roleRecord(guildId, id, randomPerms(rnd), i + 1));
+      roleIds.push(id);
+    }
+    for (const userId of members) store.putMember(memberRecord(guildId, userId, subset(rnd, roleIds, 0.35)));
+    for (let i = 0, n = intBetween(rnd, 1, 6); i < n; i++) store.putChannel(randomChannel(rnd, guildId, fresh(5000), roleIds, userIds, i));
+    ops.push(`guild ${guildId}: owner ${ownerId}`);
+    for (const role of store.listRoles(guildId)) ops.push(`  role ${role.id} permissions ${role.permissions}`);
+    for (const channel of store.listChannels(guildId)) ops.push(`  channel ${channel.id} overwrites ${overwritesText(channel.overwrites)}`);
+    for (const member of store.listMembers(guildId, 1000)) ops.push(`  member ${member.userId} roles [${member.roleIds.join(",")}]`);
+  }
+
+  const live = [...guildIds];
+
+  // Sessions: 1–3 for some users (members or not).
+  for (const userId of userIds) {
+    if (rnd() < 0.35) continue;
+    for (let i = 0, n = intBetween(rnd, 1, 3); i < n; i++) connect(userId);
+  }
+
+  function connect(userId: string): SimSession {
+    const intents = randomIntents(rnd);
+    const session = sim.connect(userId, intents, userOf(userId).bot, Math.floor(rnd() * workers));
+    ops.push(`connect session ${session.id} on worker ${session.worker}: user ${userId} bot=${session.bot} intents=${intentNames(intents)}`);
+    return session;
+  }
+
+  // What the checker believes each session has: guild id -> the channels it was told of.
+  const seen = new Map<number, Map<string, Set<string>>>();
+
+  const currentRoles = (guildId: string): string[] => store.listRoles(guildId).map((r) => r.id).filter((id) => id !== guildId);
+  const currentMembers = (guildId: string): string[] => store.listMembers(guildId, 1000).map((m) => m.userId);
+  const currentChannels = (guildId: string): StoredChannel[] => store.listChannels(guildId);
+
+  /** Set by an operation that updates an existing channel (for the CHANNEL_UPDATE check). */
+  let changedChannel: string | undefined;
+
+  /** One random operation; returns the event it dispatched, if any. */
+  function operate(): Tracked | undefined {
+    const before = ops.length;
+    const tracked = operation();
+    if (ops.length === before) ops.push("(no-op)");
+    return tracked;
+  }
+
+  function operation(): Tracked | undefined {
+    if (live.length > 1 && rnd() < 0.005) {
+      // The second guild is deleted: its sessions get GUILD_DELETE and leave it.
+      const gone = live.pop() as string;
+      ops.push(`deleteGuild ${gone}`);
+      guilds.deleteGuild(gone);
+      return undefined;
+    }
+    const guildId = pickOf(rnd, live);
+    const channels = currentChannels(guildId);
+    const members = currentMembers(guildId);
+    const sessions = [...sim.sessions.values()];
+    const r = rnd() * 100;
+    if (r < 22) {
+      // MESSAGE_CREATE (now and then to a channel that is gone or of another guild).
+      const elsewhere = live.flatMap(currentChannels).filter((c) => c.guildId !== guildId);
+      const channelId =
+        channels.length > 0 && rnd() < 0.95 ? pickOf(rnd, channels).id : elsewhere.length > 0 && rnd() < 0.5 ? pickOf(rnd, elsewhere).id : "5999";
+      const id = fresh(900_000);
+      const content = `secret${id}`;
+      ops.push(`MESSAGE_CREATE ${id} in ${guildId}/${channelId}`);
+      const d = { id, channel_id: channelId, guild_id: guildId, content, author: { id: "100" }, embeds: [], attachments: [], components: [] };
+      guilds.dispatch(guildId, "MESSAGE_CREATE", d, channelId);
+      return { t: "MESSAGE_CREATE", id, guildId, channelId, message: true, content };
+    }
+    if (r < 26 && channels.length > 0) {
+      const channelId = pickOf(rnd, channels).id;
+      const id = fresh(900_000);
+      ops.push(`MESSAGE_DELETE ${id} in ${guildId}/${channelId}`);
+      guilds.dispatch(guildId, "MESSAGE_DELETE", { id, channel_id: channelId, guild_id: guildId }, channelId);
+      return { t: "MESSAGE_DELETE", id, guildId, channelId, message: true, content: undefined };
+    }
+    if (r < 32 && channels.length > 0) {
+      const channelId = pickOf(rnd, channels).id;
+      const id = fresh(900_000);
+      ops.push(`APP_CHANNEL_EVENT ${id} in ${guildId}/${channelId}`);
+      guilds.dispatch(guildId, "APP_CHANNEL_EVENT", { id, channel_id: channelId }, channelId);
+      return { t: "APP_CHANNEL_EVENT", id, guildId, channelId, message: false, content: undefined };
+    }
+    if (r < 34) {
+      const id = fresh(900_000);
+      ops.push(`APP_GUILD_EVENT ${id} in ${guildId}`);
+      guilds.dispatch(guildId, "APP_GUILD_EVENT", { id });
+      return { t: "APP_GUILD_EVENT", id, guildId, channelId: undefined, message: false, content: undefined };
+    }
+    if (r < 42) {
+      // A role's permissions change (@everyone included).
+      const role = pickOf(rnd, store.listRoles(guildId));
+      const permissions = role.id === guildId ? (rnd() < 0.6 ? VIEW_CHANNEL : 0n) | SEND_MESSAGES : randomPerms(rnd);
+      ops.push(`putRole ${guildId}/${role.id} ${role.permissions} -> ${permissions}`);
+      guilds.putRole({ ...role, permissions });
+      return undefined;
+    }
+    if (r < 45) {
+      const id = fresh(2000);
+      const permissions = randomPerms(rnd);
+      ops.push(`putRole (new) ${guildId}/${id} ${permissions}`);
+      guilds.putRole(roleRecord(guildId, id, permissions, 10 + nextId));
+      return undefined;
+    }
+    if (r < 49) {
+      const roles = currentRoles(guildId);
+      if (roles.length === 0) return undefined;
+      const roleId = pickOf(rnd, roles);
+      ops.push(`deleteRole ${guildId}/${roleId}`);
+      guilds.deleteRole(guildId, roleId);
+      return undefined;
+    }
+    if (r < 61 && channels.length > 0) {
+      // An overwrite added, replaced or removed (role, @everyone or member).
+      const channel = pickOf(rnd, channels);
+      let overwrites: Overwrite[];
+      if (rnd() < 0.3 && channel.overwrites.length > 0) {
+        const gone = pickOf(rnd, channel.overwrites);
+        overwrites = channel.overwrites.filter((o) => o !== gone);
+        ops.push(`putChannel ${guildId}/${channel.id} remove overwrite ${gone.id}`);
+      } else {
+        const kind = rnd();
+        const [id, type]: [string, 0 | 1] =
+          kind < 0.25 ? [guildId, 0] : kind < 0.6 && currentRoles(guildId).length > 0 ? [pickOf(rnd, currentRoles(guildId)), 0] : [pickOf(rnd, userIds), 1];
+        const overwrite = randomOverwrite(rnd, id, type);
+        overwrites = [...channel.overwrites.filter((o) => o.id !== id), overwrite];
+        ops.push(`putChannel ${guildId}/${channel.id} overwrite ${type === 1 ? "member" : "role"} ${id} allow=${overwrite.allow} deny=${overwrite.deny}`);
+      }
+      changedChannel = channel.id;
+      guilds.putChannel({ ...channel, overwrites });
+      return undefined;
+    }
+    if (r < 65) {
+      const channel = randomChannel(rnd, guildId, fresh(5000), currentRoles(guildId), userIds, channels.length);
+      ops.push(`putChannel (new) ${guildId}/${channel.id} overwrites ${overwritesText(channel.overwrites)}`);
+      guilds.putChannel(channel);
+      return undefined;
+    }
+    if (r < 69 && channels.length > 0) {
+      const channelId = pickOf(rnd, channels).id;
+      ops.push(`deleteChannel ${guildId}/${channelId}`);
+      guilds.deleteChannel(guildId, channelId);
+      return undefined;
+    }
+    if (r < 79 && members.length > 0) {
+      const userId = pickOf(rnd, members);
+      const roleIds = subset(rnd, currentRoles(guildId), 0.35);
+      ops.push(`putMember ${guildId}/${userId} roles [${roleIds.join(",")}]`);
+      guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
+      return undefined;
+    }
+    if (r < 83 && members.length > 1) {
+      const userId = pickOf(rnd, members);
+      ops.push(`deleteMember ${guildId}/${userId}`);
+      guilds.deleteMember(guildId, userId);
+      return undefined;
+    }
+    if (r < 88) {
+      const outside = userIds.filter((id) => !members.includes(id));
+      if (outside.length === 0) return undefined;
+      const userId = pickOf(rnd, outside);
+      const roleIds = subset(rnd, currentRoles(guildId), 0.35);
+      ops.push(`putMember (new) ${guildId}/${userId} roles [${roleIds.join(",")}]`);
+      guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
+      return undefined;
+    }
+    if (r < 92) {
+      const guild = store.getGuild(guildId);
+      if (!guild) return undefined;
+      const ownerId = rnd() < 0.85 && members.length > 0 ? pickOf(rnd, members) : pickOf(rnd, userIds);
+      ops.push(`updateGuild ${guildId} owner ${guild.ownerId} -> ${ownerId}`);
+      guilds.updateGuild({ ...guild, ownerId });
+      return undefined;
+    }
+    if (r < 94 && sessions.length > 0) {
+      const session = pickOf(rnd, sessions);
+      ops.push(`end session ${session.id} (user ${session.userId})`);
+      sim.end(session);
+      seen.delete(session.id);
+      return undefined;
+    }
+    if (r < 96 && workers > 1 && sessions.length > 0) {
+      const session = pickOf(rnd, sessions);
+      const to = (session.worker + 1 + Math.floor(rnd() * (workers - 1))) % workers;
+      ops.push(`session ${session.id} (user ${session.userId}) resumes on worker ${to} (was ${session.worker})`);
+      sim.moveToWorker(session, to);
+      return undefined;
+    }
+    if (r < 97.5) {
+      const passive = sessions.filter((s) => [...s.guilds.values()].some((j) => j.variant.endsWith("p")));
+      if (passive.length > 0) {
+        const session = pickOf(rnd, passive);
+        const [gid] = [...session.guilds].find(([, j]) => j.variant.endsWith("p")) as [string, unknown];
+        ops.push(`activate session ${session.id} (user ${session.userId}) in ${gid}`);
+        sim.activate(session, gid);
+        return undefined;
+      }
+    }
+    connect(pickOf(rnd, userIds));
+    return undefined;
+  }
+
+  const hasGuilds = (s: SimSession): boolean => (s.intents & Intent.GUILDS) !== 0;
+  const expectPassive = (s: SimSession, guildId: string): boolean => passiveThreshold === 0 && !s.bot && !s.activated.has(guildId);
+
+  // Step 0 checks the initial joins (GUILD_CREATE); then one operation per step.
+  let before = referenceView(store, guildIds, userIds);
+  for (step = 0; step <= steps; step++) {
+    let tracked: Tracked | undefined;
+    if (step > 0) {
+      try {
+        tracked = operate();
+        coverage.cases++;
+      } catch (error) {
+        fail("crash", `${ops[ops.length - 1]} threw: ${(error as Error).stack ?? error}`);
+        break;
+      }
+    }
+    const after = referenceView(store, guildIds, userIds);
+    // Manifold: one publish call per worker per event.
+    if (tracked) {
+      const calls = sim.publishes.filter((p) => p.t === tracked?.t).map((p) => p.worker);
+      const twice = calls.filter((w, i) => calls.indexOf(w) !== i);
+      if (twice.length > 0) fail("manifold", `${tracked.t} ${tracked.id}: worker(s) ${twice.join(",")} got more than one publish call (${calls.join(",")})`);
+    }
+    sim.publishes = [];
+    const updatedChannel = changedChannel;
+    changedChannel = undefined;
+    const updateCounts = new Map<number, number>();
+    const trackedCounts = new Map<number, number>();
+
+    for (const session of sim.sessions.values()) {
+      let mine = seen.get(session.id);
+      if (!mine) seen.set(session.id, (mine = new Map()));
+      const joinedNow = new Set<string>();
+      const who = {
+        toString: () => `session ${session.id} (user ${session.userId}, bot=${session.bot}, ${intentNames(session.intents)})`,
+      };
+      for (const { guildId, t, d, via } of session.inbox) {
+        const ref = after.get(guildId)?.get(session.userId);
+        const refBefore = before.get(guildId)?.get(session.userId);
+        const has = mine.get(guildId);
+        if (t === "GUILD_CREATE") {
+          if (has) fail("announce", `${who}: GUILD_CREATE for ${guildId} while already in it`);
+          mine.set(guildId, new Set((d.channels as { id: string }[]).map((c) => c.id)));
+          joinedNow.add(guildId);
+          continue;
+        }
+        if (t === "GUILD_DELETE") {
+          mine.delete(guildId);
+          continue;
+        }
+        if (!has) {
+          fail("membership", `${who}: ${t} (${via}) for guild ${guildId} it is not in`);
+          continue;
+        }
+        if (t === "CHANNEL_CREATE" || t === "CHANNEL_DELETE" || t === "CHANNEL_UPDATE") {
+          const channelId = d.id as string;
+          if (!hasGuilds(session)) {
+            // Its channel list is GUILD_CREATE's, never updated: only the intent is checked.
+            fail("intents", `${who}: ${t} ${guildId}/${channelId} (${via}) without GUILDS`);
+            continue;
+          }
+          if (t === "CHANNEL_CREATE") {
+            if (!ref?.has(channelId)) fail("leak", `${who}: CHANNEL_CREATE ${guildId}/${channelId} (${via}) it cannot view`);
+            if (has.has(channelId)) fail("announce", `${who}: CHANNEL_CREATE ${guildId}/${channelId} (${via}) it already had`);
+            has.add(channelId);
+            coverage.announcements++;
+          } else if (t === "CHANNEL_DELETE") {
+            if (!has.has(channelId)) fail("announce", `${who}: CHANNEL_DELETE ${guildId}/${channelId} (${via}) it did not have`);
+            if (!refBefore?.has(channelId)) fail("leak", `${who}: CHANNEL_DELETE ${guildId}/${channelId} (${via}) it could not view before`);
+            has.delete(channelId);
+            coverage.announcements++;
+          } else {
+            if (!has.has(channelId)) fail("announce", `${who}: CHANNEL_UPDATE ${guildId}/${channelId} (${via}) it does not have`);
+            if (!ref?.has(channelId)) fail("leak", `${who}: CHANNEL_UPDATE ${guildId}/${channelId} (${via}) it cannot view`);
+            if (channelId === updatedChannel) updateCounts.set(session.id, (updateCounts.get(session.id) ?? 0) + 1);
+            else fail("update", `${who}: CHANNEL_UPDATE for ${channelId}, not the channel changed`);
+          }
+          continue;
+        }
+        if (tracked && t === tracked.t && d.id === tracked.id) {
+          trackedCounts.set(session.id, (trackedCounts.get(session.id) ?? 0) + 1);
+          if (tracked.content !== undefined) {
+            const want = (session.intents & Intent.MESSAGE_CONTENT) !== 0 ? tracked.content : "";
+            if (d.content !== want) fail("content", `${who}: ${t} ${tracked.id} content ${JSON.stringify(d.content)}, want ${JSON.stringify(want)}`);
+          }
+          continue;
+        }
+        if (t === "MESSAGE_CREATE" || t === "MESSAGE_DELETE" || t.startsWith("APP_")) {
+          fail("delivery", `${who}: a stray ${t} ${String(d.id)}`);
+        }
+      }
+      session.inbox = [];
+
+      // Membership: a member's sessions are in the guild (passive as expected); nobody else's.
+      for (const guildId of guildIds) {
+        const ref = after.get(guildId)?.get(session.userId);
+        const joined = session.guilds.get(guildId);
+        const has = mine.get(guildId);
+        if (ref && (!joined || !has)) fail("membership", `${who}: member of ${guildId} but not in it (joined=${!!joined}, GUILD_CREATE=${!!has})`);
+        if (!ref && (joined || has)) fail("membership", `${who}: not a member of ${guildId} but still in it`);
+        if (joined && joined.variant.endsWith("p") !== expectPassive(session, guildId)) {
+          fail("membership", `${who}: variant ${joined.variant} in ${guildId}, passive should be ${expectPassive(session, guildId)}`);
+        }
+        // View: what it was told equals what it can view now (without GUILDS: only at join).
+        if (ref && has && (hasGuilds(session) || joinedNow.has(guildId))) {
+          const missing = [...ref].filter((c) => !has.has(c));
+          const extra = [...has].filter((c) => !ref.has(c));
+          if (missing.length > 0 || extra.length > 0) {
+            fail("view", `${who} in ${guildId}: told ${[...has].sort().join(",") || "-"}, can view ${[...ref].sort().join(",") || "-"} (missing ${missing.join(",") || "-"}, extra ${extra.join(",") || "-"})`);
+            mine.set(guildId, new Set(ref)); // resync, so later steps report new divergences only
+          }
+        }
+      }
+
+      // Exactly once to the entitled, never to the others.
+      if (tracked) {
+        const got = trackedCounts.get(session.id) ?? 0;
+        const ref = after.get(tracked.guildId)?.get(session.userId);
+        const viewOk = ref !== undefined && (tracked.channelId === undefined || ref.has(tracked.channelId));
+        const intentOk = !tracked.message || (session.intents & Intent.GUILD_MESSAGES) !== 0;
+        const passiveOk = !tracked.message || !expectPassive(session, tracked.guildId);
+        const entitled = viewOk && intentOk && passiveOk;
+        const what = `${tracked.t} ${tracked.id} in ${tracked.guildId}/${tracked.channelId ?? "-"}`;
+        if (!entitled && got > 0) {
+          const why = !viewOk ? (ref ? "cannot view the channel" : "is not a member") : !intentOk ? "lacks GUILD_MESSAGES" : "is passive";
+          fail("leak", `${who} got ${what} ${got}x but ${why}`);
+        }
+        if (entitled && got !== 1) fail("delivery", `${who} got ${what} ${got}x, want 1`);
+        coverage.eventChecks++;
+        if (entitled) coverage.entitled++;
+        if (entitled && tracked.content !== undefined && (session.intents & Intent.MESSAGE_CONTENT) === 0) coverage.stripped++;
+        if (ref && !viewOk) coverage.hiddenByView++;
+        if (viewOk && intentOk && !passiveOk) coverage.passiveSkipped++;
+      }
+
+      // CHANNEL_UPDATE: to exactly those (with GUILDS) that saw the channel before and after.
+      if (updatedChannel !== undefined) {
+        const gid = store.getChannel(updatedChannel)?.guildId ?? "";
+        const sawBefore = before.get(gid)?.get(session.userId)?.has(updatedChannel) ?? false;
+        const seesAfter = after.get(gid)?.get(session.userId)?.has(updatedChannel) ?? false;
+        const want = hasGuilds(session) && sawBefore && seesAfter && session.guilds.has(gid) ? 1 : 0;
+        const got = updateCounts.get(session.id) ?? 0;
+        // One that just got CHANNEL_CREATE may also get the update: redundant, not wrong.
+        coverage.updateChecks++;
+        const tolerated = want === 0 && got === 1 && hasGuilds(session) && !sawBefore && seesAfter;
+        if (got !== want && !tolerated) {
+          fail("update", `${who}: CHANNEL_UPDATE ${gid}/${updatedChannel} ${got}x, want ${want} (saw before ${sawBefore}, sees after ${seesAfter})`);
+        }
+      }
+    }
+    before = after;
+  }
+  return failures;
+}
+
+function randomChannel(rnd: Rnd, guildId: string, id: string, roleIds: readonly string[], userIds: readonly string[], position: number): StoredChannel {
+  const overwrites: Overwrite[] = [];
+  if (rnd() < 0.5) overwrites.push(randomOverwrite(rnd, guildId, 0));
+  for (const roleId of subset(rnd, roleIds, 0.3)) overwrites.push(randomOverwrite(rnd, roleId, 0));
+  for (const userId of subset(rnd, userIds, 0.1)) overwrites.push(randomOverwrite(rnd, userId, 1));
+  return { id, guildId, type: 0, name: `c${id}`, position, parentId: null, overwrites, topic: null };
+}
+
+// --- the tests ---------------------------------------------------------------------------
+
+const only = process.env.GUILDS_PROP_SEED;
+const seeds = only ? [Number(only)] : Array.from({ length: SEEDS }, (_, i) => i + 1);
+const all: Failure[] = [];
+
+const describeFailure = (f: Failure): string =>
+  `seed ${f.seed}, step ${f.step} [${f.category}]: ${f.message}\n  ops:\n    ${f.ops.join("\n    ")}\n  replay: GUILDS_PROP_SEED=${f.seed} bun test src/guild/guilds.property.test.ts`;
+
+describe("Guilds property: random guilds, sessions and events against the direct algorithm", () => {
+  beforeAll(() => {
+    for (const seed of seeds) all.push(...runSeed(seed));
+  }, 60_000);
+
+  test("coverage: the runs exercise every case the checks are about", () => {
+    if (process.env.GUILDS_PROP_VERBOSE) console.log(`guilds property: ${seeds.length} seeds, ${JSON.stringify(coverage)}`);
+    if (only) return;
+    expect(coverage.cases).toBeGreaterThan(10_000);
+    expect(coverage.entitled).toBeGreaterThan(10_000);
+    expect(coverage.hiddenByView).toBeGreaterThan(5_000);
+    expect(coverage.passiveSkipped).toBeGreaterThan(500);
+    expect(coverage.stripped).toBeGreaterThan(1_000);
+    expect(coverage.announcements).toBeGreaterThan(1_000);
+    expect(coverage.updateChecks).toBeGreaterThan(1_000);
+  });
+
+  for (const category of CATEGORIES) {
+    test(category, () => {
+      const found = all.filter((f) => f.category === category);
+      if (found.length > 0) {
+        // The earliest failure (fewest steps) is the easiest to read.
+        const first = [...found].sort((a, b) => a.step - b.step || a.seed - b.seed)[0] as Failure;
+        const seedList = [...new Set(found.map((f) => f.seed))].slice(0, 20).join(", ");
+        throw new Error(`${found.length} of ${seeds.length} seeds fail [${category}] (seeds ${seedList}...)\n${describeFailure(first)}`);
+      }
+      expect(found).toEqual([]);
+    });
+  }
+});
+
+// --- the bugs it found, each as the smallest scenario -------------------------------------
+
+describe("Guilds: view changes for a member that changes class (found by the property test)", () => {
+  /** Guild 700 (owner 100; @everyone may view), channel 5000, members 100–102, no roles. */
+  const tiny = () => {
+    const store = new MemoryGuildStore();
+    const sim = new SimWorkers(store);
+    const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold: HIGH_THRESHOLD });
+    sim.bind(guilds);
+    for (const id of ["100", "101", "102"]) {
+      store.putUser({ id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0 });
+      store.putMember(memberRecord("700", id, []));
+    }
+    store.putGuild({ id: "700", name: "g", ownerId: "100", icon: null, createdAt: 0 });
+    store.putRole(roleRecord("700", "700", VIEW_CHANNEL | SEND_MESSAGES, 0));
+    const channel = (id: string, overwrites: Overwrite[]): StoredChannel => ({
+      id,
+      guildId: "700",
+      type: 0,
+      name: `c${id}`,
+      position: 0,
+      parentId: null,
+      overwrites,
+      topic: null,
+    });
+    store.putChannel(channel("5000", []));
+    const received = (session: SimSession, t: string, channelId: string): string[] =>
+      session.inbox.filter((e) => e.t === t && e.d.id === channelId).map((e) => e.via);
+    return { sim, guilds, channel, received, user: (id: string) => store.getUser(id) as User };
+  };
+  const denyView = (userId: string): Overwrite => ({ id: userId, type: 1, allow: 0n, deny: VIEW_CHANNEL });
+
+  test("a new channel that denies a member by a member overwrite is never announced to it", () => {
+    // 101 and 102 share the class of "no roles"; the new channel moves 101 to a singleton.
+    const { sim, guilds, channel, received } = tiny();
+    const a = sim.connect("101", Intent.GUILDS, true, 0);
+    const b = sim.connect("102", Intent.GUILDS, true, 0);
+    a.inbox = [];
+    b.inbox = [];
+    guilds.putChannel(channel("5001", [denyView("101")]));
+    expect(received(b, "CHANNEL_CREATE", "5001")).toEqual(["topic"]);
+    // Seen today: ["topic"] CHANNEL_CREATE (the old class's announcement), then a direct CHANNEL_DELETE.
+    expect(received(a, "CHANNEL_CREATE", "5001")).toEqual([]);
+    expect(received(a, "CHANNEL_DELETE", "5001")).toEqual([]);
+  });
+
+  test("a member's own CHANNEL_CREATE/DELETE respect its sessions' intents (GUILDS)", () => {
+    const { sim, guilds, channel, received } = tiny();
+    const withGuilds = sim.connect("101", Intent.GUILDS, true, 0);
+    const without = sim.connect("101", Intent.GUILD_MESSAGES, true, 0);
+    withGuilds.inbox = [];
+    without.inbox = [];
+    guilds.putChannel(channel("5000", [denyView("101")]));
+    expect(received(withGuilds, "CHANNEL_DELETE", "5000")).toEqual(["direct"]);
+    expect(received(without, "CHANNEL_DELETE", "5000")).toEqual([]);
+  });
+
+  test("CHANNEL_UPDATE reaches a member that moved class and still views the channel", () => {
+    const { sim, guilds, channel, received } = tiny();
+    const a = sim.connect("101", Intent.GUILDS, true, 0);
+    a.inbox = [];
+    // A member overwrite that keeps VIEW_CHANNEL: 101 moves to a singleton class, sees 5000 still.
+    guilds.putChannel(channel("5000", [{ id: "101", type: 1, allow: SEND_MESSAGES, deny: 0n }]));
+    expect(received(a, "CHANNEL_DELETE", "5000")).toEqual([]);
+    expect(received(a, "CHANNEL_UPDATE", "5000")).toEqual(["topic"]);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * A RESUME that lands on another worker than the session's home (DESIGN.md, "Resume"):
+ * the session moves here and nothing is lost or doubled. With `reusePort` the kernel, not
+ * the session id, picks the worker a new connection lands on.
+ *
+ * 1. Here -> home: "move-out". Home checks the session and `seq` (or answers why not),
+ *    gives it up and keeps logging its topics.
+ * 2. Here -> the owner of each topic the session holds (its guilds' owners, its user's
+ *    owner): switch the session's hold to this worker. Each owner, in one step, moves the
+ *    hold and tells home "cut" for that topic. Because each owner's link to each worker is
+ *    FIFO, home's frames for the topic up to the cut and this worker's frames after the
+ *    owner's answer are exactly the topic's events, each once.
+ * 3. Home, once every topic is cut, sends its frames ("move-frames"); this worker stamps
+ *    them and its own post-switch frames anew, in that order, replays them and goes live.
+ */
+import type { Bus, BusMessage } from "../cluster/bus.ts";
+import type { GuildRouter } from "../cluster/guild-router.ts";
+import type { Guilds } from "../guild/guilds.ts";
+import { CloseCode } from "../protocol/close-codes.ts";
+import type { ResumeData } from "../protocol/payloads.ts";
+import type { Socket } from "../transport/transport.ts";
+import type { Gateway, MoveOut } from "./gateway.ts";
+import { userTopic, type Connection } from "./session.ts";
+
+/** `{node}.{worker}.{random}`: the worker part of a session id (session.ts). */
+const SESSION_ID = /^(.+)\.(\d{1,4})\.[0-9a-f]{24}$/;
+/** Home's answer to "move-out", or where the session went if it moved on. */
+type Forwarded = MoveOut | { ok: false; reason: "moved"; to: number };
+
+/** A move that has not finished in this long is abandoned (its RESUME refused). */
+const MOVE_TIMEOUT_MS = 10_000;
+
+export class SessionMoves {
+  readonly #bus: Bus;
+  readonly #gateway: Gateway;
+  readonly #router: GuildRouter;
+  readonly #guilds: Guilds;
+  readonly #node: string;
+  readonly #resumeWindowMs: number;
+  /** Moves in progress here: waiting for home's frames. */
+  readonly #awaiting = new Map<string, (frames: string[] | null) => void>();
+  /** Sessions that moved away from here, and where to (for a later RESUME that lands here). */
+  readonly #movedTo = new Map<string, number>();
+
+  constructor(bus: Bus, gateway: Gateway, router: GuildRouter, guilds: Guilds, node: string, resumeWindowMs: number) {
+    this.#bus = bus;
+    this.#gateway = gateway;
+    this.#router = router;
+    this.#guilds = guilds;
+    this.#node = node;
+    this.#resumeWindowMs = resumeWindowMs;
+  }
+
+  /** Where a session this worker does not hold lives: where it moved to, or the worker its id names. */
+  homeOf(sessionId: string): number | undefined {
+    const moved = this.#movedTo.get(sessionId);
+    if (moved !== undefined) return moved;
+    const match = SESSION_ID.exec(sessionId);
+    const worker = Number(match?.[2]);
+    if (!match || match[1] !== this.#node || !(worker < this.#bus.size) || worker === this.#bus.self) return undefined;
+    return worker;
+  }
+
+  /** Takes over a RESUME for a session of another worker; false if none is known. */
+  resume(socket: Socket<Connection>, d: ResumeData, userId: string): boolean {
+    const home = this.homeOf(d.session_id);
+    if (home === undefined) return false;
+    this.#moveHere(socket, d, userId, home).catch((error: unknown) => {
+      console.error("guildgate: moving a session between workers failed:", error);
+      this.#awaiting.delete(d.session_id);
+      this.#gateway.refuseMovedResume(socket);
+    });
+    return true;
+  }
+
+  /** Requests from peers: true if handled (the answer is in `answer`). */
+  handleRequest(from: number, message: BusMessage): { answer: unknown } | undefined {
+    switch (message.k) {
+      case "move-out":
+        return { answer: this.#moveOut(message.sessionId as string, message.userId as string, message.seq as number, from) };
+      case "move-hold":
+        return { answer: this.#moveHold(message) };
+      case "move-user":
+        return { answer: this.#cut(message.home as number, message.sessionId as string, message.topic as string, message.to as number) };
+      default:
+        return undefined;
+    }
+  }
+
+  /** Pushes from peers; false if not a move message. */
+  handlePush(message: BusMessage): boolean {
+    switch (message.k) {
+      case "cut":
+        this.#cutHere(message.sessionId as string, message.topic as string, message.to as number);
+        return true;
+      case "move-frames":
+        this.#awaiting.get(message.sessionId as string)?.(message.frames as string[] | null);
+        this.#awaiting.delete(message.sessionId as string);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  async #moveHere(socket: Socket<Connection>, d: ResumeData, userId: string, first: number): Promise<void> {
+    const self = this.#bus.self;
+    let home = first;
+    let out: Forwarded;
+    // A session that moved before is found by following where each worker sent it.
+    for (let hops = 0; ; hops++) {
+      out = await this.#bus.request<Forwarded>(home, { k: "move-out", sessionId: d.session_id, userId, seq: d.seq });
+      if (out.ok || out.reason !== "moved" || out.to === self || hops >= this.#bus.size) break;
+      home = out.to;
+    }
+    if (!out.ok) {
+      return this.#gateway.refuseMovedResume(socket, out.reason === "bad-seq" ? CloseCode.INVALID_SEQ : undefined);
+    }
+    const framesFromHome = new Promise<string[] | null>((resolve) => {
+      this.#awaiting.set(d.session_id, resolve);
+      setTimeout(() => resolve(null), MOVE_TIMEOUT_MS).unref?.();
+    });
+    const session = this.#gateway.moveIn(socket, out.session);
+    const acks = new Map<string, number>();
+    // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
+    const switched = out.session.topics.map((topic) => {
+      const ack = (): void => void acks.set(topic, this.#gateway.lastStamp);
+      if (topic === userTopic(userId)) {
+        return this.#requestOwner(this.#router.ownerOf(userId), { k: "move-user", home, sessionId: session.id, topic, to: self }).then(ack);
+      }
+      const guildId = topic.split(":")[1] as string;
+      const variant = session.guilds.get(guildId)?.variant ?? "";
+      const message = { k: "move-hold", guildId, userId, variant, home, sessionId: session.id, topic, to: self };
+      return this.#requestOwner(this.#router.ownerOf(guildId), message).then(ack);
+    });
+    await Promise.all(switched);
+    const frames = await framesFromHome;
+    if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
+    this.#gateway.moveInDone(session, d.seq, frames, acks);
+  }
+
+  /** A request to a topic's owner, run at once when that is this worker. */
+  #requestOwner(owner: number, message: BusMessage): Promise<unknown> {
+    if (owner !== this.#bus.self) return this.#bus.request(owner, message);
+    return Promise.resolve(this.handleRequest(this.#bus.self, message)?.answer);
+  }
+
+  /** Home side of step 1. A session without topics has nothing to cut: its frames go at once. */
+  #moveOut(sessionId: string, userId: string, seq: number, to: number): Forwarded {
+    const out = this.#gateway.moveOut(sessionId, userId, seq);
+    if (!out.ok) {
+      const movedTo = this.#movedTo.get(sessionId);
+      return out.reason === "unknown" && movedTo !== undefined ? { ok: false, reason: "moved", to: movedTo } : out;
+    }
+    this.#movedTo.set(sessionId, to);
+    setTimeout(() => this.#movedTo.get(sessionId) === to && this.#movedTo.delete(sessionId), this.#resumeWindowMs).unref?.();
+    if (out.session.topics.length === 0) this.#sendFrames(to, sessionId, this.#gateway.cutMoving(sessionId, "") ?? null);
+    return out;
+  }
+
+  /** Owner side of step 2 for a guild topic: move the hold, cut at home, answer. */
+  #moveHold(message: BusMessage): true {
+    const { guildId, userId, variant, home, to } = message as unknown as { guildId: string; userId: string; variant: string; home: number; to: number };
+    this.#guilds.moveSession(guildId, userId, variant, home, to);
+    return this.#cut(home, message.sessionId as string, message.topic as string, to);
+  }
+
+  /** Tells home its share of `topic` ends now (at once when home is this worker). */
+  #cut(home: number, sessionId: string, topic: string, to: number): true {
+    if (home === this.#bus.self) this.#cutHere(sessionId, topic, to);
+    else this.#bus.send(home, { k: "cut", sessionId, topic, to });
+    return true;
+  }
+
+  /** Home side of step 3. */
+  #cutHere(sessionId: string, topic: string, to: number): void {
+    const frames = this.#gateway.cutMoving(sessionId, topic);
+    if (frames !== undefined) this.#sendFrames(to, sessionId, frames);
+  }
+
+  #sendFrames(to: number, sessionId: string, frames: string[] | null): void {
+    const message = { k: "move-frames", sessionId, frames };
+    if (to === this.#bus.self) this.handlePush(message);
+    else this.#bus.send(to, message);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Two workers of one node, in this process: each its own server on its own port, linked by
+ * a MessagePort bus, sharing one store and one ring (the binary's Workers share a port with
+ * reusePort instead; test/binary.test.ts runs those). Own ports make "which worker" a
+ * choice: a guild owned by one worker, sessions on both, a RESUME landing on the other.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Bus } from "../src/cluster/bus.ts";
+import { parseCommand } from "../src/config.ts";
+import { openHashRing } from "../src/native.ts";
+import { startServer, type RunningServer } from "../src/server.ts";
+import { mintToken } from "../src/session/auth.ts";
+import { MemoryGuildStore } from "../src/store/memory.ts";
+import { startBunTransport } from "../src/transport/bun.ts";
+import { RawClient, type Frame } from "./support/gateway-client.ts";
+
+const SECRET = "cluster-token-secret-0123456789abcdef";
+const GUILDS_AND_MESSAGES = (1 << 0) | (1 << 9);
+type Json = Record<string, unknown>;
+
+describe("two workers", () => {
+  const ring = openHashRing(`test-cluster-${process.pid}`);
+  const servers: RunningServer[] = [];
+  const open: RawClient[] = [];
+  const base = (worker: number) => `http://${servers[worker]?.transport.hostname}:${servers[worker]?.transport.port}`;
+
+  beforeAll(() => {
+    ring.setNodes(["worker-0", "worker-1"]);
+    const { port1, port2 } = new MessageChannel();
+    const links = [
+      [null, port1],
+      [port2, null],
+    ];
+    const store = new MemoryGuildStore();
+    const command = parseCommand(["--port", "0", "--heartbeat-interval-ms", "30000"], {});
+    if (command.kind !== "run") throw new Error("bad test config");
+    for (const worker of [0, 1]) {
+      servers.push(
+        startServer({
+          config: command.config,
+          secrets: { tokenSecret: SECRET, ingressSecret: "ingress" },
+          store,
+          startTransport: startBunTransport,
+          version: "test",
+          node: "cluster",
+          worker,
+          bus: new Bus(worker, links[worker] as (MessagePort | null)[]),
+          ring,
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    for (const client of open) client.close();
+    await Promise.all(servers.map((server) => server.stop()));
+  });
+
+  async function api(worker: number, method: string, path: string, body?: unknown, auth = "Bearer ingress"): Promise<Json> {
+    const response = await fetch(`${base(worker)}${path}`, {
+      method,
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(response.status).toBeLessThan(300);
+    return (await response.json()) as Json;
+  }
+
+  async function user(name: string): Promise<{ id: string; token: string }> {
+    const { id } = (await api(0, "POST", "/internal/users", { username: name, bot: true })) as { id: string };
+    return { id, token: await mintToken(SECRET, id) };
+  }
+
+  /** A guild id the ring gives to `owner`, with a channel and `members`. */
+  async function guildOwnedBy(owner: number, members: string[]): Promise<{ guildId: string; channelId: string }> {
+    let n = BigInt(Date.now()) << 22n;
+    while (ring.find((++n).toString()) !== owner);
+    const guildId = n.toString();
+    await api(1 - owner, "POST", "/internal/guilds", { id: guildId, name: "Shared Guild", owner_id: members[0] });
+    const { id: channelId } = (await api(1 - owner, "POST", `/internal/guilds/${guildId}/channels`, { name: "general" })) as { id: string };
+    for (const member of members.slice(1)) await api(owner, "PUT", `/internal/guilds/${guildId}/members/${member}`, {});
+    return { guildId, channelId };
+  }
+
+  async function connect(worker: number, d: Json): Promise<RawClient> {
+    const client = new RawClient(`${servers[worker]?.gatewayUrl}/?v=10&encoding=json`);
+    open.push(client);
+    await client.opened();
+    await client.op(10);
+    client.send(d);
+    return client;
+  }
+
+  function identify(token: string): Json {
+    return { op: 2, d: { token, intents: GUILDS_AND_MESSAGES, properties: { os: "linux", browser: "t", device: "t" } } };
+  }
+
+  async function post(worker: number, token: string, channelId: string, content: string): Promise<string> {
+    return (await api(worker, "POST", `/api/v10/channels/${channelId}/messages`, { content }, `Bot ${token}`)).id as string;
+  }
+
+  const dispatches = (client: RawClient, from = 0): Frame[] => client.frames.slice(from).filter((f) => f.op === 0);
+  const messageIds = (frames: Frame[]): string[] => frames.filter((f) => f.t === "MESSAGE_CREATE").map((f) => (f.d as Json).id as string);
+
+  test("a guild owned by one worker reaches sessions on both, in the owner's order", async () => {
+    const [a, b] = [await user("alpha"), await user("beta")];
+    const { guildId, channelId } = await guildOwnedBy(1, [a.id, b.id]);
+    const onZero = await connect(0, identify(a.token));
+    const onOne = await connect(1, identify(b.token));
+    await onZero.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    await onOne.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const sent: string[] = [];
+    for (let i = 0; i < 20; i++) sent.push(await post(i % 2, i % 2 ? b.token : a.token, channelId, `message ${i}`));
+    await onZero.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === sent.at(-1));
+    await onOne.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === sent.at(-1));
+    expect(messageIds(dispatches(onZero))).toEqual(sent);
+    expect(messageIds(dispatches(onOne))).toEqual(sent);
+  });
+
+  test("a RESUME on the other worker moves the session: every missed event once, in order, then live; and back again", async () => {
+    const [owner, mover] = [await user("owner"), await user("mover")];
+    const { guildId, channelId } = await guildOwnedBy(1, [owner.id, mover.id]);
+    const first = await connect(0, identify(mover.token));
+    const ready = (await first.dispatch("READY")).d as Json;
+    await first.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const before = await post(1, owner.token, channelId, "before the drop");
+    await first.next((f) => (f.d as Json)?.id === before);
+    const seen = dispatches(first);
+    const seq = Math.max(...seen.map((f) => f.s as number));
+    first.close(4000);
+    await first.closed;
+
+    const missed: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      missed.push(await post(i % 2, owner.token, channelId, `missed ${i}`));
+      await api(i % 2, "POST", `/internal/users/${mover.id}/dispatch`, { t: "NOTICE", d: { n: i } });
+    }
+    const second = await connect(1, { op: 6, d: { token: mover.token, session_id: ready.session_id, seq } });
+    await second.dispatch("RESUMED");
+    const replayed = dispatches(second).filter((f) => f.t !== "RESUMED");
+    expect(messageIds(replayed)).toEqual(missed);
+    expect(replayed.filter((f) => f.t === "NOTICE").map((f) => (f.d as Json).n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(replayed.length).toBe(20);
+    const stamps = dispatches(second).map((f) => f.s as number);
+    expect(stamps.every((s, i) => s > (i === 0 ? seq : (stamps[i - 1] as number)))).toBe(true);
+    expect(servers[0]?.gateway.stats().sessions).toBe(1); // alpha/beta's from the first test stay; the mover left
+    const live = await post(0, owner.token, channelId, "live after the move");
+    await second.next((f) => (f.d as Json)?.id === live);
+
+    // Back to worker 0, whose id it still carries: worker 0 knows where it went.
+    const lastSeq = Math.max(...dispatches(second).map((f) => f.s as number));
+    second.close(4000);
+    await second.closed;
+    const away = await post(1, owner.token, channelId, "while away again");
+    const third = await connect(0, { op: 6, d: { token: mover.token, session_id: ready.session_id, seq: lastSeq } });
+    await third.dispatch("RESUMED");
+    expect(messageIds(dispatches(third))).toEqual([away]);
+  });
+
+  test("a RESUME on the other worker with a seq its home never sent closes with 4007", async () => {
+    const lonely = await user("lonely");
+    const first = await connect(0, identify(lonely.token));
+    const ready = (await first.dispatch("READY")).d as Json;
+    first.close(4000);
+    await first.closed;
+    const second = await connect(1, { op: 6, d: { token: lonely.token, session_id: ready.session_id, seq: Number.MAX_SAFE_INTEGER } });
+    expect((await second.closed).code).toBe(4007);
+  });
+});
