@@ -5,6 +5,7 @@
  * gateway reads `process.env`.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 export interface Config {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -13,6 +14,8 @@ export interface Config {
   readonly port: number;
   /** Directory for the store and generated secrets. Default ./data. */
   readonly dataDir: string;
+  /** Worker threads, each with its own Bun.serve on the shared port. Default: the number of cores. */
+  readonly workers: number;
   /** Bearer secret for the ingress/admin API; generated into the data dir when absent. */
   readonly ingressSecret: string | undefined;
   /** HS256 secret that signs client tokens; generated into the data dir when absent. */
@@ -76,6 +79,7 @@ const OPTIONS: readonly Option[] = [
   { key: "host", flag: "--host", help: "interface to listen on", parse: text, fallback: "127.0.0.1" },
   { key: "port", flag: "--port", help: "port for WebSocket and HTTP", parse: integer(0, 65535), fallback: 8080 },
   { key: "dataDir", flag: "--data-dir", help: "store and generated secrets", parse: text, fallback: "./data" },
+  { key: "workers", flag: "--workers", help: "worker threads sharing the port", parse: integer(1, 32), fallback: Math.min(32, availableParallelism()) },
   { key: "ingressSecret", flag: "--ingress-secret", help: "Bearer secret for the ingress API (generated if absent)", parse: text, fallback: undefined },
   { key: "tokenSecret", flag: "--token-secret", help: "HS256 secret for client tokens (generated if absent)", parse: text, fallback: undefined },
   { key: "publicUrl", flag: "--public-url", help: "WebSocket URL given to clients (default ws://host:port)", parse: text, fallback: undefined },

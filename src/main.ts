@@ -1,39 +1,44 @@
 /**
- * The `guildgate` command: flags and environment -> config -> a running node.
+ * The `guildgate` command: flags and environment -> config -> a running node: N worker
+ * threads (`--workers`, default the number of cores) sharing one port, each with its
+ * sessions and the guilds the ring gives it. SIGTERM or SIGINT drains them (op 7 to every
+ * session) and exits 0.
  */
 import { hostname } from "node:os";
 import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
 import { resolveSecrets } from "./store/secrets.ts";
 import { SqliteGuildStore } from "./store/sqlite.ts";
 import { guildRing } from "./cluster/ring.ts";
-import { startBunTransport } from "./transport/bun.ts";
-import { startServer } from "./server.ts";
+import { startWorkers } from "./cluster/workers.ts";
 import packageJson from "../package.json" with { type: "json" };
 
-function start(config: Config): void {
+/** How long a drain waits for clients to leave after op 7, ms. */
+const DRAIN_GRACE_MS = 5_000;
+
+async function start(config: Config): Promise<void> {
   const secrets = resolveSecrets(config.dataDir, config);
-  const store = new SqliteGuildStore(config.dataDir);
-  guildRing().setNodes(["worker-0"]);
-  const server = startServer({
+  // Create and migrate the store once, before the workers open it side by side.
+  new SqliteGuildStore(config.dataDir).close();
+  guildRing().setNodes(Array.from({ length: config.workers }, (_, i) => `worker-${i}`));
+  const workers = await startWorkers({
     config,
-    secrets,
-    store,
-    startTransport: startBunTransport,
+    secrets: { tokenSecret: secrets.tokenSecret, ingressSecret: secrets.ingressSecret },
     version: packageJson.version,
     node: hostname(),
-    worker: 0,
   });
-  const { hostname: host, port } = server.transport;
   if (secrets.file) console.log(`generated secrets are kept in ${secrets.file}`);
-  console.log(`guildgate ${packageJson.version} listening on http://${host}:${port} (gateway ${server.gatewayUrl})`);
+  console.log(
+    `guildgate ${packageJson.version} listening on http://${workers.hostname}:${workers.port} ` +
+      `(gateway ${workers.gatewayUrl}) with ${config.workers} worker${config.workers === 1 ? "" : "s"}`,
+  );
+  let draining = false;
   const stop = (): void => {
-    void server.stop().finally(() => {
-      store.close();
-      process.exit(0);
-    });
+    if (draining) return;
+    draining = true;
+    void workers.drain(DRAIN_GRACE_MS).finally(() => process.exit(0));
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 function main(argv: string[]): number {
@@ -47,7 +52,10 @@ function main(argv: string[]): number {
       console.log(`guildgate ${packageJson.version}`);
       return 0;
     }
-    start(command.config);
+    start(command.config).catch((error: unknown) => {
+      console.error("guildgate: could not start:", error);
+      process.exit(1);
+    });
     return -1;
   } catch (error) {
     if (error instanceof ConfigError) {

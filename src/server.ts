@@ -54,6 +54,11 @@ export interface RunningServer {
   /** The URL clients connect to (no query string). */
   readonly gatewayUrl: string;
   stop(): Promise<void>;
+  /**
+   * Graceful stop: no new connections, op 7 RECONNECT to every session, up to `graceMs`
+   * for clients to go, then the rest are closed.
+   */
+  drain(graceMs: number): Promise<void>;
 }
 
 /** Frames above the protocol's 4096 bytes get a 4002 from the session, not a transport error. */
@@ -158,6 +163,7 @@ export function startServer(options: ServerOptions): RunningServer {
     handlers: gateway.handlers,
     maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
     backpressureLimitBytes: config.backpressureBytes,
+    reusePort: bus.size > 1,
   });
   if (!gatewayUrl) gatewayUrl = `ws://${transport.hostname}:${transport.port}`;
   const started = transport;
@@ -168,6 +174,14 @@ export function startServer(options: ServerOptions): RunningServer {
     router,
     gatewayUrl,
     async stop() {
+      gateway.stop();
+      await started.stop(true);
+    },
+    async drain(graceMs) {
+      await started.stop(false);
+      gateway.reconnectAll();
+      const deadline = Date.now() + graceMs;
+      while (gateway.stats().connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       gateway.stop();
       await started.stop(true);
     },

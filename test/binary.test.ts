@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -78,7 +78,9 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; workers: string[]; version: string };
-    expect(body).toMatchObject({ status: "ok", version: packageJson.version, workers: ["worker-0"] });
+    // One worker per core by default, each answering HTTP on the shared port.
+    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => `worker-${i}`);
+    expect(body).toMatchObject({ status: "ok", version: packageJson.version, workers });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ code: 0, message: "404: Not Found" });

@@ -40,11 +40,13 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** The minimal port shape (MessagePort in Bun and Node). */
+/** The minimal port shape (a web MessagePort, as Bun and Node have globally). */
 export interface Port {
   postMessage(message: unknown): void;
-  onmessage: ((event: MessageEvent) => void) | null;
-  close?(): void;
+  addEventListener(type: "message", listener: (event: Event) => void): void;
+  /** Starts delivery (a port with an event listener waits for it). */
+  start(): void;
+  close(): void;
 }
 
 export class Bus {
@@ -63,7 +65,9 @@ export class Bus {
     this.size = ports.length;
     this.#ports = [...ports];
     ports.forEach((port, peer) => {
-      if (port) port.onmessage = (event) => this.#receive(peer, event.data as BusMessage);
+      if (!port) return;
+      port.addEventListener("message", (event) => this.#receive(peer, (event as MessageEvent).data as BusMessage));
+      port.start();
     });
   }
 
@@ -94,7 +98,7 @@ export class Bus {
   }
 
   close(): void {
-    for (const port of this.#ports) port?.close?.();
+    for (const port of this.#ports) port?.close();
   }
 
   #port(to: number): Port {

@@ -129,6 +129,9 @@ export class Gateway {
   /** Sessions handed over to another worker and waiting for their topics' cut-offs. */
   readonly #moving = new Map<string, Moving>();
   #fanoutDeliveries = 0;
+  /** Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker). */
+  readonly #trace: string[];
+  readonly #resumedJson: string;
   /** Set once the guild layer is wired (server.ts). */
   hooks: SessionHooks | null = null;
   #identifyRefusedInFlight = 0;
@@ -139,6 +142,8 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#trace = [`guildgate-${options.node}-worker-${options.worker}`];
+    this.#resumedJson = JSON.stringify({ _trace: this.#trace });
     // One sweep for every socket beats a timer per socket (memory, wakeups).
     const period = Math.max(250, Math.min(5_000, options.heartbeatIntervalMs / 4));
     this.#sweep = setInterval(() => this.sweep(), period);
@@ -306,6 +311,12 @@ export class Gateway {
     }
   }
 
+  /** Op 7 RECONNECT to every connection (a drain: clients reconnect and RESUME). */
+  reconnectAll(): void {
+    const reconnect = encodePayload(Op.RECONNECT, null);
+    for (const socket of this.#connections) this.#send(socket, reconnect);
+  }
+
   /** Stops the sweep timer (the transport closes the sockets). */
   stop(): void {
     clearInterval(this.#sweep);
@@ -407,7 +418,7 @@ export class Gateway {
     sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = readyPayload(session, this.#options.gatewayUrl, guildIds);
+    const ready = { ...readyPayload(session, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
       this.#sendLifecycle(session, "READY", JSON.stringify(ready));
@@ -462,7 +473,7 @@ export class Gateway {
         for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
         connection.state = "ready";
         this.#resumesOk++;
-        this.#sendLifecycle(session, "RESUMED", "{}");
+        this.#sendLifecycle(session, "RESUMED", this.#resumedJson);
       });
       from = batch.through;
     }

@@ -12,6 +12,7 @@ export const startBunTransport: StartTransport = <Data>(options: TransportOption
   const server: Server<Data> = Bun.serve<Data>({
     hostname: options.host,
     port: options.port,
+    reusePort: options.reusePort ?? false,
     fetch(request, server) {
       const url = new URL(request.url);
       if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {

@@ -41,6 +41,8 @@ export interface TransportOptions<Data> {
   maxPayloadBytes: number;
   /** Per-socket send buffer bound; a socket over it is closed (and its client resumes). */
   backpressureLimitBytes: number;
+  /** Share the port with the other workers of the process (SO_REUSEPORT); the kernel spreads connections. */
+  reusePort?: boolean;
 }
 
 /** A listening server. */

@@ -1,0 +1,46 @@
+/**
+ * One worker thread of the gateway (`--workers N`): its own Bun.serve on the shared port
+ * (reusePort), the sessions that land on it, the guilds the ring gives it, and bus links to
+ * every other worker. Started and stopped by cluster/workers.ts in the main thread.
+ */
+import { Bus } from "./cluster/bus.ts";
+import type { WorkerCommand, WorkerInit, WorkerReport } from "./cluster/workers.ts";
+import { startServer } from "./server.ts";
+import { SqliteGuildStore } from "./store/sqlite.ts";
+import { startBunTransport } from "./transport/bun.ts";
+
+declare const self: Worker;
+
+const report = (message: WorkerReport): void => self.postMessage(message);
+
+function start(init: WorkerInit): void {
+  const store = new SqliteGuildStore(init.config.dataDir);
+  const server = startServer({
+    config: init.config,
+    secrets: init.secrets,
+    store,
+    startTransport: startBunTransport,
+    version: init.version,
+    node: init.node,
+    worker: init.worker,
+    bus: new Bus(init.worker, init.links),
+  });
+  report({ k: "listening", worker: init.worker, hostname: server.transport.hostname, port: server.transport.port, gatewayUrl: server.gatewayUrl });
+  self.onmessage = (event: MessageEvent<WorkerCommand>) => {
+    if (event.data.k !== "drain") return;
+    void server
+      .drain(event.data.graceMs)
+      .then(() => {
+        store.close();
+        report({ k: "drained", worker: init.worker });
+      })
+      .catch((error: unknown) => {
+        console.error(`guildgate: worker ${init.worker} failed to drain:`, error);
+        report({ k: "drained", worker: init.worker });
+      });
+  };
+}
+
+self.onmessage = (event: MessageEvent<WorkerCommand>) => {
+  if (event.data.k === "start") start(event.data.init);
+};
