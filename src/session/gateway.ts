@@ -9,7 +9,7 @@
  */
 import { CLOSE_REASONS, CloseCode, isResumableClose, ProtocolError } from "../protocol/close-codes.ts";
 import { encodeDispatch, encodePayload } from "../protocol/json-codec.ts";
-import { Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
+import { Intent, Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import { validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
 import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
@@ -31,7 +31,7 @@ import type { Presence } from "../guild/presence.ts";
 export interface SessionHooks {
   /** The guilds READY lists for a new session of `userId` on `shard` (as unavailable stubs). */
   guildIdsFor(userId: string, shard: readonly [id: number, count: number]): string[];
-  /** Right after READY, in the same cork: join those guilds (GUILD_CREATE, topics). */
+  /** Right after READY is sent: join those guilds (GUILD_CREATE, topics). */
   ready(session: Session, guildIds: readonly string[]): void;
   /** The session ended for good (closed by the client, or past the resume window). */
   ended(session: Session): void;
@@ -350,7 +350,7 @@ export class Gateway {
         return;
       default:
         if (connection.state !== "ready" || !connection.session) {
-          throw new ProtocolError(CloseCode.NOT_AUTHENTICATED, CLOSE_REASONS[CloseCode.NOT_AUTHENTICATED]);
+          throw new ProtocolError(CloseCode.NOT_AUTHENTICATED);
         }
         if (payload.op === Op.PRESENCE_UPDATE) connection.session.presence = presenceFrom(payload.d);
         this.hooks?.op(connection.session, payload);
@@ -359,7 +359,7 @@ export class Gateway {
 
   #requireFresh(connection: Connection): void {
     if (connection.state !== "hello") {
-      throw new ProtocolError(CloseCode.ALREADY_AUTHENTICATED, CLOSE_REASONS[CloseCode.ALREADY_AUTHENTICATED]);
+      throw new ProtocolError(CloseCode.ALREADY_AUTHENTICATED);
     }
   }
 
@@ -367,7 +367,7 @@ export class Gateway {
     const userId = await this.#options.verifyToken(token);
     const user = userId === null ? undefined : this.#options.store.getUser(userId);
     if (!user) {
-      throw new ProtocolError(CloseCode.AUTHENTICATION_FAILED, CLOSE_REASONS[CloseCode.AUTHENTICATION_FAILED]);
+      throw new ProtocolError(CloseCode.AUTHENTICATION_FAILED);
     }
     return user;
   }
@@ -388,12 +388,13 @@ export class Gateway {
     if (connection.state !== "authenticating") return;
     const disallowed = d.intents & PRIVILEGED_INTENTS & ~user.privilegedIntents;
     if (disallowed !== 0) {
-      throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, CLOSE_REASONS[CloseCode.DISALLOWED_INTENTS]);
+      const names = Object.entries(Intent).flatMap(([name, bit]) => ((disallowed & bit) !== 0 ? [name] : []));
+      throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, `this account may not ask for ${names.join(", ")}`);
     }
     const shard: [number, number] = d.shard ? [d.shard[0], d.shard[1]] : [0, 1];
     const guildIds = this.hooks?.guildIdsFor(user.id, shard) ?? [];
     if (guildIds.length > this.#options.guildsPerShard) {
-      throw new ProtocolError(CloseCode.SHARDING_REQUIRED, CLOSE_REASONS[CloseCode.SHARDING_REQUIRED]);
+      throw new ProtocolError(CloseCode.SHARDING_REQUIRED);
     }
     if (!identifyLimit.tryStart(user.id, shard[0])) {
       this.#identifyRefusedRate++;
@@ -422,8 +423,9 @@ export class Gateway {
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
       this.#sendLifecycle(session, "READY", JSON.stringify(ready));
-      this.hooks?.ready(session, guildIds);
     });
+    // After the cork, so READY is on the wire before any guild work (a first load can take a while).
+    this.hooks?.ready(session, guildIds);
   }
 
   async #resume(socket: Socket<Connection>, d: ResumeData): Promise<void> {
@@ -434,7 +436,7 @@ export class Gateway {
     if (!session && this.hooks?.resumeElsewhere(socket, d, user.id)) return;
     if (!session || session.user.id !== user.id) return this.#refuseResume(socket);
     if (d.seq > this.#clock.last) {
-      throw new ProtocolError(CloseCode.INVALID_SEQ, CLOSE_REASONS[CloseCode.INVALID_SEQ]);
+      throw new ProtocolError(CloseCode.INVALID_SEQ);
     }
     if (this.#options.resumeLog.replayBatch(d.seq, session.topics, session.id, 0) === null) {
       this.#endSession(session);

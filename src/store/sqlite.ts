@@ -381,6 +381,11 @@ export class SqliteGuildStore implements GuildStore {
     });
   }
 
+  /** Runs `fn` (any calls on this store) in one transaction: a bulk load commits once. */
+  batch<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
   deleteGuild(id: string): boolean {
     return this.#db.transaction(() => {
       this.#deleteGuildRoles.run({ id });
