@@ -246,6 +246,87 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(limited.retry_after).toBeGreaterThan(0);
     });
 
+    test("op 14 gets a member-list SYNC; joins, leaves, presences, nicks and roles arrive as ops that keep it exact", async () => {
+      const w = await world();
+      // A hoisted role with its own group, and a few more members.
+      const others = [await user("zed"), await user("amy"), await user("bob")];
+      for (const other of others) expect((await api("PUT", `/internal/guilds/${w.guild.id}/members/${other.id}`, {})).status).toBe(201);
+      const viewer = await session(w.owner, GUILDS);
+      await guildCreate(viewer.client, w.guild.id);
+      // A second member whose fresh op 14 shows the list as the server holds it.
+      const prober = await user("prober");
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${prober.id}`, {});
+      const probe = await session(prober, GUILDS);
+      await guildCreate(probe.client, w.guild.id);
+      const range = { guild_id: w.guild.id, typing: true, channels: { [w.lobby.id]: [[0, 99]] } };
+
+      /** The flat list a client keeps by applying GUILD_MEMBER_LIST_UPDATE ops, as Discord's client does. */
+      const applied: unknown[] = [];
+      let applyFrom = 0;
+      const apply = (client: RawClient): void => {
+        for (const frame of client.frames.slice(applyFrom)) {
+          if (frame.t !== "GUILD_MEMBER_LIST_UPDATE") continue;
+          const d = frame.d as { groups: { count: number }[]; ops: Json[] };
+          for (const op of d.ops) {
+            if (op.op === "SYNC") (op.items as unknown[]).forEach((item, i) => (applied[(op.range as number[])[0] as number + i] = item));
+            if (op.op === "INSERT") applied.splice(op.index as number, 0, op.item);
+            if (op.op === "DELETE") applied.splice(op.index as number, 1);
+            if (op.op === "UPDATE") applied[op.index as number] = op.item;
+          }
+          applied.length = d.groups.reduce((total, group) => total + group.count + 1, 0);
+        }
+        applyFrom = client.frames.length;
+      };
+      const label = (item: unknown): string => {
+        const { group, member } = item as { group?: { id: string }; member?: { user: { id: string }; nick: string | null; presence: { status: string } } };
+        return group ? `#${group.id}` : `${member?.user.id}:${member?.nick ?? ""}:${member?.presence.status}`;
+      };
+      /** The list as the server holds it now: a fresh SYNC to a new session, after a marker. */
+      const serverList = async (): Promise<string[]> => {
+        const marker = `MARK_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+        await api("POST", `/internal/guilds/${w.guild.id}/dispatch`, { t: marker, d: {} });
+        await viewer.client.dispatch(marker);
+        apply(viewer.client);
+        const from = probe.client.frames.length;
+        probe.client.send({ op: 14, d: range });
+        const sync = await probe.client.next((f) => f.t === "GUILD_MEMBER_LIST_UPDATE" && ((f.d as Json).ops as Json[])[0]?.op === "SYNC", 5_000, from);
+        return (((sync.d as Json).ops as { items: unknown[] }[])[0]?.items ?? []).map(label);
+      };
+
+      viewer.client.send({ op: 14, d: range });
+      const first = (await viewer.client.dispatch("GUILD_MEMBER_LIST_UPDATE")).d as Json;
+      expect(first).toMatchObject({ guild_id: w.guild.id, id: "everyone", member_count: 6 });
+      apply(viewer.client);
+      /** Waits for the server's list, then checks the viewer's applied ops give exactly it. */
+      const expectExact = async (): Promise<string[]> => {
+        const list = await serverList();
+        expect(applied.map(label)).toEqual(list);
+        return list;
+      };
+      expect((await expectExact())[0]).toBe("#online");
+
+      // Presences: members come online (some with the hoisted role), then one leaves.
+      const zed = await session(others[0] as { token: string }, GUILDS);
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [w.role.id], nick: "Mod Member" });
+      const member = await session(w.member, GUILDS);
+      await guildCreate(member.client, w.guild.id);
+      const updates = viewer.client.frames.filter((f) => f.t === "GUILD_MEMBER_LIST_UPDATE").length;
+      expect(await expectExact()).toContain(`#${w.role.id}`);
+      expect(viewer.client.frames.filter((f) => f.t === "GUILD_MEMBER_LIST_UPDATE").length).toBeGreaterThan(updates);
+      zed.client.close(1000);
+      await zed.client.closed;
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${(others[1] as { id: string }).id}`, { nick: "Aardvark" });
+      await api("DELETE", `/internal/guilds/${w.guild.id}/members/${(others[2] as { id: string }).id}`);
+      const late = await user("late3");
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${late.id}`, {});
+      const list = await expectExact();
+      expect(list).toContain(`${(others[1] as { id: string }).id}:Aardvark:offline`);
+      expect(list.some((item) => item.startsWith((others[2] as { id: string }).id))).toBe(false);
+      // A role change rebuilds the list: a SYNC for the held chunk.
+      await api("PATCH", `/internal/guilds/${w.guild.id}/roles/${w.role.id}`, { hoist: false });
+      expect(await expectExact()).not.toContain(`#${w.role.id}`);
+    });
+
     test("the ingress API names bad fields, unknown ids and missing auth", async () => {
       const w = await world();
       expect(await api("POST", "/internal/guilds", { name: "x" })).toMatchObject({ status: 400, json: { code: 50035 } });

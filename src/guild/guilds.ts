@@ -16,6 +16,7 @@ import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
 import { GuildState } from "./guild-state.ts";
 import { memberChunks } from "./member-chunks.ts";
+import type { ListDelivery } from "./member-lists.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import { OwnedGuild, type Audience } from "./owned-guild.ts";
 import { channelPermissions } from "./permissions.ts";
@@ -167,6 +168,31 @@ export class Guilds {
     return this.#owned.get(guildId)?.moveSession(userId, variant, from, to) ?? false;
   }
 
+  /**
+   * Op 14: a member's session asks for `chunks` of the member list of `channelId`. Returns
+   * the list id (the session holds `ml:{guild}:{list}:{chunk}` topics) and the SYNC update,
+   * or undefined if it cannot view the channel.
+   */
+  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: number): { listId: string; dJson: string } | undefined {
+    const guild = this.#owned.get(guildId);
+    if (!guild) return undefined;
+    return this.#timed("LAZY_REQUEST", () => {
+      const subscribed = guild.lists.subscribe(channelId, userId, chunks, worker);
+      if (!subscribed) return undefined;
+      this.#deliverLists(subscribed.flushed);
+      return { listId: subscribed.listId, dJson: subscribed.dJson };
+    });
+  }
+
+  unsubscribeList(guildId: string, listId: string, chunks: number[], worker: number): void {
+    this.#owned.get(guildId)?.lists.unsubscribe(listId, chunks, worker);
+  }
+
+  /** A session holding a member-list chunk moved from worker `from` to `to`. */
+  moveListHold(guildId: string, listId: string, chunk: number, from: number, to: number): void {
+    this.#owned.get(guildId)?.lists.moveHolder(listId, chunk, from, to);
+  }
+
   /** A session's presence changed (op 3). */
   setPresence(guildId: string, userId: string, presence: Presence): void {
     const guild = this.#owned.get(guildId);
@@ -234,6 +260,8 @@ export class Guilds {
         return ownerChanged ? owned.classes.invalidateRoles().moved : [];
       }),
     );
+    // Roles and overwrites decide who is in each member list, and its groups.
+    this.#deliverLists(owned.lists.rebuild());
   }
 
   deleteGuild(guildId: string): void {
@@ -254,6 +282,8 @@ export class Guilds {
         return owned.classes.invalidateRoles().moved;
       }),
     );
+    // Roles and overwrites decide who is in each member list, and its groups.
+    this.#deliverLists(owned.lists.rebuild());
   }
 
   deleteRole(guildId: string, roleId: string): void {
@@ -270,6 +300,8 @@ export class Guilds {
         return moves;
       }),
     );
+    // Roles and overwrites decide who is in each member list, and its groups.
+    this.#deliverLists(owned.lists.rebuild());
   }
 
   /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
@@ -289,6 +321,8 @@ export class Guilds {
       }
       this.#deliver(owned.audience("CHANNEL_UPDATE", channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
+    // Roles and overwrites decide who is in each member list, and its groups.
+    this.#deliverLists(owned.lists.rebuild());
   }
 
   deleteChannel(guildId: string, channelId: string): void {
@@ -299,6 +333,8 @@ export class Guilds {
         return owned.classes.invalidateChannel(channelId).moved;
       }),
     );
+    // Roles and overwrites decide who is in each member list, and its groups.
+    this.#deliverLists(owned.lists.rebuild());
   }
 
   /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
@@ -309,6 +345,7 @@ export class Guilds {
       this.#timed("GUILD_MEMBER_ADD", () => {
         owned.state.putMember(member, user);
         this.#publish(owned, "GUILD_MEMBER_ADD", memberJson(member, user, member.guildId));
+        this.#deliverLists(owned.lists.memberChanged(member.userId));
       });
       this.#options.delivery.memberAdded(member.guildId, member.userId);
       return;
@@ -320,6 +357,7 @@ export class Guilds {
         return owned.classes.classOf(member.userId) === undefined ? [] : owned.classes.track(member).moved;
       }),
     );
+    this.#deliverLists(owned.lists.memberChanged(member.userId));
   }
 
   /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. False if it was not one. */
@@ -331,6 +369,7 @@ export class Guilds {
       this.#options.delivery.memberRemoved(guildId, userId);
       owned.state.deleteMember(userId);
       this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: guildId, user: userObject(user) });
+      this.#deliverLists(owned.lists.memberChanged(userId));
     });
     return true;
   }
@@ -389,6 +428,13 @@ export class Guilds {
     return topics;
   }
 
+  /** Member-list updates: one publish per (worker, chunk topic). */
+  #deliverLists(deliveries: readonly ListDelivery[]): void {
+    for (const { worker, topic, dJson } of deliveries) {
+      this.#options.delivery.publish(worker, "GUILD_MEMBER_LIST_UPDATE", [{ topics: [topic], dJson }]);
+    }
+  }
+
   #publishMemberUpdate(guild: OwnedGuild, member: Member): void {
     const user = guild.state.user(member.userId);
     if (user) this.#publish(guild, "GUILD_MEMBER_UPDATE", memberJson(member, user, guild.id));
@@ -401,6 +447,7 @@ export class Guilds {
     if (samePresence(before, presence)) return;
     this.#createCache(guild).presenceVersion++;
     this.#publish(guild, "PRESENCE_UPDATE", presenceJson(userId, presence, guild.id));
+    this.#deliverLists(guild.lists.memberChanged(userId));
   }
 
   /**

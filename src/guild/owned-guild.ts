@@ -13,6 +13,7 @@ import {
 } from "./audience.ts";
 import type { GuildState } from "./guild-state.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
+import { GuildMemberLists } from "./member-lists.ts";
 import type { Presence } from "./presence.ts";
 
 interface VariantCount {
@@ -44,9 +45,13 @@ export class OwnedGuild {
   /** Per member with sessions: how many sessions hold each variant, per worker. */
   readonly #variants = new Map<string, Map<string, VariantCount>>();
 
+  /** Its lazy member lists (built on the first op 14 for each). */
+  readonly lists: GuildMemberLists;
+
   constructor(state: GuildState) {
     this.state = state;
     this.classes = new PermissionClasses(state);
+    this.lists = new GuildMemberLists(state, this.presences);
   }
 
   get id(): string {

@@ -15,6 +15,9 @@ import { eventRule, guildTopic, parseVariant, variantReceives } from "../guild/a
 import { Op } from "../protocol/opcodes.ts";
 import type { ClientPayload } from "../protocol/validate.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
+import type { GuildSubscription } from "../protocol/payloads.ts";
+import { CHUNK_SIZE, normalizeRanges } from "../protocol/validate-subscriptions.ts";
+import { listTopic } from "../guild/member-lists.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import type { Gateway, SessionHooks } from "./gateway.ts";
 import type { Session, SessionGuild } from "./session.ts";
@@ -65,8 +68,9 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   }
 
   ended(session: Session): void {
-    for (const [guildId, { variant }] of session.guilds) {
-      this.#owner.call("leave", guildId, session.user.id, variant, this.#worker).catch(this.#report);
+    for (const [guildId, joined] of session.guilds) {
+      this.#dropLists(session, guildId, joined);
+      this.#owner.call("leave", guildId, session.user.id, joined.variant, this.#worker).catch(this.#report);
     }
     session.guilds.clear();
   }
@@ -79,9 +83,9 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
         }
         return;
       case Op.LAZY_REQUEST:
-        return this.#activate(session, payload.d.guild_id);
+        return this.#subscribe(session, payload.d.guild_id, payload.d);
       case Op.GUILD_SUBSCRIPTIONS_BULK:
-        for (const guildId of Object.keys(payload.d.subscriptions)) this.#activate(session, guildId);
+        for (const [guildId, sub] of Object.entries(payload.d.subscriptions)) this.#subscribe(session, guildId, sub);
         return;
       case Op.REQUEST_GUILD_MEMBERS:
         return this.#requestMembers(session, payload.d);
@@ -127,6 +131,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       const joined = session.guilds.get(guildId);
       if (!joined) continue;
       session.guilds.delete(guildId);
+      this.#dropLists(session, guildId, joined);
       this.#gateway.release(session, joined.topic);
       this.#owner.call("leave", guildId, userId, joined.variant, this.#worker).catch(this.#report);
       this.#gateway.sendTo(session, "GUILD_DELETE", JSON.stringify({ id: guildId }));
@@ -195,6 +200,48 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
         for (const chunk of chunks ?? []) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk);
       })
       .catch(this.#report);
+  }
+
+  /**
+   * Op 14 (or one guild of op 37): a passive session becomes active, and the member-list
+   * ranges asked for replace those held before: each channel's list gets a SYNC for its
+   * chunks, and the session holds those chunks' topics from then on.
+   */
+  #subscribe(session: Session, guildId: string, sub: GuildSubscription): void {
+    this.#activate(session, guildId);
+    const joined = session.guilds.get(guildId);
+    if (!joined || sub.channels === undefined) return;
+    this.#dropLists(session, guildId, joined);
+    for (const [channelId, ranges] of Object.entries(sub.channels)) {
+      const chunks = normalizeRanges(ranges).map(([start]) => start / CHUNK_SIZE);
+      this.#owner
+        .call("subscribeList", guildId, session.user.id, channelId, chunks, this.#worker)
+        .then((subscribed) => {
+          if (!subscribed) return;
+          if (!this.#alive(session) || session.guilds.get(guildId) !== joined) {
+            this.#owner.call("unsubscribeList", guildId, subscribed.listId, chunks, this.#worker).catch(this.#report);
+            return;
+          }
+          this.#gateway.sendTo(session, "GUILD_MEMBER_LIST_UPDATE", subscribed.dJson);
+          const held = (joined.lists ??= new Map()).get(subscribed.listId) ?? [];
+          const added = chunks.filter((chunk) => !held.includes(chunk));
+          joined.lists.set(subscribed.listId, [...held, ...added]);
+          for (const chunk of added) this.#gateway.hold(session, listTopic(guildId, subscribed.listId, chunk));
+          // A chunk held already (two channels sharing a list): the owner counted it twice.
+          const repeated = chunks.filter((chunk) => held.includes(chunk));
+          if (repeated.length > 0) this.#owner.call("unsubscribeList", guildId, subscribed.listId, repeated, this.#worker).catch(this.#report);
+        })
+        .catch(this.#report);
+    }
+  }
+
+  /** Lets go of every member-list chunk the session holds in the guild. */
+  #dropLists(session: Session, guildId: string, joined: SessionGuild): void {
+    for (const [listId, chunks] of joined.lists ?? []) {
+      for (const chunk of chunks) this.#gateway.release(session, listTopic(guildId, listId, chunk));
+      this.#owner.call("unsubscribeList", guildId, listId, chunks, this.#worker).catch(this.#report);
+    }
+    joined.lists?.clear();
   }
 
   #activate(session: Session, guildId: string): void {

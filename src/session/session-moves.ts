@@ -80,6 +80,11 @@ export class SessionMoves {
         return { answer: this.#moveOut(message.sessionId as string, message.userId as string, message.seq as number, from) };
       case "move-hold":
         return { answer: this.#moveHold(message) };
+      case "move-list": {
+        const { guildId, listId, chunk, home, to } = message as unknown as { guildId: string; listId: string; chunk: number; home: number; to: number };
+        this.#guilds.moveListHold(guildId, listId, chunk, home, to);
+        return { answer: this.#cut(home, message.sessionId as string, message.topic as string, to) };
+      }
       case "move-user":
         return { answer: this.#cut(message.home as number, message.sessionId as string, message.topic as string, message.to as number) };
       default:
@@ -126,6 +131,11 @@ export class SessionMoves {
       const ack = (): void => void acks.set(topic, this.#gateway.lastStamp);
       if (topic === userTopic(userId)) {
         return this.#requestOwner(this.#router.ownerOf(userId), { k: "move-user", home, sessionId: session.id, topic, to: self }).then(ack);
+      }
+      if (topic.startsWith("ml:")) {
+        const [, guildId, listId, chunk] = topic.split(":") as [string, string, string, string];
+        const message = { k: "move-list", guildId, listId, chunk: Number(chunk), home, sessionId: session.id, topic, to: self };
+        return this.#requestOwner(this.#router.ownerOf(guildId), message).then(ack);
       }
       const guildId = topic.split(":")[1] as string;
       const variant = session.guilds.get(guildId)?.variant ?? "";

@@ -51,6 +51,8 @@ export interface Session {
 export interface SessionGuild {
   variant: string;
   topic: string;
+  /** Member-list chunks held (op 14), by list id. */
+  lists?: Map<string, number[]>;
 }
 
 /**

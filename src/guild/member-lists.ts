@@ -1,0 +1,234 @@
+/**
+ * A guild's lazy member lists on its owner (DESIGN.md, "Member lists"): one `MemberList` per
+ * list id (channels the same people can see share one), built on the first op 14 for one of
+ * its channels. Sessions hold the 100-item chunks they asked for as topics
+ * `ml:{guild}:{list}:{chunk}`, so an update is published once per chunk, natively, to
+ * exactly the sessions whose ranges cover it.
+ *
+ * Groups are Discord's: online members under their highest hoisted role, other online
+ * members under "online", everyone offline under "offline". Members sort by nick, then
+ * global name, then username.
+ */
+import type { Member } from "../store/guild-store.ts";
+import type { GuildState } from "./guild-state.ts";
+import { memberJson } from "./guild-json.ts";
+import { MemberList, type ListItem, type ListOp } from "./member-list.ts";
+import { memberListId } from "./member-list-id.ts";
+import { canView, Permission, type Channel, type Overwrite } from "./permissions.ts";
+import { OFFLINE, presenceJson, type Presence } from "./presence.ts";
+
+/** One GUILD_MEMBER_LIST_UPDATE for the sessions holding `topic` on `worker`. */
+export interface ListDelivery {
+  worker: number;
+  topic: string;
+  dJson: string;
+}
+
+interface ListEntry {
+  list: MemberList;
+  /** The VIEW_CHANNEL overwrites that define who is in the list. */
+  channel: Channel;
+  /** Per chunk, the sessions holding it, per worker. */
+  holders: Map<number, Map<number, number>>;
+}
+
+export function listTopic(guildId: string, listId: string, chunk: number): string {
+  return `ml:${guildId}:${listId}:${chunk}`;
+}
+
+export class GuildMemberLists {
+  readonly #state: GuildState;
+  readonly #presences: ReadonlyMap<string, Presence>;
+  readonly #lists = new Map<string, ListEntry>();
+  readonly #slots = new Map<string, number>();
+  readonly #users: string[] = [];
+  readonly #freeSlots: number[] = [];
+  #groupIds: string[] = [];
+
+  constructor(state: GuildState, presences: ReadonlyMap<string, Presence>) {
+    this.#state = state;
+    this.#presences = presences;
+    this.#groupIds = this.#currentGroups();
+  }
+
+  /** The list id of a channel (Discord's rule). */
+  listIdOf(channel: Channel): string {
+    const everyone = this.#state.role(this.#state.id);
+    const everyoneCanView = ((everyone?.permissions ?? 0n) & Permission.VIEW_CHANNEL) !== 0n;
+    return memberListId(channel.overwrites as Overwrite[], everyoneCanView);
+  }
+
+  /**
+   * A session subscribes to `chunks` of the list of `channelId`: the SYNC for them, and the
+   * list id whose chunk topics the session must hold. Undefined if the user cannot view the
+   * channel. Changes made before are flushed first (to the sessions already holding chunks).
+   */
+  subscribe(channelId: string, userId: string, chunks: readonly number[], worker: number): { listId: string; dJson: string; flushed: ListDelivery[] } | undefined {
+    const channel = this.#state.channelRecord(channelId);
+    const member = this.#state.member(userId);
+    if (!channel || !member || !canView(this.#state.guild(), member, channel)) return undefined;
+    const listId = this.listIdOf(channel);
+    let entry = this.#lists.get(listId);
+    if (!entry) {
+      entry = { list: this.#build(listId, channel), channel: { id: channel.id, overwrites: channel.overwrites }, holders: new Map() };
+      this.#lists.set(listId, entry);
+    }
+    const flushed = this.#flushEntry(listId, entry);
+    for (const chunk of chunks) {
+      const workers = entry.holders.get(chunk) ?? new Map<number, number>();
+      workers.set(worker, (workers.get(worker) ?? 0) + 1);
+      entry.holders.set(chunk, workers);
+    }
+    const ops = chunks.map((chunk) => entry.list.sync(chunk));
+    return { listId, dJson: this.#update(listId, entry.list, ops), flushed };
+  }
+
+  /** A session lets go of chunks it held. */
+  unsubscribe(listId: string, chunks: readonly number[], worker: number): void {
+    const entry = this.#lists.get(listId);
+    for (const chunk of chunks) {
+      const workers = entry?.holders.get(chunk);
+      const count = workers?.get(worker);
+      if (!workers || count === undefined) continue;
+      if (count > 1) workers.set(worker, count - 1);
+      else workers.delete(worker);
+      if (workers.size === 0) entry?.holders.delete(chunk);
+    }
+  }
+
+  /** A session holding a chunk moved from worker `from` to `to`. */
+  moveHolder(listId: string, chunk: number, from: number, to: number): void {
+    const workers = this.#lists.get(listId)?.holders.get(chunk);
+    const count = workers?.get(from);
+    if (!workers || count === undefined) return;
+    if (count > 1) workers.set(from, count - 1);
+    else workers.delete(from);
+    workers.set(to, (workers.get(to) ?? 0) + 1);
+  }
+
+  /** A member joined, left, or changed what a list shows (presence, nick, roles): its place in every list. */
+  memberChanged(userId: string): ListDelivery[] {
+    if (this.#lists.size === 0) return [];
+    const member = this.#state.member(userId);
+    const deliveries: ListDelivery[] = [];
+    for (const [listId, entry] of this.#lists) {
+      if (member && canView(this.#state.guild(), member, entry.channel)) this.#place(entry.list, member);
+      else {
+        const slot = this.#slots.get(userId);
+        if (slot !== undefined) entry.list.delete(slot);
+      }
+      deliveries.push(...this.#flushEntry(listId, entry));
+    }
+    if (!member) this.#freeSlot(userId);
+    return deliveries;
+  }
+
+  /**
+   * Roles or channels changed: who is in each list, and the groups, may have changed. Every
+   * list is rebuilt and every held chunk gets a fresh SYNC.
+   */
+  rebuild(): ListDelivery[] {
+    this.#groupIds = this.#currentGroups();
+    const deliveries: ListDelivery[] = [];
+    for (const [listId, entry] of this.#lists) {
+      entry.list = this.#build(listId, entry.channel);
+      for (const [chunk, workers] of entry.holders) {
+        const dJson = this.#update(listId, entry.list, [entry.list.sync(chunk)]);
+        for (const worker of workers.keys()) deliveries.push({ worker, topic: listTopic(this.#state.id, listId, chunk), dJson });
+      }
+    }
+    return deliveries;
+  }
+
+  #build(listId: string, channel: Channel): MemberList {
+    const list = new MemberList(listId, this.#groupIds);
+    const guild = this.#state.guild();
+    for (const member of this.#state.members()) if (canView(guild, member, channel)) this.#place(list, member);
+    list.flush([]);
+    return list;
+  }
+
+  #place(list: MemberList, member: Member): void {
+    const user = this.#state.user(member.userId);
+    if (!user) return;
+    list.set(this.#slotOf(member.userId), this.#groupOf(member), member.nick ?? user.globalName ?? user.username);
+  }
+
+  /** Offline members go under "offline"; online ones under their highest hoisted role, else "online". */
+  #groupOf(member: Member): number {
+    const online = (this.#presences.get(member.userId) ?? OFFLINE).status !== "offline";
+    const offline = this.#groupIds.length - 1;
+    if (!online) return offline;
+    let best = offline - 1;
+    for (const roleId of member.roleIds) {
+      const index = this.#groupIds.indexOf(roleId);
+      if (index >= 0 && index < best) best = index;
+    }
+    return best;
+  }
+
+  /** Hoisted roles by position, highest first, then "online" and "offline". */
+  #currentGroups(): string[] {
+    const hoisted = [...this.#state.roles()].filter((role) => role.hoist && role.id !== this.#state.id);
+    hoisted.sort((a, b) => b.position - a.position || (a.id < b.id ? -1 : 1));
+    return [...hoisted.map((role) => role.id), "online", "offline"];
+  }
+
+  #flushEntry(listId: string, entry: ListEntry): ListDelivery[] {
+    if (!entry.list.pending) return [];
+    const deliveries: ListDelivery[] = [];
+    const byChunk = entry.list.flush([...entry.holders.keys()].sort((a, b) => a - b));
+    for (const [chunk, ops] of byChunk) {
+      const dJson = this.#update(listId, entry.list, ops);
+      for (const worker of entry.holders.get(chunk)?.keys() ?? []) {
+        deliveries.push({ worker, topic: listTopic(this.#state.id, listId, chunk), dJson });
+      }
+    }
+    return deliveries;
+  }
+
+  /** GUILD_MEMBER_LIST_UPDATE's `d`, with each member item filled in. */
+  #update(listId: string, list: MemberList, ops: readonly ListOp[]): string {
+    let online = 0;
+    for (const presence of this.#presences.values()) if (presence.status !== "offline") online++;
+    return JSON.stringify({
+      guild_id: this.#state.id,
+      id: listId,
+      member_count: list.memberCount,
+      online_count: online,
+      groups: list.groups(),
+      ops: ops.map((op) => {
+        if (op.op === "SYNC") return { ...op, items: op.items.map((item) => this.#itemJson(item)) };
+        if (op.op === "INSERT" || op.op === "UPDATE") return { ...op, item: this.#itemJson(op.item) };
+        return op;
+      }),
+    });
+  }
+
+  #itemJson(item: ListItem): unknown {
+    if ("group" in item) return item;
+    const userId = this.#users[item.member] as string;
+    const member = this.#state.member(userId);
+    const user = this.#state.user(userId);
+    if (!member || !user) return { member: { user: { id: userId } } };
+    const presence = this.#presences.get(userId) ?? OFFLINE;
+    return { member: { ...memberJson(member, user), presence: presenceJson(userId, presence) } };
+  }
+
+  #slotOf(userId: string): number {
+    let slot = this.#slots.get(userId);
+    if (slot === undefined) {
+      slot = this.#freeSlots.pop() ?? this.#users.length;
+      this.#slots.set(userId, slot);
+      this.#users[slot] = userId;
+    }
+    return slot;
+  }
+
+  #freeSlot(userId: string): void {
+    const slot = this.#slots.get(userId);
+    if (slot === undefined) return;
+    this.#slots.delete(userId);
+    this.#freeSlots.push(slot);
+  }
+}
