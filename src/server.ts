@@ -8,7 +8,10 @@ import type { Config } from "./config.ts";
 import type { Secrets } from "./store/secrets.ts";
 import type { GuildStore } from "./store/guild-store.ts";
 import type { StartTransport, Transport } from "./transport/transport.ts";
-import { Gateway } from "./session/gateway.ts";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { Gateway, type SavedSessions } from "./session/gateway.ts";
+import type { Session } from "./session/session.ts";
 import { IdentifyLimit } from "./session/identify-limit.ts";
 import { ResumeLog } from "./session/resume-log.ts";
 import { createTokenVerifier, mintToken } from "./session/auth.ts";
@@ -44,6 +47,8 @@ export interface ServerOptions {
   bus?: Bus;
   /** The ring that names guild owners; default: the process-global guild ring. */
   ring?: HashRing;
+  /** Where a drain saves this worker's sessions and the next start takes them back (the binary's data dir). */
+  sessionsFile?: string;
 }
 
 export interface RunningServer {
@@ -166,6 +171,9 @@ export function startServer(options: ServerOptions): RunningServer {
     reusePort: bus.size > 1,
   });
   if (!gatewayUrl) gatewayUrl = `ws://${transport.hostname}:${transport.port}`;
+  if (options.sessionsFile) {
+    for (const session of restoreSessions(gateway, options.sessionsFile)) sessionGuilds.rejoin(session);
+  }
   const started = transport;
   return {
     transport: started,
@@ -178,12 +186,29 @@ export function startServer(options: ServerOptions): RunningServer {
       await started.stop(true);
     },
     async drain(graceMs) {
-      await started.stop(false);
+      // Stop listening; the promise settles only once every socket is gone, so not awaited.
+      void started.stop(false);
       gateway.reconnectAll();
       const deadline = Date.now() + graceMs;
       while (gateway.stats().connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      gateway.closeAllForRestart();
       gateway.stop();
       await started.stop(true);
+      if (options.sessionsFile) saveSessions(gateway, options.sessionsFile);
     },
   };
+}
+
+/** Writes the worker's detached sessions and resume log for the next start (see Gateway.save). */
+function saveSessions(gateway: Gateway, file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(gateway.save()), { mode: 0o600 });
+}
+
+/** Takes back what the last drain saved, once: the file is removed, so a crash never replays it twice. */
+function restoreSessions(gateway: Gateway, file: string): Session[] {
+  if (!existsSync(file)) return [];
+  const saved = JSON.parse(readFileSync(file, "utf8")) as SavedSessions;
+  rmSync(file);
+  return gateway.restore(saved);
 }

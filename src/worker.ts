@@ -3,6 +3,7 @@
  * (reusePort), the sessions that land on it, the guilds the ring gives it, and bus links to
  * every other worker. Started and stopped by cluster/workers.ts in the main thread.
  */
+import { join } from "node:path";
 import { Bus } from "./cluster/bus.ts";
 import type { WorkerCommand, WorkerInit, WorkerReport } from "./cluster/workers.ts";
 import { startServer } from "./server.ts";
@@ -24,6 +25,7 @@ function start(init: WorkerInit): void {
     node: init.node,
     worker: init.worker,
     bus: new Bus(init.worker, init.links),
+    sessionsFile: join(init.config.dataDir, "sessions", `worker-${init.worker}.json`),
   });
   report({ k: "listening", worker: init.worker, hostname: server.transport.hostname, port: server.transport.port, gatewayUrl: server.gatewayUrl });
   self.onmessage = (event: MessageEvent<WorkerCommand>) => {

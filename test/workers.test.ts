@@ -182,3 +182,81 @@ describe("the binary with --workers 2", () => {
     expect(((await bigCreate).d as Json).member_count).toBe(BIG_MEMBERS + 1);
   }, 60_000);
 });
+
+describe("a drain and a restart", () => {
+  const dir = mkdtempSync(join(tmpdir(), "guildgate-restart-"));
+  const binary = resolve(import.meta.dir, "../dist/guildgate");
+  const args = ["--port", "0", "--workers", "2", "--data-dir", join(dir, "data"), "--ingress-secret", "ingress", "--token-secret", SECRET];
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function start(): Promise<{ child: ReturnType<typeof Bun.spawn>; base: string; gateway: string }> {
+    const child = Bun.spawn([binary, ...args], { stdout: "pipe", stderr: "inherit" });
+    const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+    let output = "";
+    const pattern = /listening on (http:\/\/\S+) \(gateway (ws:\/\/\S+)\)/;
+    while (!pattern.test(output)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the binary did not start: ${output}`);
+      output += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    const [, base, gateway] = pattern.exec(output) as unknown as [string, string, string];
+    return { child, base, gateway };
+  }
+
+  async function post(base: string, path: string, body: unknown, auth = "Bearer ingress"): Promise<Json> {
+    const response = await fetch(`${base}${path}`, { method: "POST", headers: { authorization: auth, "content-type": "application/json", connection: "close" }, body: JSON.stringify(body) });
+    expect(response.status).toBeLessThan(300);
+    return (await response.json()) as Json;
+  }
+
+  test("SIGTERM sends op 7 and exits 0; after a restart the client RESUMEs and gets what it missed, once", async () => {
+    const first = await start();
+    const { id: userId } = (await post(first.base, "/internal/users", { username: "survivor", bot: true })) as { id: string };
+    const token = await mintToken(SECRET, userId);
+    const { id: guildId } = (await post(first.base, "/internal/guilds", { name: "Lasting", owner_id: userId })) as { id: string };
+    const { id: channelId } = (await post(first.base, `/internal/guilds/${guildId}/channels`, { name: "general" })) as { id: string };
+    const say = async (base: string, content: string): Promise<string> =>
+      (await post(base, `/api/v10/channels/${channelId}/messages`, { content }, `Bot ${token}`)).id as string;
+
+    const client = new RawClient(`${first.gateway}/?v=10&encoding=json`);
+    await client.opened();
+    await client.op(10);
+    client.send({ op: 2, d: { token, intents: INTENTS & ~2, properties: { os: "linux", browser: "t", device: "t" } } });
+    const ready = (await client.dispatch("READY")).d as Json;
+    await client.dispatch("GUILD_CREATE");
+    const before = await say(first.base, "before the restart");
+    await client.next((f) => (f.d as Json)?.id === before);
+
+    first.child.kill("SIGTERM");
+    await client.op(7);
+    client.close(4200);
+    expect(await first.child.exited).toBe(0);
+    const seq = Math.max(...client.frames.filter((f) => f.op === 0).map((f) => f.s as number));
+
+    const second = await start();
+    try {
+      const missed = [await say(second.base, "while the client was away"), await say(second.base, "and another")];
+      const resumed = new RawClient(`${second.gateway}/?v=10&encoding=json`);
+      open.push(resumed);
+      await resumed.opened();
+      await resumed.op(10);
+      resumed.send({ op: 6, d: { token, session_id: ready.session_id, seq } });
+      await resumed.dispatch("RESUMED");
+      const replayed = resumed.frames.filter((f) => f.t === "MESSAGE_CREATE").map((f) => (f.d as Json).id);
+      expect(replayed).toEqual(missed);
+      const live = await say(second.base, "live again");
+      await resumed.next((f) => (f.d as Json)?.id === live);
+      expect(resumed.frames.filter((f) => f.t === "MESSAGE_CREATE").map((f) => (f.d as Json).id)).toEqual([...missed, live]);
+    } finally {
+      second.child.kill("SIGTERM");
+      expect(await second.child.exited).toBe(0);
+    }
+  }, 60_000);
+
+  const open: RawClient[] = [];
+  afterAll(() => {
+    for (const client of open) client.close();
+  });
+});

@@ -61,6 +61,13 @@ export type MoveOut =
   | { ok: true; session: MovedSession }
   | { ok: false; reason: "unknown" | "expired" | "bad-seq" };
 
+/** What a drain saves of a worker's sessions (see `Gateway.save`). */
+export interface SavedSessions {
+  sessions: (MovedSession & { detachedAt: number })[];
+  log: [number, readonly string[] | null, string | null, string][];
+  lastStamp: number;
+}
+
 interface Moving {
   session: Session;
   seq: number;
@@ -113,6 +120,8 @@ const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
 const HEARTBEAT_REQUEST = encodePayload(Op.HEARTBEAT, null);
 const HEARTBEAT_ACK_DEFLATED = deflateFrame(HEARTBEAT_ACK);
 const EMPTY_SESSIONS: ReadonlySet<Session> = new Set();
+/** Marks topics restored from before a restart: their class ids are the old process's. */
+export const RESTORED_PREFIX = "r:";
 /** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
 const HEARTBEAT_GRACE = 1.5;
 
@@ -308,6 +317,22 @@ export class Gateway {
       if (session.socket === null && now - session.detachedAt > this.#options.resumeWindowMs) {
         this.#endSession(session);
       }
+    }
+  }
+
+  /**
+   * The end of a drain: every socket still open is closed with 4000, and its session stays
+   * resumable whatever close code the transport reports.
+   */
+  closeAllForRestart(): void {
+    for (const socket of this.#connections) {
+      const session = socket.data.session;
+      if (session && session.socket === socket) {
+        session.socket = null;
+        session.detachedAt = this.#now();
+        socket.data.session = null;
+      }
+      this.#close(socket, CloseCode.UNKNOWN_ERROR, "Server restarting; resume");
     }
   }
 
@@ -520,21 +545,23 @@ export class Gateway {
     }
     this.#detachPrevious(session, null);
     this.#forget(session);
-    this.#moving.set(session.id, { session, seq, cuts: new Map() });
-    const { id, user, intents, shard, largeThreshold, presence } = session;
-    const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [guildId, { ...held }]);
-    return { ok: true, session: { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds } };
+    // Topics restored from before a restart get no new events: their share ends now.
+    const cuts = new Map<string, number>();
+    for (const topic of session.topics) if (topic.startsWith(RESTORED_PREFIX)) cuts.set(topic, this.#clock.last);
+    this.#moving.set(session.id, { session, seq, cuts });
+    return { ok: true, session: this.#describe(session) };
   }
 
   /**
    * Home side: `topic`'s owner switched the moving session's hold to its new worker; frames
    * for that topic stop here. Once every topic is cut, returns the frames the session missed
-   * (null if the log no longer reaches them); undefined while cuts are outstanding.
+   * (null if the log no longer reaches them); undefined while cuts are outstanding. Without
+   * `topic`, only checks (every topic may be cut already: none, or restored ones only).
    */
-  cutMoving(sessionId: string, topic: string): string[] | null | undefined {
+  cutMoving(sessionId: string, topic?: string): string[] | null | undefined {
     const moving = this.#moving.get(sessionId);
     if (!moving) return undefined;
-    moving.cuts.set(topic, this.#clock.last);
+    if (topic !== undefined) moving.cuts.set(topic, this.#clock.last);
     if (moving.cuts.size < moving.session.topics.size) return undefined;
     this.#moving.delete(sessionId);
     const { session, seq, cuts } = moving;
@@ -546,17 +573,7 @@ export class Gateway {
 
   /** New side: takes a moving session onto this socket; it replays once `moveInDone` has its frames. */
   moveIn(socket: Socket<Connection>, moved: MovedSession): Session {
-    const session: Session = {
-      ...moved,
-      topics: new Set(moved.topics),
-      guilds: new Map(moved.guilds),
-      socket: null,
-      detachedAt: this.#now(),
-    };
-    this.#sessions.set(session.id, session);
-    let sessions = this.#byUser.get(session.user.id);
-    if (!sessions) this.#byUser.set(session.user.id, (sessions = new Set()));
-    sessions.add(session);
+    const session = this.#adopt(moved);
     if (socket.data.state === "authenticating") {
       session.socket = socket;
       session.detachedAt = 0;
@@ -588,6 +605,55 @@ export class Gateway {
     }
     const socket = session.socket;
     if (socket && socket.data.state === "resuming") this.#replay(socket, session, from);
+  }
+
+  // Carrying sessions across a restart (a drain saves them; the next start restores them).
+
+  /** The detached sessions and the resume log, as plain data, after a drain closed every socket. */
+  save(): SavedSessions {
+    const sessions = [...this.#sessions.values()].map((session) => ({ ...this.#describe(session), detachedAt: session.detachedAt || this.#now() }));
+    return { sessions, log: this.#options.resumeLog.entries(), lastStamp: this.#clock.last };
+  }
+
+  /**
+   * Takes back what `save` gave, on a fresh worker: the log's topic entries under "r:"-prefixed
+   * topics (class ids of the old process mean nothing now), and each session detached, holding
+   * those old topics so a RESUME replays what it missed. The caller rejoins their guilds.
+   */
+  restore(saved: SavedSessions): Session[] {
+    const { resumeLog } = this.#options;
+    const restoredTopic = (topic: string): string => RESTORED_PREFIX + topic;
+    for (const [s, topics, sessionId, frame] of saved.log) {
+      if (sessionId !== null) resumeLog.appendDirect(s, sessionId, frame);
+      else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame);
+    }
+    this.#clock.observe(saved.lastStamp);
+    return saved.sessions.map((moved) => {
+      const topics = moved.topics.map(restoredTopic);
+      if (moved.shard[0] === 0) topics.push(userTopic(moved.user.id));
+      const session = this.#adopt({ ...moved, topics });
+      session.detachedAt = moved.detachedAt;
+      return session;
+    });
+  }
+
+  #describe(session: Session): MovedSession {
+    const { id, user, intents, shard, largeThreshold, presence } = session;
+    const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [
+      guildId,
+      { variant: held.variant, topic: held.topic, lists: new Map(held.lists ?? []) },
+    ]);
+    return { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds };
+  }
+
+  /** Adds a session that comes from elsewhere (another worker, or before a restart), detached. */
+  #adopt(moved: MovedSession): Session {
+    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#now() };
+    this.#sessions.set(session.id, session);
+    let sessions = this.#byUser.get(session.user.id);
+    if (!sessions) this.#byUser.set(session.user.id, (sessions = new Set()));
+    sessions.add(session);
+    return session;
   }
 
   /** Removes a session from this worker's tables without ending it (it moved away). */

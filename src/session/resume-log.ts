@@ -177,6 +177,23 @@ export class ResumeLog {
     }
   }
 
+  /**
+   * The entries kept, oldest first, to carry across a restart: `[s, topics or null, session
+   * id or null, frame]`, the same shape `collect` passes to its filter.
+   */
+  entries(): [number, readonly string[] | null, string | null, string][] {
+    const entries: [number, readonly string[] | null, string | null, string][] = [];
+    const mask = this.#stamps.length - 1;
+    for (let i = 0; i < this.#size; i++) {
+      const slot = (this.#head + i) & mask;
+      const key = this.#keys[slot] as string | readonly string[];
+      const kind = this.#kinds[slot];
+      const topics = kind === DIRECT ? null : kind === TOPIC ? [key as string] : (key as readonly string[]);
+      entries.push([this.#stamps[slot] as number, topics, kind === DIRECT ? (key as string) : null, this.#frames[slot] as string]);
+    }
+    return entries;
+  }
+
   /** Drops the entries older than the age bound now (append also does this). */
   evictExpired(): void {
     this.#evictAppendedBefore(this.#now() - this.#maxAgeMs);

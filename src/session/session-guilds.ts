@@ -138,8 +138,18 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     }
   }
 
-  #join(session: Session, guildId: string): void {
-    this.#joinAsync(session, guildId).catch(this.#report);
+  /**
+   * A session restored after a restart takes its guild holds again, quietly: it resumes, so
+   * it gets no GUILD_CREATE. Member-list chunks are not kept; clients send op 14 again.
+   */
+  rejoin(session: Session): void {
+    const guildIds = [...session.guilds.keys()];
+    session.guilds.clear();
+    for (const guildId of guildIds) this.#join(session, guildId, false);
+  }
+
+  #join(session: Session, guildId: string, announce = true): void {
+    this.#joinAsync(session, guildId, announce).catch(this.#report);
   }
 
   /** Whether the session still lives on this worker (not ended, not moved away). */
@@ -147,7 +157,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     return this.#gateway.sessionsOf(session.user.id).has(session);
   }
 
-  async #joinAsync(session: Session, guildId: string): Promise<void> {
+  async #joinAsync(session: Session, guildId: string, announce: boolean): Promise<void> {
     const joiner: Joiner = {
       worker: this.#worker,
       userId: session.user.id,
@@ -163,7 +173,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       if (!(error instanceof GuildUnavailableError)) throw error;
       // Bail early, retry later: the READY stub stays unavailable until the guild loads.
       const retry = setTimeout(() => {
-        if (this.#alive(session) && !session.guilds.has(guildId)) this.#join(session, guildId);
+        if (this.#alive(session) && !session.guilds.has(guildId)) this.#join(session, guildId, announce);
       }, UNAVAILABLE_RETRY_MS);
       retry.unref?.();
       return;
@@ -175,7 +185,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       return;
     }
     session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic });
-    this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate);
+    if (announce) this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate);
     this.#gateway.hold(session, joined.topic);
   }
 

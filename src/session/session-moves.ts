@@ -19,7 +19,7 @@ import type { Guilds } from "../guild/guilds.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
 import type { Socket } from "../transport/transport.ts";
-import type { Gateway, MoveOut } from "./gateway.ts";
+import { RESTORED_PREFIX, type Gateway, type MoveOut } from "./gateway.ts";
 import { userTopic, type Connection } from "./session.ts";
 
 /** `{node}.{worker}.{random}`: the worker part of a session id (session.ts). */
@@ -127,7 +127,7 @@ export class SessionMoves {
     const session = this.#gateway.moveIn(socket, out.session);
     const acks = new Map<string, number>();
     // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
-    const switched = out.session.topics.map((topic) => {
+    const switched = out.session.topics.filter((topic) => !topic.startsWith(RESTORED_PREFIX)).map((topic) => {
       const ack = (): void => void acks.set(topic, this.#gateway.lastStamp);
       if (topic === userTopic(userId)) {
         return this.#requestOwner(this.#router.ownerOf(userId), { k: "move-user", home, sessionId: session.id, topic, to: self }).then(ack);
@@ -154,7 +154,7 @@ export class SessionMoves {
     return Promise.resolve(this.handleRequest(this.#bus.self, message)?.answer);
   }
 
-  /** Home side of step 1. A session without topics has nothing to cut: its frames go at once. */
+  /** Home side of step 1. A session with nothing left to cut (no live topics) sends its frames at once. */
   #moveOut(sessionId: string, userId: string, seq: number, to: number): Forwarded {
     const out = this.#gateway.moveOut(sessionId, userId, seq);
     if (!out.ok) {
@@ -163,7 +163,8 @@ export class SessionMoves {
     }
     this.#movedTo.set(sessionId, to);
     setTimeout(() => this.#movedTo.get(sessionId) === to && this.#movedTo.delete(sessionId), this.#resumeWindowMs).unref?.();
-    if (out.session.topics.length === 0) this.#sendFrames(to, sessionId, this.#gateway.cutMoving(sessionId, "") ?? null);
+    const frames = this.#gateway.cutMoving(sessionId);
+    if (frames !== undefined) this.#sendFrames(to, sessionId, frames);
     return out;
   }
 
