@@ -84,7 +84,11 @@ export function startServer(options: ServerOptions): RunningServer {
     store,
     verifyToken,
     identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
-    identifyLimit,
+    tryStartIdentify: (userId: string, shardId: number): Promise<boolean> => {
+      const owner: number = router.ownerOf(userId);
+      if (owner === bus.self) return Promise.resolve(identifyLimit.tryStart(userId, shardId));
+      return bus.request<boolean>(owner, { k: "identify-start", userId, shardId });
+    },
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     resumeWindowMs: config.resumeWindowMs,
     guildsPerShard: config.guildsPerShard,
@@ -124,6 +128,7 @@ export function startServer(options: ServerOptions): RunningServer {
     },
     request: (from, message) => {
       if (message.k === "guild") return router.handleRequest(message);
+      if (message.k === "identify-start") return identifyLimit.tryStart(message.userId as string, message.shardId as number);
       const handled = moves.handleRequest(from, message);
       if (!handled) throw new Error(`bus: unknown request "${message.k}"`);
       return handled.answer;

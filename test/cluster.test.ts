@@ -157,6 +157,14 @@ describe("two workers", () => {
     expect(messageIds(dispatches(third))).toEqual([away]);
   });
 
+  test("max_concurrency holds across workers: a second IDENTIFY within 5 s, on the other worker, gets op 9", async () => {
+    const twice = await user("twice");
+    const first = await connect(0, identify(twice.token));
+    await first.dispatch("READY");
+    const second = await connect(1, identify(twice.token));
+    expect((await second.op(9)).d).toBe(false);
+  });
+
   test("a RESUME on the other worker with a seq its home never sent closes with 4007", async () => {
     const lonely = await user("lonely");
     const first = await connect(0, identify(lonely.token));

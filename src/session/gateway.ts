@@ -20,7 +20,6 @@ import type { Semaphore } from "../native.ts";
 import { DEFAULT_LARGE_THRESHOLD } from "../guild/guild-create.ts";
 import { presenceFrom } from "../guild/presence.ts";
 import { FrameRateLimit } from "./frame-rate-limit.ts";
-import type { IdentifyLimit } from "./identify-limit.ts";
 import { ResumeLog } from "./resume-log.ts";
 import { SequenceClock } from "./sequence-clock.ts";
 import { readyPayload } from "./ready.ts";
@@ -86,7 +85,11 @@ export interface GatewayOptions {
   verifyToken: (token: string) => Promise<string | null>;
   /** Process-wide bound on IDENTIFYs in flight (native, shared by Workers). */
   identifySemaphore: Semaphore;
-  identifyLimit: IdentifyLimit;
+  /**
+   * `session_start_limit.max_concurrency`: whether the user may start a session in this
+   * shard's bucket now. Asked of the user's owner, so it holds across Workers.
+   */
+  tryStartIdentify(userId: string, shardId: number): Promise<boolean>;
   /** HELLO's heartbeat_interval, ms. Discord: 41250. */
   heartbeatIntervalMs: number;
   /** Most guilds one session (shard) may hold; more closes with 4011, as on Discord (2500). */
@@ -398,7 +401,7 @@ export class Gateway {
   }
 
   async #identify(socket: Socket<Connection>, d: IdentifyData): Promise<void> {
-    const { identifySemaphore, identifyLimit } = this.#options;
+    const { identifySemaphore } = this.#options;
     if (!identifySemaphore.tryAcquire()) {
       this.#identifyRefusedInFlight++;
       return this.#invalidSession(socket);
@@ -421,7 +424,9 @@ export class Gateway {
     if (guildIds.length > this.#options.guildsPerShard) {
       throw new ProtocolError(CloseCode.SHARDING_REQUIRED);
     }
-    if (!identifyLimit.tryStart(user.id, shard[0])) {
+    const allowed = await this.#options.tryStartIdentify(user.id, shard[0]);
+    if (connection.state !== "authenticating") return;
+    if (!allowed) {
       this.#identifyRefusedRate++;
       return this.#invalidSession(socket);
     }
