@@ -10,7 +10,8 @@ import type { GuildStore } from "./store/guild-store.ts";
 import type { StartTransport, Transport } from "./transport/transport.ts";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Gateway, type SavedSessions } from "./session/gateway.ts";
+import { Gateway } from "./session/gateway.ts";
+import type { SavedSessions } from "./session/handoff.ts";
 import type { Session } from "./session/session.ts";
 import { IdentifyLimit } from "./session/identify-limit.ts";
 import { ResumeLog } from "./session/resume-log.ts";
@@ -207,7 +208,7 @@ export function startServer(options: ServerOptions): RunningServer {
 /** Writes the worker's detached sessions and resume log for the next start (see Gateway.save). */
 function saveSessions(gateway: Gateway, file: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(gateway.save()), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify(gateway.handoff.save()), { mode: 0o600 });
 }
 
 /** Takes back what the last drain saved, once: the file is removed, so a crash never replays it twice. */
@@ -215,5 +216,5 @@ function restoreSessions(gateway: Gateway, file: string): Session[] {
   if (!existsSync(file)) return [];
   const saved = JSON.parse(readFileSync(file, "utf8")) as SavedSessions;
   rmSync(file);
-  return gateway.restore(saved);
+  return gateway.handoff.restore(saved);
 }

@@ -20,11 +20,12 @@ import type { Semaphore } from "../native.ts";
 import { DEFAULT_LARGE_THRESHOLD } from "../guild/guild-create.ts";
 import { presenceFrom } from "../guild/presence.ts";
 import { FrameRateLimit } from "./frame-rate-limit.ts";
-import { ResumeLog } from "./resume-log.ts";
+import type { ResumeLog } from "./resume-log.ts";
+import { SessionHandoff } from "./handoff.ts";
+import { SessionTable } from "./session-table.ts";
 import { SequenceClock } from "./sequence-clock.ts";
 import { readyPayload } from "./ready.ts";
-import { newSessionId, userTopic, wireTopic, type Connection, type Session, type SessionGuild } from "./session.ts";
-import type { Presence } from "../guild/presence.ts";
+import { newSessionId, userTopic, wireTopic, type Connection, type Session } from "./session.ts";
 
 /** What the guild layer does for sessions (session-guilds.ts); the gateway knows no guilds. */
 export interface SessionHooks {
@@ -41,37 +42,6 @@ export interface SessionHooks {
    * session may live on another worker and move here), false to refuse it.
    */
   resumeElsewhere(socket: Socket<Connection>, d: ResumeData, userId: string): boolean;
-}
-
-/** A session on its way to another worker (see session-moves.ts). */
-export interface MovedSession {
-  id: string;
-  user: User;
-  intents: number;
-  shard: [number, number];
-  largeThreshold: number;
-  presence: Presence;
-  topics: string[];
-  guilds: [string, SessionGuild][];
-}
-
-/** The home worker's answer to "hand this session over". */
-export type MoveOut =
-  | { ok: true; session: MovedSession }
-  | { ok: false; reason: "unknown" | "expired" | "bad-seq" };
-
-/** What a drain saves of a worker's sessions (see `Gateway.save`). */
-export interface SavedSessions {
-  sessions: (MovedSession & { detachedAt: number })[];
-  log: [number, readonly string[] | null, string | null, string][];
-  lastStamp: number;
-}
-
-interface Moving {
-  session: Session;
-  seq: number;
-  /** Per topic, the last stamp whose frames still belong to the session here. */
-  cuts: Map<string, number>;
 }
 
 export interface GatewayOptions {
@@ -122,9 +92,6 @@ export interface GatewayStats {
 const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
 const HEARTBEAT_REQUEST = encodePayload(Op.HEARTBEAT, null);
 const HEARTBEAT_ACK_DEFLATED = deflateFrame(HEARTBEAT_ACK);
-const EMPTY_SESSIONS: ReadonlySet<Session> = new Set();
-/** Marks topics restored from before a restart: their class ids are the old process's. */
-export const RESTORED_PREFIX = "r:";
 /** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
 const HEARTBEAT_GRACE = 1.5;
 
@@ -133,19 +100,17 @@ export class Gateway {
   readonly #now: () => number;
   readonly #clock = new SequenceClock();
   readonly #connections = new Set<Socket<Connection>>();
-  readonly #sessions = new Map<string, Session>();
+  readonly #sessions = new SessionTable();
   readonly #sweep: ReturnType<typeof setInterval>;
   readonly #dispatches = new Map<string, number>();
-  /** Sessions by user id, for events addressed to a user's sessions. */
-  readonly #byUser = new Map<string, Set<Session>>();
-  /** Sessions handed over to another worker and waiting for their topics' cut-offs. */
-  readonly #moving = new Map<string, Moving>();
   #fanoutDeliveries = 0;
   /** Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker). */
   readonly #trace: string[];
   readonly #resumedJson: string;
   /** Set once the guild layer is wired (server.ts). */
   hooks: SessionHooks | null = null;
+  /** Sessions moving between workers, and saved across a restart. */
+  readonly handoff: SessionHandoff;
   #identifyRefusedInFlight = 0;
   #identifyRefusedRate = 0;
   #resumesOk = 0;
@@ -156,6 +121,16 @@ export class Gateway {
     this.#now = options.now ?? Date.now;
     this.#trace = [`guildgate-${options.node}-worker-${options.worker}`];
     this.#resumedJson = JSON.stringify({ _trace: this.#trace });
+    this.handoff = new SessionHandoff({
+      table: this.#sessions,
+      clock: this.#clock,
+      log: options.resumeLog,
+      now: this.#now,
+      end: (session) => this.#endSession(session),
+      detach: (session) => this.#detachPrevious(session, null),
+      replay: (socket, session, seq) => this.#replay(socket, session, seq),
+      refuse: (socket) => this.#refuseResume(socket),
+    });
     // One sweep for every socket beats a timer per socket (memory, wakeups).
     const period = Math.max(250, Math.min(5_000, options.heartbeatIntervalMs / 4));
     this.#sweep = setInterval(() => this.sweep(), period);
@@ -253,7 +228,7 @@ export class Gateway {
 
   /** The live sessions of a user (attached or waiting to resume). */
   sessionsOf(userId: string): ReadonlySet<Session> {
-    return this.#byUser.get(userId) ?? EMPTY_SESSIONS;
+    return this.#sessions.ofUser(userId);
   }
 
   /** Makes a session hold a topic (and its socket subscribe to it, if attached and ready). */
@@ -443,10 +418,7 @@ export class Gateway {
       socket,
       detachedAt: 0,
     };
-    this.#sessions.set(session.id, session);
-    let sessions = this.#byUser.get(user.id);
-    if (!sessions) this.#byUser.set(user.id, (sessions = new Set()));
-    sessions.add(session);
+    this.#sessions.add(session);
     connection.session = session;
     connection.state = "ready";
     const ready = { ...readyPayload(session, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
@@ -514,9 +486,7 @@ export class Gateway {
 
   /** Forgets a session for good: no resume, and its guilds let it go. */
   #endSession(session: Session): void {
-    if (!this.#sessions.has(session.id)) return;
-    this.#forget(session);
-    this.hooks?.ended(session);
+    if (this.#sessions.delete(session)) this.hooks?.ended(session);
   }
 
   #detachPrevious(session: Session, socket: Socket<Connection> | null): void {
@@ -526,147 +496,6 @@ export class Gateway {
       this.#close(previous, CloseCode.SESSION_TIMED_OUT, "Session resumed elsewhere");
     }
     session.socket = null;
-  }
-
-  // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
-
-  /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
-  get lastStamp(): number {
-    return this.#clock.last;
-  }
-
-  /**
-   * Home side: gives the session up for a RESUME on another worker. It leaves this worker
-   * (its guild holds stay until each owner moves them), and its frames are collected once
-   * every topic is cut (`cutMoving`).
-   */
-  moveOut(sessionId: string, userId: string, seq: number): MoveOut {
-    const session = this.#sessions.get(sessionId);
-    if (!session || session.user.id !== userId) return { ok: false, reason: "unknown" };
-    if (seq > this.#clock.last) return { ok: false, reason: "bad-seq" };
-    if (this.#options.resumeLog.replayBatch(seq, session.topics, session.id, 0) === null) {
-      this.#endSession(session);
-      return { ok: false, reason: "expired" };
-    }
-    this.#detachPrevious(session, null);
-    this.#forget(session);
-    // Topics restored from before a restart get no new events: their share ends now.
-    const cuts = new Map<string, number>();
-    for (const topic of session.topics) if (topic.startsWith(RESTORED_PREFIX)) cuts.set(topic, this.#clock.last);
-    this.#moving.set(session.id, { session, seq, cuts });
-    return { ok: true, session: this.#describe(session) };
-  }
-
-  /**
-   * Home side: `topic`'s owner switched the moving session's hold to its new worker; frames
-   * for that topic stop here. Once every topic is cut, returns the frames the session missed
-   * (null if the log no longer reaches them); undefined while cuts are outstanding. Without
-   * `topic`, only checks (every topic may be cut already: none, or restored ones only).
-   */
-  cutMoving(sessionId: string, topic?: string): string[] | null | undefined {
-    const moving = this.#moving.get(sessionId);
-    if (!moving) return undefined;
-    if (topic !== undefined) moving.cuts.set(topic, this.#clock.last);
-    if (moving.cuts.size < moving.session.topics.size) return undefined;
-    this.#moving.delete(sessionId);
-    const { session, seq, cuts } = moving;
-    return this.#options.resumeLog.collect(seq, (s, topics, directTo) => {
-      if (directTo !== null) return directTo === session.id;
-      return (topics as readonly string[]).some((topic) => s <= (cuts.get(topic) ?? -1));
-    });
-  }
-
-  /** New side: takes a moving session onto this socket; it replays once `moveInDone` has its frames. */
-  moveIn(socket: Socket<Connection>, moved: MovedSession): Session {
-    const session = this.#adopt(moved);
-    if (socket.data.state === "authenticating") {
-      session.socket = socket;
-      session.detachedAt = 0;
-      socket.data.session = session;
-      socket.data.state = "resuming";
-    }
-    return session;
-  }
-
-  /**
-   * New side: the frames the session missed at home, then those that reached this worker
-   * after each topic switched over (`acks`: topic -> stamp at the switch), are stamped anew
-   * in that order, logged for this session and replayed; then live events follow.
-   */
-  moveInDone(session: Session, seq: number, homeFrames: readonly string[], acks: ReadonlyMap<string, number>): void {
-    const { resumeLog } = this.#options;
-    const since = Math.min(this.#clock.last, ...acks.values());
-    const here = resumeLog.collect(since, (s, topics) => (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)));
-    if (here === null) {
-      this.#endSession(session);
-      if (session.socket) this.#refuseResume(session.socket);
-      return;
-    }
-    this.#clock.observe(seq);
-    const from = this.#clock.last;
-    for (const frame of [...homeFrames, ...here]) {
-      const s = this.#clock.next();
-      resumeLog.appendDirect(s, session.id, restamp(frame, s));
-    }
-    const socket = session.socket;
-    if (socket && socket.data.state === "resuming") this.#replay(socket, session, from);
-  }
-
-  // Carrying sessions across a restart (a drain saves them; the next start restores them).
-
-  /** The detached sessions and the resume log, as plain data, after a drain closed every socket. */
-  save(): SavedSessions {
-    const sessions = [...this.#sessions.values()].map((session) => ({ ...this.#describe(session), detachedAt: session.detachedAt || this.#now() }));
-    return { sessions, log: this.#options.resumeLog.entries(), lastStamp: this.#clock.last };
-  }
-
-  /**
-   * Takes back what `save` gave, on a fresh worker: the log's topic entries under "r:"-prefixed
-   * topics (class ids of the old process mean nothing now), and each session detached, holding
-   * those old topics so a RESUME replays what it missed. The caller rejoins their guilds.
-   */
-  restore(saved: SavedSessions): Session[] {
-    const { resumeLog } = this.#options;
-    const restoredTopic = (topic: string): string => RESTORED_PREFIX + topic;
-    for (const [s, topics, sessionId, frame] of saved.log) {
-      if (sessionId !== null) resumeLog.appendDirect(s, sessionId, frame);
-      else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame);
-    }
-    this.#clock.observe(saved.lastStamp);
-    return saved.sessions.map((moved) => {
-      const topics = moved.topics.map(restoredTopic);
-      if (moved.shard[0] === 0) topics.push(userTopic(moved.user.id));
-      const session = this.#adopt({ ...moved, topics });
-      session.detachedAt = moved.detachedAt;
-      return session;
-    });
-  }
-
-  #describe(session: Session): MovedSession {
-    const { id, user, intents, shard, largeThreshold, presence } = session;
-    const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [
-      guildId,
-      { variant: held.variant, topic: held.topic, lists: new Map(held.lists ?? []) },
-    ]);
-    return { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds };
-  }
-
-  /** Adds a session that comes from elsewhere (another worker, or before a restart), detached. */
-  #adopt(moved: MovedSession): Session {
-    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#now() };
-    this.#sessions.set(session.id, session);
-    let sessions = this.#byUser.get(session.user.id);
-    if (!sessions) this.#byUser.set(session.user.id, (sessions = new Set()));
-    sessions.add(session);
-    return session;
-  }
-
-  /** Removes a session from this worker's tables without ending it (it moved away). */
-  #forget(session: Session): void {
-    this.#sessions.delete(session.id);
-    const sessions = this.#byUser.get(session.user.id);
-    sessions?.delete(session);
-    if (sessions?.size === 0) this.#byUser.delete(session.user.id);
   }
 
   /** Refuses a RESUME this worker took over but could not complete. */
@@ -719,11 +548,6 @@ export class Gateway {
     socket.data.state = "closing";
     socket.close(code, reason);
   }
-}
-
-/** A dispatch frame (`encodeDispatch`'s shape) with its `s` replaced. */
-function restamp(frame: string, s: number): string {
-  return frame.replace(/,"s":\d+,"t":"([A-Z0-9_]+)"}$/, `,"s":${s},"t":"$1"}`);
 }
 
 /** How long after a heartbeat (or HELLO) the next one must arrive, ms. */

@@ -19,7 +19,8 @@ import type { Guilds } from "../guild/guilds.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
 import type { Socket } from "../transport/transport.ts";
-import { RESTORED_PREFIX, type Gateway, type MoveOut } from "./gateway.ts";
+import type { Gateway } from "./gateway.ts";
+import { RESTORED_PREFIX, type MoveOut } from "./handoff.ts";
 import { userTopic, type Connection } from "./session.ts";
 
 /** `{node}.{worker}.{random}`: the worker part of a session id (session.ts). */
@@ -124,11 +125,11 @@ export class SessionMoves {
       this.#awaiting.set(d.session_id, resolve);
       setTimeout(() => resolve(null), MOVE_TIMEOUT_MS).unref?.();
     });
-    const session = this.#gateway.moveIn(socket, out.session);
+    const session = this.#gateway.handoff.moveIn(socket, out.session);
     const acks = new Map<string, number>();
     // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
     const switched = out.session.topics.filter((topic) => !topic.startsWith(RESTORED_PREFIX)).map((topic) => {
-      const ack = (): void => void acks.set(topic, this.#gateway.lastStamp);
+      const ack = (): void => void acks.set(topic, this.#gateway.handoff.lastStamp);
       if (topic === userTopic(userId)) {
         return this.#requestOwner(this.#router.ownerOf(userId), { k: "move-user", home, sessionId: session.id, topic, to: self }).then(ack);
       }
@@ -145,7 +146,7 @@ export class SessionMoves {
     await Promise.all(switched);
     const frames = await framesFromHome;
     if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
-    this.#gateway.moveInDone(session, d.seq, frames, acks);
+    this.#gateway.handoff.moveInDone(session, d.seq, frames, acks);
   }
 
   /** A request to a topic's owner, run at once when that is this worker. */
@@ -156,14 +157,14 @@ export class SessionMoves {
 
   /** Home side of step 1. A session with nothing left to cut (no live topics) sends its frames at once. */
   #moveOut(sessionId: string, userId: string, seq: number, to: number): Forwarded {
-    const out = this.#gateway.moveOut(sessionId, userId, seq);
+    const out = this.#gateway.handoff.moveOut(sessionId, userId, seq);
     if (!out.ok) {
       const movedTo = this.#movedTo.get(sessionId);
       return out.reason === "unknown" && movedTo !== undefined ? { ok: false, reason: "moved", to: movedTo } : out;
     }
     this.#movedTo.set(sessionId, to);
     setTimeout(() => this.#movedTo.get(sessionId) === to && this.#movedTo.delete(sessionId), this.#resumeWindowMs).unref?.();
-    const frames = this.#gateway.cutMoving(sessionId);
+    const frames = this.#gateway.handoff.cutMoving(sessionId);
     if (frames !== undefined) this.#sendFrames(to, sessionId, frames);
     return out;
   }
@@ -184,7 +185,7 @@ export class SessionMoves {
 
   /** Home side of step 3. */
   #cutHere(sessionId: string, topic: string, to: number): void {
-    const frames = this.#gateway.cutMoving(sessionId, topic);
+    const frames = this.#gateway.handoff.cutMoving(sessionId, topic);
     if (frames !== undefined) this.#sendFrames(to, sessionId, frames);
   }
 

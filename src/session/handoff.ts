@@ -1,0 +1,208 @@
+/**
+ * Sessions leaving and arriving: a RESUME that landed on another worker moves its session
+ * there (session-moves.ts drives the protocol; this is each side's part), and a drain saves
+ * the worker's sessions and resume log for the next start. Frames that change worker are
+ * stamped anew on arrival, in order, so each session's `s` keeps increasing.
+ */
+import type { Presence } from "../guild/presence.ts";
+import type { User } from "../store/guild-store.ts";
+import type { Socket } from "../transport/transport.ts";
+import type { ResumeLog } from "./resume-log.ts";
+import type { SequenceClock } from "./sequence-clock.ts";
+import { userTopic, type Connection, type Session, type SessionGuild } from "./session.ts";
+import type { SessionTable } from "./session-table.ts";
+
+/** Marks topics restored from before a restart: their class ids are the old process's. */
+export const RESTORED_PREFIX = "r:";
+
+/** A session on its way to another worker (see session-moves.ts). */
+export interface MovedSession {
+  id: string;
+  user: User;
+  intents: number;
+  shard: [number, number];
+  largeThreshold: number;
+  presence: Presence;
+  topics: string[];
+  guilds: [string, SessionGuild][];
+}
+
+/** The home worker's answer to "hand this session over". */
+export type MoveOut =
+  | { ok: true; session: MovedSession }
+  | { ok: false; reason: "unknown" | "expired" | "bad-seq" };
+
+/** What a drain saves of a worker's sessions (see `SessionHandoff.save`). */
+export interface SavedSessions {
+  sessions: (MovedSession & { detachedAt: number })[];
+  log: [number, readonly string[] | null, string | null, string][];
+  lastStamp: number;
+}
+
+interface Moving {
+  session: Session;
+  seq: number;
+  /** Per topic, the last stamp whose frames still belong to the session here. */
+  cuts: Map<string, number>;
+}
+
+/** What the handoff needs of the gateway it belongs to. */
+export interface HandoffHost {
+  readonly table: SessionTable;
+  readonly clock: SequenceClock;
+  readonly log: ResumeLog;
+  now(): number;
+  /** Ends a session for good (its guilds let it go). */
+  end(session: Session): void;
+  /** Closes the session's socket, if any ("resumed elsewhere"), and detaches it. */
+  detach(session: Session): void;
+  /** Replays a session on its socket from `seq`, paced by the socket's drain, then RESUMED. */
+  replay(socket: Socket<Connection>, session: Session, seq: number): void;
+  /** Answers a RESUME with INVALID_SESSION. */
+  refuse(socket: Socket<Connection>): void;
+}
+
+export class SessionHandoff {
+  readonly #host: HandoffHost;
+  /** Sessions handed over to another worker and waiting for their topics' cut-offs. */
+  readonly #moving = new Map<string, Moving>();
+
+  constructor(host: HandoffHost) {
+    this.#host = host;
+  }
+
+  // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
+
+  /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
+  get lastStamp(): number {
+    return this.#host.clock.last;
+  }
+
+  /**
+   * Home side: gives the session up for a RESUME on another worker. It leaves this worker
+   * (its guild holds stay until each owner moves them), and its frames are collected once
+   * every topic is cut (`cutMoving`).
+   */
+  moveOut(sessionId: string, userId: string, seq: number): MoveOut {
+    const session = this.#host.table.get(sessionId);
+    if (!session || session.user.id !== userId) return { ok: false, reason: "unknown" };
+    if (seq > this.#host.clock.last) return { ok: false, reason: "bad-seq" };
+    if (this.#host.log.replayBatch(seq, session.topics, session.id, 0) === null) {
+      this.#host.end(session);
+      return { ok: false, reason: "expired" };
+    }
+    this.#host.detach(session);
+    this.#host.table.delete(session);
+    // Topics restored from before a restart get no new events: their share ends now.
+    const cuts = new Map<string, number>();
+    for (const topic of session.topics) if (topic.startsWith(RESTORED_PREFIX)) cuts.set(topic, this.#host.clock.last);
+    this.#moving.set(session.id, { session, seq, cuts });
+    return { ok: true, session: this.#describe(session) };
+  }
+
+  /**
+   * Home side: `topic`'s owner switched the moving session's hold to its new worker; frames
+   * for that topic stop here. Once every topic is cut, returns the frames the session missed
+   * (null if the log no longer reaches them); undefined while cuts are outstanding. Without
+   * `topic`, only checks (every topic may be cut already: none, or restored ones only).
+   */
+  cutMoving(sessionId: string, topic?: string): string[] | null | undefined {
+    const moving = this.#moving.get(sessionId);
+    if (!moving) return undefined;
+    if (topic !== undefined) moving.cuts.set(topic, this.#host.clock.last);
+    if (moving.cuts.size < moving.session.topics.size) return undefined;
+    this.#moving.delete(sessionId);
+    const { session, seq, cuts } = moving;
+    return this.#host.log.collect(seq, (s, topics, directTo) => {
+      if (directTo !== null) return directTo === session.id;
+      return (topics as readonly string[]).some((topic) => s <= (cuts.get(topic) ?? -1));
+    });
+  }
+
+  /** New side: takes a moving session onto this socket; it replays once `moveInDone` has its frames. */
+  moveIn(socket: Socket<Connection>, moved: MovedSession): Session {
+    const session = this.#adopt(moved);
+    if (socket.data.state === "authenticating") {
+      session.socket = socket;
+      session.detachedAt = 0;
+      socket.data.session = session;
+      socket.data.state = "resuming";
+    }
+    return session;
+  }
+
+  /**
+   * New side: the frames the session missed at home, then those that reached this worker
+   * after each topic switched over (`acks`: topic -> stamp at the switch), are stamped anew
+   * in that order, logged for this session and replayed; then live events follow.
+   */
+  moveInDone(session: Session, seq: number, homeFrames: readonly string[], acks: ReadonlyMap<string, number>): void {
+    const resumeLog = this.#host.log;
+    const since = Math.min(this.#host.clock.last, ...acks.values());
+    const here = resumeLog.collect(since, (s, topics) => (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)));
+    if (here === null) {
+      this.#host.end(session);
+      if (session.socket) this.#host.refuse(session.socket);
+      return;
+    }
+    this.#host.clock.observe(seq);
+    const from = this.#host.clock.last;
+    for (const frame of [...homeFrames, ...here]) {
+      const s = this.#host.clock.next();
+      resumeLog.appendDirect(s, session.id, restamp(frame, s));
+    }
+    const socket = session.socket;
+    if (socket && socket.data.state === "resuming") this.#host.replay(socket, session, from);
+  }
+
+  // Carrying sessions across a restart (a drain saves them; the next start restores them).
+
+  /** The detached sessions and the resume log, as plain data, after a drain closed every socket. */
+  save(): SavedSessions {
+    const sessions = [...this.#host.table.values()].map((session) => ({ ...this.#describe(session), detachedAt: session.detachedAt || this.#host.now() }));
+    return { sessions, log: this.#host.log.entries(), lastStamp: this.#host.clock.last };
+  }
+
+  /**
+   * Takes back what `save` gave, on a fresh worker: the log's topic entries under "r:"-prefixed
+   * topics (class ids of the old process mean nothing now), and each session detached, holding
+   * those old topics so a RESUME replays what it missed. The caller rejoins their guilds.
+   */
+  restore(saved: SavedSessions): Session[] {
+    const resumeLog = this.#host.log;
+    const restoredTopic = (topic: string): string => RESTORED_PREFIX + topic;
+    for (const [s, topics, sessionId, frame] of saved.log) {
+      if (sessionId !== null) resumeLog.appendDirect(s, sessionId, frame);
+      else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame);
+    }
+    this.#host.clock.observe(saved.lastStamp);
+    return saved.sessions.map((moved) => {
+      const topics = moved.topics.map(restoredTopic);
+      if (moved.shard[0] === 0) topics.push(userTopic(moved.user.id));
+      const session = this.#adopt({ ...moved, topics });
+      session.detachedAt = moved.detachedAt;
+      return session;
+    });
+  }
+
+  #describe(session: Session): MovedSession {
+    const { id, user, intents, shard, largeThreshold, presence } = session;
+    const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [
+      guildId,
+      { variant: held.variant, topic: held.topic, lists: new Map(held.lists ?? []) },
+    ]);
+    return { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds };
+  }
+
+  /** Adds a session that comes from elsewhere (another worker, or before a restart), detached. */
+  #adopt(moved: MovedSession): Session {
+    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#host.now() };
+    this.#host.table.add(session);
+    return session;
+  }
+}
+
+/** A dispatch frame (`encodeDispatch`'s shape) with its `s` replaced. */
+function restamp(frame: string, s: number): string {
+  return frame.replace(/,"s":\d+,"t":"([A-Z0-9_]+)"}$/, `,"s":${s},"t":"$1"}`);
+}
