@@ -199,6 +199,17 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
     });
 
+    test("RESUME right after READY, with READY's s (a stamp the resume log never saw), resumes", async () => {
+      const { client, frame, token } = await ready();
+      const sessionId = (frame.d as { session_id: string }).session_id;
+      client.close(4200);
+      await client.closed;
+      const again = await connect();
+      await again.op(10);
+      again.send({ op: 6, d: { token, session_id: sessionId, seq: frame.s } });
+      await again.dispatch("RESUMED");
+    });
+
     test("RESUME of an unknown or ended session gets INVALID_SESSION(false)", async () => {
       const { client, frame, token } = await ready();
       const sessionId = (frame.d as { session_id: string }).session_id;

@@ -154,12 +154,13 @@ describe("ResumeLog", () => {
     expect(log.replay(1, topics("t"), "S")).toBeNull();
   });
 
-  test("a seq ahead of the last appended s is null", () => {
+  test("a seq ahead of the last appended s replays nothing (READY's stamp is never logged)", () => {
     const log = new ResumeLog();
-    expect(log.replay(1, topics("t"), "S")).toBeNull();
+    expect(log.replay(1, topics("t"), "S")).toEqual([]);
     log.append(10, "t", "f10");
-    expect(log.replay(11, topics("t"), "S")).toBeNull();
+    expect(log.replay(11, topics("t"), "S")).toEqual([]);
     expect(log.replay(10, topics("t"), "S")).toEqual([]);
+    expect(log.replay(9, topics("t"), "S")).toEqual(["f10"]);
   });
 
   test("an empty range replays as []", () => {

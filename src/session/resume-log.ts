@@ -104,8 +104,9 @@ export class ResumeLog {
   /**
    * Frames with `s > seq` that went to one of `topics` or directly to `sessionId`, in `s`
    * order; [] when nothing matches. Null when the log no longer reaches back to `seq` (an
-   * entry with `s > seq` was evicted, whoever it was for) or when `seq` is past the last
-   * stamp ever appended (the client claims frames this worker never sent).
+   * entry with `s > seq` was evicted, whoever it was for). A `seq` past the last entry
+   * replays nothing: READY and RESUMED take stamps the log never sees, so only the gateway's
+   * clock can tell a stamp it never gave (4007).
    * Replay does not evict by age: the age bound caps memory, it is not a resume deadline.
    */
   replay(seq: number, topics: ReadonlySet<string>, sessionId: string): string[] | null {
@@ -120,8 +121,8 @@ export class ResumeLog {
    * socket's backpressure bound.
    */
   replayBatch(seq: number, topics: ReadonlySet<string>, sessionId: string, maxBytes: number): ReplayBatch | null {
-    // Written as a negated range so a NaN seq is refused too.
-    if (!(seq >= this.#evictedThrough && seq <= this.#lastStamp)) return null;
+    // Negated so a NaN seq is refused too.
+    if (!(seq >= this.#evictedThrough)) return null;
     const frames: string[] = [];
     let bytes = 0;
     let through = seq;
@@ -136,7 +137,7 @@ export class ResumeLog {
       }
       through = this.#stamps[slot] as number;
     }
-    return { frames, through: this.#lastStamp, complete: true };
+    return { frames, through: Math.max(seq, this.#lastStamp), complete: true };
   }
 
   /**
@@ -149,7 +150,7 @@ export class ResumeLog {
     seq: number,
     accept: (s: number, topics: readonly string[] | null, sessionId: string | null) => boolean,
   ): string[] | null {
-    if (!(seq >= this.#evictedThrough && seq <= this.#lastStamp)) return null;
+    if (!(seq >= this.#evictedThrough)) return null;
     const frames: string[] = [];
     const mask = this.#stamps.length - 1;
     for (let i = this.#firstAfter(seq); i < this.#size; i++) {
