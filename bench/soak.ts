@@ -71,6 +71,9 @@ class SoakClient {
   seq = 0;
   sessionId = "";
   resumes = 0;
+  /** Resumes answered by another worker than the one before (`_trace`): the session moved. */
+  moves = 0;
+  worker = "";
   invalidated = 0;
   #socket: WebSocket | null = null;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -106,9 +109,13 @@ class SoakClient {
           reject(new Error(`session ${this.sessionId} got INVALID_SESSION`));
         } else if (frame.t === "READY") {
           this.sessionId = (frame.d as { session_id: string }).session_id;
+          this.worker = String((frame.d as { _trace?: string[] })._trace?.[0]);
           resolve();
         } else if (frame.t === "RESUMED") {
           this.resumes++;
+          const worker = String((frame.d as { _trace?: string[] })._trace?.[0]);
+          if (worker !== this.worker) this.moves++;
+          this.worker = worker;
           resolve();
         } else if (frame.t === "SOAK_EVENT") {
           this.received.push((frame.d as { n: number }).n);
@@ -208,6 +215,7 @@ try {
     out_of_order: outOfOrder,
     dropped_and_resumed: dropped.length,
     resumes_completed: clients.reduce((sum, c) => sum + c.resumes, 0),
+    resumes_that_moved_worker: clients.reduce((sum, c) => sum + c.moves, 0),
     invalid_sessions: clients.reduce((sum, c) => sum + c.invalidated, 0),
     connect_all_ms: Math.round(connectMs),
     ingress_dispatch_ms: Math.round(sendMs),
