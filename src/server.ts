@@ -28,7 +28,7 @@ import { ClusterDelivery } from "./cluster/delivery.ts";
 import { GuildRouter } from "./cluster/guild-router.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { SessionMoves } from "./session/session-moves.ts";
-import { createMetricsRoute } from "./api/metrics.ts";
+import { createMetricsRoute, type WorkerStats } from "./api/metrics.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing } from "./cluster/ring.ts";
@@ -129,6 +129,7 @@ export function startServer(options: ServerOptions): RunningServer {
     },
     request: (from, message) => {
       if (message.k === "guild") return router.handleRequest(message);
+      if (message.k === "stats") return localStats();
       if (message.k === "identify-start") return identifyLimit.tryStart(message.userId as string, message.shardId as number);
       const handled = moves.handleRequest(from, message);
       if (!handled) throw new Error(`bus: unknown request "${message.k}"`);
@@ -160,7 +161,10 @@ export function startServer(options: ServerOptions): RunningServer {
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds: router, ids });
   const messages = createMessageRoutes({ store, guilds: router, ids, verifyToken });
-  const metrics = createMetricsRoute(() => gateway.stats(), () => guilds.stats());
+  const localStats = (): WorkerStats => ({ gateway: gateway.stats(), guilds: guilds.stats(), heapUsed: process.memoryUsage().heapUsed });
+  const metrics = createMetricsRoute(() =>
+    Promise.all([localStats(), ...bus.peers().map((peer) => bus.request<WorkerStats>(peer, { k: "stats" }))]),
+  );
   const http = createHttpHandler({
     version: options.version,
     ring: options.ring ?? guildRing(),

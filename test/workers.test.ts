@@ -128,6 +128,10 @@ describe("the binary with --workers 2", () => {
     }
     for (const { client } of sessions) await client.next((f) => (f.d as Json)?.id === sent.at(-1));
     for (const { client } of sessions) expect(messages(client)).toEqual(sent);
+    // Whichever worker answers /metrics, it counts the whole process.
+    const text = await (await fetch(`${base}/metrics`, { headers: { connection: "close" } })).text();
+    expect(Number(/^guildgate_sessions (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(16);
+    expect(Number(/^guildgate_dispatches_total\{t="MESSAGE_CREATE"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(40);
   }, 30_000);
 
   test("a RESUME that lands on the other worker moves the session; nothing is lost", async () => {

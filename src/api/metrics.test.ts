@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { renderMetrics } from "./metrics.ts";
+import { mergeStats, renderMetrics } from "./metrics.ts";
 
 test("renders every family in the Prometheus text format, with escaped labels", () => {
   const text = renderMetrics(
@@ -41,4 +41,26 @@ test("renders every family in the Prometheus text format, with escaped labels", 
   ]);
   expect(text).toContain("# TYPE guildgate_dispatches_total counter");
   expect(text.endsWith("\n")).toBe(true);
+});
+
+test("mergeStats sums every worker's counters and keeps the largest maximum", () => {
+  const worker = (n: number) => ({
+    gateway: {
+      connections: n,
+      sessions: n,
+      dispatches: new Map([["MESSAGE_CREATE", n]]),
+      fanoutDeliveries: 10 * n,
+      resumes: { ok: n, invalid: 0 },
+      identifyRefused: { inFlight: 0, rateLimited: n },
+      resumeLog: { bytes: 100 * n, entries: n },
+    },
+    guilds: { loaded: n, loadRefused: 0, handling: new Map([["join", { count: n, sumMs: n, maxMs: n }]]) },
+    heapUsed: 1000 * n,
+  });
+  const total = mergeStats([worker(1), worker(2)]);
+  expect(total.gateway.sessions).toBe(3);
+  expect(total.gateway.dispatches.get("MESSAGE_CREATE")).toBe(3);
+  expect(total.gateway.fanoutDeliveries).toBe(30);
+  expect(total.guilds.handling.get("join")).toEqual({ count: 3, sumMs: 3, maxMs: 2 });
+  expect(total.heapUsed).toBe(3000);
 });

@@ -3,7 +3,8 @@
  * connections, dispatches by event type, fanout deliveries, resume outcomes,
  * IDENTIFY and guild-load refusals, guilds loaded, handling time per guild
  * operation (count, sum, max, as Discord instrumented its guild loop), the
- * resume log's size, and process memory. Unauthenticated, as scrapers
+ * resume log's size, and process memory, for the whole process (every worker's counters
+ * summed). Unauthenticated, as scrapers
  * expect; it carries counts only.
  */
 import type { GuildsStats } from "../guild/guilds.ts";
@@ -59,15 +60,60 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, memory: 
   );
 }
 
-/** The /metrics route over a live stats source. */
-export function createMetricsRoute(
-  stats: () => GatewayStats,
-  guilds: () => GuildsStats,
-): (request: Request, url: URL) => Promise<Response | undefined> {
+/** One worker's counters (plain data: they cross the bus). */
+export interface WorkerStats {
+  gateway: GatewayStats;
+  guilds: GuildsStats;
+  heapUsed: number;
+}
+
+/** The whole process: counters summed over workers, maxima kept, the JS heaps added up. */
+export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
+  const dispatches = new Map<string, number>();
+  const handling = new Map<string, { count: number; sumMs: number; maxMs: number }>();
+  const total: WorkerStats = {
+    gateway: {
+      connections: 0,
+      sessions: 0,
+      dispatches,
+      fanoutDeliveries: 0,
+      resumes: { ok: 0, invalid: 0 },
+      identifyRefused: { inFlight: 0, rateLimited: 0 },
+      resumeLog: { bytes: 0, entries: 0 },
+    },
+    guilds: { loaded: 0, loadRefused: 0, handling },
+    heapUsed: 0,
+  };
+  const g = total.gateway;
+  for (const { gateway, guilds, heapUsed } of workers) {
+    g.connections += gateway.connections;
+    g.sessions += gateway.sessions;
+    g.fanoutDeliveries += gateway.fanoutDeliveries;
+    g.resumes.ok += gateway.resumes.ok;
+    g.resumes.invalid += gateway.resumes.invalid;
+    g.identifyRefused.inFlight += gateway.identifyRefused.inFlight;
+    g.identifyRefused.rateLimited += gateway.identifyRefused.rateLimited;
+    g.resumeLog.bytes += gateway.resumeLog.bytes;
+    g.resumeLog.entries += gateway.resumeLog.entries;
+    for (const [t, n] of gateway.dispatches) dispatches.set(t, (dispatches.get(t) ?? 0) + n);
+    total.guilds.loaded += guilds.loaded;
+    total.guilds.loadRefused += guilds.loadRefused;
+    for (const [op, t] of guilds.handling) {
+      const sum = handling.get(op) ?? { count: 0, sumMs: 0, maxMs: 0 };
+      handling.set(op, { count: sum.count + t.count, sumMs: sum.sumMs + t.sumMs, maxMs: Math.max(sum.maxMs, t.maxMs) });
+    }
+    total.heapUsed += heapUsed;
+  }
+  return total;
+}
+
+/** The /metrics route: `gather` answers every worker's stats (this one's and its peers'). */
+export function createMetricsRoute(gather: () => Promise<WorkerStats[]>): (request: Request, url: URL) => Promise<Response | undefined> {
   return async (request, url) => {
     if (url.pathname !== "/metrics") return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-    return new Response(renderMetrics(stats(), guilds(), process.memoryUsage()), {
+    const { gateway, guilds, heapUsed } = mergeStats(await gather());
+    return new Response(renderMetrics(gateway, guilds, { ...process.memoryUsage(), heapUsed }), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     });
   };
