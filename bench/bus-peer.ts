@@ -1,0 +1,21 @@
+/** The other end of bench/bus.bench.ts: a worker with one bus link back to the main thread. */
+import { Bus } from "../src/cluster/bus.ts";
+
+declare const self: Worker;
+
+self.onmessage = (event: MessageEvent<{ port: MessagePort }>) => {
+  const bus = new Bus(1, [event.data.port, null]);
+  let received = 0;
+  bus.listen({
+    push: () => void received++,
+    request: (_from, message) => {
+      if (message.k === "count") {
+        const count = received;
+        received = 0;
+        return count;
+      }
+      return message.n;
+    },
+  });
+  self.postMessage("ready");
+};
