@@ -1,16 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { prng } from "../test/support/prng.ts";
 import { openHashRing, openSemaphore, ringKeyHash, SortedSet, withPermit } from "./native.ts";
 
-/** A deterministic PRNG so failures replay. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("SortedSet", () => {
   test("orders by rank, then case-insensitive name, then id", () => {

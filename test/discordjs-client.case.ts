@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
 import { mintToken } from "../src/session/auth.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
+import { callJson } from "./support/http.ts";
 
 const SECRET = "djs-client-secret-0123456789abcdef";
 const INGRESS = "Bearer ingress";
@@ -35,15 +36,7 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
     /** The logged-in client, once ready; each test awaits it, so a failed login fails them all at once. */
     let loggedIn: Promise<Client>;
 
-    async function api(method: string, path: string, body?: unknown, auth = INGRESS): Promise<{ status: number; json: Json }> {
-      const response = await fetch(`${server.httpBase}${path}`, {
-        method,
-        headers: { authorization: auth, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
-    }
+    const api = (method: string, path: string, body?: unknown, auth = INGRESS) => callJson(server.httpBase, method, path, body, auth);
 
     async function created(method: string, path: string, body: unknown): Promise<Json> {
       const { status, json } = await api(method, path, body);

@@ -199,14 +199,19 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
     });
 
-    test("RESUME right after READY, with READY's s (a stamp the resume log never saw), resumes", async () => {
+    /** A session whose socket dropped (4200), and a new socket that got HELLO, to RESUME on. */
+    async function dropped(): Promise<{ again: RawClient; sessionId: string; token: string; readySeq: number }> {
       const { client, frame, token } = await ready();
-      const sessionId = (frame.d as { session_id: string }).session_id;
       client.close(4200);
       await client.closed;
       const again = await connect();
       await again.op(10);
-      again.send({ op: 6, d: { token, session_id: sessionId, seq: frame.s } });
+      return { again, sessionId: (frame.d as { session_id: string }).session_id, token, readySeq: frame.s as number };
+    }
+
+    test("RESUME right after READY, with READY's s (a stamp the resume log never saw), resumes", async () => {
+      const { again, sessionId, token, readySeq } = await dropped();
+      again.send({ op: 6, d: { token, session_id: sessionId, seq: readySeq } });
       await again.dispatch("RESUMED");
     });
 
@@ -224,13 +229,8 @@ export function gatewayContract(harness: HarnessFactory): void {
     });
 
     test("RESUME with a seq never sent closes with 4007", async () => {
-      const { client, frame, token } = await ready();
-      const sessionId = (frame.d as { session_id: string }).session_id;
-      client.close(4200);
-      await client.closed;
-      const again = await connect();
-      await again.op(10);
-      again.send({ op: 6, d: { token, session_id: sessionId, seq: (frame.s as number) + 10 ** 12 } });
+      const { again, sessionId, token, readySeq } = await dropped();
+      again.send({ op: 6, d: { token, session_id: sessionId, seq: readySeq + 10 ** 12 } });
       expect((await again.closed).code).toBe(4007);
     });
 

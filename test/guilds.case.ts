@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mintToken } from "../src/session/auth.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
+import { callJson } from "./support/http.ts";
 
 const SECRET = "guild-token-secret-0123456789abcdef";
 const GUILDS = 1 << 0;
@@ -34,15 +35,7 @@ export function guildsContract(harness: HarnessFactory): void {
       await server.stop();
     });
 
-    async function api(method: string, path: string, body?: unknown, auth = "Bearer ingress"): Promise<{ status: number; json: Json }> {
-      const response = await fetch(`${server.httpBase}${path}`, {
-        method,
-        headers: { authorization: auth, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
-    }
+    const api = (method: string, path: string, body?: unknown, auth = "Bearer ingress") => callJson(server.httpBase, method, path, body, auth);
 
     async function created(path: string, body: unknown): Promise<Json> {
       const { status, json } = await api("POST", path, body);

@@ -94,12 +94,18 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
   };
 }
 
+/** The id of a record being created (the body's, or a new snowflake); 409 if taken. A name is required. */
+function newId(ctx: GuildIngressContext, body: Record<string, unknown>, what: string, exists: (id: string) => boolean): string {
+  const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
+  if (exists(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: ${what} ${id} exists`);
+  if (body.name === undefined) throw invalidField("name", "is required");
+  return id;
+}
+
 async function createGuild(ctx: GuildIngressContext, request: Request): Promise<Response> {
   const body = await readJsonObject(request);
   onlyKnown(body, ["id", "name", "owner_id", "icon"], "guild");
-  const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
-  if (ctx.store.getGuild(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: guild ${id} exists`);
-  if (body.name === undefined) throw invalidField("name", "is required");
+  const id = newId(ctx, body, "guild", (id) => ctx.store.getGuild(id) !== undefined);
   if (body.owner_id === undefined) throw invalidField("owner_id", "is required");
   const ownerId = snowflake(body.owner_id, "owner_id");
   const owner = ctx.store.getUser(ownerId);
@@ -155,9 +161,7 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
   if (roleId === undefined) {
     if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
-    const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
-    if (ctx.store.getRole(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: role ${id} exists`);
-    if (body.name === undefined) throw invalidField("name", "is required");
+    const id = newId(ctx, body, "role", (id) => ctx.store.getRole(id) !== undefined);
     const role = applyRoleFields(
       { id, guildId: guild.id, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false },
       body,
@@ -201,9 +205,7 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
   if (channelId === undefined) {
     if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
-    const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
-    if (ctx.store.getChannel(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: channel ${id} exists`);
-    if (body.name === undefined) throw invalidField("name", "is required");
+    const id = newId(ctx, body, "channel", (id) => ctx.store.getChannel(id) !== undefined);
     const empty: StoredChannel = { id, guildId: guild.id, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
     const channel = applyChannelFields(ctx.store, empty, body);
     await ctx.guilds.call("putChannel", channel);

@@ -13,18 +13,10 @@ import type { GuildDelivery, Guilds, Joiner, PublishPart } from "./guilds.ts";
 import { eventRule, guildTopic, parseVariant, variantReceives } from "./audience.ts";
 import { ONLINE } from "./presence.ts";
 import type { GuildStore } from "../store/guild-store.ts";
+import { prng } from "../../test/support/prng.ts";
 
-/** mulberry32: a small seeded PRNG, so a failing seed replays (as in permission-classes.test.ts). */
-export const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+export { prng };
+
 
 export type Rnd = () => number;
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { prng } from "../../test/support/prng.ts";
 import {
   CHUNK_SIZE,
   type ListItem,
@@ -10,17 +11,6 @@ import {
 const GROUPS = ["r1", "r2", "r3", "online", "offline"];
 const [R1, R2, R3, ONLINE, OFFLINE] = [0, 1, 2, 3, 4];
 
-/** mulberry32: a small seeded PRNG, so a failing seed replays. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 /** A flat-list entry as the tests compare it: a header by group id, a member by slot. */
 type Shown = string | number;

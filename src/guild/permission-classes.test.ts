@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { prng } from "../../test/support/prng.ts";
 import {
   type PermissionSource,
   type PermissionUpdate,
@@ -16,17 +17,6 @@ import {
 const { ADMINISTRATOR, VIEW_CHANNEL, SEND_MESSAGES } = Permission;
 const GUILD = "1000";
 
-/** mulberry32: a small seeded PRNG, so a failing seed replays. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 /** A mutable guild, as a store would hold it. */
 class World implements PermissionSource {
