@@ -21,6 +21,7 @@ import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import { OwnedGuild, type Audience } from "./owned-guild.ts";
 import { channelPermissions } from "./permissions.ts";
 import type { ClassMove } from "./permission-classes.ts";
+import { announceViewChanges, type ChannelViews } from "./view-changes.ts";
 import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
 import { userObject } from "./user-json.ts";
 
@@ -106,8 +107,6 @@ export interface GuildsStats {
   handling: ReadonlyMap<string, Timing>;
 }
 
-type View = Map<number, { serial: number; visible: Set<string> }>;
-
 export class Guilds {
   readonly #options: GuildsOptions;
   readonly #owned = new Map<string, OwnedGuild>();
@@ -121,11 +120,6 @@ export class Guilds {
 
   stats(): GuildsStats {
     return { loaded: this.#owned.size, loadRefused: this.#loadRefused, handling: this.#timings };
-  }
-
-  /** Whether the guild exists (in memory or in the store). */
-  exists(guildId: string): boolean {
-    return this.#owned.has(guildId) || this.#options.store.getGuild(guildId) !== undefined;
   }
 
   // Sessions.
@@ -235,9 +229,6 @@ export class Guilds {
     return member && user ? { member, user } : undefined;
   }
 
-  channel(guildId: string, channelId: string): StoredChannel | undefined {
-    return this.#get(guildId)?.state.channelRecord(channelId);
-  }
 
   // State changes (ingress). Each writes the store, then memory, then tells the sessions.
 
@@ -253,7 +244,7 @@ export class Guilds {
   updateGuild(guild: Guild): void {
     const owned = this.#require(guild.id);
     this.#timed("GUILD_UPDATE", () =>
-      this.#withViewChanges(owned, () => {
+      this.#viewChanges(owned, () => {
         const ownerChanged = owned.state.record.ownerId !== guild.ownerId;
         owned.state.putGuild(guild);
         this.#publish(owned, "GUILD_UPDATE", guildJson(guild, owned.state.roles()));
@@ -276,7 +267,7 @@ export class Guilds {
     const owned = this.#require(role.guildId);
     const t = owned.state.role(role.id) ? "GUILD_ROLE_UPDATE" : "GUILD_ROLE_CREATE";
     this.#timed(t, () =>
-      this.#withViewChanges(owned, () => {
+      this.#viewChanges(owned, () => {
         owned.state.putRole(role);
         this.#publish(owned, t, { guild_id: role.guildId, role: roleJson(role) });
         return owned.classes.invalidateRoles().moved;
@@ -289,7 +280,7 @@ export class Guilds {
   deleteRole(guildId: string, roleId: string): void {
     const owned = this.#require(guildId);
     this.#timed("GUILD_ROLE_DELETE", () =>
-      this.#withViewChanges(owned, () => {
+      this.#viewChanges(owned, () => {
         const changed = owned.state.deleteRole(roleId);
         this.#publish(owned, "GUILD_ROLE_DELETE", { guild_id: guildId, role_id: roleId });
         const moves = [...owned.classes.invalidateRoles().moved];
@@ -309,7 +300,7 @@ export class Guilds {
     const owned = this.#require(channel.guildId);
     const existed = owned.state.channelRecord(channel.id) !== undefined;
     this.#timed(existed ? "CHANNEL_UPDATE" : "CHANNEL_CREATE", () => {
-      const before = this.#withViewChanges(owned, () => {
+      const before = this.#viewChanges(owned, () => {
         owned.state.putChannel(channel);
         return owned.classes.invalidateChannel(channel.id).moved;
       });
@@ -328,7 +319,7 @@ export class Guilds {
   deleteChannel(guildId: string, channelId: string): void {
     const owned = this.#require(guildId);
     this.#timed("CHANNEL_DELETE", () =>
-      this.#withViewChanges(owned, () => {
+      this.#viewChanges(owned, () => {
         owned.state.deleteChannel(channelId);
         return owned.classes.invalidateChannel(channelId).moved;
       }),
@@ -351,7 +342,7 @@ export class Guilds {
       return;
     }
     this.#timed("GUILD_MEMBER_UPDATE", () =>
-      this.#withViewChanges(owned, () => {
+      this.#viewChanges(owned, () => {
         owned.state.putMember(member, user);
         this.#publishMemberUpdate(owned, member);
         return owned.classes.classOf(member.userId) === undefined ? [] : owned.classes.track(member).moved;
@@ -428,6 +419,15 @@ export class Guilds {
     return topics;
   }
 
+  /** Runs a change that may alter who sees which channel; see view-changes.ts. */
+  #viewChanges(guild: OwnedGuild, change: () => readonly ClassMove[]): ChannelViews {
+    return announceViewChanges(guild, change, {
+      toClass: (classId, t, d) => void this.#deliver(guild.topicsOfClass(classId, t), t, d),
+      toMember: (userId, t, d) => this.#options.delivery.sendToMember(guild.id, userId, t, JSON.stringify(d)),
+      moveMember: (userId, classId) => this.#options.delivery.moveMember(guild.id, userId, classId),
+    });
+  }
+
   /** Member-list updates: one publish per (worker, chunk topic). */
   #deliverLists(deliveries: readonly ListDelivery[]): void {
     for (const { worker, topic, dJson } of deliveries) {
@@ -448,63 +448,6 @@ export class Guilds {
     this.#createCache(guild).presenceVersion++;
     this.#publish(guild, "PRESENCE_UPDATE", presenceJson(userId, presence, guild.id));
     this.#deliverLists(guild.lists.memberChanged(userId));
-  }
-
-  /**
-   * Runs a change that may alter who sees which channel, then tells sessions what changed:
-   * CHANNEL_CREATE/DELETE to the topics of each class whose view changed, then to each
-   * member that moved class (against what its old class showed), and moves those members.
-   * Returns the view before the change.
-   */
-  #withViewChanges(guild: OwnedGuild, change: () => readonly ClassMove[]): View {
-    const { classes, state } = guild;
-    const records = new Map<string, StoredChannel>();
-    for (const channel of state.allChannels()) records.set(channel.id, channel);
-    const before = this.#view(guild);
-    const moves = change();
-    for (const channel of state.allChannels()) records.set(channel.id, channel);
-    const now = new Map<number, Set<string>>();
-    const visibleNow = (classId: number): Set<string> => {
-      let visible = now.get(classId);
-      if (!visible) {
-        visible = this.#visible(guild, classId);
-        now.set(classId, visible);
-      }
-      return visible;
-    };
-    const { delivery } = this.#options;
-    const announce = (from: Set<string>, to: Set<string>, send: (t: string, d: unknown) => void): void => {
-      for (const id of to) if (!from.has(id)) send("CHANNEL_CREATE", channelJson(records.get(id) as StoredChannel));
-      for (const id of from) if (!to.has(id)) send("CHANNEL_DELETE", channelJson(records.get(id) as StoredChannel));
-    };
-    // Movers hold no topic of the guild while the classes are told, so they never see
-    // what their old (or new) class was told; then each gets its own diff and its new topic.
-    const moved = guild.applyMoves(moves);
-    for (const move of moved) delivery.moveMember(guild.id, move.userId, -1);
-    for (const [classId, view] of before) {
-      if (classes.serialOf(classId) !== view.serial) continue;
-      announce(view.visible, visibleNow(classId), (t, d) => this.#deliver(guild.topicsOfClass(classId, t), t, d));
-    }
-    for (const move of moved) {
-      const had = before.get(move.from)?.visible ?? new Set<string>();
-      announce(had, visibleNow(move.to), (t, d) => delivery.sendToMember(guild.id, move.userId, t, JSON.stringify(d)));
-      delivery.moveMember(guild.id, move.userId, move.to);
-    }
-    return before;
-  }
-
-  #view(guild: OwnedGuild): View {
-    const view: View = new Map();
-    for (const classId of guild.classes.classIds()) {
-      view.set(classId, { serial: guild.classes.serialOf(classId), visible: this.#visible(guild, classId) });
-    }
-    return view;
-  }
-
-  #visible(guild: OwnedGuild, classId: number): Set<string> {
-    const visible = new Set<string>();
-    for (const channel of guild.state.allChannels()) if (guild.classes.canView(classId, channel.id)) visible.add(channel.id);
-    return visible;
   }
 
   #timed<T>(name: string, fn: () => T): T {
