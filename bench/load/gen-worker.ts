@@ -1,0 +1,353 @@
+/**
+ * One load-generator process: holds up to a few thousand Gateway v10
+ * sessions, bound to one 127.x source address, and measures every delivery.
+ * Spawned by bench/load/fleet.ts with an IPC channel; it does nothing alone.
+ * The socket layer is connectors.ts (Bun.connect with hand-made framing by
+ * default: the cheapest per delivery, measured in bench/load/README.md).
+ *
+ * Per session: HTTP upgrade, HELLO -> IDENTIFY (intents as told), READY,
+ * heartbeats at the HELLO interval (and on op 1), op 9 -> IDENTIFY again after
+ * 1-5 s (as clients do). Each op 0 frame carrying `"t0":` in `d` is a
+ * delivery; its latency is receipt time minus t0, both on the shared clock
+ * (clock.ts), read once per socket read. The fast path reads t0 from the
+ * bytes and parses nothing else. With zlib-stream each message is inflated
+ * as the raw deflate block it is (sync-flushed, ending 00 00 FF FF,
+ * history-free as guildgate and the baselines send them).
+ */
+import zlib from "node:zlib";
+import { clock } from "./clock.ts";
+import { connectWire, type ClientKind, type Wire } from "./connectors.ts";
+import { Histogram, type HistogramData } from "./histogram.ts";
+
+/** What the coordinator asks; see fleet.ts for the answers. */
+export type WorkerCommand =
+  | {
+      type: "connect";
+      client: ClientKind;
+      host: string;
+      port: number;
+      localAddress: string;
+      tokens: string[];
+      intents: number;
+      compress: boolean;
+      /** Sessions between connect() and READY at once; tokens.length for a storm. */
+      inFlight: number;
+      timeoutMs: number;
+    }
+  | { type: "reset" }
+  | { type: "report" }
+  | { type: "count" }
+  | { type: "close" };
+
+export interface ConnectResult {
+  type: "connected";
+  ready: number;
+  refusals: number;
+  errors: Record<string, number>;
+  closes: Record<string, number>;
+  readyHist: HistogramData;
+  /** Clock ms of the first connect() and the last READY. */
+  firstStart: number;
+  lastReady: number;
+  rssBytes: number;
+}
+
+export interface DeliveryReport {
+  type: "report";
+  deliveries: number;
+  /** Op 0 frames without t0 (GUILD_CREATE and the like). */
+  otherDispatches: number;
+  hist: HistogramData;
+  firstReceipt: number;
+  lastReceipt: number;
+  /** Fewest and most deliveries on one session since the last reset. */
+  minPerSession: number;
+  maxPerSession: number;
+  /** process.cpuUsage() since the last reset, µs. */
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  wallMs: number;
+  ready: number;
+  closes: Record<string, number>;
+}
+
+/** Deliveries since the last reset: cheap enough to poll while waiting for an event to land. */
+export interface CountReport {
+  type: "count";
+  deliveries: number;
+}
+
+const T0 = Buffer.from('"t0":');
+/** Where `"t0":` sits when `d` starts with it: `{"op":0,"d":{"t0":` (guildgate, raw and naive all put op, d first). */
+const T0_AT = 13;
+const HEARTBEAT = '{"op":1,"d":null}';
+const INFLATE: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+
+class Session {
+  wire: Wire | null = null;
+  zlibStarted = false;
+  ready = false;
+  startedAt = 0;
+  heartbeatMs = 0;
+  heartbeatDue = Infinity;
+  deliveries = 0;
+  attempts = 0;
+  constructor(readonly token: string) {}
+}
+
+let sessions: Session[] = [];
+let plan: Extract<WorkerCommand, { type: "connect" }> | null = null;
+let identify = "";
+const readyHist = new Histogram();
+let hist = new Histogram();
+let refusals = 0;
+let deliveries = 0;
+let otherDispatches = 0;
+let firstReceipt = 0;
+let lastReceipt = 0;
+let firstStart = 0;
+let lastReady = 0;
+let readyCount = 0;
+let inFlight = 0;
+let nextToStart = 0;
+let deadline = Infinity;
+let connecting = false;
+/** Set by the close command: connections that end now are not retried. */
+let stopping = false;
+let cpuBase = process.cpuUsage();
+let wallBase = clock();
+const errors: Record<string, number> = {};
+const closes: Record<string, number> = {};
+const bump = (counts: Record<string, number>, key: string): void => void (counts[key] = (counts[key] ?? 0) + 1);
+
+function send(message: ConnectResult | DeliveryReport | CountReport | { type: "closed" }): void {
+  process.send?.(message);
+}
+
+function startNext(): void {
+  if (!plan) return;
+  while (inFlight < plan.inFlight && nextToStart < sessions.length) {
+    inFlight++;
+    open(sessions[nextToStart++]!);
+  }
+}
+
+function open(session: Session): void {
+  const target = plan!;
+  session.attempts++;
+  session.startedAt ||= clock();
+  if (firstStart === 0) firstStart = session.startedAt;
+  session.zlibStarted = false;
+  const path = target.compress ? "/?v=10&encoding=json&compress=zlib-stream" : "/?v=10&encoding=json";
+  const wire = connectWire(target.client, { host: target.host, port: target.port, localAddress: target.localAddress, path }, {
+    open: () => {},
+    frame: (opcode, bytes, start, end, now) => {
+      if (opcode === 0x1) onMessage(session, bytes, start, end, now);
+      else if (opcode === 0x2) onCompressed(session, bytes, start, end, now);
+    },
+    message: (data, now) => {
+      if (typeof data !== "string") onCompressed(session, data, 0, data.length, now);
+      else onText(session, data, now);
+    },
+    closed: (code) => {
+      if (code !== null) bump(closes, String(code));
+      if (session.wire !== wire) return;
+      session.wire = null;
+      if (session.ready) {
+        session.ready = false;
+        readyCount--;
+      } else {
+        retryOrGiveUp(session);
+      }
+    },
+    error: (code) => bump(errors, code),
+  });
+  session.wire = wire;
+}
+
+/** Not READY yet: retry a refused or reset connection a few times, a second apart. */
+function retryOrGiveUp(session: Session): void {
+  if (stopping) return;
+  if (session.attempts < 3 && clock() < deadline) setTimeout(() => open(session), 1_000);
+  else doneStarting();
+}
+
+function doneStarting(): void {
+  inFlight--;
+  startNext();
+  maybeConnected();
+}
+
+/** Answers the connect command once: when every session is READY or given up on, or at the timeout. */
+function maybeConnected(force = false): void {
+  if (!connecting || (!force && (nextToStart < sessions.length || inFlight > 0))) return;
+  connecting = false;
+  send({
+    type: "connected",
+    ready: readyCount,
+    refusals,
+    errors,
+    closes,
+    readyHist: readyHist.toJSON(),
+    firstStart,
+    lastReady,
+    rssBytes: process.memoryUsage.rss(),
+  });
+}
+
+function delivered(session: Session, t0: number, now: number): void {
+  hist.recordMs(now - t0);
+  deliveries++;
+  session.deliveries++;
+  if (firstReceipt === 0) firstReceipt = now;
+  lastReceipt = now;
+}
+
+function onCompressed(session: Session, buffer: Buffer, start: number, end: number, now: number): void {
+  // The first message of a zlib-stream carries the 2-byte zlib header.
+  const from = session.zlibStarted ? start : start + 2;
+  session.zlibStarted = true;
+  const text = zlib.inflateRawSync(buffer.subarray(from, end), INFLATE);
+  onMessage(session, text, 0, text.length, now);
+}
+
+/** One gateway message as bytes: a timed delivery (t0 read from the bytes) or a protocol frame. */
+function onMessage(session: Session, buffer: Buffer, start: number, end: number, now: number): void {
+  let at = start + T0_AT;
+  if (!(buffer[at] === 0x22 && buffer[at + 1] === 0x74 && buffer[at + 2] === 0x30 && buffer[at + 3] === 0x22)) {
+    const found = buffer.subarray(start, end).indexOf(T0);
+    at = found < 0 ? -1 : start + found;
+  }
+  if (at < 0) return onProtocol(session, buffer.toString("utf8", start, end), now);
+  let p = at + T0.length;
+  let t0 = 0;
+  let c = buffer[p]!;
+  while (c >= 48 && c <= 57) {
+    t0 = t0 * 10 + (c - 48);
+    c = buffer[++p]!;
+  }
+  if (c === 46) {
+    let scale = 0.1;
+    c = buffer[++p]!;
+    while (c >= 48 && c <= 57) {
+      t0 += (c - 48) * scale;
+      scale /= 10;
+      c = buffer[++p]!;
+    }
+  }
+  delivered(session, t0, now);
+}
+
+/** One gateway message from the WebSocket client, already a string. */
+function onText(session: Session, text: string, now: number): void {
+  const at = text.indexOf('"t0":');
+  if (at < 0) return onProtocol(session, text, now);
+  delivered(session, parseFloat(text.slice(at + 5, at + 32)), now);
+}
+
+function onProtocol(session: Session, text: string, now: number): void {
+  const frame = JSON.parse(text) as { op: number; d: { heartbeat_interval?: number } | null; t: string | null };
+  switch (frame.op) {
+    case 10:
+      session.heartbeatMs = frame.d?.heartbeat_interval ?? 41_250;
+      session.heartbeatDue = now + session.heartbeatMs * Math.random();
+      session.wire?.send(identify.replace("TOKEN", session.token));
+      return;
+    case 1:
+      session.wire?.send(HEARTBEAT);
+      return;
+    case 9:
+      refusals++;
+      setTimeout(() => session.wire?.send(identify.replace("TOKEN", session.token)), 1_000 + Math.random() * 4_000);
+      return;
+    case 0:
+      if (frame.t !== "READY") {
+        otherDispatches++;
+        return;
+      }
+      session.ready = true;
+      readyCount++;
+      lastReady = now;
+      readyHist.recordMs(now - session.startedAt);
+      doneStarting();
+      return;
+  }
+}
+
+/** One sweep a second sends the heartbeats that are due; a timer per socket would cost more. */
+const heartbeats = setInterval(() => {
+  const now = clock();
+  for (const session of sessions) {
+    if (session.wire && session.heartbeatMs > 0 && now >= session.heartbeatDue) {
+      session.heartbeatDue = now + session.heartbeatMs;
+      session.wire.send(HEARTBEAT);
+    }
+  }
+}, 1_000);
+
+function report(): DeliveryReport {
+  const cpu = process.cpuUsage(cpuBase);
+  let min = Infinity;
+  let max = 0;
+  for (const session of sessions) {
+    if (!session.ready) continue;
+    min = Math.min(min, session.deliveries);
+    max = Math.max(max, session.deliveries);
+  }
+  return {
+    type: "report",
+    deliveries,
+    otherDispatches,
+    hist: hist.toJSON(),
+    firstReceipt,
+    lastReceipt,
+    minPerSession: min === Infinity ? 0 : min,
+    maxPerSession: max,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    wallMs: clock() - wallBase,
+    ready: readyCount,
+    closes,
+  };
+}
+
+process.on("message", (command: WorkerCommand) => {
+  switch (command.type) {
+    case "connect":
+      plan = command;
+      deadline = clock() + command.timeoutMs;
+      identify = JSON.stringify({ op: 2, d: { token: "TOKEN", intents: command.intents, properties: { os: "linux", browser: "guildgate-load", device: "guildgate-load" } } });
+      sessions = command.tokens.map((token) => new Session(token));
+      connecting = true;
+      startNext();
+      maybeConnected();
+      setTimeout(() => maybeConnected(true), command.timeoutMs).unref();
+      return;
+    case "reset":
+      hist = new Histogram();
+      deliveries = otherDispatches = firstReceipt = lastReceipt = 0;
+      for (const session of sessions) session.deliveries = 0;
+      cpuBase = process.cpuUsage();
+      wallBase = clock();
+      return;
+    case "report":
+      send(report());
+      return;
+    case "count":
+      send({ type: "count", deliveries });
+      return;
+    case "close":
+      stopping = true;
+      clearInterval(heartbeats);
+      for (const session of sessions) {
+        session.ready = false;
+        session.wire?.close();
+      }
+      send({ type: "closed" });
+      setTimeout(() => process.exit(0), 50);
+      return;
+  }
+});
+
+// A coordinator that goes away takes its generators with it.
+process.on("disconnect", () => process.exit(0));
