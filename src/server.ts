@@ -118,6 +118,7 @@ export function startServer(options: ServerOptions): RunningServer {
     guildIdsFor: (userId, shard) => sessionGuilds.guildIdsFor(userId, shard),
     ready: (session, guildIds) => sessionGuilds.ready(session, guildIds),
     ended: (session) => sessionGuilds.ended(session),
+    resumed: (session, seq) => sessionGuilds.resumed(session, seq),
     op: (session, payload) => sessionGuilds.op(session, payload),
     resumeElsewhere: (socket, d, userId) => moves.resume(socket, d, userId),
   };

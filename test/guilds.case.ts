@@ -179,6 +179,27 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(client.frames.slice(from).filter((f) => f.t === "MESSAGE_CREATE")).toEqual([]);
     });
 
+    test("a GUILD_CREATE the client missed while away comes after RESUMED (GUILD_CREATEs are not in the resume log)", async () => {
+      const w = await world();
+      const late = await user("away");
+      const { client, ready } = await session(late, GUILDS | GUILD_MESSAGES);
+      const seq = (client.frames.find((f) => f.t === "READY") as Frame).s as number;
+      client.close(4200);
+      await client.closed;
+      expect((await api("PUT", `/internal/guilds/${w.guild.id}/members/${late.id}`, {})).status).toBe(201);
+      const sent = await message(w.owner.token, w.lobby.id, "while you were away");
+      const again = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      open.push(again);
+      await again.opened();
+      await again.op(10);
+      again.send({ op: 6, d: { token: late.token, session_id: ready.session_id, seq } });
+      await again.dispatch("RESUMED");
+      expect(((await guildCreate(again, w.guild.id)).d as Json).member_count).toBe(3);
+      const order = again.frames.filter((f) => f.op === 0).map((f) => f.t);
+      expect(order.indexOf("GUILD_CREATE")).toBeGreaterThan(order.indexOf("RESUMED"));
+      expect(again.frames.some((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === sent.json.id)).toBe(true);
+    });
+
     test("GUILD_MEMBER_ADD goes only to sessions with GUILD_MEMBERS; presences to those with GUILD_PRESENCES", async () => {
       const w = await world();
       const owner = await session(w.owner, GUILDS | GUILD_MEMBERS | GUILD_PRESENCES);

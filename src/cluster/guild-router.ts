@@ -15,6 +15,7 @@ import { Bus, BusRequestError, type BusMessage } from "./bus.ts";
 /** The owner operations callers may route, and how each names its guild. */
 const GUILD_KEYS = {
   join: (guildId: string) => guildId,
+  guildCreate: (guildId: string) => guildId,
   leave: (guildId: string) => guildId,
   activate: (guildId: string) => guildId,
   moveSession: (guildId: string) => guildId,

@@ -138,6 +138,13 @@ export class Guilds {
     });
   }
 
+  /** A fresh GUILD_CREATE for a member's session already in the guild (one it missed). */
+  guildCreate(guildId: string, userId: string, intents: number, largeThreshold: number): string | undefined {
+    const guild = this.#owned.get(guildId);
+    if (!guild || guild.classes.classOf(userId) === undefined) return undefined;
+    return this.#createCache(guild).build(userId, intents, largeThreshold);
+  }
+
   /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
   leave(guildId: string, userId: string, variant: string, worker: number): void {
     const guild = this.#owned.get(guildId);

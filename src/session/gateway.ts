@@ -35,6 +35,8 @@ export interface SessionHooks {
   ready(session: Session, guildIds: readonly string[]): void;
   /** The session ended for good (closed by the client, or past the resume window). */
   ended(session: Session): void;
+  /** RESUMED went out; `seq` is what the client had seen (its unlogged frames after it are lost). */
+  resumed(session: Session, seq: number): void;
   /** Ops 3, 4, 8, 14 and 37 from a ready session. */
   op(session: Session, payload: ClientPayload): void;
   /**
@@ -128,7 +130,7 @@ export class Gateway {
       now: this.#now,
       end: (session) => this.#endSession(session),
       detach: (session) => this.#detachPrevious(session, null),
-      replay: (socket, session, seq) => this.#replay(socket, session, seq),
+      replay: (socket, session, from, clientSeq) => this.#replay(socket, session, from, clientSeq),
       refuse: (socket) => this.#refuseResume(socket),
     });
     // One sweep for every socket beats a timer per socket (memory, wakeups).
@@ -217,13 +219,20 @@ export class Gateway {
     return s;
   }
 
-  /** A dispatch for one session only (its GUILD_CREATE, its own view changing), kept for its resume. */
-  sendTo(session: Session, t: string, dJson: string): void {
+  /**
+   * A dispatch for one session only (its own view changing), kept for its resume. With
+   * `logged` false (large answers the client can ask for again: GUILD_CREATE, member chunks,
+   * list SYNCs) it is not kept, and reaches the client only if it is attached and ready.
+   * Returns the stamp if it went out to the socket, else 0.
+   */
+  sendTo(session: Session, t: string, dJson: string, logged = true): number {
     const s = this.#clock.next();
     const frame = encodeDispatch(t, s, dJson);
-    this.#options.resumeLog.appendDirect(s, session.id, frame);
-    if (session.socket && session.socket.data.state === "ready") this.#send(session.socket, frame);
+    if (logged) this.#options.resumeLog.appendDirect(s, session.id, frame);
     this.#dispatches.set(t, (this.#dispatches.get(t) ?? 0) + 1);
+    if (!session.socket || session.socket.data.state !== "ready") return 0;
+    this.#send(session.socket, frame);
+    return s;
   }
 
   /** The live sessions of a user (attached or waiting to resume). */
@@ -459,7 +468,7 @@ export class Gateway {
    * log and come in a later batch. When a batch completes the replay, the
    * subscriptions and RESUMED follow in the same tick: nothing falls between.
    */
-  #replay(socket: Socket<Connection>, session: Session, seq: number): void {
+  #replay(socket: Socket<Connection>, session: Session, seq: number, clientSeq = seq): void {
     const connection = socket.data;
     const { resumeLog, replayBatchBytes } = this.#options;
     let from = seq;
@@ -481,7 +490,8 @@ export class Gateway {
       });
       from = batch.through;
     }
-    if (connection.state === "resuming") connection.onDrain = () => this.#replay(socket, session, from);
+    if (connection.state === "resuming") connection.onDrain = () => this.#replay(socket, session, from, clientSeq);
+    else if (connection.state === "ready") this.hooks?.resumed(session, clientSeq);
   }
 
   /** Forgets a session for good: no resume, and its guilds let it go. */

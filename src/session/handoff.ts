@@ -56,8 +56,8 @@ export interface HandoffHost {
   end(session: Session): void;
   /** Closes the session's socket, if any ("resumed elsewhere"), and detaches it. */
   detach(session: Session): void;
-  /** Replays a session on its socket from `seq`, paced by the socket's drain, then RESUMED. */
-  replay(socket: Socket<Connection>, session: Session, seq: number): void;
+  /** Replays a session on its socket after `from`, paced by its drain, then RESUMED (the client had seen `clientSeq`). */
+  replay(socket: Socket<Connection>, session: Session, from: number, clientSeq: number): void;
   /** Answers a RESUME with INVALID_SESSION. */
   refuse(socket: Socket<Connection>): void;
 }
@@ -152,7 +152,7 @@ export class SessionHandoff {
       resumeLog.appendDirect(s, session.id, restamp(frame, s));
     }
     const socket = session.socket;
-    if (socket && socket.data.state === "resuming") this.#host.replay(socket, session, from);
+    if (socket && socket.data.state === "resuming") this.#host.replay(socket, session, from, seq);
   }
 
   // Carrying sessions across a restart (a drain saves them; the next start restores them).
@@ -189,7 +189,7 @@ export class SessionHandoff {
     const { id, user, intents, shard, largeThreshold, presence } = session;
     const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [
       guildId,
-      { variant: held.variant, topic: held.topic, lists: new Map(held.lists ?? []) },
+      { variant: held.variant, topic: held.topic, announcedAt: held.announcedAt, lists: new Map(held.lists ?? []) },
     ]);
     return { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds };
   }

@@ -143,13 +143,33 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
    * it gets no GUILD_CREATE. Member-list chunks are not kept; clients send op 14 again.
    */
   rejoin(session: Session): void {
-    const guildIds = [...session.guilds.keys()];
+    const held = [...session.guilds].map(([guildId, joined]) => [guildId, joined.announcedAt] as const);
     session.guilds.clear();
-    for (const guildId of guildIds) this.#join(session, guildId, false);
+    for (const [guildId, announcedAt] of held) this.#join(session, guildId, announcedAt);
   }
 
-  #join(session: Session, guildId: string, announce = true): void {
-    this.#joinAsync(session, guildId, announce).catch(this.#report);
+  /**
+   * After RESUMED: GUILD_CREATEs are not kept in the resume log (one per session per guild
+   * would fill it), so each one the client may have missed (sent after `seq`, or never) is
+   * sent again, fresh, as Discord does when a guild becomes available.
+   */
+  resumed(session: Session, seq: number): void {
+    for (const [guildId, joined] of session.guilds) {
+      if (joined.announcedAt !== 0 && joined.announcedAt <= seq) continue;
+      this.#owner
+        .call("guildCreate", guildId, session.user.id, session.intents, session.largeThreshold)
+        .then((guildCreate) => {
+          if (guildCreate && session.guilds.get(guildId) === joined) {
+            joined.announcedAt = this.#gateway.sendTo(session, "GUILD_CREATE", guildCreate, false);
+          }
+        })
+        .catch(this.#report);
+    }
+  }
+
+  /** `announcedAt` given: the session has (or is owed) its GUILD_CREATE already; none is sent. */
+  #join(session: Session, guildId: string, announcedAt?: number): void {
+    this.#joinAsync(session, guildId, announcedAt).catch(this.#report);
   }
 
   /** Whether the session still lives on this worker (not ended, not moved away). */
@@ -157,7 +177,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     return this.#gateway.sessionsOf(session.user.id).has(session);
   }
 
-  async #joinAsync(session: Session, guildId: string, announce: boolean): Promise<void> {
+  async #joinAsync(session: Session, guildId: string, announcedAt: number | undefined): Promise<void> {
     const joiner: Joiner = {
       worker: this.#worker,
       userId: session.user.id,
@@ -173,7 +193,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       if (!(error instanceof GuildUnavailableError)) throw error;
       // Bail early, retry later: the READY stub stays unavailable until the guild loads.
       const retry = setTimeout(() => {
-        if (this.#alive(session) && !session.guilds.has(guildId)) this.#join(session, guildId, announce);
+        if (this.#alive(session) && !session.guilds.has(guildId)) this.#join(session, guildId, announcedAt);
       }, UNAVAILABLE_RETRY_MS);
       retry.unref?.();
       return;
@@ -184,8 +204,9 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       await this.#owner.call("leave", guildId, session.user.id, joined.variant, this.#worker);
       return;
     }
-    session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic });
-    if (announce) this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate);
+    // Not logged: a client that misses it (not attached, or drops before) gets it again on RESUME.
+    const sent = announcedAt ?? this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate, false);
+    session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic, announcedAt: sent });
     this.#gateway.hold(session, joined.topic);
   }
 
@@ -207,7 +228,8 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     this.#owner
       .call("requestMembers", request.guild_id, session.user.id, request, session.intents)
       .then((chunks) => {
-        for (const chunk of chunks ?? []) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk);
+        // Not logged: a client that drops before they arrive asks again (its request times out).
+        for (const chunk of chunks ?? []) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk, false);
       })
       .catch(this.#report);
   }
@@ -232,7 +254,8 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
             this.#owner.call("unsubscribeList", guildId, subscribed.listId, chunks, this.#worker).catch(this.#report);
             return;
           }
-          this.#gateway.sendTo(session, "GUILD_MEMBER_LIST_UPDATE", subscribed.dJson);
+          // Not logged (a SYNC per session would fill the log): clients send op 14 again after a RESUME.
+          this.#gateway.sendTo(session, "GUILD_MEMBER_LIST_UPDATE", subscribed.dJson, false);
           const held = (joined.lists ??= new Map()).get(subscribed.listId) ?? [];
           const added = chunks.filter((chunk) => !held.includes(chunk));
           joined.lists.set(subscribed.listId, [...held, ...added]);

@@ -51,6 +51,8 @@ export interface Session {
 export interface SessionGuild {
   variant: string;
   topic: string;
+  /** The stamp of the GUILD_CREATE the client got (not kept in the resume log); 0: still owed. */
+  announcedAt: number;
   /** Member-list chunks held (op 14), by list id. */
   lists?: Map<string, number[]>;
 }
