@@ -5,7 +5,9 @@
  * relies on that (an answer to a join arrives before the events that follow it).
  *
  * Messages are plain data (structured clone): strings, numbers, arrays, small objects.
- * The hot message, one fanout per worker per event, is a few strings.
+ * The hot message, one fanout per worker per event, is a few strings. Each link sends what
+ * was queued in one event-loop turn as one batch (bench/bus.bench.ts: 273k single messages/s
+ * through a link, 4.7M/s batched; a request's round trip stays ~37 µs).
  */
 
 /** A message on the bus; `k` says what it is. */
@@ -58,15 +60,25 @@ export class Bus {
   #handlers: BusHandlers | null = null;
   /** Messages that arrived before `listen`, delivered then, in order. */
   #early: [number, BusMessage][] = [];
+  /**
+   * Per peer, what was sent since the last flush. A link carries a batch per event-loop
+   * turn: the peer handles it in one task, so what it publishes for several events goes out
+   * in one write per socket (uWS drains publishes once per turn).
+   */
+  readonly #outbox: BusMessage[][];
+  #flushScheduled = false;
 
   /** `ports[i]` links to worker i; `ports[self]` is null. One worker: `new Bus(0, [null])`. */
   constructor(self: number, ports: readonly (Port | null)[]) {
     this.self = self;
     this.size = ports.length;
     this.#ports = [...ports];
+    this.#outbox = ports.map(() => []);
     ports.forEach((port, peer) => {
       if (!port) return;
-      port.addEventListener("message", (event) => this.#receive(peer, (event as MessageEvent).data as BusMessage));
+      port.addEventListener("message", (event) => {
+        for (const message of (event as MessageEvent).data as BusMessage[]) this.#receive(peer, message);
+      });
       port.start();
     });
   }
@@ -86,19 +98,37 @@ export class Bus {
   }
 
   send(to: number, message: BusMessage): void {
-    this.#port(to).postMessage(message);
+    this.#post(to, message);
   }
 
   request<T>(to: number, message: BusMessage): Promise<T> {
     const id = ++this.#nextId;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#port(to).postMessage({ k: "req", id, message });
+      this.#post(to, { k: "req", id, message });
     });
   }
 
   close(): void {
     for (const port of this.#ports) port?.close();
+  }
+
+  /** Queues a message for `to`; every link's queue goes out at the end of this event-loop turn, in order. */
+  #post(to: number, message: BusMessage): void {
+    this.#port(to);
+    (this.#outbox[to] as BusMessage[]).push(message);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    this.#outbox.forEach((queue, peer) => {
+      if (queue.length === 0) return;
+      this.#outbox[peer] = [];
+      this.#port(peer).postMessage(queue);
+    });
   }
 
   #port(to: number): Port {
@@ -121,7 +151,7 @@ export class Bus {
       return;
     }
     if (message.k !== "req") return handlers.push(from, message);
-    let answer: Record<string, unknown>;
+    let answer: BusMessage;
     try {
       answer = { k: "res", id: message.id, value: handlers.request(from, message.message as BusMessage) };
     } catch (error) {
@@ -129,6 +159,6 @@ export class Bus {
       const data = error instanceof Error && "busData" in error ? (error.busData as Record<string, unknown>) : undefined;
       answer = { k: "res", id: message.id, error: { name, message: text, data } };
     }
-    this.#port(from).postMessage(answer);
+    this.#post(from, answer);
   }
 }
