@@ -32,7 +32,11 @@ export interface Config {
   readonly backpressureBytes: number;
   /** IDENTIFYs per 5 s per user and bucket (`session_start_limit.max_concurrency`). Default 1. */
   readonly maxConcurrency: number;
-  /** IDENTIFYs in flight at once across the process; over it clients get op 9. Default 256. */
+  /**
+   * IDENTIFYs in flight at once across the process; over it clients get op 9. Default 16384:
+   * in a 15k-session storm here (`npm run load -- storm`), 256 refused 14,088 first IDENTIFYs
+   * and doubled the time to READY, and 4096 still refused 5,921.
+   */
   readonly identifyInFlight: number;
   /** Guild loads from the store in flight across the process; over it a join is retried later. Default 64. */
   readonly guildLoadsInFlight: number;
@@ -88,7 +92,7 @@ const OPTIONS: readonly Option[] = [
   { key: "resumeLogBytes", flag: "--resume-log-bytes", help: "resume log bound per worker", parse: integer(0, 2 ** 40), fallback: 64 * 1024 * 1024 },
   { key: "backpressureBytes", flag: "--backpressure-bytes", help: "per-socket send buffer bound", parse: integer(64 * 1024, 2 ** 31), fallback: 4 * 1024 * 1024 },
   { key: "maxConcurrency", flag: "--max-concurrency", help: "IDENTIFYs per 5 s per user and bucket", parse: integer(1, 1024), fallback: 1 },
-  { key: "identifyInFlight", flag: "--identify-in-flight", help: "IDENTIFYs in flight across the process", parse: integer(1, 1_000_000), fallback: 256 },
+  { key: "identifyInFlight", flag: "--identify-in-flight", help: "IDENTIFYs in flight across the process", parse: integer(1, 1_000_000), fallback: 16_384 },
   { key: "guildLoadsInFlight", flag: "--guild-loads-in-flight", help: "guild loads from the store in flight", parse: integer(1, 100_000), fallback: 64 },
   { key: "guildsPerShard", flag: "--guilds-per-shard", help: "guilds one session may hold before 4011 (sharding required)", parse: integer(1, 1_000_000), fallback: 2500 },
   { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },

@@ -75,7 +75,7 @@ const options = {
   padding: "x".repeat(integer(values["payload-bytes"], "payload-bytes") as number),
   workers: integer(values.workers, "workers"),
   // A storm runs the gateway's own default (256), so refusals show; elsewhere connecting must not be refused.
-  identifyInFlight: integer(values["identify-in-flight"], "identify-in-flight") ?? (scenario.kind === "storm" ? 256 : 100_000),
+  identifyInFlight: integer(values["identify-in-flight"], "identify-in-flight") ?? (scenario.kind === "storm" ? 16_384 : 100_000),
   heartbeatIntervalMs: integer(values["heartbeat-interval-ms"], "heartbeat-interval-ms") as number,
   timeoutMs: (integer(values["timeout-s"], "timeout-s") as number) * 1000,
   out: values.out as string,

@@ -40,7 +40,7 @@ export interface MembershipPlan {
 
 export interface TargetOptions {
   heartbeatIntervalMs: number;
-  /** guildgate: --identify-in-flight (its default is 256). */
+  /** guildgate: --identify-in-flight (its default is 16384). */
   identifyInFlight: number;
   /** guildgate: --workers (its default is the number of cores). */
   workers?: number;
