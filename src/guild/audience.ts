@@ -90,9 +90,18 @@ export function eventRule(t: string, toChannel: boolean): EventRule {
 
 /** The variant part of a topic: the routed intents in hex, and "p" while passive. */
 export function variantOf(intents: number, passive: boolean): string {
-  const routed = (intents & ROUTED_INTENTS).toString(16);
-  return passive ? `${routed}p` : routed;
+  const key = (intents & ROUTED_INTENTS) * 2 + (passive ? 1 : 0);
+  let variant = VARIANTS.get(key);
+  if (variant === undefined) {
+    const routed = (intents & ROUTED_INTENTS).toString(16);
+    variant = passive ? `${routed}p` : routed;
+    VARIANTS.set(key, variant);
+  }
+  return variant;
 }
+
+/** Each variant string made once (sessions hold them; there are few distinct ones). */
+const VARIANTS = new Map<number, string>();
 
 /** Parses `variantOf`'s output back. */
 export function parseVariant(variant: string): { intents: number; passive: boolean } {

@@ -160,7 +160,8 @@ export class GuildState implements PermissionSource {
     const user = this.#store.getUser(member.userId);
     // A member whose user was deleted cannot connect or be shown; it stays in the store only.
     if (!user) return;
-    this.#members.set(member.userId, member);
+    // One guild id string for every member (each store row brings its own copy).
+    this.#members.set(member.userId, { ...member, guildId: this.#guild.id });
     this.#users.set(user.id, user);
   }
 }

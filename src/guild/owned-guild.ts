@@ -23,6 +23,8 @@ interface VariantCount {
 }
 
 interface LiveTopic {
+  /** The topic's name, made once: every session holding it shares the string. */
+  readonly topic: string;
   readonly classId: number;
   readonly intents: number;
   readonly passive: boolean;
@@ -42,8 +44,8 @@ export class OwnedGuild {
   /** Presences of members with a session, by user id. */
   readonly presences = new Map<string, Presence>();
   readonly #topics = new Map<string, LiveTopic>();
-  /** Per member with sessions: how many sessions hold each variant, per worker. */
-  readonly #variants = new Map<string, Map<string, VariantCount>>();
+  /** Per member with sessions: how many sessions hold each variant, per worker (usually one entry: an array, not a Map). */
+  readonly #variants = new Map<string, VariantCount[]>();
 
   /** Its lazy member lists (built on the first op 14 for each). */
   readonly lists: GuildMemberLists;
@@ -66,7 +68,7 @@ export class OwnedGuild {
   /** How many sessions of `userId` are attached (0 if none). */
   sessionsOf(userId: string): number {
     let count = 0;
-    for (const held of this.#variants.get(userId)?.values() ?? []) count += held.count;
+    for (const held of this.#variants.get(userId) ?? []) count += held.count;
     return count;
   }
 
@@ -76,14 +78,13 @@ export class OwnedGuild {
     if (!member) throw new Error(`guild ${this.id}: ${userId} is not a member`);
     let variants = this.#variants.get(userId);
     if (!variants) {
-      variants = new Map();
+      variants = [];
       this.#variants.set(userId, variants);
       this.classes.track(member);
     }
-    const key = `${worker}|${variant}`;
-    const held = variants.get(key);
+    const held = variants.find((v) => v.worker === worker && v.variant === variant);
     if (held) held.count++;
-    else variants.set(key, { worker, variant, count: 1 });
+    else variants.push({ worker, variant, count: 1 });
     const classId = this.classes.classOf(userId) as number;
     return this.#addTopic(classId, variant, worker, 1);
   }
@@ -91,14 +92,14 @@ export class OwnedGuild {
   /** A session of a member leaves (from `worker`). */
   detach(userId: string, variant: string, worker: number): void {
     const variants = this.#variants.get(userId);
-    const key = `${worker}|${variant}`;
-    const held = variants?.get(key);
+    const at = variants?.findIndex((v) => v.worker === worker && v.variant === variant) ?? -1;
+    const held = variants?.[at];
     if (!variants || !held) return;
     const classId = this.classes.classOf(userId) as number;
     this.#removeTopic(classId, variant, worker, 1);
     if (held.count > 1) held.count--;
-    else variants.delete(key);
-    if (variants.size === 0) {
+    else variants.splice(at, 1);
+    if (variants.length === 0) {
       this.#variants.delete(userId);
       this.classes.untrack(userId);
     }
@@ -109,7 +110,7 @@ export class OwnedGuild {
     const moved: ClassMove[] = [];
     for (const move of moves) {
       if (move.from < 0 || move.to < 0) continue;
-      for (const { worker, variant, count } of this.#variants.get(move.userId)?.values() ?? []) {
+      for (const { worker, variant, count } of this.#variants.get(move.userId) ?? []) {
         this.#removeTopic(move.from, variant, worker, count);
         this.#addTopic(move.to, variant, worker, count);
       }
@@ -172,15 +173,16 @@ export class OwnedGuild {
    */
   moveSession(userId: string, variant: string, from: number, to: number): boolean {
     const variants = this.#variants.get(userId);
-    const held = variants?.get(`${from}|${variant}`);
+    const at = variants?.findIndex((v) => v.worker === from && v.variant === variant) ?? -1;
+    const held = variants?.[at];
     const classId = this.classes.classOf(userId);
     if (!variants || !held || classId === undefined) return false;
     // Counts move; the member stays tracked, so its class (and topic) stay the same.
     if (held.count > 1) held.count--;
-    else variants.delete(`${from}|${variant}`);
-    const target = variants.get(`${to}|${variant}`);
+    else variants.splice(at, 1);
+    const target = variants.find((v) => v.worker === to && v.variant === variant);
     if (target) target.count++;
-    else variants.set(`${to}|${variant}`, { worker: to, variant, count: 1 });
+    else variants.push({ worker: to, variant, count: 1 });
     this.#removeTopic(classId, variant, from, 1);
     this.#addTopic(classId, variant, to, 1);
     return true;
@@ -189,9 +191,9 @@ export class OwnedGuild {
   #addTopic(classId: number, variant: string, worker: number, count: number): string {
     const topic = guildTopic(this.id, classId, variant);
     let live = this.#topics.get(topic);
-    if (!live) this.#topics.set(topic, (live = { classId, ...parseVariant(variant), workers: new Map() }));
+    if (!live) this.#topics.set(topic, (live = { topic, classId, ...parseVariant(variant), workers: new Map() }));
     live.workers.set(worker, (live.workers.get(worker) ?? 0) + count);
-    return topic;
+    return live.topic;
   }
 
   #removeTopic(classId: number, variant: string, worker: number, count: number): void {

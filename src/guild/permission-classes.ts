@@ -84,8 +84,11 @@ const VISIBLE = 2;
 const NO_CLASS = -1;
 const EMPTY: readonly number[] = Object.freeze([]);
 
-const sortedRoles = (member: MemberRoles, guildId: string): string[] =>
-  [...new Set(member.roleIds)].filter((id) => id !== guildId).sort();
+/** Most members have no role but @everyone: they share one empty list. */
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
+const sortedRoles = (member: MemberRoles, guildId: string): readonly string[] =>
+  member.roleIds.length === 0 ? NO_ROLES : [...new Set(member.roleIds)].filter((id) => id !== guildId).sort();
 
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((id, i) => id === b[i]);

@@ -94,6 +94,8 @@ export interface GatewayStats {
 const HEARTBEAT_ACK = encodePayload(Op.HEARTBEAT_ACK, null);
 const HEARTBEAT_REQUEST = encodePayload(Op.HEARTBEAT, null);
 const HEARTBEAT_ACK_DEFLATED = deflateFrame(HEARTBEAT_ACK);
+/** The shard of a session that asked for none; shared, as most sessions have it. */
+const UNSHARDED: readonly [number, number] = Object.freeze([0, 1] as [number, number]);
 /** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
 const HEARTBEAT_GRACE = 1.5;
 
@@ -236,8 +238,13 @@ export class Gateway {
   }
 
   /** The live sessions of a user (attached or waiting to resume). */
-  sessionsOf(userId: string): ReadonlySet<Session> {
+  sessionsOf(userId: string): Iterable<Session> {
     return this.#sessions.ofUser(userId);
+  }
+
+  /** Whether the session still lives on this worker (not ended, not moved away). */
+  holds(session: Session): boolean {
+    return this.#sessions.has(session);
   }
 
   /** Makes a session hold a topic (and its socket subscribe to it, if attached and ready). */
@@ -403,7 +410,7 @@ export class Gateway {
       const names = Object.entries(Intent).flatMap(([name, bit]) => ((disallowed & bit) !== 0 ? [name] : []));
       throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, `this account may not ask for ${names.join(", ")}`);
     }
-    const shard: [number, number] = d.shard ? [d.shard[0], d.shard[1]] : [0, 1];
+    const shard: readonly [number, number] = d.shard ? [d.shard[0], d.shard[1]] : UNSHARDED;
     const guildIds = this.hooks?.guildIdsFor(user.id, shard) ?? [];
     if (guildIds.length > this.#options.guildsPerShard) {
       throw new ProtocolError(CloseCode.SHARDING_REQUIRED);

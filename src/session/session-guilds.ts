@@ -174,7 +174,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
 
   /** Whether the session still lives on this worker (not ended, not moved away). */
   #alive(session: Session): boolean {
-    return this.#gateway.sessionsOf(session.user.id).has(session);
+    return this.#gateway.holds(session);
   }
 
   async #joinAsync(session: Session, guildId: string, announcedAt: number | undefined): Promise<void> {

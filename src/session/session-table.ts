@@ -5,11 +5,12 @@
  */
 import type { Session } from "./session.ts";
 
-const NONE: ReadonlySet<Session> = new Set();
+const NONE: readonly Session[] = Object.freeze([]);
 
 export class SessionTable {
   readonly #byId = new Map<string, Session>();
-  readonly #byUser = new Map<string, Set<Session>>();
+  /** A user's one session, or its several: most users have one, and a Set per user costs ~100 B. */
+  readonly #byUser = new Map<string, Session | Set<Session>>();
 
   get size(): number {
     return this.#byId.size;
@@ -28,24 +29,33 @@ export class SessionTable {
   }
 
   /** The live sessions of a user (attached or waiting to resume). */
-  ofUser(userId: string): ReadonlySet<Session> {
-    return this.#byUser.get(userId) ?? NONE;
+  ofUser(userId: string): Iterable<Session> {
+    const held = this.#byUser.get(userId);
+    if (held === undefined) return NONE;
+    return held instanceof Set ? held : [held];
   }
 
   add(session: Session): void {
     this.#byId.set(session.id, session);
-    let sessions = this.#byUser.get(session.user.id);
-    if (!sessions) this.#byUser.set(session.user.id, (sessions = new Set()));
-    sessions.add(session);
+    const userId = session.user.id;
+    const held = this.#byUser.get(userId);
+    if (held === undefined) this.#byUser.set(userId, session);
+    else if (held instanceof Set) held.add(session);
+    else this.#byUser.set(userId, new Set([held, session]));
   }
 
   /** Removes the session; false if it was not here. */
   delete(session: Session): boolean {
     if (!this.has(session)) return false;
     this.#byId.delete(session.id);
-    const sessions = this.#byUser.get(session.user.id);
-    sessions?.delete(session);
-    if (sessions?.size === 0) this.#byUser.delete(session.user.id);
+    const userId = session.user.id;
+    const held = this.#byUser.get(userId);
+    if (held instanceof Set) {
+      held.delete(session);
+      if (held.size === 1) this.#byUser.set(userId, held.values().next().value as Session);
+    } else {
+      this.#byUser.delete(userId);
+    }
     return true;
   }
 }
