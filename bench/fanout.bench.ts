@@ -44,6 +44,7 @@ function worker(): { delivery: GuildDelivery; published: () => number } {
       }
     },
     sendToMember() {},
+    sendToSelf() {},
     moveMember() {},
     memberAdded() {},
     memberRemoved() {},

@@ -151,6 +151,17 @@ export function guildsContract(harness: HarnessFactory): void {
       await expectNothingBefore(member.client, w.guild.id, "MESSAGE_CREATE", from);
     });
 
+    test("a member gets its own GUILD_MEMBER_UPDATE without GUILD_MEMBERS, and nobody else's", async () => {
+      const w = await world();
+      const member = await session(w.member, GUILDS);
+      await guildCreate(member.client, w.guild.id);
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.owner.id}`, { nick: "Boss" });
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { nick: "Me" });
+      const own = (await member.client.dispatch("GUILD_MEMBER_UPDATE")).d as Json;
+      expect(own).toMatchObject({ guild_id: w.guild.id, nick: "Me", user: { id: w.member.id } });
+      expect(member.client.frames.filter((f) => f.t === "GUILD_MEMBER_UPDATE").length).toBe(1);
+    });
+
     test("an overwrite change flips a whole class: CHANNEL_DELETE to those who lose the channel, CHANNEL_UPDATE to the rest", async () => {
       const w = await world();
       const owner = await session(w.owner, GUILDS);

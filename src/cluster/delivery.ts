@@ -7,7 +7,7 @@
 import type { GuildDelivery, PublishPart } from "../guild/guilds.ts";
 import type { Bus, BusMessage } from "./bus.ts";
 
-const MEMBER_OPS = ["sendToMember", "moveMember", "memberAdded", "memberRemoved"] as const;
+const MEMBER_OPS = ["sendToMember", "sendToSelf", "moveMember", "memberAdded", "memberRemoved"] as const;
 type MemberOp = (typeof MEMBER_OPS)[number];
 
 export class ClusterDelivery implements GuildDelivery {
@@ -27,6 +27,10 @@ export class ClusterDelivery implements GuildDelivery {
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
     this.#everywhere("sendToMember", [guildId, userId, t, dJson]);
+  }
+
+  sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
+    this.#everywhere("sendToSelf", [guildId, userId, t, dJson]);
   }
 
   moveMember(guildId: string, userId: string, classId: number): void {

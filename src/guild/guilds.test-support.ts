@@ -145,6 +145,14 @@ export class SimWorkers implements GuildDelivery {
     }
   }
 
+  sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
+    const d = JSON.parse(dJson) as Record<string, unknown>;
+    for (const session of this.sessionsOf(userId)) {
+      const joined = session.guilds.get(guildId);
+      if (joined && !variantReceives(parseVariant(joined.variant), eventRule(t, false))) session.inbox.push({ guildId, t, d, via: "direct" });
+    }
+  }
+
   moveMember(guildId: string, userId: string, classId: number): void {
     for (const session of this.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);

@@ -41,6 +41,11 @@ export interface GuildDelivery {
   publish(worker: number, t: string, parts: readonly PublishPart[]): void;
   /** An event for one member's sessions in this guild only (its own view changed). */
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
+  /**
+   * An event about the member itself (its own GUILD_MEMBER_UPDATE) for those of its sessions
+   * whose topic does not carry it (no GUILD_MEMBERS, or passive): Discord always sends it.
+   */
+  sendToSelf(guildId: string, userId: string, t: string, dJson: string): void;
   /** A member's class changed: its sessions in the guild move to that class's topic (-1: to none, for now). */
   moveMember(guildId: string, userId: string, classId: number): void;
   /** The user became a member: its sessions on the guild's shard join it (GUILD_CREATE). */
@@ -444,7 +449,10 @@ export class Guilds {
 
   #publishMemberUpdate(guild: OwnedGuild, member: Member): void {
     const user = guild.state.user(member.userId);
-    if (user) this.#publish(guild, "GUILD_MEMBER_UPDATE", memberJson(member, user, guild.id));
+    if (!user) return;
+    const d = memberJson(member, user, guild.id);
+    this.#publish(guild, "GUILD_MEMBER_UPDATE", d);
+    this.#options.delivery.sendToSelf(guild.id, member.userId, "GUILD_MEMBER_UPDATE", JSON.stringify(d));
   }
 
   #setPresence(guild: OwnedGuild, userId: string, presence: Presence): void {

@@ -108,6 +108,14 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     }
   }
 
+  sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
+    const rule = eventRule(t, false);
+    for (const session of this.#gateway.sessionsOf(userId)) {
+      const joined = session.guilds.get(guildId);
+      if (joined && !variantReceives(parseVariant(joined.variant), rule)) this.#gateway.sendTo(session, t, dJson);
+    }
+  }
+
   /** `classId` -1: hold no topic of the guild for now (the owner is telling classes about a change). */
   moveMember(guildId: string, userId: string, classId: number): void {
     for (const session of this.#gateway.sessionsOf(userId)) {
