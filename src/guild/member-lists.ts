@@ -131,6 +131,14 @@ export class GuildMemberLists {
     this.#groupIds = this.#currentGroups();
     const deliveries: ListDelivery[] = [];
     for (const [listId, entry] of this.#lists) {
+      // The list follows a channel that still has its id; with none left (overwrites changed),
+      // it goes: clients derive the new id from the channel and send op 14 for it.
+      const channel = [...this.#state.allChannels()].find((candidate) => this.listIdOf(candidate) === listId);
+      if (!channel) {
+        this.#lists.delete(listId);
+        continue;
+      }
+      entry.channel = { id: channel.id, overwrites: channel.overwrites };
       entry.list = this.#build(listId, entry.channel);
       for (const [chunk, workers] of entry.holders) {
         const dJson = this.#update(listId, entry.list, [entry.list.sync(chunk)]);
