@@ -18,7 +18,8 @@ export class GuildCreateCache {
   readonly #guild: OwnedGuild;
   #version = -1;
   #head = "";
-  #members = "";
+  /** Every member as JSON, built only when a GUILD_CREATE that is not "large" needs it. */
+  #members: string | null = null;
   /** Channel lists by class serial (class ids are reused, serials are not). */
   readonly #channels = new Map<number, string>();
   #presencesVersion = -1;
@@ -39,7 +40,7 @@ export class GuildCreateCache {
     if (!member || !user) throw new Error(`guild ${state.id}: ${userId} is not a member`);
     const classId = this.#guild.classes.classOf(userId) as number;
     const large = state.memberCount > largeThreshold;
-    const members = large ? JSON.stringify([memberJson(member, user)]) : this.#members;
+    const members = large ? JSON.stringify([memberJson(member, user)]) : this.#memberList();
     const presences = !large && (intents & Intent.GUILD_PRESENCES) !== 0 ? this.#presenceList() : "[]";
     return (
       `{"joined_at":${JSON.stringify(new Date(member.joinedAt).toISOString())},"large":${large},` +
@@ -55,13 +56,21 @@ export class GuildCreateCache {
     if (this.#version === state.version) return;
     this.#version = state.version;
     this.#head = JSON.stringify(guildJson(state.record, state.roles()));
-    const members: Record<string, unknown>[] = [];
-    for (const member of state.members()) {
-      const user = state.user(member.userId);
-      if (user) members.push(memberJson(member, user));
-    }
-    this.#members = JSON.stringify(members);
+    this.#members = null;
     this.#channels.clear();
+  }
+
+  #memberList(): string {
+    if (this.#members === null) {
+      const { state } = this.#guild;
+      const members: Record<string, unknown>[] = [];
+      for (const member of state.members()) {
+        const user = state.user(member.userId);
+        if (user) members.push(memberJson(member, user));
+      }
+      this.#members = JSON.stringify(members);
+    }
+    return this.#members;
   }
 
   #channelList(classId: number): string {
