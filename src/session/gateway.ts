@@ -8,12 +8,12 @@
  * dispatch path: one frame string (and one compressed block) per event.
  */
 import { CLOSE_REASONS, CloseCode, isResumableClose, ProtocolError } from "../protocol/close-codes.ts";
-import { encodeDispatch, encodePayload } from "../protocol/json-codec.ts";
+import { encodePayload } from "../protocol/json-codec.ts";
 import { Intent, Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import { validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
 import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
-import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
+import { deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Socket, SocketHandlers } from "../transport/transport.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 import type { Semaphore } from "../native.ts";
@@ -23,7 +23,8 @@ import { FrameRateLimit } from "./frame-rate-limit.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SessionHandoff } from "./handoff.ts";
 import { SessionTable } from "./session-table.ts";
-import { SequenceClock } from "./sequence-clock.ts";
+import type { SequenceClock } from "./sequence-clock.ts";
+import { Outbox } from "./outbox.ts";
 import { readyPayload } from "./ready.ts";
 import { newSessionId, userTopic, wireTopic, type Connection, type Session } from "./session.ts";
 
@@ -102,12 +103,11 @@ const HEARTBEAT_GRACE = 1.5;
 export class Gateway {
   readonly #options: GatewayOptions;
   readonly #now: () => number;
-  readonly #clock = new SequenceClock();
+  readonly #out: Outbox;
+  readonly #clock: SequenceClock;
   readonly #connections = new Set<Socket<Connection>>();
   readonly #sessions = new SessionTable();
   readonly #sweep: ReturnType<typeof setInterval>;
-  readonly #dispatches = new Map<string, number>();
-  #fanoutDeliveries = 0;
   /** Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker). */
   readonly #trace: string[];
   readonly #resumedJson: string;
@@ -123,6 +123,8 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#out = new Outbox(options);
+    this.#clock = this.#out.clock;
     this.#trace = [`guildgate-${options.node}-worker-${options.worker}`];
     this.#resumedJson = JSON.stringify({ _trace: this.#trace });
     this.handoff = new SessionHandoff({
@@ -162,7 +164,7 @@ export class Gateway {
       const refuse = socket.data.refuse;
       if (refuse) return socket.close(refuse.code, refuse.reason);
       this.#connections.add(socket);
-      this.#send(socket, encodePayload(Op.HELLO, { heartbeat_interval: this.#options.heartbeatIntervalMs }));
+      this.#out.send(socket, encodePayload(Op.HELLO, { heartbeat_interval: this.#options.heartbeatIntervalMs }));
     },
     message: (socket, message) => {
       try {
@@ -194,47 +196,27 @@ export class Gateway {
    * `dJson` is the event's `d`, already serialised.
    */
   dispatch(topic: string, t: string, dJson: string): number {
-    return this.publishTopics([topic], t, dJson);
+    return this.#out.publishTopics([topic], t, dJson);
   }
 
-  /**
-   * One event to the sessions holding any of `topics` (a guild event's classes): one frame,
-   * one `s`, one resume-log entry, one native publish per topic (each session holds one
-   * topic per guild, so nobody gets it twice). Returns its `s`.
-   */
+  /** See `Outbox.publishTopics`. */
   publishTopics(topics: readonly string[], t: string, dJson: string): number {
-    const s = this.#clock.next();
-    const frame = encodeDispatch(t, s, dJson);
-    const { resumeLog, publish, subscriberCount } = this.#options;
-    if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
-    else resumeLog.appendToTopics(s, topics, frame);
-    let deflated: Uint8Array | null = null;
-    for (const topic of topics) {
-      const plain = subscriberCount(topic);
-      if (plain > 0) publish(topic, frame);
-      const compressedTopic = wireTopic(topic, true);
-      const compressed = subscriberCount(compressedTopic);
-      if (compressed > 0) publish(compressedTopic, (deflated ??= deflateFrame(frame)));
-      this.#fanoutDeliveries += plain + compressed;
-    }
-    this.#dispatches.set(t, (this.#dispatches.get(t) ?? 0) + 1);
-    return s;
+    return this.#out.publishTopics(topics, t, dJson);
   }
 
-  /**
-   * A dispatch for one session only (its own view changing), kept for its resume. With
-   * `logged` false (large answers the client can ask for again: GUILD_CREATE, member chunks,
-   * list SYNCs) it is not kept, and reaches the client only if it is attached and ready.
-   * Returns the stamp if it went out to the socket, else 0.
-   */
+  /** See `Outbox.sendTo`. */
   sendTo(session: Session, t: string, dJson: string, logged = true): number {
-    const s = this.#clock.next();
-    const frame = encodeDispatch(t, s, dJson);
-    if (logged) this.#options.resumeLog.appendDirect(s, session.id, frame);
-    this.#dispatches.set(t, (this.#dispatches.get(t) ?? 0) + 1);
-    if (!session.socket || session.socket.data.state !== "ready") return 0;
-    this.#send(session.socket, frame);
-    return s;
+    return this.#out.sendTo(session, t, dJson, logged);
+  }
+
+  /** Makes a session hold a topic (and its socket subscribe to it, if attached and ready). */
+  hold(session: Session, topic: string): void {
+    this.#out.hold(session, topic);
+  }
+
+  /** The reverse of `hold`. */
+  release(session: Session, topic: string): void {
+    this.#out.release(session, topic);
   }
 
   /** The live sessions of a user (attached or waiting to resume). */
@@ -247,28 +229,14 @@ export class Gateway {
     return this.#sessions.has(session);
   }
 
-  /** Makes a session hold a topic (and its socket subscribe to it, if attached and ready). */
-  hold(session: Session, topic: string): void {
-    session.topics.add(topic);
-    const socket = session.socket;
-    if (socket && socket.data.state === "ready") socket.subscribe(wireTopic(topic, socket.data.compressed));
-  }
-
-  /** The reverse of `hold`. */
-  release(session: Session, topic: string): void {
-    session.topics.delete(topic);
-    const socket = session.socket;
-    if (socket) socket.unsubscribe(wireTopic(topic, socket.data.compressed));
-  }
-
   /**
    * Closes every connection of a user's sessions with `code` (e.g. 4000 to make
    * clients resume, 4009 to make them start over). Returns how many were closed.
    */
   disconnectUser(userId: string, code: number, reason: string): number {
     let closed = 0;
-    for (const session of this.#sessions.values()) {
-      if (session.user.id === userId && session.socket) {
+    for (const session of this.#sessions.ofUser(userId)) {
+      if (session.socket) {
         this.#close(session.socket, code, reason);
         closed++;
       }
@@ -280,8 +248,8 @@ export class Gateway {
     return {
       connections: this.#connections.size,
       sessions: this.#sessions.size,
-      dispatches: this.#dispatches,
-      fanoutDeliveries: this.#fanoutDeliveries,
+      dispatches: this.#out.dispatches,
+      fanoutDeliveries: this.#out.fanoutDeliveries,
       resumes: { ok: this.#resumesOk, invalid: this.#resumesInvalid },
       identifyRefused: { inFlight: this.#identifyRefusedInFlight, rateLimited: this.#identifyRefusedRate },
       resumeLog: { bytes: this.#options.resumeLog.bytes, entries: this.#options.resumeLog.size },
@@ -298,7 +266,7 @@ export class Gateway {
         // A heartbeat is due and missing: ask for one (op 1) before giving up on the socket.
         if (!connection.heartbeatRequested && now > connection.heartbeatDeadline - askBefore) {
           connection.heartbeatRequested = true;
-          this.#send(socket, HEARTBEAT_REQUEST);
+          this.#out.send(socket, HEARTBEAT_REQUEST);
         }
         continue;
       }
@@ -333,7 +301,7 @@ export class Gateway {
   /** Op 7 RECONNECT to every connection (a drain: clients reconnect and RESUME). */
   reconnectAll(): void {
     const reconnect = encodePayload(Op.RECONNECT, null);
-    for (const socket of this.#connections) this.#send(socket, reconnect);
+    for (const socket of this.#connections) this.#out.send(socket, reconnect);
   }
 
   /** Stops the sweep timer (the transport closes the sockets). */
@@ -440,7 +408,7 @@ export class Gateway {
     const ready = { ...readyPayload(session, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
-      this.#sendLifecycle(session, "READY", JSON.stringify(ready));
+      this.#out.lifecycle(session, "READY", JSON.stringify(ready));
     });
     // After the cork, so READY is on the wire before any guild work (a first load can take a while).
     this.hooks?.ready(session, guildIds);
@@ -488,12 +456,12 @@ export class Gateway {
         return this.#refuseResume(socket);
       }
       socket.cork(() => {
-        for (const frame of batch.frames) this.#send(socket, frame);
+        for (const frame of batch.frames) this.#out.send(socket, frame);
         if (!batch.complete) return;
         for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
         connection.state = "ready";
         this.#resumesOk++;
-        this.#sendLifecycle(session, "RESUMED", this.#resumedJson);
+        this.#out.lifecycle(session, "RESUMED", this.#resumedJson);
       });
       from = batch.through;
     }
@@ -530,28 +498,7 @@ export class Gateway {
   /** INVALID_SESSION(false): the client must IDENTIFY anew, on this socket or a new one. */
   #invalidSession(socket: Socket<Connection>): void {
     socket.data.state = "hello";
-    this.#send(socket, encodePayload(Op.INVALID_SESSION, false));
-  }
-
-  /**
-   * READY or RESUMED: stamped, sent to one session, and kept out of the resume
-   * log (a client that missed READY has no session to resume, and a replayed
-   * RESUMED would arrive twice).
-   */
-  #sendLifecycle(session: Session, t: "READY" | "RESUMED", dJson: string): void {
-    if (session.socket) this.#send(session.socket, encodeDispatch(t, this.#clock.next(), dJson));
-  }
-
-  #send(socket: Socket<Connection>, frame: string): void {
-    const connection = socket.data;
-    if (!connection.compressed) {
-      socket.send(frame);
-    } else if (connection.zlibStarted) {
-      socket.send(deflateFrame(frame));
-    } else {
-      connection.zlibStarted = true;
-      socket.send(deflateFirstFrame(frame));
-    }
+    this.#out.send(socket, encodePayload(Op.INVALID_SESSION, false));
   }
 
   #fail(socket: Socket<Connection>, error: unknown): void {
