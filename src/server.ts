@@ -183,7 +183,7 @@ export function startServer(options: ServerOptions): RunningServer {
   });
   if (!gatewayUrl) gatewayUrl = `ws://${transport.hostname}:${transport.port}`;
   if (options.sessionsFile) {
-    for (const session of restoreSessions(gateway, options.sessionsFile)) sessionGuilds.rejoin(session);
+    for (const session of restoreSessions(gateway, options.sessionsFile, config.resumeWindowMs)) sessionGuilds.rejoin(session);
   }
   const started = transport;
   return {
@@ -217,9 +217,12 @@ function saveSessions(gateway: Gateway, file: string): void {
 }
 
 /** Takes back what the last drain saved, once: the file is removed, so a crash never replays it twice. */
-function restoreSessions(gateway: Gateway, file: string): Session[] {
+function restoreSessions(gateway: Gateway, file: string, resumeWindowMs: number): Session[] {
   if (!existsSync(file)) return [];
   const saved = JSON.parse(readFileSync(file, "utf8")) as SavedSessions;
   rmSync(file);
-  return gateway.handoff.restore(saved);
+  // Sessions already past the resume window (a file from long ago) are not taken back.
+  const now = Date.now();
+  const live = saved.sessions.filter((session) => now - session.detachedAt <= resumeWindowMs);
+  return live.length === 0 ? [] : gateway.handoff.restore({ ...saved, sessions: live });
 }
