@@ -219,7 +219,17 @@ function saveSessions(gateway: Gateway, file: string): void {
 /** Takes back what the last drain saved, once: the file is removed, so a crash never replays it twice. */
 function restoreSessions(gateway: Gateway, file: string, resumeWindowMs: number): Session[] {
   if (!existsSync(file)) return [];
-  const saved = JSON.parse(readFileSync(file, "utf8")) as SavedSessions;
+  let saved: SavedSessions;
+  try {
+    saved = JSON.parse(readFileSync(file, "utf8")) as SavedSessions;
+    if (!Array.isArray(saved.sessions) || !Array.isArray(saved.log)) throw new Error("not a saved-sessions file");
+  } catch (error) {
+    // A torn write (say, a full disk at the last drain) must not stop the gateway starting:
+    // those sessions cannot resume, and their clients IDENTIFY again.
+    console.error(`guildgate: ignoring ${file}: ${(error as Error).message}`);
+    rmSync(file, { force: true });
+    return [];
+  }
   rmSync(file);
   // Sessions already past the resume window (a file from long ago) are not taken back.
   const now = Date.now();

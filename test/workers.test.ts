@@ -6,7 +6,7 @@
  * a worker busy with a large guild does not hold up the other worker's guilds.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openHashRing } from "../src/native.ts";
@@ -258,6 +258,20 @@ describe("a drain and a restart", () => {
       expect(await second.child.exited).toBe(0);
     }
   }, 60_000);
+
+  test("a torn sessions file (say, a full disk at the last drain) is set aside, and the gateway starts", async () => {
+    const sessions = join(dir, "data", "sessions");
+    mkdirSync(sessions, { recursive: true });
+    writeFileSync(join(sessions, "worker-0.json"), '{"sessions": [{"id": "trunc');
+    const running = await start();
+    try {
+      expect((await fetch(`${running.base}/healthz`)).status).toBe(200);
+      expect(existsSync(join(sessions, "worker-0.json"))).toBe(false);
+    } finally {
+      running.child.kill("SIGTERM");
+      expect(await running.child.exited).toBe(0);
+    }
+  }, 30_000);
 
   const open: RawClient[] = [];
   afterAll(() => {
