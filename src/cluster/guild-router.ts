@@ -12,33 +12,42 @@ import { GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
 import type { HashRing } from "../native.ts";
 import { Bus, BusRequestError, type BusMessage } from "./bus.ts";
 
-/** The owner operations callers may route, and how each names its guild. */
-const GUILD_KEYS = {
-  join: (guildId: string) => guildId,
-  guildCreate: (guildId: string) => guildId,
-  leave: (guildId: string) => guildId,
-  activate: (guildId: string) => guildId,
-  moveSession: (guildId: string) => guildId,
-  subscribeList: (guildId: string) => guildId,
-  unsubscribeList: (guildId: string) => guildId,
-  moveListHold: (guildId: string) => guildId,
-  setPresence: (guildId: string) => guildId,
-  requestMembers: (guildId: string) => guildId,
-  dispatch: (guildId: string) => guildId,
-  permissionsIn: (guildId: string) => guildId,
-  member: (guildId: string) => guildId,
-  createGuild: (guild: { id: string }) => guild.id,
-  updateGuild: (guild: { id: string }) => guild.id,
-  deleteGuild: (guildId: string) => guildId,
-  putRole: (role: { guildId: string }) => role.guildId,
-  deleteRole: (guildId: string) => guildId,
-  putChannel: (channel: { guildId: string }) => channel.guildId,
-  deleteChannel: (guildId: string) => guildId,
-  putMember: (member: { guildId: string }) => member.guildId,
-  deleteMember: (guildId: string) => guildId,
-} as const;
+/** The owner operations callers may route. Each takes its guild first: an id, or a record naming it. */
+const GUILD_OPS = [
+  "join",
+  "guildCreate",
+  "leave",
+  "activate",
+  "moveSession",
+  "subscribeList",
+  "unsubscribeList",
+  "moveListHold",
+  "setPresence",
+  "requestMembers",
+  "dispatch",
+  "permissionsIn",
+  "member",
+  "createGuild",
+  "updateGuild",
+  "deleteGuild",
+  "putRole",
+  "deleteRole",
+  "putChannel",
+  "deleteChannel",
+  "putMember",
+  "deleteMember",
+] as const satisfies readonly (keyof Guilds)[];
 
-export type GuildOp = keyof typeof GUILD_KEYS;
+const ROUTED: ReadonlySet<string> = new Set(GUILD_OPS);
+
+/** The guild an operation is about: its first argument, a guild id or a guild (`id`), role, channel or member (`guildId`) record. */
+function guildOf(first: unknown): string {
+  if (typeof first === "string") return first;
+  const record = first as { id: string; guildId?: string };
+  return record.guildId ?? record.id;
+}
+
+export type GuildOp = (typeof GUILD_OPS)[number];
 type Result<K extends GuildOp> = ReturnType<Guilds[K]>;
 type Args<K extends GuildOp> = Parameters<Guilds[K]>;
 
@@ -68,7 +77,7 @@ export class GuildRouter {
 
   /** Runs `op` on the guild's owner. */
   call<K extends GuildOp>(op: K, ...args: Args<K>): Promise<Result<K>> {
-    const key = (GUILD_KEYS[op] as (arg: unknown) => string)(args[0]);
+    const key = guildOf(args[0]);
     const owner = this.ownerOf(key);
     if (owner === this.#bus.self) {
       try {
@@ -95,7 +104,7 @@ export class GuildRouter {
   /** Owner side: a routed guild operation from a peer (answered synchronously, so FIFO holds). */
   handleRequest(message: BusMessage): unknown {
     const op = message.op as GuildOp;
-    if (!(op in GUILD_KEYS)) throw new Error(`bus: unknown guild operation ${String(op)}`);
+    if (!ROUTED.has(op)) throw new Error(`bus: unknown guild operation ${String(op)}`);
     return this.#run(op, message.args as Args<GuildOp>);
   }
 

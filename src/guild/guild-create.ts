@@ -24,8 +24,6 @@ export class GuildCreateCache {
   readonly #channels = new Map<number, string>();
   #presencesVersion = -1;
   #presences = "";
-  /** Bumped by the owner on every presence change. */
-  presenceVersion = 0;
 
   constructor(guild: OwnedGuild) {
     this.#guild = guild;
@@ -88,10 +86,11 @@ export class GuildCreateCache {
   }
 
   #presenceList(): string {
-    if (this.#presencesVersion !== this.presenceVersion) {
-      this.#presencesVersion = this.presenceVersion;
+    const { presences } = this.#guild;
+    if (this.#presencesVersion !== presences.version) {
+      this.#presencesVersion = presences.version;
       const list: Record<string, unknown>[] = [];
-      for (const [userId, presence] of this.#guild.presences) {
+      for (const [userId, presence] of presences.entries()) {
         if (presence.status !== "offline") list.push(presenceJson(userId, presence));
       }
       this.#presences = JSON.stringify(list);

@@ -456,11 +456,7 @@ export class Guilds {
   }
 
   #setPresence(guild: OwnedGuild, userId: string, presence: Presence): void {
-    const before = guild.presences.get(userId) ?? OFFLINE;
-    if (presence === OFFLINE) guild.presences.delete(userId);
-    else guild.presences.set(userId, presence);
-    if (samePresence(before, presence)) return;
-    this.#createCache(guild).presenceVersion++;
+    if (samePresence(guild.presences.set(userId, presence), presence)) return;
     this.#publish(guild, "PRESENCE_UPDATE", presenceJson(userId, presence, guild.id));
     this.#deliverLists(guild.lists.memberChanged(userId));
   }

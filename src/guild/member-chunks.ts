@@ -14,7 +14,7 @@ import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import type { Member, User } from "../store/guild-store.ts";
 import type { GuildState } from "./guild-state.ts";
 import { memberJson } from "./guild-json.ts";
-import { presenceJson, type Presence } from "./presence.ts";
+import { OFFLINE, presenceJson, type PresenceBook } from "./presence.ts";
 
 /** Members per GUILD_MEMBERS_CHUNK. */
 export const CHUNK_MEMBERS = 1000;
@@ -24,7 +24,7 @@ export const MAX_QUERY_RESULTS = 100;
 /** The GUILD_MEMBERS_CHUNK `d`s (serialised) answering `request` for a session with `intents`. */
 export function memberChunks(
   state: GuildState,
-  presences: ReadonlyMap<string, Presence>,
+  presences: PresenceBook,
   request: GuildMembersRequest,
   intents: number,
 ): string[] {
@@ -59,7 +59,7 @@ export function memberChunks(
     if (withPresences) {
       d.presences = members.flatMap((member) => {
         const presence = presences.get(member.userId);
-        return presence ? [presenceJson(member.userId, presence)] : [];
+        return presence === OFFLINE ? [] : [presenceJson(member.userId, presence)];
       });
     }
     if (request.nonce !== undefined) d.nonce = request.nonce;

@@ -15,7 +15,7 @@ import { memberJson } from "./guild-json.ts";
 import { MemberList, type ListItem, type ListOp } from "./member-list.ts";
 import { memberListId } from "./member-list-id.ts";
 import { canView, Permission, type Channel, type Overwrite } from "./permissions.ts";
-import { OFFLINE, presenceJson, type Presence } from "./presence.ts";
+import { presenceJson, type PresenceBook } from "./presence.ts";
 
 /** One GUILD_MEMBER_LIST_UPDATE for the sessions holding `topic` on `worker`. */
 export interface ListDelivery {
@@ -38,14 +38,14 @@ export function listTopic(guildId: string, listId: string, chunk: number): strin
 
 export class GuildMemberLists {
   readonly #state: GuildState;
-  readonly #presences: ReadonlyMap<string, Presence>;
+  readonly #presences: PresenceBook;
   readonly #lists = new Map<string, ListEntry>();
   readonly #slots = new Map<string, number>();
   readonly #users: string[] = [];
   readonly #freeSlots: number[] = [];
   #groupIds: string[] = [];
 
-  constructor(state: GuildState, presences: ReadonlyMap<string, Presence>) {
+  constructor(state: GuildState, presences: PresenceBook) {
     this.#state = state;
     this.#presences = presences;
     this.#groupIds = this.#currentGroups();
@@ -164,7 +164,7 @@ export class GuildMemberLists {
 
   /** Offline members go under "offline"; online ones under their highest hoisted role, else "online". */
   #groupOf(member: Member): number {
-    const online = (this.#presences.get(member.userId) ?? OFFLINE).status !== "offline";
+    const online = this.#presences.get(member.userId).status !== "offline";
     const offline = this.#groupIds.length - 1;
     if (!online) return offline;
     let best = offline - 1;
@@ -197,13 +197,11 @@ export class GuildMemberLists {
 
   /** GUILD_MEMBER_LIST_UPDATE's `d`, with each member item filled in. */
   #update(listId: string, list: MemberList, ops: readonly ListOp[]): string {
-    let online = 0;
-    for (const presence of this.#presences.values()) if (presence.status !== "offline") online++;
     return JSON.stringify({
       guild_id: this.#state.id,
       id: listId,
       member_count: list.memberCount,
-      online_count: online,
+      online_count: this.#presences.online,
       groups: list.groups(),
       ops: ops.map((op) => {
         if (op.op === "SYNC") return { ...op, items: op.items.map((item) => this.#itemJson(item)) };
@@ -219,7 +217,7 @@ export class GuildMemberLists {
     const member = this.#state.member(userId);
     const user = this.#state.user(userId);
     if (!member || !user) return { member: { user: { id: userId } } };
-    const presence = this.#presences.get(userId) ?? OFFLINE;
+    const presence = this.#presences.get(userId);
     return { member: { ...memberJson(member, user), presence: presenceJson(userId, presence) } };
   }
 

@@ -14,7 +14,7 @@ import {
 import type { GuildState } from "./guild-state.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
 import { GuildMemberLists } from "./member-lists.ts";
-import type { Presence } from "./presence.ts";
+import { PresenceBook } from "./presence.ts";
 
 interface VariantCount {
   readonly worker: number;
@@ -42,7 +42,7 @@ export class OwnedGuild {
   readonly state: GuildState;
   readonly classes: PermissionClasses;
   /** Presences of members with a session, by user id. */
-  readonly presences = new Map<string, Presence>();
+  readonly presences = new PresenceBook();
   readonly #topics = new Map<string, LiveTopic>();
   /** Per member with sessions: how many sessions hold each variant, per worker (usually one entry: an array, not a Map). */
   readonly #variants = new Map<string, VariantCount[]>();

@@ -39,3 +39,41 @@ export function presenceJson(userId: string, presence: Presence, guildId?: strin
   if (guildId !== undefined) json.guild_id = guildId;
   return json;
 }
+
+/**
+ * The presences of a guild's connected members, with how many are online and a version that
+ * changes with every change, so readers (member lists, GUILD_CREATE) never scan for them.
+ */
+export class PresenceBook {
+  readonly #byUser = new Map<string, Presence>();
+  #online = 0;
+  #version = 0;
+
+  get online(): number {
+    return this.#online;
+  }
+
+  /** Bumped on every change. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The member's presence; OFFLINE when it has none. */
+  get(userId: string): Presence {
+    return this.#byUser.get(userId) ?? OFFLINE;
+  }
+
+  entries(): IterableIterator<[string, Presence]> {
+    return this.#byUser.entries();
+  }
+
+  /** Sets a presence (OFFLINE forgets it); returns the one before. */
+  set(userId: string, presence: Presence): Presence {
+    const before = this.get(userId);
+    if (presence === OFFLINE) this.#byUser.delete(userId);
+    else this.#byUser.set(userId, presence);
+    this.#online += Number(presence.status !== "offline") - Number(before.status !== "offline");
+    this.#version++;
+    return before;
+  }
+}

@@ -11,7 +11,7 @@
 import type { GuildRouter } from "../cluster/guild-router.ts";
 import type { GuildDelivery, Joiner, PublishPart } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
-import { eventRule, guildTopic, parseVariant, variantReceives } from "../guild/audience.ts";
+import { eventRule, guildTopic, parseVariant, variantReceives, type EventRule } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
 import type { ClientPayload } from "../protocol/validate.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
@@ -101,18 +101,18 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
-    const rule = eventRule(t, true);
-    for (const session of this.#gateway.sessionsOf(userId)) {
-      const joined = session.guilds.get(guildId);
-      if (joined && variantReceives(parseVariant(joined.variant), rule)) this.#gateway.sendTo(session, t, dJson);
-    }
+    this.#sendToSessions(guildId, userId, t, dJson, eventRule(t, true), true);
   }
 
   sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
-    const rule = eventRule(t, false);
+    this.#sendToSessions(guildId, userId, t, dJson, eventRule(t, false), false);
+  }
+
+  /** `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does not) take it. */
+  #sendToSessions(guildId: string, userId: string, t: string, dJson: string, rule: EventRule, receives: boolean): void {
     for (const session of this.#gateway.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);
-      if (joined && !variantReceives(parseVariant(joined.variant), rule)) this.#gateway.sendTo(session, t, dJson);
+      if (joined && variantReceives(parseVariant(joined.variant), rule) === receives) this.#gateway.sendTo(session, t, dJson);
     }
   }
 

@@ -25,6 +25,15 @@ import { userTopic, type Connection } from "./session.ts";
 
 /** `{node}.{worker}.{random}`: the worker part of a session id (session.ts). */
 const SESSION_ID = /^(.+)\.(\d{1,4})\.[0-9a-f]{24}$/;
+/** "move-topic": switch one topic of a moving session from `home` to `to`. */
+interface TopicMove {
+  topic: string;
+  userId: string;
+  home: number;
+  sessionId: string;
+  to: number;
+}
+
 /** Home's answer to "move-out", or where the session went if it moved on. */
 type Forwarded = MoveOut | { ok: false; reason: "moved"; to: number };
 
@@ -79,15 +88,8 @@ export class SessionMoves {
     switch (message.k) {
       case "move-out":
         return { answer: this.#moveOut(message.sessionId as string, message.userId as string, message.seq as number, from) };
-      case "move-hold":
-        return { answer: this.#moveHold(message) };
-      case "move-list": {
-        const { guildId, listId, chunk, home, to } = message as unknown as { guildId: string; listId: string; chunk: number; home: number; to: number };
-        this.#guilds.moveListHold(guildId, listId, chunk, home, to);
-        return { answer: this.#cut(home, message.sessionId as string, message.topic as string, to) };
-      }
-      case "move-user":
-        return { answer: this.#cut(message.home as number, message.sessionId as string, message.topic as string, message.to as number) };
+      case "move-topic":
+        return { answer: this.#moveTopic(message as unknown as TopicMove) };
       default:
         return undefined;
     }
@@ -129,19 +131,10 @@ export class SessionMoves {
     const acks = new Map<string, number>();
     // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
     const switched = out.session.topics.filter((topic) => !topic.startsWith(RESTORED_PREFIX)).map((topic) => {
-      const ack = (): void => void acks.set(topic, this.#gateway.handoff.lastStamp);
-      if (topic === userTopic(userId)) {
-        return this.#requestOwner(this.#router.ownerOf(userId), { k: "move-user", home, sessionId: session.id, topic, to: self }).then(ack);
-      }
-      if (topic.startsWith("ml:")) {
-        const [, guildId, listId, chunk] = topic.split(":") as [string, string, string, string];
-        const message = { k: "move-list", guildId, listId, chunk: Number(chunk), home, sessionId: session.id, topic, to: self };
-        return this.#requestOwner(this.#router.ownerOf(guildId), message).then(ack);
-      }
-      const guildId = topic.split(":")[1] as string;
-      const variant = session.guilds.get(guildId)?.variant ?? "";
-      const message = { k: "move-hold", guildId, userId, variant, home, sessionId: session.id, topic, to: self };
-      return this.#requestOwner(this.#router.ownerOf(guildId), message).then(ack);
+      // A user topic's owner is the user's; a guild or member-list topic's, the guild's.
+      const owner = this.#router.ownerOf(topic === userTopic(userId) ? userId : (topic.split(":")[1] as string));
+      const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self };
+      return this.#requestOwner(owner, message).then(() => void acks.set(topic, this.#gateway.handoff.lastStamp));
     });
     await Promise.all(switched);
     const frames = await framesFromHome;
@@ -170,10 +163,16 @@ export class SessionMoves {
   }
 
   /** Owner side of step 2 for a guild topic: move the hold, cut at home, answer. */
-  #moveHold(message: BusMessage): true {
-    const { guildId, userId, variant, home, to } = message as unknown as { guildId: string; userId: string; variant: string; home: number; to: number };
-    this.#guilds.moveSession(guildId, userId, variant, home, to);
-    return this.#cut(home, message.sessionId as string, message.topic as string, to);
+  /**
+   * Owner side of step 2: the hold behind `topic` moves from `home` to `to` (a guild class
+   * topic `g:{guild}:{class}:{variant}`, a member-list chunk `ml:{guild}:{list}:{chunk}`; a
+   * user topic has none, every worker gets its events), then home is told to cut.
+   */
+  #moveTopic({ topic, userId, home, sessionId, to }: TopicMove): true {
+    const [kind, guildId, second, third] = topic.split(":") as [string, string, string, string];
+    if (kind === "g") this.#guilds.moveSession(guildId, userId, third, home, to);
+    else if (kind === "ml") this.#guilds.moveListHold(guildId, second, Number(third), home, to);
+    return this.#cut(home, sessionId, topic, to);
   }
 
   /** Tells home its share of `topic` ends now (at once when home is this worker). */
