@@ -1,10 +1,10 @@
 /** The other end of bench/bus.bench.ts: a worker with one bus link back to the main thread. */
-import { Bus } from "../src/cluster/bus.ts";
+import { workerBus } from "../src/cluster/delivery.ts";
 
 declare const self: Worker;
 
 self.onmessage = (event: MessageEvent<{ port: MessagePort }>) => {
-  const bus = new Bus(1, [event.data.port, null]);
+  const bus = workerBus(1, [event.data.port, null]);
   let received = 0;
   bus.listen({
     push: () => void received++,

@@ -4,7 +4,7 @@
  * every other worker. Started and stopped by cluster/workers.ts in the main thread.
  */
 import { join } from "node:path";
-import { Bus } from "./cluster/bus.ts";
+import { workerBus } from "./cluster/delivery.ts";
 import type { WorkerCommand, WorkerInit, WorkerReport } from "./cluster/workers.ts";
 import { startServer } from "./server.ts";
 import { SqliteGuildStore } from "./store/sqlite.ts";
@@ -24,7 +24,7 @@ function start(init: WorkerInit): void {
     version: init.version,
     node: init.node,
     worker: init.worker,
-    bus: new Bus(init.worker, init.links),
+    bus: workerBus(init.worker, init.links),
     sessionsFile: join(init.config.dataDir, "sessions", `worker-${init.worker}.json`),
   });
   report({ k: "listening", worker: init.worker, hostname: server.transport.hostname, port: server.transport.port, gatewayUrl: server.gatewayUrl });

@@ -4,6 +4,9 @@
  * answers) goes over that one link and arrives in the order it was sent; the guild layer
  * relies on that (an answer to a join arrives before the events that follow it).
  *
+ * A batch is handled in order, pausing for a turn after any message whose handling may go
+ * on asynchronously (an answer, a request), so nothing after it overtakes that work.
+ *
  * Messages are plain data (structured clone): strings, numbers, arrays, small objects.
  * The hot message, one fanout per worker per event, is a few strings. Each link sends what
  * was queued in one event-loop turn as one batch (bench/bus.bench.ts: 273k single messages/s
@@ -58,8 +61,15 @@ export class Bus {
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
   #handlers: BusHandlers | null = null;
-  /** Messages that arrived before `listen`, delivered then, in order. */
-  #early: [number, BusMessage][] = [];
+  /**
+   * Messages received and not yet handled, in arrival order (and those that came before
+   * `listen`). See `#drain` for why handling can pause.
+   */
+  #inbox: [number, BusMessage][] = [];
+  #next = 0;
+  #paused = false;
+  /** Kinds of push whose handling finishes synchronously (see `#drain`). */
+  readonly #inline: ReadonlySet<string>;
   /**
    * Per peer, what was sent since the last flush. A link carries a batch per event-loop
    * turn: the peer handles it in one task, so what it publishes for several events goes out
@@ -68,8 +78,12 @@ export class Bus {
   readonly #outbox: BusMessage[][];
   #flushScheduled = false;
 
-  /** `ports[i]` links to worker i; `ports[self]` is null. One worker: `new Bus(0, [null])`. */
-  constructor(self: number, ports: readonly (Port | null)[]) {
+  /**
+   * `ports[i]` links to worker i; `ports[self]` is null. One worker: `new Bus(0, [null])`.
+   * `inline`: kinds of push whose handler starts no asynchronous work.
+   */
+  constructor(self: number, ports: readonly (Port | null)[], inline: Iterable<string> = []) {
+    this.#inline = new Set(inline);
     this.self = self;
     this.size = ports.length;
     this.#ports = [...ports];
@@ -77,7 +91,8 @@ export class Bus {
     ports.forEach((port, peer) => {
       if (!port) return;
       port.addEventListener("message", (event) => {
-        for (const message of (event as MessageEvent).data as BusMessage[]) this.#receive(peer, message);
+        for (const message of (event as MessageEvent).data as BusMessage[]) this.#inbox.push([peer, message]);
+        this.#drain();
       });
       port.start();
     });
@@ -85,9 +100,7 @@ export class Bus {
 
   listen(handlers: BusHandlers): void {
     this.#handlers = handlers;
-    const early = this.#early;
-    this.#early = [];
-    for (const [from, message] of early) this.#receive(from, message);
+    this.#drain();
   }
 
   /** Every worker but this one. */
@@ -137,12 +150,34 @@ export class Bus {
     return port;
   }
 
-  #receive(from: number, message: BusMessage): void {
+  /**
+   * Handles the inbox in order. An answer resolves a promise, and a request or most pushes
+   * may start async work (a join's answer is awaited, then the session takes its topic);
+   * that work continues in microtasks, which run only when this task ends. A message later
+   * in the same batch (an event for that topic) must not be handled before it, so after any
+   * message that is not `inline` handling pauses until the next event-loop turn.
+   */
+  #drain(): void {
     const handlers = this.#handlers;
-    if (!handlers) {
-      this.#early.push([from, message]);
-      return;
+    if (!handlers || this.#paused) return;
+    while (this.#next < this.#inbox.length) {
+      const [from, message] = this.#inbox[this.#next++] as [number, BusMessage];
+      this.#receive(handlers, from, message);
+      if (this.#inline.has(message.k)) continue;
+      this.#paused = true;
+      setImmediate(() => {
+        this.#paused = false;
+        this.#drain();
+      });
+      break;
     }
+    if (this.#next === this.#inbox.length) {
+      this.#inbox = [];
+      this.#next = 0;
+    }
+  }
+
+  #receive(handlers: BusHandlers, from: number, message: BusMessage): void {
     if (message.k === "res") {
       const pending = this.#pending.get(message.id as number);
       this.#pending.delete(message.id as number);

@@ -5,7 +5,17 @@
  * call; a peer's is one bus message.
  */
 import type { GuildDelivery, PublishPart } from "../guild/guilds.ts";
-import type { Bus, BusMessage } from "./bus.ts";
+import { Bus, type BusMessage, type Port } from "./bus.ts";
+import { USER_PUSHES } from "./guild-router.ts";
+
+/**
+ * The bus between a process's workers. Fanout messages and user events are handled
+ * synchronously (a publish, a send), so a batch of them is handled in one task; anything
+ * else ends the task first (see `Bus`).
+ */
+export function workerBus(self: number, ports: readonly (Port | null)[]): Bus {
+  return new Bus(self, ports, ["pub", ...USER_PUSHES]);
+}
 
 const MEMBER_OPS = ["sendToMember", "sendToSelf", "moveMember", "memberAdded", "memberRemoved"] as const;
 type MemberOp = (typeof MEMBER_OPS)[number];

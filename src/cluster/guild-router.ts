@@ -51,6 +51,9 @@ export type GuildOp = (typeof GUILD_OPS)[number];
 type Result<K extends GuildOp> = ReturnType<Guilds[K]>;
 type Args<K extends GuildOp> = Parameters<Guilds[K]>;
 
+/** User-event pushes; each is handled synchronously. */
+export const USER_PUSHES = ["user-dispatch", "user-disconnect", "user-dispatch-local", "user-disconnect-local"] as const;
+
 /** What a user's owner does with a user event (the worker side: gateway + sessions). */
 export interface UserDelivery {
   dispatchToUser(userId: string, t: string, dJson: string): void;
