@@ -5,7 +5,7 @@
  * choice: a guild owned by one worker, sessions on both, a RESUME landing on the other.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Bus } from "../src/cluster/bus.ts";
+import { workerBus } from "../src/cluster/delivery.ts";
 import { parseCommand } from "../src/config.ts";
 import { openHashRing } from "../src/native.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
@@ -44,7 +44,7 @@ describe("two workers", () => {
           version: "test",
           node: "cluster",
           worker,
-          bus: new Bus(worker, links[worker] as (MessagePort | null)[]),
+          bus: workerBus(worker, links[worker] as (MessagePort | null)[]),
           ring,
         }),
       );
