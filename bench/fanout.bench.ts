@@ -18,7 +18,7 @@ import { canView } from "../src/guild/permissions.ts";
 import { openSemaphore } from "../src/native.ts";
 import { encodeDispatch } from "../src/protocol/json-codec.ts";
 import { ResumeLog } from "../src/session/resume-log.ts";
-import { SequenceClock } from "../src/session/sequence-clock.ts";
+import { SequenceCounter } from "../src/session/sequence-counter.ts";
 import { MemoryGuildStore } from "../src/store/memory.ts";
 import { presenceFrom } from "../src/guild/presence.ts";
 
@@ -30,7 +30,7 @@ const MESSAGE_CONTENT = 1 << 15;
 
 /** The worker side of one event, minus the native publish (counted instead). */
 function worker(): { delivery: GuildDelivery; published: () => number } {
-  const clock = new SequenceClock();
+  const clock = new SequenceCounter();
   const log = new ResumeLog({ maxBytes: 64 * 1024 * 1024 });
   let published = 0;
   const delivery: GuildDelivery = {

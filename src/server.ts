@@ -34,6 +34,7 @@ import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing } from "./cluster/ring.ts";
 import { openSemaphore, type HashRing } from "./native.ts";
 import { MAX_FRAME_BYTES } from "./protocol/validate.ts";
+import { MAX_SEQUENCE } from "./session/sequence-counter.ts";
 
 export interface ServerOptions {
   config: Config;
@@ -50,6 +51,8 @@ export interface ServerOptions {
   ring?: HashRing;
   /** Where a drain saves this worker's sessions and the next start takes them back (the binary's data dir). */
   sessionsFile?: string;
+  /** The stamp before this worker's first `s` (default 0); tests start near the 2^31 limit. */
+  sequenceStart?: number;
 }
 
 export interface RunningServer {
@@ -98,6 +101,7 @@ export function startServer(options: ServerOptions): RunningServer {
     replayBatchBytes: Math.floor(config.backpressureBytes / 4),
     publish: (topic, frame) => transport?.publish(topic, frame),
     subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
+    sequenceStart: options.sequenceStart,
   });
   const bus = options.bus ?? new Bus(0, [null]);
   const sessionGuilds = new SessionGuilds(gateway, store, bus.self);
@@ -223,6 +227,8 @@ function restoreSessions(gateway: Gateway, file: string, resumeWindowMs: number)
   try {
     saved = JSON.parse(readFileSync(file, "utf8")) as SavedSessions;
     if (!Array.isArray(saved.sessions) || !Array.isArray(saved.log)) throw new Error("not a saved-sessions file");
+    // An older version stamped `s` from a µs clock: no client could resume past those stamps.
+    if (!(saved.lastStamp <= MAX_SEQUENCE)) throw new Error("saved by a version with clock stamps");
   } catch (error) {
     // A torn write (say, a full disk at the last drain) must not stop the gateway starting:
     // those sessions cannot resume, and their clients IDENTIFY again.

@@ -46,6 +46,8 @@ describe("two workers", () => {
           worker,
           bus: workerBus(worker, links[worker] as (MessagePort | null)[]),
           ring,
+          // Counters far apart: a session moving to the worker behind must still see `s` increase.
+          sequenceStart: worker === 0 ? 1_000_000 : 0,
         }),
       );
     }
@@ -155,6 +157,9 @@ describe("two workers", () => {
     const third = await connect(0, { op: 6, d: { token: mover.token, session_id: ready.session_id, seq: lastSeq } });
     await third.dispatch("RESUMED");
     expect(messageIds(dispatches(third))).toEqual([away]);
+    const allStamps = [...seen, ...dispatches(second), ...dispatches(third)].map((f) => f.s as number);
+    expect(allStamps.every((s, i) => i === 0 || s > (allStamps[i - 1] as number))).toBe(true);
+    expect(Math.max(...allStamps)).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 
   test("max_concurrency holds across workers: a second IDENTIFY within 5 s, on the other worker, gets op 9", async () => {

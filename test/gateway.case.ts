@@ -197,6 +197,9 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       const stamps = again.frames.filter((f) => f.op === 0).map((f) => f.s as number);
       expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
+      // Typed SDKs keep `s` in a signed 32-bit integer (Java's getInt, C#'s uint RESUME seq).
+      const all = [...client.frames, ...again.frames].filter((f) => f.op === 0).map((f) => f.s as number);
+      expect(all.filter((s) => (s | 0) !== s || s < 1)).toEqual([]);
     });
 
     /** A session whose socket dropped (4200), and a new socket that got HELLO, to RESUME on. */

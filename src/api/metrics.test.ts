@@ -12,6 +12,7 @@ test("renders every family in the Prometheus text format, with escaped labels", 
       ]),
       fanoutDeliveries: 42,
       resumes: { ok: 2, invalid: 1 },
+      sequenceEpochs: 1,
       identifyRefused: { inFlight: 5, rateLimited: 6 },
       resumeLog: { bytes: 1024, entries: 9 },
     },
@@ -34,6 +35,7 @@ test("renders every family in the Prometheus text format, with escaped labels", 
     'guildgate_resumes_total{outcome="invalid"} 1',
     'guildgate_identify_refused_total{reason="in_flight"} 5',
     'guildgate_identify_refused_total{reason="max_concurrency"} 6',
+    "guildgate_sequence_epochs_total 1",
     "guildgate_resume_log_bytes 1024",
     "guildgate_resume_log_entries 9",
     "process_resident_memory_bytes 1000",
@@ -51,6 +53,7 @@ test("mergeStats sums every worker's counters and keeps the largest maximum", ()
       dispatches: new Map([["MESSAGE_CREATE", n]]),
       fanoutDeliveries: 10 * n,
       resumes: { ok: n, invalid: 0 },
+      sequenceEpochs: n,
       identifyRefused: { inFlight: 0, rateLimited: n },
       resumeLog: { bytes: 100 * n, entries: n },
     },
@@ -61,6 +64,7 @@ test("mergeStats sums every worker's counters and keeps the largest maximum", ()
   expect(total.gateway.sessions).toBe(3);
   expect(total.gateway.dispatches.get("MESSAGE_CREATE")).toBe(3);
   expect(total.gateway.fanoutDeliveries).toBe(30);
+  expect(total.gateway.sequenceEpochs).toBe(3);
   expect(total.guilds.handling.get("join")).toEqual({ count: 3, sumMs: 3, maxMs: 2 });
   expect(total.heapUsed).toBe(3000);
 });

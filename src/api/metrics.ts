@@ -52,6 +52,9 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, memory: 
         ['{reason="in_flight"}', stats.identifyRefused.inFlight],
         ['{reason="max_concurrency"}', stats.identifyRefused.rateLimited],
       ]),
+      family("guildgate_sequence_epochs_total", "counter", "Epochs of s finished (their sessions had to IDENTIFY again).", [
+        ["", stats.sequenceEpochs],
+      ]),
       family("guildgate_resume_log_bytes", "gauge", "Bytes held by the resume log.", [["", stats.resumeLog.bytes]]),
       family("guildgate_resume_log_entries", "gauge", "Frames held by the resume log.", [["", stats.resumeLog.entries]]),
       family("process_resident_memory_bytes", "gauge", "Resident set size.", [["", memory.rss]]),
@@ -78,6 +81,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
       dispatches,
       fanoutDeliveries: 0,
       resumes: { ok: 0, invalid: 0 },
+      sequenceEpochs: 0,
       identifyRefused: { inFlight: 0, rateLimited: 0 },
       resumeLog: { bytes: 0, entries: 0 },
     },
@@ -91,6 +95,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
     g.fanoutDeliveries += gateway.fanoutDeliveries;
     g.resumes.ok += gateway.resumes.ok;
     g.resumes.invalid += gateway.resumes.invalid;
+    g.sequenceEpochs += gateway.sequenceEpochs;
     g.identifyRefused.inFlight += gateway.identifyRefused.inFlight;
     g.identifyRefused.rateLimited += gateway.identifyRefused.rateLimited;
     g.resumeLog.bytes += gateway.resumeLog.bytes;

@@ -23,7 +23,6 @@ import { FrameRateLimit } from "./frame-rate-limit.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SessionHandoff } from "./handoff.ts";
 import { SessionTable } from "./session-table.ts";
-import type { SequenceClock } from "./sequence-clock.ts";
 import { Outbox } from "./outbox.ts";
 import { readyPayload } from "./ready.ts";
 import { newSessionId, userTopic, wireTopic, type Connection, type Session } from "./session.ts";
@@ -75,6 +74,8 @@ export interface GatewayOptions {
   /** The transport's publish and subscriber count, bound after it starts. */
   publish(topic: string, frame: string | Uint8Array): void;
   subscriberCount(topic: string): number;
+  /** The stamp before this worker's first (default 0); tests start near the 2^31 limit. */
+  sequenceStart?: number;
   now?: () => number;
 }
 
@@ -87,6 +88,8 @@ export interface GatewayStats {
   /** Frames handed to the transport for delivery: the subscribers of every topic published to. */
   fanoutDeliveries: number;
   resumes: { ok: number; invalid: number };
+  /** Epochs of `s` this worker finished (each made its sessions IDENTIFY again). */
+  sequenceEpochs: number;
   /** IDENTIFYs answered with op 9: over the in-flight semaphore, or over max_concurrency. */
   identifyRefused: { inFlight: number; rateLimited: number };
   resumeLog: { bytes: number; entries: number };
@@ -104,7 +107,6 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #now: () => number;
   readonly #out: Outbox;
-  readonly #clock: SequenceClock;
   readonly #connections = new Set<Socket<Connection>>();
   readonly #sessions = new SessionTable();
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -119,17 +121,24 @@ export class Gateway {
   #identifyRefusedRate = 0;
   #resumesOk = 0;
   #resumesInvalid = 0;
+  #sequenceEpochs = 0;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#out = new Outbox(options);
-    this.#clock = this.#out.clock;
+    this.#out = new Outbox({
+      resumeLog: options.resumeLog,
+      publish: options.publish,
+      subscriberCount: options.subscriberCount,
+      sequenceStart: options.sequenceStart,
+      epochEnding: () => this.#startEpoch(),
+    });
     this.#trace = [`guildgate-${options.node}-worker-${options.worker}`];
     this.#resumedJson = JSON.stringify({ _trace: this.#trace });
     this.handoff = new SessionHandoff({
       table: this.#sessions,
-      clock: this.#clock,
+      counter: this.#out.counter,
+      stamp: () => this.#out.stamp(),
       log: options.resumeLog,
       now: this.#now,
       end: (session) => this.#endSession(session),
@@ -251,6 +260,7 @@ export class Gateway {
       dispatches: this.#out.dispatches,
       fanoutDeliveries: this.#out.fanoutDeliveries,
       resumes: { ok: this.#resumesOk, invalid: this.#resumesInvalid },
+      sequenceEpochs: this.#sequenceEpochs,
       identifyRefused: { inFlight: this.#identifyRefusedInFlight, rateLimited: this.#identifyRefusedRate },
       resumeLog: { bytes: this.#options.resumeLog.bytes, entries: this.#options.resumeLog.size },
     };
@@ -421,7 +431,7 @@ export class Gateway {
     const session = this.#sessions.get(d.session_id);
     if (!session && this.hooks?.resumeElsewhere(socket, d, user.id)) return;
     if (!session || session.user.id !== user.id) return this.#refuseResume(socket);
-    if (d.seq > this.#clock.last) {
+    if (d.seq > this.#out.counter.last) {
       throw new ProtocolError(CloseCode.INVALID_SEQ);
     }
     if (this.#options.resumeLog.replayBatch(d.seq, session.topics, session.id, 0) === null) {
@@ -467,6 +477,26 @@ export class Gateway {
     }
     if (connection.state === "resuming") connection.onDrain = () => this.#replay(socket, session, from, clientSeq);
     else if (connection.state === "ready") this.hooks?.resumed(session, clientSeq);
+  }
+
+  /**
+   * The counter nears 2^31 (see sequence-counter.ts): a client's `s` can only go back to 1
+   * with a new session, so every session here ends. Attached ones get INVALID_SESSION(false)
+   * on their socket (their topics let go, so an IDENTIFY there starts clean); detached ones
+   * can no longer resume. Then the log empties and the counter restarts at 1.
+   */
+  #startEpoch(): void {
+    for (const session of [...this.#sessions.values()]) {
+      const socket = session.socket;
+      this.#endSession(session);
+      if (!socket) continue;
+      for (const topic of session.topics) socket.unsubscribe(wireTopic(topic, socket.data.compressed));
+      socket.data.session = null;
+      if (socket.data.state !== "closing") this.#invalidSession(socket);
+    }
+    this.handoff.dropMoves();
+    this.#out.restartEpoch();
+    this.#sequenceEpochs++;
   }
 
   /** Forgets a session for good: no resume, and its guilds let it go. */

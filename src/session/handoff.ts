@@ -8,7 +8,7 @@ import type { Presence } from "../guild/presence.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
-import type { SequenceClock } from "./sequence-clock.ts";
+import type { SequenceCounter } from "./sequence-counter.ts";
 import { userTopic, type Connection, type Session, type SessionGuild } from "./session.ts";
 import type { SessionTable } from "./session-table.ts";
 
@@ -49,7 +49,9 @@ interface Moving {
 /** What the handoff needs of the gateway it belongs to. */
 export interface HandoffHost {
   readonly table: SessionTable;
-  readonly clock: SequenceClock;
+  readonly counter: SequenceCounter;
+  /** The next stamp (the outbox's: it may schedule a new epoch). */
+  stamp(): number;
   readonly log: ResumeLog;
   now(): number;
   /** Ends a session for good (its guilds let it go). */
@@ -71,11 +73,19 @@ export class SessionHandoff {
     this.#host = host;
   }
 
+  /**
+   * A new epoch of stamps: moves out of here are dropped (their frames carry old stamps);
+   * the worker they were going to gives up waiting and answers their RESUME with op 9.
+   */
+  dropMoves(): void {
+    this.#moving.clear();
+  }
+
   // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
 
   /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
   get lastStamp(): number {
-    return this.#host.clock.last;
+    return this.#host.counter.last;
   }
 
   /**
@@ -86,7 +96,7 @@ export class SessionHandoff {
   moveOut(sessionId: string, userId: string, seq: number): MoveOut {
     const session = this.#host.table.get(sessionId);
     if (!session || session.user.id !== userId) return { ok: false, reason: "unknown" };
-    if (seq > this.#host.clock.last) return { ok: false, reason: "bad-seq" };
+    if (seq > this.#host.counter.last) return { ok: false, reason: "bad-seq" };
     if (this.#host.log.replayBatch(seq, session.topics, session.id, 0) === null) {
       this.#host.end(session);
       return { ok: false, reason: "expired" };
@@ -95,7 +105,7 @@ export class SessionHandoff {
     this.#host.table.delete(session);
     // Topics restored from before a restart get no new events: their share ends now.
     const cuts = new Map<string, number>();
-    for (const topic of session.topics) if (topic.startsWith(RESTORED_PREFIX)) cuts.set(topic, this.#host.clock.last);
+    for (const topic of session.topics) if (topic.startsWith(RESTORED_PREFIX)) cuts.set(topic, this.#host.counter.last);
     this.#moving.set(session.id, { session, seq, cuts });
     return { ok: true, session: this.#describe(session) };
   }
@@ -109,7 +119,7 @@ export class SessionHandoff {
   cutMoving(sessionId: string, topic?: string): string[] | null | undefined {
     const moving = this.#moving.get(sessionId);
     if (!moving) return undefined;
-    if (topic !== undefined) moving.cuts.set(topic, this.#host.clock.last);
+    if (topic !== undefined) moving.cuts.set(topic, this.#host.counter.last);
     if (moving.cuts.size < moving.session.topics.size) return undefined;
     this.#moving.delete(sessionId);
     const { session, seq, cuts } = moving;
@@ -138,17 +148,17 @@ export class SessionHandoff {
    */
   moveInDone(session: Session, seq: number, homeFrames: readonly string[], acks: ReadonlyMap<string, number>): void {
     const resumeLog = this.#host.log;
-    const since = Math.min(this.#host.clock.last, ...acks.values());
+    const since = Math.min(this.#host.counter.last, ...acks.values());
     const here = resumeLog.collect(since, (s, topics) => (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)));
     if (here === null) {
       this.#host.end(session);
       if (session.socket) this.#host.refuse(session.socket);
       return;
     }
-    this.#host.clock.observe(seq);
-    const from = this.#host.clock.last;
+    this.#host.counter.observe(seq);
+    const from = this.#host.counter.last;
     for (const frame of [...homeFrames, ...here]) {
-      const s = this.#host.clock.next();
+      const s = this.#host.stamp();
       resumeLog.appendDirect(s, session.id, restamp(frame, s));
     }
     const socket = session.socket;
@@ -160,7 +170,7 @@ export class SessionHandoff {
   /** The detached sessions and the resume log, as plain data, after a drain closed every socket. */
   save(): SavedSessions {
     const sessions = [...this.#host.table.values()].map((session) => ({ ...this.#describe(session), detachedAt: session.detachedAt || this.#host.now() }));
-    return { sessions, log: this.#host.log.entries(), lastStamp: this.#host.clock.last };
+    return { sessions, log: this.#host.log.entries(), lastStamp: this.#host.counter.last };
   }
 
   /**
@@ -175,7 +185,7 @@ export class SessionHandoff {
       if (sessionId !== null) resumeLog.appendDirect(s, sessionId, frame);
       else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame);
     }
-    this.#host.clock.observe(saved.lastStamp);
+    this.#host.counter.observe(saved.lastStamp);
     return saved.sessions.map((moved) => {
       const topics = moved.topics.map(restoredTopic);
       if (moved.shard[0] === 0) topics.push(userTopic(moved.user.id));

@@ -1,5 +1,5 @@
 /**
- * Frames leaving a worker. Every dispatch is stamped from the worker's clock and built once.
+ * Frames leaving a worker. Every dispatch is stamped from the worker's counter and built once.
  * A dispatch to topics is kept in the resume log and published natively, once per topic,
  * plus once deflated for the topic's compressed subscribers. A dispatch to one session is
  * kept in the log too, unless it is a large answer the client can ask for again.
@@ -8,7 +8,7 @@ import { encodeDispatch } from "../protocol/json-codec.ts";
 import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
-import { SequenceClock } from "./sequence-clock.ts";
+import { SequenceCounter } from "./sequence-counter.ts";
 import { wireTopic, type Connection, type Session } from "./session.ts";
 
 export interface OutboxOptions {
@@ -16,18 +16,44 @@ export interface OutboxOptions {
   /** The transport's native publish and subscriber count. */
   publish(topic: string, frame: string | Uint8Array): void;
   subscriberCount(topic: string): number;
+  /** The stamp before the first (default 0); tests start a worker near the limit. */
+  sequenceStart?: number;
+  /**
+   * The counter is nearly used up: called once per epoch, after the operation in progress,
+   * to end every session of the epoch and call `restartEpoch`.
+   */
+  epochEnding(): void;
 }
 
 export class Outbox {
-  readonly clock = new SequenceClock();
+  readonly counter: SequenceCounter;
   /** Dispatches sent, by event type (one per event, not per recipient). */
   readonly dispatches = new Map<string, number>();
   /** Frames handed to the transport for delivery: the subscribers of every topic published to. */
   fanoutDeliveries = 0;
   readonly #options: OutboxOptions;
+  #epochEnding = false;
 
   constructor(options: OutboxOptions) {
     this.#options = options;
+    this.counter = new SequenceCounter(options.sequenceStart);
+  }
+
+  /** The next stamp; the first one within the epoch's headroom schedules its end. */
+  stamp(): number {
+    const s = this.counter.next();
+    if (this.counter.nearLimit && !this.#epochEnding) {
+      this.#epochEnding = true;
+      queueMicrotask(() => this.#options.epochEnding());
+    }
+    return s;
+  }
+
+  /** A new epoch: the log is emptied and the next stamp is 1 (no session holds an old one). */
+  restartEpoch(): void {
+    this.#options.resumeLog.reset();
+    this.counter.restart();
+    this.#epochEnding = false;
   }
 
   /**
@@ -36,7 +62,7 @@ export class Outbox {
    * topic per guild, so nobody gets it twice). Returns its `s`.
    */
   publishTopics(topics: readonly string[], t: string, dJson: string): number {
-    const s = this.clock.next();
+    const s = this.stamp();
     const frame = encodeDispatch(t, s, dJson);
     const { resumeLog, publish, subscriberCount } = this.#options;
     if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
@@ -61,7 +87,7 @@ export class Outbox {
    * Returns the stamp if it went out to the socket, else 0.
    */
   sendTo(session: Session, t: string, dJson: string, logged: boolean): number {
-    const s = this.clock.next();
+    const s = this.stamp();
     const frame = encodeDispatch(t, s, dJson);
     if (logged) this.#options.resumeLog.appendDirect(s, session.id, frame);
     this.#count(t);
@@ -76,7 +102,7 @@ export class Outbox {
    * twice).
    */
   lifecycle(session: Session, t: "READY" | "RESUMED", dJson: string): void {
-    if (session.socket) this.send(session.socket, encodeDispatch(t, this.clock.next(), dJson));
+    if (session.socket) this.send(session.socket, encodeDispatch(t, this.stamp(), dJson));
   }
 
   /** One frame to one socket, deflated when the socket asked for zlib-stream. */

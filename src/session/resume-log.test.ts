@@ -20,6 +20,17 @@ describe("ResumeLog", () => {
     expect([log.size, log.bytes, log.evictedThrough]).toEqual([0, 0, 0]);
   });
 
+  test("reset empties the log so a new epoch's stamps start again at 1", () => {
+    const log = new ResumeLog();
+    log.append(2_000_000_000, "a", "old1");
+    log.appendDirect(2_000_000_001, "S", "old2");
+    log.reset();
+    expect([log.size, log.bytes, log.evictedThrough]).toEqual([0, 0, 0]);
+    log.append(1, "a", "new1");
+    log.appendDirect(2, "S", "new2");
+    expect(log.replay(0, topics("a"), "S")).toEqual(["new1", "new2"]);
+  });
+
   test("replay returns the frames after seq in s order", () => {
     const log = new ResumeLog();
     log.append(10, "a", "f10");

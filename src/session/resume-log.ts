@@ -195,6 +195,20 @@ export class ResumeLog {
     return entries;
   }
 
+  /**
+   * Empties the log for a new epoch of stamps (the worker's counter restarts at 1): every
+   * session that held a stamp of the old epoch has been told to IDENTIFY again.
+   */
+  reset(): void {
+    this.#keys.fill("");
+    this.#frames.fill("");
+    this.#head = 0;
+    this.#size = 0;
+    this.#bytes = 0;
+    this.#lastStamp = 0;
+    this.#evictedThrough = 0;
+  }
+
   /** Drops the entries older than the age bound now (append also does this). */
   evictExpired(): void {
     this.#evictAppendedBefore(this.#now() - this.#maxAgeMs);
