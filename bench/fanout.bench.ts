@@ -48,6 +48,7 @@ function worker(): { delivery: GuildDelivery; published: () => number } {
     moveMember() {},
     memberAdded() {},
     memberRemoved() {},
+    dropList() {},
   };
   return { delivery, published: () => published };
 }

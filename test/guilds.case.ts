@@ -352,6 +352,51 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(await expectExact()).not.toContain(`#${w.role.id}`);
     });
 
+    test("a member that loses sight of a private channel gets nothing more of its member list, whatever takes it away", async () => {
+      const w = await world();
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [w.role.id] });
+      const owner = await session(w.owner, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(member.client, w.guild.id);
+      const subscribe = async (): Promise<string> => {
+        const from = member.client.frames.length;
+        member.client.send({ op: 14, d: { guild_id: w.guild.id, channels: { [w.secret.id]: [[0, 99]] } } });
+        const sync = await member.client.next((f) => f.t === "GUILD_MEMBER_LIST_UPDATE", 5_000, from);
+        return (sync.d as Json).id as string;
+      };
+      /** Changes that show who is in the list: a nick, an activity, a role rename. Nothing of them may arrive. */
+      const expectListSilent = async (listId: string, from: number): Promise<void> => {
+        await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.owner.id}`, { nick: `nick${from}` });
+        owner.client.send({ op: 3, d: { since: null, activities: [{ name: `game${from}`, type: 0 }], status: "online", afk: false } });
+        await api("PATCH", `/internal/guilds/${w.guild.id}/roles/${w.role.id}`, { name: `renamed${from}` });
+        await expectNothingBefore(member.client, w.guild.id, "GUILD_MEMBER_LIST_UPDATE", from);
+        expect(member.client.frames.slice(from).filter((f) => (f.d as Json | null)?.id === listId)).toEqual([]);
+      };
+
+      // 1. The role that grants the channel is taken away.
+      const listId = await subscribe();
+      let from = member.client.frames.length;
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [] });
+      await member.client.next((f) => f.t === "CHANNEL_DELETE" && (f.d as Json).id === w.secret.id, 5_000, from);
+      await expectListSilent(listId, from);
+
+      // 2. A member overwrite denies the channel to it alone.
+      await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [w.role.id] });
+      await member.client.next((f) => f.t === "CHANNEL_CREATE" && (f.d as Json).id === w.secret.id, 5_000, from);
+      const sameList = await subscribe();
+      from = member.client.frames.length;
+      await api("PATCH", `/internal/guilds/${w.guild.id}/channels/${w.secret.id}`, {
+        permission_overwrites: [
+          { id: w.guild.id, type: 0, allow: "0", deny: VIEW_CHANNEL.toString() },
+          { id: w.role.id, type: 0, allow: VIEW_CHANNEL.toString(), deny: "0" },
+          { id: w.member.id, type: 1, allow: "0", deny: VIEW_CHANNEL.toString() },
+        ],
+      });
+      await member.client.next((f) => f.t === "CHANNEL_DELETE" && (f.d as Json).id === w.secret.id, 5_000, from);
+      await expectListSilent(sameList, from);
+    });
+
     test("the ingress API names bad fields, unknown ids and missing auth", async () => {
       const w = await world();
       expect(await api("POST", "/internal/guilds", { name: "x" })).toMatchObject({ status: 400, json: { code: 50035 } });

@@ -17,7 +17,7 @@ export function workerBus(self: number, ports: readonly (Port | null)[]): Bus {
   return new Bus(self, ports, ["pub", ...USER_PUSHES]);
 }
 
-const MEMBER_OPS = ["sendToMember", "sendToSelf", "moveMember", "memberAdded", "memberRemoved"] as const;
+const MEMBER_OPS = ["sendToMember", "sendToSelf", "moveMember", "memberAdded", "memberRemoved", "dropList"] as const;
 type MemberOp = (typeof MEMBER_OPS)[number];
 
 export class ClusterDelivery implements GuildDelivery {
@@ -53,6 +53,10 @@ export class ClusterDelivery implements GuildDelivery {
 
   memberRemoved(guildId: string, userId: string): void {
     this.#everywhere("memberRemoved", [guildId, userId]);
+  }
+
+  dropList(guildId: string, userId: string, listId: string): void {
+    this.#everywhere("dropList", [guildId, userId, listId]);
   }
 
   /** Worker side: a delivery pushed by a peer owner; false if the message is not one. */

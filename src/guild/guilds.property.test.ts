@@ -3,8 +3,8 @@
  * without VIEW_CHANNEL and ADMINISTRATOR, channels with @everyone, role and member
  * overwrites, an owner), random sessions (intents, bot or not, passive or not, on 1–3
  * workers) and random operations (messages, custom events, role/channel/member/owner
- * changes, guild deletion, sessions coming, going, subscribing and resuming on another
- * worker). The worker side is `SimWorkers` (guilds.test-support.ts), which does in memory
+ * changes, guild deletion, sessions coming, going, subscribing to member lists (op 14) and
+ * resuming on another worker). The worker side is `SimWorkers` (guilds.test-support.ts), which does in memory
  * what `SessionGuilds` does on each worker.
  *
  * After every operation each session's inbox is checked against the direct reference:
@@ -26,6 +26,9 @@
  *  - intents:    no CHANNEL_* event reaches a session without GUILDS.
  *  - membership: a member's sessions are in the guild, nobody else's are; passive exactly
  *                when expected.
+ *  - lists:      no session receives a GUILD_MEMBER_LIST_UPDATE for, or holds a chunk of, a
+ *                member list whose channels it cannot view (after any way of losing view:
+ *                roles, role permissions, overwrites, membership, owner, moving workers).
  *  - manifold:   one publish call per worker per event.
  *  - crash:      no operation throws.
  *
@@ -38,6 +41,7 @@ import { Intent } from "../protocol/opcodes.ts";
 import { MemoryGuildStore } from "../store/memory.ts";
 import type { Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 import { Guilds } from "./guilds.ts";
+import { memberListId } from "./member-list-id.ts";
 import { type Overwrite, Permission, type Role, canView } from "./permissions.ts";
 import { type Rnd, type SimSession, SimWorkers, intBetween, pickOf, prng, subset } from "./guilds.test-support.ts";
 
@@ -46,7 +50,7 @@ const SEEDS = 300;
 const STEPS = 40;
 const HIGH_THRESHOLD = 1_000_000;
 
-const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "manifold", "crash"] as const;
+const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "lists", "manifold", "crash"] as const;
 type Category = (typeof CATEGORIES)[number];
 
 interface Failure {
@@ -130,6 +134,20 @@ function referenceView(store: MemoryGuildStore, guildIds: readonly string[], use
   return view;
 }
 
+/** Per guild id, per user id: the member lists (ids) of the channels the user can view now. */
+function referenceLists(store: MemoryGuildStore, view: RefView): Map<string, Map<string, Set<string>>> {
+  const lists = new Map<string, Map<string, Set<string>>>();
+  for (const [guildId, perUser] of view) {
+    const everyone = store.getRole(guildId);
+    const everyoneCanView = ((everyone?.permissions ?? 0n) & VIEW_CHANNEL) !== 0n;
+    const listOf = new Map(store.listChannels(guildId).map((c) => [c.id, memberListId(c.overwrites, everyoneCanView)]));
+    const byUser = new Map<string, Set<string>>();
+    for (const [userId, channels] of perUser) byUser.set(userId, new Set([...channels].map((id) => listOf.get(id) as string)));
+    lists.set(guildId, byUser);
+  }
+  return lists;
+}
+
 // --- one seed ----------------------------------------------------------------------------
 
 const INTENT_CHOICES = [Intent.GUILDS, Intent.GUILD_MESSAGES, Intent.MESSAGE_CONTENT, Intent.GUILD_MEMBERS, Intent.GUILD_PRESENCES];
@@ -168,9 +186,23 @@ interface Coverage {
   stripped: number;
   announcements: number;
   updateChecks: number;
+  /** GUILD_MEMBER_LIST_UPDATEs checked, and members let go of a list they could no longer view. */
+  listUpdates: number;
+  listDrops: number;
 }
 
-const coverage: Coverage = { cases: 0, eventChecks: 0, entitled: 0, hiddenByView: 0, passiveSkipped: 0, stripped: 0, announcements: 0, updateChecks: 0 };
+const coverage: Coverage = {
+  cases: 0,
+  eventChecks: 0,
+  entitled: 0,
+  hiddenByView: 0,
+  passiveSkipped: 0,
+  stripped: 0,
+  announcements: 0,
+  updateChecks: 0,
+  listUpdates: 0,
+  listDrops: 0,
+};
 
 function runSeed(seed: number, steps = STEPS): Failure[] {
   const rnd = prng(seed);
@@ -261,6 +293,20 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
   }
 
   function operation(): Tracked | undefined {
+    if (rnd() < 0.1) {
+      // Op 14: a session subscribes to a channel's member list (one it may not view, now and then).
+      const inGuild = [...sim.sessions.values()].filter((s) => s.guilds.size > 0);
+      if (inGuild.length === 0) return undefined;
+      const session = pickOf(rnd, inGuild);
+      const gid = pickOf(rnd, [...session.guilds.keys()]);
+      const channels = currentChannels(gid);
+      if (channels.length === 0) return undefined;
+      const channelId = pickOf(rnd, channels).id;
+      const chunks = rnd() < 0.3 ? [0, 1] : [0];
+      const held = sim.subscribeList(session, gid, channelId, chunks);
+      ops.push(`session ${session.id} (user ${session.userId}) op 14 ${gid}/${channelId} chunks [${chunks}]: ${held ? "held" : "refused"}`);
+      return undefined;
+    }
     if (live.length > 1 && rnd() < 0.005) {
       // The second guild is deleted: its sessions get GUILD_DELETE and leave it.
       const gone = live.pop() as string;
@@ -435,6 +481,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       }
     }
     const after = referenceView(store, guildIds, userIds);
+    const listsNow = referenceLists(store, after);
     // Manifold: one publish call per worker per event.
     if (tracked) {
       const calls = sim.publishes.filter((p) => p.t === tracked?.t).map((p) => p.worker);
@@ -470,6 +517,13 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
         }
         if (!has) {
           fail("membership", `${who}: ${t} (${via}) for guild ${guildId} it is not in`);
+          continue;
+        }
+        if (t === "GUILD_MEMBER_LIST_UPDATE") {
+          coverage.listUpdates++;
+          if (!listsNow.get(guildId)?.get(session.userId)?.has(d.id as string)) {
+            fail("lists", `${who}: GUILD_MEMBER_LIST_UPDATE (${via}) for list ${String(d.id)} in ${guildId}, whose channels it cannot view`);
+          }
           continue;
         }
         if (t === "CHANNEL_CREATE" || t === "CHANNEL_DELETE" || t === "CHANNEL_UPDATE") {
@@ -510,6 +564,13 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
         }
       }
       session.inbox = [];
+
+      // Lists: every chunk held is of a list the session may view now.
+      for (const [guildId, joined] of session.guilds) {
+        for (const listId of joined.lists.keys()) {
+          if (!listsNow.get(guildId)?.get(session.userId)?.has(listId)) fail("lists", `${who}: holds list ${listId} in ${guildId}, whose channels it cannot view`);
+        }
+      }
 
       // Membership: a member's sessions are in the guild (passive as expected); nobody else's.
       for (const guildId of guildIds) {
@@ -570,6 +631,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
     }
     before = after;
   }
+  coverage.listDrops += sim.listDrops;
   return failures;
 }
 
@@ -605,6 +667,8 @@ describe("Guilds property: random guilds, sessions and events against the direct
     expect(coverage.stripped).toBeGreaterThan(1_000);
     expect(coverage.announcements).toBeGreaterThan(1_000);
     expect(coverage.updateChecks).toBeGreaterThan(1_000);
+    expect(coverage.listUpdates).toBeGreaterThan(1_000);
+    expect(coverage.listDrops).toBeGreaterThan(100);
   });
 
   for (const category of CATEGORIES) {

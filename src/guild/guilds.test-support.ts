@@ -3,14 +3,16 @@
  * worker side that does what `SessionGuilds` (src/session/session-guilds.ts) does on each
  * worker, without sockets, for sessions spread over several workers. Each simulated session
  * lives on one worker and holds one topic per guild, set from `Guilds.join`, moved by
- * `moveMember`, dropped by `memberRemoved`. `publish(worker, t, parts)` delivers once per
- * listed topic to every session on that worker holding it (as the transport's native publish
- * does); `sendToMember`, `moveMember`, `memberAdded` and `memberRemoved` reach every worker
- * (as `ClusterDelivery` sends them), so they act on the member's sessions wherever they are.
+ * `moveMember`, dropped by `memberRemoved`, and the member-list chunks it subscribed to (op 14),
+ * dropped by `dropList`. `publish(worker, t, parts)` delivers once per listed topic to every
+ * session on that worker holding it (as the transport's native publish does); `sendToMember`,
+ * `moveMember`, `memberAdded`, `memberRemoved` and `dropList` reach every worker (as
+ * `ClusterDelivery` sends them), so they act on the member's sessions wherever they are.
  * Every delivery is recorded with the parsed `d`.
  */
 import type { GuildDelivery, Guilds, Joiner, PublishPart } from "./guilds.ts";
 import { eventRule, guildTopic, parseVariant, variantReceives } from "./audience.ts";
+import { listTopic } from "./member-lists.ts";
 import { ONLINE } from "./presence.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import { prng } from "../../test/support/prng.ts";
@@ -35,7 +37,7 @@ export interface Delivered {
   guildId: string;
   t: string;
   d: Record<string, unknown>;
-  /** "topic" (publish), "direct" (sendToMember) or "worker" (GUILD_CREATE/GUILD_DELETE). */
+  /** "topic" (publish), "direct" (sendToMember, a list SYNC answering op 14) or "worker" (GUILD_CREATE/GUILD_DELETE). */
   via: "topic" | "direct" | "worker";
 }
 
@@ -46,15 +48,15 @@ export interface SimSession {
   readonly userId: string;
   readonly intents: number;
   readonly bot: boolean;
-  /** Guild id -> what `Guilds.join` (or `activate`) gave it. */
-  readonly guilds: Map<string, { variant: string; topic: string }>;
+  /** Guild id -> what `Guilds.join` (or `activate`) gave it, and the member-list chunks it holds by list id. */
+  readonly guilds: Map<string, { variant: string; topic: string; lists: Map<string, number[]> }>;
   /** Everything delivered to it since the checker last drained it. */
   inbox: Delivered[];
   /** Guilds in which it subscribed (op 14), so it is no longer passive. */
   readonly activated: Set<string>;
 }
 
-/** `g:{guild}:{class}:{variant}` -> guild id. */
+/** `g:{guild}:{class}:{variant}` or `ml:{guild}:{list}:{chunk}` -> guild id. */
 const guildOfTopic = (topic: string): string => topic.split(":")[1] as string;
 
 export class SimWorkers implements GuildDelivery {
@@ -64,6 +66,8 @@ export class SimWorkers implements GuildDelivery {
   readonly sessions = new Map<number, SimSession>();
   /** Every `publish` call since the checker last cleared it. */
   publishes: { worker: number; t: string; topics: string[] }[] = [];
+  /** `dropList` calls so far (members let go of a list they can no longer view). */
+  listDrops = 0;
   readonly #byUser = new Map<string, Set<SimSession>>();
 
   constructor(store: GuildStore) {
@@ -96,7 +100,10 @@ export class SimWorkers implements GuildDelivery {
 
   /** The session ended (SessionGuilds.ended). */
   end(session: SimSession): void {
-    for (const [guildId, { variant }] of session.guilds) this.#owner.leave(guildId, session.userId, variant, session.worker);
+    for (const [guildId, joined] of session.guilds) {
+      this.#dropLists(session, guildId);
+      this.#owner.leave(guildId, session.userId, joined.variant, session.worker);
+    }
     session.guilds.clear();
     this.sessions.delete(session.id);
     this.#byUser.get(session.userId)?.delete(session);
@@ -114,10 +121,34 @@ export class SimWorkers implements GuildDelivery {
     return true;
   }
 
-  /** The session resumed on another worker: its holds there move with it (`Guilds.moveSession`). */
+  /**
+   * Op 14 with one channel (SessionGuilds.#subscribe): the session turns active, lets go of
+   * the lists it held in the guild and holds `chunks` of the channel's list, if it may view
+   * it. The SYNC answer is recorded as a direct delivery. True if it holds them now.
+   */
+  subscribeList(session: SimSession, guildId: string, channelId: string, chunks: number[]): boolean {
+    this.activate(session, guildId);
+    const joined = session.guilds.get(guildId);
+    if (!joined) return false;
+    this.#dropLists(session, guildId);
+    const subscribed = this.#owner.subscribeList(guildId, session.userId, channelId, chunks, session.worker);
+    if (!subscribed) return false;
+    session.inbox.push({ guildId, t: "GUILD_MEMBER_LIST_UPDATE", d: JSON.parse(subscribed.dJson) as Record<string, unknown>, via: "direct" });
+    joined.lists.set(subscribed.listId, [...chunks]);
+    return true;
+  }
+
+  /** The session resumed on another worker: its holds there move with it (`Guilds.moveSession`, `moveListHold`). */
   moveToWorker(session: SimSession, worker: number): void {
     const from = session.worker;
-    for (const [guildId, { variant }] of session.guilds) this.#owner.moveSession(guildId, session.userId, variant, from, worker);
+    for (const [guildId, joined] of session.guilds) {
+      this.#owner.moveSession(guildId, session.userId, joined.variant, from, worker);
+      for (const [listId, chunks] of joined.lists) {
+        const kept = chunks.filter((chunk) => this.#owner.moveListHold(guildId, listId, session.userId, chunk, from, worker));
+        if (kept.length > 0) joined.lists.set(listId, kept);
+        else joined.lists.delete(listId);
+      }
+    }
     session.worker = worker;
   }
 
@@ -131,7 +162,7 @@ export class SimWorkers implements GuildDelivery {
       for (const topic of topics) {
         const guildId = guildOfTopic(topic);
         for (const session of this.sessions.values()) {
-          if (session.worker === worker && session.guilds.get(guildId)?.topic === topic) session.inbox.push({ guildId, t, d, via: "topic" });
+          if (session.worker === worker && this.#holds(session, guildId, topic)) session.inbox.push({ guildId, t, d, via: "topic" });
         }
       }
     }
@@ -164,10 +195,16 @@ export class SimWorkers implements GuildDelivery {
     for (const session of this.sessionsOf(userId)) if (!session.guilds.has(guildId)) this.#join(session, guildId);
   }
 
+  dropList(guildId: string, userId: string, listId: string): void {
+    this.listDrops++;
+    for (const session of this.sessionsOf(userId)) session.guilds.get(guildId)?.lists.delete(listId);
+  }
+
   memberRemoved(guildId: string, userId: string): void {
     for (const session of this.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);
       if (!joined) continue;
+      this.#dropLists(session, guildId);
       session.guilds.delete(guildId);
       session.activated.delete(guildId);
       this.#owner.leave(guildId, userId, joined.variant, session.worker);
@@ -186,7 +223,24 @@ export class SimWorkers implements GuildDelivery {
     };
     const joined = this.#owner.join(guildId, joiner);
     if (!joined) return;
-    session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic });
+    session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic, lists: new Map() });
     session.inbox.push({ guildId, t: "GUILD_CREATE", d: JSON.parse(joined.guildCreate) as Record<string, unknown>, via: "worker" });
+  }
+
+  /** Whether the session holds `topic`: its guild topic, or a member-list chunk it subscribed to. */
+  #holds(session: SimSession, guildId: string, topic: string): boolean {
+    const joined = session.guilds.get(guildId);
+    if (!joined) return false;
+    if (joined.topic === topic) return true;
+    for (const [listId, chunks] of joined.lists) if (chunks.some((chunk) => listTopic(guildId, listId, chunk) === topic)) return true;
+    return false;
+  }
+
+  /** Lets go of every list chunk the session holds in the guild (SessionGuilds.#dropLists). */
+  #dropLists(session: SimSession, guildId: string): void {
+    const joined = session.guilds.get(guildId);
+    if (!joined) return;
+    for (const [listId, chunks] of joined.lists) this.#owner.unsubscribeList(guildId, listId, session.userId, chunks, session.worker);
+    joined.lists.clear();
   }
 }

@@ -16,7 +16,7 @@ import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
 import { GuildState } from "./guild-state.ts";
 import { memberChunks } from "./member-chunks.ts";
-import type { ListDelivery } from "./member-lists.ts";
+import type { ListChanges } from "./member-lists.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import { OwnedGuild, type Audience } from "./owned-guild.ts";
 import { channelPermissions } from "./permissions.ts";
@@ -52,6 +52,11 @@ export interface GuildDelivery {
   memberAdded(guildId: string, userId: string): void;
   /** The user is no longer a member, or the guild is gone: its sessions leave it (GUILD_DELETE). */
   memberRemoved(guildId: string, userId: string): void;
+  /**
+   * The member can no longer view a member list: its sessions let go of the list's chunk
+   * topics (the owner already counts them out). Sent before any later update of the list.
+   */
+  dropList(guildId: string, userId: string, listId: string): void;
 }
 
 export interface GuildsOptions {
@@ -185,18 +190,21 @@ export class Guilds {
     return this.#timed("LAZY_REQUEST", () => {
       const subscribed = guild.lists.subscribe(channelId, userId, chunks, worker);
       if (!subscribed) return undefined;
-      this.#deliverLists(subscribed.flushed);
+      this.#deliverLists(guild, { drops: [], updates: subscribed.flushed });
       return { listId: subscribed.listId, dJson: subscribed.dJson };
     });
   }
 
-  unsubscribeList(guildId: string, listId: string, chunks: number[], worker: number): void {
-    this.#owned.get(guildId)?.lists.unsubscribe(listId, chunks, worker);
+  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: number): void {
+    this.#owned.get(guildId)?.lists.unsubscribe(listId, userId, chunks, worker);
   }
 
-  /** A session holding a member-list chunk moved from worker `from` to `to`. */
-  moveListHold(guildId: string, listId: string, chunk: number, from: number, to: number): void {
-    this.#owned.get(guildId)?.lists.moveHolder(listId, chunk, from, to);
+  /**
+   * A session holding a member-list chunk moved from worker `from` to `to`; false if the
+   * member no longer holds it (let go of meanwhile: the session must drop the chunk's topic).
+   */
+  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: number, to: number): boolean {
+    return this.#owned.get(guildId)?.lists.moveHolder(listId, userId, chunk, from, to) ?? false;
   }
 
   /** A session's presence changed (op 3). */
@@ -264,7 +272,7 @@ export class Guilds {
       }),
     );
     // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.rebuild());
   }
 
   deleteGuild(guildId: string): void {
@@ -286,7 +294,7 @@ export class Guilds {
       }),
     );
     // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.rebuild());
   }
 
   deleteRole(guildId: string, roleId: string): void {
@@ -304,7 +312,7 @@ export class Guilds {
       }),
     );
     // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.rebuild());
   }
 
   /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
@@ -325,7 +333,7 @@ export class Guilds {
       this.#deliver(owned.audience("CHANNEL_UPDATE", channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
     // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.rebuild());
   }
 
   deleteChannel(guildId: string, channelId: string): void {
@@ -337,7 +345,7 @@ export class Guilds {
       }),
     );
     // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.rebuild());
   }
 
   /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
@@ -348,7 +356,7 @@ export class Guilds {
       this.#timed("GUILD_MEMBER_ADD", () => {
         owned.state.putMember(member, user);
         this.#publish(owned, "GUILD_MEMBER_ADD", memberJson(member, user, member.guildId));
-        this.#deliverLists(owned.lists.memberChanged(member.userId));
+        this.#deliverLists(owned, owned.lists.memberChanged(member.userId));
       });
       this.#options.delivery.memberAdded(member.guildId, member.userId);
       return;
@@ -360,7 +368,7 @@ export class Guilds {
         return owned.classes.classOf(member.userId) === undefined ? [] : owned.classes.track(member).moved;
       }),
     );
-    this.#deliverLists(owned.lists.memberChanged(member.userId));
+    this.#deliverLists(owned, owned.lists.memberChanged(member.userId));
   }
 
   /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. False if it was not one. */
@@ -372,7 +380,7 @@ export class Guilds {
       this.#options.delivery.memberRemoved(guildId, userId);
       owned.state.deleteMember(userId);
       this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: guildId, user: userObject(user) });
-      this.#deliverLists(owned.lists.memberChanged(userId));
+      this.#deliverLists(owned, owned.lists.memberChanged(userId));
     });
     return true;
   }
@@ -440,9 +448,10 @@ export class Guilds {
     });
   }
 
-  /** Member-list updates: one publish per (worker, chunk topic). */
-  #deliverLists(deliveries: readonly ListDelivery[]): void {
-    for (const { worker, topic, dJson } of deliveries) {
+  /** Member-list changes: the drops first, then one publish per (worker, chunk topic). */
+  #deliverLists(guild: OwnedGuild, { drops, updates }: ListChanges): void {
+    for (const { userId, listId } of drops) this.#options.delivery.dropList(guild.id, userId, listId);
+    for (const { worker, topic, dJson } of updates) {
       this.#options.delivery.publish(worker, "GUILD_MEMBER_LIST_UPDATE", [{ topics: [topic], dJson }]);
     }
   }
@@ -458,7 +467,7 @@ export class Guilds {
   #setPresence(guild: OwnedGuild, userId: string, presence: Presence): void {
     if (samePresence(guild.presences.set(userId, presence), presence)) return;
     this.#publish(guild, "PRESENCE_UPDATE", presenceJson(userId, presence, guild.id));
-    this.#deliverLists(guild.lists.memberChanged(userId));
+    this.#deliverLists(guild, guild.lists.memberChanged(userId));
   }
 
   #timed<T>(name: string, fn: () => T): T {

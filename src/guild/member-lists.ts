@@ -5,6 +5,11 @@
  * `ml:{guild}:{list}:{chunk}`, so an update is published once per chunk, natively, to
  * exactly the sessions whose ranges cover it.
  *
+ * The owner also knows which members hold which chunks. A member that can no longer view a
+ * list (its roles, a role's permissions, an overwrite or its membership changed) is let go
+ * of it in the same step, before any later update of the list goes out: its sessions drop
+ * the list's chunk topics (`ListDrop`), so they see nothing more of who is in the channel.
+ *
  * Groups are Discord's: online members under their highest hoisted role, other online
  * members under "online", everyone offline under "offline". Members sort by nick, then
  * global name, then username.
@@ -24,13 +29,35 @@ export interface ListDelivery {
   dJson: string;
 }
 
+/** A member that can no longer view a list: its sessions must let go of the list's chunks. */
+export interface ListDrop {
+  userId: string;
+  listId: string;
+}
+
+/** What a change means for the lists: drops first, then the updates (the dropped get none of them). */
+export interface ListChanges {
+  drops: ListDrop[];
+  updates: ListDelivery[];
+}
+
+/** One session's hold of one chunk. */
+interface Hold {
+  worker: number;
+  readonly chunk: number;
+}
+
 interface ListEntry {
   list: MemberList;
   /** The VIEW_CHANNEL overwrites that define who is in the list. */
   channel: Channel;
   /** Per chunk, the sessions holding it, per worker. */
   holders: Map<number, Map<number, number>>;
+  /** The same holds by member, so a member that loses sight of the list can be let go of it. */
+  holds: Map<string, Hold[]>;
 }
+
+const NO_CHANGES: ListChanges = Object.freeze({ drops: [], updates: [] }) as ListChanges;
 
 export function listTopic(guildId: string, listId: string, chunk: number): string {
   return `ml:${guildId}:${listId}:${chunk}`;
@@ -70,82 +97,114 @@ export class GuildMemberLists {
     const listId = this.listIdOf(channel);
     let entry = this.#lists.get(listId);
     if (!entry) {
-      entry = { list: this.#build(listId, channel), channel: { id: channel.id, overwrites: channel.overwrites }, holders: new Map() };
+      entry = { list: this.#build(listId, channel), channel: { id: channel.id, overwrites: channel.overwrites }, holders: new Map(), holds: new Map() };
       this.#lists.set(listId, entry);
     }
     const flushed = this.#flushEntry(listId, entry);
+    const holds = entry.holds.get(userId) ?? [];
+    entry.holds.set(userId, holds);
     for (const chunk of chunks) {
-      const workers = entry.holders.get(chunk) ?? new Map<number, number>();
-      workers.set(worker, (workers.get(worker) ?? 0) + 1);
-      entry.holders.set(chunk, workers);
+      holds.push({ worker, chunk });
+      this.#count(entry, chunk, worker, 1);
     }
     const ops = chunks.map((chunk) => entry.list.sync(chunk));
     return { listId, dJson: this.#update(listId, entry.list, ops), flushed };
   }
 
-  /** A session lets go of chunks it held. */
-  unsubscribe(listId: string, chunks: readonly number[], worker: number): void {
+  /** A session of `userId` lets go of chunks it held (those already let go of are skipped). */
+  unsubscribe(listId: string, userId: string, chunks: readonly number[], worker: number): void {
     const entry = this.#lists.get(listId);
+    const holds = entry?.holds.get(userId);
+    if (!entry || !holds) return;
     for (const chunk of chunks) {
-      const workers = entry?.holders.get(chunk);
-      const count = workers?.get(worker);
-      if (!workers || count === undefined) continue;
-      if (count > 1) workers.set(worker, count - 1);
-      else workers.delete(worker);
-      if (workers.size === 0) entry?.holders.delete(chunk);
+      const at = holds.findIndex((hold) => hold.worker === worker && hold.chunk === chunk);
+      if (at < 0) continue;
+      holds.splice(at, 1);
+      this.#count(entry, chunk, worker, -1);
     }
+    if (holds.length === 0) entry.holds.delete(userId);
   }
 
-  /** A session holding a chunk moved from worker `from` to `to`. */
-  moveHolder(listId: string, chunk: number, from: number, to: number): void {
-    const workers = this.#lists.get(listId)?.holders.get(chunk);
-    const count = workers?.get(from);
-    if (!workers || count === undefined) return;
-    if (count > 1) workers.set(from, count - 1);
-    else workers.delete(from);
-    workers.set(to, (workers.get(to) ?? 0) + 1);
+  /** A session holding a chunk moved from worker `from` to `to`; false if it holds it no more (let go of meanwhile). */
+  moveHolder(listId: string, userId: string, chunk: number, from: number, to: number): boolean {
+    const entry = this.#lists.get(listId);
+    const hold = entry?.holds.get(userId)?.find((held) => held.worker === from && held.chunk === chunk);
+    if (!entry || !hold) return false;
+    hold.worker = to;
+    this.#count(entry, chunk, from, -1);
+    this.#count(entry, chunk, to, 1);
+    return true;
   }
 
-  /** A member joined, left, or changed what a list shows (presence, nick, roles): its place in every list. */
-  memberChanged(userId: string): ListDelivery[] {
-    if (this.#lists.size === 0) return [];
+  /**
+   * A member joined, left, or changed what a list shows (presence, nick, roles): its place in
+   * every list, and the lists it may no longer hold.
+   */
+  memberChanged(userId: string): ListChanges {
+    if (this.#lists.size === 0) return NO_CHANGES;
     const member = this.#state.member(userId);
-    const deliveries: ListDelivery[] = [];
+    const changes: ListChanges = { drops: [], updates: [] };
     for (const [listId, entry] of this.#lists) {
-      if (member && canView(this.#state.guild(), member, entry.channel)) this.#place(entry.list, member);
+      const viewer = member !== undefined && canView(this.#state.guild(), member, entry.channel);
+      if (viewer) this.#place(entry.list, member);
       else {
         const slot = this.#slots.get(userId);
         if (slot !== undefined) entry.list.delete(slot);
+        if (entry.holds.has(userId)) changes.drops.push(this.#letGo(listId, entry, userId));
       }
-      deliveries.push(...this.#flushEntry(listId, entry));
+      changes.updates.push(...this.#flushEntry(listId, entry));
     }
     if (!member) this.#freeSlot(userId);
-    return deliveries;
+    return changes;
   }
 
   /**
    * Roles or channels changed: who is in each list, and the groups, may have changed. Every
-   * list is rebuilt and every held chunk gets a fresh SYNC.
+   * list is rebuilt, its holders that can no longer view it are let go of, and every chunk
+   * still held gets a fresh SYNC.
    */
-  rebuild(): ListDelivery[] {
+  rebuild(): ListChanges {
     this.#groupIds = this.#currentGroups();
-    const deliveries: ListDelivery[] = [];
+    const changes: ListChanges = { drops: [], updates: [] };
     for (const [listId, entry] of this.#lists) {
       // The list follows a channel that still has its id; with none left (overwrites changed),
-      // it goes: clients derive the new id from the channel and send op 14 for it.
+      // it goes, and its holders with it: clients derive the new id and send op 14 for it.
       const channel = [...this.#state.allChannels()].find((candidate) => this.listIdOf(candidate) === listId);
       if (!channel) {
+        for (const userId of [...entry.holds.keys()]) changes.drops.push(this.#letGo(listId, entry, userId));
         this.#lists.delete(listId);
         continue;
       }
       entry.channel = { id: channel.id, overwrites: channel.overwrites };
+      const guild = this.#state.guild();
+      for (const userId of [...entry.holds.keys()]) {
+        const member = this.#state.member(userId);
+        if (!member || !canView(guild, member, entry.channel)) changes.drops.push(this.#letGo(listId, entry, userId));
+      }
       entry.list = this.#build(listId, entry.channel);
       for (const [chunk, workers] of entry.holders) {
         const dJson = this.#update(listId, entry.list, [entry.list.sync(chunk)]);
-        for (const worker of workers.keys()) deliveries.push({ worker, topic: listTopic(this.#state.id, listId, chunk), dJson });
+        for (const worker of workers.keys()) changes.updates.push({ worker, topic: listTopic(this.#state.id, listId, chunk), dJson });
       }
     }
-    return deliveries;
+    return changes;
+  }
+
+  /** Lets a member go of every chunk of a list it holds (it can no longer view the list). */
+  #letGo(listId: string, entry: ListEntry, userId: string): ListDrop {
+    for (const { worker, chunk } of entry.holds.get(userId) ?? []) this.#count(entry, chunk, worker, -1);
+    entry.holds.delete(userId);
+    return { userId, listId };
+  }
+
+  /** Adds `delta` to the sessions holding `chunk` on `worker`. */
+  #count(entry: ListEntry, chunk: number, worker: number, delta: number): void {
+    const workers = entry.holders.get(chunk) ?? new Map<number, number>();
+    const count = (workers.get(worker) ?? 0) + delta;
+    if (count > 0) workers.set(worker, count);
+    else workers.delete(worker);
+    if (workers.size > 0) entry.holders.set(chunk, workers);
+    else entry.holders.delete(chunk);
   }
 
   #build(listId: string, channel: Channel): MemberList {

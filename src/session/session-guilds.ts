@@ -146,6 +146,16 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     }
   }
 
+  dropList(guildId: string, userId: string, listId: string): void {
+    for (const session of this.#gateway.sessionsOf(userId)) {
+      const joined = session.guilds.get(guildId);
+      const chunks = joined?.lists?.get(listId);
+      if (!chunks) continue;
+      for (const chunk of chunks) this.#gateway.release(session, listTopic(guildId, listId, chunk));
+      joined?.lists?.delete(listId);
+    }
+  }
+
   /**
    * A session restored after a restart takes its guild holds again, quietly: it resumes, so
    * it gets no GUILD_CREATE. Member-list chunks are not kept; clients send op 14 again.
@@ -259,7 +269,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
         .then((subscribed) => {
           if (!subscribed) return;
           if (!this.#alive(session) || session.guilds.get(guildId) !== joined) {
-            this.#owner.call("unsubscribeList", guildId, subscribed.listId, chunks, this.#worker).catch(this.#report);
+            this.#owner.call("unsubscribeList", guildId, subscribed.listId, session.user.id, chunks, this.#worker).catch(this.#report);
             return;
           }
           // Not logged (a SYNC per session would fill the log): clients send op 14 again after a RESUME.
@@ -270,7 +280,9 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
           for (const chunk of added) this.#gateway.hold(session, listTopic(guildId, subscribed.listId, chunk));
           // A chunk held already (two channels sharing a list): the owner counted it twice.
           const repeated = chunks.filter((chunk) => held.includes(chunk));
-          if (repeated.length > 0) this.#owner.call("unsubscribeList", guildId, subscribed.listId, repeated, this.#worker).catch(this.#report);
+          if (repeated.length > 0) {
+            this.#owner.call("unsubscribeList", guildId, subscribed.listId, session.user.id, repeated, this.#worker).catch(this.#report);
+          }
         })
         .catch(this.#report);
     }
@@ -280,7 +292,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   #dropLists(session: Session, guildId: string, joined: SessionGuild): void {
     for (const [listId, chunks] of joined.lists ?? []) {
       for (const chunk of chunks) this.#gateway.release(session, listTopic(guildId, listId, chunk));
-      this.#owner.call("unsubscribeList", guildId, listId, chunks, this.#worker).catch(this.#report);
+      this.#owner.call("unsubscribeList", guildId, listId, session.user.id, chunks, this.#worker).catch(this.#report);
     }
     joined.lists?.clear();
   }

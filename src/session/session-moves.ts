@@ -21,7 +21,7 @@ import type { ResumeData } from "../protocol/payloads.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { Gateway } from "./gateway.ts";
 import { RESTORED_PREFIX, type MoveOut } from "./handoff.ts";
-import { userTopic, type Connection } from "./session.ts";
+import { userTopic, type Connection, type Session } from "./session.ts";
 
 /** `{node}.{worker}.{random}`: the worker part of a session id (session.ts). */
 const SESSION_ID = /^(.+)\.(\d{1,4})\.[0-9a-f]{24}$/;
@@ -134,12 +134,25 @@ export class SessionMoves {
       // A user topic's owner is the user's; a guild or member-list topic's, the guild's.
       const owner = this.#router.ownerOf(topic === userTopic(userId) ? userId : (topic.split(":")[1] as string));
       const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self };
-      return this.#requestOwner(owner, message).then(() => void acks.set(topic, this.#gateway.handoff.lastStamp));
+      return this.#requestOwner(owner, message).then((held) => {
+        acks.set(topic, this.#gateway.handoff.lastStamp);
+        if (held === false) this.#dropChunk(session, topic);
+      });
     });
     await Promise.all(switched);
     const frames = await framesFromHome;
     if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
     this.#gateway.handoff.moveInDone(session, d.seq, frames, acks);
+  }
+
+  /** A member-list chunk `ml:{guild}:{list}:{chunk}` the member was let go of while it moved. */
+  #dropChunk(session: Session, topic: string): void {
+    const [, guildId, listId, chunk] = topic.split(":") as [string, string, string, string];
+    this.#gateway.release(session, topic);
+    const lists = session.guilds.get(guildId)?.lists;
+    const held = lists?.get(listId)?.filter((c) => c !== Number(chunk));
+    if (held && held.length > 0) lists?.set(listId, held);
+    else lists?.delete(listId);
   }
 
   /** A request to a topic's owner, run at once when that is this worker. */
@@ -162,24 +175,25 @@ export class SessionMoves {
     return out;
   }
 
-  /** Owner side of step 2 for a guild topic: move the hold, cut at home, answer. */
   /**
    * Owner side of step 2: the hold behind `topic` moves from `home` to `to` (a guild class
    * topic `g:{guild}:{class}:{variant}`, a member-list chunk `ml:{guild}:{list}:{chunk}`; a
    * user topic has none, every worker gets its events), then home is told to cut.
    */
-  #moveTopic({ topic, userId, home, sessionId, to }: TopicMove): true {
+  #moveTopic({ topic, userId, home, sessionId, to }: TopicMove): boolean {
     const [kind, guildId, second, third] = topic.split(":") as [string, string, string, string];
+    let held = true;
     if (kind === "g") this.#guilds.moveSession(guildId, userId, third, home, to);
-    else if (kind === "ml") this.#guilds.moveListHold(guildId, second, Number(third), home, to);
-    return this.#cut(home, sessionId, topic, to);
+    // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
+    else if (kind === "ml") held = this.#guilds.moveListHold(guildId, second, userId, Number(third), home, to);
+    this.#cut(home, sessionId, topic, to);
+    return held;
   }
 
   /** Tells home its share of `topic` ends now (at once when home is this worker). */
-  #cut(home: number, sessionId: string, topic: string, to: number): true {
+  #cut(home: number, sessionId: string, topic: string, to: number): void {
     if (home === this.#bus.self) this.#cutHere(sessionId, topic, to);
     else this.#bus.send(home, { k: "cut", sessionId, topic, to });
-    return true;
   }
 
   /** Home side of step 3. */
