@@ -16,7 +16,7 @@ import type { Session } from "./session/session.ts";
 import { IdentifyLimit } from "./session/identify-limit.ts";
 import { ResumeLog } from "./session/resume-log.ts";
 import { createTokenVerifier, mintToken } from "./session/auth.ts";
-import { userTopic } from "./session/session.ts";
+import { directIntent } from "./guild/audience.ts";
 import { createBootstrapRoutes } from "./api/bootstrap.ts";
 import { createHttpHandler } from "./api/http.ts";
 import { createIngressRoutes } from "./api/ingress.ts";
@@ -113,7 +113,7 @@ export function startServer(options: ServerOptions): RunningServer {
     passiveThreshold: config.passiveThreshold,
   });
   const router = new GuildRouter(bus, options.ring ?? guildRing(), guilds, {
-    dispatchToUser: (userId, t, dJson) => void gateway.dispatch(userTopic(userId), t, dJson),
+    dispatchToUser: (userId, t, dJson) => gateway.dispatchToUser(userId, t, dJson, directIntent(t)),
     disconnectUser: (userId, code, reason) => void gateway.disconnectUser(userId, code, reason),
   });
   sessionGuilds.bind(router);

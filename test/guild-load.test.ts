@@ -35,7 +35,7 @@ test("with every load permit taken, a join is refused at once and retried; ingre
     await client.op(10);
     client.send({ op: 2, d: { token: await mintToken(SECRET, user.id as string), intents: 1, properties: { os: "l", browser: "t", device: "t" } } });
     expect(((await client.dispatch("READY")).d as Json).guilds).toEqual([{ id: guild.id, unavailable: true }]);
-    const refused = await api("POST", `/internal/guilds/${guild.id}/dispatch`, { t: "PING", d: {} });
+    const refused = await api("POST", `/internal/guilds/${guild.id}/dispatch`, { t: "PING", d: {}, intents: 0, permissions: "0" });
     expect(refused.status).toBe(503);
     expect(refused.json.message).toContain("guild loads are in flight");
     for (; taken > 0; taken--) loads.release();

@@ -14,6 +14,9 @@ import { callJson } from "./support/http.ts";
 const SECRET = "guild-token-secret-0123456789abcdef";
 const GUILDS = 1 << 0;
 const GUILD_MEMBERS = 1 << 1;
+const GUILD_MODERATION = 1 << 2;
+const GUILD_INVITES = 1 << 6;
+const DIRECT_MESSAGES = 1 << 12;
 const GUILD_PRESENCES = 1 << 8;
 const GUILD_MESSAGES = 1 << 9;
 const MESSAGE_CONTENT = 1 << 15;
@@ -66,7 +69,7 @@ export function guildsContract(harness: HarnessFactory): void {
     /** Waits for a marker event sent after `t` would have been; proves `t` did not arrive (order is total). */
     async function expectNothingBefore(client: RawClient, guildId: string, t: string, from: number): Promise<void> {
       const marker = `MARK_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-      expect((await api("POST", `/internal/guilds/${guildId}/dispatch`, { t: marker, d: {} })).status).toBe(202);
+      expect((await api("POST", `/internal/guilds/${guildId}/dispatch`, { t: marker, d: {}, intents: 0, permissions: "0" })).status).toBe(202);
       await client.next((f) => f.t === marker, 5_000, from);
       expect(client.frames.slice(from).filter((f) => f.t === t)).toEqual([]);
     }
@@ -236,9 +239,68 @@ export function guildsContract(harness: HarnessFactory): void {
       await guildCreate(owner.client, w.guild.id);
       await guildCreate(member.client, w.guild.id);
       const from = member.client.frames.length;
-      expect(await api("POST", `/internal/channels/${w.secret.id}/dispatch`, { t: "SECRET_THING", d: { n: 1 } })).toMatchObject({ status: 202 });
+      expect(await api("POST", `/internal/channels/${w.secret.id}/dispatch`, { t: "SECRET_THING", d: { n: 1 }, intents: 0, permissions: "0" })).toMatchObject({ status: 202 });
       expect((await owner.client.dispatch("SECRET_THING")).d).toEqual({ n: 1 });
       await expectNothingBefore(member.client, w.guild.id, "SECRET_THING", from);
+    });
+
+    test("a guild dispatch goes by Discord's rule for its event: the channel d names, the intent, the permissions", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT | GUILD_MODERATION | GUILD_INVITES);
+      const member = await session(w.member, GUILDS | GUILD_MESSAGES | GUILD_MODERATION | GUILD_INVITES);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+      const from = member.client.frames.length;
+      const dispatch = (body: Json) => api("POST", `/internal/guilds/${w.guild.id}/dispatch`, body);
+      // A message in the hidden channel, pushed to the guild: only those who can view the channel.
+      const hidden = { id: "1", channel_id: w.secret.id, guild_id: w.guild.id, content: "hush", author: { id: w.owner.id } };
+      expect((await dispatch({ t: "MESSAGE_CREATE", d: hidden })).status).toBe(202);
+      expect(((await owner.client.dispatch("MESSAGE_CREATE")).d as Json).content).toBe("hush");
+      // Audit log entries need VIEW_AUDIT_LOG (the owner has every permission), invites MANAGE_CHANNELS.
+      expect((await dispatch({ t: "GUILD_AUDIT_LOG_ENTRY_CREATE", d: { id: "2", guild_id: w.guild.id, action_type: 1 } })).status).toBe(202);
+      await owner.client.dispatch("GUILD_AUDIT_LOG_ENTRY_CREATE");
+      expect((await dispatch({ t: "INVITE_CREATE", d: { code: "abc", channel_id: w.lobby.id, guild_id: w.guild.id } })).status).toBe(202);
+      await owner.client.dispatch("INVITE_CREATE");
+      await expectNothingBefore(member.client, w.guild.id, "MESSAGE_CREATE", from);
+      expect(member.client.frames.slice(from).filter((f) => f.t === "GUILD_AUDIT_LOG_ENTRY_CREATE" || f.t === "INVITE_CREATE")).toEqual([]);
+
+      // Bad audiences are refused, saying why.
+      const refused = async (body: Json, field: string): Promise<void> => {
+        const { status, json } = await dispatch(body);
+        expect({ status, code: json.code }).toEqual({ status: 400, code: 50035 });
+        expect(json.message).toContain(field);
+      };
+      await refused({ t: "MESSAGE_CREATE", d: { id: "3", content: "where?" } }, "d.channel_id");
+      await refused({ t: "MESSAGE_CREATE", d: { id: "3", channel_id: "1234567890123" } }, "d.channel_id");
+      await refused({ t: "GUILD_ROLE_UPDATE", d: {} }, "from its state");
+      await refused({ t: "INTERACTION_CREATE", d: {} }, "/internal/users/:id/dispatch");
+      await refused({ t: "APP_THING", d: {} }, "state its audience");
+      await refused({ t: "APP_THING", d: {}, intents: 1 << 12, permissions: "0" }, "intents");
+      await refused({ t: "MESSAGE_DELETE", d: { id: "3", channel_id: w.lobby.id }, intents: 0, permissions: "0" }, "intents");
+
+      // An app's own event with a stated audience: the intents and permissions it names.
+      const moderators = { t: "APP_MOD_NOTE", d: { n: 1 }, intents: GUILD_MODERATION, permissions: (1n << 7n).toString() };
+      expect((await dispatch(moderators)).status).toBe(202);
+      await owner.client.dispatch("APP_MOD_NOTE");
+      await expectNothingBefore(member.client, w.guild.id, "APP_MOD_NOTE", from);
+    });
+
+    test("a DM pushed to a user reaches it only with DIRECT_MESSAGES, content and all; an app's notice reaches it anyway", async () => {
+      const [plain, dms] = [await user("dm-plain"), await user("dm-reader")];
+      const without = await session(plain, GUILDS);
+      const withDms = await session(dms, GUILDS | DIRECT_MESSAGES);
+      const from = without.client.frames.length;
+      for (const who of [plain, dms]) {
+        const dm = { id: "9", channel_id: "9", content: "psst", author: { id: who.id } };
+        expect((await api("POST", `/internal/users/${who.id}/dispatch`, { t: "MESSAGE_CREATE", d: dm })).status).toBe(202);
+        expect((await api("POST", `/internal/users/${who.id}/dispatch`, { t: "APP_NOTICE", d: {} })).status).toBe(202);
+      }
+      expect(((await withDms.client.dispatch("MESSAGE_CREATE")).d as Json).content).toBe("psst");
+      await withDms.client.dispatch("APP_NOTICE");
+      // The notice is addressed to the user, so it arrives, after where the DM would have been.
+      await without.client.next((f) => f.t === "APP_NOTICE", 5_000, from);
+      expect(without.client.frames.slice(from).filter((f) => f.t === "MESSAGE_CREATE")).toEqual([]);
+      expect((await api("POST", `/internal/users/${plain.id}/dispatch`, { t: "READY", d: {} })).status).toBe(400);
     });
 
     test("op 8 answers GUILD_MEMBERS_CHUNK by list, ids and prefix, with nonce and not_found, and rate-limits", async () => {
@@ -309,7 +371,7 @@ export function guildsContract(harness: HarnessFactory): void {
       /** The list as the server holds it now: a fresh SYNC to a new session, after a marker. */
       const serverList = async (): Promise<string[]> => {
         const marker = `MARK_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-        await api("POST", `/internal/guilds/${w.guild.id}/dispatch`, { t: marker, d: {} });
+        await api("POST", `/internal/guilds/${w.guild.id}/dispatch`, { t: marker, d: {}, intents: 0, permissions: "0" });
         await viewer.client.dispatch(marker);
         apply(viewer.client);
         const from = probe.client.frames.length;

@@ -100,7 +100,7 @@ export async function connectPhase(
 
 /** `{t, d}` with the ingress time first in `d`, where the generator looks for it. */
 function eventBody(n: number, padding: string): string {
-  return `{"t":"LOAD_EVENT","d":{"t0":${clock()},"n":${n},"content":"${padding}"}}`;
+  return `{"t":"LOAD_EVENT","intents":0,"permissions":"0","d":{"t0":${clock()},"n":${n},"content":"${padding}"}}`;
 }
 
 /** Polls the fleet until `expected` deliveries arrived, none arrived for `quietMs`, or `deadline`. */

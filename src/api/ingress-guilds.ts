@@ -25,7 +25,8 @@ import { Permission, type Overwrite } from "../guild/permissions.ts";
 import type { Guild, GuildStore, Member, StoredChannel, StoredRole } from "../store/guild-store.ts";
 import { bits, bool, integer, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
-import { ingressAuthorizer, readDispatch } from "./ingress.ts";
+import { ingressAuthorizer } from "./ingress.ts";
+import { readGuildDispatch } from "./dispatch-audience.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 
 export interface GuildIngressContext {
@@ -309,8 +310,8 @@ function readRoleIds(store: GuildStore, guildId: string, value: unknown): string
 
 async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
   if (request.method !== "POST") return methodNotAllowed("POST");
-  const { t, d } = await readDispatch(request);
-  const topics = (await ctx.guilds.call("dispatch", guild.id, t, d)) ?? 0;
+  const { t, d, channelId, stated } = await readGuildDispatch(request, ctx.store, guild.id);
+  const topics = (await ctx.guilds.call("dispatch", guild.id, t, d, channelId, stated)) ?? 0;
   return Response.json({ topics }, { status: 202 });
 }
 
@@ -318,8 +319,9 @@ async function dispatchToChannel(ctx: GuildIngressContext, request: Request, cha
   if (request.method !== "POST") return methodNotAllowed("POST");
   const channel = ctx.store.getChannel(channelId);
   if (!channel) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
-  const { t, d } = await readDispatch(request);
-  const topics = (await ctx.guilds.call("dispatch", channel.guildId, t, d, channel.id)) ?? 0;
+  const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);
+  if (named !== undefined && named !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
+  const topics = (await ctx.guilds.call("dispatch", channel.guildId, t, d, channel.id, stated)) ?? 0;
   return Response.json({ topics }, { status: 202 });
 }
 

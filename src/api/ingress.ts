@@ -13,6 +13,7 @@
  * naming the field. Users read and write in Discord's snake_case.
  */
 import { timingSafeEqual } from "node:crypto";
+import { STATE_EVENTS } from "../guild/audience.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
@@ -78,13 +79,13 @@ export function ingressAuthorizer(ingressSecret: string): (request: Request) => 
 }
 
 /** A dispatch body `{t, d}`: the event name and `d` serialised. */
-export async function readDispatch(request: Request): Promise<{ t: string; d: unknown }> {
+export async function readDispatch(request: Request): Promise<{ t: string; d: unknown; body: Record<string, unknown> }> {
   const body = await readJsonObject(request, 1024 * 1024);
   if (typeof body.t !== "string" || !EVENT_NAME.test(body.t)) {
     throw invalidField("t", "must be an event name of A-Z, 0-9 and _ (e.g. NOTIFICATION_CREATE)");
   }
   if (!("d" in body)) throw invalidField("d", "is required");
-  return { t: body.t, d: body.d };
+  return { t: body.t, d: body.d, body };
 }
 
 /** A user as the ingress API shows it. */
@@ -130,7 +131,9 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
 }
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
-  const { t, d } = await readDispatch(request);
+  const { t, d, body } = await readDispatch(request);
+  onlyKnown(body, ["t", "d"], "dispatch");
+  if (STATE_EVENTS.has(t)) throw invalidField("t", `${t} is sent by guildgate from its state: change the state through the ingress routes instead`);
   ctx.dispatchToUser(user.id, t, JSON.stringify(d));
   return Response.json({}, { status: 202 });
 }

@@ -42,10 +42,10 @@ import { MemoryGuildStore } from "../store/memory.ts";
 import type { Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 import { Guilds } from "./guilds.ts";
 import { memberListId } from "./member-list-id.ts";
-import { type Overwrite, Permission, type Role, canView } from "./permissions.ts";
+import { type Overwrite, Permission, type Role, canView, channelPermissions, computeBasePermissions } from "./permissions.ts";
 import { type Rnd, type SimSession, SimWorkers, intBetween, pickOf, prng, subset } from "./guilds.test-support.ts";
 
-const { ADMINISTRATOR, VIEW_CHANNEL, SEND_MESSAGES } = Permission;
+const { ADMINISTRATOR, VIEW_CHANNEL, SEND_MESSAGES, VIEW_AUDIT_LOG, MANAGE_CHANNELS } = Permission;
 const SEEDS = 300;
 const STEPS = 40;
 const HIGH_THRESHOLD = 1_000_000;
@@ -79,10 +79,13 @@ const randomPerms = (rnd: Rnd): bigint => {
   if (rnd() < 0.5) p |= VIEW_CHANNEL;
   if (rnd() < 0.5) p |= SEND_MESSAGES;
   if (rnd() < 0.12) p |= ADMINISTRATOR;
+  if (rnd() < 0.3) p |= VIEW_AUDIT_LOG;
+  if (rnd() < 0.3) p |= MANAGE_CHANNELS;
   return p;
 };
 
-const randomBits = (rnd: Rnd): bigint => (rnd() < 0.45 ? VIEW_CHANNEL : 0n) | (rnd() < 0.3 ? SEND_MESSAGES : 0n);
+const randomBits = (rnd: Rnd): bigint =>
+  (rnd() < 0.45 ? VIEW_CHANNEL : 0n) | (rnd() < 0.3 ? SEND_MESSAGES : 0n) | (rnd() < 0.2 ? MANAGE_CHANNELS : 0n);
 
 const randomOverwrite = (rnd: Rnd, id: string, type: 0 | 1): Overwrite => ({ id, type, allow: randomBits(rnd), deny: randomBits(rnd) });
 
@@ -134,6 +137,17 @@ function referenceView(store: MemoryGuildStore, guildIds: readonly string[], use
   return view;
 }
 
+/** Whether a member has every one of `permissions` (in `channelId` when given), by Discord's algorithm on the store's records. */
+function hasPermissions(store: MemoryGuildStore, guildId: string, userId: string, permissions: bigint, channelId?: string): boolean {
+  const guild = store.getGuild(guildId);
+  const member = store.getMember(guildId, userId);
+  if (!guild || !member) return false;
+  const state = { id: guild.id, ownerId: guild.ownerId, roles: new Map<string, Role>(store.listRoles(guildId).map((r) => [r.id, r])) };
+  const channel = channelId === undefined ? undefined : store.getChannel(channelId);
+  const granted = channel ? channelPermissions(state, member, channel) : computeBasePermissions(member, state);
+  return (granted & permissions) === permissions;
+}
+
 /** Per guild id, per user id: the member lists (ids) of the channels the user can view now. */
 function referenceLists(store: MemoryGuildStore, view: RefView): Map<string, Map<string, Set<string>>> {
   const lists = new Map<string, Map<string, Set<string>>>();
@@ -150,7 +164,15 @@ function referenceLists(store: MemoryGuildStore, view: RefView): Map<string, Map
 
 // --- one seed ----------------------------------------------------------------------------
 
-const INTENT_CHOICES = [Intent.GUILDS, Intent.GUILD_MESSAGES, Intent.MESSAGE_CONTENT, Intent.GUILD_MEMBERS, Intent.GUILD_PRESENCES];
+const INTENT_CHOICES = [
+  Intent.GUILDS,
+  Intent.GUILD_MESSAGES,
+  Intent.MESSAGE_CONTENT,
+  Intent.GUILD_MEMBERS,
+  Intent.GUILD_PRESENCES,
+  Intent.GUILD_MODERATION,
+  Intent.GUILD_INVITES,
+];
 
 const randomIntents = (rnd: Rnd): number => {
   let intents = 0;
@@ -171,8 +193,12 @@ interface Tracked {
   guildId: string;
   /** Undefined for a guild-wide custom event. */
   channelId: string | undefined;
-  /** Whether only sessions with GUILD_MESSAGES, not passive, get it. */
-  message: boolean;
+  /** The intents a session needs, all of them. */
+  intent: number;
+  /** Whether passive sessions get it. */
+  passive: boolean;
+  /** The permissions a member needs: in the channel when there is one, else guild-wide. */
+  permissions: bigint;
   content: string | undefined;
 }
 
@@ -189,6 +215,8 @@ interface Coverage {
   /** GUILD_MEMBER_LIST_UPDATEs checked, and members let go of a list they could no longer view. */
   listUpdates: number;
   listDrops: number;
+  /** Sessions that could view an event's channel and had its intents, but lacked its permissions. */
+  deniedByPermission: number;
 }
 
 const coverage: Coverage = {
@@ -202,6 +230,7 @@ const coverage: Coverage = {
   updateChecks: 0,
   listUpdates: 0,
   listDrops: 0,
+  deniedByPermission: 0,
 };
 
 function runSeed(seed: number, steps = STEPS): Failure[] {
@@ -329,27 +358,46 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       ops.push(`MESSAGE_CREATE ${id} in ${guildId}/${channelId}`);
       const d = { id, channel_id: channelId, guild_id: guildId, content, author: { id: "100" }, embeds: [], attachments: [], components: [] };
       guilds.dispatch(guildId, "MESSAGE_CREATE", d, channelId);
-      return { t: "MESSAGE_CREATE", id, guildId, channelId, message: true, content };
+      return { t: "MESSAGE_CREATE", id, guildId, channelId, intent: Intent.GUILD_MESSAGES, passive: false, permissions: 0n, content };
     }
     if (r < 26 && channels.length > 0) {
       const channelId = pickOf(rnd, channels).id;
       const id = fresh(900_000);
       ops.push(`MESSAGE_DELETE ${id} in ${guildId}/${channelId}`);
       guilds.dispatch(guildId, "MESSAGE_DELETE", { id, channel_id: channelId, guild_id: guildId }, channelId);
-      return { t: "MESSAGE_DELETE", id, guildId, channelId, message: true, content: undefined };
+      return { t: "MESSAGE_DELETE", id, guildId, channelId, intent: Intent.GUILD_MESSAGES, passive: false, permissions: 0n, content: undefined };
     }
     if (r < 32 && channels.length > 0) {
+      // An app's own event to a channel, with an audience it states.
       const channelId = pickOf(rnd, channels).id;
       const id = fresh(900_000);
-      ops.push(`APP_CHANNEL_EVENT ${id} in ${guildId}/${channelId}`);
-      guilds.dispatch(guildId, "APP_CHANNEL_EVENT", { id, channel_id: channelId }, channelId);
-      return { t: "APP_CHANNEL_EVENT", id, guildId, channelId, message: false, content: undefined };
+      const intent = rnd() < 0.5 ? 0 : pickOf(rnd, [Intent.GUILD_MEMBERS, Intent.GUILD_MODERATION]);
+      const permissions = rnd() < 0.5 ? 0n : MANAGE_CHANNELS;
+      ops.push(`APP_CHANNEL_EVENT ${id} in ${guildId}/${channelId} intents=${intentNames(intent)} permissions=${permissions}`);
+      guilds.dispatch(guildId, "APP_CHANNEL_EVENT", { id, channel_id: channelId }, channelId, { intents: intent, permissions: permissions.toString() });
+      return { t: "APP_CHANNEL_EVENT", id, guildId, channelId, intent, passive: true, permissions, content: undefined };
     }
-    if (r < 34) {
+    if (r < 33) {
       const id = fresh(900_000);
-      ops.push(`APP_GUILD_EVENT ${id} in ${guildId}`);
-      guilds.dispatch(guildId, "APP_GUILD_EVENT", { id });
-      return { t: "APP_GUILD_EVENT", id, guildId, channelId: undefined, message: false, content: undefined };
+      const permissions = rnd() < 0.5 ? 0n : VIEW_AUDIT_LOG;
+      ops.push(`APP_GUILD_EVENT ${id} in ${guildId} permissions=${permissions}`);
+      guilds.dispatch(guildId, "APP_GUILD_EVENT", { id }, undefined, { intents: 0, permissions: permissions.toString() });
+      return { t: "APP_GUILD_EVENT", id, guildId, channelId: undefined, intent: 0, passive: true, permissions, content: undefined };
+    }
+    if (r < 33.5) {
+      // Discord's rule: audit log entries need GUILD_MODERATION and VIEW_AUDIT_LOG.
+      const id = fresh(900_000);
+      ops.push(`GUILD_AUDIT_LOG_ENTRY_CREATE ${id} in ${guildId}`);
+      guilds.dispatch(guildId, "GUILD_AUDIT_LOG_ENTRY_CREATE", { id, guild_id: guildId });
+      return { t: "GUILD_AUDIT_LOG_ENTRY_CREATE", id, guildId, channelId: undefined, intent: Intent.GUILD_MODERATION, passive: true, permissions: VIEW_AUDIT_LOG, content: undefined };
+    }
+    if (r < 34 && channels.length > 0) {
+      // Invites need GUILD_INVITES and MANAGE_CHANNELS in the channel.
+      const channelId = pickOf(rnd, channels).id;
+      const id = fresh(900_000);
+      ops.push(`INVITE_CREATE ${id} in ${guildId}/${channelId}`);
+      guilds.dispatch(guildId, "INVITE_CREATE", { id, channel_id: channelId, guild_id: guildId }, channelId);
+      return { t: "INVITE_CREATE", id, guildId, channelId, intent: Intent.GUILD_INVITES, passive: true, permissions: MANAGE_CHANNELS, content: undefined };
     }
     if (r < 42) {
       // A role's permissions change (@everyone included).
@@ -559,7 +607,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
           }
           continue;
         }
-        if (t === "MESSAGE_CREATE" || t === "MESSAGE_DELETE" || t.startsWith("APP_")) {
+        if (t === "MESSAGE_CREATE" || t === "MESSAGE_DELETE" || t === "INVITE_CREATE" || t === "GUILD_AUDIT_LOG_ENTRY_CREATE" || t.startsWith("APP_")) {
           fail("delivery", `${who}: a stray ${t} ${String(d.id)}`);
         }
       }
@@ -598,14 +646,16 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
         const got = trackedCounts.get(session.id) ?? 0;
         const ref = after.get(tracked.guildId)?.get(session.userId);
         const viewOk = ref !== undefined && (tracked.channelId === undefined || ref.has(tracked.channelId));
-        const intentOk = !tracked.message || (session.intents & Intent.GUILD_MESSAGES) !== 0;
-        const passiveOk = !tracked.message || !expectPassive(session, tracked.guildId);
-        const entitled = viewOk && intentOk && passiveOk;
+        const intentOk = (session.intents & tracked.intent) === tracked.intent;
+        const passiveOk = tracked.passive || !expectPassive(session, tracked.guildId);
+        const permissionOk = tracked.permissions === 0n || (ref !== undefined && hasPermissions(store, tracked.guildId, session.userId, tracked.permissions, tracked.channelId));
+        const entitled = viewOk && intentOk && passiveOk && permissionOk;
         const what = `${tracked.t} ${tracked.id} in ${tracked.guildId}/${tracked.channelId ?? "-"}`;
         if (!entitled && got > 0) {
-          const why = !viewOk ? (ref ? "cannot view the channel" : "is not a member") : !intentOk ? "lacks GUILD_MESSAGES" : "is passive";
+          const why = !viewOk ? (ref ? "cannot view the channel" : "is not a member") : !intentOk ? `lacks ${intentNames(tracked.intent)}` : !passiveOk ? "is passive" : `lacks permissions ${tracked.permissions}`;
           fail("leak", `${who} got ${what} ${got}x but ${why}`);
         }
+        if (viewOk && intentOk && passiveOk && !permissionOk) coverage.deniedByPermission++;
         if (entitled && got !== 1) fail("delivery", `${who} got ${what} ${got}x, want 1`);
         coverage.eventChecks++;
         if (entitled) coverage.entitled++;
@@ -669,6 +719,7 @@ describe("Guilds property: random guilds, sessions and events against the direct
     expect(coverage.updateChecks).toBeGreaterThan(1_000);
     expect(coverage.listUpdates).toBeGreaterThan(1_000);
     expect(coverage.listDrops).toBeGreaterThan(100);
+    expect(coverage.deniedByPermission).toBeGreaterThan(100);
   });
 
   for (const category of CATEGORIES) {

@@ -11,7 +11,7 @@
  * Every delivery is recorded with the parsed `d`.
  */
 import type { GuildDelivery, Guilds, Joiner, PublishPart } from "./guilds.ts";
-import { eventRule, guildTopic, parseVariant, variantReceives } from "./audience.ts";
+import { guildTopic, knownRule, parseVariant, variantReceives } from "./audience.ts";
 import { listTopic } from "./member-lists.ts";
 import { ONLINE } from "./presence.ts";
 import type { GuildStore } from "../store/guild-store.ts";
@@ -172,7 +172,7 @@ export class SimWorkers implements GuildDelivery {
     const d = JSON.parse(dJson) as Record<string, unknown>;
     for (const session of this.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);
-      if (joined && variantReceives(parseVariant(joined.variant), eventRule(t, true))) session.inbox.push({ guildId, t, d, via: "direct" });
+      if (joined && variantReceives(parseVariant(joined.variant), knownRule(t))) session.inbox.push({ guildId, t, d, via: "direct" });
     }
   }
 
@@ -180,7 +180,7 @@ export class SimWorkers implements GuildDelivery {
     const d = JSON.parse(dJson) as Record<string, unknown>;
     for (const session of this.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);
-      if (joined && !variantReceives(parseVariant(joined.variant), eventRule(t, false))) session.inbox.push({ guildId, t, d, via: "direct" });
+      if (joined && !variantReceives(parseVariant(joined.variant), knownRule(t))) session.inbox.push({ guildId, t, d, via: "direct" });
     }
   }
 

@@ -11,7 +11,7 @@
  */
 import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 import { withPermit, type Semaphore } from "../native.ts";
-import { variantOf, withoutContent } from "./audience.ts";
+import { knownRule, statedRule, variantOf, withoutContent, type StatedAudience } from "./audience.ts";
 import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
 import { GuildState } from "./guild-state.ts";
@@ -223,13 +223,15 @@ export class Guilds {
   // Events.
 
   /**
-   * Publishes an event to the guild: to the classes that can view `channelId` when given.
+   * Publishes an event to the guild: to the classes that can view `channelId` when given, by
+   * the event's rule (Discord's, or for an app's own event the audience its sender states).
    * Returns how many topics it went to; undefined if there is no such guild.
    */
-  dispatch(guildId: string, t: string, d: unknown, channelId?: string): number | undefined {
+  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): number | undefined {
     const guild = this.#get(guildId);
     if (!guild) return undefined;
-    return this.#timed(t, () => this.#publish(guild, t, d, channelId));
+    const rule = stated ? statedRule(stated) : knownRule(t);
+    return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
   }
 
   /** A member's permissions in a channel (Discord's algorithm); undefined if either is unknown. */
@@ -330,7 +332,7 @@ export class Guilds {
       for (const [classId, view] of before) {
         if (owned.classes.serialOf(classId) === view.serial && !view.visible.has(channel.id)) kept.delete(classId);
       }
-      this.#deliver(owned.audience("CHANNEL_UPDATE", channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
+      this.#deliver(owned.audience(knownRule("CHANNEL_UPDATE"), channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
     // Roles and overwrites decide who is in each member list, and its groups.
     this.#deliverLists(owned, owned.lists.rebuild());
@@ -417,8 +419,9 @@ export class Guilds {
     return cache;
   }
 
-  #publish(guild: OwnedGuild, t: string, d: unknown, channelId?: string): number {
-    return this.#deliver(guild.audience(t, channelId), t, d);
+  /** A guild-wide event guildgate makes from its state. */
+  #publish(guild: OwnedGuild, t: string, d: unknown): number {
+    return this.#deliver(guild.audience(knownRule(t)), t, d);
   }
 
   /** Serialises `d` once (and once without content if needed) and sends one message per worker. */
@@ -442,7 +445,7 @@ export class Guilds {
   /** Runs a change that may alter who sees which channel; see view-changes.ts. */
   #viewChanges(guild: OwnedGuild, change: () => readonly ClassMove[]): ChannelViews {
     return announceViewChanges(guild, change, {
-      toClass: (classId, t, d) => void this.#deliver(guild.topicsOfClass(classId, t), t, d),
+      toClass: (classId, t, d) => void this.#deliver(guild.topicsOfClass(classId, knownRule(t)), t, d),
       toMember: (userId, t, d) => this.#options.delivery.sendToMember(guild.id, userId, t, JSON.stringify(d)),
       moveMember: (userId, classId) => this.#options.delivery.moveMember(guild.id, userId, classId),
     });

@@ -4,13 +4,7 @@
  * live topics alone (classes × variants), so the cost of deciding never grows with the
  * number of sessions.
  */
-import {
-  eventRule,
-  guildTopic,
-  parseVariant,
-  variantReceives,
-  variantSeesContent,
-} from "./audience.ts";
+import { guildTopic, parseVariant, variantReceives, variantSeesContent, type EventRule } from "./audience.ts";
 import type { GuildState } from "./guild-state.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
 import { GuildMemberLists } from "./member-lists.ts";
@@ -131,17 +125,18 @@ export class OwnedGuild {
   }
 
   /**
-   * The live topics that get `t`, per worker holding them: the variant must receive it, and
-   * for channel events the class must view the channel (`channelId`), or, with `classIds`,
-   * be one of them. The cost follows the live topics, never the sessions.
+   * The live topics that get an event under `rule`, per worker holding them: the variant must
+   * receive it; with `channelId` the class must view that channel; the class must have the
+   * rule's permissions (in the channel, if any); and, with `classIds`, be one of them. The
+   * cost follows the live topics, never the sessions.
    */
-  audience(t: string, channelId?: string, classIds?: ReadonlySet<number>): Map<number, Audience> {
-    const rule = eventRule(t, channelId !== undefined);
+  audience(rule: EventRule, channelId?: string, classIds?: ReadonlySet<number>): Map<number, Audience> {
     const byWorker = new Map<number, Audience>();
     for (const [topic, live] of this.#topics) {
       if (!variantReceives(live, rule)) continue;
       if (classIds !== undefined && !classIds.has(live.classId)) continue;
-      if (rule.channelScoped && channelId !== undefined && !this.classes.canView(live.classId, channelId)) continue;
+      if (channelId !== undefined && !this.classes.canView(live.classId, channelId)) continue;
+      if (rule.permissions !== 0n && !this.classes.has(live.classId, rule.permissions, channelId)) continue;
       const strip = rule.content && !variantSeesContent(live);
       for (const worker of live.workers.keys()) {
         let audience = byWorker.get(worker);
@@ -152,9 +147,8 @@ export class OwnedGuild {
     return byWorker;
   }
 
-  /** Topics of one class, per worker (for CHANNEL_CREATE/DELETE when a class's view of a channel flips). */
-  topicsOfClass(classId: number, t: string): Map<number, Audience> {
-    const rule = eventRule(t, true);
+  /** Topics of one class that take `rule`, per worker (for CHANNEL_CREATE/DELETE when a class's view of a channel flips). */
+  topicsOfClass(classId: number, rule: EventRule): Map<number, Audience> {
     const byWorker = new Map<number, Audience>();
     for (const [topic, live] of this.#topics) {
       if (live.classId !== classId || !variantReceives(live, rule)) continue;

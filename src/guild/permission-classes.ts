@@ -18,6 +18,8 @@ import {
   type GuildPermissionState,
   type MemberRoles,
   canView as memberCanView,
+  channelPermissions,
+  computeBasePermissions,
 } from "./permissions.ts";
 
 /** Where `PermissionClasses` reads the guild's current state; it keeps no copy of it. */
@@ -203,6 +205,24 @@ export class PermissionClasses {
     const cache = this.#cacheOf(channelId);
     if (cache === undefined) return false;
     return this.#answer(cache, classId, entry, channelId);
+  }
+
+  /**
+   * Whether members of `classId` have every one of `permissions`: in `channelId` when given,
+   * else guild-wide. Not cached: only the rarer events that need more than VIEW_CHANNEL ask.
+   */
+  has(classId: number, permissions: bigint, channelId?: string): boolean {
+    const entry = this.#classes[classId];
+    if (entry === undefined) return false;
+    const guild = this.#source.guild();
+    let granted: bigint;
+    if (channelId === undefined) granted = computeBasePermissions(entry.rep, guild);
+    else {
+      const channel = this.#source.channel(channelId);
+      if (channel === undefined) return false;
+      granted = channelPermissions(guild, entry.rep, channel);
+    }
+    return (granted & permissions) === permissions;
   }
 
   /** Sorted ids of the classes that may view `channelId` (empty for an unknown channel). Cached. */

@@ -208,6 +208,22 @@ export class Gateway {
     return this.#out.publishTopics([topic], t, dJson);
   }
 
+  /**
+   * An event for one user (a DM, an app's notice): every session of the user here on shard
+   * 0. With `intent` (a DM event's DIRECT_MESSAGE_* intent) only the sessions that asked for
+   * it get it, each its own frame (a user has a few sessions, not a fanout); otherwise one
+   * frame to the user's topic.
+   */
+  dispatchToUser(userId: string, t: string, dJson: string, intent: number): void {
+    if (intent === 0) {
+      this.#out.publishTopics([userTopic(userId)], t, dJson);
+      return;
+    }
+    for (const session of this.#sessions.ofUser(userId)) {
+      if (session.shard[0] === 0 && (session.intents & intent) === intent) this.#out.sendTo(session, t, dJson, true);
+    }
+  }
+
   /** See `Outbox.publishTopics`. */
   publishTopics(topics: readonly string[], t: string, dJson: string): number {
     return this.#out.publishTopics(topics, t, dJson);

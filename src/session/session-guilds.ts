@@ -11,7 +11,7 @@
 import type { GuildRouter } from "../cluster/guild-router.ts";
 import type { GuildDelivery, Joiner, PublishPart } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
-import { eventRule, guildTopic, parseVariant, variantReceives, type EventRule } from "../guild/audience.ts";
+import { guildTopic, knownRule, parseVariant, variantReceives, type EventRule } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
 import type { ClientPayload } from "../protocol/validate.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
@@ -101,11 +101,11 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#sendToSessions(guildId, userId, t, dJson, eventRule(t, true), true);
+    this.#sendToSessions(guildId, userId, t, dJson, knownRule(t), true);
   }
 
   sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#sendToSessions(guildId, userId, t, dJson, eventRule(t, false), false);
+    this.#sendToSessions(guildId, userId, t, dJson, knownRule(t), false);
   }
 
   /** `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does not) take it. */
