@@ -4,11 +4,12 @@
  * Two threads linked by the bus (a MessageChannel, as between the binary's workers):
  * - a request and its answer (a routed guild operation, e.g. a join), median round trip;
  * - one-way fanout messages, the shape the owner sends each worker per event
- *   (`{k: "pub", t, parts: [{topics, dJson}]}` with a 600-byte `d`): messages per second
+ *   (`{k: "publish", t, parts: [{topics, dJson}]}` with a 600-byte `d`): messages per second
  *   through the link, and the sender's cost per message.
  * Baseline in the same run: the same fanout handed to a function on the same thread.
  */
-import { Bus } from "../src/cluster/bus.ts";
+import type { BusPush } from "../src/cluster/bus.ts";
+import { PortBus } from "../src/cluster/bus-ports.ts";
 
 const ROUND_TRIPS = 20_000;
 const MESSAGES = 200_000;
@@ -20,17 +21,21 @@ await new Promise<void>((resolve) => {
   peer.onmessage = () => resolve();
   peer.postMessage({ port: port2 }, [port2]);
 });
-const bus = new Bus(0, [null, port1]);
-bus.listen({ push: () => undefined, request: () => undefined });
+const bus = new PortBus("bench/0", new Map([["bench/1", port1]]));
+bus.listen({ push: () => undefined, request: () => Promise.reject(new Error("not asked")) });
 
 const dJson = JSON.stringify({ id: "1234567890123456789", content: "x".repeat(520), channel_id: "1234567890123456789" });
-const fanout = { k: "pub", t: "MESSAGE_CREATE", parts: [{ topics: ["g:1234567890123456789:0:201", "g:1234567890123456789:1:201"], dJson }] };
+const fanout: BusPush & { k: "publish" } = {
+  k: "publish",
+  t: "MESSAGE_CREATE",
+  parts: [{ topics: ["g:1234567890123456789:0:201", "g:1234567890123456789:1:201"], dJson }],
+};
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const trips: number[] = [];
 for (let run = 0; run < RUNS; run++) {
   const started = performance.now();
-  for (let i = 0; i < ROUND_TRIPS; i++) await bus.request(1, { k: "echo", n: i });
+  for (let i = 0; i < ROUND_TRIPS; i++) await bus.request("bench/1", { k: "identify-start", userId: "1", shardId: i });
   trips.push(((performance.now() - started) * 1000) / ROUND_TRIPS);
 }
 
@@ -38,9 +43,10 @@ const rates: number[] = [];
 const sendCosts: number[] = [];
 for (let run = 0; run < RUNS; run++) {
   const started = performance.now();
-  for (let i = 0; i < MESSAGES; i++) bus.send(1, fanout);
+  for (let i = 0; i < MESSAGES; i++) bus.send("bench/1", fanout);
   const sent = performance.now();
-  const received = await bus.request<number>(1, { k: "count" });
+  // The peer answers "stats" with the pushes it got (see bus-peer.ts).
+  const received = (await bus.request("bench/1", { k: "stats" })) as unknown as number;
   const done = performance.now();
   if (received !== MESSAGES) throw new Error(`the peer got ${received} of ${MESSAGES}`);
   sendCosts.push(((sent - started) * 1000) / MESSAGES);

@@ -76,7 +76,7 @@ function guildWith(members: number) {
   const { delivery, published } = worker();
   const guilds = new Guilds({ store, delivery, loadSemaphore: openSemaphore("bench:guild-load", 4), passiveThreshold: Number.MAX_SAFE_INTEGER });
   for (const user of users) {
-    guilds.join(GUILD, { worker: 0, userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });
+    guilds.join(GUILD, { worker: "bench/0", userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });
   }
   return { guilds, users, store, published };
 }

@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
 import { resolveSecrets } from "./store/secrets.ts";
 import { SqliteGuildStore } from "./store/sqlite.ts";
+import { peerId } from "./cluster/bus.ts";
 import { guildRing } from "./cluster/ring.ts";
 import { startWorkers } from "./cluster/workers.ts";
 import packageJson from "../package.json" with { type: "json" };
@@ -19,12 +20,14 @@ async function start(config: Config): Promise<void> {
   const secrets = resolveSecrets(config.dataDir, config);
   // Create and migrate the store once, before the workers open it side by side.
   new SqliteGuildStore(config.dataDir).close();
-  guildRing().setNodes(Array.from({ length: config.workers }, (_, i) => `worker-${i}`));
+  const node = hostname();
+  // The ring's nodes are the workers' peer ids, so an owner lookup is a bus address.
+  guildRing().setNodes(Array.from({ length: config.workers }, (_, i) => peerId(node, i)));
   const workers = await startWorkers({
     config,
     secrets: { tokenSecret: secrets.tokenSecret, ingressSecret: secrets.ingressSecret },
     version: packageJson.version,
-    node: hostname(),
+    node,
   });
   if (secrets.file) console.log(`generated secrets are kept in ${secrets.file}`);
   console.log(

@@ -23,15 +23,17 @@ import { createIngressRoutes } from "./api/ingress.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { createMessageRoutes } from "./api/messages.ts";
 import { Guilds } from "./guild/guilds.ts";
-import { Bus } from "./cluster/bus.ts";
+import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest } from "./cluster/bus.ts";
+import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
-import { GuildRouter } from "./cluster/guild-router.ts";
+import { createOwners, runOwnerCall } from "./cluster/owner-api.ts";
+import { UserEvents } from "./cluster/user-events.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { SessionMoves } from "./session/session-moves.ts";
 import { createMetricsRoute, type WorkerStats } from "./api/metrics.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
-import { guildRing } from "./cluster/ring.ts";
+import { guildRing, ringOwner } from "./cluster/ring.ts";
 import { openSemaphore, type HashRing } from "./native.ts";
 import { MAX_FRAME_BYTES } from "./protocol/validate.ts";
 import { MAX_SEQUENCE } from "./session/sequence-counter.ts";
@@ -45,9 +47,9 @@ export interface ServerOptions {
   /** This node's name (session id prefix). */
   node: string;
   worker: number;
-  /** Links to the other workers of the process; absent for a single worker. */
+  /** Links to the other workers (its `self` is `peerId(node, worker)`); absent for a single worker. */
   bus?: Bus;
-  /** The ring that names guild owners; default: the process-global guild ring. */
+  /** The ring that names guild owners (its nodes are peer ids); default: the process-global guild ring. */
   ring?: HashRing;
   /** Where a drain saves this worker's sessions and the next start takes them back (the binary's data dir). */
   sessionsFile?: string;
@@ -59,7 +61,7 @@ export interface RunningServer {
   readonly transport: Transport;
   readonly gateway: Gateway;
   readonly guilds: Guilds;
-  readonly router: GuildRouter;
+  readonly bus: Bus;
   /** The URL clients connect to (no query string). */
   readonly gatewayUrl: string;
   stop(): Promise<void>;
@@ -77,6 +79,11 @@ export function startServer(options: ServerOptions): RunningServer {
   const { config, store } = options;
   const verifyToken = createTokenVerifier(options.secrets.tokenSecret);
   const identifyLimit = new IdentifyLimit(config.maxConcurrency);
+  const bus = options.bus ?? new LoopbackBus(peerId(options.node, options.worker));
+  const ring = options.ring ?? guildRing();
+  // A lone worker owns everything; among several, the ring (over their peer ids) decides.
+  const ownerOf = bus.peers().length === 0 ? () => bus.self : ringOwner(ring);
+  const owners = createOwners(bus, ownerOf);
   let transport: Transport | undefined;
   let gatewayUrl = config.publicUrl ?? "";
   const gateway = new Gateway({
@@ -88,11 +95,7 @@ export function startServer(options: ServerOptions): RunningServer {
     store,
     verifyToken,
     identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
-    tryStartIdentify: (userId: string, shardId: number): Promise<boolean> => {
-      const owner: number = router.ownerOf(userId);
-      if (owner === bus.self) return Promise.resolve(identifyLimit.tryStart(userId, shardId));
-      return bus.request<boolean>(owner, { k: "identify-start", userId, shardId });
-    },
+    tryStartIdentify: (userId, shardId) => bus.request(ownerOf(userId), { k: "identify-start", userId, shardId }),
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     resumeWindowMs: config.resumeWindowMs,
     guildsPerShard: config.guildsPerShard,
@@ -103,8 +106,7 @@ export function startServer(options: ServerOptions): RunningServer {
     subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
     sequenceStart: options.sequenceStart,
   });
-  const bus = options.bus ?? new Bus(0, [null]);
-  const sessionGuilds = new SessionGuilds(gateway, store, bus.self);
+  const sessionGuilds = new SessionGuilds(gateway, store, owners, bus.self);
   const delivery = new ClusterDelivery(bus, sessionGuilds);
   const guilds = new Guilds({
     store,
@@ -112,12 +114,11 @@ export function startServer(options: ServerOptions): RunningServer {
     loadSemaphore: openSemaphore("guildgate:guild-load", config.guildLoadsInFlight),
     passiveThreshold: config.passiveThreshold,
   });
-  const router = new GuildRouter(bus, options.ring ?? guildRing(), guilds, {
+  const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => gateway.dispatchToUser(userId, t, dJson, directIntent(t)),
     disconnectUser: (userId, code, reason) => void gateway.disconnectUser(userId, code, reason),
   });
-  sessionGuilds.bind(router);
-  const moves = new SessionMoves(bus, gateway, router, guilds, options.node, config.resumeWindowMs);
+  const moves = new SessionMoves({ bus, gateway, ownerOf, guilds, resumeWindowMs: config.resumeWindowMs });
   gateway.hooks = {
     guildIdsFor: (userId, shard) => sessionGuilds.guildIdsFor(userId, shard),
     ready: (session, guildIds) => sessionGuilds.ready(session, guildIds),
@@ -126,21 +127,26 @@ export function startServer(options: ServerOptions): RunningServer {
     op: (session, payload) => sessionGuilds.op(session, payload),
     resumeElsewhere: (socket, d, userId) => moves.resume(socket, d, userId),
   };
-  bus.listen({
-    push: (_from, message) => {
-      if (!delivery.handlePush(message) && !router.handlePush(message) && !moves.handlePush(message)) {
-        console.error(`guildgate: worker ${bus.self} got an unknown bus message "${message.k}"`);
+  const handlers: BusHandlers = {
+    push: (from, message) => {
+      if (!delivery.handlePush(message) && !userEvents.handlePush(message) && !moves.handlePush(message)) {
+        console.error(`guildgate: ${bus.self} got an unknown bus message "${message.k}" from ${from}`);
       }
     },
-    request: (from, message) => {
-      if (message.k === "guild") return router.handleRequest(message);
-      if (message.k === "stats") return localStats();
-      if (message.k === "identify-start") return identifyLimit.tryStart(message.userId as string, message.shardId as number);
-      const handled = moves.handleRequest(from, message);
-      if (!handled) throw new Error(`bus: unknown request "${message.k}"`);
-      return handled.answer;
+    request: <R extends BusRequest>(from: string, message: R): BusReply<R> => {
+      switch (message.k) {
+        case "owner":
+          return runOwnerCall(guilds, message) as BusReply<R>;
+        case "stats":
+          return localStats() as BusReply<R>;
+        case "identify-start":
+          return identifyLimit.tryStart(message.userId, message.shardId) as BusReply<R>;
+        default:
+          return moves.handleRequest(from, message) as BusReply<R>;
+      }
     },
-  });
+  };
+  bus.listen(handlers);
   const ids = new SnowflakeGenerator(options.worker % 32, 0);
   const bootstrap = createBootstrapRoutes({
     get gatewayUrl() {
@@ -161,18 +167,18 @@ export function startServer(options: ServerOptions): RunningServer {
     store,
     ids,
     mintToken: (userId, expiresInSeconds) => mintToken(options.secrets.tokenSecret, userId, { expiresInSeconds }),
-    dispatchToUser: (userId, t, dJson) => router.dispatchToUser(userId, t, dJson),
-    disconnectUser: (userId) => router.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
+    dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson),
+    disconnectUser: (userId) => userEvents.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
   });
-  const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds: router, ids });
-  const messages = createMessageRoutes({ store, guilds: router, ids, verifyToken });
+  const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
+  const messages = createMessageRoutes({ store, owners, ids, verifyToken });
   const localStats = (): WorkerStats => ({ gateway: gateway.stats(), guilds: guilds.stats(), heapUsed: process.memoryUsage().heapUsed });
   const metrics = createMetricsRoute(() =>
-    Promise.all([localStats(), ...bus.peers().map((peer) => bus.request<WorkerStats>(peer, { k: "stats" }))]),
+    Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]),
   );
   const http = createHttpHandler({
     version: options.version,
-    ring: options.ring ?? guildRing(),
+    ring,
     routes: [bootstrap, messages, guildIngress, ingress, metrics],
   });
   transport = options.startTransport({
@@ -183,7 +189,7 @@ export function startServer(options: ServerOptions): RunningServer {
     handlers: gateway.handlers,
     maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
     backpressureLimitBytes: config.backpressureBytes,
-    reusePort: bus.size > 1,
+    reusePort: bus.peers().length > 0,
   });
   if (!gatewayUrl) gatewayUrl = `ws://${transport.hostname}:${transport.port}`;
   if (options.sessionsFile) {
@@ -194,7 +200,7 @@ export function startServer(options: ServerOptions): RunningServer {
     transport: started,
     gateway,
     guilds,
-    router,
+    bus,
     gatewayUrl,
     async stop() {
       gateway.stop();

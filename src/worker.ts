@@ -4,7 +4,8 @@
  * every other worker. Started and stopped by cluster/workers.ts in the main thread.
  */
 import { join } from "node:path";
-import { workerBus } from "./cluster/delivery.ts";
+import { peerId, type PeerId } from "./cluster/bus.ts";
+import { PortBus } from "./cluster/bus-ports.ts";
 import type { WorkerCommand, WorkerInit, WorkerReport } from "./cluster/workers.ts";
 import { startServer } from "./server.ts";
 import { SqliteGuildStore } from "./store/sqlite.ts";
@@ -24,7 +25,7 @@ function start(init: WorkerInit): void {
     version: init.version,
     node: init.node,
     worker: init.worker,
-    bus: workerBus(init.worker, init.links),
+    bus: new PortBus(peerId(init.node, init.worker), workerLinks(init)),
     sessionsFile: join(init.config.dataDir, "sessions", `worker-${init.worker}.json`),
   });
   report({ k: "listening", worker: init.worker, hostname: server.transport.hostname, port: server.transport.port, gatewayUrl: server.gatewayUrl });
@@ -41,6 +42,13 @@ function start(init: WorkerInit): void {
         report({ k: "drained", worker: init.worker });
       });
   };
+}
+
+/** The ports to the other workers, by their peer ids. */
+function workerLinks(init: WorkerInit): Map<PeerId, MessagePort> {
+  const links = new Map<PeerId, MessagePort>();
+  init.links.forEach((port, worker) => port && links.set(peerId(init.node, worker), port));
+  return links;
 }
 
 self.onmessage = (event: MessageEvent<WorkerCommand>) => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, hostname, tmpdir } from "node:os";
+import { peerId } from "../src/cluster/bus.ts";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -79,7 +80,7 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; workers: string[]; version: string };
     // One worker per core by default, each answering HTTP on the shared port.
-    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => `worker-${i}`);
+    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => peerId(hostname(), i));
     expect(body).toMatchObject({ status: "ok", version: packageJson.version, workers });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);

@@ -5,7 +5,8 @@
  * choice: a guild owned by one worker, sessions on both, a RESUME landing on the other.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { workerBus } from "../src/cluster/delivery.ts";
+import { peerId } from "../src/cluster/bus.ts";
+import { PortBus } from "../src/cluster/bus-ports.ts";
 import { parseCommand } from "../src/config.ts";
 import { openHashRing } from "../src/native.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
@@ -25,12 +26,9 @@ describe("two workers", () => {
   const base = (worker: number) => `http://${servers[worker]?.transport.hostname}:${servers[worker]?.transport.port}`;
 
   beforeAll(() => {
-    ring.setNodes(["worker-0", "worker-1"]);
+    ring.setNodes([peerId("cluster", 0), peerId("cluster", 1)]);
     const { port1, port2 } = new MessageChannel();
-    const links = [
-      [null, port1],
-      [port2, null],
-    ];
+    const links = [new Map([[peerId("cluster", 1), port1]]), new Map([[peerId("cluster", 0), port2]])];
     const store = new MemoryGuildStore();
     const command = parseCommand(["--port", "0", "--heartbeat-interval-ms", "30000"], {});
     if (command.kind !== "run") throw new Error("bad test config");
@@ -44,7 +42,7 @@ describe("two workers", () => {
           version: "test",
           node: "cluster",
           worker,
-          bus: workerBus(worker, links[worker] as (MessagePort | null)[]),
+          bus: new PortBus(peerId("cluster", worker), links[worker] as Map<string, MessagePort>),
           ring,
           // Counters far apart: a session moving to the worker behind must still see `s` increase.
           sequenceStart: worker === 0 ? 1_000_000 : 0,

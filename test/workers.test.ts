@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { peerId } from "../src/cluster/bus.ts";
 import { openHashRing } from "../src/native.ts";
 import { mintToken } from "../src/session/auth.ts";
 import { SqliteGuildStore } from "../src/store/sqlite.ts";
@@ -86,7 +87,8 @@ describe("the binary with --workers 2", () => {
 
   const identify = (token: string): Json => ({ op: 2, d: { token, intents: INTENTS, properties: { os: "linux", browser: "t", device: "t" } } });
   const ring = openHashRing(`test-workers-${process.pid}`);
-  ring.setNodes(["worker-0", "worker-1"]);
+  // The binary's ring: its workers' peer ids on this host.
+  ring.setNodes([peerId(hostname(), 0), peerId(hostname(), 1)]);
   const guildIdOwnedBy = (worker: number): string => {
     let n = BigInt(Date.now()) << 22n;
     while (ring.find((++n).toString()) !== worker);

@@ -18,7 +18,7 @@
  * Permission bitfields are decimal strings, as on Discord. Unknown ids are 404s with
  * Discord's codes (10003 channel, 10004 guild, 10007 member, 10011 role, 10013 user).
  */
-import type { GuildRouter } from "../cluster/guild-router.ts";
+import type { Owners } from "../cluster/owner-api.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "../guild/guild-json.ts";
 import { Permission, type Overwrite } from "../guild/permissions.ts";
@@ -32,7 +32,8 @@ import type { SnowflakeGenerator } from "./snowflake.ts";
 export interface GuildIngressContext {
   ingressSecret: string;
   store: GuildStore;
-  guilds: GuildRouter;
+  /** The guild owners' operations, wherever they run. */
+  owners: Owners;
   ids: SnowflakeGenerator;
   now?: () => number;
 }
@@ -129,7 +130,7 @@ async function createGuild(ctx: GuildIngressContext, request: Request): Promise<
     color: 0,
     mentionable: false,
   };
-  await ctx.guilds.call("createGuild", guild, everyone, owner, now);
+  await ctx.owners.createGuild(guild, everyone, owner, now);
   return Response.json(guildResource(ctx.store, guild), { status: 201 });
 }
 
@@ -147,11 +148,11 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
         next.ownerId = snowflake(body.owner_id, "owner_id");
         if (!ctx.store.getMember(guild.id, next.ownerId)) throw invalidField("owner_id", "is not a member of the guild");
       }
-      await ctx.guilds.call("updateGuild", next);
+      await ctx.owners.updateGuild(next);
       return Response.json(guildResource(ctx.store, next));
     }
     case "DELETE":
-      await ctx.guilds.call("deleteGuild", guild.id);
+      await ctx.owners.deleteGuild(guild.id);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
@@ -167,7 +168,7 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
       { id, guildId: guild.id, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false },
       body,
     );
-    await ctx.guilds.call("putRole", role);
+    await ctx.owners.putRole(role);
     return Response.json(roleJson(role), { status: 201 });
   }
   const role = ctx.store.getRole(roleId);
@@ -177,12 +178,12 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
       return Response.json(roleJson(role));
     case "PATCH": {
       const updated = applyRoleFields(role, await readJsonObject(request));
-      await ctx.guilds.call("putRole", updated);
+      await ctx.owners.putRole(updated);
       return Response.json(roleJson(updated));
     }
     case "DELETE":
       if (role.id === guild.id) throw invalidField("role_id", "is @everyone, which cannot be deleted");
-      await ctx.guilds.call("deleteRole", guild.id, role.id);
+      await ctx.owners.deleteRole(guild.id, role.id);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
@@ -209,7 +210,7 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
     const id = newId(ctx, body, "channel", (id) => ctx.store.getChannel(id) !== undefined);
     const empty: StoredChannel = { id, guildId: guild.id, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
     const channel = applyChannelFields(ctx.store, empty, body);
-    await ctx.guilds.call("putChannel", channel);
+    await ctx.owners.putChannel(channel);
     return Response.json(channelJson(channel), { status: 201 });
   }
   const channel = ctx.store.getChannel(channelId);
@@ -219,11 +220,11 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
       return Response.json(channelJson(channel));
     case "PATCH": {
       const updated = applyChannelFields(ctx.store, channel, await readJsonObject(request));
-      await ctx.guilds.call("putChannel", updated);
+      await ctx.owners.putChannel(updated);
       return Response.json(channelJson(updated));
     }
     case "DELETE":
-      await ctx.guilds.call("deleteChannel", guild.id, channel.id);
+      await ctx.owners.deleteChannel(guild.id, channel.id);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
@@ -285,13 +286,13 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
         nick: body.nick === undefined ? (existing?.nick ?? null) : nullableText(body.nick, "nick", 1, 32),
         joinedAt: existing?.joinedAt ?? (ctx.now ?? Date.now)(),
       };
-      await ctx.guilds.call("putMember", member, user);
+      await ctx.owners.putMember(member, user);
       return Response.json(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
     }
     case "DELETE":
       if (!existing) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
       if (userId === guild.ownerId) throw invalidField("user_id", "is the guild owner; transfer ownership first");
-      await ctx.guilds.call("deleteMember", guild.id, userId);
+      await ctx.owners.deleteMember(guild.id, userId);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PUT, DELETE");
@@ -311,7 +312,7 @@ function readRoleIds(store: GuildStore, guildId: string, value: unknown): string
 async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const { t, d, channelId, stated } = await readGuildDispatch(request, ctx.store, guild.id);
-  const topics = (await ctx.guilds.call("dispatch", guild.id, t, d, channelId, stated)) ?? 0;
+  const topics = (await ctx.owners.dispatch(guild.id, t, d, channelId, stated)) ?? 0;
   return Response.json({ topics }, { status: 202 });
 }
 
@@ -321,7 +322,7 @@ async function dispatchToChannel(ctx: GuildIngressContext, request: Request, cha
   if (!channel) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
   const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);
   if (named !== undefined && named !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
-  const topics = (await ctx.guilds.call("dispatch", channel.guildId, t, d, channel.id, stated)) ?? 0;
+  const topics = (await ctx.owners.dispatch(channel.guildId, t, d, channel.id, stated)) ?? 0;
   return Response.json({ topics }, { status: 202 });
 }
 

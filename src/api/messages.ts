@@ -7,7 +7,7 @@
  *
  * Body: `{content, nonce?, tts?}`; content is 1–2000 characters.
  */
-import type { GuildRouter } from "../cluster/guild-router.ts";
+import type { Owners } from "../cluster/owner-api.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { memberJson } from "../guild/guild-json.ts";
 import { Permission } from "../guild/permissions.ts";
@@ -19,7 +19,8 @@ import type { SnowflakeGenerator } from "./snowflake.ts";
 
 export interface MessageContext {
   store: GuildStore;
-  guilds: GuildRouter;
+  /** The guild owners' operations, wherever they run. */
+  owners: Owners;
   ids: SnowflakeGenerator;
   verifyToken: (token: string) => Promise<string | null>;
   now?: () => number;
@@ -50,7 +51,7 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
   if (!user) return unauthorized();
   const channel = ctx.store.getChannel(channelId);
   if (!channel) throw new HttpError(404, ApiCode.UNKNOWN_CHANNEL, "Unknown Channel");
-  const permissions = await ctx.guilds.call("permissionsIn", channel.guildId, channel.id, user.id);
+  const permissions = await ctx.owners.permissionsIn(channel.guildId, channel.id, user.id);
   if (permissions === undefined || (permissions & Permission.VIEW_CHANNEL) === 0n) {
     throw new HttpError(403, ApiCode.MISSING_ACCESS, "Missing Access");
   }
@@ -66,7 +67,7 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
     throw invalidField("nonce", "must be a string of at most 25 characters or an integer");
   }
   const tts = body.tts === undefined ? false : bool(body.tts, "tts");
-  const member = await ctx.guilds.call("member", channel.guildId, user.id);
+  const member = await ctx.owners.member(channel.guildId, user.id);
   // MESSAGE_CREATE's member is the partial member: no `user` (that is `author`).
   const { user: _author, ...memberFields } = member ? memberJson(member.member, member.user) : {};
   const message: Record<string, unknown> = {
@@ -92,6 +93,6 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
     components: [],
   };
   if (nonce !== undefined) message.nonce = nonce;
-  await ctx.guilds.call("dispatch", channel.guildId, "MESSAGE_CREATE", message, channel.id);
+  await ctx.owners.dispatch(channel.guildId, "MESSAGE_CREATE", message, channel.id);
   return Response.json(message);
 }

@@ -1,199 +1,158 @@
 /**
- * The bus between the Workers of one process: a full mesh of MessagePorts, so every pair
- * of workers has its own FIFO link. Everything one worker sends another (pushes, requests,
- * answers) goes over that one link and arrives in the order it was sent; the guild layer
- * relies on that (an answer to a join arrives before the events that follow it).
+ * The bus between the workers of a node (and, with NATS, between nodes): the interface, the
+ * closed set of messages that cross it, and the closed set of coded errors a request can end
+ * with. Implementations sit beside it: `bus-ports.ts` (a MessagePort mesh between the
+ * workers of one process) and `bus-loopback.ts` (a lone worker, its own peer). Every one
+ * passes `bus.contract.ts`.
  *
- * A batch is handled in order, pausing for a turn after any message whose handling may go
- * on asynchronously (an answer, a request), so nothing after it overtakes that work.
+ * Peers are named by `PeerId` strings (`peerId(node, worker)`), the same names the guild ring
+ * holds, so the ring's answer is an address.
  *
- * Messages are plain data (structured clone): strings, numbers, arrays, small objects.
- * The hot message, one fanout per worker per event, is a few strings. Each link sends what
- * was queued in one event-loop turn as one batch (bench/bus.bench.ts: 273k single messages/s
- * through a link, 4.7M/s batched; a request's round trip stays ~37 µs).
+ * The ordering promise: everything one peer sends another (pushes, requests, replies) arrives
+ * in the order it was sent, and is handled in that order. What a peer sends itself is handled
+ * at once, inside `send` or `request`, as a direct call would be; so callers never ask
+ * "is the owner this peer?": the bus answers it. A handler that may go on
+ * asynchronously (anything but an `INLINE_PUSHES` kind) pauses the link until the next
+ * event-loop turn, so a message that follows it (an event for the topic a join's answer
+ * gives) never overtakes the code awaiting it. The guild layer relies on this: an owner's
+ * events for a topic reach each worker in the owner's order.
+ *
+ * Messages are plain data (structured clone, or JSON over NATS): strings, numbers, booleans,
+ * arrays and small objects; no bigint, no class instances.
  */
+import type { WorkerStats } from "../api/metrics.ts";
+import type { PublishPart } from "../guild/guilds.ts";
+import type { MoveOut } from "../session/handoff.ts";
+import type { OwnerCall, OwnerReply } from "./owner-api.ts";
 
-/** A message on the bus; `k` says what it is. */
-export interface BusMessage {
-  readonly k: string;
-  readonly [field: string]: unknown;
+/** A peer's address: `{node}/{worker}`. */
+export type PeerId = string;
+
+/** The address of `worker` on `node`; also its name in the guild ring. */
+export function peerId(node: string, worker: number): PeerId {
+  return `${node}/${worker}`;
 }
 
-/** What a worker does with messages from its peers. */
+/** Messages that need no answer. */
+export type BusPush =
+  /** Manifold: an owner's one message per worker per event, the topics there and their `d`s. */
+  | { k: "publish"; t: string; parts: PublishPart[] }
+  /** An event for one member's sessions in a guild (its own view changed). */
+  | { k: "member-event"; guildId: string; userId: string; t: string; dJson: string }
+  /** An event about the member itself, for its sessions whose topic does not carry it. */
+  | { k: "member-self-event"; guildId: string; userId: string; t: string; dJson: string }
+  /** A member's class changed: its sessions move to that class's topic (-1: to none, for now). */
+  | { k: "member-moved"; guildId: string; userId: string; classId: number }
+  | { k: "member-added"; guildId: string; userId: string }
+  | { k: "member-removed"; guildId: string; userId: string }
+  /** A member lost sight of a member list: its sessions let go of the list's chunks. */
+  | { k: "list-dropped"; guildId: string; userId: string; listId: string }
+  /** An event for a user, to the user's owner, which passes it to every peer as `user-deliver`. */
+  | { k: "user-event"; userId: string; t: string; dJson: string }
+  | { k: "user-deliver"; userId: string; t: string; dJson: string }
+  /** Closing a user's sessions, through the user's owner, then on every peer. */
+  | { k: "user-disconnect"; userId: string; code: number; reason: string }
+  | { k: "user-disconnect-deliver"; userId: string; code: number; reason: string }
+  /** A moving session's home: the share of `topic` ends now; the session is going to `to`. */
+  | { k: "move-cut"; sessionId: string; topic: string; to: PeerId }
+  /** A moving session's home: the frames it missed there (null: the log no longer reaches them). */
+  | { k: "move-frames"; sessionId: string; frames: string[] | null };
+
+/** The kinds of push whose handling finishes synchronously: a batch of them is handled in one task. */
+export const INLINE_PUSHES: ReadonlySet<BusPush["k"]> = new Set([
+  "publish",
+  "user-event",
+  "user-deliver",
+  "user-disconnect",
+  "user-disconnect-deliver",
+]);
+
+/** Home's answer to "move-out", or where the session went if it moved on. */
+export type MoveOutReply = MoveOut | { ok: false; reason: "moved"; to: PeerId };
+
+/** Messages that are answered, each kind with its reply type in `BusReplies`. */
+export type BusRequest =
+  /** A guild (or user) owner operation, run on the owner (see owner-api.ts). */
+  | OwnerCall
+  /** This peer's counters, for /metrics. */
+  | { k: "stats" }
+  /** As the user's owner: may the user start a session on this shard now (max_concurrency)? */
+  | { k: "identify-start"; userId: string; shardId: number }
+  /** As a session's home: give it up to `to` for a RESUME there. */
+  | { k: "move-out"; sessionId: string; userId: string; seq: number }
+  /** As a topic's owner: switch a moving session's hold of `topic` from `home` to `to`. False: no longer held. */
+  | { k: "move-topic"; topic: string; userId: string; home: PeerId; sessionId: string; to: PeerId };
+
+/** The reply to each request kind. */
+export type BusReply<R extends BusRequest> = R extends OwnerCall
+  ? OwnerReply<R>
+  : R extends { k: "stats" }
+    ? WorkerStats
+    : R extends { k: "identify-start" }
+      ? boolean
+      : R extends { k: "move-out" }
+        ? MoveOutReply
+        : R extends { k: "move-topic" }
+          ? boolean
+          : never;
+
+/**
+ * Why a request failed, as a closed set:
+ * - `guild-unavailable`: the guild could not be loaded now (too many loads in flight); retry later.
+ * - `unknown-guild`: the owner has no such guild.
+ * - `invalid`: the request was refused as malformed (a bug in the caller).
+ * - `peer-gone`: the peer closed, or none answers at that address.
+ * - `timeout`: no answer within the request timeout.
+ * - `internal`: the handler failed unexpectedly (logged there).
+ */
+export type BusErrorCode = "guild-unavailable" | "unknown-guild" | "invalid" | "peer-gone" | "timeout" | "internal";
+
+/** A request's failure; it crosses the bus as `{code, message, data}` and is rebuilt intact. */
+export class BusError extends Error {
+  override name = "BusError";
+
+  constructor(
+    readonly code: BusErrorCode,
+    message: string,
+    /** Plain data the caller may act on (e.g. the guild and the bound for `guild-unavailable`). */
+    readonly data: Readonly<Record<string, string | number>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** What a peer does with messages from the others. */
 export interface BusHandlers {
-  push(from: number, message: BusMessage): void;
-  /** Answers a request; a thrown error goes back to the caller as a rejection. */
-  request(from: number, message: BusMessage): unknown;
+  push(from: PeerId, message: BusPush): void;
+  /**
+   * Answers a request: the reply, or a promise of it. A thrown (or rejected) `BusError`
+   * reaches the caller with its code; anything else becomes `internal`.
+   */
+  request<R extends BusRequest>(from: PeerId, message: R): BusReply<R> | Promise<BusReply<R>>;
 }
 
-/** Errors cross the bus as their name and message; the caller rebuilds known ones. */
-export interface BusError {
-  readonly name: string;
-  readonly message: string;
-  readonly data?: Record<string, unknown>;
+/** Counters of what crossed this bus, by message kind (requests by their kind; replies as "reply"). */
+export interface BusStats {
+  sent: ReadonlyMap<string, number>;
+  received: ReadonlyMap<string, number>;
+  /** Batches written to links (one per link per event-loop turn at most). */
+  batches: number;
 }
 
-export class BusRequestError extends Error {
-  constructor(readonly error: BusError) {
-    super(error.message);
-    this.name = error.name;
-  }
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
-
-/** The minimal port shape (a web MessagePort, as Bun and Node have globally). */
-export interface Port {
-  postMessage(message: unknown): void;
-  addEventListener(type: "message", listener: (event: Event) => void): void;
-  /** Starts delivery (a port with an event listener waits for it). */
-  start(): void;
+export interface Bus {
+  readonly self: PeerId;
+  /** Every peer but this one, in a stable order. */
+  peers(): readonly PeerId[];
+  /** Starts handling messages (those that arrived before wait for this). */
+  listen(handlers: BusHandlers): void;
+  /** Sends a push to `to`, after everything sent to `to` before it (to `self`: handled at once). */
+  send(to: PeerId, message: BusPush): void;
+  /**
+   * Sends a request to `to` (to `self`: handled at once) and resolves with its reply; rejects
+   * with a `BusError` (never hangs: a peer that is gone fails it at once or within the timeout).
+   */
+  request<R extends BusRequest>(to: PeerId, message: R): Promise<BusReply<R>>;
+  readonly stats: BusStats;
+  /** Tells the peers this one is gone (their requests to it fail at once) and stops. */
   close(): void;
-}
-
-export class Bus {
-  readonly self: number;
-  readonly size: number;
-  readonly #ports: (Port | null)[];
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 0;
-  #handlers: BusHandlers | null = null;
-  /**
-   * Messages received and not yet handled, in arrival order (and those that came before
-   * `listen`). See `#drain` for why handling can pause.
-   */
-  #inbox: [number, BusMessage][] = [];
-  #next = 0;
-  #paused = false;
-  /** Kinds of push whose handling finishes synchronously (see `#drain`). */
-  readonly #inline: ReadonlySet<string>;
-  /**
-   * Per peer, what was sent since the last flush. A link carries a batch per event-loop
-   * turn: the peer handles it in one task, so what it publishes for several events goes out
-   * in one write per socket (uWS drains publishes once per turn).
-   */
-  readonly #outbox: BusMessage[][];
-  #flushScheduled = false;
-
-  /**
-   * `ports[i]` links to worker i; `ports[self]` is null. One worker: `new Bus(0, [null])`.
-   * `inline`: kinds of push whose handler starts no asynchronous work.
-   */
-  constructor(self: number, ports: readonly (Port | null)[], inline: Iterable<string> = []) {
-    this.#inline = new Set(inline);
-    this.self = self;
-    this.size = ports.length;
-    this.#ports = [...ports];
-    this.#outbox = ports.map(() => []);
-    ports.forEach((port, peer) => {
-      if (!port) return;
-      port.addEventListener("message", (event) => {
-        for (const message of (event as MessageEvent).data as BusMessage[]) this.#inbox.push([peer, message]);
-        this.#drain();
-      });
-      port.start();
-    });
-  }
-
-  listen(handlers: BusHandlers): void {
-    this.#handlers = handlers;
-    this.#drain();
-  }
-
-  /** Every worker but this one. */
-  peers(): number[] {
-    const peers: number[] = [];
-    for (let i = 0; i < this.size; i++) if (i !== this.self) peers.push(i);
-    return peers;
-  }
-
-  send(to: number, message: BusMessage): void {
-    this.#post(to, message);
-  }
-
-  request<T>(to: number, message: BusMessage): Promise<T> {
-    const id = ++this.#nextId;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#post(to, { k: "req", id, message });
-    });
-  }
-
-  close(): void {
-    for (const port of this.#ports) port?.close();
-  }
-
-  /** Queues a message for `to`; every link's queue goes out at the end of this event-loop turn, in order. */
-  #post(to: number, message: BusMessage): void {
-    this.#port(to);
-    (this.#outbox[to] as BusMessage[]).push(message);
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false;
-    this.#outbox.forEach((queue, peer) => {
-      if (queue.length === 0) return;
-      this.#outbox[peer] = [];
-      this.#port(peer).postMessage(queue);
-    });
-  }
-
-  #port(to: number): Port {
-    const port = this.#ports[to];
-    if (!port) throw new Error(`bus: no link from worker ${this.self} to ${to}`);
-    return port;
-  }
-
-  /**
-   * Handles the inbox in order. An answer resolves a promise, and a request or most pushes
-   * may start async work (a join's answer is awaited, then the session takes its topic);
-   * that work continues in microtasks, which run only when this task ends. A message later
-   * in the same batch (an event for that topic) must not be handled before it, so after any
-   * message that is not `inline` handling pauses until the next event-loop turn.
-   */
-  #drain(): void {
-    const handlers = this.#handlers;
-    if (!handlers || this.#paused) return;
-    while (this.#next < this.#inbox.length) {
-      const [from, message] = this.#inbox[this.#next++] as [number, BusMessage];
-      this.#receive(handlers, from, message);
-      if (this.#inline.has(message.k)) continue;
-      this.#paused = true;
-      setImmediate(() => {
-        this.#paused = false;
-        this.#drain();
-      });
-      break;
-    }
-    if (this.#next === this.#inbox.length) {
-      this.#inbox = [];
-      this.#next = 0;
-    }
-  }
-
-  #receive(handlers: BusHandlers, from: number, message: BusMessage): void {
-    if (message.k === "res") {
-      const pending = this.#pending.get(message.id as number);
-      this.#pending.delete(message.id as number);
-      if (message.error) pending?.reject(new BusRequestError(message.error as BusError));
-      else pending?.resolve(message.value);
-      return;
-    }
-    if (message.k !== "req") return handlers.push(from, message);
-    let answer: BusMessage;
-    try {
-      answer = { k: "res", id: message.id, value: handlers.request(from, message.message as BusMessage) };
-    } catch (error) {
-      const { name, message: text } = error instanceof Error ? error : new Error(String(error));
-      const data = error instanceof Error && "busData" in error ? (error.busData as Record<string, unknown>) : undefined;
-      answer = { k: "res", id: message.id, error: { name, message: text, data } };
-    }
-    this.#post(from, answer);
-  }
 }

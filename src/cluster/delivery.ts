@@ -2,23 +2,10 @@
  * The owner's `GuildDelivery` across workers: a publish goes to the one worker it names
  * (Manifold: the owner makes one call per worker per event), member changes go to every
  * worker, since any of them may hold the member's sessions. This worker's share is a direct
- * call; a peer's is one bus message.
+ * call; a peer's is one bus message, so each worker sees the owner's calls in its order.
  */
-import type { GuildDelivery, PublishPart } from "../guild/guilds.ts";
-import { Bus, type BusMessage, type Port } from "./bus.ts";
-import { USER_PUSHES } from "./guild-router.ts";
-
-/**
- * The bus between a process's workers. Fanout messages and user events are handled
- * synchronously (a publish, a send), so a batch of them is handled in one task; anything
- * else ends the task first (see `Bus`).
- */
-export function workerBus(self: number, ports: readonly (Port | null)[]): Bus {
-  return new Bus(self, ports, ["pub", ...USER_PUSHES]);
-}
-
-const MEMBER_OPS = ["sendToMember", "sendToSelf", "moveMember", "memberAdded", "memberRemoved", "dropList"] as const;
-type MemberOp = (typeof MEMBER_OPS)[number];
+import type { GuildDelivery, PublishPart, WorkerId } from "../guild/guilds.ts";
+import type { Bus, BusPush } from "./bus.ts";
 
 export class ClusterDelivery implements GuildDelivery {
   readonly #bus: Bus;
@@ -30,53 +17,68 @@ export class ClusterDelivery implements GuildDelivery {
     this.#local = local;
   }
 
-  publish(worker: number, t: string, parts: readonly PublishPart[]): void {
+  publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
     if (worker === this.#bus.self) this.#local.publish(worker, t, parts);
-    else this.#bus.send(worker, { k: "pub", t, parts });
+    else this.#bus.send(worker, { k: "publish", t, parts: [...parts] });
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#everywhere("sendToMember", [guildId, userId, t, dJson]);
+    this.#everywhere({ k: "member-event", guildId, userId, t, dJson });
   }
 
   sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#everywhere("sendToSelf", [guildId, userId, t, dJson]);
+    this.#everywhere({ k: "member-self-event", guildId, userId, t, dJson });
   }
 
   moveMember(guildId: string, userId: string, classId: number): void {
-    this.#everywhere("moveMember", [guildId, userId, classId]);
+    this.#everywhere({ k: "member-moved", guildId, userId, classId });
   }
 
   memberAdded(guildId: string, userId: string): void {
-    this.#everywhere("memberAdded", [guildId, userId]);
+    this.#everywhere({ k: "member-added", guildId, userId });
   }
 
   memberRemoved(guildId: string, userId: string): void {
-    this.#everywhere("memberRemoved", [guildId, userId]);
+    this.#everywhere({ k: "member-removed", guildId, userId });
   }
 
   dropList(guildId: string, userId: string, listId: string): void {
-    this.#everywhere("dropList", [guildId, userId, listId]);
+    this.#everywhere({ k: "list-dropped", guildId, userId, listId });
   }
 
-  /** Worker side: a delivery pushed by a peer owner; false if the message is not one. */
-  handlePush(message: BusMessage): boolean {
-    if (message.k === "pub") {
-      this.#local.publish(this.#bus.self, message.t as string, message.parts as PublishPart[]);
-      return true;
+  /** Worker side: a delivery pushed by an owner; false if the message is not one. */
+  handlePush(message: BusPush): boolean {
+    const local = this.#local;
+    switch (message.k) {
+      case "publish":
+        local.publish(this.#bus.self, message.t, message.parts);
+        return true;
+      case "member-event":
+        local.sendToMember(message.guildId, message.userId, message.t, message.dJson);
+        return true;
+      case "member-self-event":
+        local.sendToSelf(message.guildId, message.userId, message.t, message.dJson);
+        return true;
+      case "member-moved":
+        local.moveMember(message.guildId, message.userId, message.classId);
+        return true;
+      case "member-added":
+        local.memberAdded(message.guildId, message.userId);
+        return true;
+      case "member-removed":
+        local.memberRemoved(message.guildId, message.userId);
+        return true;
+      case "list-dropped":
+        local.dropList(message.guildId, message.userId, message.listId);
+        return true;
+      default:
+        return false;
     }
-    if (message.k !== "member") return false;
-    this.#apply(message.op as MemberOp, message.args as unknown[]);
-    return true;
   }
 
-  #everywhere(op: MemberOp, args: unknown[]): void {
-    for (const peer of this.#bus.peers()) this.#bus.send(peer, { k: "member", op, args });
-    this.#apply(op, args);
-  }
-
-  #apply(op: MemberOp, args: unknown[]): void {
-    if (!MEMBER_OPS.includes(op)) throw new Error(`bus: unknown member operation ${String(op)}`);
-    (this.#local[op] as (...args: unknown[]) => void).apply(this.#local, args);
+  /** To every peer, then here: each worker handles it in the owner's order. */
+  #everywhere(message: BusPush): void {
+    for (const peer of this.#bus.peers()) this.#bus.send(peer, message);
+    this.handlePush(message);
   }
 }

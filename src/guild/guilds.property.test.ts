@@ -298,7 +298,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
 
   function connect(userId: string): SimSession {
     const intents = randomIntents(rnd);
-    const session = sim.connect(userId, intents, userOf(userId).bot, Math.floor(rnd() * workers));
+    const session = sim.connect(userId, intents, userOf(userId).bot, `w${Math.floor(rnd() * workers)}`);
     ops.push(`connect session ${session.id} on worker ${session.worker}: user ${userId} bot=${session.bot} intents=${intentNames(intents)}`);
     return session;
   }
@@ -493,7 +493,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
     }
     if (r < 96 && workers > 1 && sessions.length > 0) {
       const session = pickOf(rnd, sessions);
-      const to = (session.worker + 1 + Math.floor(rnd() * (workers - 1))) % workers;
+      const to = `w${(Number(session.worker.slice(1)) + 1 + Math.floor(rnd() * (workers - 1))) % workers}`;
       ops.push(`session ${session.id} (user ${session.userId}) resumes on worker ${to} (was ${session.worker})`);
       sim.moveToWorker(session, to);
       return undefined;
@@ -771,8 +771,8 @@ describe("Guilds: view changes for a member that changes class (found by the pro
   test("a new channel that denies a member by a member overwrite is never announced to it", () => {
     // 101 and 102 share the class of "no roles"; the new channel moves 101 to a singleton.
     const { sim, guilds, channel, received } = tiny();
-    const a = sim.connect("101", Intent.GUILDS, true, 0);
-    const b = sim.connect("102", Intent.GUILDS, true, 0);
+    const a = sim.connect("101", Intent.GUILDS, true, "w0");
+    const b = sim.connect("102", Intent.GUILDS, true, "w0");
     a.inbox = [];
     b.inbox = [];
     guilds.putChannel(channel("5001", [denyView("101")]));
@@ -784,8 +784,8 @@ describe("Guilds: view changes for a member that changes class (found by the pro
 
   test("a member's own CHANNEL_CREATE/DELETE respect its sessions' intents (GUILDS)", () => {
     const { sim, guilds, channel, received } = tiny();
-    const withGuilds = sim.connect("101", Intent.GUILDS, true, 0);
-    const without = sim.connect("101", Intent.GUILD_MESSAGES, true, 0);
+    const withGuilds = sim.connect("101", Intent.GUILDS, true, "w0");
+    const without = sim.connect("101", Intent.GUILD_MESSAGES, true, "w0");
     withGuilds.inbox = [];
     without.inbox = [];
     guilds.putChannel(channel("5000", [denyView("101")]));
@@ -795,7 +795,7 @@ describe("Guilds: view changes for a member that changes class (found by the pro
 
   test("CHANNEL_UPDATE reaches a member that moved class and still views the channel", () => {
     const { sim, guilds, channel, received } = tiny();
-    const a = sim.connect("101", Intent.GUILDS, true, 0);
+    const a = sim.connect("101", Intent.GUILDS, true, "w0");
     a.inbox = [];
     // A member overwrite that keeps VIEW_CHANNEL: 101 moves to a singleton class, sees 5000 still.
     guilds.putChannel(channel("5000", [{ id: "101", type: 1, allow: SEND_MESSAGES, deny: 0n }]));

@@ -10,7 +10,7 @@
  * `ClusterDelivery` sends them), so they act on the member's sessions wherever they are.
  * Every delivery is recorded with the parsed `d`.
  */
-import type { GuildDelivery, Guilds, Joiner, PublishPart } from "./guilds.ts";
+import type { GuildDelivery, Guilds, Joiner, PublishPart, WorkerId } from "./guilds.ts";
 import { guildTopic, knownRule, parseVariant, variantReceives } from "./audience.ts";
 import { listTopic } from "./member-lists.ts";
 import { ONLINE } from "./presence.ts";
@@ -44,7 +44,7 @@ export interface Delivered {
 export interface SimSession {
   readonly id: number;
   /** The worker holding it (changes when it resumes on another). */
-  worker: number;
+  worker: WorkerId;
   readonly userId: string;
   readonly intents: number;
   readonly bot: boolean;
@@ -65,7 +65,7 @@ export class SimWorkers implements GuildDelivery {
   #nextId = 1;
   readonly sessions = new Map<number, SimSession>();
   /** Every `publish` call since the checker last cleared it. */
-  publishes: { worker: number; t: string; topics: string[] }[] = [];
+  publishes: { worker: WorkerId; t: string; topics: string[] }[] = [];
   /** `dropList` calls so far (members let go of a list they can no longer view). */
   listDrops = 0;
   readonly #byUser = new Map<string, Set<SimSession>>();
@@ -88,7 +88,7 @@ export class SimWorkers implements GuildDelivery {
   }
 
   /** A session through READY on `worker`: it joins every guild its user is a member of (shard [0, 1]). */
-  connect(userId: string, intents: number, bot: boolean, worker: number): SimSession {
+  connect(userId: string, intents: number, bot: boolean, worker: WorkerId): SimSession {
     const session: SimSession = { id: this.#nextId++, worker, userId, intents, bot, guilds: new Map(), inbox: [], activated: new Set() };
     this.sessions.set(session.id, session);
     let mine = this.#byUser.get(userId);
@@ -139,7 +139,7 @@ export class SimWorkers implements GuildDelivery {
   }
 
   /** The session resumed on another worker: its holds there move with it (`Guilds.moveSession`, `moveListHold`). */
-  moveToWorker(session: SimSession, worker: number): void {
+  moveToWorker(session: SimSession, worker: WorkerId): void {
     const from = session.worker;
     for (const [guildId, joined] of session.guilds) {
       this.#owner.moveSession(guildId, session.userId, joined.variant, from, worker);
@@ -154,7 +154,7 @@ export class SimWorkers implements GuildDelivery {
 
   // GuildDelivery
 
-  publish(worker: number, t: string, parts: readonly PublishPart[]): void {
+  publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
     this.publishes.push({ worker, t, topics: parts.flatMap((part) => part.topics) });
     for (const { topics, dJson } of parts) {
       const d = JSON.parse(dJson) as Record<string, unknown>;

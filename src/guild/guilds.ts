@@ -25,6 +25,12 @@ import { announceViewChanges, type ChannelViews } from "./view-changes.ts";
 import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
 import { userObject } from "./user-json.ts";
 
+/**
+ * A worker that holds sessions: its peer id on the bus (`{node}/{worker}`, cluster/bus.ts).
+ * The guild layer only compares and passes these.
+ */
+export type WorkerId = string;
+
 /** Topics on one worker that get the same `d`. */
 export interface PublishPart {
   readonly topics: readonly string[];
@@ -38,7 +44,7 @@ export interface PublishPart {
  */
 export interface GuildDelivery {
   /** One event for one worker (Manifold: one call per worker per event): the topics there and their `d`. */
-  publish(worker: number, t: string, parts: readonly PublishPart[]): void;
+  publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void;
   /** An event for one member's sessions in this guild only (its own view changed). */
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
   /**
@@ -79,7 +85,7 @@ export interface Joined {
 /** Who joins: a session's user and what it asked for. */
 export interface Joiner {
   /** The worker holding the session. */
-  worker: number;
+  worker: WorkerId;
   userId: string;
   intents: number;
   bot: boolean;
@@ -156,7 +162,7 @@ export class Guilds {
   }
 
   /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
-  leave(guildId: string, userId: string, variant: string, worker: number): void {
+  leave(guildId: string, userId: string, variant: string, worker: WorkerId): void {
     const guild = this.#owned.get(guildId);
     if (!guild) return;
     this.#timed("leave", () => {
@@ -166,7 +172,7 @@ export class Guilds {
   }
 
   /** A passive session subscribed (op 14/37): the topic it holds from now on. */
-  activate(guildId: string, userId: string, variant: string, intents: number, worker: number): { topic: string; variant: string } | undefined {
+  activate(guildId: string, userId: string, variant: string, intents: number, worker: WorkerId): { topic: string; variant: string } | undefined {
     const guild = this.#owned.get(guildId);
     if (!guild || !variant.endsWith("p")) return undefined;
     const active = variantOf(intents, false);
@@ -175,7 +181,7 @@ export class Guilds {
   }
 
   /** A resumed session moved from worker `from` to `to`: later events for it go to `to`. */
-  moveSession(guildId: string, userId: string, variant: string, from: number, to: number): boolean {
+  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): boolean {
     return this.#owned.get(guildId)?.moveSession(userId, variant, from, to) ?? false;
   }
 
@@ -184,7 +190,7 @@ export class Guilds {
    * the list id (the session holds `ml:{guild}:{list}:{chunk}` topics) and the SYNC update,
    * or undefined if it cannot view the channel.
    */
-  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: number): { listId: string; dJson: string } | undefined {
+  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: WorkerId): { listId: string; dJson: string } | undefined {
     const guild = this.#owned.get(guildId);
     if (!guild) return undefined;
     return this.#timed("LAZY_REQUEST", () => {
@@ -195,7 +201,7 @@ export class Guilds {
     });
   }
 
-  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: number): void {
+  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: WorkerId): void {
     this.#owned.get(guildId)?.lists.unsubscribe(listId, userId, chunks, worker);
   }
 
@@ -203,7 +209,7 @@ export class Guilds {
    * A session holding a member-list chunk moved from worker `from` to `to`; false if the
    * member no longer holds it (let go of meanwhile: the session must drop the chunk's topic).
    */
-  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: number, to: number): boolean {
+  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId): boolean {
     return this.#owned.get(guildId)?.lists.moveHolder(listId, userId, chunk, from, to) ?? false;
   }
 
@@ -425,7 +431,7 @@ export class Guilds {
   }
 
   /** Serialises `d` once (and once without content if needed) and sends one message per worker. */
-  #deliver(audiences: ReadonlyMap<number, Audience>, t: string, d: unknown): number {
+  #deliver(audiences: ReadonlyMap<WorkerId, Audience>, t: string, d: unknown): number {
     let full: string | undefined;
     let stripped: string | undefined;
     let topics = 0;

@@ -16,6 +16,7 @@
  */
 import type { Member } from "../store/guild-store.ts";
 import type { GuildState } from "./guild-state.ts";
+import type { WorkerId } from "./guilds.ts";
 import { memberJson } from "./guild-json.ts";
 import { MemberList, type ListItem, type ListOp } from "./member-list.ts";
 import { memberListId } from "./member-list-id.ts";
@@ -24,7 +25,7 @@ import { presenceJson, type PresenceBook } from "./presence.ts";
 
 /** One GUILD_MEMBER_LIST_UPDATE for the sessions holding `topic` on `worker`. */
 export interface ListDelivery {
-  worker: number;
+  worker: WorkerId;
   topic: string;
   dJson: string;
 }
@@ -43,7 +44,7 @@ export interface ListChanges {
 
 /** One session's hold of one chunk. */
 interface Hold {
-  worker: number;
+  worker: WorkerId;
   readonly chunk: number;
 }
 
@@ -52,7 +53,7 @@ interface ListEntry {
   /** The VIEW_CHANNEL overwrites that define who is in the list. */
   channel: Channel;
   /** Per chunk, the sessions holding it, per worker. */
-  holders: Map<number, Map<number, number>>;
+  holders: Map<number, Map<WorkerId, number>>;
   /** The same holds by member, so a member that loses sight of the list can be let go of it. */
   holds: Map<string, Hold[]>;
 }
@@ -90,7 +91,7 @@ export class GuildMemberLists {
    * list id whose chunk topics the session must hold. Undefined if the user cannot view the
    * channel. Changes made before are flushed first (to the sessions already holding chunks).
    */
-  subscribe(channelId: string, userId: string, chunks: readonly number[], worker: number): { listId: string; dJson: string; flushed: ListDelivery[] } | undefined {
+  subscribe(channelId: string, userId: string, chunks: readonly number[], worker: WorkerId): { listId: string; dJson: string; flushed: ListDelivery[] } | undefined {
     const channel = this.#state.channelRecord(channelId);
     const member = this.#state.member(userId);
     if (!channel || !member || !canView(this.#state.guild(), member, channel)) return undefined;
@@ -112,7 +113,7 @@ export class GuildMemberLists {
   }
 
   /** A session of `userId` lets go of chunks it held (those already let go of are skipped). */
-  unsubscribe(listId: string, userId: string, chunks: readonly number[], worker: number): void {
+  unsubscribe(listId: string, userId: string, chunks: readonly number[], worker: WorkerId): void {
     const entry = this.#lists.get(listId);
     const holds = entry?.holds.get(userId);
     if (!entry || !holds) return;
@@ -126,7 +127,7 @@ export class GuildMemberLists {
   }
 
   /** A session holding a chunk moved from worker `from` to `to`; false if it holds it no more (let go of meanwhile). */
-  moveHolder(listId: string, userId: string, chunk: number, from: number, to: number): boolean {
+  moveHolder(listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId): boolean {
     const entry = this.#lists.get(listId);
     const hold = entry?.holds.get(userId)?.find((held) => held.worker === from && held.chunk === chunk);
     if (!entry || !hold) return false;
@@ -198,8 +199,8 @@ export class GuildMemberLists {
   }
 
   /** Adds `delta` to the sessions holding `chunk` on `worker`. */
-  #count(entry: ListEntry, chunk: number, worker: number, delta: number): void {
-    const workers = entry.holders.get(chunk) ?? new Map<number, number>();
+  #count(entry: ListEntry, chunk: number, worker: WorkerId, delta: number): void {
+    const workers = entry.holders.get(chunk) ?? new Map<WorkerId, number>();
     const count = (workers.get(worker) ?? 0) + delta;
     if (count > 0) workers.set(worker, count);
     else workers.delete(worker);

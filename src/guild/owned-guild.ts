@@ -6,12 +6,13 @@
  */
 import { guildTopic, parseVariant, variantReceives, variantSeesContent, type EventRule } from "./audience.ts";
 import type { GuildState } from "./guild-state.ts";
+import type { WorkerId } from "./guilds.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
 import { GuildMemberLists } from "./member-lists.ts";
 import { PresenceBook } from "./presence.ts";
 
 interface VariantCount {
-  readonly worker: number;
+  readonly worker: WorkerId;
   readonly variant: string;
   count: number;
 }
@@ -23,7 +24,7 @@ interface LiveTopic {
   readonly intents: number;
   readonly passive: boolean;
   /** Sessions holding it, per worker. */
-  readonly workers: Map<number, number>;
+  readonly workers: Map<WorkerId, number>;
 }
 
 /** The topics an event goes to on one worker: `full` get `d` as is, `stripped` without message content. */
@@ -67,7 +68,7 @@ export class OwnedGuild {
   }
 
   /** A session of a member joins, on `worker`; returns the topic it must hold. */
-  attach(userId: string, variant: string, worker: number): string {
+  attach(userId: string, variant: string, worker: WorkerId): string {
     const member = this.state.member(userId);
     if (!member) throw new Error(`guild ${this.id}: ${userId} is not a member`);
     let variants = this.#variants.get(userId);
@@ -84,7 +85,7 @@ export class OwnedGuild {
   }
 
   /** A session of a member leaves (from `worker`). */
-  detach(userId: string, variant: string, worker: number): void {
+  detach(userId: string, variant: string, worker: WorkerId): void {
     const variants = this.#variants.get(userId);
     const at = variants?.findIndex((v) => v.worker === worker && v.variant === variant) ?? -1;
     const held = variants?.[at];
@@ -130,8 +131,8 @@ export class OwnedGuild {
    * rule's permissions (in the channel, if any); and, with `classIds`, be one of them. The
    * cost follows the live topics, never the sessions.
    */
-  audience(rule: EventRule, channelId?: string, classIds?: ReadonlySet<number>): Map<number, Audience> {
-    const byWorker = new Map<number, Audience>();
+  audience(rule: EventRule, channelId?: string, classIds?: ReadonlySet<number>): Map<WorkerId, Audience> {
+    const byWorker = new Map<WorkerId, Audience>();
     for (const [topic, live] of this.#topics) {
       if (!variantReceives(live, rule)) continue;
       if (classIds !== undefined && !classIds.has(live.classId)) continue;
@@ -148,8 +149,8 @@ export class OwnedGuild {
   }
 
   /** Topics of one class that take `rule`, per worker (for CHANNEL_CREATE/DELETE when a class's view of a channel flips). */
-  topicsOfClass(classId: number, rule: EventRule): Map<number, Audience> {
-    const byWorker = new Map<number, Audience>();
+  topicsOfClass(classId: number, rule: EventRule): Map<WorkerId, Audience> {
+    const byWorker = new Map<WorkerId, Audience>();
     for (const [topic, live] of this.#topics) {
       if (live.classId !== classId || !variantReceives(live, rule)) continue;
       for (const worker of live.workers.keys()) {
@@ -165,7 +166,7 @@ export class OwnedGuild {
    * Moves one session's hold of `variant` from worker `from` to `to` (a resumed session
    * moving home); true if there was one to move.
    */
-  moveSession(userId: string, variant: string, from: number, to: number): boolean {
+  moveSession(userId: string, variant: string, from: WorkerId, to: WorkerId): boolean {
     const variants = this.#variants.get(userId);
     const at = variants?.findIndex((v) => v.worker === from && v.variant === variant) ?? -1;
     const held = variants?.[at];
@@ -182,7 +183,7 @@ export class OwnedGuild {
     return true;
   }
 
-  #addTopic(classId: number, variant: string, worker: number, count: number): string {
+  #addTopic(classId: number, variant: string, worker: WorkerId, count: number): string {
     const topic = guildTopic(this.id, classId, variant);
     let live = this.#topics.get(topic);
     if (!live) this.#topics.set(topic, (live = { topic, classId, ...parseVariant(variant), workers: new Map() }));
@@ -190,7 +191,7 @@ export class OwnedGuild {
     return live.topic;
   }
 
-  #removeTopic(classId: number, variant: string, worker: number, count: number): void {
+  #removeTopic(classId: number, variant: string, worker: WorkerId, count: number): void {
     const topic = guildTopic(this.id, classId, variant);
     const live = this.#topics.get(topic);
     const held = live?.workers.get(worker);

@@ -5,11 +5,11 @@
  * guild ops (3, 14, 37). For the owner it is the `GuildDelivery`: publishing to topics and
  * moving a member's sessions when its class or membership changes.
  *
- * The owner may be another worker: calls to it go through the `GuildRouter` and answer
- * asynchronously; its calls here arrive in its order (cluster/delivery.ts).
+ * The owner may be another worker: calls to it go through `Owners` (cluster/owner-api.ts) and
+ * answer asynchronously; its calls here arrive in its order (cluster/delivery.ts).
  */
-import type { GuildRouter } from "../cluster/guild-router.ts";
-import type { GuildDelivery, Joiner, PublishPart } from "../guild/guilds.ts";
+import type { Owners } from "../cluster/owner-api.ts";
+import type { GuildDelivery, Joiner, PublishPart, WorkerId } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { guildTopic, knownRule, parseVariant, variantReceives, type EventRule } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
@@ -31,25 +31,17 @@ const MEMBER_REQUEST_WINDOW_MS = 10_000;
 export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, GuildDelivery {
   readonly #gateway: Gateway;
   readonly #store: GuildStore;
-  readonly #worker: number;
-  #router: GuildRouter | null = null;
+  readonly #worker: WorkerId;
+  readonly #owners: Owners;
   /** Op 8 budget per session: window start (ms) and requests in it. */
   readonly #memberRequests = new WeakMap<Session, { since: number; count: number }>();
 
-  constructor(gateway: Gateway, store: GuildStore, worker: number) {
+  /** `worker`: this worker's peer id; `owners`: the guild owners' operations, wherever they run. */
+  constructor(gateway: Gateway, store: GuildStore, owners: Owners, worker: WorkerId) {
     this.#gateway = gateway;
     this.#store = store;
+    this.#owners = owners;
     this.#worker = worker;
-  }
-
-  /** Wires the router (the owner needs this object as its delivery, so the router comes after). */
-  bind(router: GuildRouter): void {
-    this.#router = router;
-  }
-
-  get #owner(): GuildRouter {
-    if (!this.#router) throw new Error("SessionGuilds: bind(router) was not called");
-    return this.#router;
   }
 
   /** Logs a failed call to an owner; the session goes on without that guild operation. */
@@ -70,7 +62,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   ended(session: Session): void {
     for (const [guildId, joined] of session.guilds) {
       this.#dropLists(session, guildId, joined);
-      this.#owner.call("leave", guildId, session.user.id, joined.variant, this.#worker).catch(this.#report);
+      this.#owners.leave(guildId, session.user.id, joined.variant, this.#worker).catch(this.#report);
     }
     session.guilds.clear();
   }
@@ -79,7 +71,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     switch (payload.op) {
       case Op.PRESENCE_UPDATE:
         for (const guildId of session.guilds.keys()) {
-          this.#owner.call("setPresence", guildId, session.user.id, session.presence).catch(this.#report);
+          this.#owners.setPresence(guildId, session.user.id, session.presence).catch(this.#report);
         }
         return;
       case Op.LAZY_REQUEST:
@@ -96,7 +88,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
 
   // GuildDelivery
 
-  publish(_worker: number, t: string, parts: readonly PublishPart[]): void {
+  publish(_worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
     for (const { topics, dJson } of parts) this.#gateway.publishTopics(topics, t, dJson);
   }
 
@@ -141,7 +133,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       session.guilds.delete(guildId);
       this.#dropLists(session, guildId, joined);
       this.#gateway.release(session, joined.topic);
-      this.#owner.call("leave", guildId, userId, joined.variant, this.#worker).catch(this.#report);
+      this.#owners.leave(guildId, userId, joined.variant, this.#worker).catch(this.#report);
       this.#gateway.sendTo(session, "GUILD_DELETE", JSON.stringify({ id: guildId }));
     }
   }
@@ -174,8 +166,8 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   resumed(session: Session, seq: number): void {
     for (const [guildId, joined] of session.guilds) {
       if (joined.announcedAt !== 0 && joined.announcedAt <= seq) continue;
-      this.#owner
-        .call("guildCreate", guildId, session.user.id, session.intents, session.largeThreshold)
+      this.#owners
+        .guildCreate(guildId, session.user.id, session.intents, session.largeThreshold)
         .then((guildCreate) => {
           if (guildCreate && session.guilds.get(guildId) === joined) {
             joined.announcedAt = this.#gateway.sendTo(session, "GUILD_CREATE", guildCreate, false);
@@ -206,7 +198,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     };
     let joined;
     try {
-      joined = await this.#owner.call("join", guildId, joiner);
+      joined = await this.#owners.join(guildId, joiner);
     } catch (error) {
       if (!(error instanceof GuildUnavailableError)) throw error;
       // Bail early, retry later: the READY stub stays unavailable until the guild loads.
@@ -219,7 +211,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     if (!joined) return;
     if (!this.#alive(session) || session.guilds.has(guildId)) {
       // Ended (or joined twice) while the owner answered: give the hold back.
-      await this.#owner.call("leave", guildId, session.user.id, joined.variant, this.#worker);
+      await this.#owners.leave(guildId, session.user.id, joined.variant, this.#worker);
       return;
     }
     // Not logged: a client that misses it (not attached, or drops before) gets it again on RESUME.
@@ -243,8 +235,8 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       return;
     }
     if (!session.guilds.has(request.guild_id)) return;
-    this.#owner
-      .call("requestMembers", request.guild_id, session.user.id, request, session.intents)
+    this.#owners
+      .requestMembers(request.guild_id, session.user.id, request, session.intents)
       .then((chunks) => {
         // Not logged: a client that drops before they arrive asks again (its request times out).
         for (const chunk of chunks ?? []) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk, false);
@@ -264,12 +256,12 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     this.#dropLists(session, guildId, joined);
     for (const [channelId, ranges] of Object.entries(sub.channels)) {
       const chunks = normalizeRanges(ranges).map(([start]) => start / CHUNK_SIZE);
-      this.#owner
-        .call("subscribeList", guildId, session.user.id, channelId, chunks, this.#worker)
+      this.#owners
+        .subscribeList(guildId, session.user.id, channelId, chunks, this.#worker)
         .then((subscribed) => {
           if (!subscribed) return;
           if (!this.#alive(session) || session.guilds.get(guildId) !== joined) {
-            this.#owner.call("unsubscribeList", guildId, subscribed.listId, session.user.id, chunks, this.#worker).catch(this.#report);
+            this.#owners.unsubscribeList(guildId, subscribed.listId, session.user.id, chunks, this.#worker).catch(this.#report);
             return;
           }
           // Not logged (a SYNC per session would fill the log): clients send op 14 again after a RESUME.
@@ -281,7 +273,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
           // A chunk held already (two channels sharing a list): the owner counted it twice.
           const repeated = chunks.filter((chunk) => held.includes(chunk));
           if (repeated.length > 0) {
-            this.#owner.call("unsubscribeList", guildId, subscribed.listId, session.user.id, repeated, this.#worker).catch(this.#report);
+            this.#owners.unsubscribeList(guildId, subscribed.listId, session.user.id, repeated, this.#worker).catch(this.#report);
           }
         })
         .catch(this.#report);
@@ -292,7 +284,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   #dropLists(session: Session, guildId: string, joined: SessionGuild): void {
     for (const [listId, chunks] of joined.lists ?? []) {
       for (const chunk of chunks) this.#gateway.release(session, listTopic(guildId, listId, chunk));
-      this.#owner.call("unsubscribeList", guildId, listId, session.user.id, chunks, this.#worker).catch(this.#report);
+      this.#owners.unsubscribeList(guildId, listId, session.user.id, chunks, this.#worker).catch(this.#report);
     }
     joined.lists?.clear();
   }
@@ -301,14 +293,14 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     const joined = session.guilds.get(guildId);
     if (!joined?.variant.endsWith("p")) return;
     const passive = joined.variant;
-    this.#owner
-      .call("activate", guildId, session.user.id, passive, session.intents, this.#worker)
+    this.#owners
+      .activate(guildId, session.user.id, passive, session.intents, this.#worker)
       .then((active) => {
         if (!active) return;
         if (this.#alive(session) && session.guilds.get(guildId) === joined && joined.variant === passive) {
           this.#switch(session, joined, active);
         } else {
-          this.#owner.call("leave", guildId, session.user.id, active.variant, this.#worker).catch(this.#report);
+          this.#owners.leave(guildId, session.user.id, active.variant, this.#worker).catch(this.#report);
         }
       })
       .catch(this.#report);

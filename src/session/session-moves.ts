@@ -13,62 +13,60 @@
  * 3. Home, once every topic is cut, sends its frames ("move-frames"); this worker stamps
  *    them and its own post-switch frames anew, in that order, replays them and goes live.
  */
-import type { Bus, BusMessage } from "../cluster/bus.ts";
-import type { GuildRouter } from "../cluster/guild-router.ts";
+import { peerId, type Bus, type BusPush, type BusReply, type BusRequest, type MoveOutReply, type PeerId } from "../cluster/bus.ts";
 import type { Guilds } from "../guild/guilds.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { Gateway } from "./gateway.ts";
-import { RESTORED_PREFIX, type MoveOut } from "./handoff.ts";
+import { RESTORED_PREFIX } from "./handoff.ts";
 import { userTopic, type Connection, type Session } from "./session.ts";
 
-/** `{node}.{worker}.{random}`: the worker part of a session id (session.ts). */
+/** `{node}.{worker}.{random}`: the node and worker parts of a session id (session.ts). */
 const SESSION_ID = /^(.+)\.(\d{1,4})\.[0-9a-f]{24}$/;
-/** "move-topic": switch one topic of a moving session from `home` to `to`. */
-interface TopicMove {
-  topic: string;
-  userId: string;
-  home: number;
-  sessionId: string;
-  to: number;
-}
 
-/** Home's answer to "move-out", or where the session went if it moved on. */
-type Forwarded = MoveOut | { ok: false; reason: "moved"; to: number };
+type MoveRequest = Extract<BusRequest, { k: "move-out" | "move-topic" }>;
 
 /** A move that has not finished in this long is abandoned (its RESUME refused). */
 const MOVE_TIMEOUT_MS = 10_000;
 
+export interface SessionMovesOptions {
+  bus: Bus;
+  gateway: Gateway;
+  /** The peer owning a guild or user id (the ring). */
+  ownerOf(key: string): PeerId;
+  /** This worker's own guilds, for the owner side of a move. */
+  guilds: Pick<Guilds, "moveSession" | "moveListHold">;
+  resumeWindowMs: number;
+}
+
 export class SessionMoves {
   readonly #bus: Bus;
   readonly #gateway: Gateway;
-  readonly #router: GuildRouter;
-  readonly #guilds: Guilds;
-  readonly #node: string;
+  readonly #ownerOf: (key: string) => PeerId;
+  readonly #guilds: Pick<Guilds, "moveSession" | "moveListHold">;
   readonly #resumeWindowMs: number;
   /** Moves in progress here: waiting for home's frames. */
   readonly #awaiting = new Map<string, (frames: string[] | null) => void>();
   /** Sessions that moved away from here, and where to (for a later RESUME that lands here). */
-  readonly #movedTo = new Map<string, number>();
+  readonly #movedTo = new Map<string, PeerId>();
 
-  constructor(bus: Bus, gateway: Gateway, router: GuildRouter, guilds: Guilds, node: string, resumeWindowMs: number) {
-    this.#bus = bus;
-    this.#gateway = gateway;
-    this.#router = router;
-    this.#guilds = guilds;
-    this.#node = node;
-    this.#resumeWindowMs = resumeWindowMs;
+  constructor(options: SessionMovesOptions) {
+    this.#bus = options.bus;
+    this.#gateway = options.gateway;
+    this.#ownerOf = options.ownerOf;
+    this.#guilds = options.guilds;
+    this.#resumeWindowMs = options.resumeWindowMs;
   }
 
-  /** Where a session this worker does not hold lives: where it moved to, or the worker its id names. */
-  homeOf(sessionId: string): number | undefined {
+  /** Where a session this worker does not hold lives: where it moved to, or the peer its id names. */
+  homeOf(sessionId: string): PeerId | undefined {
     const moved = this.#movedTo.get(sessionId);
     if (moved !== undefined) return moved;
     const match = SESSION_ID.exec(sessionId);
-    const worker = Number(match?.[2]);
-    if (!match || match[1] !== this.#node || !(worker < this.#bus.size) || worker === this.#bus.self) return undefined;
-    return worker;
+    if (!match) return undefined;
+    const home = peerId(match[1] as string, Number(match[2]));
+    return this.#bus.peers().includes(home) ? home : undefined;
   }
 
   /** Takes over a RESUME for a session of another worker; false if none is known. */
@@ -83,41 +81,37 @@ export class SessionMoves {
     return true;
   }
 
-  /** Requests from peers: true if handled (the answer is in `answer`). */
-  handleRequest(from: number, message: BusMessage): { answer: unknown } | undefined {
-    switch (message.k) {
-      case "move-out":
-        return { answer: this.#moveOut(message.sessionId as string, message.userId as string, message.seq as number, from) };
-      case "move-topic":
-        return { answer: this.#moveTopic(message as unknown as TopicMove) };
-      default:
-        return undefined;
-    }
+  /** A move request from a peer (or this worker). */
+  handleRequest<R extends MoveRequest>(from: PeerId, message: R): BusReply<R> {
+    if (message.k === "move-out") return this.#moveOut(message.sessionId, message.userId, message.seq, from) as BusReply<R>;
+    return this.#moveTopic(message) as BusReply<R>;
   }
 
   /** Pushes from peers; false if not a move message. */
-  handlePush(message: BusMessage): boolean {
+  handlePush(message: BusPush): boolean {
     switch (message.k) {
-      case "cut":
-        this.#cutHere(message.sessionId as string, message.topic as string, message.to as number);
+      case "move-cut": {
+        const frames = this.#gateway.handoff.cutMoving(message.sessionId, message.topic);
+        if (frames !== undefined) this.#bus.send(message.to, { k: "move-frames", sessionId: message.sessionId, frames });
         return true;
+      }
       case "move-frames":
-        this.#awaiting.get(message.sessionId as string)?.(message.frames as string[] | null);
-        this.#awaiting.delete(message.sessionId as string);
+        this.#awaiting.get(message.sessionId)?.(message.frames);
+        this.#awaiting.delete(message.sessionId);
         return true;
       default:
         return false;
     }
   }
 
-  async #moveHere(socket: Socket<Connection>, d: ResumeData, userId: string, first: number): Promise<void> {
+  async #moveHere(socket: Socket<Connection>, d: ResumeData, userId: string, first: PeerId): Promise<void> {
     const self = this.#bus.self;
     let home = first;
-    let out: Forwarded;
+    let out: MoveOutReply;
     // A session that moved before is found by following where each worker sent it.
     for (let hops = 0; ; hops++) {
-      out = await this.#bus.request<Forwarded>(home, { k: "move-out", sessionId: d.session_id, userId, seq: d.seq });
-      if (out.ok || out.reason !== "moved" || out.to === self || hops >= this.#bus.size) break;
+      out = await this.#bus.request(home, { k: "move-out", sessionId: d.session_id, userId, seq: d.seq });
+      if (out.ok || out.reason !== "moved" || out.to === self || hops > this.#bus.peers().length) break;
       home = out.to;
     }
     if (!out.ok) {
@@ -132,9 +126,9 @@ export class SessionMoves {
     // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
     const switched = out.session.topics.filter((topic) => !topic.startsWith(RESTORED_PREFIX)).map((topic) => {
       // A user topic's owner is the user's; a guild or member-list topic's, the guild's.
-      const owner = this.#router.ownerOf(topic === userTopic(userId) ? userId : (topic.split(":")[1] as string));
-      const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self };
-      return this.#requestOwner(owner, message).then((held) => {
+      const owner = this.#ownerOf(topic === userTopic(userId) ? userId : (topic.split(":")[1] as string));
+      const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self } as const;
+      return this.#bus.request(owner, message).then((held) => {
         acks.set(topic, this.#gateway.handoff.lastStamp);
         if (held === false) this.#dropChunk(session, topic);
       });
@@ -155,14 +149,8 @@ export class SessionMoves {
     else lists?.delete(listId);
   }
 
-  /** A request to a topic's owner, run at once when that is this worker. */
-  #requestOwner(owner: number, message: BusMessage): Promise<unknown> {
-    if (owner !== this.#bus.self) return this.#bus.request(owner, message);
-    return Promise.resolve(this.handleRequest(this.#bus.self, message)?.answer);
-  }
-
   /** Home side of step 1. A session with nothing left to cut (no live topics) sends its frames at once. */
-  #moveOut(sessionId: string, userId: string, seq: number, to: number): Forwarded {
+  #moveOut(sessionId: string, userId: string, seq: number, to: PeerId): MoveOutReply {
     const out = this.#gateway.handoff.moveOut(sessionId, userId, seq);
     if (!out.ok) {
       const movedTo = this.#movedTo.get(sessionId);
@@ -171,7 +159,7 @@ export class SessionMoves {
     this.#movedTo.set(sessionId, to);
     setTimeout(() => this.#movedTo.get(sessionId) === to && this.#movedTo.delete(sessionId), this.#resumeWindowMs).unref?.();
     const frames = this.#gateway.handoff.cutMoving(sessionId);
-    if (frames !== undefined) this.#sendFrames(to, sessionId, frames);
+    if (frames !== undefined) this.#bus.send(to, { k: "move-frames", sessionId, frames });
     return out;
   }
 
@@ -180,31 +168,14 @@ export class SessionMoves {
    * topic `g:{guild}:{class}:{variant}`, a member-list chunk `ml:{guild}:{list}:{chunk}`; a
    * user topic has none, every worker gets its events), then home is told to cut.
    */
-  #moveTopic({ topic, userId, home, sessionId, to }: TopicMove): boolean {
+  #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): boolean {
     const [kind, guildId, second, third] = topic.split(":") as [string, string, string, string];
     let held = true;
     if (kind === "g") this.#guilds.moveSession(guildId, userId, third, home, to);
     // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
     else if (kind === "ml") held = this.#guilds.moveListHold(guildId, second, userId, Number(third), home, to);
-    this.#cut(home, sessionId, topic, to);
+    // Home's share of the topic ends now; once every topic is cut it sends the frames.
+    this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
     return held;
-  }
-
-  /** Tells home its share of `topic` ends now (at once when home is this worker). */
-  #cut(home: number, sessionId: string, topic: string, to: number): void {
-    if (home === this.#bus.self) this.#cutHere(sessionId, topic, to);
-    else this.#bus.send(home, { k: "cut", sessionId, topic, to });
-  }
-
-  /** Home side of step 3. */
-  #cutHere(sessionId: string, topic: string, to: number): void {
-    const frames = this.#gateway.handoff.cutMoving(sessionId, topic);
-    if (frames !== undefined) this.#sendFrames(to, sessionId, frames);
-  }
-
-  #sendFrames(to: number, sessionId: string, frames: string[] | null): void {
-    const message = { k: "move-frames", sessionId, frames };
-    if (to === this.#bus.self) this.handlePush(message);
-    else this.#bus.send(to, message);
   }
 }

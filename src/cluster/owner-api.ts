@@ -1,0 +1,94 @@
+/**
+ * Guild owner operations, typed end to end (DESIGN.md, "Owner operations"): `GuildOwner` is
+ * what a guild's owner does (`Guilds` implements it), and `Owners` is the same set of
+ * operations for any caller on any peer, each returning a promise. Whether the owner is this
+ * peer or another is decided here, once: the ring names the owner of the guild the call is
+ * about (its first argument), and the call is one bus request (run at once when the owner is
+ * this peer).
+ * Errors arrive as the owner threw them: `GuildUnavailableError` is rebuilt from its bus form.
+ */
+import { GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
+import { BusError, type Bus, type PeerId } from "./bus.ts";
+
+/** The operations a guild's owner runs; each takes its guild first (an id, or a record naming it). */
+export const OWNER_OPS = [
+  "join",
+  "guildCreate",
+  "leave",
+  "activate",
+  "moveSession",
+  "subscribeList",
+  "unsubscribeList",
+  "moveListHold",
+  "setPresence",
+  "requestMembers",
+  "dispatch",
+  "permissionsIn",
+  "member",
+  "createGuild",
+  "updateGuild",
+  "deleteGuild",
+  "putRole",
+  "deleteRole",
+  "putChannel",
+  "deleteChannel",
+  "putMember",
+  "deleteMember",
+] as const satisfies readonly (keyof Guilds)[];
+
+export type OwnerOp = (typeof OWNER_OPS)[number];
+
+/** What a guild's owner does. */
+export type GuildOwner = Pick<Guilds, OwnerOp>;
+
+/** An owner operation as a bus request. */
+export type OwnerCall = { [K in OwnerOp]: { k: "owner"; op: K; args: Parameters<GuildOwner[K]> } }[OwnerOp];
+
+/** The reply to an owner call: what the operation returns. */
+export type OwnerReply<C extends OwnerCall> = Awaited<ReturnType<GuildOwner[C["op"]]>>;
+
+/** Every owner operation, run on the guild's owner wherever it is. */
+export type Owners = {
+  [K in OwnerOp]: (...args: Parameters<GuildOwner[K]>) => Promise<Awaited<ReturnType<GuildOwner[K]>>>;
+};
+
+/** The guild an operation is about: its first argument, a guild id or a guild (`id`), role, channel or member (`guildId`) record. */
+function guildOf(first: unknown): string {
+  if (typeof first === "string") return first;
+  const record = first as { id: string; guildId?: string };
+  return record.guildId ?? record.id;
+}
+
+/** `Owners` over `bus`: `ownerOf` names the peer owning a guild (the bus runs a call to itself at once). */
+export function createOwners(bus: Bus, ownerOf: (guildId: string) => PeerId): Owners {
+  const owners: Partial<Record<OwnerOp, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const op of OWNER_OPS) {
+    owners[op] = (...args: unknown[]) =>
+      bus.request(ownerOf(guildOf(args[0])), { k: "owner", op, args } as OwnerCall).catch((error: unknown) => {
+        throw fromBus(error);
+      });
+  }
+  return owners as Owners;
+}
+
+/** The owner side of an owner call: runs it on this peer's guilds; its errors in their bus form. */
+export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> {
+  const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C>;
+  try {
+    return operation.apply(local, call.args);
+  } catch (error) {
+    if (error instanceof GuildUnavailableError) {
+      throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });
+    }
+    if (error instanceof RangeError) throw new BusError("invalid", error.message);
+    throw error;
+  }
+}
+
+/** Rebuilds the errors callers act on from their bus form. */
+function fromBus(error: unknown): unknown {
+  if (error instanceof BusError && error.code === "guild-unavailable") {
+    return new GuildUnavailableError(String(error.data.guildId), Number(error.data.max));
+  }
+  return error;
+}
