@@ -80,6 +80,28 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect(await response.json()).toMatchObject({ status: "ok", workers: [] });
     });
 
+    test("every JSON answer says Content-Type: application/json, exactly (discord.py parses nothing else)", async () => {
+      const { token } = await account();
+      const bot = { authorization: `Bot ${token}` };
+      const ingress = { authorization: "Bearer ingress", "content-type": "application/json" };
+      const calls: [string, RequestInit, number][] = [
+        ["/healthz", {}, 200],
+        ["/api/v10/gateway", {}, 200],
+        ["/api/v9/gateway/bot", { headers: bot }, 200],
+        ["/api/v10/users/@me", { headers: bot }, 200],
+        ["/api/v10/oauth2/applications/@me", { headers: bot }, 200],
+        ["/api/v10/users/@me", {}, 401],
+        ["/internal/users", { method: "POST", headers: ingress, body: JSON.stringify({ username: "typed" }) }, 201],
+        ["/internal/users", { method: "POST", headers: ingress, body: "{bad" }, 400],
+        ["/internal/guilds/1", { headers: ingress }, 404],
+        ["/nope", {}, 404],
+      ];
+      for (const [path, init, status] of calls) {
+        const response = await fetch(`${server.httpBase}${path}`, init);
+        expect({ path, status: response.status, type: response.headers.get("content-type") }).toEqual({ path, status, type: "application/json" });
+      }
+    });
+
     test("GET /metrics counts sessions, dispatches by type and refused IDENTIFYs", async () => {
       const { user, token, client } = await ready();
       await server.dispatch(userTopic(user.id), "METRICS_PROBE", "{}");

@@ -27,6 +27,7 @@ import { bits, bool, integer, nullableText, onlyKnown, snowflake, text } from ".
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import { ingressAuthorizer, readDispatch } from "./ingress.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 export interface GuildIngressContext {
   ingressSecret: string;
@@ -129,13 +130,13 @@ async function createGuild(ctx: GuildIngressContext, request: Request): Promise<
     mentionable: false,
   };
   await ctx.guilds.call("createGuild", guild, everyone, owner, now);
-  return Response.json(guildResource(ctx.store, guild), { status: 201 });
+  return jsonResponse(guildResource(ctx.store, guild), { status: 201 });
 }
 
 async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
   switch (request.method) {
     case "GET":
-      return Response.json(guildResource(ctx.store, guild));
+      return jsonResponse(guildResource(ctx.store, guild));
     case "PATCH": {
       const body = await readJsonObject(request);
       onlyKnown(body, ["name", "owner_id", "icon"], "guild");
@@ -147,7 +148,7 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
         if (!ctx.store.getMember(guild.id, next.ownerId)) throw invalidField("owner_id", "is not a member of the guild");
       }
       await ctx.guilds.call("updateGuild", next);
-      return Response.json(guildResource(ctx.store, next));
+      return jsonResponse(guildResource(ctx.store, next));
     }
     case "DELETE":
       await ctx.guilds.call("deleteGuild", guild.id);
@@ -167,17 +168,17 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
       body,
     );
     await ctx.guilds.call("putRole", role);
-    return Response.json(roleJson(role), { status: 201 });
+    return jsonResponse(roleJson(role), { status: 201 });
   }
   const role = ctx.store.getRole(roleId);
   if (!role || role.guildId !== guild.id) throw unknown(ApiCode.UNKNOWN_ROLE, "Role");
   switch (request.method) {
     case "GET":
-      return Response.json(roleJson(role));
+      return jsonResponse(roleJson(role));
     case "PATCH": {
       const updated = applyRoleFields(role, await readJsonObject(request));
       await ctx.guilds.call("putRole", updated);
-      return Response.json(roleJson(updated));
+      return jsonResponse(roleJson(updated));
     }
     case "DELETE":
       if (role.id === guild.id) throw invalidField("role_id", "is @everyone, which cannot be deleted");
@@ -209,17 +210,17 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
     const empty: StoredChannel = { id, guildId: guild.id, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
     const channel = applyChannelFields(ctx.store, empty, body);
     await ctx.guilds.call("putChannel", channel);
-    return Response.json(channelJson(channel), { status: 201 });
+    return jsonResponse(channelJson(channel), { status: 201 });
   }
   const channel = ctx.store.getChannel(channelId);
   if (!channel || channel.guildId !== guild.id) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
   switch (request.method) {
     case "GET":
-      return Response.json(channelJson(channel));
+      return jsonResponse(channelJson(channel));
     case "PATCH": {
       const updated = applyChannelFields(ctx.store, channel, await readJsonObject(request));
       await ctx.guilds.call("putChannel", updated);
-      return Response.json(channelJson(updated));
+      return jsonResponse(channelJson(updated));
     }
     case "DELETE":
       await ctx.guilds.call("deleteChannel", guild.id, channel.id);
@@ -270,7 +271,7 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
     case "GET": {
       const user = ctx.store.getUser(userId);
       if (!existing || !user) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
-      return Response.json(memberJson(existing, user, guild.id));
+      return jsonResponse(memberJson(existing, user, guild.id));
     }
     case "PUT": {
       const user = ctx.store.getUser(userId);
@@ -285,7 +286,7 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
         joinedAt: existing?.joinedAt ?? (ctx.now ?? Date.now)(),
       };
       await ctx.guilds.call("putMember", member, user);
-      return Response.json(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
+      return jsonResponse(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
     }
     case "DELETE":
       if (!existing) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
@@ -311,7 +312,7 @@ async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild
   if (request.method !== "POST") return methodNotAllowed("POST");
   const { t, d } = await readDispatch(request);
   const topics = (await ctx.guilds.call("dispatch", guild.id, t, d)) ?? 0;
-  return Response.json({ topics }, { status: 202 });
+  return jsonResponse({ topics }, { status: 202 });
 }
 
 async function dispatchToChannel(ctx: GuildIngressContext, request: Request, channelId: string): Promise<Response> {
@@ -320,7 +321,7 @@ async function dispatchToChannel(ctx: GuildIngressContext, request: Request, cha
   if (!channel) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
   const { t, d } = await readDispatch(request);
   const topics = (await ctx.guilds.call("dispatch", channel.guildId, t, d, channel.id)) ?? 0;
-  return Response.json({ topics }, { status: 202 });
+  return jsonResponse({ topics }, { status: 202 });
 }
 
 /** A guild as GET shows it: its fields, roles, channels and member count. */

@@ -16,6 +16,7 @@ import type { GuildStore } from "../store/guild-store.ts";
 import { bool, text } from "./body-fields.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 export interface MessageContext {
   store: GuildStore;
@@ -93,5 +94,5 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
   };
   if (nonce !== undefined) message.nonce = nonce;
   await ctx.guilds.call("dispatch", channel.guildId, "MESSAGE_CREATE", message, channel.id);
-  return Response.json(message);
+  return jsonResponse(message);
 }
