@@ -47,8 +47,9 @@ export function gatewayContract(harness: HarnessFactory): void {
       await server.stop();
     });
 
-    async function connect(query = "", compress = false): Promise<RawClient> {
-      const client = new RawClient(url + query, { compress });
+    /** A socket on the gateway URL with `query` appended, or on `path` (with its own query) instead. */
+    async function connect(query = "", compress = false, path?: string): Promise<RawClient> {
+      const client = new RawClient(path === undefined ? url + query : server.gatewayUrl + path, { compress });
       open.push(client);
       await client.opened();
       return client;
@@ -66,9 +67,9 @@ export function gatewayContract(harness: HarnessFactory): void {
       client.send({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "t", device: "t" }, ...extra } });
     }
 
-    async function ready(query = "", compress = false): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
+    async function ready(query = "", compress = false, path?: string): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
       const who = await account();
-      const client = await connect(query, compress);
+      const client = await connect(query, compress, path);
       await client.op(10);
       await identify(client, {}, who);
       return { client, frame: await client.dispatch("READY"), ...who };
@@ -158,8 +159,14 @@ export function gatewayContract(harness: HarnessFactory): void {
       });
     }
 
+    test("v=9 (discordgo's) gets the same HELLO and READY as v10, READY saying v 9", async () => {
+      const { client, frame } = await ready("", false, "/?v=9&encoding=json");
+      expect(client.frames[0]).toEqual({ op: 10, d: { heartbeat_interval: HEARTBEAT_MS }, s: null, t: null });
+      expect(frame.d).toMatchObject({ v: 9, guilds: [], resume_gateway_url: server.gatewayUrl });
+    });
+
     test("closes with 4012 for an unsupported version or encoding", async () => {
-      for (const query of ["/?v=9&encoding=json", "/?v=10&encoding=etf"]) {
+      for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=etf"]) {
         const client = new RawClient(server.gatewayUrl + query);
         expect((await client.closed).code).toBe(4012);
       }

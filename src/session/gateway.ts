@@ -147,6 +147,7 @@ export class Gateway {
   upgrade(request: Request): Connection {
     const query = parseGatewayQuery(request.url);
     return {
+      version: query.ok ? query.version : 10,
       compressed: query.ok && query.compress === "zlib-stream",
       refuse: query.ok ? null : { code: query.closeCode, reason: query.reason },
       state: "hello",
@@ -405,7 +406,7 @@ export class Gateway {
     this.#sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = { ...readyPayload(session, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
+    const ready = { ...readyPayload(session, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
       this.#out.lifecycle(session, "READY", JSON.stringify(ready));
