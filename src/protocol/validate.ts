@@ -6,6 +6,7 @@
  * docs, clients win:
  * - discord.py's IDENTIFY presence has `game` (one activity or null), not `activities`,
  *   and may have `status: null`; null status means "online".
+ * - IDENTIFY's `presence` never closes the session (see `readIdentifyPresence`).
  * - `large_threshold` outside 50–250 is clamped, not rejected.
  * - A heartbeat without `d` counts as `d: null`.
  */
@@ -125,6 +126,39 @@ export function validatePresenceUpdate(d: unknown, field = "d"): PresenceUpdateD
   };
 }
 
+/** `read`'s value, or `fallback` where `read` would throw. */
+function orElse<T, F>(read: (value: unknown, field: string) => T, value: unknown, fallback: F): T | F {
+  try {
+    return read(value, "d.presence");
+  } catch (error) {
+    if (error instanceof ProtocolError) return fallback;
+    throw error;
+  }
+}
+
+/**
+ * IDENTIFY `presence`, read liberally, as Discord does: how a session describes itself must
+ * not stop it from starting. discordgo 0.29 always sends `{"since":0,"game":{"name":"",
+ * "type":0,"created_at":"0001-01-01T00:00:00Z",...},"status":"","afk":false}`. A field that
+ * is not what the docs say takes its default (an empty or unknown status means online), an
+ * activity that is not one (no name: discordgo's zero-value game) is left out, unknown fields
+ * are ignored, and a presence that is not an object is no presence.
+ */
+export function readIdentifyPresence(value: unknown): PresenceUpdateData | undefined {
+  if (!isObject(value)) return undefined;
+  const list: unknown[] = Array.isArray(value.activities) ? value.activities : isObject(value.game) ? [value.game] : [];
+  const status = value.status;
+  return {
+    since: orElse(readSince, value.since, null),
+    activities: list.flatMap((item) => {
+      const activity = orElse(readActivity, item, null);
+      return activity && activity.name !== "" ? [activity] : [];
+    }),
+    status: typeof status === "string" && STATUSES.has(status) ? (status as PresenceStatus) : "online",
+    afk: value.afk === true,
+  };
+}
+
 function readProperties(value: unknown, field: string): IdentifyProperties {
   const o = readObject(value, field);
   // v6-era clients prefix the keys with "$".
@@ -169,7 +203,7 @@ export function validateIdentify(d: unknown): IdentifyData {
   const compress = optional(o.compress, "d.compress", readBoolean);
   const largeThreshold = optional(o.large_threshold, "d.large_threshold", readInteger);
   const shard = o.shard === undefined || o.shard === null ? undefined : readShard(o.shard);
-  const presence = optional(o.presence, "d.presence", validatePresenceUpdate);
+  const presence = readIdentifyPresence(o.presence);
   if (compress !== undefined) identify.compress = compress;
   if (largeThreshold !== undefined) identify.large_threshold = clamp(largeThreshold, 50, 250);
   if (shard !== undefined) identify.shard = shard;
