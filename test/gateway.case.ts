@@ -172,6 +172,32 @@ export function gatewayContract(harness: HarnessFactory): void {
       }
     });
 
+    test("binary frames are read as UTF-8 JSON (hikari sends every payload so): IDENTIFY, heartbeat, op 3", async () => {
+      const { token } = await account();
+      const client = await connect();
+      await client.op(10);
+      client.sendBinary({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "é", device: "t" } } });
+      await client.dispatch("READY");
+      client.sendBinary({ op: 3, d: { since: null, activities: [{ name: "naïve ☕", type: 0 }], status: "idle", afk: false } });
+      client.sendBinary({ op: 1, d: null });
+      expect(await client.op(11)).toEqual({ op: 11, d: null, s: null, t: null });
+      expect(client.readyState).toBe(WebSocket.OPEN);
+    });
+
+    const badBinary: [string, Uint8Array][] = [
+      ["is not valid UTF-8", Uint8Array.of(0x7b, 0x22, 0x6f, 0x70, 0x22, 0x3a, 0xff, 0xfe, 0x7d)],
+      ["is not valid JSON", new TextEncoder().encode("{op: 1}")],
+      ["is over 4096 bytes", new TextEncoder().encode(JSON.stringify({ op: 1, d: null, pad: "x".repeat(5000) }))],
+    ];
+    for (const [problem, bytes] of badBinary) {
+      test(`closes with 4002 for a binary frame that ${problem}`, async () => {
+        const client = await connect();
+        await client.op(10);
+        client.sendBinary(bytes);
+        expect(await client.closed).toEqual({ code: 4002, reason: `Decode error: frame ${problem}` });
+      });
+    }
+
     test("closes with 4005 for a second IDENTIFY", async () => {
       const { client, token } = await ready();
       await identify(client, {}, { token });

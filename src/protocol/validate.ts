@@ -72,6 +72,22 @@ export function validateFrame(text: string): ClientFrame {
   return { op, d: value.d };
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of a binary frame. With encoding=json, some SDKs (hikari) send every payload as
+ * UTF-8 JSON in a binary frame, and Discord reads it as a text frame: so does this. Over
+ * 4096 bytes, or not UTF-8, it closes with 4002 (hikari's retry of a 4002 would loop).
+ */
+export function binaryFrameText(bytes: Uint8Array): string {
+  if (bytes.byteLength > MAX_FRAME_BYTES) throw decodeError("frame", `is over ${MAX_FRAME_BYTES} bytes`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw decodeError("frame", "is not valid UTF-8");
+  }
+}
+
 /** Op 1: a non-negative integer, or null (also for a missing `d`). */
 export function validateHeartbeat(d: unknown): HeartbeatData {
   return withDefault(d, "d", readInteger, null);

@@ -10,7 +10,7 @@
 import { CLOSE_REASONS, CloseCode, isResumableClose, ProtocolError } from "../protocol/close-codes.ts";
 import { encodePayload } from "../protocol/json-codec.ts";
 import { Intent, Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
-import { validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
+import { binaryFrameText, validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
 import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
 import { deflateFrame } from "../protocol/zlib-shared.ts";
@@ -316,10 +316,8 @@ export class Gateway {
     if (!connection.rateLimit.hit()) {
       return this.#close(socket, CloseCode.RATE_LIMITED, CLOSE_REASONS[CloseCode.RATE_LIMITED]);
     }
-    if (typeof message !== "string") {
-      throw new ProtocolError(CloseCode.DECODE_ERROR, "binary frames are not accepted; send JSON text");
-    }
-    const payload = validateClientPayload(validateFrame(message));
+    const text = typeof message === "string" ? message : binaryFrameText(message);
+    const payload = validateClientPayload(validateFrame(text));
     switch (payload.op) {
       case Op.HEARTBEAT:
         connection.heartbeatDeadline = this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs);
