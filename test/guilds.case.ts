@@ -133,6 +133,20 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(await message(w.member.token, w.lobby.id, "")).toMatchObject({ status: 400, json: { code: 50006 } });
     });
 
+    test("timestamps are in Discord's form: GUILD_CREATE and member joined_at, message timestamp", async () => {
+      const discordForm = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MESSAGES | GUILD_MEMBERS);
+      const d = (await guildCreate(owner.client, w.guild.id)).d as Json & { members: Json[] };
+      expect(d.joined_at).toMatch(discordForm);
+      for (const member of d.members) expect(member.joined_at).toMatch(discordForm);
+      const sent = await message(w.member.token, w.lobby.id, "when?");
+      expect(sent.json.timestamp).toMatch(discordForm);
+      expect(((await owner.client.dispatch("MESSAGE_CREATE")).d as Json).timestamp).toBe(sent.json.timestamp);
+      const joined = await api("GET", `/internal/guilds/${w.guild.id}/members/${w.member.id}`);
+      expect(joined.json.joined_at).toMatch(discordForm);
+    });
+
     test("a role that grants a channel moves the member's class: CHANNEL_CREATE, its messages, then CHANNEL_DELETE", async () => {
       const w = await world();
       const member = await session(w.member, GUILDS | GUILD_MESSAGES);

@@ -19,6 +19,7 @@ import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, read
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import { bool, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
+import { discordTimestamp } from "../protocol/timestamp.ts";
 
 export interface IngressContext {
   ingressSecret: string;
@@ -97,7 +98,7 @@ export function toApiUser(user: User): Record<string, unknown> {
     avatar: user.avatar,
     bot: user.bot,
     privileged_intents: user.privilegedIntents,
-    created_at: new Date(user.createdAt).toISOString(),
+    created_at: discordTimestamp(user.createdAt),
   };
 }
 

@@ -17,6 +17,7 @@ import { bool, text } from "./body-fields.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
+import { discordTimestamp } from "../protocol/timestamp.ts";
 
 export interface MessageContext {
   store: GuildStore;
@@ -78,7 +79,7 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
     author: userObject(user),
     member: memberFields,
     content,
-    timestamp: new Date((ctx.now ?? Date.now)()).toISOString(),
+    timestamp: discordTimestamp((ctx.now ?? Date.now)()),
     edited_timestamp: null,
     tts,
     mention_everyone: false,
