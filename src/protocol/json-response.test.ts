@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { jsonResponse } from "./json-response.ts";
+import { sourcesContaining } from "./test-helpers.ts";
 
 describe("jsonResponse", () => {
   test("says application/json, exactly, with the status asked for", async () => {
@@ -12,10 +11,6 @@ describe("jsonResponse", () => {
   });
 
   test("is the only way src/ builds a JSON answer (Bun's Response.json adds ;charset=utf-8)", () => {
-    const src = join(import.meta.dir, "..");
-    const offenders = readdirSync(src, { recursive: true, encoding: "utf8" })
-      .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
-      .filter((file) => readFileSync(join(src, file), "utf8").includes("Response.json("));
-    expect(offenders).toEqual([]);
+    expect(sourcesContaining("Response.json(")).toEqual([]);
   });
 });
