@@ -36,11 +36,14 @@ import type {
   LazyRequestData,
   PresenceStatus,
   PresenceUpdateData,
+  RequestChannelInfoData,
+  RequestSoundboardSoundsData,
   ResumeData,
   VoiceStateUpdateData,
 } from "./payloads.ts";
 import { validateRequestGuildMembers, type GuildMembersRequest } from "./validate-members.ts";
 import { validateGuildSubscriptionsBulk, validateLazyRequest } from "./validate-subscriptions.ts";
+import { validateRequestChannelInfo, validateRequestSoundboardSounds } from "./validate-info-requests.ts";
 
 /** Largest client frame, in UTF-8 bytes (Discord's limit); larger ones close with 4002. */
 export const MAX_FRAME_BYTES = 4096;
@@ -257,7 +260,9 @@ export type ClientPayload =
   | { op: typeof Op.RESUME; d: ResumeData }
   | { op: typeof Op.REQUEST_GUILD_MEMBERS; d: GuildMembersRequest }
   | { op: typeof Op.LAZY_REQUEST; d: LazyRequestData }
-  | { op: typeof Op.GUILD_SUBSCRIPTIONS_BULK; d: GuildSubscriptionsBulkData };
+  | { op: typeof Op.GUILD_SUBSCRIPTIONS_BULK; d: GuildSubscriptionsBulkData }
+  | { op: typeof Op.REQUEST_SOUNDBOARD_SOUNDS; d: RequestSoundboardSoundsData }
+  | { op: typeof Op.REQUEST_CHANNEL_INFO; d: RequestChannelInfoData };
 
 /** Validates `frame.d` with the validator for `frame.op`. */
 export function validateClientPayload(frame: ClientFrame): ClientPayload {
@@ -279,5 +284,9 @@ export function validateClientPayload(frame: ClientFrame): ClientPayload {
       return { op, d: validateLazyRequest(d) };
     case Op.GUILD_SUBSCRIPTIONS_BULK:
       return { op, d: validateGuildSubscriptionsBulk(d) };
+    case Op.REQUEST_SOUNDBOARD_SOUNDS:
+      return { op, d: validateRequestSoundboardSounds(d) };
+    case Op.REQUEST_CHANNEL_INFO:
+      return { op, d: validateRequestChannelInfo(d) };
   }
 }
