@@ -1,5 +1,7 @@
 // Fails when package.json asks for a dependency by range or tag instead of an exact version:
 // a range lets the registry move under the committed lock, and `npm ci` on a fresh clone fails.
+// The same for the Python requirements of the SDK suites (`name==version` only); Go modules
+// are exact by nature, and go.sum holds their hashes.
 import { readFileSync } from "node:fs";
 
 const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -12,8 +14,13 @@ for (const field of ["dependencies", "devDependencies", "optionalDependencies", 
     if (!exact.test(version)) loose.push(`${field}.${name}: ${spec}`);
   }
 }
+const requirements = "test/sdk/discordpy/requirements.txt";
+for (const line of readFileSync(new URL(`../${requirements}`, import.meta.url), "utf8").split("\n")) {
+  const spec = line.replace(/#.*/, "").trim();
+  if (spec !== "" && !/^[A-Za-z0-9._-]+==\d+(\.\d+)*$/.test(spec)) loose.push(`${requirements}: ${spec}`);
+}
 if (loose.length > 0) {
-  console.error(`package.json must pin exact versions; found:\n  ${loose.join("\n  ")}`);
+  console.error(`dependencies must be pinned to exact versions; found:\n  ${loose.join("\n  ")}`);
   process.exit(1);
 }
 console.log("every dependency is pinned to an exact version");

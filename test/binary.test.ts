@@ -6,11 +6,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism, hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { peerId } from "../src/cluster/bus.ts";
-import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
-
-const built = resolve(import.meta.dir, "../dist/guildgate");
+import { BUILT_BINARY as built, startBinary, stopBinary } from "./support/binary.ts";
 let dir = "";
 let binary = "";
 
@@ -46,35 +45,11 @@ test("refuses a bad flag with exit code 2 and a message", () => {
   expect(result.stderr).toContain("port must be an integer from 0 to 65535");
 });
 
-/** Starts the copied binary on a free port; resolves once it listens. */
-async function startBinary(): Promise<{ child: ReturnType<typeof Bun.spawn>; base: string; output: string }> {
-  const child = Bun.spawn([binary, "--port", "0", "--data-dir", join(dir, "data")], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "" },
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let output = "";
-  const deadline = Date.now() + 10_000;
-  while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    output += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-  if (!base) throw new Error(`the binary did not start: ${output}`);
-  return { child, base, output };
-}
-
-async function stopBinary(child: ReturnType<typeof Bun.spawn>): Promise<void> {
-  child.kill("SIGTERM");
-  expect(await child.exited).toBe(0);
-}
+/** Starts the copied binary on a free port with its data in `dir`/data. */
+const startCopy = () => startBinary(binary, dir, ["--data-dir", join(dir, "data")]);
 
 test("serves /healthz with the embedded addon and keeps secrets off stdout", async () => {
-  const { child, base, output } = await startBinary();
+  const { child, base, output } = await startCopy();
   try {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
@@ -95,7 +70,7 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
 });
 
 test("a newcomer's path: a user, a guild, a channel; after a restart all of it is there: READY, GUILD_CREATE, a message", async () => {
-  const first = await startBinary();
+  const first = await startCopy();
   const { ingressSecret } = JSON.parse(await Bun.file(join(dir, "data", "secrets.json")).text()) as { ingressSecret: string };
   const admin = { authorization: `Bearer ${ingressSecret}`, "content-type": "application/json" };
   let userId = "";
@@ -119,7 +94,7 @@ test("a newcomer's path: a user, a guild, a channel; after a restart all of it i
     await stopBinary(first.child);
   }
 
-  const second = await startBinary();
+  const second = await startCopy();
   try {
     const user = await fetch(`${second.base}/internal/users/${userId}`, { headers: admin });
     expect(await user.json()).toMatchObject({ id: userId, username: "newcomer", bot: true });

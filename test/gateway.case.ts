@@ -47,8 +47,9 @@ export function gatewayContract(harness: HarnessFactory): void {
       await server.stop();
     });
 
-    async function connect(query = "", compress = false): Promise<RawClient> {
-      const client = new RawClient(url + query, { compress });
+    /** A socket on the gateway URL with `query` appended, or on `path` (with its own query) instead. */
+    async function connect(query = "", compress = false, path?: string): Promise<RawClient> {
+      const client = new RawClient(path === undefined ? url + query : server.gatewayUrl + path, { compress });
       open.push(client);
       await client.opened();
       return client;
@@ -66,9 +67,9 @@ export function gatewayContract(harness: HarnessFactory): void {
       client.send({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "t", device: "t" }, ...extra } });
     }
 
-    async function ready(query = "", compress = false): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
+    async function ready(query = "", compress = false, path?: string): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
       const who = await account();
-      const client = await connect(query, compress);
+      const client = await connect(query, compress, path);
       await client.op(10);
       await identify(client, {}, who);
       return { client, frame: await client.dispatch("READY"), ...who };
@@ -78,6 +79,28 @@ export function gatewayContract(harness: HarnessFactory): void {
       const response = await fetch(`${server.httpBase}/healthz`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: "ok", workers: [] });
+    });
+
+    test("every JSON answer says Content-Type: application/json, exactly (discord.py parses nothing else)", async () => {
+      const { token } = await account();
+      const bot = { authorization: `Bot ${token}` };
+      const ingress = { authorization: "Bearer ingress", "content-type": "application/json" };
+      const calls: [string, RequestInit, number][] = [
+        ["/healthz", {}, 200],
+        ["/api/v10/gateway", {}, 200],
+        ["/api/v9/gateway/bot", { headers: bot }, 200],
+        ["/api/v10/users/@me", { headers: bot }, 200],
+        ["/api/v10/oauth2/applications/@me", { headers: bot }, 200],
+        ["/api/v10/users/@me", {}, 401],
+        ["/internal/users", { method: "POST", headers: ingress, body: JSON.stringify({ username: "typed" }) }, 201],
+        ["/internal/users", { method: "POST", headers: ingress, body: "{bad" }, 400],
+        ["/internal/guilds/1", { headers: ingress }, 404],
+        ["/nope", {}, 404],
+      ];
+      for (const [path, init, status] of calls) {
+        const response = await fetch(`${server.httpBase}${path}`, init);
+        expect({ path, status: response.status, type: response.headers.get("content-type") }).toEqual({ path, status, type: "application/json" });
+      }
     });
 
     test("GET /metrics counts sessions, dispatches by type and refused IDENTIFYs", async () => {
@@ -136,12 +159,44 @@ export function gatewayContract(harness: HarnessFactory): void {
       });
     }
 
+    test("v=9 (discordgo's) gets the same HELLO and READY as v10, READY saying v 9", async () => {
+      const { client, frame } = await ready("", false, "/?v=9&encoding=json");
+      expect(client.frames[0]).toEqual({ op: 10, d: { heartbeat_interval: HEARTBEAT_MS }, s: null, t: null });
+      expect(frame.d).toMatchObject({ v: 9, guilds: [], resume_gateway_url: server.gatewayUrl });
+    });
+
     test("closes with 4012 for an unsupported version or encoding", async () => {
-      for (const query of ["/?v=9&encoding=json", "/?v=10&encoding=etf"]) {
+      for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=etf"]) {
         const client = new RawClient(server.gatewayUrl + query);
         expect((await client.closed).code).toBe(4012);
       }
     });
+
+    test("binary frames are read as UTF-8 JSON (hikari sends every payload so): IDENTIFY, heartbeat, op 3", async () => {
+      const { token } = await account();
+      const client = await connect();
+      await client.op(10);
+      client.sendBinary({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "é", device: "t" } } });
+      await client.dispatch("READY");
+      client.sendBinary({ op: 3, d: { since: null, activities: [{ name: "naïve ☕", type: 0 }], status: "idle", afk: false } });
+      client.sendBinary({ op: 1, d: null });
+      expect(await client.op(11)).toEqual({ op: 11, d: null, s: null, t: null });
+      expect(client.readyState).toBe(WebSocket.OPEN);
+    });
+
+    const badBinary: [string, Uint8Array][] = [
+      ["is not valid UTF-8", Uint8Array.of(0x7b, 0x22, 0x6f, 0x70, 0x22, 0x3a, 0xff, 0xfe, 0x7d)],
+      ["is not valid JSON", new TextEncoder().encode("{op: 1}")],
+      ["is over 4096 bytes", new TextEncoder().encode(JSON.stringify({ op: 1, d: null, pad: "x".repeat(5000) }))],
+    ];
+    for (const [problem, bytes] of badBinary) {
+      test(`closes with 4002 for a binary frame that ${problem}`, async () => {
+        const client = await connect();
+        await client.op(10);
+        client.sendBinary(bytes);
+        expect(await client.closed).toEqual({ code: 4002, reason: `Decode error: frame ${problem}` });
+      });
+    }
 
     test("closes with 4005 for a second IDENTIFY", async () => {
       const { client, token } = await ready();

@@ -136,6 +136,35 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(await message(w.member.token, w.lobby.id, "")).toMatchObject({ status: 400, json: { code: 50006 } });
     });
 
+    test("timestamps are in Discord's form: GUILD_CREATE and member joined_at, message timestamp", async () => {
+      const discordForm = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MESSAGES | GUILD_MEMBERS);
+      const d = (await guildCreate(owner.client, w.guild.id)).d as Json & { members: Json[] };
+      expect(d.joined_at).toMatch(discordForm);
+      for (const member of d.members) expect(member.joined_at).toMatch(discordForm);
+      const sent = await message(w.member.token, w.lobby.id, "when?");
+      expect(sent.json.timestamp).toMatch(discordForm);
+      expect(((await owner.client.dispatch("MESSAGE_CREATE")).d as Json).timestamp).toBe(sent.json.timestamp);
+      const joined = await api("GET", `/internal/guilds/${w.guild.id}/members/${w.member.id}`);
+      expect(joined.json.joined_at).toMatch(discordForm);
+    });
+
+    test("documented ops guildgate has little for are answered as Discord does: 31 SOUNDBOARD_SOUNDS, 43 CHANNEL_INFO", async () => {
+      const w = await world();
+      const { client } = await session(w.member, GUILDS);
+      await guildCreate(client, w.guild.id);
+      // A guild the session is not in gets no answer, as its data is not the session's to see.
+      client.send({ op: 31, d: { guild_ids: [w.guild.id, "81384788765712384"] } });
+      expect((await client.dispatch("SOUNDBOARD_SOUNDS")).d).toEqual({ soundboard_sounds: [], guild_id: w.guild.id });
+      client.send({ op: 43, d: { guild_id: w.guild.id, fields: ["status", "voice_start_time"] } });
+      expect((await client.dispatch("CHANNEL_INFO")).d).toEqual({ guild_id: w.guild.id, channels: [] });
+      client.send({ op: 1, d: null });
+      await client.op(11);
+      expect(client.frames.filter((f) => f.t === "SOUNDBOARD_SOUNDS" || f.t === "CHANNEL_INFO").length).toBe(2);
+      expect(client.readyState).toBe(WebSocket.OPEN);
+    });
+
     test("a role that grants a channel moves the member's class: CHANNEL_CREATE, its messages, then CHANNEL_DELETE", async () => {
       const w = await world();
       const member = await session(w.member, GUILDS | GUILD_MESSAGES);

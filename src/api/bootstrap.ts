@@ -17,6 +17,7 @@
 import { userObject } from "../guild/user-json.ts";
 import { methodNotAllowed, unauthorized } from "./errors.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord's session start limit object; `reset_after` is in milliseconds. */
 export interface SessionStartLimit {
@@ -107,8 +108,8 @@ export function createBootstrapRoutes(ctx: BootstrapContext): (request: Request,
     const route = prefix ? ROUTES.get(url.pathname.slice(prefix[0].length)) : undefined;
     if (!route) return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-    if (!route.auth) return Response.json(route.handle(ctx));
+    if (!route.auth) return jsonResponse(route.handle(ctx));
     const user = await authenticate(ctx, request);
-    return user ? Response.json(route.handle(ctx, user)) : unauthorized();
+    return user ? jsonResponse(route.handle(ctx, user)) : unauthorized();
   };
 }

@@ -3,6 +3,7 @@
  * it into a `{code, message}` JSON body with its status, as Discord's REST API
  * shapes errors. Codes follow Discord's JSON error codes where one fits.
  */
+import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord JSON error codes used here. */
 export const ApiCode = {
@@ -30,7 +31,7 @@ export class HttpError extends Error {
 }
 
 export function errorResponse(status: number, code: number, message: string): Response {
-  return Response.json({ code, message }, { status });
+  return jsonResponse({ code, message }, { status });
 }
 
 export const unauthorized = (): Response => errorResponse(401, ApiCode.GENERAL, "401: Unauthorized");

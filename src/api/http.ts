@@ -4,6 +4,7 @@
  */
 import type { HashRing } from "../native.ts";
 import { methodNotAllowed, notFound } from "./errors.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 /** A route group: a Response, or undefined when the path is not its own. */
 export type Routes = (request: Request, url: URL) => Promise<Response | undefined>;
@@ -24,7 +25,7 @@ export function createHttpHandler(context: HttpContext): (request: Request) => P
       if (request.method !== "GET" && request.method !== "HEAD") {
         return methodNotAllowed("GET, HEAD");
       }
-      return Response.json({
+      return jsonResponse({
         status: "ok",
         version: context.version,
         workers: context.ring.nodes(),

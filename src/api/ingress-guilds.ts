@@ -28,6 +28,7 @@ import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, read
 import { ingressAuthorizer } from "./ingress.ts";
 import { readGuildDispatch } from "./dispatch-audience.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 export interface GuildIngressContext {
   ingressSecret: string;
@@ -131,13 +132,13 @@ async function createGuild(ctx: GuildIngressContext, request: Request): Promise<
     mentionable: false,
   };
   await ctx.owners.createGuild(guild, everyone, owner, now);
-  return Response.json(guildResource(ctx.store, guild), { status: 201 });
+  return jsonResponse(guildResource(ctx.store, guild), { status: 201 });
 }
 
 async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
   switch (request.method) {
     case "GET":
-      return Response.json(guildResource(ctx.store, guild));
+      return jsonResponse(guildResource(ctx.store, guild));
     case "PATCH": {
       const body = await readJsonObject(request);
       onlyKnown(body, ["name", "owner_id", "icon"], "guild");
@@ -149,7 +150,7 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
         if (!ctx.store.getMember(guild.id, next.ownerId)) throw invalidField("owner_id", "is not a member of the guild");
       }
       await ctx.owners.updateGuild(next);
-      return Response.json(guildResource(ctx.store, next));
+      return jsonResponse(guildResource(ctx.store, next));
     }
     case "DELETE":
       await ctx.owners.deleteGuild(guild.id);
@@ -169,17 +170,17 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
       body,
     );
     await ctx.owners.putRole(role);
-    return Response.json(roleJson(role), { status: 201 });
+    return jsonResponse(roleJson(role), { status: 201 });
   }
   const role = ctx.store.getRole(roleId);
   if (!role || role.guildId !== guild.id) throw unknown(ApiCode.UNKNOWN_ROLE, "Role");
   switch (request.method) {
     case "GET":
-      return Response.json(roleJson(role));
+      return jsonResponse(roleJson(role));
     case "PATCH": {
       const updated = applyRoleFields(role, await readJsonObject(request));
       await ctx.owners.putRole(updated);
-      return Response.json(roleJson(updated));
+      return jsonResponse(roleJson(updated));
     }
     case "DELETE":
       if (role.id === guild.id) throw invalidField("role_id", "is @everyone, which cannot be deleted");
@@ -211,17 +212,17 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
     const empty: StoredChannel = { id, guildId: guild.id, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
     const channel = applyChannelFields(ctx.store, empty, body);
     await ctx.owners.putChannel(channel);
-    return Response.json(channelJson(channel), { status: 201 });
+    return jsonResponse(channelJson(channel), { status: 201 });
   }
   const channel = ctx.store.getChannel(channelId);
   if (!channel || channel.guildId !== guild.id) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
   switch (request.method) {
     case "GET":
-      return Response.json(channelJson(channel));
+      return jsonResponse(channelJson(channel));
     case "PATCH": {
       const updated = applyChannelFields(ctx.store, channel, await readJsonObject(request));
       await ctx.owners.putChannel(updated);
-      return Response.json(channelJson(updated));
+      return jsonResponse(channelJson(updated));
     }
     case "DELETE":
       await ctx.owners.deleteChannel(guild.id, channel.id);
@@ -272,7 +273,7 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
     case "GET": {
       const user = ctx.store.getUser(userId);
       if (!existing || !user) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
-      return Response.json(memberJson(existing, user, guild.id));
+      return jsonResponse(memberJson(existing, user, guild.id));
     }
     case "PUT": {
       const user = ctx.store.getUser(userId);
@@ -287,7 +288,7 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
         joinedAt: existing?.joinedAt ?? (ctx.now ?? Date.now)(),
       };
       await ctx.owners.putMember(member, user);
-      return Response.json(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
+      return jsonResponse(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
     }
     case "DELETE":
       if (!existing) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
@@ -313,7 +314,7 @@ async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild
   if (request.method !== "POST") return methodNotAllowed("POST");
   const { t, d, channelId, stated } = await readGuildDispatch(request, ctx.store, guild.id);
   const topics = (await ctx.owners.dispatch(guild.id, t, d, channelId, stated)) ?? 0;
-  return Response.json({ topics }, { status: 202 });
+  return jsonResponse({ topics }, { status: 202 });
 }
 
 async function dispatchToChannel(ctx: GuildIngressContext, request: Request, channelId: string): Promise<Response> {
@@ -323,7 +324,7 @@ async function dispatchToChannel(ctx: GuildIngressContext, request: Request, cha
   const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);
   if (named !== undefined && named !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
   const topics = (await ctx.owners.dispatch(channel.guildId, t, d, channel.id, stated)) ?? 0;
-  return Response.json({ topics }, { status: 202 });
+  return jsonResponse({ topics }, { status: 202 });
 }
 
 /** A guild as GET shows it: its fields, roles, channels and member count. */

@@ -19,6 +19,8 @@ import type { GuildStore, User } from "../store/guild-store.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import { bool, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
+import { discordTimestamp } from "../protocol/timestamp.ts";
 
 export interface IngressContext {
   ingressSecret: string;
@@ -52,7 +54,7 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
       if (action === "dispatch") return request.method === "POST" ? await dispatch(ctx, request, user) : methodNotAllowed("POST");
       switch (request.method) {
         case "GET":
-          return Response.json(toApiUser(user));
+          return jsonResponse(toApiUser(user));
         case "PATCH":
           return await updateUser(ctx, request, user);
         case "DELETE":
@@ -97,7 +99,7 @@ export function toApiUser(user: User): Record<string, unknown> {
     avatar: user.avatar,
     bot: user.bot,
     privileged_intents: user.privilegedIntents,
-    created_at: new Date(user.createdAt).toISOString(),
+    created_at: discordTimestamp(user.createdAt),
   };
 }
 
@@ -111,7 +113,7 @@ async function createUser(ctx: IngressContext, request: Request): Promise<Respon
     body,
   );
   ctx.store.putUser(user);
-  return Response.json(toApiUser(user), { status: 201 });
+  return jsonResponse(toApiUser(user), { status: 201 });
 }
 
 async function updateUser(ctx: IngressContext, request: Request, user: User): Promise<Response> {
@@ -119,7 +121,7 @@ async function updateUser(ctx: IngressContext, request: Request, user: User): Pr
   if (body.id !== undefined && body.id !== user.id) throw invalidField("id", "cannot change");
   const updated = applyFields(user, body);
   ctx.store.putUser(updated);
-  return Response.json(toApiUser(updated));
+  return jsonResponse(toApiUser(updated));
 }
 
 async function mint(ctx: IngressContext, request: Request, user: User): Promise<Response> {
@@ -127,7 +129,7 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
   if (expires !== undefined && (!Number.isInteger(expires) || (expires as number) <= 0)) {
     throw invalidField("expires_in", "must be a positive integer of seconds");
   }
-  return Response.json({ token: await ctx.mintToken(user.id, expires as number | undefined) });
+  return jsonResponse({ token: await ctx.mintToken(user.id, expires as number | undefined) });
 }
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
@@ -135,7 +137,7 @@ async function dispatch(ctx: IngressContext, request: Request, user: User): Prom
   onlyKnown(body, ["t", "d"], "dispatch");
   if (STATE_EVENTS.has(t)) throw invalidField("t", `${t} is sent by guildgate from its state: change the state through the ingress routes instead`);
   ctx.dispatchToUser(user.id, t, JSON.stringify(d));
-  return Response.json({}, { status: 202 });
+  return jsonResponse({}, { status: 202 });
 }
 
 /** The user with the body's known fields applied; any bad field is a 400 naming it. */

@@ -16,6 +16,8 @@ import type { GuildStore } from "../store/guild-store.ts";
 import { bool, text } from "./body-fields.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
+import { discordTimestamp } from "../protocol/timestamp.ts";
 
 export interface MessageContext {
   store: GuildStore;
@@ -78,7 +80,7 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
     author: userObject(user),
     member: memberFields,
     content,
-    timestamp: new Date((ctx.now ?? Date.now)()).toISOString(),
+    timestamp: discordTimestamp((ctx.now ?? Date.now)()),
     edited_timestamp: null,
     tts,
     mention_everyone: false,
@@ -94,5 +96,5 @@ async function createMessage(ctx: MessageContext, request: Request, channelId: s
   };
   if (nonce !== undefined) message.nonce = nonce;
   await ctx.owners.dispatch(channel.guildId, "MESSAGE_CREATE", message, channel.id);
-  return Response.json(message);
+  return jsonResponse(message);
 }

@@ -10,6 +10,7 @@ import { Intent } from "../protocol/opcodes.ts";
 import { channelJson, guildJson, memberJson } from "./guild-json.ts";
 import type { OwnedGuild } from "./owned-guild.ts";
 import { presenceJson } from "./presence.ts";
+import { discordTimestamp } from "../protocol/timestamp.ts";
 
 /** Discord's default `large_threshold`. */
 export const DEFAULT_LARGE_THRESHOLD = 50;
@@ -41,7 +42,7 @@ export class GuildCreateCache {
     const members = large ? JSON.stringify([memberJson(member, user)]) : this.#memberList();
     const presences = !large && (intents & Intent.GUILD_PRESENCES) !== 0 ? this.#presenceList() : "[]";
     return (
-      `{"joined_at":${JSON.stringify(new Date(member.joinedAt).toISOString())},"large":${large},` +
+      `{"joined_at":${JSON.stringify(discordTimestamp(member.joinedAt))},"large":${large},` +
       `"unavailable":false,"member_count":${state.memberCount},"lazy":true,` +
       `"channels":${this.#channelList(classId)},"members":${members},"presences":${presences},` +
       `"threads":[],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],` +

@@ -5,6 +5,7 @@
  */
 import type { Guild, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 import { userObject } from "./user-json.ts";
+import { discordTimestamp } from "../protocol/timestamp.ts";
 
 export function roleJson(role: StoredRole): Record<string, unknown> {
   return {
@@ -53,7 +54,7 @@ export function memberJson(member: Member, user: User, guildId?: string): Record
     avatar: null,
     banner: null,
     roles: member.roleIds,
-    joined_at: new Date(member.joinedAt).toISOString(),
+    joined_at: discordTimestamp(member.joinedAt),
     premium_since: null,
     deaf: false,
     mute: false,

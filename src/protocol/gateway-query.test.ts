@@ -31,12 +31,16 @@ describe("parseGatewayQuery", () => {
     });
   });
 
+  test("v=9 is served as v10 is (discordgo 0.29 dials ?v=9&encoding=json)", () => {
+    expect(parseGatewayQuery("/?v=9&encoding=json")).toEqual({ ok: true, version: 9, encoding: "json", compress: null });
+  });
+
   test("other versions close with 4012", () => {
-    for (const v of ["9", "6", "11", "", "10.0", "ten"]) {
+    for (const v of ["8", "6", "11", "", "10.0", "09", "ten"]) {
       expect(parseGatewayQuery(`/?v=${v}&encoding=json`)).toEqual({
         ok: false,
         closeCode: 4012,
-        reason: "Invalid API version: only v=10 is supported",
+        reason: "Invalid API version: only v=10 and v=9 are supported",
       });
     }
   });

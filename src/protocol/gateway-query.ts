@@ -1,8 +1,9 @@
 /**
  * Reads the connect URL's query (`/?v=10&encoding=json&compress=zlib-stream`) into
  * connection options, or the close code to send right after the upgrade.
- * - `v`: 10 only (Discord docs: required). A missing `v` means 10, as this gateway speaks
- *   nothing else; any other value closes with 4012.
+ * - `v`: 10 or 9 (Discord docs: required). Discord still serves v9, and discordgo 0.29 dials
+ *   `?v=9`; both get the same payloads (READY's `v` says which was asked for). A missing `v`
+ *   means 10; any other value closes with 4012.
  * - `encoding`: json only; missing means json. etf or anything else closes with 4012 too,
  *   not 4002: 4012 is fatal in discord.py and @discordjs/ws, so a client asking for an
  *   encoding we lack stops, instead of reconnecting forever with the same URL (the docs
@@ -19,10 +20,13 @@ import { CloseCode } from "./close-codes.ts";
 /** Transport compression this gateway serves. */
 export type CompressionKind = "zlib-stream";
 
+/** Gateway versions served; every one gets the same payloads. */
+export type GatewayVersion = 9 | 10;
+
 /** Options of an accepted connection. */
 export interface GatewayQuery {
   ok: true;
-  version: 10;
+  version: GatewayVersion;
   encoding: "json";
   /** Transport compression, or null for plain text frames. */
   compress: CompressionKind | null;
@@ -41,9 +45,9 @@ const reject = (reason: string): GatewayQueryError => ({ ok: false, closeCode: C
 export function parseGatewayQuery(url: string | URL): GatewayQuery | GatewayQueryError {
   const params = new URL(url, "ws://localhost/").searchParams;
   const version = params.get("v");
-  if (version !== null && version !== "10") return reject("Invalid API version: only v=10 is supported");
+  if (version !== null && version !== "10" && version !== "9") return reject("Invalid API version: only v=10 and v=9 are supported");
   const encoding = params.get("encoding");
   if (encoding !== null && encoding !== "json") return reject("Unsupported encoding: only encoding=json");
   const compress = params.get("compress") === "zlib-stream" ? "zlib-stream" : null;
-  return { ok: true, version: 10, encoding: "json", compress };
+  return { ok: true, version: version === "9" ? 9 : 10, encoding: "json", compress };
 }

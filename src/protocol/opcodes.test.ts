@@ -17,12 +17,14 @@ describe("Op", () => {
       HEARTBEAT_ACK: 11,
       LAZY_REQUEST: 14,
       GUILD_SUBSCRIPTIONS_BULK: 37,
+      REQUEST_SOUNDBOARD_SOUNDS: 31,
+      REQUEST_CHANNEL_INFO: 43,
     });
   });
 
-  test("client ops are exactly 1, 2, 3, 4, 6, 8, 14, 37", () => {
-    expect([...CLIENT_OPS].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 6, 8, 14, 37]);
-    for (let op = -1; op <= 40; op++) {
+  test("client ops are exactly Discord's documented ones (1, 2, 3, 4, 6, 8, 31, 43) and 14, 37", () => {
+    expect([...CLIENT_OPS].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 6, 8, 14, 31, 37, 43]);
+    for (let op = -1; op <= 50; op++) {
       expect(isClientOp(op)).toBe((CLIENT_OPS as readonly number[]).includes(op));
     }
   });

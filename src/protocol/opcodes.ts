@@ -3,6 +3,8 @@
  * inline as numbers and double as types (`Op`, `ClientOp`, `Intent`).
  * Source: discord.com/developers/docs/topics/opcodes-and-status-codes and
  * .../events/gateway#list-of-intents; 14 and 37 are the user-client guild subscriptions.
+ * Every client opcode the docs list (1, 2, 3, 4, 6, 8, 31, 43) is accepted: one guildgate has
+ * nothing for is answered as Discord answers it, never with a close.
  */
 
 /** Every opcode guildgate sends or accepts. */
@@ -22,6 +24,10 @@ export const Op = {
   LAZY_REQUEST: 14,
   /** Op 14 for many guilds at once: `{subscriptions: {guild_id: {...}}}`. */
   GUILD_SUBSCRIPTIONS_BULK: 37,
+  /** `{guild_ids}`: answered with a SOUNDBOARD_SOUNDS per guild. */
+  REQUEST_SOUNDBOARD_SOUNDS: 31,
+  /** `{guild_id, fields}`: answered with CHANNEL_INFO (ephemeral voice channel data). */
+  REQUEST_CHANNEL_INFO: 43,
 } as const;
 
 /** Any opcode value in `Op`. */
@@ -37,6 +43,8 @@ export const CLIENT_OPS = [
   Op.REQUEST_GUILD_MEMBERS,
   Op.LAZY_REQUEST,
   Op.GUILD_SUBSCRIPTIONS_BULK,
+  Op.REQUEST_SOUNDBOARD_SOUNDS,
+  Op.REQUEST_CHANNEL_INFO,
 ] as const;
 
 /** An opcode a client may send. */

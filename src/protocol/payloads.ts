@@ -113,3 +113,14 @@ export interface LazyRequestData extends GuildSubscription {
 export interface GuildSubscriptionsBulkData {
   subscriptions: Record<Snowflake, GuildSubscription>;
 }
+
+/** Op 31. */
+export interface RequestSoundboardSoundsData {
+  guild_ids: Snowflake[];
+}
+
+/** Op 43. `fields`: "status", "voice_start_time" (others may come). */
+export interface RequestChannelInfoData {
+  guild_id: Snowflake;
+  fields: string[];
+}

@@ -99,6 +99,30 @@ const discordJsIdentify = {
   presence: { activities: [{ name: "with bits", type: 0 }], status: "dnd", afk: false, since: null },
 };
 
+// discordgo 0.29.0 Session.identify(), as encoding/json marshals discordgo.New(token).Identify.
+const discordgoIdentify = {
+  token: "Bot tok",
+  properties: { $os: "linux", $browser: "DiscordGo v0.29.0", $device: "", $referer: "", $referring_domain: "" },
+  compress: true,
+  large_threshold: 250,
+  presence: {
+    since: 0,
+    game: {
+      name: "",
+      type: 0,
+      created_at: "0001-01-01T00:00:00Z",
+      timestamps: {},
+      emoji: { id: "", name: "", roles: null, user: null, require_colons: false, managed: false, animated: false, available: false },
+      party: {},
+      assets: {},
+      secrets: {},
+    },
+    status: "",
+    afk: false,
+  },
+  intents: 3243773,
+};
+
 describe("validateIdentify", () => {
   test("accepts discord.py's payload (game, null status)", () => {
     expect(validateIdentify(discordPyIdentify)).toEqual({
@@ -110,6 +134,24 @@ describe("validateIdentify", () => {
       presence: { since: 0, activities: [{ name: "chess", type: 0 }], status: "online", afk: false },
       intents: 3276799,
     });
+  });
+
+  test("accepts discordgo 0.29's payload: empty status, zero-value game with a Go zero time", () => {
+    const d = validateIdentify(discordgoIdentify);
+    expect(d.presence).toEqual({ since: 0, activities: [], status: "online", afk: false });
+    expect(d.properties).toEqual({ os: "linux", browser: "DiscordGo v0.29.0", device: "" });
+  });
+
+  test("reads IDENTIFY's presence liberally: what is not as documented takes its default", () => {
+    const presence = (p: unknown) => validateIdentify({ ...discordJsIdentify, presence: p }).presence;
+    for (const status of ["", "away", "ONLINE", 1, null]) expect(presence({ status })?.status).toBe("online");
+    expect(presence({ status: "idle", since: "yesterday", afk: "no" })).toEqual({ since: null, activities: [], status: "idle", afk: false });
+    const activities = [{ name: "chess", type: 0, extra: { deep: true } }, { type: 0 }, { name: "x", type: -1 }, "junk", { name: "", type: 2 }];
+    expect(presence({ activities })?.activities).toEqual([{ name: "chess", type: 0 }]);
+    expect(presence({ game: { name: "go", type: 1, url: "https://twitch.tv/x", created_at: "0001-01-01T00:00:00Z" } })?.activities).toEqual([
+      { name: "go", type: 1, url: "https://twitch.tv/x" },
+    ]);
+    for (const junk of [null, "online", 3, []]) expect(presence(junk)).toBeUndefined();
   });
 
   test("accepts @discordjs/ws's payload", () => {
@@ -162,7 +204,6 @@ describe("validateIdentify", () => {
       [{ ...discordJsIdentify, properties: undefined }, "d.properties must be an object"],
       [{ ...discordJsIdentify, properties: { os: 1 } }, "d.properties.os must be a string"],
       [{ ...discordJsIdentify, compress: "zlib" }, "d.compress must be a boolean"],
-      [{ ...discordJsIdentify, presence: { status: "away" } }, "d.presence.status must be online, dnd, idle, invisible or offline"],
     ];
     for (const [d, problem] of cases) {
       const err = protocolErrorOf(() => validateIdentify(d));

@@ -6,6 +6,7 @@
  * docs, clients win:
  * - discord.py's IDENTIFY presence has `game` (one activity or null), not `activities`,
  *   and may have `status: null`; null status means "online".
+ * - IDENTIFY's `presence` never closes the session (see `readIdentifyPresence`).
  * - `large_threshold` outside 50–250 is clamped, not rejected.
  * - A heartbeat without `d` counts as `d: null`.
  */
@@ -35,11 +36,14 @@ import type {
   LazyRequestData,
   PresenceStatus,
   PresenceUpdateData,
+  RequestChannelInfoData,
+  RequestSoundboardSoundsData,
   ResumeData,
   VoiceStateUpdateData,
 } from "./payloads.ts";
 import { validateRequestGuildMembers, type GuildMembersRequest } from "./validate-members.ts";
 import { validateGuildSubscriptionsBulk, validateLazyRequest } from "./validate-subscriptions.ts";
+import { validateRequestChannelInfo, validateRequestSoundboardSounds } from "./validate-info-requests.ts";
 
 /** Largest client frame, in UTF-8 bytes (Discord's limit); larger ones close with 4002. */
 export const MAX_FRAME_BYTES = 4096;
@@ -69,6 +73,22 @@ export function validateFrame(text: string): ClientFrame {
   if (typeof op !== "number" || !Number.isInteger(op)) throw decodeError("op", "must be an integer");
   if (!isClientOp(op)) throw new ProtocolError(CloseCode.UNKNOWN_OPCODE, `op ${op}`);
   return { op, d: value.d };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of a binary frame. With encoding=json, some SDKs (hikari) send every payload as
+ * UTF-8 JSON in a binary frame, and Discord reads it as a text frame: so does this. Over
+ * 4096 bytes, or not UTF-8, it closes with 4002 (hikari's retry of a 4002 would loop).
+ */
+export function binaryFrameText(bytes: Uint8Array): string {
+  if (bytes.byteLength > MAX_FRAME_BYTES) throw decodeError("frame", `is over ${MAX_FRAME_BYTES} bytes`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw decodeError("frame", "is not valid UTF-8");
+  }
 }
 
 /** Op 1: a non-negative integer, or null (also for a missing `d`). */
@@ -125,6 +145,39 @@ export function validatePresenceUpdate(d: unknown, field = "d"): PresenceUpdateD
   };
 }
 
+/** `read`'s value, or `fallback` where `read` would throw. */
+function orElse<T, F>(read: (value: unknown, field: string) => T, value: unknown, fallback: F): T | F {
+  try {
+    return read(value, "d.presence");
+  } catch (error) {
+    if (error instanceof ProtocolError) return fallback;
+    throw error;
+  }
+}
+
+/**
+ * IDENTIFY `presence`, read liberally, as Discord does: how a session describes itself must
+ * not stop it from starting. discordgo 0.29 always sends `{"since":0,"game":{"name":"",
+ * "type":0,"created_at":"0001-01-01T00:00:00Z",...},"status":"","afk":false}`. A field that
+ * is not what the docs say takes its default (an empty or unknown status means online), an
+ * activity that is not one (no name: discordgo's zero-value game) is left out, unknown fields
+ * are ignored, and a presence that is not an object is no presence.
+ */
+export function readIdentifyPresence(value: unknown): PresenceUpdateData | undefined {
+  if (!isObject(value)) return undefined;
+  const list: unknown[] = Array.isArray(value.activities) ? value.activities : isObject(value.game) ? [value.game] : [];
+  const status = value.status;
+  return {
+    since: orElse(readSince, value.since, null),
+    activities: list.flatMap((item) => {
+      const activity = orElse(readActivity, item, null);
+      return activity && activity.name !== "" ? [activity] : [];
+    }),
+    status: typeof status === "string" && STATUSES.has(status) ? (status as PresenceStatus) : "online",
+    afk: value.afk === true,
+  };
+}
+
 function readProperties(value: unknown, field: string): IdentifyProperties {
   const o = readObject(value, field);
   // v6-era clients prefix the keys with "$".
@@ -169,7 +222,7 @@ export function validateIdentify(d: unknown): IdentifyData {
   const compress = optional(o.compress, "d.compress", readBoolean);
   const largeThreshold = optional(o.large_threshold, "d.large_threshold", readInteger);
   const shard = o.shard === undefined || o.shard === null ? undefined : readShard(o.shard);
-  const presence = optional(o.presence, "d.presence", validatePresenceUpdate);
+  const presence = readIdentifyPresence(o.presence);
   if (compress !== undefined) identify.compress = compress;
   if (largeThreshold !== undefined) identify.large_threshold = clamp(largeThreshold, 50, 250);
   if (shard !== undefined) identify.shard = shard;
@@ -207,7 +260,9 @@ export type ClientPayload =
   | { op: typeof Op.RESUME; d: ResumeData }
   | { op: typeof Op.REQUEST_GUILD_MEMBERS; d: GuildMembersRequest }
   | { op: typeof Op.LAZY_REQUEST; d: LazyRequestData }
-  | { op: typeof Op.GUILD_SUBSCRIPTIONS_BULK; d: GuildSubscriptionsBulkData };
+  | { op: typeof Op.GUILD_SUBSCRIPTIONS_BULK; d: GuildSubscriptionsBulkData }
+  | { op: typeof Op.REQUEST_SOUNDBOARD_SOUNDS; d: RequestSoundboardSoundsData }
+  | { op: typeof Op.REQUEST_CHANNEL_INFO; d: RequestChannelInfoData };
 
 /** Validates `frame.d` with the validator for `frame.op`. */
 export function validateClientPayload(frame: ClientFrame): ClientPayload {
@@ -229,5 +284,9 @@ export function validateClientPayload(frame: ClientFrame): ClientPayload {
       return { op, d: validateLazyRequest(d) };
     case Op.GUILD_SUBSCRIPTIONS_BULK:
       return { op, d: validateGuildSubscriptionsBulk(d) };
+    case Op.REQUEST_SOUNDBOARD_SOUNDS:
+      return { op, d: validateRequestSoundboardSounds(d) };
+    case Op.REQUEST_CHANNEL_INFO:
+      return { op, d: validateRequestChannelInfo(d) };
   }
 }

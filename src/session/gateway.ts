@@ -10,7 +10,7 @@
 import { CLOSE_REASONS, CloseCode, isResumableClose, ProtocolError } from "../protocol/close-codes.ts";
 import { encodePayload } from "../protocol/json-codec.ts";
 import { Intent, Op, PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
-import { validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
+import { binaryFrameText, validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
 import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
 import { deflateFrame } from "../protocol/zlib-shared.ts";
@@ -156,6 +156,7 @@ export class Gateway {
   upgrade(request: Request): Connection {
     const query = parseGatewayQuery(request.url);
     return {
+      version: query.ok ? query.version : 10,
       compressed: query.ok && query.compress === "zlib-stream",
       refuse: query.ok ? null : { code: query.closeCode, reason: query.reason },
       state: "hello",
@@ -341,10 +342,8 @@ export class Gateway {
     if (!connection.rateLimit.hit()) {
       return this.#close(socket, CloseCode.RATE_LIMITED, CLOSE_REASONS[CloseCode.RATE_LIMITED]);
     }
-    if (typeof message !== "string") {
-      throw new ProtocolError(CloseCode.DECODE_ERROR, "binary frames are not accepted; send JSON text");
-    }
-    const payload = validateClientPayload(validateFrame(message));
+    const text = typeof message === "string" ? message : binaryFrameText(message);
+    const payload = validateClientPayload(validateFrame(text));
     switch (payload.op) {
       case Op.HEARTBEAT:
         connection.heartbeatDeadline = this.#now() + heartbeatWindow(this.#options.heartbeatIntervalMs);
@@ -431,7 +430,7 @@ export class Gateway {
     this.#sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = { ...readyPayload(session, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
+    const ready = { ...readyPayload(session, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#trace };
     socket.cork(() => {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
       this.#out.lifecycle(session, "READY", JSON.stringify(ready));

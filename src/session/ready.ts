@@ -4,12 +4,16 @@
  * plus the empty collections discord.py iterates.
  */
 import { userObject } from "../guild/user-json.ts";
+import type { GatewayVersion } from "../protocol/gateway-query.ts";
 import type { Session } from "./session.ts";
 
-/** READY for a new session. A bot's application id is its user id, as on Discord. */
-export function readyPayload(session: Session, gatewayUrl: string, guildIds: readonly string[]): Record<string, unknown> {
+/**
+ * READY for a new session on a socket that asked for `version` (Discord's READY `v` is the
+ * gateway version in use). A bot's application id is its user id, as on Discord.
+ */
+export function readyPayload(session: Session, version: GatewayVersion, gatewayUrl: string, guildIds: readonly string[]): Record<string, unknown> {
   return {
-    v: 10,
+    v: version,
     user: userObject(session.user),
     // Stubs; a GUILD_CREATE follows for each, as on Discord.
     guilds: guildIds.map((id) => ({ id, unavailable: true })),

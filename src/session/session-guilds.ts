@@ -81,9 +81,24 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
         return;
       case Op.REQUEST_GUILD_MEMBERS:
         return this.#requestMembers(session, payload.d);
+      case Op.REQUEST_SOUNDBOARD_SOUNDS:
+        // No guild here has soundboard sounds (GUILD_CREATE says so too).
+        for (const guildId of payload.d.guild_ids) {
+          if (session.guilds.has(guildId)) this.#answer(session, "SOUNDBOARD_SOUNDS", { soundboard_sounds: [], guild_id: guildId });
+        }
+        return;
+      case Op.REQUEST_CHANNEL_INFO:
+        // Ephemeral data is voice channel status and start time; without voice, no channel has any.
+        if (session.guilds.has(payload.d.guild_id)) this.#answer(session, "CHANNEL_INFO", { guild_id: payload.d.guild_id, channels: [] });
+        return;
       default:
       // Voice (op 4) has no voice servers to talk to: accepted and ignored.
     }
+  }
+
+  /** The answer to a request, to the session alone; not logged: a client that drops before it arrives asks again. */
+  #answer(session: Session, t: string, d: unknown): void {
+    this.#gateway.sendTo(session, t, JSON.stringify(d), false);
   }
 
   // GuildDelivery

@@ -4,6 +4,7 @@
  * client that drops can RESUME on a new socket and miss nothing.
  */
 import { randomBytes } from "node:crypto";
+import type { GatewayVersion } from "../protocol/gateway-query.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Presence } from "../guild/presence.ts";
@@ -11,6 +12,8 @@ import type { FrameRateLimit } from "./frame-rate-limit.ts";
 
 /** Per-socket state (the transport's socket data). */
 export interface Connection {
+  /** The `v` the client connected with (READY echoes it; payloads are the same). */
+  readonly version: GatewayVersion;
   /** Frames go out as shared zlib-stream blocks (see protocol/zlib-shared.ts). */
   readonly compressed: boolean;
   /** A close code to send as soon as the socket opens (bad version or encoding). */

@@ -4,6 +4,7 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Socket, StartTransport, Transport, TransportOptions } from "./transport.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 export const startBunTransport: StartTransport = <Data>(options: TransportOptions<Data>): Transport => {
   const { handlers } = options;
@@ -20,7 +21,7 @@ export const startBunTransport: StartTransport = <Data>(options: TransportOption
         if (data instanceof Response) return data;
         // Bun's conditional parameter type cannot resolve for a generic Data.
         if (server.upgrade(request, { data } as never)) return undefined;
-        return Response.json({ code: 0, message: "400: WebSocket upgrade failed" }, { status: 400 });
+        return jsonResponse({ code: 0, message: "400: WebSocket upgrade failed" }, { status: 400 });
       }
       return options.http(request);
     },

@@ -8,6 +8,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Largest HTTP request body read; larger gets 413. Bun.serve's default `maxRequestBodySize`. */
 const MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024;
@@ -48,7 +49,7 @@ export function readBody(res: HttpResponse): Promise<Uint8Array | null> {
 
 /** What Bun.serve (through our Bun adapter) answers when `server.upgrade` refuses, e.g. for a bad Sec-WebSocket-Key. */
 export function upgradeFailed(): Response {
-  return Response.json({ code: 0, message: "400: WebSocket upgrade failed" }, { status: 400 });
+  return jsonResponse({ code: 0, message: "400: WebSocket upgrade failed" }, { status: 400 });
 }
 
 /** Bun.serve's answer to an upgrade with a missing or unsupported Sec-WebSocket-Version. */

@@ -64,8 +64,14 @@ export class RawClient {
     return this.#opened;
   }
 
+  /** Sends a text frame: `payload` as is if a string, else as JSON. */
   send(payload: unknown): void {
     this.#socket.send(typeof payload === "string" ? payload : JSON.stringify(payload));
+  }
+
+  /** Sends a binary frame: `payload` as is if bytes, else as UTF-8 JSON (as hikari sends everything). */
+  sendBinary(payload: unknown): void {
+    this.#socket.send(payload instanceof Uint8Array ? payload : new TextEncoder().encode(JSON.stringify(payload)));
   }
 
   close(code = 1000, reason = ""): void {

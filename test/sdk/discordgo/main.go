@@ -1,0 +1,160 @@
+// discordgo, unpatched, against guildgate: the SDK side of test/sdk-discordgo.test.ts.
+//
+// Only discordgo's own base-URL settings point it at guildgate (see the README): its
+// endpoints are exported variables, each computed from EndpointAPI when the package loads,
+// so every one the program uses is set again. The gateway URL comes from GET /gateway.
+//
+// Environment: GUILDGATE_API (http://host:port/api), GUILDGATE_TOKEN. Writes one JSON object
+// per line on stdout for what it sees, and reads one command per line on stdin (see
+// test/sdk/scenario.ts for both).
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+var stdout sync.Mutex
+
+func emit(event string, fields map[string]any) {
+	line := map[string]any{"event": event}
+	for k, v := range fields {
+		line[k] = v
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		panic(err)
+	}
+	stdout.Lock()
+	defer stdout.Unlock()
+	fmt.Println(string(b))
+}
+
+func pointAt(api string) {
+	discordgo.EndpointAPI = api + "/v" + discordgo.APIVersion + "/"
+	discordgo.EndpointGuilds = discordgo.EndpointAPI + "guilds/"
+	discordgo.EndpointChannels = discordgo.EndpointAPI + "channels/"
+	discordgo.EndpointUsers = discordgo.EndpointAPI + "users/"
+	discordgo.EndpointGateway = discordgo.EndpointAPI + "gateway"
+	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
+	discordgo.EndpointApplications = discordgo.EndpointAPI + "applications"
+	discordgo.EndpointOAuth2 = discordgo.EndpointAPI + "oauth2/"
+	discordgo.EndpointOAuth2Applications = discordgo.EndpointOAuth2 + "applications"
+}
+
+// snapshot is the guild as discordgo's state cache holds it.
+func snapshot(s *discordgo.Session, guildID string) map[string]any {
+	g, err := s.State.Guild(guildID)
+	if err != nil {
+		return map[string]any{"id": guildID, "error": err.Error()}
+	}
+	s.State.RLock()
+	defer s.State.RUnlock()
+	var channels, roles, members []string
+	for _, c := range g.Channels {
+		channels = append(channels, c.ID)
+	}
+	for _, r := range g.Roles {
+		roles = append(roles, r.ID)
+	}
+	for _, m := range g.Members {
+		members = append(members, m.User.ID)
+	}
+	sort.Strings(channels)
+	sort.Strings(roles)
+	sort.Strings(members)
+	return map[string]any{"id": g.ID, "name": g.Name, "channels": channels, "roles": roles, "members": members}
+}
+
+func run(s *discordgo.Session, command map[string]string) error {
+	switch command["cmd"] {
+	case "send":
+		m, err := s.ChannelMessageSend(command["channel_id"], command["content"])
+		if err != nil {
+			return err
+		}
+		emit("sent", map[string]any{"id": m.ID})
+	case "guild":
+		emit("guild", snapshot(s, command["guild_id"]))
+	case "presence":
+		activity := &discordgo.Activity{Name: command["activity"], Type: discordgo.ActivityTypeGame}
+		if err := s.UpdateStatusComplex(discordgo.UpdateStatusData{Status: command["status"], Activities: []*discordgo.Activity{activity}}); err != nil {
+			return err
+		}
+		emit("presence_sent", nil)
+	default:
+		return fmt.Errorf("unknown command %q", command["cmd"])
+	}
+	return nil
+}
+
+func main() {
+	pointAt(os.Getenv("GUILDGATE_API"))
+	s, err := discordgo.New("Bot " + os.Getenv("GUILDGATE_TOKEN"))
+	if err != nil {
+		panic(err)
+	}
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent
+	// Handlers run one at a time, in the order events arrive (by default each runs in its own goroutine).
+	s.SyncEvents = true
+
+	// "ready" once every guild READY listed has come with its GUILD_CREATE.
+	var guildIDs []string
+	pending := map[string]bool{}
+	readied := false
+	s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) {
+		if e.Type == "READY" || e.Type == "RESUMED" {
+			emit("dispatch", map[string]any{"t": e.Type})
+		}
+	})
+	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
+		for _, g := range r.Guilds {
+			guildIDs = append(guildIDs, g.ID)
+			pending[g.ID] = true
+		}
+	})
+	s.AddHandler(func(s *discordgo.Session, g *discordgo.GuildCreate) {
+		delete(pending, g.ID)
+		if readied || len(pending) > 0 {
+			return
+		}
+		readied = true
+		var guilds []map[string]any
+		for _, id := range guildIDs {
+			guilds = append(guilds, snapshot(s, id))
+		}
+		emit("ready", map[string]any{"user_id": s.State.User.ID, "guilds": guilds})
+	})
+	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
+		emit("message", map[string]any{"id": m.ID, "channel_id": m.ChannelID, "author_id": m.Author.ID, "content": m.Content})
+	})
+	s.AddHandler(func(s *discordgo.Session, c *discordgo.ChannelCreate) {
+		emit("channel_create", map[string]any{"id": c.ID, "name": c.Name, "guild_id": c.GuildID})
+	})
+
+	if err := s.Open(); err != nil {
+		emit("error", map[string]any{"message": err.Error()})
+		os.Exit(1)
+	}
+	lines := bufio.NewScanner(os.Stdin)
+	for lines.Scan() {
+		var command map[string]string
+		if err := json.Unmarshal(lines.Bytes(), &command); err != nil {
+			emit("error", map[string]any{"message": err.Error()})
+			continue
+		}
+		if command["cmd"] == "quit" {
+			break
+		}
+		if err := run(s, command); err != nil {
+			emit("error", map[string]any{"message": err.Error()})
+		}
+	}
+	s.Close()
+}

@@ -1,0 +1,107 @@
+"""discord.py, unpatched, against guildgate: the SDK side of test/sdk-discordpy.test.ts.
+
+Only discord.py's own base-URL settings point it at guildgate (see the README):
+``discord.http.Route.BASE`` for REST and ``DiscordWebSocket.DEFAULT_GATEWAY`` for the
+gateway, which a plain ``discord.Client`` dials (it never asks ``/gateway/bot``).
+
+Environment: GUILDGATE_API (``http://host:port/api``), GUILDGATE_GATEWAY (``ws://host:port``),
+GUILDGATE_TOKEN. Writes one JSON object per line on stdout for what it sees, and reads one
+command per line on stdin (see test/sdk/scenario.ts for both).
+"""
+
+import asyncio
+import json
+import os
+import sys
+import threading
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+discord.http.Route.BASE = os.environ["GUILDGATE_API"] + "/v10"
+DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["GUILDGATE_GATEWAY"] + "/")
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def snapshot(guild):
+    """The guild as discord.py's cache holds it."""
+    return {
+        "id": str(guild.id),
+        "name": guild.name,
+        "channels": sorted(str(c.id) for c in guild.channels),
+        "roles": sorted(str(r.id) for r in guild.roles),
+        "members": sorted(str(m.id) for m in guild.members),
+    }
+
+
+class Bot(discord.Client):
+    async def setup_hook(self):
+        threading.Thread(target=read_commands, args=(asyncio.get_running_loop(),), daemon=True).start()
+
+
+intents = discord.Intents.default()
+intents.members = True
+intents.message_content = True
+client = Bot(intents=intents, guild_ready_timeout=0.5)
+
+
+@client.event
+async def on_socket_event_type(event_type):
+    if event_type in ("READY", "RESUMED"):
+        emit("dispatch", t=event_type)
+
+
+@client.event
+async def on_ready():
+    emit("ready", user_id=str(client.user.id), guilds=[snapshot(g) for g in client.guilds])
+
+
+@client.event
+async def on_message(message):
+    emit(
+        "message",
+        id=str(message.id),
+        channel_id=str(message.channel.id),
+        author_id=str(message.author.id),
+        content=message.content,
+    )
+
+
+@client.event
+async def on_guild_channel_create(channel):
+    emit("channel_create", id=str(channel.id), name=channel.name, guild_id=str(channel.guild.id))
+
+
+async def run_command(command):
+    kind = command["cmd"]
+    if kind == "send":
+        message = await client.get_channel(int(command["channel_id"])).send(command["content"])
+        emit("sent", id=str(message.id))
+    elif kind == "guild":
+        emit("guild", **snapshot(client.get_guild(int(command["guild_id"]))))
+    elif kind == "presence":
+        await client.change_presence(status=discord.Status(command["status"]), activity=discord.Game(command["activity"]))
+        emit("presence_sent")
+    elif kind == "quit":
+        await client.close()
+
+
+def read_commands(loop):
+    """stdin blocks, so it is read on a thread; each command runs on the client's loop."""
+
+    def report(future):
+        if future.exception() is not None:
+            emit("error", message=repr(future.exception()))
+
+    for line in sys.stdin:
+        future = asyncio.run_coroutine_threadsafe(run_command(json.loads(line)), loop)
+        future.add_done_callback(report)
+    # stdin closed: the test is over.
+    asyncio.run_coroutine_threadsafe(client.close(), loop)
+
+
+client.run(os.environ["GUILDGATE_TOKEN"])

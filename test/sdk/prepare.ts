@@ -1,0 +1,43 @@
+/**
+ * The SDK programs, ready to run, made on first use and reused after: a Python venv with
+ * discord.py's pinned requirements installed from PyPI, and the discordgo program built by
+ * `go` from its pinned go.mod/go.sum (the module proxy serves it). Both live under .tmp/sdk/
+ * (git-ignored). The venv is remade when requirements.txt changes; `go build` is incremental.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const WORK = join(ROOT, ".tmp", "sdk");
+
+/** Runs a setup command; throws with its output if it fails. */
+async function run(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<void> {
+  const child = Bun.spawn(command, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (code !== 0) throw new Error(`${command.join(" ")} exited with ${code}:\n${stdout}${stderr}`);
+}
+
+/** The command that runs test/sdk/discordpy/bot.py with discord.py installed. */
+export async function discordPyCommand(): Promise<string[]> {
+  const requirements = join(ROOT, "test", "sdk", "discordpy", "requirements.txt");
+  const venv = join(WORK, "discordpy-venv");
+  const python = join(venv, "bin", "python");
+  const stamp = join(venv, "installed-requirements.txt");
+  const wanted = readFileSync(requirements, "utf8");
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== wanted) {
+    rmSync(venv, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    await run(["python3", "-m", "venv", venv]);
+    await run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "-r", requirements]);
+    writeFileSync(stamp, wanted);
+  }
+  return [python, join(ROOT, "test", "sdk", "discordpy", "bot.py")];
+}
+
+/** The command that runs test/sdk/discordgo/main.go, built. */
+export async function discordgoCommand(): Promise<string[]> {
+  const program = join(WORK, "discordgo-bot");
+  // GOTOOLCHAIN=local: build with the go on the machine, never download another; go.sum must hold every module.
+  await run(["go", "build", "-o", program, "."], { cwd: join(ROOT, "test", "sdk", "discordgo"), env: { GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false" } });
+  return [program];
+}

@@ -1,0 +1,247 @@
+/**
+ * What every SDK must do against the compiled binary, unpatched, pointed at guildgate only by
+ * its documented base-URL settings: log in; fill its guild cache (guild, channels, roles,
+ * members); receive a message another user posts; send with its own send call and receive
+ * the echo; not see a hidden channel until a role grants VIEW_CHANNEL (then get it by
+ * CHANNEL_CREATE); keep its session across a presence change (op 3); and, after its socket
+ * is cut as a network would cut it, RESUME (RESUMED, not READY) and get every message posted
+ * meanwhile exactly once, in order.
+ *
+ * The SDK program (test/sdk/<sdk>/) prints what it sees as JSON lines and takes commands on
+ * stdin (see sdk-process.ts):
+ * - it prints `{"event":"dispatch","t":"READY"|"RESUMED"}` as those arrive;
+ * - `{"event":"ready","user_id","guilds":[snapshot]}` once every READY guild is in its cache,
+ *   where a snapshot is `{"id","name","channels","roles","members"}`, ids sorted;
+ * - `{"event":"message","id","channel_id","author_id","content"}` per MESSAGE_CREATE;
+ * - `{"event":"channel_create","id","name","guild_id"}`;
+ * - commands: `{"cmd":"send","channel_id","content"}` -> `{"event":"sent","id"}`,
+ *   `{"cmd":"guild","guild_id"}` -> `{"event":"guild",...snapshot}`,
+ *   `{"cmd":"presence","status","activity"}` -> `{"event":"presence_sent"}`, `{"cmd":"quit"}`;
+ * - `{"event":"error","message"}` when a command fails.
+ *
+ * The gateway's `--public-url` is a TCP proxy (support/tcp-proxy.ts), so READY's
+ * `resume_gateway_url` and `/gateway`'s `url` lead the SDK through it, and the test can cut
+ * the connection under it.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUILT_BINARY, startBinary, stopBinary, type RunningBinary } from "../support/binary.ts";
+import { RawClient } from "../support/gateway-client.ts";
+import { callJson, type Json } from "../support/http.ts";
+import { TcpProxy } from "../support/tcp-proxy.ts";
+import { SdkProcess, type SdkLine } from "./sdk-process.ts";
+
+const INGRESS_SECRET = "sdk-ingress-secret-0123456789abcdef";
+const GUILDS = 1 << 0;
+const GUILD_MEMBERS = 1 << 1;
+const GUILD_PRESENCES = 1 << 8;
+const MESSAGE_CONTENT = 1 << 15;
+const VIEW_CHANNEL = (1n << 10n).toString();
+/** Setup may create a venv and install from PyPI, or download Go modules. */
+const SETUP_MS = 240_000;
+/** Each step: a few SDK round trips, one reconnect with backoff at most. */
+const STEP_MS = 30_000;
+
+/** An SDK under test: its name and version, and how to get the command that runs its program. */
+export interface SdkUnderTest {
+  name: string;
+  command(): Promise<string[]>;
+}
+
+interface Account {
+  id: string;
+  token: string;
+}
+
+export function sdkConformance(sdk: SdkUnderTest): void {
+  describe(`${sdk.name} against dist/guildgate`, () => {
+    let dir = "";
+    let proxy: TcpProxy | undefined;
+    let binary: RunningBinary | undefined;
+    let client: SdkProcess | undefined;
+    let observer: RawClient | undefined;
+    const w = { bot: { id: "", token: "" }, human: { id: "", token: "" }, guildId: "", general: "", hidden: "", viewers: "" };
+
+    const api = (method: string, path: string, body?: unknown, auth = `Bearer ${INGRESS_SECRET}`) =>
+      callJson(binary?.base ?? "", method, path, body, auth);
+
+    async function created(method: string, path: string, body: unknown): Promise<Json> {
+      const { status, json } = await api(method, path, body);
+      if (status !== 201) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(json)}`);
+      return json;
+    }
+
+    async function account(username: string, bot: boolean, privileged: number): Promise<Account> {
+      const { id } = (await created("POST", "/internal/users", { username, bot, privileged_intents: privileged })) as { id: string };
+      // Tokens are opaque here: whatever the ingress API mints.
+      const minted = await api("POST", `/internal/users/${id}/token`, {});
+      if (minted.status !== 200 || typeof minted.json.token !== "string") throw new Error(`minting a token: ${minted.status}`);
+      return { id, token: minted.json.token };
+    }
+
+    /** The human posts `content` in `channelId`; resolves with the message id. */
+    async function post(channelId: string, content: string): Promise<string> {
+      const { status, json } = await api("POST", `/api/v10/channels/${channelId}/messages`, { content }, `Bot ${w.human.token}`);
+      if (status !== 200) throw new Error(`posting "${content}": ${status} ${JSON.stringify(json)}`);
+      return json.id as string;
+    }
+
+    /** What beforeAll set up; a failed setup fails each test with this, not a TypeError. */
+    function started<T>(value: T | undefined, what: string): T {
+      if (value === undefined) throw new Error(`${what} did not start`);
+      return value;
+    }
+    const sdkProcess = () => started(client, sdk.name);
+    const isMessage = (content: string) => (line: SdkLine) => line.event === "message" && line.content === content;
+    const dispatches = (from = 0) => sdkProcess().linesOf("dispatch", from).map((line) => line.t);
+
+    beforeAll(async () => {
+      const command = await sdk.command();
+      dir = mkdtempSync(join(tmpdir(), "guildgate-sdk-"));
+      const tcpProxy = await TcpProxy.start();
+      proxy = tcpProxy;
+      const gatewayUrl = `ws://127.0.0.1:${tcpProxy.port}`;
+      binary = await startBinary(BUILT_BINARY, dir, ["--data-dir", join(dir, "data"), "--ingress-secret", INGRESS_SECRET, "--public-url", gatewayUrl]);
+      tcpProxy.forwardTo("127.0.0.1", Number(new URL(binary.base).port));
+
+      w.bot = await account("sdkbot", true, GUILD_MEMBERS | MESSAGE_CONTENT);
+      w.human = await account("human", false, GUILD_PRESENCES | MESSAGE_CONTENT);
+      w.guildId = (await created("POST", "/internal/guilds", { name: "SDK Guild", owner_id: w.human.id })).id as string;
+      w.viewers = (await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "viewers", permissions: "0" })).id as string;
+      w.general = (await created("POST", `/internal/guilds/${w.guildId}/channels`, { name: "general" })).id as string;
+      const overwrites = [
+        { id: w.guildId, type: 0, allow: "0", deny: VIEW_CHANNEL },
+        { id: w.viewers, type: 0, allow: VIEW_CHANNEL, deny: "0" },
+      ];
+      w.hidden = (await created("POST", `/internal/guilds/${w.guildId}/channels`, { name: "hidden", permission_overwrites: overwrites })).id as string;
+      await created("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, {});
+
+      // The human watches presences on a plain socket, straight to the gateway.
+      observer = new RawClient(`ws://127.0.0.1:${new URL(binary.base).port}/?v=10&encoding=json`);
+      await observer.opened();
+      await observer.op(10);
+      observer.send({ op: 2, d: { token: w.human.token, intents: GUILDS | GUILD_PRESENCES, properties: { os: "linux", browser: "t", device: "t" } } });
+      await observer.dispatch("GUILD_CREATE");
+
+      client = new SdkProcess(command, { GUILDGATE_API: `${binary.base}/api`, GUILDGATE_GATEWAY: gatewayUrl, GUILDGATE_TOKEN: w.bot.token });
+    }, SETUP_MS);
+
+    afterAll(async () => {
+      await client?.stop();
+      observer?.close();
+      if (binary) await stopBinary(binary.child);
+      await proxy?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    test(
+      "logs in and fills its guild cache: the guild, its channels, roles and members",
+      async () => {
+        const ready = await sdkProcess().next((line) => line.event === "ready", "ready");
+        expect(ready).toEqual({
+          event: "ready",
+          user_id: w.bot.id,
+          guilds: [
+            {
+              id: w.guildId,
+              name: "SDK Guild",
+              // The hidden channel is not in the cache: @everyone may not view it.
+              channels: [w.general],
+              roles: [w.guildId, w.viewers].sort(),
+              members: [w.bot.id, w.human.id].sort(),
+            },
+          ],
+        });
+        expect(dispatches()).toEqual(["READY"]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "receives a message another user posts",
+      async () => {
+        const id = await post(w.general, "hello from a human");
+        const seen = await sdkProcess().next(isMessage("hello from a human"), "the human's message");
+        expect(seen).toEqual({ event: "message", id, channel_id: w.general, author_id: w.human.id, content: "hello from a human" });
+      },
+      STEP_MS,
+    );
+
+    test(
+      "sends with its own send call and receives the echo",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        sdk.send({ cmd: "send", channel_id: w.general, content: "hello from the bot" });
+        const sent = await sdk.next((line) => line.event === "sent", "its send call's answer", from);
+        const echo = await sdk.next(isMessage("hello from the bot"), "the echo of its message", from);
+        expect(echo).toEqual({ event: "message", id: sent.id, channel_id: w.general, author_id: w.bot.id, content: "hello from the bot" });
+      },
+      STEP_MS,
+    );
+
+    test(
+      "a hidden channel stays hidden until a role grants VIEW_CHANNEL, then comes by CHANNEL_CREATE",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        await post(w.hidden, "not for the bot yet");
+        // The marker is posted after; the SDK sees messages in order, so the hidden one would be first.
+        await post(w.general, "marker after the hidden message");
+        await sdk.next(isMessage("marker after the hidden message"), "the marker", from);
+        expect(sdk.linesOf("message", from).map((line) => line.content)).toEqual(["marker after the hidden message"]);
+
+        const granted = await api("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.viewers] });
+        expect(granted.status).toBe(200);
+        const appeared = await sdk.next((line) => line.event === "channel_create", "CHANNEL_CREATE for the hidden channel", from);
+        expect(appeared).toEqual({ event: "channel_create", id: w.hidden, name: "hidden", guild_id: w.guildId });
+        const after = sdk.lines.length;
+        sdk.send({ cmd: "guild", guild_id: w.guildId });
+        const cached = await sdk.next((line) => line.event === "guild", "its guild cache", after);
+        expect(cached.channels).toEqual([w.general, w.hidden].sort());
+        await post(w.hidden, "now the bot may read this");
+        await sdk.next(isMessage("now the bot may read this"), "a message in the channel it can now view", from);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "a presence change (op 3) keeps the session",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        sdk.send({ cmd: "presence", status: "idle", activity: "chess" });
+        await sdk.next((line) => line.event === "presence_sent", "its presence call to return", from);
+        const isIdle = (d: Json) => (d.user as Json).id === w.bot.id && d.status === "idle";
+        const update = await started(observer, "the observer").next((f) => f.t === "PRESENCE_UPDATE" && isIdle(f.d as Json));
+        expect(update.d).toMatchObject({ activities: [{ name: "chess", type: 0 }], guild_id: w.guildId });
+        await post(w.general, "after the presence change");
+        await sdk.next(isMessage("after the presence change"), "a message after the presence change", from);
+        expect(dispatches()).toEqual(["READY"]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "a cut socket resumes (RESUMED, not READY) with every message posted meanwhile, once and in order",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        const network = started(proxy, "the proxy");
+        network.cut();
+        const missed = ["missed 1", "missed 2", "missed 3", "missed 4", "missed 5"];
+        for (const content of missed) await post(w.general, content);
+        network.restore();
+        await sdk.next((line) => line.event === "dispatch" && line.t === "RESUMED", "RESUMED", from);
+        await post(w.general, "after the resume");
+        await sdk.next(isMessage("after the resume"), "a message after the resume", from);
+        expect(sdk.linesOf("message", from).map((line) => line.content)).toEqual([...missed, "after the resume"]);
+        expect(dispatches(from)).toEqual(["RESUMED"]);
+        expect(sdk.linesOf("error")).toEqual([]);
+      },
+      STEP_MS,
+    );
+  });
+}
