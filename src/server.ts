@@ -29,6 +29,8 @@ import { GuildRouter } from "./cluster/guild-router.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { SessionMoves } from "./session/session-moves.ts";
 import { createMetricsRoute, type WorkerStats } from "./api/metrics.ts";
+import { InternalErrors } from "./api/internal-errors.ts";
+import { MAX_REQUEST_BODY_BYTES, payloadTooLarge } from "./api/json-body.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing } from "./cluster/ring.ts";
@@ -162,7 +164,13 @@ export function startServer(options: ServerOptions): RunningServer {
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds: router, ids });
   const messages = createMessageRoutes({ store, guilds: router, ids, verifyToken });
-  const localStats = (): WorkerStats => ({ gateway: gateway.stats(), guilds: guilds.stats(), heapUsed: process.memoryUsage().heapUsed });
+  const internalErrors = new InternalErrors();
+  const localStats = (): WorkerStats => ({
+    gateway: gateway.stats(),
+    guilds: guilds.stats(),
+    httpInternalErrors: internalErrors.count,
+    heapUsed: process.memoryUsage().heapUsed,
+  });
   const metrics = createMetricsRoute(() =>
     Promise.all([localStats(), ...bus.peers().map((peer) => bus.request<WorkerStats>(peer, { k: "stats" }))]),
   );
@@ -176,6 +184,9 @@ export function startServer(options: ServerOptions): RunningServer {
     port: config.port,
     upgrade: (request) => gateway.upgrade(request),
     http,
+    internalError: (error) => internalErrors.answer(error),
+    maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+    payloadTooLarge,
     handlers: gateway.handlers,
     maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
     backpressureLimitBytes: config.backpressureBytes,

@@ -15,7 +15,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
-import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
+import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
+import { readJsonObject } from "./json-body.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import { bool, integer, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
 

@@ -14,7 +14,8 @@ import { Permission } from "../guild/permissions.ts";
 import { userObject } from "../guild/user-json.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import { bool, text } from "./body-fields.ts";
-import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
+import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
+import { readJsonObject } from "./json-body.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 
 export interface MessageContext {
