@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
+import { hostileHttpSuite } from "./hostile-http.case.ts";
 
 const built = resolve(import.meta.dir, "../dist/guildgate");
 let dir = "";
@@ -46,8 +47,8 @@ test("refuses a bad flag with exit code 2 and a message", () => {
 });
 
 /** Starts the copied binary on a free port; resolves once it listens. */
-async function startBinary(): Promise<{ child: ReturnType<typeof Bun.spawn>; base: string; output: string }> {
-  const child = Bun.spawn([binary, "--port", "0", "--data-dir", join(dir, "data")], {
+async function startBinary(dataDir = join(dir, "data")): Promise<{ child: ReturnType<typeof Bun.spawn>; base: string; output: string }> {
+  const child = Bun.spawn([binary, "--port", "0", "--data-dir", dataDir], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "" },
     stdout: "pipe",
@@ -164,4 +165,12 @@ test("a newcomer's path: a user, a guild, a channel; after a restart all of it i
   } finally {
     await stopBinary(second.child);
   }
+});
+
+// The binary's own error handling, not the harnesses': its development error page once leaked.
+hostileHttpSuite("the compiled binary", false, async () => {
+  const dataDir = join(dir, "hostile-data");
+  const { child, base } = await startBinary(dataDir);
+  const { ingressSecret } = JSON.parse(await Bun.file(join(dataDir, "secrets.json")).text()) as { ingressSecret: string };
+  return { httpBase: base, ingressSecret, stop: () => stopBinary(child) };
 });
