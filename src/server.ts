@@ -31,6 +31,8 @@ import { UserEvents } from "./cluster/user-events.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { SessionMoves } from "./session/session-moves.ts";
 import { createMetricsRoute, type WorkerStats } from "./api/metrics.ts";
+import { InternalErrors } from "./api/internal-errors.ts";
+import { MAX_REQUEST_BODY_BYTES, payloadTooLarge } from "./api/json-body.ts";
 import { SnowflakeGenerator } from "./api/snowflake.ts";
 import { CloseCode } from "./protocol/close-codes.ts";
 import { guildRing, ringOwner } from "./cluster/ring.ts";
@@ -172,7 +174,13 @@ export function startServer(options: ServerOptions): RunningServer {
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const messages = createMessageRoutes({ store, owners, ids, verifyToken });
-  const localStats = (): WorkerStats => ({ gateway: gateway.stats(), guilds: guilds.stats(), heapUsed: process.memoryUsage().heapUsed });
+  const internalErrors = new InternalErrors();
+  const localStats = (): WorkerStats => ({
+    gateway: gateway.stats(),
+    guilds: guilds.stats(),
+    httpInternalErrors: internalErrors.count,
+    heapUsed: process.memoryUsage().heapUsed,
+  });
   const metrics = createMetricsRoute(() =>
     Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]),
   );
@@ -186,6 +194,9 @@ export function startServer(options: ServerOptions): RunningServer {
     port: config.port,
     upgrade: (request) => gateway.upgrade(request),
     http,
+    internalError: (error) => internalErrors.answer(error),
+    maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+    payloadTooLarge,
     handlers: gateway.handlers,
     maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
     backpressureLimitBytes: config.backpressureBytes,

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { peerId } from "../src/cluster/bus.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { BUILT_BINARY as built, startBinary, stopBinary } from "./support/binary.ts";
+import { hostileHttpSuite } from "./hostile-http.case.ts";
 let dir = "";
 let binary = "";
 
@@ -140,4 +141,12 @@ test("a newcomer's path: a user, a guild, a channel; after a restart all of it i
   } finally {
     await stopBinary(second.child);
   }
+});
+
+// The binary's own error handling, not the harnesses': its development error page once leaked.
+hostileHttpSuite("the compiled binary", false, async () => {
+  const dataDir = join(dir, "hostile-data");
+  const { child, base } = await startBinary(binary, dir, ["--data-dir", dataDir]);
+  const { ingressSecret } = JSON.parse(await Bun.file(join(dataDir, "secrets.json")).text()) as { ingressSecret: string };
+  return { httpBase: base, ingressSecret, stop: () => stopBinary(child) };
 });

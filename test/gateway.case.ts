@@ -165,6 +165,18 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect(frame.d).toMatchObject({ v: 9, guilds: [], resume_gateway_url: server.gatewayUrl });
     });
 
+    test("a frame past the transport's 64 KiB bound is cut by the runtime itself, and the session stays resumable", async () => {
+      const { client, frame, token } = await ready();
+      client.send({ op: 1, d: null, pad: "x".repeat(70 * 1024) });
+      // Native code refuses the frame at its header, before any JS runs: Bun.serve sends
+      // 1009, uWebSockets.js drops the TCP connection (1006). Neither can be made 4002.
+      expect([1006, 1009]).toContain((await client.closed).code);
+      const again = await connect();
+      await again.op(10);
+      again.send({ op: 6, d: { token, session_id: (frame.d as { session_id: string }).session_id, seq: frame.s } });
+      await again.dispatch("RESUMED");
+    });
+
     test("closes with 4012 for an unsupported version or encoding", async () => {
       for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=etf"]) {
         const client = new RawClient(server.gatewayUrl + query);

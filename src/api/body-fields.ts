@@ -5,10 +5,15 @@
 import { isSnowflake } from "../protocol/fields.ts";
 import { invalidField } from "./errors.ts";
 
+/** A UTF-16 code unit of a surrogate pair standing alone: no UTF-8 store can keep it as it is. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** A string of `min` to `max` UTF-16 code units; a lone surrogate is refused (a store would replace it with U+FFFD). */
 export function text(value: unknown, field: string, min: number, max: number): string {
   if (typeof value !== "string" || value.length < min || value.length > max) {
     throw invalidField(field, `must be a string of ${min} to ${max} characters`);
   }
+  if (LONE_SURROGATE.test(value)) throw invalidField(field, "must be valid Unicode (it has a lone surrogate)");
   return value;
 }
 

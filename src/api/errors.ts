@@ -13,6 +13,7 @@ export const ApiCode = {
   UNKNOWN_MEMBER: 10007,
   UNKNOWN_ROLE: 10011,
   UNKNOWN_USER: 10013,
+  REQUEST_ENTITY_TOO_LARGE: 40005,
   MISSING_ACCESS: 50001,
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
   MISSING_PERMISSIONS: 50013,
@@ -45,30 +46,4 @@ export const methodNotAllowed = (allow: string): Response => {
 /** A field that failed validation: 400 naming the field. */
 export function invalidField(field: string, problem: string): HttpError {
   return new HttpError(400, ApiCode.INVALID_FORM_BODY, `Invalid Form Body: ${field} ${problem}`);
-}
-
-/**
- * Reads a JSON object body of at most `maxBytes`, or throws a 400/413. With
- * `emptyIsObject`, an empty body reads as `{}` (for routes whose fields are all optional).
- */
-export async function readJsonObject(
-  request: Request,
-  maxBytes = 64 * 1024,
-  emptyIsObject = false,
-): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (emptyIsObject && text.trim() === "") return {};
-  if (Buffer.byteLength(text) > maxBytes) {
-    throw new HttpError(413, ApiCode.GENERAL, `Request entity too large: at most ${maxBytes} bytes`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, ApiCode.INVALID_JSON, "The request body contains invalid JSON.");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new HttpError(400, ApiCode.INVALID_FORM_BODY, "Invalid Form Body: the body must be a JSON object");
-  }
-  return body as Record<string, unknown>;
 }

@@ -34,6 +34,8 @@ export function createHttpHandler(context: HttpContext): (request: Request) => P
     }
     for (const routes of context.routes) {
       const response = await routes(request, url);
+      // A body refused as too large is not read to its end: the answer ends the connection.
+      if (response?.status === 413) response.headers.set("connection", "close");
       if (response) return response;
     }
     return notFound();

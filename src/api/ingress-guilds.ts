@@ -24,7 +24,8 @@ import { channelJson, guildJson, memberJson, roleJson } from "../guild/guild-jso
 import { Permission, type Overwrite } from "../guild/permissions.ts";
 import type { Guild, GuildStore, Member, StoredChannel, StoredRole } from "../store/guild-store.ts";
 import { bits, bool, integer, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
-import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
+import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
+import { readJsonObject } from "./json-body.ts";
 import { ingressAuthorizer } from "./ingress.ts";
 import { readGuildDispatch } from "./dispatch-audience.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";

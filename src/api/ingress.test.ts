@@ -83,6 +83,11 @@ describe("users", () => {
     ["a bad id", { id: "12ab", username: "a" }, /id must be a snowflake/],
     ["a non-boolean bot", { username: "a", bot: "yes" }, /bot must be a boolean/],
     ["a non-privileged intent", { username: "a", privileged_intents: 1 }, /privileged_intents must be a subset/],
+    // 1e300 & ~33026 is 0: a check after a bit operator passed it, and the store threw (a 500).
+    ["privileged intents of 1e300", '{"username":"a","privileged_intents":1e300}', /privileged_intents must be an integer from 0 to 33026/],
+    ["privileged intents of 2^32 + 2", { username: "a", privileged_intents: 2 ** 32 + 2 }, /privileged_intents must be an integer/],
+    ["a lone surrogate in a name", '{"username":"\\ud800lone"}', /username must be valid Unicode/],
+    ["a lone surrogate ending a name", '{"username":"a","global_name":"b\\udfff"}', /global_name must be valid Unicode/],
     ["an unknown field", { username: "a", password: "x" }, /password is not a user field/],
     ["invalid JSON", "{nope", /invalid JSON/],
     ["an array body", "[]", /must be a JSON object/],
@@ -113,8 +118,19 @@ describe("tokens and dispatch", () => {
       expect(status).toBe(200);
       expect(await verify(minted?.token as string)).toBe("81384788765712384");
     }
-    expect((await call("POST", "/internal/users/81384788765712384/token", { expires_in: -1 })).status).toBe(400);
     expect((await call("POST", "/internal/users/9/token")).status).toBe(404);
+  });
+
+  test("expires_in is a whole number of seconds up to ten years, checked before minting; a misspelt field is refused", async () => {
+    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    const path = "/internal/users/81384788765712384/token";
+    expect((await call("POST", path, { expires_in: 315_360_000 })).status).toBe(200);
+    // 9007199254740993 parses as 2^53: a number past the range never reaches the minter.
+    for (const body of ['{"expires_in":1e20}', '{"expires_in":9007199254740993}', '{"expires_in":315360001}', '{"expires_in":-1}', '{"expires_in":0.5}', '{"expires_in":"60"}']) {
+      const { status, body: answer } = await call("POST", path, body);
+      expect({ body, status, message: answer?.message }).toEqual({ body, status: 400, message: "Invalid Form Body: expires_in must be an integer from 1 to 315360000" });
+    }
+    expect((await call("POST", path, { expire_in: 60 })).body?.message).toBe("Invalid Form Body: expire_in is not a token field");
   });
 
   test("dispatch validates the event and hands d over serialised once", async () => {

@@ -6,7 +6,7 @@
  * - `GET    /internal/users/:id`          -> 200, or 404 (code 10013)
  * - `PATCH  /internal/users/:id`          update any of the fields above -> 200
  * - `DELETE /internal/users/:id`          -> 204 (its sessions are closed with 4004)
- * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds) -> 200 `{token}`
+ * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds, at most ten years) -> 200 `{token}`
  * - `POST   /internal/users/:id/dispatch` `{t, d}` to every session of the user, on every worker -> 202 `{}`
  *
  * Bodies are validated field by field; a bad one is a 400 `{code, message}`
@@ -16,9 +16,10 @@ import { timingSafeEqual } from "node:crypto";
 import { STATE_EVENTS } from "../guild/audience.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
-import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
+import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
+import { readJsonObject } from "./json-body.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
-import { bool, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
+import { bool, integer, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 import { discordTimestamp } from "../protocol/timestamp.ts";
 
@@ -36,6 +37,8 @@ export interface IngressContext {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const EVENT_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** Longest token lifetime `expires_in` may ask for: ten years, in seconds. */
+const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|dispatch))?)?$/;
 
 export function createIngressRoutes(ctx: IngressContext): (request: Request, url: URL) => Promise<Response | undefined> {
@@ -125,11 +128,11 @@ async function updateUser(ctx: IngressContext, request: Request, user: User): Pr
 }
 
 async function mint(ctx: IngressContext, request: Request, user: User): Promise<Response> {
-  const expires = (await readJsonObject(request, 1024, true)).expires_in;
-  if (expires !== undefined && (!Number.isInteger(expires) || (expires as number) <= 0)) {
-    throw invalidField("expires_in", "must be a positive integer of seconds");
-  }
-  return jsonResponse({ token: await ctx.mintToken(user.id, expires as number | undefined) });
+  const body = await readJsonObject(request, 1024, true);
+  // A misspelt field must not mint a token that never expires.
+  onlyKnown(body, ["expires_in"], "token");
+  const expires = body.expires_in === undefined ? undefined : integer(body.expires_in, "expires_in", 1, MAX_TOKEN_LIFETIME_SECONDS);
+  return jsonResponse({ token: await ctx.mintToken(user.id, expires) });
 }
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
@@ -149,11 +152,12 @@ function applyFields(user: User, body: Record<string, unknown>): User {
   if (body.avatar !== undefined) next.avatar = nullableText(body.avatar, "avatar", 1, 64);
   if (body.bot !== undefined) next.bot = bool(body.bot, "bot");
   if (body.privileged_intents !== undefined) {
-    const intents = body.privileged_intents;
-    if (!Number.isInteger(intents) || (intents as number) < 0 || ((intents as number) & ~PRIVILEGED_INTENTS) !== 0) {
+    // In range before any bit operator: `&` would first cut the number to 32 bits.
+    const intents = integer(body.privileged_intents, "privileged_intents", 0, PRIVILEGED_INTENTS);
+    if ((intents & ~PRIVILEGED_INTENTS) !== 0) {
       throw invalidField("privileged_intents", `must be a subset of ${PRIVILEGED_INTENTS} (GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT)`);
     }
-    next.privilegedIntents = intents as number;
+    next.privilegedIntents = intents;
   }
   return next;
 }

@@ -17,6 +17,7 @@ test("renders every family in the Prometheus text format, with escaped labels", 
       resumeLog: { bytes: 1024, entries: 9 },
     },
     { loaded: 2, loadRefused: 1, handling: new Map([["MESSAGE_CREATE", { count: 4, sumMs: 10, maxMs: 5 }]]) },
+    3,
     { rss: 1000, heapUsed: 500, heapTotal: 0, external: 0, arrayBuffers: 0 },
   );
   const samples = text.split("\n").filter((line) => line && !line.startsWith("#"));
@@ -38,6 +39,7 @@ test("renders every family in the Prometheus text format, with escaped labels", 
     "guildgate_sequence_epochs_total 1",
     "guildgate_resume_log_bytes 1024",
     "guildgate_resume_log_entries 9",
+    "guildgate_http_internal_errors_total 3",
     "process_resident_memory_bytes 1000",
     "process_heap_used_bytes 500",
   ]);
@@ -58,6 +60,7 @@ test("mergeStats sums every worker's counters and keeps the largest maximum", ()
       resumeLog: { bytes: 100 * n, entries: n },
     },
     guilds: { loaded: n, loadRefused: 0, handling: new Map([["join", { count: n, sumMs: n, maxMs: n }]]) },
+    httpInternalErrors: n,
     heapUsed: 1000 * n,
   });
   const total = mergeStats([worker(1), worker(2)]);
@@ -66,5 +69,6 @@ test("mergeStats sums every worker's counters and keeps the largest maximum", ()
   expect(total.gateway.fanoutDeliveries).toBe(30);
   expect(total.gateway.sequenceEpochs).toBe(3);
   expect(total.guilds.handling.get("join")).toEqual({ count: 3, sumMs: 3, maxMs: 2 });
+  expect(total.httpInternalErrors).toBe(3);
   expect(total.heapUsed).toBe(3000);
 });

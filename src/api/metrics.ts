@@ -3,7 +3,7 @@
  * connections, dispatches by event type, fanout deliveries, resume outcomes,
  * IDENTIFY and guild-load refusals, guilds loaded, handling time per guild
  * operation (count, sum, max, as Discord instrumented its guild loop), the
- * resume log's size, and process memory, for the whole process (every worker's counters
+ * resume log's size, HTTP requests answered 500, and process memory, for the whole process (every worker's counters
  * summed). Unauthenticated, as scrapers
  * expect; it carries counts only.
  */
@@ -24,7 +24,7 @@ function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 
-export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, memory: NodeJS.MemoryUsage): string {
+export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, httpInternalErrors: number, memory: NodeJS.MemoryUsage): string {
   const dispatches: Sample[] = [...stats.dispatches].map(([t, n]) => [`{t="${label(t)}"}`, n]);
   const handling = [...guilds.handling];
   const timing = (pick: (t: { count: number; sumMs: number; maxMs: number }) => number): Sample[] =>
@@ -57,6 +57,9 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, memory: 
       ]),
       family("guildgate_resume_log_bytes", "gauge", "Bytes held by the resume log.", [["", stats.resumeLog.bytes]]),
       family("guildgate_resume_log_entries", "gauge", "Frames held by the resume log.", [["", stats.resumeLog.entries]]),
+      family("guildgate_http_internal_errors_total", "counter", "HTTP requests answered 500 after an unexpected exception.", [
+        ["", httpInternalErrors],
+      ]),
       family("process_resident_memory_bytes", "gauge", "Resident set size.", [["", memory.rss]]),
       family("process_heap_used_bytes", "gauge", "JS heap in use.", [["", memory.heapUsed]]),
     ].join("\n") + "\n"
@@ -67,6 +70,8 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, memory: 
 export interface WorkerStats {
   gateway: GatewayStats;
   guilds: GuildsStats;
+  /** HTTP requests answered 500 after an unexpected exception. */
+  httpInternalErrors: number;
   heapUsed: number;
 }
 
@@ -86,10 +91,11 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
       resumeLog: { bytes: 0, entries: 0 },
     },
     guilds: { loaded: 0, loadRefused: 0, handling },
+    httpInternalErrors: 0,
     heapUsed: 0,
   };
   const g = total.gateway;
-  for (const { gateway, guilds, heapUsed } of workers) {
+  for (const { gateway, guilds, httpInternalErrors, heapUsed } of workers) {
     g.connections += gateway.connections;
     g.sessions += gateway.sessions;
     g.fanoutDeliveries += gateway.fanoutDeliveries;
@@ -107,6 +113,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
       const sum = handling.get(op) ?? { count: 0, sumMs: 0, maxMs: 0 };
       handling.set(op, { count: sum.count + t.count, sumMs: sum.sumMs + t.sumMs, maxMs: Math.max(sum.maxMs, t.maxMs) });
     }
+    total.httpInternalErrors += httpInternalErrors;
     total.heapUsed += heapUsed;
   }
   return total;
@@ -117,8 +124,8 @@ export function createMetricsRoute(gather: () => Promise<WorkerStats[]>): (reque
   return async (request, url) => {
     if (url.pathname !== "/metrics") return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-    const { gateway, guilds, heapUsed } = mergeStats(await gather());
-    return new Response(renderMetrics(gateway, guilds, { ...process.memoryUsage(), heapUsed }), {
+    const { gateway, guilds, httpInternalErrors, heapUsed } = mergeStats(await gather());
+    return new Response(renderMetrics(gateway, guilds, httpInternalErrors, { ...process.memoryUsage(), heapUsed }), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     });
   };

@@ -36,6 +36,17 @@ export interface TransportOptions<Data> {
   upgrade(request: Request): Data | Response;
   /** Every plain HTTP request. */
   http(request: Request): Response | Promise<Response>;
+  /**
+   * The answer when `http` or `upgrade` throws (or its answer cannot be read): the adapter
+   * sends it instead of any page of its own, so no detail of the error reaches the client.
+   */
+  internalError(error: unknown): Response;
+  /**
+   * Largest request body taken, bytes. A larger Content-Length gets `payloadTooLarge()`
+   * before any of the body is read; a streamed body is never held past it.
+   */
+  maxRequestBodyBytes: number;
+  payloadTooLarge(): Response;
   handlers: SocketHandlers<Data>;
   /** Largest client frame the server reads; the session enforces the protocol's own limit below it. */
   maxPayloadBytes: number;

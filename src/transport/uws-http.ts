@@ -10,9 +10,6 @@ import { STATUS_CODES } from "node:http";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import { jsonResponse } from "../protocol/json-response.ts";
 
-/** Largest HTTP request body read; larger gets 413. Bun.serve's default `maxRequestBodySize`. */
-const MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024;
-
 export interface RequestHead {
   method: string;
   url: URL;
@@ -32,15 +29,23 @@ export function toRequest(head: RequestHead, body: Uint8Array | null): Request {
   return new Request(head.url.href, { method: head.method, headers: head.headers, body });
 }
 
-/** The request body, or null past MAX_REQUEST_BODY_BYTES. Chunks are copied: uWS reuses their memory. */
-export function readBody(res: HttpResponse): Promise<Uint8Array | null> {
+/** Whether the request declares a body larger than `maxBytes` (refused before any of it is read). */
+export function declaresTooLarge(head: RequestHead, maxBytes: number): boolean {
+  return Number(head.headers.get("content-length") ?? 0) > maxBytes;
+}
+
+/**
+ * The request body, or null as soon as it passes `maxBytes` (a streamed body is
+ * never held past it). Chunks are copied: uWS reuses their memory.
+ */
+export function readBody(res: HttpResponse, maxBytes: number): Promise<Uint8Array | null> {
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     res.onData((chunk, isLast) => {
-      if (size > MAX_REQUEST_BODY_BYTES) return;
+      if (size > maxBytes) return;
       size += chunk.byteLength;
-      if (size > MAX_REQUEST_BODY_BYTES) return resolve(null);
+      if (size > maxBytes) return resolve(null);
       chunks.push(new Uint8Array(chunk.slice(0)));
       if (isLast) resolve(Buffer.concat(chunks));
     });
@@ -57,30 +62,18 @@ export function upgradeRequired(): Response {
   return new Response(null, { status: 426, headers: { "sec-websocket-version": "13", connection: "close" } });
 }
 
-export function payloadTooLarge(): Response {
-  return new Response("Payload Too Large", { status: 413, headers: { connection: "close" } });
-}
-
-/** As Bun.serve without an `error` handler: a throw is logged and answered with 500. */
-export function internalError(error: unknown): Response {
-  console.error("guildgate: unexpected error handling an HTTP request:", error);
-  return new Response("Internal Server Error", { status: 500 });
-}
-
-/** The HTTP handler's Response for a request, or a 500 if it throws. */
-export async function handle(http: (request: Request) => Response | Promise<Response>, head: RequestHead, body: Uint8Array | null): Promise<Response> {
-  try {
-    return await http(toRequest(head, body));
-  } catch (error) {
-    return internalError(error);
-  }
-}
-
 /**
- * Writes a Response once it (and its body) is ready, unless the client has
- * gone. Must be called synchronously in the uWS handler: it sets `onAborted`.
+ * Writes the Response `answer` makes once it (and its body) is ready, unless the
+ * client has gone. If `answer` throws or its body cannot be read, `internalError`'s
+ * Response is written instead, as Bun.serve's `error` handler answers. Must be
+ * called synchronously in the uWS handler: it sets `onAborted`.
  */
-export function respond(res: HttpResponse, method: string, pending: Response | Promise<Response>): void {
+export function respond(
+  res: HttpResponse,
+  method: string,
+  answer: () => Response | Promise<Response>,
+  internalError: (error: unknown) => Response,
+): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
@@ -89,12 +82,11 @@ export function respond(res: HttpResponse, method: string, pending: Response | P
     let response: Response;
     let body: Uint8Array;
     try {
-      response = await pending;
+      response = await answer();
       body = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
-      console.error("guildgate: cannot read an HTTP response body:", error);
-      if (!aborted) res.close();
-      return;
+      response = internalError(error);
+      body = new Uint8Array(await response.arrayBuffer());
     }
     if (aborted) return;
     const closeConnection = response.headers.get("connection")?.toLowerCase() === "close";

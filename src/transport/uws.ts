@@ -11,7 +11,7 @@
  */
 import uWS from "uWebSockets.js";
 import type { Socket, StartTransport, Transport, TransportOptions } from "./transport.ts";
-import { handle, internalError, payloadTooLarge, readBody, readHead, respond, toRequest, upgradeFailed, upgradeRequired, type RequestHead } from "./uws-http.ts";
+import { declaresTooLarge, readBody, readHead, respond, toRequest, upgradeFailed, upgradeRequired, type RequestHead } from "./uws-http.ts";
 
 /** What Bun.serve's `stop(true)` sends every open socket. */
 const SERVER_CLOSED = { code: 1001, reason: "Server closed" } as const;
@@ -97,19 +97,22 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
     // uWS routes any GET with a 24-character Sec-WebSocket-Key here; the checks
     // below are the ones Bun.serve (and our Bun adapter) make before upgrading.
     upgrade: (res, req, context) => {
+      const answer = (method: string, make: () => Response | Promise<Response>): void => respond(res, method, make, options.internalError);
       let head: RequestHead;
-      let data: Data | Response;
+      let data: Data;
       try {
         head = readHead(req, fallbackHost());
+        const request = toRequest(head, null);
         if (head.url.pathname !== "/" || head.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-          return respond(res, head.method, handle(options.http, head, null));
+          return answer(head.method, () => options.http(request));
         }
-        if (head.headers.get("sec-websocket-version") !== "13") return respond(res, head.method, upgradeRequired());
-        data = options.upgrade(toRequest(head, null));
+        if (head.headers.get("sec-websocket-version") !== "13") return answer(head.method, upgradeRequired);
+        const decided = options.upgrade(request);
+        if (decided instanceof Response) return answer(head.method, () => decided);
+        data = decided;
       } catch (error) {
-        return respond(res, "GET", internalError(error));
+        return answer("GET", () => options.internalError(error));
       }
-      if (data instanceof Response) return respond(res, head.method, data);
       const userData: UserData<Data> = { data, socket: null };
       const header = (name: string): string => head.headers.get(name) ?? "";
       res.upgrade(userData, header("sec-websocket-key"), header("sec-websocket-protocol"), header("sec-websocket-extensions"), context);
@@ -142,22 +145,28 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
   });
   app.any("/*", (res, req) => {
     let method = "GET";
-    let response: Response | Promise<Response>;
+    let answer: () => Response | Promise<Response>;
     try {
       const head = readHead(req, fallbackHost());
       method = head.method;
       if (head.url.pathname === "/" && head.headers.get("upgrade")?.toLowerCase() === "websocket") {
         // Not a valid upgrade (uWS routes those to `ws`).
-        response = upgradeFailed();
+        answer = upgradeFailed;
       } else if (method === "GET" || method === "HEAD") {
-        response = handle(options.http, head, null);
+        answer = () => options.http(toRequest(head, null));
+      } else if (declaresTooLarge(head, options.maxRequestBodyBytes)) {
+        answer = options.payloadTooLarge;
       } else {
-        response = readBody(res).then((body) => (body === null ? payloadTooLarge() : handle(options.http, head, body)));
+        const body = readBody(res, options.maxRequestBodyBytes);
+        answer = async () => {
+          const bytes = await body;
+          return bytes === null ? options.payloadTooLarge() : options.http(toRequest(head, bytes));
+        };
       }
     } catch (error) {
-      response = internalError(error);
+      answer = () => options.internalError(error);
     }
-    respond(res, method, response);
+    respond(res, method, answer, options.internalError);
   });
 
   let listenSocket: uWS.us_listen_socket | false = false;

@@ -38,6 +38,9 @@ export interface HarnessFactory {
   start(setup: ServerSetup): Promise<Harness>;
 }
 
+/** The ingress secret of every harness server. */
+export const HARNESS_INGRESS_SECRET = "ingress";
+
 /** The server both harnesses run: startServer with a MemoryGuildStore, on port 0 and 127.0.0.1. */
 export function startTestServer(setup: ServerSetup, startTransport: StartTransport): { server: RunningServer; store: MemoryGuildStore } {
   const command = parseCommand(["--port", "0", ...setup.args], {});
@@ -45,7 +48,7 @@ export function startTestServer(setup: ServerSetup, startTransport: StartTranspo
   const store = new MemoryGuildStore();
   const server = startServer({
     config: command.config,
-    secrets: { tokenSecret: setup.tokenSecret, ingressSecret: "ingress" },
+    secrets: { tokenSecret: setup.tokenSecret, ingressSecret: HARNESS_INGRESS_SECRET },
     store,
     startTransport,
     version: "test",
