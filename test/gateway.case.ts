@@ -28,6 +28,7 @@ function newUser(): User {
     bot: true,
     privilegedIntents: MESSAGE_CONTENT,
     createdAt: 1_700_000_000_000,
+    tokenGeneration: 0,
   };
 }
 

@@ -32,13 +32,13 @@ describe("the binary with --workers 2", () => {
     // A large guild straight into the store, so its first load keeps its owner busy for a while.
     const store = new SqliteGuildStore(join(dir, "data"));
     bigOwner = "4194304001";
-    store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0 });
+    store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0, tokenGeneration: 0 });
     store.putGuild({ id: BIG_GUILD, name: "Big", ownerId: bigOwner, icon: null, createdAt: 0 });
     store.putMember({ guildId: BIG_GUILD, userId: bigOwner, roleIds: [], nick: null, joinedAt: 0 });
     store.batch(() => {
       for (let i = 0; i < BIG_MEMBERS; i++) {
         const id = String(5_000_000_000n + BigInt(i));
-        store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0 });
+        store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
         store.putMember({ guildId: BIG_GUILD, userId: id, roleIds: [], nick: null, joinedAt: 0 });
       }
     });

@@ -16,6 +16,7 @@ const BOT: User = {
   bot: true,
   privilegedIntents: 1 << 15,
   createdAt: 1_700_000_000_000,
+  tokenGeneration: 0,
 };
 const AUTH_ROUTES = ["/gateway/bot", "/users/@me", "/applications/@me", "/oauth2/applications/@me"];
 const ALL_ROUTES = ["/gateway", ...AUTH_ROUTES];

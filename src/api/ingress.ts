@@ -106,7 +106,7 @@ async function createUser(ctx: IngressContext, request: Request): Promise<Respon
   if (ctx.store.getUser(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: user ${id} exists`);
   if (body.username === undefined) throw invalidField("username", "is required");
   const user = applyFields(
-    { id, username: "", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: Date.now() },
+    { id, username: "", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: Date.now(), tokenGeneration: 0 },
     body,
   );
   ctx.store.putUser(user);
