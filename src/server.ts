@@ -72,7 +72,7 @@ const TRANSPORT_MAX_PAYLOAD = 16 * MAX_FRAME_BYTES;
 
 export function startServer(options: ServerOptions): RunningServer {
   const { config, store } = options;
-  const verifyToken = createTokenVerifier(options.secrets.tokenSecret);
+  const verifyToken = createTokenVerifier(options.secrets.tokenSecret, store);
   const identifyLimit = new IdentifyLimit(config.maxConcurrency);
   let transport: Transport | undefined;
   let gatewayUrl = config.publicUrl ?? "";
@@ -82,7 +82,6 @@ export function startServer(options: ServerOptions): RunningServer {
     get gatewayUrl() {
       return gatewayUrl;
     },
-    store,
     verifyToken,
     identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
     tryStartIdentify: (userId: string, shardId: number): Promise<boolean> => {
@@ -142,7 +141,6 @@ export function startServer(options: ServerOptions): RunningServer {
     get gatewayUrl() {
       return gatewayUrl;
     },
-    store,
     verifyToken,
     recommendedShards: (userId) => Math.max(1, Math.ceil(store.guildsOfUser(userId).length / 1000)),
     sessionStartLimit: (userId) => ({
@@ -156,9 +154,9 @@ export function startServer(options: ServerOptions): RunningServer {
     ingressSecret: options.secrets.ingressSecret,
     store,
     ids,
-    mintToken: (userId, expiresInSeconds) => mintToken(options.secrets.tokenSecret, userId, { expiresInSeconds }),
+    mintToken: (user, expiresInSeconds) => mintToken(options.secrets.tokenSecret, user, { expiresInSeconds }),
     dispatchToUser: (userId, t, dJson) => router.dispatchToUser(userId, t, dJson),
-    disconnectUser: (userId) => router.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
+    disconnectUser: (userId, reason) => router.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, reason),
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds: router, ids });
   const messages = createMessageRoutes({ store, guilds: router, ids, verifyToken });

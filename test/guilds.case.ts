@@ -6,7 +6,6 @@
  * joining and leaving, presences, and the ingress API's errors.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mintToken } from "../src/session/auth.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 import { callJson } from "./support/http.ts";
@@ -45,7 +44,11 @@ export function guildsContract(harness: HarnessFactory): void {
 
     async function user(name: string, privileged = 0): Promise<{ id: string; token: string }> {
       const { id } = (await created("/internal/users", { username: name, privileged_intents: privileged })) as { id: string };
-      return { id, token: await mintToken(SECRET, id) };
+      return { id, token: await mint(id) };
+    }
+
+    async function mint(userId: string): Promise<string> {
+      return (await api("POST", `/internal/users/${userId}/token`)).json.token as string;
     }
 
     /** A session through READY; resolves with the client and READY's `d`. */
@@ -385,6 +388,8 @@ export function guildsContract(harness: HarnessFactory): void {
       await server.stop();
     });
 
+    const mint = async (userId: string): Promise<string> => (await post(`/internal/users/${userId}/token`, {})).token as string;
+
     async function post(path: string, body: unknown, method = "POST"): Promise<Json> {
       const response = await fetch(`${server.httpBase}${path}`, {
         method,
@@ -406,7 +411,7 @@ export function guildsContract(harness: HarnessFactory): void {
 
     test("a session that would hold more guilds than --guilds-per-shard is closed with 4011; shards split them", async () => {
       const user = (await post("/internal/users", { username: "many", bot: true })) as { id: string };
-      const token = await mintToken(SECRET, user.id);
+      const token = await mint(user.id);
       // Guild ids whose shard of 2 is known: (id >> 22) % 2.
       const ids = [1n, 2n, 3n].map((k) => (k << 22n).toString());
       for (const id of ids) await post("/internal/guilds", { id, name: `guild ${id}`, owner_id: user.id });
@@ -427,8 +432,8 @@ export function guildsContract(harness: HarnessFactory): void {
       const guild = (await post("/internal/guilds", { name: "Big Guild", owner_id: owner.id })) as { id: string };
       const channel = (await post(`/internal/guilds/${guild.id}/channels`, { name: "general" })) as { id: string };
       for (const id of [human.id, third.id]) await post(`/internal/guilds/${guild.id}/members/${id}`, {}, "PUT");
-      const bot = await connect(await mintToken(SECRET, owner.id), { intents: GUILDS | GUILD_MESSAGES });
-      const user = await connect(await mintToken(SECRET, human.id), { intents: GUILDS | GUILD_MESSAGES });
+      const bot = await connect(await mint(owner.id), { intents: GUILDS | GUILD_MESSAGES });
+      const user = await connect(await mint(human.id), { intents: GUILDS | GUILD_MESSAGES });
       await bot.dispatch("GUILD_CREATE");
       await user.dispatch("GUILD_CREATE");
       const say = (content: string) =>
@@ -437,7 +442,7 @@ export function guildsContract(harness: HarnessFactory): void {
           headers: { authorization: `Bot ${thirdToken}`, "content-type": "application/json" },
           body: JSON.stringify({ content }),
         });
-      const thirdToken = await mintToken(SECRET, third.id);
+      const thirdToken = await mint(third.id);
       const sent = await say("while passive");
       expect(sent.status).toBe(200);
       const { id } = (await sent.json()) as { id: string };

@@ -10,22 +10,24 @@ const TOKEN_SECRET = "token-secret-0123456789abcdef0123";
 let store: MemoryGuildStore;
 let dispatched: { userId: string; t: string; dJson: string }[];
 let disconnected: string[];
+let verify: ReturnType<typeof createTokenVerifier>;
 let routes: ReturnType<typeof createIngressRoutes>;
 
 beforeEach(() => {
   store = new MemoryGuildStore();
   dispatched = [];
   disconnected = [];
+  verify = createTokenVerifier(TOKEN_SECRET, store);
   routes = createIngressRoutes({
     ingressSecret: INGRESS,
     store,
     ids: new SnowflakeGenerator(0, 0),
-    mintToken: (userId, expires) => mintToken(TOKEN_SECRET, userId, { expiresInSeconds: expires }),
+    mintToken: (user, expires) => mintToken(TOKEN_SECRET, user, { expiresInSeconds: expires }),
     dispatchToUser: (userId, t, dJson) => {
       dispatched.push({ userId, t, dJson });
     },
-    disconnectUser: (userId) => {
-      disconnected.push(userId);
+    disconnectUser: (userId, reason) => {
+      disconnected.push(`${userId}: ${reason}`);
     },
   });
 });
@@ -67,7 +69,7 @@ describe("users", () => {
     expect(patched).toMatchObject({ status: 200, body: { id, username: "alice", global_name: "Alice" } });
     expect(store.getUser(id)?.globalName).toBe("Alice");
     expect((await call("DELETE", `/internal/users/${id}`)).status).toBe(204);
-    expect(disconnected).toEqual([id]);
+    expect(disconnected).toEqual([`${id}: User deleted`]);
     expect(await call("GET", `/internal/users/${id}`)).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
   });
 
@@ -107,11 +109,10 @@ describe("users", () => {
 describe("tokens and dispatch", () => {
   test("a minted token verifies to the user, with or without expiry", async () => {
     await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
-    const verify = createTokenVerifier(TOKEN_SECRET);
     for (const body of [undefined, { expires_in: 3600 }]) {
       const { status, body: minted } = await call("POST", "/internal/users/81384788765712384/token", body);
       expect(status).toBe(200);
-      expect(await verify(minted?.token as string)).toBe("81384788765712384");
+      expect(verify(minted?.token as string)?.id).toBe("81384788765712384");
     }
     expect((await call("POST", "/internal/users/81384788765712384/token", { expires_in: -1 })).status).toBe(400);
     expect((await call("POST", "/internal/users/9/token")).status).toBe(404);
@@ -125,5 +126,54 @@ describe("tokens and dispatch", () => {
     expect((await call("POST", path, { t: "bad name", d: {} })).body?.message as string).toMatch(/^Invalid Form Body: t /);
     expect((await call("POST", path, { t: "X" })).body?.message as string).toMatch(/d is required/);
     expect(dispatched.length).toBe(1);
+  });
+});
+
+describe("revoking tokens", () => {
+  const ID = "81384788765712384";
+  const token = async (id = ID) => (await call("POST", `/internal/users/${id}/token`)).body?.token as string;
+
+  beforeEach(async () => {
+    expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
+  });
+
+  test("revoke: every token minted before stops verifying, the sessions are closed, and new tokens work", async () => {
+    const before = [await token(), (await call("POST", `/internal/users/${ID}/token`, { expires_in: 60 })).body?.token as string];
+    expect(await call("POST", `/internal/users/${ID}/tokens/revoke`)).toEqual({ status: 204, body: undefined });
+    for (const old of before) expect(verify(old)).toBeUndefined();
+    expect(disconnected).toEqual([`${ID}: Token revoked`]);
+    expect(verify(await token())?.id).toBe(ID);
+    expect(store.getUser(ID)?.username).toBe("a");
+  });
+
+  test("revoke answers 404 for an unknown user and 405 for another method", async () => {
+    expect(await call("POST", "/internal/users/9/tokens/revoke")).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
+    expect((await call("GET", `/internal/users/${ID}/tokens/revoke`)).status).toBe(405);
+    expect((await call("POST", `/internal/users/${ID}/tokens`)).status).toBe(0);
+  });
+
+  test("a PATCH that read the user before a revoke and writes after it does not bring the old tokens back", async () => {
+    const old = await token();
+    let send!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => void (send = controller) });
+    const url = new URL(`http://gw/internal/users/${ID}`);
+    const headers = { authorization: `Bearer ${INGRESS}` };
+    // The route reads the user, then waits for the body: the revoke lands in between.
+    const patching = routes(new Request(url.href, { method: "PATCH", headers, body, duplex: "half" } as RequestInit), url);
+    expect((await call("POST", `/internal/users/${ID}/tokens/revoke`)).status).toBe(204);
+    send.enqueue(new TextEncoder().encode('{"username":"late"}'));
+    send.close();
+    expect((await patching)?.status).toBe(200);
+    expect(store.getUser(ID)?.username).toBe("late");
+    expect(verify(old)).toBeUndefined();
+  });
+
+  test("a user created again with a deleted user's id does not bring the old token back", async () => {
+    const old = await token();
+    expect((await call("DELETE", `/internal/users/${ID}`)).status).toBe(204);
+    expect(verify(old)).toBeUndefined();
+    expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
+    expect(verify(old)).toBeUndefined();
+    expect(verify(await token())?.id).toBe(ID);
   });
 });

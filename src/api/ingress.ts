@@ -7,6 +7,8 @@
  * - `PATCH  /internal/users/:id`          update any of the fields above -> 200
  * - `DELETE /internal/users/:id`          -> 204 (its sessions are closed with 4004)
  * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds) -> 200 `{token}`
+ * - `POST   /internal/users/:id/tokens/revoke` -> 204: every token minted so far stops working,
+ *   and the user's sessions are closed with 4004
  * - `POST   /internal/users/:id/dispatch` `{t, d}` to every session of the user, on every worker -> 202 `{}`
  *
  * Bodies are validated field by field; a bad one is a 400 `{code, message}`
@@ -14,6 +16,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
+import { newTokenGeneration } from "../session/auth.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, readJsonObject, unauthorized } from "./errors.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
@@ -23,17 +26,18 @@ export interface IngressContext {
   ingressSecret: string;
   store: GuildStore;
   ids: SnowflakeGenerator;
-  mintToken(userId: string, expiresInSeconds?: number): Promise<string>;
+  /** A client token for the user at its current token generation (session/auth.ts). */
+  mintToken(user: User, expiresInSeconds?: number): string;
   /** Sends a dispatch to every session of the user, wherever it lives. */
   dispatchToUser(userId: string, t: string, dJson: string): void;
-  /** Closes the user's sessions (after deletion), wherever they live. */
-  disconnectUser(userId: string): void;
+  /** Closes the user's sessions with 4004 (its tokens died), wherever they live. */
+  disconnectUser(userId: string, reason: string): void;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const EVENT_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
-const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|dispatch))?)?$/;
+const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|tokens\/revoke|dispatch))?)?$/;
 
 export function createIngressRoutes(ctx: IngressContext): (request: Request, url: URL) => Promise<Response | undefined> {
   const authorized = ingressAuthorizer(ctx.ingressSecret);
@@ -48,6 +52,7 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
       const user = ctx.store.getUser(id);
       if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
       if (action === "token") return request.method === "POST" ? await mint(ctx, request, user) : methodNotAllowed("POST");
+      if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
       if (action === "dispatch") return request.method === "POST" ? await dispatch(ctx, request, user) : methodNotAllowed("POST");
       switch (request.method) {
         case "GET":
@@ -56,7 +61,7 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
           return await updateUser(ctx, request, user);
         case "DELETE":
           ctx.store.deleteUser(user.id);
-          ctx.disconnectUser(user.id);
+          ctx.disconnectUser(user.id, "User deleted");
           return new Response(null, { status: 204 });
         default:
           return methodNotAllowed("GET, PATCH, DELETE");
@@ -106,7 +111,16 @@ async function createUser(ctx: IngressContext, request: Request): Promise<Respon
   if (ctx.store.getUser(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: user ${id} exists`);
   if (body.username === undefined) throw invalidField("username", "is required");
   const user = applyFields(
-    { id, username: "", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: Date.now(), tokenGeneration: 0 },
+    {
+      id,
+      username: "",
+      globalName: null,
+      avatar: null,
+      bot: false,
+      privilegedIntents: 0,
+      createdAt: Date.now(),
+      tokenGeneration: newTokenGeneration(),
+    },
     body,
   );
   ctx.store.putUser(user);
@@ -126,7 +140,14 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
   if (expires !== undefined && (!Number.isInteger(expires) || (expires as number) <= 0)) {
     throw invalidField("expires_in", "must be a positive integer of seconds");
   }
-  return Response.json({ token: await ctx.mintToken(user.id, expires as number | undefined) });
+  return Response.json({ token: ctx.mintToken(user, expires as number | undefined) });
+}
+
+/** Bumps the token generation: every token minted so far fails, and live sessions end with 4004. */
+function revoke(ctx: IngressContext, user: User): Response {
+  ctx.store.bumpTokenGeneration(user.id);
+  ctx.disconnectUser(user.id, "Token revoked");
+  return new Response(null, { status: 204 });
 }
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {
