@@ -157,6 +157,7 @@ export function startServer(options: ServerOptions): RunningServer {
     mintToken: (user, expiresInSeconds) => mintToken(options.secrets.tokenSecret, user, { expiresInSeconds }),
     dispatchToUser: (userId, t, dJson) => router.dispatchToUser(userId, t, dJson),
     disconnectUser: (userId, reason) => router.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, reason),
+    removeMember: (guildId, userId) => router.call("deleteMember", guildId, userId),
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, guilds: router, ids });
   const messages = createMessageRoutes({ store, guilds: router, ids, verifyToken });

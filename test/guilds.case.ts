@@ -193,6 +193,30 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(client.frames.slice(from).filter((f) => f.t === "MESSAGE_CREATE")).toEqual([]);
     });
 
+    test("deleting a user: its guilds see GUILD_MEMBER_REMOVE, its sessions GUILD_DELETE then 4004; an owner is refused", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MEMBERS);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+
+      const refused = await api("DELETE", `/internal/users/${w.owner.id}`);
+      expect(refused).toMatchObject({ status: 400, json: { code: 40011 } });
+      expect(refused.json.message as string).toContain(w.guild.id);
+
+      expect((await api("DELETE", `/internal/users/${w.member.id}`)).status).toBe(204);
+      const removed = (await owner.client.dispatch("GUILD_MEMBER_REMOVE")).d as Json;
+      expect(removed).toMatchObject({ guild_id: w.guild.id, user: { id: w.member.id } });
+      expect((await member.client.dispatch("GUILD_DELETE")).d).toEqual({ id: w.guild.id });
+      expect((await member.client.closed).code).toBe(4004);
+
+      // Nothing is left to inherit: a user created again with that id is in no guild.
+      expect((await api("POST", "/internal/users", { id: w.member.id, username: "again" })).status).toBe(201);
+      expect((await api("GET", `/internal/guilds/${w.guild.id}/members/${w.member.id}`)).status).toBe(404);
+      expect((await api("GET", `/internal/guilds/${w.guild.id}`)).json.member_count).toBe(1);
+      expect((await message(w.member.token, w.lobby.id, "still here?")).status).toBe(401);
+    });
+
     test("a GUILD_CREATE the client missed while away comes after RESUMED (GUILD_CREATEs are not in the resume log)", async () => {
       const w = await world();
       const late = await user("away");

@@ -10,6 +10,8 @@ const TOKEN_SECRET = "token-secret-0123456789abcdef0123";
 let store: MemoryGuildStore;
 let dispatched: { userId: string; t: string; dJson: string }[];
 let disconnected: string[];
+/** `guildId/userId` of each member removal asked of a guild's owner. */
+let removed: string[];
 let verify: ReturnType<typeof createTokenVerifier>;
 let routes: ReturnType<typeof createIngressRoutes>;
 
@@ -17,6 +19,7 @@ beforeEach(() => {
   store = new MemoryGuildStore();
   dispatched = [];
   disconnected = [];
+  removed = [];
   verify = createTokenVerifier(TOKEN_SECRET, store);
   routes = createIngressRoutes({
     ingressSecret: INGRESS,
@@ -28,6 +31,11 @@ beforeEach(() => {
     },
     disconnectUser: (userId, reason) => {
       disconnected.push(`${userId}: ${reason}`);
+    },
+    // The owner's part, as far as this route can see it: the membership goes.
+    removeMember: async (guildId, userId) => {
+      removed.push(`${guildId}/${userId}`);
+      return store.deleteMember(guildId, userId);
     },
   });
 });
@@ -129,9 +137,10 @@ describe("tokens and dispatch", () => {
   });
 });
 
-describe("revoking tokens", () => {
+describe("revoking tokens and deleting users", () => {
   const ID = "81384788765712384";
   const token = async (id = ID) => (await call("POST", `/internal/users/${id}/token`)).body?.token as string;
+  const member = (guildId: string, userId: string) => ({ guildId, userId, roleIds: [], nick: null, joinedAt: 0 });
 
   beforeEach(async () => {
     expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
@@ -166,6 +175,44 @@ describe("revoking tokens", () => {
     expect((await patching)?.status).toBe(200);
     expect(store.getUser(ID)?.username).toBe("late");
     expect(verify(old)).toBeUndefined();
+  });
+
+  test("delete refuses a user that owns guilds, naming them, and changes nothing", async () => {
+    const old = await token();
+    for (const guildId of ["20", "30"]) {
+      store.putGuild({ id: guildId, name: "g", ownerId: ID, icon: null, createdAt: 0 });
+      store.putMember(member(guildId, ID));
+    }
+    store.putGuild({ id: "40", name: "g", ownerId: "1", icon: null, createdAt: 0 });
+    store.putMember(member("40", ID));
+    const refused = await call("DELETE", `/internal/users/${ID}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body?.code).toBe(40011);
+    expect(refused.body?.message as string).toMatch(/transfer ownership.*20, 30$/);
+    expect(verify(old)?.id).toBe(ID);
+    expect(store.guildsOfUser(ID)).toEqual(["20", "30", "40"]);
+    expect(removed).toEqual([]);
+    expect(disconnected).toEqual([]);
+  });
+
+  test("delete takes the user out of every guild through its owner, after its tokens died, then closes its sessions", async () => {
+    const old = await token();
+    const tokenWhileLeaving: (string | undefined)[] = [];
+    for (const guildId of ["20", "30"]) {
+      store.putGuild({ id: guildId, name: "g", ownerId: "1", icon: null, createdAt: 0 });
+      store.putMember(member(guildId, ID));
+    }
+    const removeMember = store.deleteMember.bind(store);
+    store.deleteMember = (guildId, userId) => {
+      tokenWhileLeaving.push(verify(old)?.id);
+      return removeMember(guildId, userId);
+    };
+    expect((await call("DELETE", `/internal/users/${ID}`)).status).toBe(204);
+    expect(removed.sort()).toEqual([`20/${ID}`, `30/${ID}`]);
+    expect(tokenWhileLeaving).toEqual([undefined, undefined]);
+    expect(store.guildsOfUser(ID)).toEqual([]);
+    expect(store.getUser(ID)).toBeUndefined();
+    expect(disconnected).toEqual([`${ID}: User deleted`]);
   });
 
   test("a user created again with a deleted user's id does not bring the old token back", async () => {

@@ -5,7 +5,9 @@
  * - `POST   /internal/users`              create `{id?, username, global_name?, avatar?, bot?, privileged_intents?}` -> 201
  * - `GET    /internal/users/:id`          -> 200, or 404 (code 10013)
  * - `PATCH  /internal/users/:id`          update any of the fields above -> 200
- * - `DELETE /internal/users/:id`          -> 204 (its sessions are closed with 4004)
+ * - `DELETE /internal/users/:id`          -> 204: leaves every guild (through each guild's owner:
+ *   GUILD_MEMBER_REMOVE to the guild, GUILD_DELETE to the user's sessions), its tokens die and
+ *   its sessions are closed with 4004; 400 (code 40011) naming the guilds it still owns
  * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds) -> 200 `{token}`
  * - `POST   /internal/users/:id/tokens/revoke` -> 204: every token minted so far stops working,
  *   and the user's sessions are closed with 4004
@@ -15,6 +17,7 @@
  * naming the field. Users read and write in Discord's snake_case.
  */
 import { timingSafeEqual } from "node:crypto";
+import { GuildUnavailableError } from "../guild/guilds.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import { newTokenGeneration } from "../session/auth.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
@@ -32,7 +35,18 @@ export interface IngressContext {
   dispatchToUser(userId: string, t: string, dJson: string): void;
   /** Closes the user's sessions with 4004 (its tokens died), wherever they live. */
   disconnectUser(userId: string, reason: string): void;
+  /**
+   * Removes the user from the guild on the guild's owner (`Guilds.deleteMember`), which
+   * tells the guild (GUILD_MEMBER_REMOVE) and the user's sessions (GUILD_DELETE).
+   */
+  removeMember(guildId: string, userId: string): Promise<unknown>;
 }
+
+/**
+ * Discord's JSON code for deleting an account that still owns servers: "You must
+ * transfer ownership of any owned guilds before deleting your account".
+ */
+const OWNS_GUILDS = 40011;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -60,14 +74,13 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
         case "PATCH":
           return await updateUser(ctx, request, user);
         case "DELETE":
-          ctx.store.deleteUser(user.id);
-          ctx.disconnectUser(user.id, "User deleted");
-          return new Response(null, { status: 204 });
+          return await deleteUser(ctx, user);
         default:
           return methodNotAllowed("GET, PATCH, DELETE");
       }
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+      if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
       throw error;
     }
   };
@@ -147,6 +160,27 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
 function revoke(ctx: IngressContext, user: User): Response {
   ctx.store.bumpTokenGeneration(user.id);
   ctx.disconnectUser(user.id, "Token revoked");
+  return new Response(null, { status: 204 });
+}
+
+/**
+ * Deletes the user, leaving nothing behind: refused while it owns guilds (Discord refuses to
+ * delete an account that owns servers; an owner is always a member, so its guilds are among
+ * its memberships). Its tokens die first, so no new session starts meanwhile; then it leaves
+ * every guild through the guild's owner, and goes, and its sessions are closed. A failure
+ * part-way (503) leaves a user that a retry deletes.
+ */
+async function deleteUser(ctx: IngressContext, user: User): Promise<Response> {
+  const guildIds = ctx.store.guildsOfUser(user.id);
+  const owned = guildIds.filter((guildId) => ctx.store.getGuild(guildId)?.ownerId === user.id);
+  if (owned.length > 0) {
+    const message = `You must transfer ownership of any owned guilds before deleting your account: owner of ${owned.join(", ")}`;
+    throw new HttpError(400, OWNS_GUILDS, message);
+  }
+  ctx.store.bumpTokenGeneration(user.id);
+  await Promise.all(guildIds.map((guildId) => ctx.removeMember(guildId, user.id)));
+  ctx.store.deleteUser(user.id);
+  ctx.disconnectUser(user.id, "User deleted");
   return new Response(null, { status: 204 });
 }
 
