@@ -68,7 +68,7 @@ function guildWith(members: number) {
   const users: { id: string; roleIds: string[]; intents: number }[] = [];
   for (let i = 0; i < members; i++) {
     const id = String(900000000000000001n + BigInt(i));
-    store.putUser({ id, username: `u${i}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0 });
+    store.putUser({ id, username: `u${i}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
     const member = { guildId: GUILD, userId: id, roleIds: [roleIds[i % ROLE_SETS] as string], nick: null, joinedAt: 0 };
     store.putMember(member);
     users.push({ id, roleIds: member.roleIds, intents: GUILDS_INTENTS | (i % 2 ? MESSAGE_CONTENT : 0) });

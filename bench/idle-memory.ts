@@ -11,7 +11,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { mintToken } from "../src/session/auth.ts";
 
 const sessions = Number(process.argv[2] ?? 15_000);
 const PHASE_MS = 120_000;
@@ -70,7 +69,11 @@ async function measureGateway(): Promise<{ perSessionBytes: number; connected: n
       const response = await fetch(`${base}/internal/users`, { method: "POST", headers: admin, body: '{"username":"idle","bot":true}' });
       ids.push(((await response.json()) as { id: string }).id);
     });
-    const tokens = await Promise.all(ids.map((id) => mintToken(secrets.tokenSecret, id)));
+    const tokens: string[] = [];
+    await pool(ids.length, 64, async (i) => {
+      const response = await fetch(`${base}/internal/users/${ids[i]}/token`, { method: "POST", headers: admin });
+      tokens[i] = ((await response.json()) as { token: string }).token;
+    });
     const before = await settle(child.pid);
     const started = Date.now();
     const sockets: WebSocket[] = [];

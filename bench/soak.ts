@@ -15,7 +15,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { mintToken } from "../src/session/auth.ts";
 import { nodeHarness } from "../test/support/node-harness.ts";
 
 const [runtime = "bun", sessionsArg = "1000", eventsArg = "100", dropArg = "0.1"] = process.argv.slice(2);
@@ -167,7 +166,9 @@ try {
         body: JSON.stringify({ username: `soak${i}`, bot: true }),
       });
       const { id } = (await response.json()) as { id: string };
-      clients.push(new SoakClient(id, await mintToken(TOKEN_SECRET, id), server.gatewayUrl));
+      const minted = await fetch(`${server.httpBase}/internal/users/${id}/token`, { method: "POST", headers: admin });
+      const { token } = (await minted.json()) as { token: string };
+      clients.push(new SoakClient(id, token, server.gatewayUrl));
     },
   );
   const connectStart = performance.now();

@@ -18,7 +18,7 @@ export interface Config {
   readonly workers: number;
   /** Bearer secret for the ingress/admin API; generated into the data dir when absent. */
   readonly ingressSecret: string | undefined;
-  /** HS256 secret that signs client tokens; generated into the data dir when absent. */
+  /** HMAC-SHA256 key of client tokens (session/auth.ts); generated into the data dir when absent. */
   readonly tokenSecret: string | undefined;
   /** The WebSocket URL clients are told to use (`url`, `resume_gateway_url`). Default ws://host:port. */
   readonly publicUrl: string | undefined;
@@ -85,7 +85,7 @@ const OPTIONS: readonly Option[] = [
   { key: "dataDir", flag: "--data-dir", help: "store and generated secrets", parse: text, fallback: "./data" },
   { key: "workers", flag: "--workers", help: "worker threads sharing the port", parse: integer(1, 32), fallback: Math.min(32, availableParallelism()) },
   { key: "ingressSecret", flag: "--ingress-secret", help: "Bearer secret for the ingress API (generated if absent)", parse: text, fallback: undefined },
-  { key: "tokenSecret", flag: "--token-secret", help: "HS256 secret for client tokens (generated if absent)", parse: text, fallback: undefined },
+  { key: "tokenSecret", flag: "--token-secret", help: "HMAC secret for client tokens (generated if absent)", parse: text, fallback: undefined },
   { key: "publicUrl", flag: "--public-url", help: "WebSocket URL given to clients (default ws://host:port)", parse: text, fallback: undefined },
   { key: "heartbeatIntervalMs", flag: "--heartbeat-interval-ms", help: "HELLO heartbeat_interval", parse: integer(1000, 600_000), fallback: 41_250 },
   { key: "resumeWindowMs", flag: "--resume-window-ms", help: "how long a dropped session stays resumable", parse: integer(0, 3_600_000), fallback: 180_000 },

@@ -79,7 +79,7 @@ const TRANSPORT_MAX_PAYLOAD = 16 * MAX_FRAME_BYTES;
 
 export function startServer(options: ServerOptions): RunningServer {
   const { config, store } = options;
-  const verifyToken = createTokenVerifier(options.secrets.tokenSecret);
+  const verifyToken = createTokenVerifier(options.secrets.tokenSecret, store);
   const identifyLimit = new IdentifyLimit(config.maxConcurrency);
   const bus = options.bus ?? new LoopbackBus(peerId(options.node, options.worker));
   const ring = options.ring ?? guildRing();
@@ -94,7 +94,6 @@ export function startServer(options: ServerOptions): RunningServer {
     get gatewayUrl() {
       return gatewayUrl;
     },
-    store,
     verifyToken,
     identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
     tryStartIdentify: (userId, shardId) => bus.request(ownerOf(userId), { k: "identify-start", userId, shardId }),
@@ -154,7 +153,6 @@ export function startServer(options: ServerOptions): RunningServer {
     get gatewayUrl() {
       return gatewayUrl;
     },
-    store,
     verifyToken,
     recommendedShards: (userId) => Math.max(1, Math.ceil(store.guildsOfUser(userId).length / 1000)),
     sessionStartLimit: (userId) => ({
@@ -168,9 +166,10 @@ export function startServer(options: ServerOptions): RunningServer {
     ingressSecret: options.secrets.ingressSecret,
     store,
     ids,
-    mintToken: (userId, expiresInSeconds) => mintToken(options.secrets.tokenSecret, userId, { expiresInSeconds }),
+    mintToken: (user, expiresInSeconds) => mintToken(options.secrets.tokenSecret, user, { expiresInSeconds }),
     dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson),
-    disconnectUser: (userId) => userEvents.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, "User deleted"),
+    disconnectUser: (userId, reason) => userEvents.disconnectUser(userId, CloseCode.AUTHENTICATION_FAILED, reason),
+    removeMember: (guildId, userId) => owners.deleteMember(guildId, userId),
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const messages = createMessageRoutes({ store, owners, ids, verifyToken });

@@ -33,8 +33,8 @@ export function backpressureContract(harness: HarnessFactory): void {
 
     test("a client that stops reading is dropped without a close frame (1006), and one RESUME gets every event once, in order", async () => {
       const userId = "175928847299200001";
-      await server.putUser({ id: userId, username: "slow", globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 1_700_000_000_000 });
-      const token = await mintToken(SECRET, userId);
+      await server.putUser({ id: userId, username: "slow", globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 1_700_000_000_000, tokenGeneration: 0 });
+      const token = mintToken(SECRET, { id: userId, tokenGeneration: 0 });
       const slow = new TcpWsClient(`${server.gatewayUrl}/?v=10&encoding=json`);
       await slow.next((f) => f.op === 10);
       slow.send({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "t", device: "t" } } });

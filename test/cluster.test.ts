@@ -10,7 +10,6 @@ import { PortBus } from "../src/cluster/bus-ports.ts";
 import { parseCommand } from "../src/config.ts";
 import { openHashRing } from "../src/native.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
-import { mintToken } from "../src/session/auth.ts";
 import { MemoryGuildStore } from "../src/store/memory.ts";
 import { startBunTransport } from "../src/transport/bun.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
@@ -68,7 +67,7 @@ describe("two workers", () => {
 
   async function user(name: string): Promise<{ id: string; token: string }> {
     const { id } = (await api(0, "POST", "/internal/users", { username: name, bot: true })) as { id: string };
-    return { id, token: await mintToken(SECRET, id) };
+    return { id, token: (await api(0, "POST", `/internal/users/${id}/token`)).token as string };
   }
 
   /** A guild id the ring gives to `owner`, with a channel and `members`. */

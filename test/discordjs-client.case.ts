@@ -13,7 +13,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
-import { mintToken } from "../src/session/auth.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 import { callJson } from "./support/http.ts";
 
@@ -46,7 +45,7 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
 
     async function user(username: string, bot: boolean, privileged: number): Promise<{ id: string; token: string }> {
       const { id } = (await created("POST", "/internal/users", { username, bot, privileged_intents: privileged })) as { id: string };
-      return { id, token: await mintToken(SECRET, id) };
+      return { id, token: (await api("POST", `/internal/users/${id}/token`)).json.token as string };
     }
 
     function timedOut(what: string): Error {

@@ -33,8 +33,8 @@ export function discordjsWsConformance(harness: HarnessFactory): void {
     async function manager(compression: CompressionMethod | null): Promise<{ ws: WebSocketManager; userId: string }> {
       nextId += 1n;
       const userId = nextId.toString();
-      await server.putUser({ id: userId, username: `bot${userId.slice(-4)}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: Date.now() });
-      const token = await mintToken(SECRET, userId);
+      await server.putUser({ id: userId, username: `bot${userId.slice(-4)}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: Date.now(), tokenGeneration: 0 });
+      const token = mintToken(SECRET, { id: userId, tokenGeneration: 0 });
       const rest = new REST({ api: `${server.httpBase}/api`, version: "10" }).setToken(token);
       const ws = new WebSocketManager({ token, intents: 0, rest, compression });
       managers.push(ws);

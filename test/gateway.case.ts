@@ -10,6 +10,7 @@ import { userTopic } from "../src/session/session.ts";
 import type { User } from "../src/store/guild-store.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
+import { callJson } from "./support/http.ts";
 
 const SECRET = "test-token-secret-0123456789abcdef";
 const HEARTBEAT_MS = 1_000;
@@ -28,6 +29,7 @@ function newUser(): User {
     bot: true,
     privilegedIntents: MESSAGE_CONTENT,
     createdAt: 1_700_000_000_000,
+    tokenGeneration: 0,
   };
 }
 
@@ -59,7 +61,7 @@ export function gatewayContract(harness: HarnessFactory): void {
     async function account(): Promise<{ user: User; token: string }> {
       const user = newUser();
       await server.putUser(user);
-      return { user, token: await mintToken(SECRET, user.id) };
+      return { user, token: mintToken(SECRET, user) };
     }
 
     async function identify(client: RawClient, extra: Record<string, unknown> = {}, who?: { token: string }): Promise<void> {
@@ -175,6 +177,39 @@ export function gatewayContract(harness: HarnessFactory): void {
       await again.op(10);
       again.send({ op: 6, d: { token, session_id: (frame.d as { session_id: string }).session_id, seq: frame.s } });
       await again.dispatch("RESUMED");
+    });
+
+    const ingress = (method: string, path: string) => callJson(server.httpBase, method, path);
+    const me = async (token: string) => (await fetch(`${server.httpBase}/api/v10/users/@me`, { headers: { authorization: `Bot ${token}` } })).status;
+
+    async function identifyCloses(token: string): Promise<number> {
+      const client = await connect();
+      await client.op(10);
+      await identify(client, {}, { token });
+      return (await client.closed).code;
+    }
+
+    test("revoking a user's tokens closes its live session with 4004; the old token then gets 4004 and 401, a new one works", async () => {
+      const { client, user, token } = await ready();
+      expect((await ingress("POST", `/internal/users/${user.id}/tokens/revoke`)).status).toBe(204);
+      expect(await client.closed).toEqual({ code: 4004, reason: "Token revoked" });
+      expect(await identifyCloses(token)).toBe(4004);
+      expect(await me(token)).toBe(401);
+      const { json } = await ingress("POST", `/internal/users/${user.id}/token`);
+      expect(await me(json.token as string)).toBe(200);
+    });
+
+    test("a user deleted and created again with the same id: its old token gets 4004 on IDENTIFY and 401 on REST", async () => {
+      const { id } = newUser();
+      const create = () => callJson(server.httpBase, "POST", "/internal/users", { id, username: "phoenix", bot: true });
+      expect((await create()).status).toBe(201);
+      const old = (await ingress("POST", `/internal/users/${id}/token`)).json.token as string;
+      expect(await me(old)).toBe(200);
+      expect((await ingress("DELETE", `/internal/users/${id}`)).status).toBe(204);
+      expect((await create()).status).toBe(201);
+      expect(await identifyCloses(old)).toBe(4004);
+      expect(await me(old)).toBe(401);
+      expect(await me((await ingress("POST", `/internal/users/${id}/token`)).json.token as string)).toBe(200);
     });
 
     test("closes with 4012 for an unsupported version or encoding", async () => {

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { openSemaphore } from "../src/native.ts";
-import { mintToken } from "../src/session/auth.ts";
 import { RawClient } from "./support/gateway-client.ts";
 import { bunHarness } from "./support/bun-harness.ts";
 import { callJson, type Json } from "./support/http.ts";
@@ -33,7 +32,7 @@ test("with every load permit taken, a join is refused at once and retried; ingre
     const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
     await client.opened();
     await client.op(10);
-    client.send({ op: 2, d: { token: await mintToken(SECRET, user.id as string), intents: 1, properties: { os: "l", browser: "t", device: "t" } } });
+    client.send({ op: 2, d: { token: (await api("POST", `/internal/users/${user.id}/token`)).json.token, intents: 1, properties: { os: "l", browser: "t", device: "t" } } });
     expect(((await client.dispatch("READY")).d as Json).guilds).toEqual([{ id: guild.id, unavailable: true }]);
     const refused = await api("POST", `/internal/guilds/${guild.id}/dispatch`, { t: "PING", d: {}, intents: 0, permissions: "0" });
     expect(refused.status).toBe(503);

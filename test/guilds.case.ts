@@ -6,7 +6,6 @@
  * joining and leaving, presences, and the ingress API's errors.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mintToken } from "../src/session/auth.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 import { callJson } from "./support/http.ts";
@@ -48,7 +47,11 @@ export function guildsContract(harness: HarnessFactory): void {
 
     async function user(name: string, privileged = 0): Promise<{ id: string; token: string }> {
       const { id } = (await created("/internal/users", { username: name, privileged_intents: privileged })) as { id: string };
-      return { id, token: await mintToken(SECRET, id) };
+      return { id, token: await mint(id) };
+    }
+
+    async function mint(userId: string): Promise<string> {
+      return (await api("POST", `/internal/users/${userId}/token`)).json.token as string;
     }
 
     /** A session through READY; resolves with the client and READY's `d`. */
@@ -220,6 +223,30 @@ export function guildsContract(harness: HarnessFactory): void {
       await message(w.owner.token, w.lobby.id, "after you left");
       await Bun.sleep(100);
       expect(client.frames.slice(from).filter((f) => f.t === "MESSAGE_CREATE")).toEqual([]);
+    });
+
+    test("deleting a user: its guilds see GUILD_MEMBER_REMOVE, its sessions GUILD_DELETE then 4004; an owner is refused", async () => {
+      const w = await world();
+      const owner = await session(w.owner, GUILDS | GUILD_MEMBERS);
+      const member = await session(w.member, GUILDS);
+      await guildCreate(owner.client, w.guild.id);
+      await guildCreate(member.client, w.guild.id);
+
+      const refused = await api("DELETE", `/internal/users/${w.owner.id}`);
+      expect(refused).toMatchObject({ status: 400, json: { code: 40011 } });
+      expect(refused.json.message as string).toContain(w.guild.id);
+
+      expect((await api("DELETE", `/internal/users/${w.member.id}`)).status).toBe(204);
+      const removed = (await owner.client.dispatch("GUILD_MEMBER_REMOVE")).d as Json;
+      expect(removed).toMatchObject({ guild_id: w.guild.id, user: { id: w.member.id } });
+      expect((await member.client.dispatch("GUILD_DELETE")).d).toEqual({ id: w.guild.id });
+      expect((await member.client.closed).code).toBe(4004);
+
+      // Nothing is left to inherit: a user created again with that id is in no guild.
+      expect((await api("POST", "/internal/users", { id: w.member.id, username: "again" })).status).toBe(201);
+      expect((await api("GET", `/internal/guilds/${w.guild.id}/members/${w.member.id}`)).status).toBe(404);
+      expect((await api("GET", `/internal/guilds/${w.guild.id}`)).json.member_count).toBe(1);
+      expect((await message(w.member.token, w.lobby.id, "still here?")).status).toBe(401);
     });
 
     test("a GUILD_CREATE the client missed while away comes after RESUMED (GUILD_CREATEs are not in the resume log)", async () => {
@@ -521,6 +548,8 @@ export function guildsContract(harness: HarnessFactory): void {
       await server.stop();
     });
 
+    const mint = async (userId: string): Promise<string> => (await post(`/internal/users/${userId}/token`, {})).token as string;
+
     async function post(path: string, body: unknown, method = "POST"): Promise<Json> {
       const response = await fetch(`${server.httpBase}${path}`, {
         method,
@@ -542,7 +571,7 @@ export function guildsContract(harness: HarnessFactory): void {
 
     test("a session that would hold more guilds than --guilds-per-shard is closed with 4011; shards split them", async () => {
       const user = (await post("/internal/users", { username: "many", bot: true })) as { id: string };
-      const token = await mintToken(SECRET, user.id);
+      const token = await mint(user.id);
       // Guild ids whose shard of 2 is known: (id >> 22) % 2.
       const ids = [1n, 2n, 3n].map((k) => (k << 22n).toString());
       for (const id of ids) await post("/internal/guilds", { id, name: `guild ${id}`, owner_id: user.id });
@@ -563,8 +592,8 @@ export function guildsContract(harness: HarnessFactory): void {
       const guild = (await post("/internal/guilds", { name: "Big Guild", owner_id: owner.id })) as { id: string };
       const channel = (await post(`/internal/guilds/${guild.id}/channels`, { name: "general" })) as { id: string };
       for (const id of [human.id, third.id]) await post(`/internal/guilds/${guild.id}/members/${id}`, {}, "PUT");
-      const bot = await connect(await mintToken(SECRET, owner.id), { intents: GUILDS | GUILD_MESSAGES });
-      const user = await connect(await mintToken(SECRET, human.id), { intents: GUILDS | GUILD_MESSAGES });
+      const bot = await connect(await mint(owner.id), { intents: GUILDS | GUILD_MESSAGES });
+      const user = await connect(await mint(human.id), { intents: GUILDS | GUILD_MESSAGES });
       await bot.dispatch("GUILD_CREATE");
       await user.dispatch("GUILD_CREATE");
       const say = (content: string) =>
@@ -573,7 +602,7 @@ export function guildsContract(harness: HarnessFactory): void {
           headers: { authorization: `Bot ${thirdToken}`, "content-type": "application/json" },
           body: JSON.stringify({ content }),
         });
-      const thirdToken = await mintToken(SECRET, third.id);
+      const thirdToken = await mint(third.id);
       const sent = await say("while passive");
       expect(sent.status).toBe(200);
       const { id } = (await sent.json()) as { id: string };

@@ -225,7 +225,7 @@ export function hostileHttpSuite(name: string, injects: boolean, start: () => Pr
       // A stored user whose creation date no Date can show (past year 275760): rendering it throws.
       const id = "175928847299117999";
       if (!target.putUser) throw new Error(`${name} cannot store a user past the API`);
-      await target.putUser({ id, username: "odd", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 9e15 });
+      await target.putUser({ id, username: "odd", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 9e15, tokenGeneration: 0 });
       const metric = async (): Promise<number> => {
         const text = await (await fetch(`${target.httpBase}/metrics`)).text();
         return Number(/^guildgate_http_internal_errors_total (\d+)$/m.exec(text)?.[1] ?? Number.NaN);

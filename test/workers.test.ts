@@ -33,13 +33,13 @@ describe("the binary with --workers 2", () => {
     // A large guild straight into the store, so its first load keeps its owner busy for a while.
     const store = new SqliteGuildStore(join(dir, "data"));
     bigOwner = "4194304001";
-    store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0 });
+    store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0, tokenGeneration: 0 });
     store.putGuild({ id: BIG_GUILD, name: "Big", ownerId: bigOwner, icon: null, createdAt: 0 });
     store.putMember({ guildId: BIG_GUILD, userId: bigOwner, roleIds: [], nick: null, joinedAt: 0 });
     store.batch(() => {
       for (let i = 0; i < BIG_MEMBERS; i++) {
         const id = String(5_000_000_000n + BigInt(i));
-        store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0 });
+        store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
         store.putMember({ guildId: BIG_GUILD, userId: id, roleIds: [], nick: null, joinedAt: 0 });
       }
     });
@@ -103,7 +103,7 @@ describe("the binary with --workers 2", () => {
     const people: { id: string; token: string }[] = [];
     for (let i = 0; i < count; i++) {
       const { id } = (await api("POST", "/internal/users", { username: `person${i}`, bot: true, privileged_intents: 2 })) as { id: string };
-      people.push({ id, token: await mintToken(SECRET, id) });
+      people.push({ id, token: (await api("POST", `/internal/users/${id}/token`)).token as string });
     }
     const id = owner === undefined ? undefined : guildIdOwnedBy(owner);
     const { id: guildId } = (await api("POST", "/internal/guilds", { id, name: "Workers", owner_id: people[0]?.id })) as { id: string };
@@ -170,7 +170,7 @@ describe("the binary with --workers 2", () => {
     const { channelId, sessions } = await populatedGuild(12, 1 - busy);
     const idle = sessions.find((s) => s.worker === String(1 - busy));
     expect(idle).toBeDefined();
-    const bigToken = await mintToken(SECRET, bigOwner);
+    const bigToken = mintToken(SECRET, { id: bigOwner, tokenGeneration: 0 });
     // The big guild's first load happens when its owner first needs it: right after this READY.
     const big = await connect(identify(bigToken));
     await big.dispatch("READY");
@@ -220,7 +220,7 @@ describe("a drain and a restart", () => {
   test("SIGTERM sends op 7 and exits 0; after a restart the client RESUMEs and gets what it missed, once", async () => {
     const first = await start();
     const { id: userId } = (await post(first.base, "/internal/users", { username: "survivor", bot: true })) as { id: string };
-    const token = await mintToken(SECRET, userId);
+    const { token } = (await post(first.base, `/internal/users/${userId}/token`, {})) as { token: string };
     const { id: guildId } = (await post(first.base, "/internal/guilds", { name: "Lasting", owner_id: userId })) as { id: string };
     const { id: channelId } = (await post(first.base, `/internal/guilds/${guildId}/channels`, { name: "general" })) as { id: string };
     const say = async (base: string, content: string): Promise<string> =>

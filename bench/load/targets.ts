@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { mintToken } from "../../src/session/auth.ts";
 
 export type TargetName = "raw" | "naive" | "guildgate";
 export const TARGETS: readonly TargetName[] = ["raw", "naive", "guildgate"];
@@ -137,7 +136,7 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
     return { tokens: Array.from({ length: plan.sessions }, (_, i) => String(i + 1)), guildIds: plan.guilds.map((_, g) => String(g)) };
   };
 
-  /** guildgate: users, guilds and members through the ingress API; tokens minted here. */
+  /** guildgate: users, guilds, members and tokens through the ingress API. */
   const setupGuildgate = async (plan: MembershipPlan): Promise<{ tokens: string[]; guildIds: string[] }> => {
     const userIds = new Array<string>(plan.sessions);
     await pool(plan.sessions, SETUP_CONCURRENCY, async (i) => {
@@ -155,7 +154,11 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
         await (await post(`${base}/internal/guilds/${guildId}/members/${user}`, "{}", admin, "PUT")).arrayBuffer();
       });
     }
-    const tokens = await Promise.all(userIds.map((id) => mintToken(TOKEN_SECRET, id)));
+    const tokens = new Array<string>(plan.sessions);
+    await pool(plan.sessions, SETUP_CONCURRENCY, async (i) => {
+      const response = await post(`${base}/internal/users/${userIds[i]}/token`, "{}", admin);
+      tokens[i] = ((await response.json()) as { token: string }).token;
+    });
     return { tokens, guildIds };
   };
 

@@ -11,12 +11,13 @@
  * - `GET /oauth2/applications/@me`: the application object, with every key
  *   discord.py's `AppInfo.__init__` indexes directly (`appinfo.py`).
  * Auth is `Authorization: Bot <token>`, `Bearer <token>` or the raw token; a
- * missing or bad token, or one whose user is not in the store, is a 401.
+ * missing, bad, expired or revoked token, or one whose user is gone, is a 401.
  * HEAD is served like GET; other methods get 405.
  */
 import { userObject } from "../guild/user-json.ts";
 import { methodNotAllowed, unauthorized } from "./errors.ts";
-import type { GuildStore, User } from "../store/guild-store.ts";
+import type { User } from "../store/guild-store.ts";
+import type { TokenVerifier } from "../session/auth.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord's session start limit object; `reset_after` is in milliseconds. */
@@ -34,9 +35,8 @@ export interface BootstrapContext {
    * clients append `?v=10...`. Read on every request, so it may be a getter.
    */
   gatewayUrl: string;
-  store: GuildStore;
-  /** Resolves a token (with or without a `Bot `/`Bearer ` prefix) to its user id, or null. */
-  verifyToken: (token: string) => Promise<string | null>;
+  /** Resolves a token (with or without a `Bot `/`Bearer ` prefix) to its user. */
+  verifyToken: TokenVerifier;
   /** Shards Discord would recommend for the caller: one per 1000 guilds. */
   recommendedShards: (userId: string) => number;
   /** The caller's current identify budget, for `/gateway/bot`. */
@@ -91,11 +91,9 @@ const PREFIX = /^\/api\/v(?:9|10)(?=\/)/;
 
 
 /** The user behind the request's `Authorization` header, or undefined. */
-async function authenticate(ctx: BootstrapContext, request: Request): Promise<User | undefined> {
+function authenticate(ctx: BootstrapContext, request: Request): User | undefined {
   const token = request.headers.get("authorization");
-  if (!token) return undefined;
-  const userId = await ctx.verifyToken(token);
-  return userId === null ? undefined : ctx.store.getUser(userId);
+  return token ? ctx.verifyToken(token) : undefined;
 }
 
 /**
@@ -109,7 +107,7 @@ export function createBootstrapRoutes(ctx: BootstrapContext): (request: Request,
     if (!route) return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
     if (!route.auth) return jsonResponse(route.handle(ctx));
-    const user = await authenticate(ctx, request);
+    const user = authenticate(ctx, request);
     return user ? jsonResponse(route.handle(ctx, user)) : unauthorized();
   };
 }

@@ -10,22 +10,32 @@ const TOKEN_SECRET = "token-secret-0123456789abcdef0123";
 let store: MemoryGuildStore;
 let dispatched: { userId: string; t: string; dJson: string }[];
 let disconnected: string[];
+/** `guildId/userId` of each member removal asked of a guild's owner. */
+let removed: string[];
+let verify: ReturnType<typeof createTokenVerifier>;
 let routes: ReturnType<typeof createIngressRoutes>;
 
 beforeEach(() => {
   store = new MemoryGuildStore();
   dispatched = [];
   disconnected = [];
+  removed = [];
+  verify = createTokenVerifier(TOKEN_SECRET, store);
   routes = createIngressRoutes({
     ingressSecret: INGRESS,
     store,
     ids: new SnowflakeGenerator(0, 0),
-    mintToken: (userId, expires) => mintToken(TOKEN_SECRET, userId, { expiresInSeconds: expires }),
+    mintToken: (user, expires) => mintToken(TOKEN_SECRET, user, { expiresInSeconds: expires }),
     dispatchToUser: (userId, t, dJson) => {
       dispatched.push({ userId, t, dJson });
     },
-    disconnectUser: (userId) => {
-      disconnected.push(userId);
+    disconnectUser: (userId, reason) => {
+      disconnected.push(`${userId}: ${reason}`);
+    },
+    // The owner's part, as far as this route can see it: the membership goes.
+    removeMember: async (guildId, userId) => {
+      removed.push(`${guildId}/${userId}`);
+      return store.deleteMember(guildId, userId);
     },
   });
 });
@@ -67,7 +77,7 @@ describe("users", () => {
     expect(patched).toMatchObject({ status: 200, body: { id, username: "alice", global_name: "Alice" } });
     expect(store.getUser(id)?.globalName).toBe("Alice");
     expect((await call("DELETE", `/internal/users/${id}`)).status).toBe(204);
-    expect(disconnected).toEqual([id]);
+    expect(disconnected).toEqual([`${id}: User deleted`]);
     expect(await call("GET", `/internal/users/${id}`)).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
   });
 
@@ -112,11 +122,10 @@ describe("users", () => {
 describe("tokens and dispatch", () => {
   test("a minted token verifies to the user, with or without expiry", async () => {
     await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
-    const verify = createTokenVerifier(TOKEN_SECRET);
     for (const body of [undefined, { expires_in: 3600 }]) {
       const { status, body: minted } = await call("POST", "/internal/users/81384788765712384/token", body);
       expect(status).toBe(200);
-      expect(await verify(minted?.token as string)).toBe("81384788765712384");
+      expect(verify(minted?.token as string)?.id).toBe("81384788765712384");
     }
     expect((await call("POST", "/internal/users/9/token")).status).toBe(404);
   });
@@ -141,5 +150,93 @@ describe("tokens and dispatch", () => {
     expect((await call("POST", path, { t: "bad name", d: {} })).body?.message as string).toMatch(/^Invalid Form Body: t /);
     expect((await call("POST", path, { t: "X" })).body?.message as string).toMatch(/d is required/);
     expect(dispatched.length).toBe(1);
+  });
+});
+
+describe("revoking tokens and deleting users", () => {
+  const ID = "81384788765712384";
+  const token = async (id = ID) => (await call("POST", `/internal/users/${id}/token`)).body?.token as string;
+  const member = (guildId: string, userId: string) => ({ guildId, userId, roleIds: [], nick: null, joinedAt: 0 });
+
+  beforeEach(async () => {
+    expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
+  });
+
+  test("revoke: every token minted before stops verifying, the sessions are closed, and new tokens work", async () => {
+    const before = [await token(), (await call("POST", `/internal/users/${ID}/token`, { expires_in: 60 })).body?.token as string];
+    expect(await call("POST", `/internal/users/${ID}/tokens/revoke`)).toEqual({ status: 204, body: undefined });
+    for (const old of before) expect(verify(old)).toBeUndefined();
+    expect(disconnected).toEqual([`${ID}: Token revoked`]);
+    expect(verify(await token())?.id).toBe(ID);
+    expect(store.getUser(ID)?.username).toBe("a");
+  });
+
+  test("revoke answers 404 for an unknown user and 405 for another method", async () => {
+    expect(await call("POST", "/internal/users/9/tokens/revoke")).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
+    expect((await call("GET", `/internal/users/${ID}/tokens/revoke`)).status).toBe(405);
+    expect((await call("POST", `/internal/users/${ID}/tokens`)).status).toBe(0);
+  });
+
+  test("a PATCH that read the user before a revoke and writes after it does not bring the old tokens back", async () => {
+    const old = await token();
+    let send!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => void (send = controller) });
+    const url = new URL(`http://gw/internal/users/${ID}`);
+    const headers = { authorization: `Bearer ${INGRESS}` };
+    // The route reads the user, then waits for the body: the revoke lands in between.
+    const patching = routes(new Request(url.href, { method: "PATCH", headers, body, duplex: "half" } as RequestInit), url);
+    expect((await call("POST", `/internal/users/${ID}/tokens/revoke`)).status).toBe(204);
+    send.enqueue(new TextEncoder().encode('{"username":"late"}'));
+    send.close();
+    expect((await patching)?.status).toBe(200);
+    expect(store.getUser(ID)?.username).toBe("late");
+    expect(verify(old)).toBeUndefined();
+  });
+
+  test("delete refuses a user that owns guilds, naming them, and changes nothing", async () => {
+    const old = await token();
+    for (const guildId of ["20", "30"]) {
+      store.putGuild({ id: guildId, name: "g", ownerId: ID, icon: null, createdAt: 0 });
+      store.putMember(member(guildId, ID));
+    }
+    store.putGuild({ id: "40", name: "g", ownerId: "1", icon: null, createdAt: 0 });
+    store.putMember(member("40", ID));
+    const refused = await call("DELETE", `/internal/users/${ID}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body?.code).toBe(40011);
+    expect(refused.body?.message as string).toMatch(/transfer ownership.*20, 30$/);
+    expect(verify(old)?.id).toBe(ID);
+    expect(store.guildsOfUser(ID)).toEqual(["20", "30", "40"]);
+    expect(removed).toEqual([]);
+    expect(disconnected).toEqual([]);
+  });
+
+  test("delete takes the user out of every guild through its owner, after its tokens died, then closes its sessions", async () => {
+    const old = await token();
+    const tokenWhileLeaving: (string | undefined)[] = [];
+    for (const guildId of ["20", "30"]) {
+      store.putGuild({ id: guildId, name: "g", ownerId: "1", icon: null, createdAt: 0 });
+      store.putMember(member(guildId, ID));
+    }
+    const removeMember = store.deleteMember.bind(store);
+    store.deleteMember = (guildId, userId) => {
+      tokenWhileLeaving.push(verify(old)?.id);
+      return removeMember(guildId, userId);
+    };
+    expect((await call("DELETE", `/internal/users/${ID}`)).status).toBe(204);
+    expect(removed.sort()).toEqual([`20/${ID}`, `30/${ID}`]);
+    expect(tokenWhileLeaving).toEqual([undefined, undefined]);
+    expect(store.guildsOfUser(ID)).toEqual([]);
+    expect(store.getUser(ID)).toBeUndefined();
+    expect(disconnected).toEqual([`${ID}: User deleted`]);
+  });
+
+  test("a user created again with a deleted user's id does not bring the old token back", async () => {
+    const old = await token();
+    expect((await call("DELETE", `/internal/users/${ID}`)).status).toBe(204);
+    expect(verify(old)).toBeUndefined();
+    expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
+    expect(verify(old)).toBeUndefined();
+    expect(verify(await token())?.id).toBe(ID);
   });
 });

@@ -5,8 +5,12 @@
  * - `POST   /internal/users`              create `{id?, username, global_name?, avatar?, bot?, privileged_intents?}` -> 201
  * - `GET    /internal/users/:id`          -> 200, or 404 (code 10013)
  * - `PATCH  /internal/users/:id`          update any of the fields above -> 200
- * - `DELETE /internal/users/:id`          -> 204 (its sessions are closed with 4004)
+ * - `DELETE /internal/users/:id`          -> 204: leaves every guild (through each guild's owner:
+ *   GUILD_MEMBER_REMOVE to the guild, GUILD_DELETE to the user's sessions), its tokens die and
+ *   its sessions are closed with 4004; 400 (code 40011) naming the guilds it still owns
  * - `POST   /internal/users/:id/token`    mint a client token `{expires_in?}` (seconds, at most ten years) -> 200 `{token}`
+ * - `POST   /internal/users/:id/tokens/revoke` -> 204: every token minted so far stops working,
+ *   and the user's sessions are closed with 4004
  * - `POST   /internal/users/:id/dispatch` `{t, d}` to every session of the user, on every worker -> 202 `{}`
  *
  * Bodies are validated field by field; a bad one is a 400 `{code, message}`
@@ -14,7 +18,9 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { STATE_EVENTS } from "../guild/audience.ts";
+import { GuildUnavailableError } from "../guild/guilds.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
+import { newTokenGeneration } from "../session/auth.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
@@ -27,19 +33,31 @@ export interface IngressContext {
   ingressSecret: string;
   store: GuildStore;
   ids: SnowflakeGenerator;
-  mintToken(userId: string, expiresInSeconds?: number): Promise<string>;
+  /** A client token for the user at its current token generation (session/auth.ts). */
+  mintToken(user: User, expiresInSeconds?: number): string;
   /** Sends a dispatch to every session of the user, wherever it lives. */
   dispatchToUser(userId: string, t: string, dJson: string): void;
-  /** Closes the user's sessions (after deletion), wherever they live. */
-  disconnectUser(userId: string): void;
+  /** Closes the user's sessions with 4004 (its tokens died), wherever they live. */
+  disconnectUser(userId: string, reason: string): void;
+  /**
+   * Removes the user from the guild on the guild's owner (`Guilds.deleteMember`), which
+   * tells the guild (GUILD_MEMBER_REMOVE) and the user's sessions (GUILD_DELETE).
+   */
+  removeMember(guildId: string, userId: string): Promise<unknown>;
 }
+
+/**
+ * Discord's JSON code for deleting an account that still owns servers: "You must
+ * transfer ownership of any owned guilds before deleting your account".
+ */
+const OWNS_GUILDS = 40011;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const EVENT_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Longest token lifetime `expires_in` may ask for: ten years, in seconds. */
 const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
-const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|dispatch))?)?$/;
+const USERS = /^\/internal\/users(?:\/([^/]+)(?:\/(token|tokens\/revoke|dispatch))?)?$/;
 
 export function createIngressRoutes(ctx: IngressContext): (request: Request, url: URL) => Promise<Response | undefined> {
   const authorized = ingressAuthorizer(ctx.ingressSecret);
@@ -54,6 +72,7 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
       const user = ctx.store.getUser(id);
       if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
       if (action === "token") return request.method === "POST" ? await mint(ctx, request, user) : methodNotAllowed("POST");
+      if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
       if (action === "dispatch") return request.method === "POST" ? await dispatch(ctx, request, user) : methodNotAllowed("POST");
       switch (request.method) {
         case "GET":
@@ -61,14 +80,13 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
         case "PATCH":
           return await updateUser(ctx, request, user);
         case "DELETE":
-          ctx.store.deleteUser(user.id);
-          ctx.disconnectUser(user.id);
-          return new Response(null, { status: 204 });
+          return await deleteUser(ctx, user);
         default:
           return methodNotAllowed("GET, PATCH, DELETE");
       }
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+      if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
       throw error;
     }
   };
@@ -112,7 +130,16 @@ async function createUser(ctx: IngressContext, request: Request): Promise<Respon
   if (ctx.store.getUser(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: user ${id} exists`);
   if (body.username === undefined) throw invalidField("username", "is required");
   const user = applyFields(
-    { id, username: "", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: Date.now() },
+    {
+      id,
+      username: "",
+      globalName: null,
+      avatar: null,
+      bot: false,
+      privilegedIntents: 0,
+      createdAt: Date.now(),
+      tokenGeneration: newTokenGeneration(),
+    },
     body,
   );
   ctx.store.putUser(user);
@@ -132,7 +159,35 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
   // A misspelt field must not mint a token that never expires.
   onlyKnown(body, ["expires_in"], "token");
   const expires = body.expires_in === undefined ? undefined : integer(body.expires_in, "expires_in", 1, MAX_TOKEN_LIFETIME_SECONDS);
-  return jsonResponse({ token: await ctx.mintToken(user.id, expires) });
+  return jsonResponse({ token: ctx.mintToken(user, expires) });
+}
+
+/** Bumps the token generation: every token minted so far fails, and live sessions end with 4004. */
+function revoke(ctx: IngressContext, user: User): Response {
+  ctx.store.bumpTokenGeneration(user.id);
+  ctx.disconnectUser(user.id, "Token revoked");
+  return new Response(null, { status: 204 });
+}
+
+/**
+ * Deletes the user, leaving nothing behind: refused while it owns guilds (Discord refuses to
+ * delete an account that owns servers; an owner is always a member, so its guilds are among
+ * its memberships). Its tokens die first, so no new session starts meanwhile; then it leaves
+ * every guild through the guild's owner, and goes, and its sessions are closed. A failure
+ * part-way (503) leaves a user that a retry deletes.
+ */
+async function deleteUser(ctx: IngressContext, user: User): Promise<Response> {
+  const guildIds = ctx.store.guildsOfUser(user.id);
+  const owned = guildIds.filter((guildId) => ctx.store.getGuild(guildId)?.ownerId === user.id);
+  if (owned.length > 0) {
+    const message = `You must transfer ownership of any owned guilds before deleting your account: owner of ${owned.join(", ")}`;
+    throw new HttpError(400, OWNS_GUILDS, message);
+  }
+  ctx.store.bumpTokenGeneration(user.id);
+  await Promise.all(guildIds.map((guildId) => ctx.removeMember(guildId, user.id)));
+  ctx.store.deleteUser(user.id);
+  ctx.disconnectUser(user.id, "User deleted");
+  return new Response(null, { status: 204 });
 }
 
 async function dispatch(ctx: IngressContext, request: Request, user: User): Promise<Response> {

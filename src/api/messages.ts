@@ -13,6 +13,7 @@ import { memberJson } from "../guild/guild-json.ts";
 import { Permission } from "../guild/permissions.ts";
 import { userObject } from "../guild/user-json.ts";
 import type { GuildStore } from "../store/guild-store.ts";
+import type { TokenVerifier } from "../session/auth.ts";
 import { bool, text } from "./body-fields.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
@@ -25,7 +26,7 @@ export interface MessageContext {
   /** The guild owners' operations, wherever they run. */
   owners: Owners;
   ids: SnowflakeGenerator;
-  verifyToken: (token: string) => Promise<string | null>;
+  verifyToken: TokenVerifier;
   now?: () => number;
 }
 
@@ -49,8 +50,7 @@ export function createMessageRoutes(ctx: MessageContext): (request: Request, url
 
 async function createMessage(ctx: MessageContext, request: Request, channelId: string): Promise<Response> {
   const token = request.headers.get("authorization");
-  const userId = token ? await ctx.verifyToken(token) : null;
-  const user = userId === null ? undefined : ctx.store.getUser(userId);
+  const user = token ? ctx.verifyToken(token) : undefined;
   if (!user) return unauthorized();
   const channel = ctx.store.getChannel(channelId);
   if (!channel) throw new HttpError(404, ApiCode.UNKNOWN_CHANNEL, "Unknown Channel");

@@ -260,7 +260,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
   const poolSize = intBetween(rnd, 4, 15);
   const users: User[] = [];
   for (let i = 0; i < poolSize; i++) {
-    const user: User = { id: String(100 + i), username: `u${100 + i}`, globalName: null, avatar: null, bot: rnd() < 0.35, privilegedIntents: 0, createdAt: 0 };
+    const user: User = { id: String(100 + i), username: `u${100 + i}`, globalName: null, avatar: null, bot: rnd() < 0.35, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 };
     store.putUser(user);
     users.push(user);
   }
@@ -746,7 +746,7 @@ describe("Guilds: view changes for a member that changes class (found by the pro
     const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold: HIGH_THRESHOLD });
     sim.bind(guilds);
     for (const id of ["100", "101", "102"]) {
-      store.putUser({ id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0 });
+      store.putUser({ id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
       store.putMember(memberRecord("700", id, []));
     }
     store.putGuild({ id: "700", name: "g", ownerId: "100", icon: null, createdAt: 0 });

@@ -13,7 +13,7 @@ function guildOf(members: number): GuildState {
   store.putGuild({ id: GUILD, name: "big", ownerId: "1000", icon: null, createdAt: 0 });
   for (let i = 0; i < members; i++) {
     const id = String(1000 + i);
-    store.putUser({ id, username: i % 2 ? `odd${i}` : `even${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0 });
+    store.putUser({ id, username: i % 2 ? `odd${i}` : `even${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
     store.putMember({ guildId: GUILD, userId: id, roleIds: [], nick: i === 3 ? "Nick" : null, joinedAt: 0 });
   }
   return GuildState.load(store, GUILD) as GuildState;

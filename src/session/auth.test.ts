@@ -1,112 +1,228 @@
-import { describe, expect, test } from "bun:test";
-import { SignJWT, UnsecuredJWT } from "jose";
-import { createTokenVerifier, mintToken } from "./auth.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
+import type { User } from "../store/guild-store.ts";
+import { MemoryGuildStore } from "../store/memory.ts";
+import { createTokenVerifier, mintToken, newTokenGeneration } from "./auth.ts";
 
 const SECRET = "test-secret-0123456789abcdef0123456789abcdef";
-const USER_ID = "175928847299117063";
-const key = new TextEncoder().encode(SECRET);
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The id in discord.py's documented example token `MjQ1NTU5MDg3NTI0MjE2ODMy.DulyxA.<hmac>`. */
+const DOCUMENTED_ID = "245559087524216832";
+const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
+const TOKEN_EPOCH_S = 1_293_840_000;
 
-describe("mintToken and createTokenVerifier", () => {
-  const verify = createTokenVerifier(SECRET);
+function user(id: string, tokenGeneration = 5): User {
+  return { id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration };
+}
 
-  test("a minted token verifies to its user id", async () => {
-    const token = await mintToken(SECRET, USER_ID);
-    expect(token.split(".")).toHaveLength(3);
-    expect(await verify(token)).toBe(USER_ID);
-    expect(await verify(await mintToken(SECRET, "1", { expiresInSeconds: 60 }))).toBe("1");
+/** The documented MAC, computed here independently: HMAC-SHA256 over `<id>.<time>.<generation>`, 28 bytes, base64url. */
+function forge(idText: string, time: Buffer, generation: number, secret = SECRET): string {
+  const idPart = Buffer.from(idText, "latin1").toString("base64url");
+  const timePart = time.toString("base64url");
+  const mac = createHmac("sha256", secret).update(`${idPart}.${timePart}.${generation}`).digest().subarray(0, 28);
+  return `${idPart}.${timePart}.${mac.toString("base64url")}`;
+}
+
+const u32 = (...values: number[]) => {
+  const buffer = Buffer.alloc(4 * values.length);
+  values.forEach((value, i) => buffer.writeUInt32BE(value, 4 * i));
+  return buffer;
+};
+const issued = Math.floor(T0 / 1000) - TOKEN_EPOCH_S;
+
+let store: MemoryGuildStore;
+let reads: number;
+let now: number;
+let verify: ReturnType<typeof createTokenVerifier>;
+
+beforeEach(() => {
+  store = new MemoryGuildStore();
+  store.putUser(user(DOCUMENTED_ID));
+  store.putUser(user("1", 0));
+  reads = 0;
+  now = T0;
+  const counted = { getUser: (id: string) => (reads++, store.getUser(id)) };
+  verify = createTokenVerifier(SECRET, counted, () => now);
+});
+
+const mint = (id = DOCUMENTED_ID, options: { expiresInSeconds?: number } = {}) =>
+  mintToken(SECRET, store.getUser(id) as User, { now: T0, ...options });
+
+describe("the token's shape is Discord's", () => {
+  test("three dot-separated parts of unpadded base64url: id, a 6-character time, a 38-character MAC", () => {
+    const token = mint();
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{38}$/);
+    expect(token.split(".")[0]).toBe("MjQ1NTU5MDg3NTI0MjE2ODMy");
+    expect(token).toBe(forge(DOCUMENTED_ID, u32(issued), 5));
   });
 
-  test("the header is HS256 and the payload carries sub and iat, no exp by default", async () => {
-    const [header, payload] = (await mintToken(SECRET, USER_ID)).split(".") as [string, string];
-    expect(JSON.parse(Buffer.from(header, "base64url").toString())).toEqual({ alg: "HS256", typ: "JWT" });
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
-    expect(claims.sub).toBe(USER_ID);
-    expect(Math.abs(claims.iat - nowSeconds())).toBeLessThanOrEqual(1);
-    expect(claims.exp).toBeUndefined();
+  test("the first part decodes to the plain decimal id with every decoder SDKs use", () => {
+    for (const id of ["1", "81384788765712384", DOCUMENTED_ID, "1014562578078384270", "18446744073709551615"]) {
+      store.putUser(user(id));
+      const [first] = mint(id).split(".") as [string];
+      // Discordeno and most JS code: Buffer base64 (lenient); browsers and Deno: atob.
+      expect(Buffer.from(first, "base64").toString()).toBe(id);
+      expect(atob(first)).toBe(id);
+      expect(BigInt(atob(first))).toBe(BigInt(id));
+      // Go's base64.RawStdEncoding and serenity's URL_SAFE read it too: the same text in both alphabets, no padding.
+      expect(first).toBe(Buffer.from(id).toString("base64").replace(/=+$/, ""));
+      expect(first).toBe(Buffer.from(id).toString("base64url"));
+      // Python SDKs pad to a multiple of 4 and b64decode.
+      expect(Buffer.from(first + "=".repeat((4 - (first.length % 4)) % 4), "base64").toString()).toBe(id);
+    }
   });
 
-  test("accepts Bot and Bearer prefixes, in any case, as REST clients send them", async () => {
-    const token = await mintToken(SECRET, USER_ID);
+  test("the time part is the issue time in seconds since 2011 (discord.py: b64decode + 1293840000); an expiring token adds its expiry", () => {
+    const [, time] = mint().split(".") as [string, string];
+    expect(Buffer.from(time, "base64url").readUInt32BE(0) + TOKEN_EPOCH_S).toBe(Math.floor(T0 / 1000));
+    const [, expiring] = mint(DOCUMENTED_ID, { expiresInSeconds: 3600 }).split(".") as [string, string];
+    expect(expiring).toHaveLength(11);
+    expect(Buffer.from(expiring, "base64url")).toEqual(u32(issued, issued + 3600));
+  });
+});
+
+describe("createTokenVerifier", () => {
+  test("a minted token verifies to its user, with or without expiry, in one store read", () => {
+    expect(verify(mint())).toEqual(user(DOCUMENTED_ID));
+    expect(reads).toBe(1);
+    expect(verify(mint("1", { expiresInSeconds: 60 }))?.id).toBe("1");
+  });
+
+  test("accepts Bot and Bearer prefixes, in any case, as REST clients send them", () => {
+    const token = mint();
     for (const prefixed of [`Bot ${token}`, `Bearer ${token}`, `bot ${token}`, `BEARER ${token}`]) {
-      expect(await verify(prefixed)).toBe(USER_ID);
+      expect(verify(prefixed)?.id).toBe(DOCUMENTED_ID);
     }
   });
 
-  test("rejects other prefixes and doubled prefixes", async () => {
-    const token = await mintToken(SECRET, USER_ID);
+  test("rejects other prefixes and doubled prefixes", () => {
+    const token = mint();
     for (const prefixed of [`Basic ${token}`, `Bot  ${token}`, `Bot Bearer ${token}`, ` ${token}`, `Bot${token}`]) {
-      expect(await verify(prefixed)).toBeNull();
+      expect(verify(prefixed)).toBeUndefined();
     }
   });
 
-  test("rejects an expired token", async () => {
-    const token = await new SignJWT()
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(USER_ID)
-      .setExpirationTime(nowSeconds() - 10)
-      .sign(key);
-    expect(await verify(token)).toBeNull();
-  });
-
-  test("rejects a token that is not valid yet", async () => {
-    const token = await new SignJWT()
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(USER_ID)
-      .setNotBefore(nowSeconds() + 600)
-      .sign(key);
-    expect(await verify(token)).toBeNull();
-  });
-
-  test("rejects a tampered payload or signature", async () => {
-    const [header, , signature] = (await mintToken(SECRET, USER_ID)).split(".") as [string, string, string];
-    const forged = Buffer.from(JSON.stringify({ sub: "1", iat: nowSeconds() })).toString("base64url");
-    expect(await verify(`${header}.${forged}.${signature}`)).toBeNull();
-    const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
-    expect(await verify(`${header}.${(await mintToken(SECRET, USER_ID)).split(".")[1]}.${flipped}`)).toBeNull();
-  });
-
-  test("rejects a token signed with another secret", async () => {
-    expect(await verify(await mintToken("another-secret", USER_ID))).toBeNull();
-  });
-
-  test("rejects alg none, even with an empty signature", async () => {
-    const unsecured = new UnsecuredJWT({ sub: USER_ID }).encode();
-    expect(unsecured.endsWith(".")).toBe(true);
-    expect(await verify(unsecured)).toBeNull();
-  });
-
-  test("rejects another HMAC algorithm keyed with the same secret", async () => {
-    const token = await new SignJWT().setProtectedHeader({ alg: "HS512" }).setSubject(USER_ID).sign(key);
-    expect(await verify(token)).toBeNull();
-  });
-
-  test("rejects a missing sub and a sub that is not a snowflake", async () => {
-    const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(key);
-    expect(await verify(await sign({}))).toBeNull();
-    for (const sub of ["alice", "01", "-1", "18446744073709551616", ""]) {
-      expect(await verify(await sign({ sub }))).toBeNull();
+  test("rejects a token with any part tampered with", () => {
+    const [id, time, mac] = mint().split(".") as [string, string, string];
+    const flip = (part: string, at: number) => part.slice(0, at) + (part[at] === "A" ? "B" : "A") + part.slice(at + 1);
+    const otherUser = Buffer.from("1").toString("base64url");
+    for (const forged of [
+      `${otherUser}.${time}.${mac}`,
+      `${flip(id, 3)}.${time}.${mac}`,
+      `${id}.${flip(time, 2)}.${mac}`,
+      `${id}.${u32(issued, issued + 10 ** 6).toString("base64url")}.${mac}`,
+      `${id}.${time}.${flip(mac, 0)}`,
+      `${id}.${time}.${flip(mac, 37)}`,
+    ]) {
+      expect(verify(forged)).toBeUndefined();
     }
   });
 
-  test("rejects malformed tokens", async () => {
-    for (const token of ["", "Bot ", "abc", "a.b", "a.b.c", "...", "x".repeat(5000), "Bot not-a-jwt"]) {
-      expect(await verify(token)).toBeNull();
+  test("rejects a token signed with another secret", () => {
+    expect(verify(mintToken("another-secret", user(DOCUMENTED_ID), { now: T0 }))).toBeUndefined();
+  });
+
+  test("rejects a token once it has expired, and not a second before", () => {
+    const token = mint(DOCUMENTED_ID, { expiresInSeconds: 60 });
+    now = T0 + 59_999;
+    expect(verify(token)?.id).toBe(DOCUMENTED_ID);
+    now = T0 + 60_000;
+    expect(verify(token)).toBeUndefined();
+    expect(reads).toBe(1);
+  });
+
+  test("rejects every token minted before the user's generation was bumped; one minted after verifies", () => {
+    const before = [mint(), mint(DOCUMENTED_ID, { expiresInSeconds: 3600 })];
+    store.bumpTokenGeneration(DOCUMENTED_ID);
+    for (const token of before) expect(verify(token)).toBeUndefined();
+    expect(verify(mint())?.tokenGeneration).toBe(6);
+  });
+
+  test("rejects the token of a deleted user, and still after a user with that id is created again", () => {
+    const token = mint();
+    store.deleteUser(DOCUMENTED_ID);
+    expect(verify(token)).toBeUndefined();
+    store.putUser(user(DOCUMENTED_ID, newTokenGeneration()));
+    expect(verify(token)).toBeUndefined();
+  });
+
+  test("rejects an id that is not a snowflake, even correctly signed", () => {
+    const anyone = { getUser: (id: string) => user(id) };
+    const lenient = createTokenVerifier(SECRET, anyone, () => now);
+    expect(lenient(forge("12", u32(issued), 5))?.id).toBe("12");
+    for (const id of ["alice", "01", "-1", "1.5", "18446744073709551616", " 1"]) {
+      expect(lenient(forge(id, u32(issued), 5))).toBeUndefined();
     }
   });
 
-  test("refuses to mint for a non-snowflake user, a bad expiry or an empty secret", async () => {
-    await expect(mintToken(SECRET, "alice")).rejects.toThrow(RangeError);
-    await expect(mintToken(SECRET, USER_ID, { expiresInSeconds: 0 })).rejects.toThrow(RangeError);
-    await expect(mintToken(SECRET, USER_ID, { expiresInSeconds: 1.5 })).rejects.toThrow(RangeError);
-    await expect(mintToken("", USER_ID)).rejects.toThrow(RangeError);
-    expect(() => createTokenVerifier("")).toThrow(RangeError);
+  test("rejects garbage without reading the store", () => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl";
+    const [id, time, mac] = mint().split(".") as [string, string, string];
+    for (const token of [
+      "",
+      "Bot ",
+      "abc",
+      "a.b",
+      "a.b.c",
+      "...",
+      "x".repeat(5000),
+      "Bot not-a-token",
+      jwt,
+      `${id}.${time}.${mac}.${mac}`,
+      `${id}=.${time}.${mac}`,
+      `${id}.${time}`,
+      `${id}.${time}.${mac.slice(1)}`,
+      `${id}.${time}x.${mac}`,
+      `${id}.${time}.${mac.slice(0, -1)}+`,
+      `${Buffer.from("\u00e9t\u00e9").toString("base64url")}.${time}.${mac}`,
+    ]) {
+      expect(verify(token)).toBeUndefined();
+    }
+    expect(reads).toBe(0);
+  });
+});
+
+describe("mintToken", () => {
+  test("refuses a non-snowflake user, a bad generation, a bad expiry or an empty secret", () => {
+    expect(() => mintToken(SECRET, user("alice"))).toThrow(RangeError);
+    for (const tokenGeneration of [-1, 1.5, Number.NaN, 2 ** 53]) {
+      expect(() => mintToken(SECRET, user("1", tokenGeneration))).toThrow(RangeError);
+    }
+    for (const expiresInSeconds of [0, -1, 1.5, Number.NaN, 1e20, 2 ** 53, 9007199254740993, 2 ** 32]) {
+      expect(() => mintToken(SECRET, user("1"), { expiresInSeconds, now: T0 })).toThrow(RangeError);
+    }
+    expect(() => mintToken("", user("1"))).toThrow(RangeError);
+    expect(() => createTokenVerifier("", store)).toThrow(RangeError);
   });
 
-  test("mint errors never carry the secret", async () => {
-    for (const attempt of [mintToken(SECRET, "alice"), mintToken(SECRET, USER_ID, { expiresInSeconds: -1 })]) {
-      const error = await attempt.catch((e: Error) => e);
-      expect(String(error)).not.toContain(SECRET);
+  test("takes an expiry up to the end of the u32 time range", () => {
+    const longest = 0xffff_ffff - issued;
+    const [, time] = mintToken(SECRET, user("1"), { expiresInSeconds: longest, now: T0 }).split(".") as [string, string];
+    expect(Buffer.from(time, "base64url").readUInt32BE(4)).toBe(0xffff_ffff);
+    expect(() => mintToken(SECRET, user("1"), { expiresInSeconds: longest + 1, now: T0 })).toThrow(RangeError);
+  });
+
+  test("errors never carry the secret", () => {
+    for (const attempt of [
+      () => mintToken(SECRET, user("alice")),
+      () => mintToken(SECRET, user("1"), { expiresInSeconds: -1 }),
+      () => mintToken(SECRET, user("1", -1)),
+    ]) {
+      expect(attempt).toThrow();
+      try {
+        attempt();
+      } catch (error) {
+        expect(String(error)).not.toContain(SECRET);
+      }
     }
   });
+});
+
+test("newTokenGeneration draws an integer in 0..2^52, leaving room for bumps", () => {
+  const drawn = Array.from({ length: 64 }, newTokenGeneration);
+  for (const generation of drawn) {
+    expect(Number.isSafeInteger(generation)).toBe(true);
+    expect(generation).toBeGreaterThanOrEqual(0);
+    expect(generation).toBeLessThan(2 ** 52);
+  }
+  expect(new Set(drawn).size).toBe(drawn.length);
 });

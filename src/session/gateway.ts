@@ -15,10 +15,11 @@ import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import type { IdentifyData, ResumeData } from "../protocol/payloads.ts";
 import { deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Socket, SocketHandlers } from "../transport/transport.ts";
-import type { GuildStore, User } from "../store/guild-store.ts";
+import type { User } from "../store/guild-store.ts";
 import type { Semaphore } from "../native.ts";
 import { DEFAULT_LARGE_THRESHOLD } from "../guild/guild-create.ts";
 import { presenceFrom } from "../guild/presence.ts";
+import type { TokenVerifier } from "./auth.ts";
 import { FrameRateLimit } from "./frame-rate-limit.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SessionHandoff } from "./handoff.ts";
@@ -53,8 +54,8 @@ export interface GatewayOptions {
   worker: number;
   /** What clients get as `resume_gateway_url`, e.g. ws://127.0.0.1:8080 (no query). */
   gatewayUrl: string;
-  store: GuildStore;
-  verifyToken: (token: string) => Promise<string | null>;
+  /** Resolves an IDENTIFY or RESUME token to its user (session/auth.ts). */
+  verifyToken: TokenVerifier;
   /** Process-wide bound on IDENTIFYs in flight (native, shared by Workers). */
   identifySemaphore: Semaphore;
   /**
@@ -376,8 +377,7 @@ export class Gateway {
   }
 
   async #authenticate(token: string): Promise<User> {
-    const userId = await this.#options.verifyToken(token);
-    const user = userId === null ? undefined : this.#options.store.getUser(userId);
+    const user = this.#options.verifyToken(token);
     if (!user) {
       throw new ProtocolError(CloseCode.AUTHENTICATION_FAILED);
     }

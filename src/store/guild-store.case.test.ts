@@ -19,6 +19,7 @@ function user(id: string, overrides: Partial<User> = {}): User {
     bot: false,
     privilegedIntents: 0,
     createdAt: 1_700_000_000_000,
+    tokenGeneration: 0,
     ...overrides,
   };
 }
@@ -118,6 +119,7 @@ for (const implementation of implementations) {
         bot: true,
         privilegedIntents: (1 << 1) | (1 << 8) | (1 << 15),
         createdAt: 1_420_070_400_000,
+        tokenGeneration: Number.MAX_SAFE_INTEGER,
       });
       store.putUser(full);
       store.putUser(user("2"));
@@ -198,6 +200,46 @@ for (const implementation of implementations) {
       for (const createdAt of [1.5, Number.NaN, 2 ** 53]) {
         expect(() => store.putUser(user("1", { createdAt }))).toThrow(RangeError);
       }
+    });
+
+    test("putUser rejects a tokenGeneration that is not a safe integer >= 0", () => {
+      for (const tokenGeneration of [-1, 0.5, Number.NaN, 2 ** 53]) {
+        expect(() => store.putUser(user("1", { tokenGeneration }))).toThrow(RangeError);
+      }
+      expect(store.getUser("1")).toBeUndefined();
+    });
+
+    test("bumpTokenGeneration raises the user's generation by one and answers it", () => {
+      store.putUser(user("3", { tokenGeneration: 41 }));
+      expect(store.bumpTokenGeneration("3")).toBe(42);
+      expect(store.bumpTokenGeneration("3")).toBe(43);
+      expect(store.getUser("3")).toEqual(user("3", { tokenGeneration: 43 }));
+      expect(store.bumpTokenGeneration("4")).toBeUndefined();
+      expect(store.getUser("4")).toBeUndefined();
+    });
+
+    test("bumpTokenGeneration refuses to pass 2^53-1", () => {
+      store.putUser(user("3", { tokenGeneration: Number.MAX_SAFE_INTEGER }));
+      expect(() => store.bumpTokenGeneration("3")).toThrow(RangeError);
+      expect(store.getUser("3")?.tokenGeneration).toBe(Number.MAX_SAFE_INTEGER);
+    });
+
+    test("putUser never lowers the token generation, so a write from a stale read keeps a revocation", () => {
+      store.putUser(user("3", { tokenGeneration: 7 }));
+      const stale = store.getUser("3") as User;
+      store.bumpTokenGeneration("3");
+      store.putUser({ ...stale, username: "renamed" });
+      expect(store.getUser("3")).toEqual(user("3", { username: "renamed", tokenGeneration: 8 }));
+      store.putUser(user("3", { tokenGeneration: 100 }));
+      expect(store.getUser("3")?.tokenGeneration).toBe(100);
+    });
+
+    test("deleteUser takes the generation with it: a user put again with that id has the generation it is given", () => {
+      store.putUser(user("3", { tokenGeneration: 7 }));
+      store.bumpTokenGeneration("3");
+      store.deleteUser("3");
+      store.putUser(user("3", { tokenGeneration: 2 }));
+      expect(store.getUser("3")?.tokenGeneration).toBe(2);
     });
 
     test("guild records answer undefined or empty when absent", () => {
@@ -570,6 +612,29 @@ describe("SqliteGuildStore", () => {
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
     expect(tables).toEqual(["channels", "guilds", "members", "roles", "users"].map((name) => ({ name })));
     db.close();
+  });
+
+  test("a file at schema version 2 (before token generations) migrates forward and keeps its users and guilds", () => {
+    const path = join(dir, STORE_FILE);
+    const old = new Database(path, { create: true, strict: true });
+    for (const step of migrations.slice(0, 2)) old.run(step as string);
+    old.run("PRAGMA user_version = 2");
+    old.run(
+      `INSERT INTO users (id, username, global_name, avatar, bot, privileged_intents, created_at)
+       VALUES ('42', 'old', NULL, NULL, 0, 0, 1700000000000)`,
+    );
+    old.run(`INSERT INTO guilds (id, name, owner_id, icon, created_at) VALUES ('7', 'g', '42', NULL, 0)`);
+    old.run(`INSERT INTO members (guild_id, user_id, role_ids, nick, joined_at) VALUES ('7', '42', '[]', NULL, 0)`);
+    old.close();
+
+    const store = new SqliteGuildStore(dir);
+    expect(store.getUser("42")).toEqual(user("42", { username: "old", tokenGeneration: 0 }));
+    expect(store.guildsOfUser("42")).toEqual(["7"]);
+    expect(store.bumpTokenGeneration("42")).toBe(1);
+    store.close();
+    const reopened = new SqliteGuildStore(dir);
+    expect(reopened.getUser("42")?.tokenGeneration).toBe(1);
+    reopened.close();
   });
 
   test("member list queries use the indexes, not a table scan", () => {

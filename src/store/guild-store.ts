@@ -30,15 +30,29 @@ export interface User {
   readonly privilegedIntents: number;
   /** When the account was created, in milliseconds since the Unix epoch. */
   readonly createdAt: number;
+  /**
+   * Integer in 0..2^53-1 that every token of the user is signed over
+   * (session/auth.ts): raising it makes every earlier token fail to verify.
+   */
+  readonly tokenGeneration: number;
 }
 
 /** Durable gateway state. Every method is synchronous and safe to call after a failed one. */
 export interface GuildStore {
   /** The user with this id, or undefined. */
   getUser(id: string): User | undefined;
-  /** Inserts or replaces the user with `user.id`. Throws `RangeError` for an invalid record. */
+  /**
+   * Inserts or replaces the user with `user.id`. A replace never lowers the stored
+   * `tokenGeneration` (it keeps the greater), so a write from a stale read cannot
+   * bring revoked tokens back. Throws `RangeError` for an invalid record.
+   */
   putUser(user: User): void;
-  /** Removes the user; true if it existed. */
+  /**
+   * Raises the user's `tokenGeneration` by one, atomically, and answers the new one;
+   * undefined if there is no such user. Throws `RangeError` at 2^53-1.
+   */
+  bumpTokenGeneration(id: string): number | undefined;
+  /** Removes the user (and with it its token generation); true if it existed. */
   deleteUser(id: string): boolean;
   /**
    * Up to `limit` users with id greater than `after` (all when absent), in
@@ -105,6 +119,7 @@ export function assertValidUser(user: User): void {
   if (!Number.isSafeInteger(user.createdAt)) {
     throw new RangeError(`user ${user.id}: createdAt must be an integer of milliseconds`);
   }
+  assertInteger(user.tokenGeneration, `user ${user.id}: tokenGeneration`);
 }
 
 /** Throws `RangeError` unless `limit` and `after` are valid `list*` arguments. */

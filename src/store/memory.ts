@@ -34,8 +34,8 @@ function byPosition(a: { position: number; id: string }, b: { position: number; 
 
 /** Only the `User` fields, so extra properties on an argument never leak back out. */
 function copyUser(user: User): User {
-  const { id, username, globalName, avatar, bot, privilegedIntents, createdAt } = user;
-  return { id, username, globalName, avatar, bot, privilegedIntents, createdAt };
+  const { id, username, globalName, avatar, bot, privilegedIntents, createdAt, tokenGeneration } = user;
+  return { id, username, globalName, avatar, bot, privilegedIntents, createdAt, tokenGeneration };
 }
 
 /** The keys greater than `after`, ascending, at most `limit`. */
@@ -62,7 +62,17 @@ export class MemoryGuildStore implements GuildStore {
 
   putUser(user: User): void {
     assertValidUser(user);
-    this.#users.set(user.id, copyUser(user));
+    const stored = this.#users.get(user.id)?.tokenGeneration ?? 0;
+    this.#users.set(user.id, { ...copyUser(user), tokenGeneration: Math.max(stored, user.tokenGeneration) });
+  }
+
+  bumpTokenGeneration(id: string): number | undefined {
+    const user = this.#users.get(id);
+    if (!user) return undefined;
+    if (user.tokenGeneration >= Number.MAX_SAFE_INTEGER) throw new RangeError(`user ${id}: tokenGeneration is at its maximum`);
+    const tokenGeneration = user.tokenGeneration + 1;
+    this.#users.set(id, { ...user, tokenGeneration });
+    return tokenGeneration;
   }
 
   deleteUser(id: string): boolean {

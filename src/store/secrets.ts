@@ -57,7 +57,7 @@ function readStored(file: string): StoredSecrets {
   };
 }
 
-/** 32 random bytes, base64url: 256 bits, enough for HS256. */
+/** 32 random bytes, base64url: 256 bits, a full HMAC-SHA256 key. */
 function generate(): string {
   return randomBytes(32).toString("base64url");
 }

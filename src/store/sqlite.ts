@@ -98,6 +98,9 @@ export const migrations: readonly string[] = [
    ) WITHOUT ROWID;
    CREATE INDEX members_by_guild_user_order ON members (guild_id, user_order);
    CREATE INDEX members_by_user ON members (user_id, guild_order);`,
+  // Token generations (session/auth.ts). Users from before get 0: the tokens minted
+  // for them then were JWTs, which no longer verify anyway.
+  `ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -109,9 +112,10 @@ type UserRow = {
   bot: number;
   privileged_intents: number;
   created_at: number;
+  token_generation: number;
 };
 
-const USER_COLUMNS = "id, username, global_name, avatar, bot, privileged_intents, created_at";
+const USER_COLUMNS = "id, username, global_name, avatar, bot, privileged_intents, created_at, token_generation";
 const ORDER_KEY = "substr('0000000000000000000' || $after, -20)";
 
 function toUser(row: UserRow): User {
@@ -123,6 +127,7 @@ function toUser(row: UserRow): User {
     bot: row.bot !== 0,
     privilegedIntents: row.privileged_intents,
     createdAt: row.created_at,
+    tokenGeneration: row.token_generation,
   };
 }
 
@@ -210,6 +215,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #db: Database;
   readonly #getUser: Statement<UserRow, [{ id: string }]>;
   readonly #putUser: Statement<unknown, [UserRow]>;
+  readonly #bumpTokenGeneration: Statement<{ token_generation: number }, [{ id: string }]>;
   readonly #deleteUser: Statement<unknown, [{ id: string }]>;
   readonly #listUsers: Statement<UserRow, [{ limit: number }]>;
   readonly #listUsersAfter: Statement<UserRow, [{ limit: number; after: string }]>;
@@ -254,8 +260,15 @@ export class SqliteGuildStore implements GuildStore {
     }
     this.#getUser = this.#db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = $id`);
     this.#putUser = this.#db.prepare(
-      `INSERT OR REPLACE INTO users (${USER_COLUMNS})
-       VALUES ($id, $username, $global_name, $avatar, $bot, $privileged_intents, $created_at)`,
+      `INSERT INTO users (${USER_COLUMNS}) VALUES (${placeholders(USER_COLUMNS)})
+       ON CONFLICT (id) DO UPDATE SET
+         username = excluded.username, global_name = excluded.global_name, avatar = excluded.avatar,
+         bot = excluded.bot, privileged_intents = excluded.privileged_intents, created_at = excluded.created_at,
+         token_generation = max(token_generation, excluded.token_generation)`,
+    );
+    this.#bumpTokenGeneration = this.#db.prepare(
+      `UPDATE users SET token_generation = token_generation + 1
+       WHERE id = $id AND token_generation < ${Number.MAX_SAFE_INTEGER} RETURNING token_generation`,
     );
     this.#deleteUser = this.#db.prepare("DELETE FROM users WHERE id = $id");
     this.#listUsers = this.#db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY id_order LIMIT $limit`);
@@ -308,6 +321,7 @@ export class SqliteGuildStore implements GuildStore {
     this.#statements.push(
       this.#getUser,
       this.#putUser,
+      this.#bumpTokenGeneration,
       this.#deleteUser,
       this.#listUsers,
       this.#listUsersAfter,
@@ -352,7 +366,15 @@ export class SqliteGuildStore implements GuildStore {
       bot: user.bot ? 1 : 0,
       privileged_intents: user.privilegedIntents,
       created_at: user.createdAt,
+      token_generation: user.tokenGeneration,
     });
+  }
+
+  bumpTokenGeneration(id: string): number | undefined {
+    const row = this.#bumpTokenGeneration.get({ id });
+    if (row) return row.token_generation;
+    if (this.#getUser.get({ id })) throw new RangeError(`user ${id}: tokenGeneration is at its maximum`);
+    return undefined;
   }
 
   deleteUser(id: string): boolean {
