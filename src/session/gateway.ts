@@ -435,8 +435,11 @@ export class Gateway {
       for (const topic of session.topics) socket.subscribe(wireTopic(topic, connection.compressed));
       this.#out.lifecycle(session, "READY", JSON.stringify(ready));
     });
-    // After the cork, so READY is on the wire before any guild work (a first load can take a while).
-    this.hooks?.ready(session, guildIds);
+    // On the next turn: the runtime writes corked frames at the end of this one, and a first
+    // guild load (say 150k members, ~0.6 s) must not hold READY back.
+    setImmediate(() => {
+      if (this.#sessions.has(session)) this.hooks?.ready(session, guildIds);
+    });
   }
 
   async #resume(socket: Socket<Connection>, d: ResumeData): Promise<void> {
