@@ -138,7 +138,6 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const GROUP = 100_000_000;
 const GROUP_N = 100_000_000n;
 
 /** Folds a key's decimal digit groups; mirrors `key_hash` in native/src/hash_ring.rs. */

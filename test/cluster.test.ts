@@ -176,4 +176,38 @@ describe("two workers", () => {
     const second = await connect(1, { op: 6, d: { token: lonely.token, session_id: ready.session_id, seq: Number.MAX_SAFE_INTEGER } });
     expect((await second.closed).code).toBe(4007);
   });
+
+  test("50 concurrent PATCHes of one role's fields, half on each worker: no change is lost to another", async () => {
+    const [owner, watcher] = [await user("role-owner"), await user("role-watcher")];
+    const { guildId } = await guildOwnedBy(1, [owner.id, watcher.id]);
+    const role = (await api(0, "POST", `/internal/guilds/${guildId}/roles`, { name: "original", color: 1, position: 1 })) as { id: string };
+    const watching = await connect(0, identify(watcher.token));
+    await watching.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    // Patch i sets one field to a value only it writes; the original values are written by none.
+    const fields = [
+      (i: number) => ({ name: `name ${i}` }),
+      (i: number) => ({ color: 100 + i }),
+      (i: number) => ({ position: 100 + i }),
+      (i: number) => ({ permissions: String(1 << (i % 30)) }),
+      (i: number) => ({ hoist: true, mentionable: i % 2 === 0 }),
+    ];
+    const patches = Array.from({ length: 50 }, (_, i) => (fields[i % fields.length] as (i: number) => Json)(i));
+    await Promise.all(patches.map((patch, i) => api(i % 2, "PATCH", `/internal/guilds/${guildId}/roles/${role.id}`, patch)));
+    const final = await api(0, "GET", `/internal/guilds/${guildId}/roles/${role.id}`);
+    const written = (key: string) => patches.filter((patch) => key in patch).map((patch) => patch[key]);
+    for (const key of ["name", "color", "position", "permissions", "hoist"]) expect(written(key)).toContain(final[key]);
+    // The sessions saw the same role last.
+    await watching.next((f) => f.t === "GUILD_ROLE_UPDATE" && ((f.d as Json).role as Json).name === final.name);
+  });
+
+  test("a message posted on the worker that does not own the guild costs one bus round trip", async () => {
+    const author = await user("one-trip");
+    const { channelId } = await guildOwnedBy(1, [author.id]);
+    const bus = servers[0]?.bus;
+    if (!bus) throw new Error("no worker 0");
+    const before = { sent: bus.stats.sent.get("owner") ?? 0, replies: bus.stats.received.get("reply") ?? 0 };
+    await post(0, author.token, channelId, "one trip");
+    expect((bus.stats.sent.get("owner") ?? 0) - before.sent).toBe(1);
+    expect((bus.stats.received.get("reply") ?? 0) - before.replies).toBe(1);
+  });
 });

@@ -1,8 +1,11 @@
 /**
- * HTTP failures, in one place: inner code throws `HttpError`, and routes turn
- * it into a `{code, message}` JSON body with its status, as Discord's REST API
- * shapes errors. Codes follow Discord's JSON error codes where one fits.
+ * HTTP failures, in one place: routes throw `HttpError`, owner operations throw `Refusal`
+ * (guild/refusal.ts) or `GuildUnavailableError`, and `errorAnswer` turns each into a
+ * `{code, message}` JSON body with its status, as Discord's REST API shapes errors
+ * (api/http.ts calls it once for every route). Codes follow Discord's JSON error codes.
  */
+import { GuildUnavailableError } from "../guild/guilds.ts";
+import { Refusal, type RefusalReason } from "../guild/refusal.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord JSON error codes used here. */
@@ -13,6 +16,7 @@ export const ApiCode = {
   UNKNOWN_MEMBER: 10007,
   UNKNOWN_ROLE: 10011,
   UNKNOWN_USER: 10013,
+  OWNS_GUILDS: 40011,
   REQUEST_ENTITY_TOO_LARGE: 40005,
   MISSING_ACCESS: 50001,
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
@@ -46,4 +50,29 @@ export const methodNotAllowed = (allow: string): Response => {
 /** A field that failed validation: 400 naming the field. */
 export function invalidField(field: string, problem: string): HttpError {
   return new HttpError(400, ApiCode.INVALID_FORM_BODY, `Invalid Form Body: ${field} ${problem}`);
+}
+
+/** Each refusal's HTTP status and Discord code. */
+const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
+  "unknown-guild": [404, ApiCode.UNKNOWN_GUILD],
+  "unknown-role": [404, ApiCode.UNKNOWN_ROLE],
+  "unknown-channel": [404, ApiCode.UNKNOWN_CHANNEL],
+  "unknown-member": [404, ApiCode.UNKNOWN_MEMBER],
+  "unknown-user": [404, ApiCode.UNKNOWN_USER],
+  "invalid-field": [400, ApiCode.INVALID_FORM_BODY],
+  conflict: [409, ApiCode.GENERAL],
+  "missing-access": [403, ApiCode.MISSING_ACCESS],
+  "missing-permissions": [403, ApiCode.MISSING_PERMISSIONS],
+};
+
+/** The answer to an error a route threw; undefined for an unexpected one (an internal error). */
+export function errorAnswer(error: unknown): Response | undefined {
+  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+  if (error instanceof Refusal) {
+    const [status, code] = REFUSALS[error.reason];
+    return errorResponse(status, code, error.reason === "invalid-field" ? `Invalid Form Body: ${error.message}` : error.message);
+  }
+  // Too many guild loads in flight: bail early, the caller retries.
+  if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
+  return undefined;
 }

@@ -1,9 +1,10 @@
 /**
- * The HTTP surface: health, then each route group in turn, then 404. Error
- * bodies come from errors.ts.
+ * The HTTP surface: health, then each route group in turn, then 404. What a route throws is
+ * answered here, once (errors.ts `errorAnswer`); anything unexpected goes on to the
+ * transport's internal-error answer (internal-errors.ts).
  */
 import type { HashRing } from "../native.ts";
-import { methodNotAllowed, notFound } from "./errors.ts";
+import { errorAnswer, methodNotAllowed, notFound } from "./errors.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 /** A route group: a Response, or undefined when the path is not its own. */
@@ -33,7 +34,13 @@ export function createHttpHandler(context: HttpContext): (request: Request) => P
       });
     }
     for (const routes of context.routes) {
-      const response = await routes(request, url);
+      let response: Response | undefined;
+      try {
+        response = await routes(request, url);
+      } catch (error) {
+        response = errorAnswer(error);
+        if (!response) throw error;
+      }
       // A body refused as too large is not read to its end: the answer ends the connection.
       if (response?.status === 413) response.headers.set("connection", "close");
       if (response) return response;

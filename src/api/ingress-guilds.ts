@@ -19,12 +19,13 @@
  * Discord's codes (10003 channel, 10004 guild, 10007 member, 10011 role, 10013 user).
  */
 import type { Owners } from "../cluster/owner-api.ts";
-import { GuildUnavailableError } from "../guild/guilds.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "../guild/guild-json.ts";
-import { Permission, type Overwrite } from "../guild/permissions.ts";
-import type { Guild, GuildStore, Member, StoredChannel, StoredRole } from "../store/guild-store.ts";
+import type { ChannelPatch, GuildPatch, MemberPatch, OverwritePatch, RolePatch } from "../guild/patches.ts";
+import { Permission } from "../guild/permissions.ts";
+import { Refusal } from "../guild/refusal.ts";
+import type { Guild, GuildStore, StoredRole } from "../store/guild-store.ts";
 import { bits, bool, integer, nullableText, onlyKnown, snowflake, text } from "./body-fields.ts";
-import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
+import { ApiCode, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
 import { ingressAuthorizer } from "./ingress.ts";
 import { readGuildDispatch } from "./dispatch-audience.ts";
@@ -63,8 +64,6 @@ const GUILD_PATH = /^\/internal\/guilds(?:\/(\d{1,20})(?:\/(roles|channels|membe
 const CHANNEL_DISPATCH_PATH = /^\/internal\/channels\/(\d{1,20})\/dispatch$/;
 const MAX_OVERWRITES = 100;
 
-const unknown = (code: number, what: string): HttpError => new HttpError(404, code, `Unknown ${what}`);
-
 export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Request, url: URL) => Promise<Response | undefined> {
   const authorized = ingressAuthorizer(ctx.ingressSecret);
   return async (request, url) => {
@@ -72,28 +71,22 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
     const channelMatch = guildMatch ? null : CHANNEL_DISPATCH_PATH.exec(url.pathname);
     if (!guildMatch && !channelMatch) return undefined;
     if (!authorized(request)) return unauthorized();
-    try {
-      if (channelMatch) return await dispatchToChannel(ctx, request, channelMatch[1] as string);
-      const [, guildId, collection, itemId] = guildMatch as RegExpExecArray;
-      if (guildId === undefined) return request.method === "POST" ? await createGuild(ctx, request) : methodNotAllowed("POST");
-      const guild = ctx.store.getGuild(guildId);
-      if (!guild) throw unknown(ApiCode.UNKNOWN_GUILD, "Guild");
-      switch (collection) {
-        case undefined:
-          return await guildRoute(ctx, request, guild);
-        case "dispatch":
-          return await dispatchToGuild(ctx, request, guild);
-        case "roles":
-          return await roleRoute(ctx, request, guild, itemId);
-        case "channels":
-          return await channelRoute(ctx, request, guild, itemId);
-        default:
-          return itemId === undefined ? undefined : await memberRoute(ctx, request, guild, itemId);
-      }
-    } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
-      if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
-      throw error;
+    if (channelMatch) return dispatchToChannel(ctx, request, channelMatch[1] as string);
+    const [, guildId, collection, itemId] = guildMatch as RegExpExecArray;
+    if (guildId === undefined) return request.method === "POST" ? createGuild(ctx, request) : methodNotAllowed("POST");
+    const guild = ctx.store.getGuild(guildId);
+    if (!guild) throw new Refusal("unknown-guild", "Unknown Guild");
+    switch (collection) {
+      case undefined:
+        return guildRoute(ctx, request, guild);
+      case "dispatch":
+        return dispatchToGuild(ctx, request, guild);
+      case "roles":
+        return roleRoute(ctx, request, guild, itemId);
+      case "channels":
+        return channelRoute(ctx, request, guild, itemId);
+      default:
+        return itemId === undefined ? undefined : memberRoute(ctx, request, guild, itemId);
     }
   };
 }
@@ -143,15 +136,12 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
     case "PATCH": {
       const body = await readJsonObject(request);
       onlyKnown(body, ["name", "owner_id", "icon"], "guild");
-      const next = { ...guild };
-      if (body.name !== undefined) next.name = text(body.name, "name", 2, 100);
-      if (body.icon !== undefined) next.icon = nullableText(body.icon, "icon", 1, 64);
-      if (body.owner_id !== undefined) {
-        next.ownerId = snowflake(body.owner_id, "owner_id");
-        if (!ctx.store.getMember(guild.id, next.ownerId)) throw invalidField("owner_id", "is not a member of the guild");
-      }
-      await ctx.owners.updateGuild(next);
-      return jsonResponse(guildResource(ctx.store, next));
+      const patch: GuildPatch = {};
+      if (body.name !== undefined) patch.name = text(body.name, "name", 2, 100);
+      if (body.icon !== undefined) patch.icon = nullableText(body.icon, "icon", 1, 64);
+      if (body.owner_id !== undefined) patch.ownerId = snowflake(body.owner_id, "owner_id");
+      const updated = await ctx.owners.updateGuild(guild.id, patch);
+      return jsonResponse(guildResource(ctx.store, updated));
     }
     case "DELETE":
       await ctx.owners.deleteGuild(guild.id);
@@ -166,43 +156,38 @@ async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guil
     if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
     const id = newId(ctx, body, "role", (id) => ctx.store.getRole(id) !== undefined);
-    const role = applyRoleFields(
-      { id, guildId: guild.id, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false },
-      body,
-    );
-    await ctx.owners.putRole(role);
+    const role = await ctx.owners.createRole(guild.id, id, rolePatch(body));
     return jsonResponse(roleJson(role), { status: 201 });
   }
-  const role = ctx.store.getRole(roleId);
-  if (!role || role.guildId !== guild.id) throw unknown(ApiCode.UNKNOWN_ROLE, "Role");
   switch (request.method) {
-    case "GET":
+    case "GET": {
+      const role = ctx.store.getRole(roleId);
+      if (!role || role.guildId !== guild.id) throw new Refusal("unknown-role", "Unknown Role");
       return jsonResponse(roleJson(role));
+    }
     case "PATCH": {
-      const updated = applyRoleFields(role, await readJsonObject(request));
-      await ctx.owners.putRole(updated);
-      return jsonResponse(roleJson(updated));
+      const patch = rolePatch(await readJsonObject(request));
+      return jsonResponse(roleJson(await ctx.owners.patchRole(guild.id, roleId, patch)));
     }
     case "DELETE":
-      if (role.id === guild.id) throw invalidField("role_id", "is @everyone, which cannot be deleted");
-      await ctx.owners.deleteRole(guild.id, role.id);
+      await ctx.owners.deleteRole(guild.id, roleId);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
   }
 }
 
-function applyRoleFields(role: StoredRole, body: Record<string, unknown>): StoredRole {
+/** A role's fields from a POST or PATCH body: each value checked here, the rest by the owner. */
+function rolePatch(body: Record<string, unknown>): RolePatch {
   onlyKnown(body, ["id", "name", "permissions", "position", "hoist", "color", "mentionable"], "role");
-  if (body.id !== undefined && body.id !== role.id) throw invalidField("id", "cannot change");
-  const next = { ...role };
-  if (body.name !== undefined) next.name = text(body.name, "name", 1, 100);
-  if (body.permissions !== undefined) next.permissions = bits(body.permissions, "permissions");
-  if (body.position !== undefined) next.position = integer(body.position, "position", 0, 1_000_000);
-  if (body.hoist !== undefined) next.hoist = bool(body.hoist, "hoist");
-  if (body.color !== undefined) next.color = integer(body.color, "color", 0, 0xffffff);
-  if (body.mentionable !== undefined) next.mentionable = bool(body.mentionable, "mentionable");
-  return next;
+  const patch: RolePatch = {};
+  if (body.name !== undefined) patch.name = text(body.name, "name", 1, 100);
+  if (body.permissions !== undefined) patch.permissions = bits(body.permissions, "permissions").toString();
+  if (body.position !== undefined) patch.position = integer(body.position, "position", 0, 1_000_000);
+  if (body.hoist !== undefined) patch.hoist = bool(body.hoist, "hoist");
+  if (body.color !== undefined) patch.color = integer(body.color, "color", 0, 0xffffff);
+  if (body.mentionable !== undefined) patch.mentionable = bool(body.mentionable, "mentionable");
+  return patch;
 }
 
 async function channelRoute(ctx: GuildIngressContext, request: Request, guild: Guild, channelId: string | undefined): Promise<Response> {
@@ -210,49 +195,42 @@ async function channelRoute(ctx: GuildIngressContext, request: Request, guild: G
     if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
     const id = newId(ctx, body, "channel", (id) => ctx.store.getChannel(id) !== undefined);
-    const empty: StoredChannel = { id, guildId: guild.id, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
-    const channel = applyChannelFields(ctx.store, empty, body);
-    await ctx.owners.putChannel(channel);
+    const channel = await ctx.owners.createChannel(guild.id, id, channelPatch(body));
     return jsonResponse(channelJson(channel), { status: 201 });
   }
-  const channel = ctx.store.getChannel(channelId);
-  if (!channel || channel.guildId !== guild.id) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
   switch (request.method) {
-    case "GET":
+    case "GET": {
+      const channel = ctx.store.getChannel(channelId);
+      if (!channel || channel.guildId !== guild.id) throw new Refusal("unknown-channel", "Unknown Channel");
       return jsonResponse(channelJson(channel));
+    }
     case "PATCH": {
-      const updated = applyChannelFields(ctx.store, channel, await readJsonObject(request));
-      await ctx.owners.putChannel(updated);
-      return jsonResponse(channelJson(updated));
+      const patch = channelPatch(await readJsonObject(request));
+      if (patch.parentId === channelId) throw invalidField("parent_id", "cannot be the channel itself");
+      return jsonResponse(channelJson(await ctx.owners.patchChannel(guild.id, channelId, patch)));
     }
     case "DELETE":
-      await ctx.owners.deleteChannel(guild.id, channel.id);
+      await ctx.owners.deleteChannel(guild.id, channelId);
       return new Response(null, { status: 204 });
     default:
       return methodNotAllowed("GET, PATCH, DELETE");
   }
 }
 
-function applyChannelFields(store: GuildStore, channel: StoredChannel, body: Record<string, unknown>): StoredChannel {
+/** A channel's fields from a POST or PATCH body: each value checked here, the rest by the owner. */
+function channelPatch(body: Record<string, unknown>): ChannelPatch {
   onlyKnown(body, ["id", "name", "type", "position", "parent_id", "topic", "permission_overwrites"], "channel");
-  if (body.id !== undefined && body.id !== channel.id) throw invalidField("id", "cannot change");
-  const next = { ...channel };
-  if (body.name !== undefined) next.name = text(body.name, "name", 1, 100);
-  if (body.type !== undefined) next.type = integer(body.type, "type", 0, 255);
-  if (body.position !== undefined) next.position = integer(body.position, "position", 0, 1_000_000);
-  if (body.topic !== undefined) next.topic = nullableText(body.topic, "topic", 0, 1024);
-  if (body.parent_id !== undefined) {
-    next.parentId = body.parent_id === null ? null : snowflake(body.parent_id, "parent_id");
-    const parent = next.parentId === null ? undefined : store.getChannel(next.parentId);
-    if (next.parentId !== null && (parent?.guildId !== channel.guildId || parent.type !== 4)) {
-      throw invalidField("parent_id", "must be a category channel (type 4) of the guild");
-    }
-  }
-  if (body.permission_overwrites !== undefined) next.overwrites = readOverwrites(body.permission_overwrites);
-  return next;
+  const patch: ChannelPatch = {};
+  if (body.name !== undefined) patch.name = text(body.name, "name", 1, 100);
+  if (body.type !== undefined) patch.type = integer(body.type, "type", 0, 255);
+  if (body.position !== undefined) patch.position = integer(body.position, "position", 0, 1_000_000);
+  if (body.topic !== undefined) patch.topic = nullableText(body.topic, "topic", 0, 1024);
+  if (body.parent_id !== undefined) patch.parentId = body.parent_id === null ? null : snowflake(body.parent_id, "parent_id");
+  if (body.permission_overwrites !== undefined) patch.overwrites = readOverwrites(body.permission_overwrites);
+  return patch;
 }
 
-function readOverwrites(value: unknown): Overwrite[] {
+function readOverwrites(value: unknown): OverwritePatch[] {
   const field = "permission_overwrites";
   if (!Array.isArray(value) || value.length > MAX_OVERWRITES) throw invalidField(field, `must be an array of at most ${MAX_OVERWRITES}`);
   const seen = new Set<string>();
@@ -264,36 +242,28 @@ function readOverwrites(value: unknown): Overwrite[] {
     if (seen.has(id)) throw invalidField(`${at}.id`, "appears twice");
     seen.add(id);
     if (o.type !== 0 && o.type !== 1) throw invalidField(`${at}.type`, "must be 0 (role) or 1 (member)");
-    return { id, type: o.type, allow: bits(o.allow ?? "0", `${at}.allow`), deny: bits(o.deny ?? "0", `${at}.deny`) };
+    return { id, type: o.type, allow: bits(o.allow ?? "0", `${at}.allow`).toString(), deny: bits(o.deny ?? "0", `${at}.deny`).toString() };
   });
 }
 
 async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Guild, userId: string): Promise<Response> {
-  const existing = ctx.store.getMember(guild.id, userId);
   switch (request.method) {
     case "GET": {
+      const member = ctx.store.getMember(guild.id, userId);
       const user = ctx.store.getUser(userId);
-      if (!existing || !user) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
-      return jsonResponse(memberJson(existing, user, guild.id));
+      if (!member || !user) throw new Refusal("unknown-member", "Unknown Member");
+      return jsonResponse(memberJson(member, user, guild.id));
     }
     case "PUT": {
-      const user = ctx.store.getUser(userId);
-      if (!user) throw unknown(ApiCode.UNKNOWN_USER, "User");
       const body = await readJsonObject(request, 64 * 1024, true);
       onlyKnown(body, ["roles", "nick"], "member");
-      const member: Member = {
-        guildId: guild.id,
-        userId,
-        roleIds: body.roles === undefined ? (existing?.roleIds ?? []) : readRoleIds(ctx.store, guild.id, body.roles),
-        nick: body.nick === undefined ? (existing?.nick ?? null) : nullableText(body.nick, "nick", 1, 32),
-        joinedAt: existing?.joinedAt ?? (ctx.now ?? Date.now)(),
-      };
-      await ctx.owners.putMember(member, user);
-      return jsonResponse(memberJson(member, user, guild.id), { status: existing ? 200 : 201 });
+      const patch: MemberPatch = {};
+      if (body.roles !== undefined) patch.roleIds = readRoleIds(body.roles);
+      if (body.nick !== undefined) patch.nick = nullableText(body.nick, "nick", 1, 32);
+      const { member, user, created } = await ctx.owners.setMember(guild.id, userId, patch, (ctx.now ?? Date.now)());
+      return jsonResponse(memberJson(member, user, guild.id), { status: created ? 201 : 200 });
     }
     case "DELETE":
-      if (!existing) throw unknown(ApiCode.UNKNOWN_MEMBER, "Member");
-      if (userId === guild.ownerId) throw invalidField("user_id", "is the guild owner; transfer ownership first");
       await ctx.owners.deleteMember(guild.id, userId);
       return new Response(null, { status: 204 });
     default:
@@ -301,14 +271,9 @@ async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Gu
   }
 }
 
-function readRoleIds(store: GuildStore, guildId: string, value: unknown): string[] {
+function readRoleIds(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > 250) throw invalidField("roles", "must be an array of at most 250 role ids");
-  const ids = value.map((id, i) => snowflake(id, `roles[${i}]`));
-  ids.forEach((id, i) => {
-    if (id === guildId) throw invalidField(`roles[${i}]`, "is @everyone, which every member has");
-    if (store.getRole(id)?.guildId !== guildId) throw invalidField(`roles[${i}]`, "is not a role of the guild");
-  });
-  return [...new Set(ids)];
+  return value.map((id, i) => snowflake(id, `roles[${i}]`));
 }
 
 async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
@@ -321,7 +286,7 @@ async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild
 async function dispatchToChannel(ctx: GuildIngressContext, request: Request, channelId: string): Promise<Response> {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const channel = ctx.store.getChannel(channelId);
-  if (!channel) throw unknown(ApiCode.UNKNOWN_CHANNEL, "Channel");
+  if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
   const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);
   if (named !== undefined && named !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
   const topics = (await ctx.owners.dispatch(channel.guildId, t, d, channel.id, stated)) ?? 0;

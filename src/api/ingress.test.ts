@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { createTokenVerifier, mintToken } from "../session/auth.ts";
 import { MemoryGuildStore } from "../store/memory.ts";
+import { errorAnswer } from "./errors.ts";
 import { createIngressRoutes } from "./ingress.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 
@@ -40,11 +41,16 @@ beforeEach(() => {
   });
 });
 
-async function call(method: string, path: string, body?: unknown, auth = `Bearer ${INGRESS}`) {
+async function ask(method: string, path: string, body?: unknown, auth = `Bearer ${INGRESS}`) {
   const url = new URL(`http://gw${path}`);
   const init: RequestInit = { method, headers: { authorization: auth, "content-type": "application/json" } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-  const response = await routes(new Request(url.href, init), url);
+  // As api/http.ts answers what a route throws.
+  const response = await routes(new Request(url.href, init), url).catch((error: unknown) => {
+    const answer = errorAnswer(error);
+    if (!answer) throw error;
+    return answer;
+  });
   if (!response) return { status: 0, body: undefined };
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
@@ -53,7 +59,7 @@ async function call(method: string, path: string, body?: unknown, auth = `Bearer
 describe("auth", () => {
   test("a missing or wrong secret is a 401 on every route", async () => {
     for (const auth of ["", "Bearer nope", INGRESS, `Bot ${INGRESS}`]) {
-      expect(await call("GET", "/internal/users/1", undefined, auth)).toEqual({
+      expect(await ask("GET", "/internal/users/1", undefined, auth)).toEqual({
         status: 401,
         body: { code: 0, message: "401: Unauthorized" },
       });
@@ -61,29 +67,29 @@ describe("auth", () => {
   });
 
   test("paths outside /internal are not ingress routes", async () => {
-    expect((await call("GET", "/api/v10/gateway")).status).toBe(0);
+    expect((await ask("GET", "/api/v10/gateway")).status).toBe(0);
   });
 });
 
 describe("users", () => {
   test("create, read, update, delete", async () => {
-    const created = await call("POST", "/internal/users", { username: "alice", bot: true, privileged_intents: 1 << 15 });
+    const created = await ask("POST", "/internal/users", { username: "alice", bot: true, privileged_intents: 1 << 15 });
     expect(created.status).toBe(201);
     const id = created.body?.id as string;
     expect(id).toMatch(/^\d{17,20}$/);
     expect(created.body).toMatchObject({ username: "alice", global_name: null, avatar: null, bot: true, privileged_intents: 32768 });
-    expect((await call("GET", `/internal/users/${id}`)).body).toEqual(created.body as never);
-    const patched = await call("PATCH", `/internal/users/${id}`, { global_name: "Alice" });
+    expect((await ask("GET", `/internal/users/${id}`)).body).toEqual(created.body as never);
+    const patched = await ask("PATCH", `/internal/users/${id}`, { global_name: "Alice" });
     expect(patched).toMatchObject({ status: 200, body: { id, username: "alice", global_name: "Alice" } });
     expect(store.getUser(id)?.globalName).toBe("Alice");
-    expect((await call("DELETE", `/internal/users/${id}`)).status).toBe(204);
+    expect((await ask("DELETE", `/internal/users/${id}`)).status).toBe(204);
     expect(disconnected).toEqual([`${id}: User deleted`]);
-    expect(await call("GET", `/internal/users/${id}`)).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
+    expect(await ask("GET", `/internal/users/${id}`)).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
   });
 
   test("a given id is kept, and taking it twice is a 409", async () => {
-    expect((await call("POST", "/internal/users", { id: "81384788765712384", username: "a" })).status).toBe(201);
-    expect((await call("POST", "/internal/users", { id: "81384788765712384", username: "b" })).status).toBe(409);
+    expect((await ask("POST", "/internal/users", { id: "81384788765712384", username: "a" })).status).toBe(201);
+    expect((await ask("POST", "/internal/users", { id: "81384788765712384", username: "b" })).status).toBe(409);
   });
 
   const bad: [string, unknown, RegExp][] = [
@@ -104,7 +110,7 @@ describe("users", () => {
   ];
   for (const [what, body, message] of bad) {
     test(`400 naming the field for ${what}`, async () => {
-      const response = await call("POST", "/internal/users", body);
+      const response = await ask("POST", "/internal/users", body);
       expect(response.status).toBe(400);
       expect(response.body?.message as string).toMatch(message);
       expect(store.listUsers(10)).toEqual([]);
@@ -112,59 +118,59 @@ describe("users", () => {
   }
 
   test("wrong methods are a 405", async () => {
-    expect((await call("GET", "/internal/users")).status).toBe(405);
-    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
-    expect((await call("PUT", "/internal/users/81384788765712384")).status).toBe(405);
-    expect((await call("GET", "/internal/users/81384788765712384/token")).status).toBe(405);
+    expect((await ask("GET", "/internal/users")).status).toBe(405);
+    await ask("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    expect((await ask("PUT", "/internal/users/81384788765712384")).status).toBe(405);
+    expect((await ask("GET", "/internal/users/81384788765712384/token")).status).toBe(405);
   });
 });
 
 describe("tokens and dispatch", () => {
   test("a minted token verifies to the user, with or without expiry", async () => {
-    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    await ask("POST", "/internal/users", { id: "81384788765712384", username: "a" });
     for (const body of [undefined, { expires_in: 3600 }]) {
-      const { status, body: minted } = await call("POST", "/internal/users/81384788765712384/token", body);
+      const { status, body: minted } = await ask("POST", "/internal/users/81384788765712384/token", body);
       expect(status).toBe(200);
       expect(verify(minted?.token as string)?.id).toBe("81384788765712384");
     }
-    expect((await call("POST", "/internal/users/9/token")).status).toBe(404);
+    expect((await ask("POST", "/internal/users/9/token")).status).toBe(404);
   });
 
   test("expires_in is a whole number of seconds up to ten years, checked before minting; a misspelt field is refused", async () => {
-    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    await ask("POST", "/internal/users", { id: "81384788765712384", username: "a" });
     const path = "/internal/users/81384788765712384/token";
-    expect((await call("POST", path, { expires_in: 315_360_000 })).status).toBe(200);
+    expect((await ask("POST", path, { expires_in: 315_360_000 })).status).toBe(200);
     // 9007199254740993 parses as 2^53: a number past the range never reaches the minter.
     for (const body of ['{"expires_in":1e20}', '{"expires_in":9007199254740993}', '{"expires_in":315360001}', '{"expires_in":-1}', '{"expires_in":0.5}', '{"expires_in":"60"}']) {
-      const { status, body: answer } = await call("POST", path, body);
+      const { status, body: answer } = await ask("POST", path, body);
       expect({ body, status, message: answer?.message }).toEqual({ body, status: 400, message: "Invalid Form Body: expires_in must be an integer from 1 to 315360000" });
     }
-    expect((await call("POST", path, { expire_in: 60 })).body?.message).toBe("Invalid Form Body: expire_in is not a token field");
+    expect((await ask("POST", path, { expire_in: 60 })).body?.message).toBe("Invalid Form Body: expire_in is not a token field");
   });
 
   test("dispatch validates the event and hands d over serialised once", async () => {
-    await call("POST", "/internal/users", { id: "81384788765712384", username: "a" });
+    await ask("POST", "/internal/users", { id: "81384788765712384", username: "a" });
     const path = "/internal/users/81384788765712384/dispatch";
-    expect(await call("POST", path, { t: "NOTIFICATION_CREATE", d: { text: "hi" } })).toEqual({ status: 202, body: {} });
+    expect(await ask("POST", path, { t: "NOTIFICATION_CREATE", d: { text: "hi" } })).toEqual({ status: 202, body: {} });
     expect(dispatched).toEqual([{ userId: "81384788765712384", t: "NOTIFICATION_CREATE", dJson: '{"text":"hi"}' }]);
-    expect((await call("POST", path, { t: "bad name", d: {} })).body?.message as string).toMatch(/^Invalid Form Body: t /);
-    expect((await call("POST", path, { t: "X" })).body?.message as string).toMatch(/d is required/);
+    expect((await ask("POST", path, { t: "bad name", d: {} })).body?.message as string).toMatch(/^Invalid Form Body: t /);
+    expect((await ask("POST", path, { t: "X" })).body?.message as string).toMatch(/d is required/);
     expect(dispatched.length).toBe(1);
   });
 });
 
 describe("revoking tokens and deleting users", () => {
   const ID = "81384788765712384";
-  const token = async (id = ID) => (await call("POST", `/internal/users/${id}/token`)).body?.token as string;
+  const token = async (id = ID) => (await ask("POST", `/internal/users/${id}/token`)).body?.token as string;
   const member = (guildId: string, userId: string) => ({ guildId, userId, roleIds: [], nick: null, joinedAt: 0 });
 
   beforeEach(async () => {
-    expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
+    expect((await ask("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
   });
 
   test("revoke: every token minted before stops verifying, the sessions are closed, and new tokens work", async () => {
-    const before = [await token(), (await call("POST", `/internal/users/${ID}/token`, { expires_in: 60 })).body?.token as string];
-    expect(await call("POST", `/internal/users/${ID}/tokens/revoke`)).toEqual({ status: 204, body: undefined });
+    const before = [await token(), (await ask("POST", `/internal/users/${ID}/token`, { expires_in: 60 })).body?.token as string];
+    expect(await ask("POST", `/internal/users/${ID}/tokens/revoke`)).toEqual({ status: 204, body: undefined });
     for (const old of before) expect(verify(old)).toBeUndefined();
     expect(disconnected).toEqual([`${ID}: Token revoked`]);
     expect(verify(await token())?.id).toBe(ID);
@@ -172,9 +178,9 @@ describe("revoking tokens and deleting users", () => {
   });
 
   test("revoke answers 404 for an unknown user and 405 for another method", async () => {
-    expect(await call("POST", "/internal/users/9/tokens/revoke")).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
-    expect((await call("GET", `/internal/users/${ID}/tokens/revoke`)).status).toBe(405);
-    expect((await call("POST", `/internal/users/${ID}/tokens`)).status).toBe(0);
+    expect(await ask("POST", "/internal/users/9/tokens/revoke")).toEqual({ status: 404, body: { code: 10013, message: "Unknown User" } });
+    expect((await ask("GET", `/internal/users/${ID}/tokens/revoke`)).status).toBe(405);
+    expect((await ask("POST", `/internal/users/${ID}/tokens`)).status).toBe(0);
   });
 
   test("a PATCH that read the user before a revoke and writes after it does not bring the old tokens back", async () => {
@@ -185,7 +191,7 @@ describe("revoking tokens and deleting users", () => {
     const headers = { authorization: `Bearer ${INGRESS}` };
     // The route reads the user, then waits for the body: the revoke lands in between.
     const patching = routes(new Request(url.href, { method: "PATCH", headers, body, duplex: "half" } as RequestInit), url);
-    expect((await call("POST", `/internal/users/${ID}/tokens/revoke`)).status).toBe(204);
+    expect((await ask("POST", `/internal/users/${ID}/tokens/revoke`)).status).toBe(204);
     send.enqueue(new TextEncoder().encode('{"username":"late"}'));
     send.close();
     expect((await patching)?.status).toBe(200);
@@ -201,7 +207,7 @@ describe("revoking tokens and deleting users", () => {
     }
     store.putGuild({ id: "40", name: "g", ownerId: "1", icon: null, createdAt: 0 });
     store.putMember(member("40", ID));
-    const refused = await call("DELETE", `/internal/users/${ID}`);
+    const refused = await ask("DELETE", `/internal/users/${ID}`);
     expect(refused.status).toBe(400);
     expect(refused.body?.code).toBe(40011);
     expect(refused.body?.message as string).toMatch(/transfer ownership.*20, 30$/);
@@ -223,7 +229,7 @@ describe("revoking tokens and deleting users", () => {
       tokenWhileLeaving.push(verify(old)?.id);
       return removeMember(guildId, userId);
     };
-    expect((await call("DELETE", `/internal/users/${ID}`)).status).toBe(204);
+    expect((await ask("DELETE", `/internal/users/${ID}`)).status).toBe(204);
     expect(removed.sort()).toEqual([`20/${ID}`, `30/${ID}`]);
     expect(tokenWhileLeaving).toEqual([undefined, undefined]);
     expect(store.guildsOfUser(ID)).toEqual([]);
@@ -233,9 +239,9 @@ describe("revoking tokens and deleting users", () => {
 
   test("a user created again with a deleted user's id does not bring the old token back", async () => {
     const old = await token();
-    expect((await call("DELETE", `/internal/users/${ID}`)).status).toBe(204);
+    expect((await ask("DELETE", `/internal/users/${ID}`)).status).toBe(204);
     expect(verify(old)).toBeUndefined();
-    expect((await call("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
+    expect((await ask("POST", "/internal/users", { id: ID, username: "a" })).status).toBe(201);
     expect(verify(old)).toBeUndefined();
     expect(verify(await token())?.id).toBe(ID);
   });

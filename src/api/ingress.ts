@@ -18,7 +18,6 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { STATE_EVENTS } from "../guild/audience.ts";
-import { GuildUnavailableError } from "../guild/guilds.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import { newTokenGeneration } from "../session/auth.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
@@ -50,7 +49,6 @@ export interface IngressContext {
  * Discord's JSON code for deleting an account that still owns servers: "You must
  * transfer ownership of any owned guilds before deleting your account".
  */
-const OWNS_GUILDS = 40011;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -66,28 +64,22 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
     if (!authorized(request)) return unauthorized();
     const match = USERS.exec(url.pathname);
     if (!match) return undefined;
-    try {
-      const [, id, action] = match;
-      if (id === undefined) return request.method === "POST" ? await createUser(ctx, request) : methodNotAllowed("POST");
-      const user = ctx.store.getUser(id);
-      if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
-      if (action === "token") return request.method === "POST" ? await mint(ctx, request, user) : methodNotAllowed("POST");
-      if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
-      if (action === "dispatch") return request.method === "POST" ? await dispatch(ctx, request, user) : methodNotAllowed("POST");
-      switch (request.method) {
-        case "GET":
-          return jsonResponse(toApiUser(user));
-        case "PATCH":
-          return await updateUser(ctx, request, user);
-        case "DELETE":
-          return await deleteUser(ctx, user);
-        default:
-          return methodNotAllowed("GET, PATCH, DELETE");
-      }
-    } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
-      if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
-      throw error;
+    const [, id, action] = match;
+    if (id === undefined) return request.method === "POST" ? createUser(ctx, request) : methodNotAllowed("POST");
+    const user = ctx.store.getUser(id);
+    if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
+    if (action === "token") return request.method === "POST" ? mint(ctx, request, user) : methodNotAllowed("POST");
+    if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
+    if (action === "dispatch") return request.method === "POST" ? dispatch(ctx, request, user) : methodNotAllowed("POST");
+    switch (request.method) {
+      case "GET":
+        return jsonResponse(toApiUser(user));
+      case "PATCH":
+        return updateUser(ctx, request, user);
+      case "DELETE":
+        return deleteUser(ctx, user);
+      default:
+        return methodNotAllowed("GET, PATCH, DELETE");
     }
   };
 }
@@ -181,7 +173,7 @@ async function deleteUser(ctx: IngressContext, user: User): Promise<Response> {
   const owned = guildIds.filter((guildId) => ctx.store.getGuild(guildId)?.ownerId === user.id);
   if (owned.length > 0) {
     const message = `You must transfer ownership of any owned guilds before deleting your account: owner of ${owned.join(", ")}`;
-    throw new HttpError(400, OWNS_GUILDS, message);
+    throw new HttpError(400, ApiCode.OWNS_GUILDS, message);
   }
   ctx.store.bumpTokenGeneration(user.id);
   await Promise.all(guildIds.map((guildId) => ctx.removeMember(guildId, user.id)));

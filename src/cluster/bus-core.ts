@@ -34,7 +34,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<BusErrorCode>([
   "guild-unavailable",
-  "unknown-guild",
+  "refused",
   "invalid",
   "peer-gone",
   "timeout",

@@ -99,13 +99,13 @@ export type BusReply<R extends BusRequest> = R extends OwnerCall
 /**
  * Why a request failed, as a closed set:
  * - `guild-unavailable`: the guild could not be loaded now (too many loads in flight); retry later.
- * - `unknown-guild`: the owner has no such guild.
+ * - `refused`: the owner refused the operation (`data.reason`, `data.field`: guild/refusal.ts).
  * - `invalid`: the request was refused as malformed (a bug in the caller).
  * - `peer-gone`: the peer closed, or none answers at that address.
  * - `timeout`: no answer within the request timeout.
  * - `internal`: the handler failed unexpectedly (logged there).
  */
-export type BusErrorCode = "guild-unavailable" | "unknown-guild" | "invalid" | "peer-gone" | "timeout" | "internal";
+export type BusErrorCode = "guild-unavailable" | "refused" | "invalid" | "peer-gone" | "timeout" | "internal";
 
 /** A request's failure; it crosses the bus as `{code, message, data}` and is rebuilt intact. */
 export class BusError extends Error {

@@ -5,9 +5,11 @@
  * peer or another is decided here, once: the ring names the owner of the guild the call is
  * about (its first argument), and the call is one bus request (run at once when the owner is
  * this peer).
- * Errors arrive as the owner threw them: `GuildUnavailableError` is rebuilt from its bus form.
+ * Errors arrive as the owner threw them: `GuildUnavailableError` and `Refusal` are rebuilt
+ * from their bus form.
  */
 import { GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
+import { Refusal, type RefusalReason } from "../guild/refusal.ts";
 import { BusError, type Bus, type PeerId } from "./bus.ts";
 
 /** The operations a guild's owner runs; each takes its guild first (an id, or a record naming it). */
@@ -23,16 +25,17 @@ export const OWNER_OPS = [
   "setPresence",
   "requestMembers",
   "dispatch",
-  "permissionsIn",
-  "member",
+  "createMessage",
   "createGuild",
   "updateGuild",
   "deleteGuild",
-  "putRole",
+  "createRole",
+  "patchRole",
   "deleteRole",
-  "putChannel",
+  "createChannel",
+  "patchChannel",
   "deleteChannel",
-  "putMember",
+  "setMember",
   "deleteMember",
 ] as const satisfies readonly (keyof Guilds)[];
 
@@ -80,15 +83,15 @@ export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): O
     if (error instanceof GuildUnavailableError) {
       throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });
     }
-    if (error instanceof RangeError) throw new BusError("invalid", error.message);
+    if (error instanceof Refusal) throw new BusError("refused", error.message, { reason: error.reason, field: error.field ?? "" });
     throw error;
   }
 }
 
 /** Rebuilds the errors callers act on from their bus form. */
 function fromBus(error: unknown): unknown {
-  if (error instanceof BusError && error.code === "guild-unavailable") {
-    return new GuildUnavailableError(String(error.data.guildId), Number(error.data.max));
-  }
+  if (!(error instanceof BusError)) return error;
+  if (error.code === "guild-unavailable") return new GuildUnavailableError(String(error.data.guildId), Number(error.data.max));
+  if (error.code === "refused") return new Refusal(error.data.reason as RefusalReason, error.message, String(error.data.field) || undefined);
   return error;
 }

@@ -461,8 +461,10 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
       return undefined;
     }
-    if (r < 83 && members.length > 1) {
-      const userId = pickOf(rnd, members);
+    const removable = members.filter((id) => id !== store.getGuild(guildId)?.ownerId);
+    if (r < 83 && removable.length > 0) {
+      // The guild's owner cannot leave (it must hand the guild over first).
+      const userId = pickOf(rnd, removable);
       ops.push(`deleteMember ${guildId}/${userId}`);
       guilds.deleteMember(guildId, userId);
       return undefined;
@@ -481,7 +483,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       if (!guild) return undefined;
       const ownerId = rnd() < 0.85 && members.length > 0 ? pickOf(rnd, members) : pickOf(rnd, userIds);
       ops.push(`updateGuild ${guildId} owner ${guild.ownerId} -> ${ownerId}`);
-      guilds.updateGuild({ ...guild, ownerId });
+      guilds.putGuild({ ...guild, ownerId });
       return undefined;
     }
     if (r < 94 && sessions.length > 0) {

@@ -19,10 +19,22 @@ import { memberChunks } from "./member-chunks.ts";
 import type { ListChanges } from "./member-lists.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import { OwnedGuild, type Audience } from "./owned-guild.ts";
-import { channelPermissions } from "./permissions.ts";
 import type { ClassMove } from "./permission-classes.ts";
 import { announceViewChanges, type ChannelViews } from "./view-changes.ts";
 import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
+import {
+  messageFrom,
+  patchedChannel,
+  patchedGuild,
+  patchedMember,
+  patchedRole,
+  type ChannelPatch,
+  type GuildPatch,
+  type MemberPatch,
+  type MessageRequest,
+  type RolePatch,
+} from "./patches.ts";
+import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
 
 /**
@@ -240,25 +252,75 @@ export class Guilds {
     return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
   }
 
-  /** A member's permissions in a channel (Discord's algorithm); undefined if either is unknown. */
-  permissionsIn(guildId: string, channelId: string, userId: string): bigint | undefined {
-    const guild = this.#get(guildId);
-    const member = guild?.state.member(userId);
-    const channel = guild?.state.channelRecord(channelId);
-    if (!guild || !member || !channel) return undefined;
-    return channelPermissions(guild.state.guild(), member, channel);
+  // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
+  // its owner, in the same step that writes it and tells the sessions (patches.ts).
+
+  /** PATCH of a guild: the guild as it is now. */
+  updateGuild(guildId: string, patch: GuildPatch): Guild {
+    const owned = this.#require(guildId);
+    const guild = patchedGuild(owned.state, patch);
+    this.putGuild(guild);
+    return guild;
   }
 
-  /** The member and its user, if the user is a member. */
-  member(guildId: string, userId: string): { member: Member; user: User } | undefined {
-    const state = this.#get(guildId)?.state;
-    const member = state?.member(userId);
-    const user = state?.user(userId);
-    return member && user ? { member, user } : undefined;
+  /** A new role; `roleId` is the new role's id (checked unique by the caller). */
+  createRole(guildId: string, roleId: string, patch: RolePatch): StoredRole {
+    const owned = this.#require(guildId);
+    const empty: StoredRole = { id: roleId, guildId, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false };
+    if (owned.state.role(roleId)) throw new Refusal("conflict", `Conflict: role ${roleId} exists`);
+    const role = patchedRole(empty, patch);
+    this.putRole(role);
+    return role;
   }
 
+  patchRole(guildId: string, roleId: string, patch: RolePatch): StoredRole {
+    const owned = this.#require(guildId);
+    const current = owned.state.role(roleId);
+    if (!current) throw new Refusal("unknown-role", "Unknown Role");
+    const role = patchedRole(current, patch);
+    this.putRole(role);
+    return role;
+  }
 
-  // State changes (ingress). Each writes the store, then memory, then tells the sessions.
+  /** A new channel; `channelId` is the new channel's id (checked unique by the caller). */
+  createChannel(guildId: string, channelId: string, patch: ChannelPatch): StoredChannel {
+    const owned = this.#require(guildId);
+    if (owned.state.channelRecord(channelId)) throw new Refusal("conflict", `Conflict: channel ${channelId} exists`);
+    const empty: StoredChannel = { id: channelId, guildId, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
+    const channel = patchedChannel(owned.state, empty, patch);
+    this.putChannel(channel);
+    return channel;
+  }
+
+  patchChannel(guildId: string, channelId: string, patch: ChannelPatch): StoredChannel {
+    const owned = this.#require(guildId);
+    const current = owned.state.channelRecord(channelId);
+    if (!current) throw new Refusal("unknown-channel", "Unknown Channel");
+    const channel = patchedChannel(owned.state, current, patch);
+    this.putChannel(channel);
+    return channel;
+  }
+
+  /** PUT of a member: adds the user, or changes its roles or nick. */
+  setMember(guildId: string, userId: string, patch: MemberPatch, now: number): { member: Member; user: User; created: boolean } {
+    const owned = this.#require(guildId);
+    const user = owned.state.user(userId) ?? this.#options.store.getUser(userId);
+    if (!user) throw new Refusal("unknown-user", "Unknown User");
+    const created = owned.state.member(userId) === undefined;
+    const member = patchedMember(owned.state, userId, patch, now);
+    this.putMember(member, user);
+    return { member, user, created };
+  }
+
+  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
+  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): Record<string, unknown> {
+    const owned = this.#require(guildId);
+    const message = messageFrom(owned.state, channelId, author, request);
+    this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
+    return message;
+  }
+
+  // State changes. Each writes the store, then memory, then tells the sessions.
 
   /** Creates a guild with its @everyone role; the owner becomes a member when `owner` is given. */
   createGuild(guild: Guild, everyone: StoredRole, owner: User | undefined, joinedAt: number): void {
@@ -269,7 +331,7 @@ export class Guilds {
     if (owner) this.#options.delivery.memberAdded(guild.id, owner.id);
   }
 
-  updateGuild(guild: Guild): void {
+  putGuild(guild: Guild): void {
     const owned = this.#require(guild.id);
     this.#timed("GUILD_UPDATE", () =>
       this.#viewChanges(owned, () => {
@@ -307,6 +369,8 @@ export class Guilds {
 
   deleteRole(guildId: string, roleId: string): void {
     const owned = this.#require(guildId);
+    if (!owned.state.role(roleId)) throw new Refusal("unknown-role", "Unknown Role");
+    if (roleId === guildId) throw badField("role_id", "is @everyone, which cannot be deleted");
     this.#timed("GUILD_ROLE_DELETE", () =>
       this.#viewChanges(owned, () => {
         const changed = owned.state.deleteRole(roleId);
@@ -346,6 +410,7 @@ export class Guilds {
 
   deleteChannel(guildId: string, channelId: string): void {
     const owned = this.#require(guildId);
+    if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
     this.#timed("CHANNEL_DELETE", () =>
       this.#viewChanges(owned, () => {
         owned.state.deleteChannel(channelId);
@@ -379,18 +444,18 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.memberChanged(member.userId));
   }
 
-  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. False if it was not one. */
-  deleteMember(guildId: string, userId: string): boolean {
+  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
+  deleteMember(guildId: string, userId: string): void {
     const owned = this.#require(guildId);
     const user = owned.state.user(userId);
-    if (!owned.state.member(userId) || !user) return this.#options.store.deleteMember(guildId, userId);
+    if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
+    if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
     this.#timed("GUILD_MEMBER_REMOVE", () => {
       this.#options.delivery.memberRemoved(guildId, userId);
       owned.state.deleteMember(userId);
       this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: guildId, user: userObject(user) });
       this.#deliverLists(owned, owned.lists.memberChanged(userId));
     });
-    return true;
   }
 
   // Internals.
@@ -412,7 +477,7 @@ export class Guilds {
 
   #require(guildId: string): OwnedGuild {
     const owned = this.#get(guildId);
-    if (!owned) throw new RangeError(`unknown guild ${guildId}`);
+    if (!owned) throw new Refusal("unknown-guild", "Unknown Guild");
     return owned;
   }
 

@@ -1,0 +1,32 @@
+/**
+ * Why a guild's owner refused an operation, as a closed set: the request named something the
+ * guild does not have, named it wrongly, or the member may not do it. Owner operations throw
+ * a `Refusal`; it crosses the bus intact (cluster/owner-api.ts), and api/http.ts turns it into
+ * Discord's HTTP status and JSON code, in one place.
+ */
+export type RefusalReason =
+  | "unknown-guild"
+  | "unknown-role"
+  | "unknown-channel"
+  | "unknown-member"
+  | "unknown-user"
+  | "invalid-field"
+  | "conflict"
+  | "missing-access"
+  | "missing-permissions";
+
+export class Refusal extends Error {
+  override name = "Refusal";
+
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    /** The body field at fault, for `invalid-field` (e.g. "roles[2]"). */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `invalid-field`: the field and what is wrong with it. */
+export const badField = (field: string, problem: string): Refusal => new Refusal("invalid-field", `${field} ${problem}`, field);
