@@ -12,35 +12,16 @@
  * - a SortedSet is a handle passed to plain functions (no class unwrapping).
  */
 
-interface RingSnapshot {
-  generation: number;
-  nodes: string[];
-  points: Uint32Array;
-  owners: Uint32Array;
-  prefixStart: Uint32Array;
-}
+import type { RingSnapshot } from "../native/guildgate";
 
-interface Addon {
-  sharedCells(): ArrayBuffer;
-  semaphoreOpen(name: string, max: number): number;
-  ringOpen(name: string): number;
-  ringSetNodes(name: string, nodes: string[], replicas?: number): void;
-  ringSnapshot(name: string): RingSnapshot;
-  ringFindMany(name: string, keys: BigUint64Array): Uint32Array;
-  sortedSetCreate(bucketSize?: number): number;
-  sortedSetFree(handle: number): void;
-  sortedSetAdd(handle: number, rank: number, name: string, id: number): number;
-  sortedSetRemove(handle: number, id: number): number;
-  sortedSetUpdate(handle: number, id: number, rank: number, name: string): number;
-  sortedSetIndexOf(handle: number, id: number): number;
-  sortedSetAt(handle: number, index: number): number;
-  sortedSetSlice(handle: number, start: number, end: number): Uint32Array;
-  sortedSetCountBelowRank(handle: number, rank: number): number;
-  sortedSetSize(handle: number): number;
-  sortedSetHeapBytes(handle: number): number;
-}
+/**
+ * The addon's exports as `napi build` declares them from the `#[napi]`
+ * functions (native/guildgate.d.ts, generated, git-ignored): a signature
+ * changed in Rust fails `tsc` here rather than at run time.
+ */
+type Addon = typeof import("../native/guildgate");
 
-const addon = require("../native/guildgate.node") as Addon;
+const addon: Addon = require("../native/guildgate.node");
 
 /** This thread's view of the process-wide cells; touched only through `Atomics`. */
 const cells = new Uint32Array(addon.sharedCells());
