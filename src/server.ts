@@ -59,6 +59,18 @@ export interface ServerOptions {
   sequenceStart?: number;
 }
 
+/**
+ * A worker's server, built and not yet listening: a drain's saved sessions are taken back and
+ * rejoin their guilds first, on every worker, so no event is published before they hold their
+ * topics again (cluster/workers.ts waits for every worker's `restore` before any `listen`).
+ */
+export interface PreparedServer {
+  /** Takes back what the last drain saved (if any) and resolves once its sessions hold their guilds. */
+  restore(): Promise<void>;
+  /** Starts accepting connections; `port` overrides the config's (workers after the first share its port). */
+  listen(port?: number): RunningServer;
+}
+
 export interface RunningServer {
   readonly transport: Transport;
   readonly gateway: Gateway;
@@ -77,7 +89,12 @@ export interface RunningServer {
 /** Frames above the protocol's 4096 bytes get a 4002 from the session, not a transport error. */
 const TRANSPORT_MAX_PAYLOAD = 16 * MAX_FRAME_BYTES;
 
+/** Builds and starts a server in one step (tests, and anything without saved sessions to take back first). */
 export function startServer(options: ServerOptions): RunningServer {
+  return prepareServer(options).listen();
+}
+
+export function prepareServer(options: ServerOptions): PreparedServer {
   const { config, store } = options;
   const verifyToken = createTokenVerifier(options.secrets.tokenSecret, store);
   const identifyLimit = new IdentifyLimit(config.maxConcurrency);
@@ -188,45 +205,52 @@ export function startServer(options: ServerOptions): RunningServer {
     ring,
     routes: [bootstrap, messages, guildIngress, ingress, metrics],
   });
-  transport = options.startTransport({
-    host: config.host,
-    port: config.port,
-    upgrade: (request) => gateway.upgrade(request),
-    http,
-    internalError: (error) => internalErrors.answer(error),
-    maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
-    payloadTooLarge,
-    handlers: gateway.handlers,
-    maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
-    backpressureLimitBytes: config.backpressureBytes,
-    reusePort: bus.peers().length > 0,
-  });
-  if (!gatewayUrl) gatewayUrl = `ws://${transport.hostname}:${transport.port}`;
-  if (options.sessionsFile) {
-    for (const session of restoreSessions(gateway, options.sessionsFile, config.resumeWindowMs)) sessionGuilds.rejoin(session);
-  }
-  const started = transport;
+  const listen = (port = config.port): RunningServer => {
+    const started = options.startTransport({
+      host: config.host,
+      port,
+      upgrade: (request) => gateway.upgrade(request),
+      http,
+      internalError: (error) => internalErrors.answer(error),
+      maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+      payloadTooLarge,
+      handlers: gateway.handlers,
+      maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,
+      backpressureLimitBytes: config.backpressureBytes,
+      reusePort: bus.peers().length > 0,
+    });
+    transport = started;
+    if (!gatewayUrl) gatewayUrl = `ws://${started.hostname}:${started.port}`;
+    return {
+      transport: started,
+      gateway,
+      guilds,
+      bus,
+      gatewayUrl,
+      async stop() {
+        gateway.stop();
+        await started.stop(true);
+      },
+      async drain(graceMs) {
+        // Stop listening; the promise settles only once every socket is gone, so not awaited.
+        void started.stop(false);
+        gateway.reconnectAll();
+        const deadline = Date.now() + graceMs;
+        while (gateway.stats().connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        gateway.closeAllForRestart();
+        gateway.stop();
+        await started.stop(true);
+        if (options.sessionsFile) saveSessions(gateway, options.sessionsFile);
+      },
+    };
+  };
   return {
-    transport: started,
-    gateway,
-    guilds,
-    bus,
-    gatewayUrl,
-    async stop() {
-      gateway.stop();
-      await started.stop(true);
+    async restore() {
+      if (!options.sessionsFile) return;
+      const restored = restoreSessions(gateway, options.sessionsFile, config.resumeWindowMs);
+      await Promise.all(restored.map((session) => sessionGuilds.rejoin(session)));
     },
-    async drain(graceMs) {
-      // Stop listening; the promise settles only once every socket is gone, so not awaited.
-      void started.stop(false);
-      gateway.reconnectAll();
-      const deadline = Date.now() + graceMs;
-      while (gateway.stats().connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-      gateway.closeAllForRestart();
-      gateway.stop();
-      await started.stop(true);
-      if (options.sessionsFile) saveSessions(gateway, options.sessionsFile);
-    },
+    listen,
   };
 }
 

@@ -1,13 +1,14 @@
 /**
  * One worker thread of the gateway (`--workers N`): its own Bun.serve on the shared port
  * (reusePort), the sessions that land on it, the guilds the ring gives it, and bus links to
- * every other worker. Started and stopped by cluster/workers.ts in the main thread.
+ * every other worker. Started and stopped by cluster/workers.ts in the main thread: start
+ * (build, take back saved sessions) -> "restored"; listen -> "listening"; drain -> "drained".
  */
 import { join } from "node:path";
 import { peerId, type PeerId } from "./cluster/bus.ts";
 import { PortBus } from "./cluster/bus-ports.ts";
 import type { WorkerCommand, WorkerInit, WorkerReport } from "./cluster/workers.ts";
-import { startServer } from "./server.ts";
+import { prepareServer, type RunningServer } from "./server.ts";
 import { SqliteGuildStore } from "./store/sqlite.ts";
 import { startBunTransport } from "./transport/bun.ts";
 
@@ -15,9 +16,9 @@ declare const self: Worker;
 
 const report = (message: WorkerReport): void => self.postMessage(message);
 
-function start(init: WorkerInit): void {
+async function start(init: WorkerInit): Promise<void> {
   const store = new SqliteGuildStore(init.config.dataDir);
-  const server = startServer({
+  const prepared = prepareServer({
     config: init.config,
     secrets: init.secrets,
     store,
@@ -28,11 +29,19 @@ function start(init: WorkerInit): void {
     bus: new PortBus(peerId(init.node, init.worker), workerLinks(init)),
     sessionsFile: join(init.config.dataDir, "sessions", `worker-${init.worker}.json`),
   });
-  report({ k: "listening", worker: init.worker, hostname: server.transport.hostname, port: server.transport.port, gatewayUrl: server.gatewayUrl });
+  await prepared.restore();
+  report({ k: "restored", worker: init.worker });
+  let server: RunningServer | undefined;
   self.onmessage = (event: MessageEvent<WorkerCommand>) => {
-    if (event.data.k !== "drain") return;
+    const command = event.data;
+    if (command.k === "listen") {
+      server = prepared.listen(command.port);
+      report({ k: "listening", worker: init.worker, hostname: server.transport.hostname, port: server.transport.port, gatewayUrl: server.gatewayUrl });
+      return;
+    }
+    if (command.k !== "drain" || !server) return;
     void server
-      .drain(event.data.graceMs)
+      .drain(command.graceMs)
       .then(() => {
         store.close();
         report({ k: "drained", worker: init.worker });
@@ -52,5 +61,10 @@ function workerLinks(init: WorkerInit): Map<PeerId, MessagePort> {
 }
 
 self.onmessage = (event: MessageEvent<WorkerCommand>) => {
-  if (event.data.k === "start") start(event.data.init);
+  if (event.data.k !== "start") return;
+  const { init } = event.data;
+  start(init).catch((error: unknown) => {
+    console.error(`guildgate: worker ${init.worker} could not start:`, error);
+    process.exit(1);
+  });
 };

@@ -1,7 +1,9 @@
 /**
  * The main thread's side of `--workers N`: it starts N worker threads (src/worker.ts), links
- * every pair with a MessageChannel (the bus), lets worker 0 pick the port and the others
- * join it with reusePort, and on shutdown asks each to drain and waits for all.
+ * every pair with a MessageChannel (the bus), waits until every worker has taken back the
+ * sessions the last drain saved (so none misses an event published while others rejoin),
+ * then lets worker 0 pick the port and the others join it with reusePort. On shutdown it
+ * asks each to drain and waits for all.
  */
 import type { Config } from "../config.ts";
 import type { Secrets } from "../store/secrets.ts";
@@ -16,9 +18,10 @@ export interface WorkerInit {
   links: (MessagePort | null)[];
 }
 
-export type WorkerCommand = { k: "start"; init: WorkerInit } | { k: "drain"; graceMs: number };
+export type WorkerCommand = { k: "start"; init: WorkerInit } | { k: "listen"; port: number } | { k: "drain"; graceMs: number };
 
 export type WorkerReport =
+  | { k: "restored"; worker: number }
   | { k: "listening"; worker: number; hostname: string; port: number; gatewayUrl: string }
   | { k: "drained"; worker: number };
 
@@ -49,7 +52,17 @@ export async function startWorkers(options: Omit<WorkerInit, "worker" | "links">
     }
   }
   const workers: Worker[] = [];
-  const spawn = (worker: number, config: Config): Promise<Extract<WorkerReport, { k: "listening" }>> => {
+  /** Resolves with the worker's first report of kind `k`. */
+  const reported = <K extends WorkerReport["k"]>(thread: Worker, k: K): Promise<Extract<WorkerReport, { k: K }>> =>
+    new Promise((resolve) => {
+      const onMessage = (event: MessageEvent<WorkerReport>): void => {
+        if (event.data.k !== k) return;
+        thread.removeEventListener("message", onMessage);
+        resolve(event.data as Extract<WorkerReport, { k: K }>);
+      };
+      thread.addEventListener("message", onMessage);
+    });
+  const restored = Array.from({ length: count }, (_, worker) => {
     const thread = new Worker(WORKER_ENTRY.href);
     workers.push(thread);
     thread.addEventListener("error", (event) => {
@@ -57,39 +70,34 @@ export async function startWorkers(options: Omit<WorkerInit, "worker" | "links">
       process.exit(1);
     });
     const own = links[worker] as (MessagePort | null)[];
-    const init: WorkerInit = { ...options, config, worker, links: own };
-    const listening = new Promise<Extract<WorkerReport, { k: "listening" }>>((resolve) => {
-      const onMessage = (event: MessageEvent<WorkerReport>): void => {
-        if (event.data.k !== "listening") return;
-        thread.removeEventListener("message", onMessage);
-        resolve(event.data);
-      };
-      thread.addEventListener("message", onMessage);
-    });
-    const command: WorkerCommand = { k: "start", init };
+    const command: WorkerCommand = { k: "start", init: { ...options, worker, links: own } };
+    const done = reported(thread, "restored");
     thread.postMessage(command, own.filter((port): port is MessagePort => port !== null));
+    return done;
+  });
+  await Promise.all(restored);
+  const listen = (thread: Worker, port: number): Promise<Extract<WorkerReport, { k: "listening" }>> => {
+    const listening = reported(thread, "listening");
+    const command: WorkerCommand = { k: "listen", port };
+    thread.postMessage(command);
     return listening;
   };
   // Worker 0 picks the port (it may be 0: any free one); the rest share it.
-  const first = await spawn(0, options.config);
-  const shared = { ...options.config, port: first.port };
-  await Promise.all(Array.from({ length: count - 1 }, (_, i) => spawn(i + 1, shared)));
+  const [head, ...rest] = workers as [Worker, ...Worker[]];
+  const first = await listen(head, options.config.port);
+  await Promise.all(rest.map((thread) => listen(thread, first.port)));
   return {
     hostname: first.hostname,
     port: first.port,
     gatewayUrl: first.gatewayUrl,
     async drain(graceMs) {
+      const command: WorkerCommand = { k: "drain", graceMs };
       await Promise.all(
-        workers.map(
-          (thread) =>
-            new Promise<void>((resolve) => {
-              thread.addEventListener("message", (event: MessageEvent<WorkerReport>) => {
-                if (event.data.k === "drained") resolve();
-              });
-              const command: WorkerCommand = { k: "drain", graceMs };
-              thread.postMessage(command);
-            }),
-        ),
+        workers.map((thread) => {
+          const drained = reported(thread, "drained");
+          thread.postMessage(command);
+          return drained;
+        }),
       );
       for (const thread of workers) thread.terminate();
     },

@@ -166,11 +166,13 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   /**
    * A session restored after a restart takes its guild holds again, quietly: it resumes, so
    * it gets no GUILD_CREATE. Member-list chunks are not kept; clients send op 14 again.
+   * Resolves once each guild's owner has answered (a guild that cannot load now is retried).
    */
-  rejoin(session: Session): void {
+  rejoin(session: Session): Promise<void> {
     const held = [...session.guilds].map(([guildId, joined]) => [guildId, joined.announcedAt] as const);
     session.guilds.clear();
-    for (const [guildId, announcedAt] of held) this.#join(session, guildId, announcedAt);
+    const joins = held.map(([guildId, announcedAt]) => this.#joinAsync(session, guildId, announcedAt).catch(this.#report));
+    return Promise.all(joins).then(() => undefined);
   }
 
   /**
