@@ -7,11 +7,16 @@
 import type { Config } from "./config.ts";
 import type { Secrets } from "./store/secrets.ts";
 import type { GuildStore } from "./store/guild-store.ts";
-import type { StartTransport, Transport } from "./transport/transport.ts";
+import type { Publisher, StartTransport, Transport } from "./transport/transport.ts";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Gateway } from "./session/gateway.ts";
-import type { SavedSessions } from "./session/handoff.ts";
+import { SessionHandoff, type SavedSessions } from "./session/handoff.ts";
+import { Heartbeats } from "./session/heartbeats.ts";
+import { Identify } from "./session/identify.ts";
+import { Resumes } from "./session/resume.ts";
+import { SessionDelivery } from "./session/session-delivery.ts";
+import { Sessions } from "./session/sessions.ts";
 import type { Session } from "./session/session.ts";
 import { IdentifyLimit } from "./session/identify-limit.ts";
 import { ResumeLog } from "./session/resume-log.ts";
@@ -74,6 +79,8 @@ export interface PreparedServer {
 export interface RunningServer {
   readonly transport: Transport;
   readonly gateway: Gateway;
+  /** The worker's sessions and the frames they get (tests dispatch through it). */
+  readonly sessions: Sessions;
   readonly guilds: Guilds;
   readonly bus: Bus;
   /** The URL clients connect to (no query string). */
@@ -103,29 +110,18 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   // A lone worker owns everything; among several, the ring (over their peer ids) decides.
   const ownerOf = bus.peers().length === 0 ? () => bus.self : ringOwner(ring);
   const owners = createOwners(bus, ownerOf);
-  let transport: Transport | undefined;
   let gatewayUrl = config.publicUrl ?? "";
-  const gateway = new Gateway({
-    node: options.node,
-    worker: options.worker,
-    get gatewayUrl() {
-      return gatewayUrl;
-    },
-    verifyToken,
-    identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
-    tryStartIdentify: (userId, shardId) => bus.request(ownerOf(userId), { k: "identify-start", userId, shardId }),
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    resumeWindowMs: config.resumeWindowMs,
-    guildsPerShard: config.guildsPerShard,
+  // Sessions are built before the transport that carries their frames listens; no socket can
+  // hold a topic before then, so nothing is published to it meanwhile.
+  const publisher = new PendingPublisher();
+  const sessions = new Sessions({
     resumeLog: new ResumeLog({ maxBytes: config.resumeLogBytes, maxAgeMs: config.resumeWindowMs }),
-    // A quarter of the cut-off: a replay batch always fits under it, with room for live frames.
-    replayBatchBytes: Math.floor(config.backpressureBytes / 4),
-    publish: (topic, frame) => transport?.publish(topic, frame),
-    subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
+    publisher,
     sequenceStart: options.sequenceStart,
+    now: Date.now,
   });
-  const sessionGuilds = new SessionGuilds(gateway, store, owners, bus.self);
-  const delivery = new ClusterDelivery(bus, sessionGuilds);
+  const sessionGuilds = new SessionGuilds({ sessions, store, owners, worker: bus.self });
+  const delivery = new ClusterDelivery(bus, new SessionDelivery(sessions, sessionGuilds));
   const guilds = new Guilds({
     store,
     delivery,
@@ -133,18 +129,44 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     passiveThreshold: config.passiveThreshold,
   });
   const userEvents = new UserEvents(bus, ownerOf, {
-    dispatchToUser: (userId, t, dJson) => gateway.dispatchToUser(userId, t, dJson, directIntent(t)),
-    disconnectUser: (userId, code, reason) => void gateway.disconnectUser(userId, code, reason),
+    dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
+    disconnectUser: (userId, code, reason) => void sessions.disconnectUser(userId, code, reason),
   });
-  const moves = new SessionMoves({ bus, gateway, ownerOf, guilds, resumeWindowMs: config.resumeWindowMs });
-  gateway.hooks = {
-    guildIdsFor: (userId, shard) => sessionGuilds.guildIdsFor(userId, shard),
-    ready: (session, guildIds) => sessionGuilds.ready(session, guildIds),
-    ended: (session) => sessionGuilds.ended(session),
+  // Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker).
+  const trace = [`guildgate-${options.node}-worker-${options.worker}`];
+  const resumes = new Resumes({
+    sessions,
     resumed: (session, seq) => sessionGuilds.resumed(session, seq),
-    op: (session, payload) => sessionGuilds.op(session, payload),
+    // A quarter of the cut-off: a replay batch always fits under it, with room for live frames.
+    replayBatchBytes: Math.floor(config.backpressureBytes / 4),
+    resumedJson: JSON.stringify({ _trace: trace }),
+  });
+  const handoff = new SessionHandoff(sessions, resumes);
+  const moves = new SessionMoves({ bus, sessions, handoff, resumes, ownerOf, guilds, resumeWindowMs: config.resumeWindowMs });
+  const identify = new Identify({
+    sessions,
+    guilds: sessionGuilds,
+    verifyToken,
+    identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
+    tryStartIdentify: (userId, shardId) => bus.request(ownerOf(userId), { k: "identify-start", userId, shardId }),
+    guildsPerShard: config.guildsPerShard,
+    node: options.node,
+    worker: options.worker,
+    get gatewayUrl() {
+      return gatewayUrl;
+    },
+    trace,
+  });
+  const heartbeats = new Heartbeats({ sessions, heartbeatIntervalMs: config.heartbeatIntervalMs, resumeWindowMs: config.resumeWindowMs });
+  const gateway = new Gateway({
+    sessions,
+    heartbeats,
+    identify,
+    resumes,
     resumeElsewhere: (socket, d, userId) => moves.resume(socket, d, userId),
-  };
+    guildOp: (session, payload) => sessionGuilds.op(session, payload),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+  });
   const handlers: BusHandlers = {
     push: (from, message) => {
       if (!delivery.handlePush(message) && !userEvents.handlePush(message) && !moves.handlePush(message)) {
@@ -219,16 +241,17 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       backpressureLimitBytes: config.backpressureBytes,
       reusePort: bus.peers().length > 0,
     });
-    transport = started;
+    publisher.attach(started);
     if (!gatewayUrl) gatewayUrl = `ws://${started.hostname}:${started.port}`;
     return {
       transport: started,
       gateway,
+      sessions,
       guilds,
       bus,
       gatewayUrl,
       async stop() {
-        gateway.stop();
+        heartbeats.stop();
         await started.stop(true);
       },
       async drain(graceMs) {
@@ -236,32 +259,32 @@ export function prepareServer(options: ServerOptions): PreparedServer {
         void started.stop(false);
         gateway.reconnectAll();
         const deadline = Date.now() + graceMs;
-        while (gateway.stats().connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        while (sessions.connectionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         gateway.closeAllForRestart();
-        gateway.stop();
+        heartbeats.stop();
         await started.stop(true);
-        if (options.sessionsFile) saveSessions(gateway, options.sessionsFile);
+        if (options.sessionsFile) saveSessions(handoff, options.sessionsFile);
       },
     };
   };
   return {
     async restore() {
       if (!options.sessionsFile) return;
-      const restored = restoreSessions(gateway, options.sessionsFile, config.resumeWindowMs);
+      const restored = restoreSessions(handoff, options.sessionsFile, config.resumeWindowMs);
       await Promise.all(restored.map((session) => sessionGuilds.rejoin(session)));
     },
     listen,
   };
 }
 
-/** Writes the worker's detached sessions and resume log for the next start (see Gateway.save). */
-function saveSessions(gateway: Gateway, file: string): void {
+/** Writes the worker's detached sessions and resume log for the next start (see SessionHandoff.save). */
+function saveSessions(handoff: SessionHandoff, file: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(gateway.handoff.save()), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify(handoff.save()), { mode: 0o600 });
 }
 
 /** Takes back what the last drain saved, once: the file is removed, so a crash never replays it twice. */
-function restoreSessions(gateway: Gateway, file: string, resumeWindowMs: number): Session[] {
+function restoreSessions(handoff: SessionHandoff, file: string, resumeWindowMs: number): Session[] {
   if (!existsSync(file)) return [];
   let saved: SavedSessions;
   try {
@@ -280,5 +303,22 @@ function restoreSessions(gateway: Gateway, file: string, resumeWindowMs: number)
   // Sessions already past the resume window (a file from long ago) are not taken back.
   const now = Date.now();
   const live = saved.sessions.filter((session) => now - session.detachedAt <= resumeWindowMs);
-  return live.length === 0 ? [] : gateway.handoff.restore({ ...saved, sessions: live });
+  return live.length === 0 ? [] : handoff.restore({ ...saved, sessions: live });
+}
+
+/** The transport's publish side, before and after it listens (before, no socket holds a topic). */
+class PendingPublisher implements Publisher {
+  #transport: Transport | undefined;
+
+  attach(transport: Transport): void {
+    this.#transport = transport;
+  }
+
+  publish(topic: string, frame: string | Uint8Array): void {
+    this.#transport?.publish(topic, frame);
+  }
+
+  subscriberCount(topic: string): number {
+    return this.#transport?.subscriberCount(topic) ?? 0;
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mintToken } from "../src/session/auth.ts";
-import { userTopic } from "../src/session/session.ts";
+import { userTopic } from "../src/protocol/topics.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 import { TcpWsClient } from "./support/tcp-ws-client.ts";

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { REST } from "@discordjs/rest";
 import { CompressionMethod, WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { mintToken } from "../src/session/auth.ts";
-import { userTopic } from "../src/session/session.ts";
+import { userTopic } from "../src/protocol/topics.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 
 const SECRET = "conformance-secret-0123456789abcdef";

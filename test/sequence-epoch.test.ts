@@ -9,7 +9,7 @@ import { parseCommand } from "../src/config.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
 import { mintToken } from "../src/session/auth.ts";
 import { EPOCH_HEADROOM, MAX_SEQUENCE } from "../src/session/sequence-counter.ts";
-import { userTopic } from "../src/session/session.ts";
+import { userTopic } from "../src/protocol/topics.ts";
 import { MemoryGuildStore } from "../src/store/memory.ts";
 import { startBunTransport } from "../src/transport/bun.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
@@ -75,7 +75,7 @@ test("near 2^31 the worker starts a new epoch: op 9, IDENTIFY again, s from 1, e
   dropped.close(4200);
   await dropped.closed;
 
-  for (let n = 0; n < 4; n++) server.gateway.dispatch(userTopic(live.id), "TEST_EVENT", JSON.stringify({ n }));
+  for (let n = 0; n < 4; n++) server.sessions.publishTopics([userTopic(live.id)], "TEST_EVENT", JSON.stringify({ n }));
   expect((await client.op(9)).d).toBe(false);
   expect(server.gateway.stats().sequenceEpochs).toBe(1);
   const before = stamps(client.frames);
@@ -89,9 +89,9 @@ test("near 2^31 the worker starts a new epoch: op 9, IDENTIFY again, s from 1, e
   client.send(identify(other.token));
   const again = await client.next((f) => f.t === "READY", 5_000, from);
   expect(again.s).toBe(1);
-  server.gateway.dispatch(userTopic(live.id), "OLD_TOPIC", "{}");
-  server.gateway.dispatch(userTopic(other.id), "TEST_EVENT", "{}");
-  server.gateway.dispatch(userTopic(other.id), "MARKER", "{}");
+  server.sessions.publishTopics([userTopic(live.id)], "OLD_TOPIC", "{}");
+  server.sessions.publishTopics([userTopic(other.id)], "TEST_EVENT", "{}");
+  server.sessions.publishTopics([userTopic(other.id)], "MARKER", "{}");
   await client.next((f) => f.t === "MARKER", 5_000, from);
   const after = client.frames.slice(from).filter((f) => f.op === 0);
   expect(after.map((f) => [f.t, f.s])).toEqual([

@@ -284,11 +284,6 @@ export function variantSeesContent(variant: { intents: number }): boolean {
   return (variant.intents & Intent.MESSAGE_CONTENT) !== 0;
 }
 
-/** The topic a session holds for a guild. */
-export function guildTopic(guildId: string, classId: number, variant: string): string {
-  return `g:${guildId}:${classId}:${variant}`;
-}
-
 /** A message's `d` as a session without MESSAGE_CONTENT sees it (Discord empties these fields). */
 export function withoutContent(d: Record<string, unknown>): Record<string, unknown> {
   const stripped: Record<string, unknown> = { ...d };

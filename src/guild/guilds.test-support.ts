@@ -11,8 +11,8 @@
  * Every delivery is recorded with the parsed `d`.
  */
 import type { GuildDelivery, Guilds, Joiner, PublishPart, WorkerId } from "./guilds.ts";
-import { guildTopic, knownRule, parseVariant, variantReceives } from "./audience.ts";
-import { listTopic } from "./member-lists.ts";
+import { guildTopic, listTopic, parseTopic } from "../protocol/topics.ts";
+import { knownRule, parseVariant, variantReceives } from "./audience.ts";
 import { ONLINE } from "./presence.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import { prng } from "../../test/support/prng.ts";
@@ -56,8 +56,11 @@ export interface SimSession {
   readonly activated: Set<string>;
 }
 
-/** `g:{guild}:{class}:{variant}` or `ml:{guild}:{list}:{chunk}` -> guild id. */
-const guildOfTopic = (topic: string): string => topic.split(":")[1] as string;
+/** A guild or member-list topic's guild. */
+const guildOfTopic = (topic: string): string => {
+  const parsed = parseTopic(topic);
+  return parsed?.kind === "guild" || parsed?.kind === "list" ? parsed.guildId : "";
+};
 
 export class SimWorkers implements GuildDelivery {
   readonly #store: GuildStore;

@@ -15,6 +15,7 @@
  * global name, then username.
  */
 import type { Member } from "../store/guild-store.ts";
+import { listTopic } from "../protocol/topics.ts";
 import type { GuildState } from "./guild-state.ts";
 import type { WorkerId } from "./guilds.ts";
 import { memberJson } from "./guild-json.ts";
@@ -59,10 +60,6 @@ interface ListEntry {
 }
 
 const NO_CHANGES: ListChanges = Object.freeze({ drops: [], updates: [] }) as ListChanges;
-
-export function listTopic(guildId: string, listId: string, chunk: number): string {
-  return `ml:${guildId}:${listId}:${chunk}`;
-}
 
 export class GuildMemberLists {
   readonly #state: GuildState;

@@ -4,7 +4,8 @@
  * live topics alone (classes × variants), so the cost of deciding never grows with the
  * number of sessions.
  */
-import { guildTopic, parseVariant, variantReceives, variantSeesContent, type EventRule } from "./audience.ts";
+import { guildTopic } from "../protocol/topics.ts";
+import { parseVariant, variantReceives, variantSeesContent, type EventRule } from "./audience.ts";
 import type { GuildState } from "./guild-state.ts";
 import type { WorkerId } from "./guilds.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";

@@ -5,15 +5,12 @@
  * stamped anew on arrival, in order, so each session's `s` keeps increasing.
  */
 import type { Presence } from "../guild/presence.ts";
+import { parseTopic, restoredTopic, userTopic } from "../protocol/topics.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Socket } from "../transport/transport.ts";
-import type { ResumeLog } from "./resume-log.ts";
-import type { SequenceCounter } from "./sequence-counter.ts";
-import { userTopic, type Connection, type Session, type SessionGuild } from "./session.ts";
-import type { SessionTable } from "./session-table.ts";
-
-/** Marks topics restored from before a restart: their class ids are the old process's. */
-export const RESTORED_PREFIX = "r:";
+import type { Resumes } from "./resume.ts";
+import type { Connection, Session, SessionGuild } from "./session.ts";
+import type { Sessions } from "./sessions.ts";
 
 /** A session on its way to another worker (see session-moves.ts). */
 export interface MovedSession {
@@ -44,48 +41,26 @@ interface Moving {
   seq: number;
   /** Per topic, the last stamp whose frames still belong to the session here. */
   cuts: Map<string, number>;
-}
-
-/** What the handoff needs of the gateway it belongs to. */
-export interface HandoffHost {
-  readonly table: SessionTable;
-  readonly counter: SequenceCounter;
-  /** The next stamp (the outbox's: it may schedule a new epoch). */
-  stamp(): number;
-  readonly log: ResumeLog;
-  now(): number;
-  /** Ends a session for good (its guilds let it go). */
-  end(session: Session): void;
-  /** Closes the session's socket, if any ("resumed elsewhere"), and detaches it. */
-  detach(session: Session): void;
-  /** Replays a session on its socket after `from`, paced by its drain, then RESUMED (the client had seen `clientSeq`). */
-  replay(socket: Socket<Connection>, session: Session, from: number, clientSeq: number): void;
-  /** Answers a RESUME with INVALID_SESSION. */
-  refuse(socket: Socket<Connection>): void;
+  /** The epoch of `s` it left in: a new epoch drops it (its frames carry old stamps). */
+  epoch: number;
 }
 
 export class SessionHandoff {
-  readonly #host: HandoffHost;
+  readonly #sessions: Sessions;
+  readonly #resumes: Resumes;
   /** Sessions handed over to another worker and waiting for their topics' cut-offs. */
   readonly #moving = new Map<string, Moving>();
 
-  constructor(host: HandoffHost) {
-    this.#host = host;
-  }
-
-  /**
-   * A new epoch of stamps: moves out of here are dropped (their frames carry old stamps);
-   * the worker they were going to gives up waiting and answers their RESUME with op 9.
-   */
-  dropMoves(): void {
-    this.#moving.clear();
+  constructor(sessions: Sessions, resumes: Resumes) {
+    this.#sessions = sessions;
+    this.#resumes = resumes;
   }
 
   // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
 
   /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
   get lastStamp(): number {
-    return this.#host.counter.last;
+    return this.#sessions.counter.last;
   }
 
   /**
@@ -94,19 +69,19 @@ export class SessionHandoff {
    * every topic is cut (`cutMoving`).
    */
   moveOut(sessionId: string, userId: string, seq: number): MoveOut {
-    const session = this.#host.table.get(sessionId);
+    const session = this.#sessions.get(sessionId);
     if (!session || session.user.id !== userId) return { ok: false, reason: "unknown" };
-    if (seq > this.#host.counter.last) return { ok: false, reason: "bad-seq" };
-    if (this.#host.log.replayBatch(seq, session.topics, session.id, 0) === null) {
-      this.#host.end(session);
+    if (seq > this.#sessions.counter.last) return { ok: false, reason: "bad-seq" };
+    if (this.#sessions.log.replayBatch(seq, session.topics, session.id, 0) === null) {
+      this.#sessions.end(session);
       return { ok: false, reason: "expired" };
     }
-    this.#host.detach(session);
-    this.#host.table.delete(session);
+    this.#resumes.detach(session, null);
+    this.#sessions.forget(session);
     // Topics restored from before a restart get no new events: their share ends now.
     const cuts = new Map<string, number>();
-    for (const topic of session.topics) if (topic.startsWith(RESTORED_PREFIX)) cuts.set(topic, this.#host.counter.last);
-    this.#moving.set(session.id, { session, seq, cuts });
+    for (const topic of session.topics) if (parseTopic(topic)?.kind === "restored") cuts.set(topic, this.#sessions.counter.last);
+    this.#moving.set(session.id, { session, seq, cuts, epoch: this.#sessions.epoch });
     return { ok: true, session: this.#describe(session) };
   }
 
@@ -119,11 +94,16 @@ export class SessionHandoff {
   cutMoving(sessionId: string, topic?: string): string[] | null | undefined {
     const moving = this.#moving.get(sessionId);
     if (!moving) return undefined;
-    if (topic !== undefined) moving.cuts.set(topic, this.#host.counter.last);
+    // A new epoch began since it left: its frames are gone with the old stamps.
+    if (moving.epoch !== this.#sessions.epoch) {
+      this.#moving.delete(sessionId);
+      return null;
+    }
+    if (topic !== undefined) moving.cuts.set(topic, this.#sessions.counter.last);
     if (moving.cuts.size < moving.session.topics.size) return undefined;
     this.#moving.delete(sessionId);
     const { session, seq, cuts } = moving;
-    return this.#host.log.collect(seq, (s, topics, directTo) => {
+    return this.#sessions.log.collect(seq, (s, topics, directTo) => {
       if (directTo !== null) return directTo === session.id;
       return (topics as readonly string[]).some((topic) => s <= (cuts.get(topic) ?? -1));
     });
@@ -147,30 +127,30 @@ export class SessionHandoff {
    * in that order, logged for this session and replayed; then live events follow.
    */
   moveInDone(session: Session, seq: number, homeFrames: readonly string[], acks: ReadonlyMap<string, number>): void {
-    const resumeLog = this.#host.log;
-    const since = Math.min(this.#host.counter.last, ...acks.values());
+    const resumeLog = this.#sessions.log;
+    const since = Math.min(this.#sessions.counter.last, ...acks.values());
     const here = resumeLog.collect(since, (s, topics) => (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)));
     if (here === null) {
-      this.#host.end(session);
-      if (session.socket) this.#host.refuse(session.socket);
+      this.#sessions.end(session);
+      if (session.socket) this.#resumes.refuse(session.socket);
       return;
     }
-    this.#host.counter.observe(seq);
-    const from = this.#host.counter.last;
+    this.#sessions.counter.observe(seq);
+    const from = this.#sessions.counter.last;
     for (const frame of [...homeFrames, ...here]) {
-      const s = this.#host.stamp();
+      const s = this.#sessions.stamp();
       resumeLog.appendDirect(s, session.id, restamp(frame, s));
     }
     const socket = session.socket;
-    if (socket && socket.data.state === "resuming") this.#host.replay(socket, session, from, seq);
+    if (socket && socket.data.state === "resuming") this.#resumes.replay(socket, session, from, seq);
   }
 
   // Carrying sessions across a restart (a drain saves them; the next start restores them).
 
   /** The detached sessions and the resume log, as plain data, after a drain closed every socket. */
   save(): SavedSessions {
-    const sessions = [...this.#host.table.values()].map((session) => ({ ...this.#describe(session), detachedAt: session.detachedAt || this.#host.now() }));
-    return { sessions, log: this.#host.log.entries(), lastStamp: this.#host.counter.last };
+    const sessions = [...this.#sessions.values()].map((session) => ({ ...this.#describe(session), detachedAt: session.detachedAt || this.#sessions.now() }));
+    return { sessions, log: this.#sessions.log.entries(), lastStamp: this.#sessions.counter.last };
   }
 
   /**
@@ -179,13 +159,12 @@ export class SessionHandoff {
    * those old topics so a RESUME replays what it missed. The caller rejoins their guilds.
    */
   restore(saved: SavedSessions): Session[] {
-    const resumeLog = this.#host.log;
-    const restoredTopic = (topic: string): string => RESTORED_PREFIX + topic;
+    const resumeLog = this.#sessions.log;
     for (const [s, topics, sessionId, frame] of saved.log) {
       if (sessionId !== null) resumeLog.appendDirect(s, sessionId, frame);
       else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame);
     }
-    this.#host.counter.observe(saved.lastStamp);
+    this.#sessions.counter.observe(saved.lastStamp);
     return saved.sessions.map((moved) => {
       const topics = moved.topics.map(restoredTopic);
       if (moved.shard[0] === 0) topics.push(userTopic(moved.user.id));
@@ -206,8 +185,8 @@ export class SessionHandoff {
 
   /** Adds a session that comes from elsewhere (another worker, or before a restart), detached. */
   #adopt(moved: MovedSession): Session {
-    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#host.now() };
-    this.#host.table.add(session);
+    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#sessions.now() };
+    this.#sessions.add(session);
     return session;
   }
 }

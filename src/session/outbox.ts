@@ -6,16 +6,16 @@
  */
 import { encodeDispatch } from "../protocol/json-codec.ts";
 import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
-import type { Socket } from "../transport/transport.ts";
+import type { Publisher, Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SequenceCounter } from "./sequence-counter.ts";
-import { wireTopic, type Connection, type Session } from "./session.ts";
+import { wireTopic } from "../protocol/topics.ts";
+import type { Connection, Session } from "./session.ts";
 
 export interface OutboxOptions {
   resumeLog: ResumeLog;
-  /** The transport's native publish and subscriber count. */
-  publish(topic: string, frame: string | Uint8Array): void;
-  subscriberCount(topic: string): number;
+  /** The transport's native publish. */
+  publisher: Publisher;
   /** The stamp before the first (default 0); tests start a worker near the limit. */
   sequenceStart?: number;
   /**
@@ -64,16 +64,16 @@ export class Outbox {
   publishTopics(topics: readonly string[], t: string, dJson: string): number {
     const s = this.stamp();
     const frame = encodeDispatch(t, s, dJson);
-    const { resumeLog, publish, subscriberCount } = this.#options;
+    const { resumeLog, publisher } = this.#options;
     if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
     else resumeLog.appendToTopics(s, topics, frame);
     let deflated: Uint8Array | null = null;
     for (const topic of topics) {
-      const plain = subscriberCount(topic);
-      if (plain > 0) publish(topic, frame);
+      const plain = publisher.subscriberCount(topic);
+      if (plain > 0) publisher.publish(topic, frame);
       const compressedTopic = wireTopic(topic, true);
-      const compressed = subscriberCount(compressedTopic);
-      if (compressed > 0) publish(compressedTopic, (deflated ??= deflateFrame(frame)));
+      const compressed = publisher.subscriberCount(compressedTopic);
+      if (compressed > 0) publisher.publish(compressedTopic, (deflated ??= deflateFrame(frame)));
       this.fanoutDeliveries += plain + compressed;
     }
     this.#count(t);

@@ -1,26 +1,24 @@
 /**
- * Sessions in guilds: the glue between the gateway (sessions, sockets, frames) and the
- * guild owner (`Guilds`). For the gateway it is the `SessionHooks`: which guilds a new
- * session is in, joining them after READY, leaving them when the session ends, and the
- * guild ops (3, 14, 37). For the owner it is the `GuildDelivery`: publishing to topics and
- * moving a member's sessions when its class or membership changes.
+ * Sessions in guilds, the session side: which guilds a new session is in, joining them after
+ * READY (GUILD_CREATE and the topic to hold), leaving them when the session ends, the
+ * GUILD_CREATEs a resumed session missed, and the guild ops (3, 8, 14, 31, 37, 43). What the
+ * owner tells the sessions is session-delivery.ts.
  *
  * The owner may be another worker: calls to it go through `Owners` (cluster/owner-api.ts) and
- * answer asynchronously; its calls here arrive in its order (cluster/delivery.ts).
+ * answer asynchronously.
  */
 import type { Owners } from "../cluster/owner-api.ts";
-import type { GuildDelivery, Joiner, PublishPart, WorkerId } from "../guild/guilds.ts";
+import type { Joiner, WorkerId } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
-import { guildTopic, knownRule, parseVariant, variantReceives, type EventRule } from "../guild/audience.ts";
 import { Op } from "../protocol/opcodes.ts";
+import { listTopic } from "../protocol/topics.ts";
 import type { ClientPayload } from "../protocol/validate.ts";
 import type { GuildMembersRequest } from "../protocol/validate-members.ts";
 import type { GuildSubscription } from "../protocol/payloads.ts";
 import { CHUNK_SIZE, normalizeRanges } from "../protocol/validate-subscriptions.ts";
-import { listTopic } from "../guild/member-lists.ts";
 import type { GuildStore } from "../store/guild-store.ts";
-import type { Gateway, SessionHooks } from "./gateway.ts";
 import type { Session, SessionGuild } from "./session.ts";
+import type { Sessions } from "./sessions.ts";
 
 /** A guild that could not be loaded (semaphore full) is retried after this long, ms. */
 const UNAVAILABLE_RETRY_MS = 1_000;
@@ -28,20 +26,30 @@ const UNAVAILABLE_RETRY_MS = 1_000;
 const MEMBER_REQUESTS_PER_WINDOW = 10;
 const MEMBER_REQUEST_WINDOW_MS = 10_000;
 
-export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, GuildDelivery {
-  readonly #gateway: Gateway;
+export interface SessionGuildsOptions {
+  sessions: Sessions;
+  store: GuildStore;
+  /** The guild owners' operations, wherever they run. */
+  owners: Owners;
+  /** This worker's peer id (the owner counts each session's hold by the worker holding it). */
+  worker: WorkerId;
+}
+
+export class SessionGuilds {
+  readonly #sessions: Sessions;
   readonly #store: GuildStore;
   readonly #worker: WorkerId;
   readonly #owners: Owners;
   /** Op 8 budget per session: window start (ms) and requests in it. */
   readonly #memberRequests = new WeakMap<Session, { since: number; count: number }>();
 
-  /** `worker`: this worker's peer id; `owners`: the guild owners' operations, wherever they run. */
-  constructor(gateway: Gateway, store: GuildStore, owners: Owners, worker: WorkerId) {
-    this.#gateway = gateway;
-    this.#store = store;
-    this.#owners = owners;
-    this.#worker = worker;
+  constructor(options: SessionGuildsOptions) {
+    this.#sessions = options.sessions;
+    this.#store = options.store;
+    this.#owners = options.owners;
+    this.#worker = options.worker;
+    // A session that ends lets its guilds go.
+    options.sessions.whenEnded((session) => this.#leaveAll(session));
   }
 
   /** Logs a failed call to an owner; the session goes on without that guild operation. */
@@ -49,17 +57,29 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     console.error("guildgate: a guild operation failed:", error);
   };
 
-  // SessionHooks
-
+  /** The guilds READY lists for a new session of `userId` on `shard` (as unavailable stubs). */
   guildIdsFor(userId: string, [shardId, shardCount]: readonly [number, number]): string[] {
     return this.#store.guildsOfUser(userId).filter((id) => shardOf(id, shardCount) === shardId);
   }
 
-  ready(session: Session, guildIds: readonly string[]): void {
-    for (const guildId of guildIds) this.#join(session, guildId);
+  /** After READY: the session joins its guilds (GUILD_CREATE, topics). */
+  joinAll(session: Session, guildIds: readonly string[]): void {
+    for (const guildId of guildIds) this.join(session, guildId);
   }
 
-  ended(session: Session): void {
+  /** The session leaves a guild it is in (the member left, or the guild is gone); false if it was not in it. */
+  leave(session: Session, guildId: string): boolean {
+    const joined = session.guilds.get(guildId);
+    if (!joined) return false;
+    session.guilds.delete(guildId);
+    this.#dropLists(session, guildId, joined);
+    this.#sessions.release(session, joined.topic);
+    this.#owners.leave(guildId, session.user.id, joined.variant, this.#worker).catch(this.#report);
+    return true;
+  }
+
+  /** The session ended for good: every guild lets it go. */
+  #leaveAll(session: Session): void {
     for (const [guildId, joined] of session.guilds) {
       this.#dropLists(session, guildId, joined);
       this.#owners.leave(guildId, session.user.id, joined.variant, this.#worker).catch(this.#report);
@@ -67,6 +87,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
     session.guilds.clear();
   }
 
+  /** Ops 3, 4, 8, 14, 31, 37 and 43 from a ready session. */
   op(session: Session, payload: ClientPayload): void {
     switch (payload.op) {
       case Op.PRESENCE_UPDATE:
@@ -98,69 +119,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
 
   /** The answer to a request, to the session alone; not logged: a client that drops before it arrives asks again. */
   #answer(session: Session, t: string, d: unknown): void {
-    this.#gateway.sendTo(session, t, JSON.stringify(d), false);
-  }
-
-  // GuildDelivery
-
-  publish(_worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
-    for (const { topics, dJson } of parts) this.#gateway.publishTopics(topics, t, dJson);
-  }
-
-  sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#sendToSessions(guildId, userId, t, dJson, knownRule(t), true);
-  }
-
-  sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#sendToSessions(guildId, userId, t, dJson, knownRule(t), false);
-  }
-
-  /** `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does not) take it. */
-  #sendToSessions(guildId: string, userId: string, t: string, dJson: string, rule: EventRule, receives: boolean): void {
-    for (const session of this.#gateway.sessionsOf(userId)) {
-      const joined = session.guilds.get(guildId);
-      if (joined && variantReceives(parseVariant(joined.variant), rule) === receives) this.#gateway.sendTo(session, t, dJson);
-    }
-  }
-
-  /** `classId` -1: hold no topic of the guild for now (the owner is telling classes about a change). */
-  moveMember(guildId: string, userId: string, classId: number): void {
-    for (const session of this.#gateway.sessionsOf(userId)) {
-      const joined = session.guilds.get(guildId);
-      if (!joined) continue;
-      if (joined.topic !== "") this.#gateway.release(session, joined.topic);
-      joined.topic = classId < 0 ? "" : guildTopic(guildId, classId, joined.variant);
-      if (joined.topic !== "") this.#gateway.hold(session, joined.topic);
-    }
-  }
-
-  memberAdded(guildId: string, userId: string): void {
-    for (const session of this.#gateway.sessionsOf(userId)) {
-      const [shardId, shardCount] = session.shard;
-      if (!session.guilds.has(guildId) && shardOf(guildId, shardCount) === shardId) this.#join(session, guildId);
-    }
-  }
-
-  memberRemoved(guildId: string, userId: string): void {
-    for (const session of this.#gateway.sessionsOf(userId)) {
-      const joined = session.guilds.get(guildId);
-      if (!joined) continue;
-      session.guilds.delete(guildId);
-      this.#dropLists(session, guildId, joined);
-      this.#gateway.release(session, joined.topic);
-      this.#owners.leave(guildId, userId, joined.variant, this.#worker).catch(this.#report);
-      this.#gateway.sendTo(session, "GUILD_DELETE", JSON.stringify({ id: guildId }));
-    }
-  }
-
-  dropList(guildId: string, userId: string, listId: string): void {
-    for (const session of this.#gateway.sessionsOf(userId)) {
-      const joined = session.guilds.get(guildId);
-      const chunks = joined?.lists?.get(listId);
-      if (!chunks) continue;
-      for (const chunk of chunks) this.#gateway.release(session, listTopic(guildId, listId, chunk));
-      joined?.lists?.delete(listId);
-    }
+    this.#sessions.sendTo(session, t, JSON.stringify(d), false);
   }
 
   /**
@@ -187,21 +146,24 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
         .guildCreate(guildId, session.user.id, session.intents, session.largeThreshold)
         .then((guildCreate) => {
           if (guildCreate && session.guilds.get(guildId) === joined) {
-            joined.announcedAt = this.#gateway.sendTo(session, "GUILD_CREATE", guildCreate, false);
+            joined.announcedAt = this.#sessions.sendTo(session, "GUILD_CREATE", guildCreate, false);
           }
         })
         .catch(this.#report);
     }
   }
 
-  /** `announcedAt` given: the session has (or is owed) its GUILD_CREATE already; none is sent. */
-  #join(session: Session, guildId: string, announcedAt?: number): void {
+  /**
+   * The session joins a guild its user is a member of. `announcedAt` given: the session has
+   * (or is owed) its GUILD_CREATE already; none is sent.
+   */
+  join(session: Session, guildId: string, announcedAt?: number): void {
     this.#joinAsync(session, guildId, announcedAt).catch(this.#report);
   }
 
   /** Whether the session still lives on this worker (not ended, not moved away). */
   #alive(session: Session): boolean {
-    return this.#gateway.holds(session);
+    return this.#sessions.has(session);
   }
 
   async #joinAsync(session: Session, guildId: string, announcedAt: number | undefined): Promise<void> {
@@ -220,7 +182,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       if (!(error instanceof GuildUnavailableError)) throw error;
       // Bail early, retry later: the READY stub stays unavailable until the guild loads.
       const retry = setTimeout(() => {
-        if (this.#alive(session) && !session.guilds.has(guildId)) this.#join(session, guildId, announcedAt);
+        if (this.#alive(session) && !session.guilds.has(guildId)) this.join(session, guildId, announcedAt);
       }, UNAVAILABLE_RETRY_MS);
       retry.unref?.();
       return;
@@ -232,9 +194,9 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       return;
     }
     // Not logged: a client that misses it (not attached, or drops before) gets it again on RESUME.
-    const sent = announcedAt ?? this.#gateway.sendTo(session, "GUILD_CREATE", joined.guildCreate, false);
+    const sent = announcedAt ?? this.#sessions.sendTo(session, "GUILD_CREATE", joined.guildCreate, false);
     session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic, announcedAt: sent });
-    this.#gateway.hold(session, joined.topic);
+    this.#sessions.hold(session, joined.topic);
   }
 
   #requestMembers(session: Session, request: GuildMembersRequest): void {
@@ -248,7 +210,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       const meta: Record<string, string> = { guild_id: request.guild_id };
       if (request.nonce !== undefined) meta.nonce = request.nonce;
       const retryAfter = (budget.since + MEMBER_REQUEST_WINDOW_MS - now) / 1000;
-      this.#gateway.sendTo(session, "RATE_LIMITED", JSON.stringify({ opcode: Op.REQUEST_GUILD_MEMBERS, retry_after: retryAfter, meta }));
+      this.#sessions.sendTo(session, "RATE_LIMITED", JSON.stringify({ opcode: Op.REQUEST_GUILD_MEMBERS, retry_after: retryAfter, meta }));
       return;
     }
     if (!session.guilds.has(request.guild_id)) return;
@@ -256,7 +218,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
       .requestMembers(request.guild_id, session.user.id, request, session.intents)
       .then((chunks) => {
         // Not logged: a client that drops before they arrive asks again (its request times out).
-        for (const chunk of chunks ?? []) this.#gateway.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk, false);
+        for (const chunk of chunks ?? []) this.#sessions.sendTo(session, "GUILD_MEMBERS_CHUNK", chunk, false);
       })
       .catch(this.#report);
   }
@@ -282,11 +244,11 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
             return;
           }
           // Not logged (a SYNC per session would fill the log): clients send op 14 again after a RESUME.
-          this.#gateway.sendTo(session, "GUILD_MEMBER_LIST_UPDATE", subscribed.dJson, false);
+          this.#sessions.sendTo(session, "GUILD_MEMBER_LIST_UPDATE", subscribed.dJson, false);
           const held = (joined.lists ??= new Map()).get(subscribed.listId) ?? [];
           const added = chunks.filter((chunk) => !held.includes(chunk));
           joined.lists.set(subscribed.listId, [...held, ...added]);
-          for (const chunk of added) this.#gateway.hold(session, listTopic(guildId, subscribed.listId, chunk));
+          for (const chunk of added) this.#sessions.hold(session, listTopic(guildId, subscribed.listId, chunk));
           // A chunk held already (two channels sharing a list): the owner counted it twice.
           const repeated = chunks.filter((chunk) => held.includes(chunk));
           if (repeated.length > 0) {
@@ -300,7 +262,7 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   /** Lets go of every member-list chunk the session holds in the guild. */
   #dropLists(session: Session, guildId: string, joined: SessionGuild): void {
     for (const [listId, chunks] of joined.lists ?? []) {
-      for (const chunk of chunks) this.#gateway.release(session, listTopic(guildId, listId, chunk));
+      for (const chunk of chunks) this.#sessions.release(session, listTopic(guildId, listId, chunk));
       this.#owners.unsubscribeList(guildId, listId, session.user.id, chunks, this.#worker).catch(this.#report);
     }
     joined.lists?.clear();
@@ -324,10 +286,10 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
   }
 
   #switch(session: Session, joined: SessionGuild, active: { topic: string; variant: string }): void {
-    this.#gateway.release(session, joined.topic);
+    this.#sessions.release(session, joined.topic);
     joined.variant = active.variant;
     joined.topic = active.topic;
-    this.#gateway.hold(session, joined.topic);
+    this.#sessions.hold(session, joined.topic);
   }
 }
 

@@ -18,9 +18,11 @@ import type { Guilds } from "../guild/guilds.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
 import type { Socket } from "../transport/transport.ts";
-import type { Gateway } from "./gateway.ts";
-import { RESTORED_PREFIX } from "./handoff.ts";
-import { userTopic, type Connection, type Session } from "./session.ts";
+import { parseTopic } from "../protocol/topics.ts";
+import type { SessionHandoff } from "./handoff.ts";
+import type { Resumes } from "./resume.ts";
+import type { Connection, Session } from "./session.ts";
+import type { Sessions } from "./sessions.ts";
 
 /** `{node}.{worker}.{random}`: the node and worker parts of a session id (session.ts). */
 const SESSION_ID = /^(.+)\.(\d{1,4})\.[0-9a-f]{24}$/;
@@ -32,7 +34,9 @@ const MOVE_TIMEOUT_MS = 10_000;
 
 export interface SessionMovesOptions {
   bus: Bus;
-  gateway: Gateway;
+  sessions: Sessions;
+  handoff: SessionHandoff;
+  resumes: Resumes;
   /** The peer owning a guild or user id (the ring). */
   ownerOf(key: string): PeerId;
   /** This worker's own guilds, for the owner side of a move. */
@@ -42,7 +46,9 @@ export interface SessionMovesOptions {
 
 export class SessionMoves {
   readonly #bus: Bus;
-  readonly #gateway: Gateway;
+  readonly #sessions: Sessions;
+  readonly #handoff: SessionHandoff;
+  readonly #resumes: Resumes;
   readonly #ownerOf: (key: string) => PeerId;
   readonly #guilds: Pick<Guilds, "moveSession" | "moveListHold">;
   readonly #resumeWindowMs: number;
@@ -53,7 +59,9 @@ export class SessionMoves {
 
   constructor(options: SessionMovesOptions) {
     this.#bus = options.bus;
-    this.#gateway = options.gateway;
+    this.#sessions = options.sessions;
+    this.#handoff = options.handoff;
+    this.#resumes = options.resumes;
     this.#ownerOf = options.ownerOf;
     this.#guilds = options.guilds;
     this.#resumeWindowMs = options.resumeWindowMs;
@@ -76,7 +84,7 @@ export class SessionMoves {
     this.#moveHere(socket, d, userId, home).catch((error: unknown) => {
       console.error("guildgate: moving a session between workers failed:", error);
       this.#awaiting.delete(d.session_id);
-      this.#gateway.refuseMovedResume(socket);
+      this.#resumes.refuseMoved(socket);
     });
     return true;
   }
@@ -91,7 +99,7 @@ export class SessionMoves {
   handlePush(message: BusPush): boolean {
     switch (message.k) {
       case "move-cut": {
-        const frames = this.#gateway.handoff.cutMoving(message.sessionId, message.topic);
+        const frames = this.#handoff.cutMoving(message.sessionId, message.topic);
         if (frames !== undefined) this.#bus.send(message.to, { k: "move-frames", sessionId: message.sessionId, frames });
         return true;
       }
@@ -115,50 +123,56 @@ export class SessionMoves {
       home = out.to;
     }
     if (!out.ok) {
-      return this.#gateway.refuseMovedResume(socket, out.reason === "bad-seq" ? CloseCode.INVALID_SEQ : undefined);
+      return this.#resumes.refuseMoved(socket, out.reason === "bad-seq" ? CloseCode.INVALID_SEQ : undefined);
     }
     const framesFromHome = new Promise<string[] | null>((resolve) => {
       this.#awaiting.set(d.session_id, resolve);
       setTimeout(() => resolve(null), MOVE_TIMEOUT_MS).unref?.();
     });
-    const session = this.#gateway.handoff.moveIn(socket, out.session);
+    const session = this.#handoff.moveIn(socket, out.session);
     const acks = new Map<string, number>();
     // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
-    const switched = out.session.topics.filter((topic) => !topic.startsWith(RESTORED_PREFIX)).map((topic) => {
-      // A user topic's owner is the user's; a guild or member-list topic's, the guild's.
-      const owner = this.#ownerOf(topic === userTopic(userId) ? userId : (topic.split(":")[1] as string));
+    const switched = out.session.topics.flatMap((topic) => {
+      // A user topic's owner is the user's; a guild or member-list topic's, the guild's. A topic
+      // restored from before a restart has none: nothing is published to it any more.
+      const parsed = parseTopic(topic);
+      if (!parsed || parsed.kind === "restored") return [];
+      const owner = this.#ownerOf(parsed.kind === "user" ? parsed.userId : parsed.guildId);
       const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self } as const;
-      return this.#bus.request(owner, message).then((held) => {
-        acks.set(topic, this.#gateway.handoff.lastStamp);
-        if (held === false) this.#dropChunk(session, topic);
-      });
+      return [
+        this.#bus.request(owner, message).then((held) => {
+          acks.set(topic, this.#handoff.lastStamp);
+          if (held === false) this.#dropChunk(session, topic);
+        }),
+      ];
     });
     await Promise.all(switched);
     const frames = await framesFromHome;
     if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
-    this.#gateway.handoff.moveInDone(session, d.seq, frames, acks);
+    this.#handoff.moveInDone(session, d.seq, frames, acks);
   }
 
-  /** A member-list chunk `ml:{guild}:{list}:{chunk}` the member was let go of while it moved. */
+  /** A member-list chunk the member was let go of while it moved. */
   #dropChunk(session: Session, topic: string): void {
-    const [, guildId, listId, chunk] = topic.split(":") as [string, string, string, string];
-    this.#gateway.release(session, topic);
-    const lists = session.guilds.get(guildId)?.lists;
-    const held = lists?.get(listId)?.filter((c) => c !== Number(chunk));
-    if (held && held.length > 0) lists?.set(listId, held);
-    else lists?.delete(listId);
+    const parsed = parseTopic(topic);
+    if (parsed?.kind !== "list") return;
+    this.#sessions.release(session, topic);
+    const lists = session.guilds.get(parsed.guildId)?.lists;
+    const held = lists?.get(parsed.listId)?.filter((chunk) => chunk !== parsed.chunk);
+    if (held && held.length > 0) lists?.set(parsed.listId, held);
+    else lists?.delete(parsed.listId);
   }
 
   /** Home side of step 1. A session with nothing left to cut (no live topics) sends its frames at once. */
   #moveOut(sessionId: string, userId: string, seq: number, to: PeerId): MoveOutReply {
-    const out = this.#gateway.handoff.moveOut(sessionId, userId, seq);
+    const out = this.#handoff.moveOut(sessionId, userId, seq);
     if (!out.ok) {
       const movedTo = this.#movedTo.get(sessionId);
       return out.reason === "unknown" && movedTo !== undefined ? { ok: false, reason: "moved", to: movedTo } : out;
     }
     this.#movedTo.set(sessionId, to);
     setTimeout(() => this.#movedTo.get(sessionId) === to && this.#movedTo.delete(sessionId), this.#resumeWindowMs).unref?.();
-    const frames = this.#gateway.handoff.cutMoving(sessionId);
+    const frames = this.#handoff.cutMoving(sessionId);
     if (frames !== undefined) this.#bus.send(to, { k: "move-frames", sessionId, frames });
     return out;
   }
@@ -169,11 +183,11 @@ export class SessionMoves {
    * user topic has none, every worker gets its events), then home is told to cut.
    */
   #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): boolean {
-    const [kind, guildId, second, third] = topic.split(":") as [string, string, string, string];
+    const parsed = parseTopic(topic);
     let held = true;
-    if (kind === "g") this.#guilds.moveSession(guildId, userId, third, home, to);
+    if (parsed?.kind === "guild") this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to);
     // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
-    else if (kind === "ml") held = this.#guilds.moveListHold(guildId, second, userId, Number(third), home, to);
+    else if (parsed?.kind === "list") held = this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to);
     // Home's share of the topic ends now; once every topic is cut it sends the frames.
     this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
     return held;

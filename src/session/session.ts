@@ -67,16 +67,3 @@ export interface SessionGuild {
 export function newSessionId(node: string, worker: number): string {
   return `${node}.${worker}.${randomBytes(12).toString("hex")}`;
 }
-
-/** The topic for events addressed to one user (DMs, their own user updates). */
-export function userTopic(userId: string): string {
-  return `u:${userId}`;
-}
-
-/** The suffix that marks a topic's zlib-stream variant. */
-export const COMPRESSED_SUFFIX = "|z";
-
-/** The transport topic a socket subscribes to for a logical topic. */
-export function wireTopic(topic: string, compressed: boolean): string {
-  return compressed ? topic + COMPRESSED_SUFFIX : topic;
-}

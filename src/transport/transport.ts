@@ -56,13 +56,17 @@ export interface TransportOptions<Data> {
   reusePort?: boolean;
 }
 
-/** A listening server. */
-export interface Transport {
-  readonly hostname: string;
-  readonly port: number;
+/** The native pub/sub side of a transport. */
+export interface Publisher {
   /** Sends one frame to every socket subscribed to `topic`, natively, in one call. */
   publish(topic: string, frame: string | Uint8Array): void;
   subscriberCount(topic: string): number;
+}
+
+/** A listening server. */
+export interface Transport extends Publisher {
+  readonly hostname: string;
+  readonly port: number;
   /** Stops listening; with `closeSockets`, also closes every open socket. */
   stop(closeSockets: boolean): Promise<void>;
 }

@@ -11,8 +11,8 @@ export const bunHarness: HarnessFactory = {
       gatewayUrl: server.gatewayUrl,
       httpBase: `http://${hostname}:${port}`,
       putUser: async (user) => store.putUser(user),
-      dispatch: async (topic, t, dJson) => void server.gateway.dispatch(topic, t, dJson),
-      disconnectUser: async (userId, code, reason) => server.gateway.disconnectUser(userId, code, reason),
+      dispatch: async (topic, t, dJson) => void server.sessions.publishTopics([topic], t, dJson),
+      disconnectUser: async (userId, code, reason) => server.sessions.disconnectUser(userId, code, reason),
       stop: () => server.stop(),
     };
   },

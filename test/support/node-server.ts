@@ -36,12 +36,12 @@ async function control(request: IncomingMessage, response: ServerResponse): Prom
       return void response.writeHead(204).end();
     case "/dispatch": {
       const { topic, t, d } = await readJson<{ topic: string; t: string; d: string }>(request);
-      server.gateway.dispatch(topic, t, d);
+      server.sessions.publishTopics([topic], t, d);
       return void response.writeHead(204).end();
     }
     case "/disconnect": {
       const { userId, code, reason } = await readJson<{ userId: string; code: number; reason: string }>(request);
-      const closed = server.gateway.disconnectUser(userId, code, reason);
+      const closed = server.sessions.disconnectUser(userId, code, reason);
       return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ closed }));
     }
     default:

@@ -1,0 +1,21 @@
+import { expect, test } from "bun:test";
+import { guildTopic, listTopic, parseTopic, restoredTopic, userTopic, wireTopic } from "./topics.ts";
+
+test("every topic a builder makes parses back to what it was built from", () => {
+  expect(parseTopic(guildTopic("81384788765712384", 3, "201p"))).toEqual({ kind: "guild", guildId: "81384788765712384", classId: 3, variant: "201p" });
+  expect(parseTopic(listTopic("81384788765712384", "everyone", 2))).toEqual({ kind: "list", guildId: "81384788765712384", listId: "everyone", chunk: 2 });
+  expect(parseTopic(listTopic("1", "3821742861", 0))).toEqual({ kind: "list", guildId: "1", listId: "3821742861", chunk: 0 });
+  expect(parseTopic(userTopic("175928847299117063"))).toEqual({ kind: "user", userId: "175928847299117063" });
+  expect(parseTopic(restoredTopic(guildTopic("1", 0, "1")))).toEqual({ kind: "restored" });
+});
+
+test("a compressed session's transport topic is its own, beside the plain one", () => {
+  const topic = guildTopic("1", 0, "1");
+  expect(wireTopic(topic, false)).toBe(topic);
+  expect(wireTopic(topic, true)).not.toBe(topic);
+  expect(wireTopic(topic, true).startsWith(topic)).toBe(true);
+});
+
+test("a string no builder made does not parse", () => {
+  for (const topic of ["", "x:1", "g:1:2", "u:1:2", "ml:1:2"]) expect(parseTopic(topic)).toBeUndefined();
+});

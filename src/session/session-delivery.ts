@@ -1,0 +1,77 @@
+/**
+ * Sessions in guilds, the owner's side: the `GuildDelivery` a guild's owner calls (through
+ * cluster/delivery.ts, in the owner's order) to reach the sessions on this worker: an
+ * event's frames for its topics, an event for one member's sessions, a member moving to
+ * another class's topic, joining or leaving the guild, and losing sight of a member list.
+ * What sessions ask of their guilds is session-guilds.ts.
+ */
+import { knownRule, parseVariant, variantReceives } from "../guild/audience.ts";
+import type { GuildDelivery, PublishPart, WorkerId } from "../guild/guilds.ts";
+import { guildTopic, listTopic } from "../protocol/topics.ts";
+import { shardOf, type SessionGuilds } from "./session-guilds.ts";
+import type { Sessions } from "./sessions.ts";
+
+export class SessionDelivery implements GuildDelivery {
+  readonly #sessions: Sessions;
+  readonly #guilds: SessionGuilds;
+
+  constructor(sessions: Sessions, guilds: SessionGuilds) {
+    this.#sessions = sessions;
+    this.#guilds = guilds;
+  }
+
+  publish(_worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
+    for (const { topics, dJson } of parts) this.#sessions.publishTopics(topics, t, dJson);
+  }
+
+  sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
+    this.#sendToSessions(guildId, userId, t, dJson, true);
+  }
+
+  sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
+    this.#sendToSessions(guildId, userId, t, dJson, false);
+  }
+
+  /** `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does not) take it. */
+  #sendToSessions(guildId: string, userId: string, t: string, dJson: string, receives: boolean): void {
+    const rule = knownRule(t);
+    for (const session of this.#sessions.ofUser(userId)) {
+      const joined = session.guilds.get(guildId);
+      if (joined && variantReceives(parseVariant(joined.variant), rule) === receives) this.#sessions.sendTo(session, t, dJson);
+    }
+  }
+
+  /** `classId` -1: hold no topic of the guild for now (the owner is telling classes about a change). */
+  moveMember(guildId: string, userId: string, classId: number): void {
+    for (const session of this.#sessions.ofUser(userId)) {
+      const joined = session.guilds.get(guildId);
+      if (!joined) continue;
+      if (joined.topic !== "") this.#sessions.release(session, joined.topic);
+      joined.topic = classId < 0 ? "" : guildTopic(guildId, classId, joined.variant);
+      if (joined.topic !== "") this.#sessions.hold(session, joined.topic);
+    }
+  }
+
+  memberAdded(guildId: string, userId: string): void {
+    for (const session of this.#sessions.ofUser(userId)) {
+      const [shardId, shardCount] = session.shard;
+      if (!session.guilds.has(guildId) && shardOf(guildId, shardCount) === shardId) this.#guilds.join(session, guildId);
+    }
+  }
+
+  memberRemoved(guildId: string, userId: string): void {
+    for (const session of this.#sessions.ofUser(userId)) {
+      if (this.#guilds.leave(session, guildId)) this.#sessions.sendTo(session, "GUILD_DELETE", JSON.stringify({ id: guildId }));
+    }
+  }
+
+  dropList(guildId: string, userId: string, listId: string): void {
+    for (const session of this.#sessions.ofUser(userId)) {
+      const joined = session.guilds.get(guildId);
+      const chunks = joined?.lists?.get(listId);
+      if (!chunks) continue;
+      for (const chunk of chunks) this.#sessions.release(session, listTopic(guildId, listId, chunk));
+      joined?.lists?.delete(listId);
+    }
+  }
+}
