@@ -12,6 +12,8 @@ import { BusError, type Bus, type BusErrorCode, type BusHandlers, type BusPush, 
 export interface BusPair {
   a: Bus;
   b: Bus;
+  /** Resolves once each end can receive (a NATS subscription known to the server); default: at once. */
+  ready?: () => Promise<void>;
 }
 
 /** Makes a fresh pair; `timeoutMs` is the request timeout both ends use. */
@@ -64,7 +66,11 @@ const failure = (promise: Promise<unknown>): Promise<BusError> =>
 export function busContract(name: string, makePair: MakePair): void {
   describe(`bus contract: ${name}`, () => {
     let pair: BusPair;
-    const open = (timeoutMs = 2_000): BusPair => (pair = makePair(timeoutMs));
+    const open = async (timeoutMs = 2_000): Promise<BusPair> => {
+      pair = makePair(timeoutMs);
+      await pair.ready?.();
+      return pair;
+    };
 
     afterEach(() => {
       pair.a.close();
@@ -72,7 +78,7 @@ export function busContract(name: string, makePair: MakePair): void {
     });
 
     test("pushes arrive in the order they were sent, each once", async () => {
-      const { a, b } = open();
+      const { a, b } = await open();
       const got: number[] = [];
       listen(pair, handlers(() => undefined, () => true), handlers((message) => void got.push(pushed(message)), () => true));
       for (let n = 0; n < 1_000; n++) a.send(b.self, push(n));
@@ -82,7 +88,7 @@ export function busContract(name: string, makePair: MakePair): void {
     });
 
     test("a request gets its own reply, sync or async, in any order of completion", async () => {
-      const { a, b } = open();
+      const { a, b } = await open();
       listen(
         pair,
         handlers(() => undefined, () => true),
@@ -99,7 +105,7 @@ export function busContract(name: string, makePair: MakePair): void {
     });
 
     test("every coded error crosses intact; any other failure is internal, with no detail", async () => {
-      const { a, b } = open();
+      const { a, b } = await open();
       listen(
         pair,
         handlers(() => undefined, () => true),
@@ -128,7 +134,7 @@ export function busContract(name: string, makePair: MakePair): void {
     });
 
     test("what follows a reply on a link waits for the code awaiting it (a bus to itself: handled at once instead)", async () => {
-      const { a, b } = open();
+      const { a, b } = await open();
       if (a === b) {
         const got: number[] = [];
         a.listen(handlers((message) => void got.push(pushed(message)), () => true));
@@ -166,14 +172,14 @@ export function busContract(name: string, makePair: MakePair): void {
     });
 
     test("a request nobody answers fails with timeout, not a hang", async () => {
-      const { a, b } = open(100);
+      const { a, b } = await open(100);
       listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, () => new Promise(() => undefined)));
       const error = await failure(a.request(b.self, ask(0)));
       expect(error.code).toBe("timeout");
     });
 
     test("a peer that is gone fails requests at once with peer-gone: those waiting and those after", async () => {
-      const { a, b } = open(60_000);
+      const { a, b } = await open(60_000);
       listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, () => new Promise(() => undefined)));
       const waiting = failure(a.request(b.self, ask(0)));
       await Bun.sleep(0);
@@ -186,7 +192,7 @@ export function busContract(name: string, makePair: MakePair): void {
     });
 
     test("the counters say what crossed, by kind", async () => {
-      const { a, b } = open();
+      const { a, b } = await open();
       listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, () => true));
       for (let n = 0; n < 5; n++) a.send(b.self, push(n));
       await a.request(b.self, ask(0));
