@@ -173,3 +173,14 @@ describe("Semaphore and withPermit", () => {
     expect(sem.count).toBe(0);
   });
 });
+
+test("HashRing.setNodesAt takes a cluster's generation only when it is newer", () => {
+  const ring = openHashRing(`test-set-nodes-at-${process.pid}`);
+  expect(ring.setNodesAt(["n1/0", "n1/1", "n2/0"], 5)).toBe(true);
+  expect(ring.generation).toBe(5);
+  expect(ring.setNodesAt(["n1/0"], 5)).toBe(false);
+  expect(ring.setNodesAt(["n1/0"], 4)).toBe(false);
+  expect(ring.nodes()).toEqual(["n1/0", "n1/1", "n2/0"]);
+  expect(ring.setNodesAt(["n2/0"], 9)).toBe(true);
+  expect(ring.nodes()).toEqual(["n2/0"]);
+});

@@ -88,6 +88,11 @@ export class SortedSet {
 
 /** A consistent-hash ring, shared by every Worker of the process under its name. */
 export interface HashRing {
+  /**
+   * Builds generation `generation` (a cluster's membership generation, the same on every
+   * node) and swaps it in, if it is above the current one; false, and nothing changes, if not.
+   */
+  setNodesAt(nodes: string[], generation: number, replicas?: number): boolean;
   /** Builds a new generation (default 512 replicas per node) and swaps it in atomically. */
   setNodes(nodes: string[], replicas?: number): void;
   /** Index into `nodes()` of a snowflake's owner, given as a decimal string (fast) or bigint. */
@@ -182,6 +187,10 @@ class SharedHashRing implements HashRing {
 
   setNodes(nodes: string[], replicas?: number): void {
     addon.ringSetNodes(this.#name, nodes, replicas);
+  }
+
+  setNodesAt(nodes: string[], generation: number, replicas?: number): boolean {
+    return addon.ringSetNodesAt(this.#name, nodes, generation, replicas);
   }
 
   find(key: bigint | string): number {

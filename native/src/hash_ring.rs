@@ -209,8 +209,25 @@ impl RingCell {
   pub fn set_nodes(&self, nodes: Vec<String>, replicas: u32) {
     let _writer = self.write.lock().unwrap_or_else(|e| e.into_inner());
     let next = self.current.load().generation + 1;
-    self.current.store(Arc::new(Ring::build(nodes, replicas, next)));
-    CELLS[self.generation_cell].store(next, Ordering::Release);
+    self.swap_in(Ring::build(nodes, replicas, next));
+  }
+
+  /// As `set_nodes`, numbered `generation` (a cluster's membership generation, the same on
+  /// every node), if it is above the current one; false, and nothing changes, if not.
+  pub fn set_nodes_at(&self, nodes: Vec<String>, replicas: u32, generation: u32) -> bool {
+    let _writer = self.write.lock().unwrap_or_else(|e| e.into_inner());
+    if generation <= self.current.load().generation {
+      return false;
+    }
+    self.swap_in(Ring::build(nodes, replicas, generation));
+    true
+  }
+
+  /// Swaps a ring in, then publishes its number (under the writer lock).
+  fn swap_in(&self, ring: Ring) {
+    let generation = ring.generation;
+    self.current.store(Arc::new(ring));
+    CELLS[self.generation_cell].store(generation, Ordering::Release);
   }
 }
 
@@ -226,6 +243,18 @@ mod tests {
   fn owner_by_scan(ring: &Ring, hash: u32) -> u32 {
     let at = ring.points.iter().position(|&p| p >= hash).unwrap_or(0);
     ring.owners[at]
+  }
+
+  #[test]
+  fn set_nodes_at_takes_only_a_higher_generation() {
+    let cell = RingCell::open("test:set_nodes_at").expect("a cell");
+    assert!(cell.set_nodes_at(names(3), 16, 7));
+    assert_eq!(cell.load().generation(), 7);
+    assert!(!cell.set_nodes_at(names(1), 16, 7));
+    assert!(!cell.set_nodes_at(names(1), 16, 3));
+    assert_eq!(cell.load().nodes().len(), 3);
+    cell.set_nodes(names(2), 16);
+    assert_eq!(cell.load().generation(), 8);
   }
 
   #[test]

@@ -76,6 +76,19 @@ mod binding {
     Ok(())
   }
 
+  /// Builds generation `generation` (a cluster's membership generation) if it is above the
+  /// current one; false if it is not.
+  #[napi]
+  pub fn ring_set_nodes_at(
+    name: String,
+    nodes: Vec<String>,
+    generation: u32,
+    replicas: Option<u32>,
+  ) -> Result<bool> {
+    let cell = RingCell::open(&name).map_err(exhausted)?;
+    Ok(cell.set_nodes_at(nodes, replicas.unwrap_or(hash_ring::DEFAULT_REPLICAS), generation))
+  }
+
   /// A copy of the current generation, for lookups in JS.
   #[napi(object)]
   pub struct RingSnapshot {

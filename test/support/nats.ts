@@ -1,8 +1,12 @@
 /**
- * A private nats-server for a test: on 127.0.0.1, on a port the server picks, stopped at the
+ * A private nats-server for a test: on 127.0.0.1, on a port the server picks, with JetStream
+ * (membership keeps its view in a key-value bucket) storing under a temp dir, stopped at the
  * end. nats-server comes from the OS packages (`apt-get install -y nats-server`; .ci/run
  * installs it); a machine without it fails the test with that instruction, never skips it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 
 export interface NatsServer {
@@ -14,7 +18,8 @@ export interface NatsServer {
 export async function startNatsServer(): Promise<NatsServer> {
   const binary = Bun.which("nats-server") ?? (await Bun.file("/usr/sbin/nats-server").exists() ? "/usr/sbin/nats-server" : null);
   if (!binary) throw new Error("nats-server is not installed: apt-get install -y nats-server");
-  const child = Bun.spawn([binary, "-a", "127.0.0.1", "-p", "-1"], { stdout: "ignore", stderr: "pipe" });
+  const store = mkdtempSync(join(tmpdir(), "guildgate-nats-"));
+  const child = Bun.spawn([binary, "-a", "127.0.0.1", "-p", "-1", "-js", "-sd", store], { stdout: "ignore", stderr: "pipe" });
   const reader = (child.stderr as ReadableStream<Uint8Array>).getReader();
   let output = "";
   const deadline = Date.now() + 10_000;
@@ -34,6 +39,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     async stop() {
       child.kill("SIGTERM");
       await child.exited;
+      rmSync(store, { recursive: true, force: true });
     },
   };
 }
