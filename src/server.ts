@@ -26,6 +26,7 @@ import { Guilds } from "./guild/guilds.ts";
 import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
+import { LatencyHistogram } from "./cluster/ingress-latency.ts";
 import { createOwners, runOwnerCall } from "./cluster/owner-api.ts";
 import { UserEvents } from "./cluster/user-events.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
@@ -125,7 +126,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     sequenceStart: options.sequenceStart,
   });
   const sessionGuilds = new SessionGuilds(gateway, store, owners, bus.self);
-  const delivery = new ClusterDelivery(bus, sessionGuilds);
+  const ingressLatency = new LatencyHistogram();
+  const delivery = new ClusterDelivery(bus, sessionGuilds, ingressLatency);
   const guilds = new Guilds({
     store,
     delivery,
@@ -192,10 +194,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const messages = createMessageRoutes({ store, owners, ids, verifyToken });
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
+    peer: bus.self,
     gateway: gateway.stats(),
     guilds: guilds.stats(),
     httpInternalErrors: internalErrors.count,
     heapUsed: process.memoryUsage().heapUsed,
+    ingressLatency: ingressLatency.snapshot(),
   });
   const metrics = createMetricsRoute(() =>
     Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]),
