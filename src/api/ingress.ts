@@ -86,11 +86,14 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
 
 /** Checks `Authorization: Bearer <ingress secret>` in constant time. */
 export function ingressAuthorizer(ingressSecret: string): (request: Request) => boolean {
-  const secret = Buffer.from(`Bearer ${ingressSecret}`);
-  return (request) => {
-    const given = Buffer.from(request.headers.get("authorization") ?? "");
-    return given.length === secret.length && timingSafeEqual(given, secret);
-  };
+  return (request) => sameSecret(request.headers.get("authorization") ?? "", `Bearer ${ingressSecret}`);
+}
+
+/** Whether `given` is `secret`, compared in constant time (for equal lengths). */
+export function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A dispatch body `{t, d}`: the event name and `d` serialised. */
