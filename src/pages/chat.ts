@@ -115,6 +115,7 @@ function onDispatch(t: string, d: unknown): void {
       const ready = d as { user: Author };
       state.me = ready.user;
       $("me-name").textContent = displayName(ready.user);
+      $("me-name").dataset.userId = ready.user.id;
       $("login").hidden = true;
       $("app").hidden = false;
       return;
