@@ -5,32 +5,12 @@
  * the same pages in Chromium against the binary.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { parseCommand } from "../src/config.ts";
 import { DEMO } from "../src/api/demo.ts";
-import { prepareServer, type RunningServer } from "../src/server.ts";
+import type { RunningServer } from "../src/server.ts";
 import { MemoryGuildStore } from "../src/store/memory.ts";
-import { startBunTransport } from "../src/transport/bun.ts";
 import { RawClient } from "./support/gateway-client.ts";
 import { callJson } from "./support/http.ts";
-
-const INGRESS_SECRET = "pages-ingress-secret";
-
-async function start(args: string[], store = new MemoryGuildStore()): Promise<{ server: RunningServer; base: string }> {
-  const command = parseCommand(["--port", "0", "--heartbeat-interval-ms", "30000", ...args], {});
-  if (command.kind !== "run") throw new Error("not a run command");
-  const prepared = prepareServer({
-    config: command.config,
-    secrets: { tokenSecret: "pages-token-secret-0123456789abcdef", ingressSecret: INGRESS_SECRET },
-    store,
-    startTransport: startBunTransport,
-    version: "test",
-    node: "pages",
-    worker: 0,
-  });
-  await prepared.restore();
-  const server = prepared.listen();
-  return { server, base: `http://${server.transport.hostname}:${server.transport.port}` };
-}
+import { PREPARED_INGRESS_SECRET as INGRESS_SECRET, startPrepared as start } from "./support/prepared-server.ts";
 
 describe("with --demo", () => {
   const store = new MemoryGuildStore();
@@ -118,7 +98,7 @@ describe("without --demo", () => {
     while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const snapshot = JSON.parse(text.slice(text.indexOf("data: ") + 6, text.indexOf("\n\n"))) as { workers: { peer: string; sessions: number }[] };
-    expect(snapshot.workers).toEqual([expect.objectContaining({ peer: "pages/0", sessions: 0 })]);
+    expect(snapshot.workers).toEqual([expect.objectContaining({ peer: "prepared/0", sessions: 0 })]);
 
     const [name, value] = cookie.split("=") as [string, string];
     const tampered = `${name}=${value.replace(/^\d/, (d) => String((Number(d) + 1) % 10))}`;

@@ -65,12 +65,15 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
     const match = USERS.exec(url.pathname);
     if (!match) return undefined;
     const [, id, action] = match;
-    if (id === undefined) return request.method === "POST" ? createUser(ctx, request) : methodNotAllowed("POST");
+    // The method before any lookup: a route that has no such method says so, whatever the id.
+    const allowed = id === undefined || action !== undefined ? "POST" : "GET, PATCH, DELETE";
+    if (!allowed.split(", ").includes(request.method)) return methodNotAllowed(allowed);
+    if (id === undefined) return createUser(ctx, request);
     const user = ctx.store.getUser(id);
     if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
-    if (action === "token") return request.method === "POST" ? mint(ctx, request, user) : methodNotAllowed("POST");
-    if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
-    if (action === "dispatch") return request.method === "POST" ? dispatch(ctx, request, user) : methodNotAllowed("POST");
+    if (action === "token") return mint(ctx, request, user);
+    if (action === "tokens/revoke") return revoke(ctx, user);
+    if (action === "dispatch") return dispatch(ctx, request, user);
     switch (request.method) {
       case "GET":
         return jsonResponse(toApiUser(user));
