@@ -32,8 +32,8 @@ if ! { npm run --silent build && $bun build --target=node src/native.ts --outdir
   exit 1
 fi
 
-echo "== static checks: exact dependency pins, tsc --noEmit, cargo fmt --check"
-for check in "node scripts/check-pins.mjs" "node_modules/.bin/tsc --noEmit -p ." "cargo fmt --check"; do
+echo "== static checks: exact dependency pins, tsc --noEmit (server, pages), cargo fmt --check"
+for check in "node scripts/check-pins.mjs" "node_modules/.bin/tsc --noEmit -p ." "node_modules/.bin/tsc --noEmit -p src/pages" "cargo fmt --check"; do
   if $check >"$log/check" 2>&1; then
     passed=$((passed + 1))
   else

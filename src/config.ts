@@ -44,6 +44,11 @@ export interface Config {
   readonly guildsPerShard: number;
   /** Guilds with more members than this make user (non-bot) sessions passive until op 14/37. Default 75000. */
   readonly passiveThreshold: number;
+  /**
+   * Demo mode: seeds a demo guild (channels, roles) at start and opens `POST /demo/join`,
+   * which lets anyone create a user and get its token. Default off: never on a real deployment.
+   */
+  readonly demo: boolean;
 }
 
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -62,6 +67,8 @@ interface Option {
   help: string;
   parse: Parse;
   fallback: Config[Key];
+  /** A switch: `--flag` alone means true (`--flag=false` is allowed); it takes no separate value. */
+  switch?: true;
 }
 
 const text: Parse = (name, value) => {
@@ -78,6 +85,13 @@ function integer(min: number, max: number): Parse {
     return number;
   };
 }
+
+const yesNo: Parse = (name, value) => {
+  const word = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(word)) return true;
+  if (["false", "0", "no", "off"].includes(word)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+};
 
 const OPTIONS: readonly Option[] = [
   { key: "host", flag: "--host", help: "interface to listen on", parse: text, fallback: "127.0.0.1" },
@@ -96,6 +110,7 @@ const OPTIONS: readonly Option[] = [
   { key: "guildLoadsInFlight", flag: "--guild-loads-in-flight", help: "guild loads from the store in flight", parse: integer(1, 100_000), fallback: 64 },
   { key: "guildsPerShard", flag: "--guilds-per-shard", help: "guilds one session may hold before 4011 (sharding required)", parse: integer(1, 1_000_000), fallback: 2500 },
   { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },
+  { key: "demo", flag: "--demo", help: "seed a demo guild and let anyone join it from the page at / (never in production)", parse: yesNo, fallback: false, switch: true },
 ];
 
 const CONFIG_FLAG = "--config";
@@ -109,12 +124,13 @@ export const USAGE = `Usage: guildgate [options]
 A real-time gateway that speaks the Discord Gateway v10 protocol.
 
 Options (each also reads GUILDGATE_<FLAG>, e.g. GUILDGATE_PORT):
-${OPTIONS.map((o) => `  ${(o.flag + " <value>").padEnd(30)} ${o.help}${o.fallback === undefined ? "" : ` (default ${o.fallback})`}`).join("\n")}
+${OPTIONS.map((o) => `  ${(o.switch ? o.flag : o.flag + " <value>").padEnd(30)} ${o.help}${o.fallback === undefined ? "" : ` (default ${o.fallback})`}`).join("\n")}
   ${"--config <file>".padEnd(30)} JSON file with any option above (camelCase keys)
   ${"--version".padEnd(30)} print the version and exit
   ${"--help".padEnd(30)} print this help and exit
 
 Endpoints: ws://<host>:<port>/?v=10&encoding=json   GET /healthz   GET /api/v10/gateway
+           GET / (chat page)   GET /dashboard (needs the ingress secret)   GET /api/openapi.json
 `;
 
 /** Parses a command line (without the program name) and an environment. */
@@ -126,10 +142,9 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
     if (arg === "--version" || arg === "-v") return { kind: "version" };
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (flag !== CONFIG_FLAG && !OPTIONS.some((o) => o.flag === flag)) {
-      throw new ConfigError(`unknown option ${flag} (see --help)`);
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    const option = OPTIONS.find((o) => o.flag === flag);
+    if (flag !== CONFIG_FLAG && !option) throw new ConfigError(`unknown option ${flag} (see --help)`);
+    const value = eq > 0 ? arg.slice(eq + 1) : option?.switch ? "true" : argv[++i];
     if (value === undefined) throw new ConfigError(`${flag} needs a value`);
     fromFlags.set(flag, value);
   }
@@ -156,8 +171,8 @@ function readConfigFile(path: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const [key, value] of Object.entries(parsed)) {
     if (!OPTIONS.some((o) => o.key === key)) throw new ConfigError(`config file ${path}: unknown key "${key}"`);
-    if (typeof value !== "string" && typeof value !== "number") {
-      throw new ConfigError(`config file ${path}: "${key}" must be a string or number`);
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw new ConfigError(`config file ${path}: "${key}" must be a string, number or boolean`);
     }
     out.set(key, String(value));
   }

@@ -31,6 +31,11 @@ async function start(config: Config): Promise<void> {
   });
   if (secrets.file) console.log(`generated secrets are kept in ${secrets.file}`);
   console.log(
+    config.demo
+      ? "demo mode: on: a demo guild is seeded and anyone who opens the page at / may join it as a new user (--demo)"
+      : "demo mode: off (--demo seeds a demo guild and lets the page at / join it as a new user)",
+  );
+  console.log(
     `guildgate ${packageJson.version} listening on http://${workers.hostname}:${workers.port} ` +
       `(gateway ${workers.gatewayUrl}) with ${config.workers} worker${config.workers === 1 ? "" : "s"}`,
   );

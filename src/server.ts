@@ -27,10 +27,15 @@ import { createHttpHandler } from "./api/http.ts";
 import { createIngressRoutes } from "./api/ingress.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { createMessageRoutes } from "./api/messages.ts";
+import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
+import { createPageRoutes } from "./api/pages.ts";
+import { createDashboardRoutes } from "./api/dashboard.ts";
+import { createOpenApiRoute } from "./api/openapi.ts";
 import { Guilds } from "./guild/guilds.ts";
 import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
+import { LatencyHistogram } from "./cluster/ingress-latency.ts";
 import { createOwners, runOwnerCall } from "./cluster/owner-api.ts";
 import { UserEvents } from "./cluster/user-events.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
@@ -70,7 +75,10 @@ export interface ServerOptions {
  * topics again (cluster/workers.ts waits for every worker's `restore` before any `listen`).
  */
 export interface PreparedServer {
-  /** Takes back what the last drain saved (if any) and resolves once its sessions hold their guilds. */
+  /**
+   * Takes back what the last drain saved (if any) and resolves once its sessions hold their
+   * guilds; with `--demo`, worker 0 also makes whatever part of the demo guild is missing.
+   */
   restore(): Promise<void>;
   /** Starts accepting connections; `port` overrides the config's (workers after the first share its port). */
   listen(port?: number): RunningServer;
@@ -121,7 +129,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     now: Date.now,
   });
   const sessionGuilds = new SessionGuilds({ sessions, store, owners, worker: bus.self });
-  const delivery = new ClusterDelivery(bus, new SessionDelivery(sessions, sessionGuilds));
+  const ingressLatency = new LatencyHistogram();
+  const delivery = new ClusterDelivery(bus, new SessionDelivery(sessions, sessionGuilds), ingressLatency);
   const guilds = new Guilds({
     store,
     delivery,
@@ -214,18 +223,30 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const messages = createMessageRoutes({ store, owners, ids, verifyToken });
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
+    peer: bus.self,
     gateway: gateway.stats(),
     guilds: guilds.stats(),
     httpInternalErrors: internalErrors.count,
     heapUsed: process.memoryUsage().heapUsed,
+    ingressLatency: ingressLatency.snapshot(),
   });
-  const metrics = createMetricsRoute(() =>
-    Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]),
-  );
+  const gatherStats = (): Promise<WorkerStats[]> => Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]);
+  const metrics = createMetricsRoute(gatherStats);
+  const dashboard = createDashboardRoutes({ ingressSecret: options.secrets.ingressSecret, gather: gatherStats });
+  // The demo is made through the ingress routes themselves, as an app backend would make it.
+  const ingressCall: IngressCall = (method, path, body) =>
+    http(
+      new Request(`http://guildgate.internal${path}`, {
+        method,
+        headers: { authorization: `Bearer ${options.secrets.ingressSecret}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const demo = config.demo ? [createDemoRoutes(ingressCall)] : [];
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [bootstrap, messages, guildIngress, ingress, metrics],
+    routes: [createOpenApiRoute(options.version), bootstrap, messages, guildIngress, ingress, metrics, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({
@@ -269,6 +290,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   };
   return {
     async restore() {
+      if (config.demo && options.worker === 0) await seedDemoGuild(ingressCall);
       if (!options.sessionsFile) return;
       const restored = restoreSessions(handoff, options.sessionsFile, config.resumeWindowMs);
       await Promise.all(restored.map((session) => sessionGuilds.rejoin(session)));

@@ -1,7 +1,8 @@
 /**
  * The compiled binary (`npm run build` -> dist/guildgate) runs alone: copied
  * to an empty directory with no node_modules and no native/ folder, it answers
- * --version and --help, and serves /healthz with the embedded addon loaded.
+ * --version and --help, serves /healthz with the embedded addon loaded, and serves the pages
+ * (/, /dashboard) and /api/openapi.json from inside itself.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -140,6 +141,26 @@ test("a newcomer's path: a user, a guild, a channel; after a restart all of it i
     socket.close(1000);
   } finally {
     await stopBinary(second.child);
+  }
+});
+
+test("alone in its directory, it serves the pages and their assets from inside itself, and /api/openapi.json", async () => {
+  const { child, base, output } = await startCopy();
+  try {
+    expect(output).toContain("demo mode: off");
+    for (const path of ["/", "/dashboard"]) {
+      const page = await fetch(`${base}${path}`);
+      expect({ path, status: page.status, type: page.headers.get("content-type") }).toEqual({ path, status: 200, type: "text/html;charset=utf-8" });
+      const assets = [...(await page.text()).matchAll(/(?:src|href)="(\/[\w.-]+\.(?:js|css))"/g)].map((m) => m[1] as string);
+      expect(assets.length).toBeGreaterThanOrEqual(2);
+      for (const asset of assets) expect({ asset, status: (await fetch(`${base}${asset}`)).status }).toEqual({ asset, status: 200 });
+    }
+    const openapi = await fetch(`${base}/api/openapi.json`);
+    expect(openapi.headers.get("content-type")).toBe("application/json");
+    expect(((await openapi.json()) as { openapi: string }).openapi).toBe("3.1.0");
+    expect(readdirSync(dir).sort()).toEqual(["data", "guildgate"]);
+  } finally {
+    await stopBinary(child);
   }
 });
 

@@ -189,7 +189,8 @@ export function hostileHttpSuite(name: string, injects: boolean, start: () => Pr
         "/internal/channels/99999999999999999999/dispatch",
         "/api/v10/channels/99999999999999999999/messages",
         "/api/v10/users/@me",
-        "/metrics/..",
+        // (A bare "/metrics/.." is "/", the chat page.)
+        "/metrics/../nope",
       ];
       for (const path of paths) {
         for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {

@@ -51,15 +51,32 @@ export interface DeliverySummary {
 
 type Answer = ConnectResult | DeliveryReport | CountReport | { type: "closed" };
 
+/** The answer each command gets. */
+const ANSWER_TYPE: Record<WorkerCommand["type"], Answer["type"] | undefined> = {
+  connect: "connected",
+  report: "report",
+  count: "count",
+  close: "closed",
+  reset: undefined,
+};
+
 class Child {
-  readonly #waiters: { answer: (answer: Answer) => void; fail: (error: Error) => void }[] = [];
+  /**
+   * Asks waiting for their answer. A child answers each kind of command in order, but a
+   * quick one (count) may overtake a slow one (connect), so an answer goes to the oldest ask
+   * of its type.
+   */
+  readonly #waiters: { type: Answer["type"]; answer: (answer: Answer) => void; fail: (error: Error) => void }[] = [];
   readonly process: Subprocess;
 
   constructor() {
     this.process = Bun.spawn([process.execPath, resolve(import.meta.dir, "gen-worker.ts")], {
       stdio: ["ignore", "inherit", "inherit"],
       serialization: "json",
-      ipc: (message: Answer) => this.#waiters.shift()?.answer(message),
+      ipc: (message: Answer) => {
+        const index = this.#waiters.findIndex((waiter) => waiter.type === message.type);
+        if (index >= 0) this.#waiters.splice(index, 1)[0]?.answer(message);
+      },
       // A generator that dies fails what waits on it at once, not at the timeout.
       onExit: (_, code) => {
         for (const waiter of this.#waiters.splice(0)) waiter.fail(new Error(`generator exited with code ${code}`));
@@ -72,6 +89,7 @@ class Child {
     return new Promise<T>((resolveAnswer, reject) => {
       const timer = setTimeout(() => reject(new Error(`generator ${this.process.pid} did not answer ${command.type} in ${timeoutMs} ms`)), timeoutMs);
       this.#waiters.push({
+        type: ANSWER_TYPE[command.type] as Answer["type"],
         answer: (answer) => {
           clearTimeout(timer);
           resolveAnswer(answer as T);
@@ -157,8 +175,13 @@ export class Fleet {
 
   /** Deliveries since the last reset, all children. */
   async count(): Promise<number> {
+    return (await this.progress()).deliveries;
+  }
+
+  /** Deliveries since the last reset and sessions READY now, all children; answered also while they connect. */
+  async progress(): Promise<{ deliveries: number; ready: number }> {
     const answers = await Promise.all(this.#children.map((child) => child.ask<CountReport>({ type: "count" }, 10_000)));
-    return answers.reduce((sum, answer) => sum + answer.deliveries, 0);
+    return { deliveries: answers.reduce((sum, a) => sum + a.deliveries, 0), ready: answers.reduce((sum, a) => sum + a.ready, 0) };
   }
 
   async report(): Promise<DeliverySummary> {

@@ -71,10 +71,11 @@ export interface DeliveryReport {
   closes: Record<string, number>;
 }
 
-/** Deliveries since the last reset: cheap enough to poll while waiting for an event to land. */
+/** Deliveries since the last reset and sessions READY now: cheap enough to poll, also while connecting. */
 export interface CountReport {
   type: "count";
   deliveries: number;
+  ready: number;
 }
 
 const T0 = Buffer.from('"t0":');
@@ -334,7 +335,7 @@ process.on("message", (command: WorkerCommand) => {
       send(report());
       return;
     case "count":
-      send({ type: "count", deliveries });
+      send({ type: "count", deliveries, ready: readyCount });
       return;
     case "close":
       stopping = true;

@@ -6,7 +6,8 @@
  *   refusals, and the server's RSS growth per session.
  * - `throughputPhase`: events posted as fast as the server answers, `window`
  *   in flight; deliveries per second = deliveries / (first ingress -> last
- *   receipt), with the latency of every delivery under that load.
+ *   receipt), with the latency of every delivery under that load, and the
+ *   deliveries counted every `TIMELINE_MS` (throughput over time).
  * - `latencyPhase`: isolated events, each posted once the previous one has
  *   reached every session; p50/p99/max ingress-to-client.
  * - `serverCostPhase`: server CPU per delivery with the generators running
@@ -131,7 +132,12 @@ export interface DeliveryResult {
   cpu: CpuShare;
   /** Fewest and most timed deliveries one session got. */
   perSession: [number, number];
+  /** Throughput phase: deliveries so far, every TIMELINE_MS from the first ingress. */
+  timeline?: [ms: number, deliveries: number][];
 }
+
+/** How often the throughput phase counts deliveries for its timeline, ms. */
+const TIMELINE_MS = 100;
 
 function deliveryResult(events: PlannedEvent[], firstIngress: number, report: DeliverySummary, cpu: CpuShare): DeliveryResult {
   const expected = events.reduce((sum, e) => sum + e.expected, 0);
@@ -156,32 +162,44 @@ export async function throughputPhase(
   fleet: Fleet,
   target: Target,
   events: PlannedEvent[],
-  options: { window: number; padding: string; timeoutMs: number },
+  options: { window: number; padding: string; timeoutMs: number; onSent?: (sent: number) => void },
 ): Promise<DeliveryResult> {
   fleet.reset();
   const meter = new CpuMeter(target.pid, fleet.pids);
   const deadline = clock() + options.timeoutMs;
   const firstIngress = clock();
+  const timeline: [number, number][] = [[0, 0]];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      await Bun.sleep(TIMELINE_MS);
+      timeline.push([Math.round(clock() - firstIngress), await fleet.count()]);
+    }
+  })();
   let next = 0;
+  let sent = 0;
   await Promise.all(
     Array.from({ length: options.window }, async () => {
       while (next < events.length && clock() < deadline) {
         const n = next++;
         await target.dispatch((events[n] as PlannedEvent).guildId, eventBody(n, options.padding));
+        options.onSent?.(++sent);
       }
     }),
   );
   const expected = events.reduce((sum, e) => sum + e.expected, 0);
   await waitForDeliveries(fleet, expected, deadline, 3_000, 20);
+  sampling = false;
+  await sampler;
   const cpu = meter.read();
-  return deliveryResult(events, firstIngress, await fleet.report(), cpu);
+  return { ...deliveryResult(events, firstIngress, await fleet.report(), cpu), timeline };
 }
 
 export async function latencyPhase(
   fleet: Fleet,
   target: Target,
   events: PlannedEvent[],
-  options: { padding: string; gapMs: number; timeoutMs: number },
+  options: { padding: string; gapMs: number; timeoutMs: number; onSent?: (sent: number) => void },
 ): Promise<DeliveryResult> {
   fleet.reset();
   const meter = new CpuMeter(target.pid, fleet.pids);
@@ -191,6 +209,7 @@ export async function latencyPhase(
   for (const [n, event] of events.entries()) {
     if (clock() > deadline) break;
     await target.dispatch(event.guildId, eventBody(n, options.padding));
+    options.onSent?.(n + 1);
     expected += event.expected;
     await waitForDeliveries(fleet, expected, Math.min(deadline, clock() + 5_000), 1_000, 2);
     await Bun.sleep(options.gapMs);

@@ -1,8 +1,9 @@
 /**
  * What a scenario run leaves behind: a table on stdout, `<scenario>.json`
  * (every run in full, medians per variant, the bars) and `<scenario>.html`
- * (self-contained: the table, the bars and inline-SVG histograms; no
- * scripts, no CDN). Figures are medians over the runs of a variant.
+ * (self-contained: the table, the bars, inline-SVG latency histograms and
+ * throughput over time; no scripts, no CDN). Figures are medians over the
+ * runs of a variant.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -265,6 +266,44 @@ function histogramSvg(title: string, unit: string, series: { label: string; hist
 ${lines.join("\n")}${legend.join("")}</svg>`;
 }
 
+/** Deliveries per second over the throughput phase, one line per series, from its delivery counts over time. */
+function throughputSvg(title: string, series: { label: string; timeline: [number, number][] }[]): string {
+  const present = series.filter((s) => s.timeline.length > 1);
+  if (present.length === 0) return "";
+  const rates = present.map((s) => ({
+    label: s.label,
+    // One step per interval: [start s, end s, deliveries/s in it].
+    points: s.timeline.slice(1).map(([ms, n], i) => {
+      const [msBefore, nBefore] = s.timeline[i] as [number, number];
+      return [msBefore / 1000, ms / 1000, ((n - nBefore) * 1000) / Math.max(1, ms - msBefore)] as const;
+    }),
+  }));
+  const [w, left, bottom, top] = [720, 70, 40, 30 + 16 * present.length];
+  const h = top + 200 + bottom;
+  const maxT = Math.max(...rates.flatMap((r) => r.points.map(([, end]) => end)), 0.001);
+  const maxRate = Math.max(...rates.flatMap((r) => r.points.map(([, , rate]) => rate)), 1);
+  const x = (t: number): number => left + (t / maxT) * (w - left - 10);
+  const y = (rate: number): number => h - bottom - (rate / maxRate) * (h - bottom - top);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<line x1="${left}" y1="${y(f * maxRate)}" x2="${w - 10}" y2="${y(f * maxRate)}" stroke="#eee"/><text x="${left - 6}" y="${y(f * maxRate) + 4}" font-size="10" text-anchor="end">${kilo(f * maxRate)}</text>` +
+      `<text x="${x(f * maxT)}" y="${h - bottom + 14}" font-size="10" text-anchor="middle">${(f * maxT).toFixed(maxT < 2 ? 2 : 1)}</text>`,
+  );
+  const lines = rates.map(
+    (r) => `<polyline fill="none" stroke="${color(r.label)}" stroke-width="1.8" points="${r.points.map(([start, end, rate]) => `${x(start)},${y(rate)} ${x(end)},${y(rate)}`).join(" ")}"/>`,
+  );
+  const legend = rates.map(
+    (r, i) =>
+      `<rect x="${left}" y="${24 + i * 16}" width="10" height="10" fill="${color(r.label)}"/><text x="${left + 15}" y="${33 + i * 16}" font-size="11">${escape(r.label)}: peak ${kilo(Math.max(...r.points.map(([, , rate]) => rate)))}/s</text>`,
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">
+<text x="${left}" y="16" font-size="13" font-weight="bold">${escape(title)}</text>${ticks.join("")}
+<line x1="${left}" y1="${h - bottom}" x2="${w - 10}" y2="${h - bottom}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="#333"/>
+<text x="${(w + left) / 2}" y="${h - 8}" font-size="11" text-anchor="middle">seconds since the first event</text>
+<text x="14" y="${(h - bottom + top) / 2}" font-size="11" transform="rotate(-90 14 ${(h - bottom + top) / 2})" text-anchor="middle">deliveries/s</text>
+${lines.join("\n")}${legend.join("")}</svg>`;
+}
+
 /** Horizontal bars, one per variant, for a figure without a distribution (idle bytes per session). */
 function barSvg(title: string, items: { label: string; target: string; value: number }[], unit: string): string {
   const [w, rowH, left] = [720, 22, 200];
@@ -283,6 +322,10 @@ function charts(result: ScenarioResult): string[] {
     case "fanout":
     case "guilds":
       return sizes.flatMap((size) => [
+        throughputSvg(
+          `throughput over time (first run), ${size} sessions`,
+          at(size).map((v) => ({ label: v.target, timeline: v.runs.find((r) => r.throughput?.timeline)?.throughput?.timeline ?? [] })),
+        ),
         histogramSvg(`ingress → client latency, isolated events, ${size} sessions`, "ms", at(size).map((v) => ({ label: v.target, hist: merged(v, (r) => r.latency?.hist) }))),
         histogramSvg(`ingress → client latency under the throughput phase, ${size} sessions`, "ms", at(size).map((v) => ({ label: v.target, hist: merged(v, (r) => r.throughput?.hist) }))),
       ]);

@@ -24,6 +24,7 @@ import { clock } from "./clock.ts";
 import { connectPhase, idlePhase, latencyPhase, serverCostPhase, throughputPhase, warmUp, type PlannedEvent } from "./measure.ts";
 import { printTable, writeHtml, writeJson, type RunRecord, type ScenarioResult, type Variant } from "./report.ts";
 import { SCENARIOS, scenarios, type Scenario, type ScenarioName } from "./scenarios.ts";
+import { Progress, type Counters } from "../progress.ts";
 import { parseTargetSpec, startTarget, TARGETS, type MembershipPlan, type Target, type TargetSpec } from "./targets.ts";
 
 /** GUILDS (1) | GUILD_MESSAGES (512). */
@@ -83,49 +84,70 @@ const options = {
 
 if (!CLIENT_KINDS.includes(options.client)) throw new Error(`--client must be one of ${CLIENT_KINDS.join(", ")}`);
 
-/** The phase a run is in, for the timeout's message. */
+/** The phase a run is in, for the timeout's message and the progress line. */
 let phase = "start";
+/** The progress line on stderr: the phase, sessions READY and events sent, live. */
+const progress = new Progress(`load ${name}`);
+/** The fleet of the run in progress, polled for the progress line. */
+let running: { fleet: Fleet; sessions: number } | undefined;
+progress.start(async (): Promise<Counters> => {
+  if (!running) return {};
+  const { ready, deliveries } = await running.fleet.progress();
+  return { "sessions READY": [ready, running.sessions], deliveries };
+});
+const enter = (name: string, what: string): void => {
+  phase = name;
+  progress.phase(`${what}: ${name}`);
+};
+
+/** What the progress line says is running. */
+let current = "";
+const label = (sessions: number): string => `${current} at ${sessions} sessions`;
 
 async function runOnce(target: Target, fleet: Fleet, plan: MembershipPlan): Promise<RunRecord> {
-  phase = "setup";
+  enter("setup", label(plan.sessions));
   const setupStart = clock();
   const { tokens, guildIds } = await target.setup(plan);
   const record: RunRecord = { setupMs: Math.round(clock() - setupStart), connect: null, throughput: null, latency: null, serverCost: null, idleCpu: null };
-  phase = "connect";
+  enter("connect", label(plan.sessions));
   const inFlight = scenario.kind === "storm" ? plan.sessions : CONNECT_IN_FLIGHT;
   record.connect = await connectPhase(fleet, target, tokens, { client: options.client, intents: INTENTS, compress: options.compress, inFlight, timeoutMs: 90_000 });
   if (record.connect.summary.ready < plan.sessions) {
     console.error(`  ${target.name}: only ${record.connect.summary.ready} of ${plan.sessions} sessions READY`, record.connect.summary.errors);
   }
   if (scenario.kind === "idle") {
-    phase = "idle";
+    enter("idle", label(plan.sessions));
     record.idleCpu = await idlePhase(fleet, target, 5_000);
   }
   if (scenario.kind !== "deliveries") return record;
   const toEvents = (indexes: number[]): PlannedEvent[] =>
     indexes.map((g) => ({ guildId: guildIds[g] as string, expected: (plan.guilds[g] as number[]).length }));
-  phase = "warm-up";
+  enter("warm-up", label(plan.sessions));
   await warmUp(fleet, target, toEvents(scenario.latencyEvents(plan, 3)), options.padding);
-  phase = "throughput";
-  record.throughput = await throughputPhase(fleet, target, toEvents(scenario.throughputEvents(plan, options.events)), {
+  enter("throughput", label(plan.sessions));
+  const throughputEvents = toEvents(scenario.throughputEvents(plan, options.events));
+  record.throughput = await throughputPhase(fleet, target, throughputEvents, {
     window: options.window,
     padding: options.padding,
     timeoutMs: 90_000,
+    onSent: (sent) => progress.set({ "events sent": [sent, throughputEvents.length] }),
   });
-  phase = "latency";
-  record.latency = await latencyPhase(fleet, target, toEvents(scenario.latencyEvents(plan, options.latencyEvents)), {
+  enter("latency", label(plan.sessions));
+  const latencyEvents = toEvents(scenario.latencyEvents(plan, options.latencyEvents));
+  record.latency = await latencyPhase(fleet, target, latencyEvents, {
     padding: options.padding,
     gapMs: 20,
     timeoutMs: 60_000,
+    onSent: (sent) => progress.set({ "events sent": [sent, latencyEvents.length] }),
   });
-  phase = "server cost";
+  enter("server cost", label(plan.sessions));
   record.serverCost = await serverCostPhase(fleet, target, toEvents(scenario.latencyEvents(plan)), options.padding);
   return record;
 }
 
 /** One run with a fresh server and fresh generators, bounded by --timeout-s. */
 async function runBounded(spec: TargetSpec, sessions: number): Promise<RunRecord> {
-  phase = "start";
+  enter("start", label(sessions));
   const plan = scenario.plan(sessions);
   const target = await startTarget(spec.name, {
     heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -133,6 +155,7 @@ async function runBounded(spec: TargetSpec, sessions: number): Promise<RunRecord
     workers: spec.workers ?? options.workers,
   });
   const fleet = Fleet.start(sessions);
+  running = { fleet, sessions };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${spec.label} at ${sessions} sessions timed out after ${options.timeoutMs / 1000} s in phase ${phase}`)), options.timeoutMs);
@@ -142,6 +165,7 @@ async function runBounded(spec: TargetSpec, sessions: number): Promise<RunRecord
   } finally {
     clearTimeout(timer);
     // The server goes first, so the TIME_WAIT sockets land on its side, not on the generators' ports.
+    running = undefined;
     await target.stop();
     await fleet.close();
   }
@@ -162,6 +186,7 @@ for (const sessions of options.sessions) {
   for (const spec of options.targets) {
     const variant: Variant = { target: spec.label, sessions, runs: [], errors: [] };
     for (let run = 1; run <= options.runs; run++) {
+      current = `${spec.label} run ${run}/${options.runs}`;
       const started = clock();
       try {
         const record = await runBounded(spec, sessions);
@@ -179,6 +204,7 @@ for (const sessions of options.sessions) {
   }
 }
 
+progress.stop();
 mkdirSync(options.out, { recursive: true });
 printTable(result);
 const jsonPath = writeJson(result, options.out);

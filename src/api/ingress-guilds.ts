@@ -69,11 +69,14 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
   return async (request, url) => {
     const guildMatch = GUILD_PATH.exec(url.pathname);
     const channelMatch = guildMatch ? null : CHANNEL_DISPATCH_PATH.exec(url.pathname);
-    if (!guildMatch && !channelMatch) return undefined;
+    const [, guildId, collection, itemId] = guildMatch ?? [];
+    const allowed = channelMatch ? "POST" : guildMatch ? guildMethods(guildId, collection, itemId) : undefined;
+    if (allowed === undefined) return undefined;
     if (!authorized(request)) return unauthorized();
+    // The method before any lookup: a route that has no such method says so, whatever the ids.
+    if (!allowed.split(", ").includes(request.method)) return methodNotAllowed(allowed);
     if (channelMatch) return dispatchToChannel(ctx, request, channelMatch[1] as string);
-    const [, guildId, collection, itemId] = guildMatch as RegExpExecArray;
-    if (guildId === undefined) return request.method === "POST" ? createGuild(ctx, request) : methodNotAllowed("POST");
+    if (guildId === undefined) return createGuild(ctx, request);
     const guild = ctx.store.getGuild(guildId);
     if (!guild) throw new Refusal("unknown-guild", "Unknown Guild");
     switch (collection) {
@@ -86,9 +89,24 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
       case "channels":
         return channelRoute(ctx, request, guild, itemId);
       default:
-        return itemId === undefined ? undefined : memberRoute(ctx, request, guild, itemId);
+        return memberRoute(ctx, request, guild, itemId as string);
     }
   };
+}
+
+/** The methods a guild path answers (as an Allow header); undefined: the path is no route. */
+function guildMethods(guildId: string | undefined, collection: string | undefined, itemId: string | undefined): string | undefined {
+  if (guildId === undefined) return "POST";
+  switch (collection) {
+    case undefined:
+      return "GET, PATCH, DELETE";
+    case "dispatch":
+      return itemId === undefined ? "POST" : undefined;
+    case "members":
+      return itemId === undefined ? undefined : "GET, PUT, DELETE";
+    default:
+      return itemId === undefined ? "POST" : "GET, PATCH, DELETE";
+  }
 }
 
 /** The id of a record being created (the body's, or a new snowflake); 409 if taken. A name is required. */
@@ -153,7 +171,6 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
 
 async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guild, roleId: string | undefined): Promise<Response> {
   if (roleId === undefined) {
-    if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
     const id = newId(ctx, body, "role", (id) => ctx.store.getRole(id) !== undefined);
     const role = await ctx.owners.createRole(guild.id, id, rolePatch(body));
@@ -192,7 +209,6 @@ function rolePatch(body: Record<string, unknown>): RolePatch {
 
 async function channelRoute(ctx: GuildIngressContext, request: Request, guild: Guild, channelId: string | undefined): Promise<Response> {
   if (channelId === undefined) {
-    if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
     const id = newId(ctx, body, "channel", (id) => ctx.store.getChannel(id) !== undefined);
     const channel = await ctx.owners.createChannel(guild.id, id, channelPatch(body));
@@ -277,14 +293,12 @@ function readRoleIds(value: unknown): string[] {
 }
 
 async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
-  if (request.method !== "POST") return methodNotAllowed("POST");
   const { t, d, channelId, stated } = await readGuildDispatch(request, ctx.store, guild.id);
   const topics = (await ctx.owners.dispatch(guild.id, t, d, channelId, stated)) ?? 0;
   return jsonResponse({ topics }, { status: 202 });
 }
 
 async function dispatchToChannel(ctx: GuildIngressContext, request: Request, channelId: string): Promise<Response> {
-  if (request.method !== "POST") return methodNotAllowed("POST");
   const channel = ctx.store.getChannel(channelId);
   if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
   const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);

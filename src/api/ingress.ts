@@ -65,12 +65,15 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
     const match = USERS.exec(url.pathname);
     if (!match) return undefined;
     const [, id, action] = match;
-    if (id === undefined) return request.method === "POST" ? createUser(ctx, request) : methodNotAllowed("POST");
+    // The method before any lookup: a route that has no such method says so, whatever the id.
+    const allowed = id === undefined || action !== undefined ? "POST" : "GET, PATCH, DELETE";
+    if (!allowed.split(", ").includes(request.method)) return methodNotAllowed(allowed);
+    if (id === undefined) return createUser(ctx, request);
     const user = ctx.store.getUser(id);
     if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
-    if (action === "token") return request.method === "POST" ? mint(ctx, request, user) : methodNotAllowed("POST");
-    if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
-    if (action === "dispatch") return request.method === "POST" ? dispatch(ctx, request, user) : methodNotAllowed("POST");
+    if (action === "token") return mint(ctx, request, user);
+    if (action === "tokens/revoke") return revoke(ctx, user);
+    if (action === "dispatch") return dispatch(ctx, request, user);
     switch (request.method) {
       case "GET":
         return jsonResponse(toApiUser(user));
@@ -86,11 +89,14 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
 
 /** Checks `Authorization: Bearer <ingress secret>` in constant time. */
 export function ingressAuthorizer(ingressSecret: string): (request: Request) => boolean {
-  const secret = Buffer.from(`Bearer ${ingressSecret}`);
-  return (request) => {
-    const given = Buffer.from(request.headers.get("authorization") ?? "");
-    return given.length === secret.length && timingSafeEqual(given, secret);
-  };
+  return (request) => sameSecret(request.headers.get("authorization") ?? "", `Bearer ${ingressSecret}`);
+}
+
+/** Whether `given` is `secret`, compared in constant time (for equal lengths). */
+export function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A dispatch body `{t, d}`: the event name and `d` serialised. */

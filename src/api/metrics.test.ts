@@ -1,5 +1,14 @@
 import { expect, test } from "bun:test";
 import { mergeStats, renderMetrics } from "./metrics.ts";
+import { emptyLatency, LATENCY_BOUNDS_MS } from "../cluster/ingress-latency.ts";
+
+/** A latency histogram with `n` observations of 0.3 ms and `n` of 20 s. */
+function latency(n: number) {
+  const counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
+  counts[LATENCY_BOUNDS_MS.indexOf(0.5)] = n;
+  counts[LATENCY_BOUNDS_MS.length] = n;
+  return { counts, count: 2 * n, sumMs: n * 20_000.3 };
+}
 
 test("renders every family in the Prometheus text format, with escaped labels", () => {
   const text = renderMetrics(
@@ -19,6 +28,7 @@ test("renders every family in the Prometheus text format, with escaped labels", 
     { loaded: 2, loadRefused: 1, handling: new Map([["MESSAGE_CREATE", { count: 4, sumMs: 10, maxMs: 5 }]]) },
     3,
     { rss: 1000, heapUsed: 500, heapTotal: 0, external: 0, arrayBuffers: 0 },
+    latency(1),
   );
   const samples = text.split("\n").filter((line) => line && !line.startsWith("#"));
   expect(samples).toEqual([
@@ -37,6 +47,14 @@ test("renders every family in the Prometheus text format, with escaped labels", 
     'guildgate_identify_refused_total{reason="in_flight"} 5',
     'guildgate_identify_refused_total{reason="max_concurrency"} 6',
     "guildgate_sequence_epochs_total 1",
+    'guildgate_ingress_to_send_seconds_bucket{le="0.0001"} 0',
+    'guildgate_ingress_to_send_seconds_bucket{le="0.00025"} 0',
+    ...["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5"].map(
+      (le) => `guildgate_ingress_to_send_seconds_bucket{le="${le}"} 1`,
+    ),
+    'guildgate_ingress_to_send_seconds_bucket{le="+Inf"} 2',
+    "guildgate_ingress_to_send_seconds_sum 20.0003",
+    "guildgate_ingress_to_send_seconds_count 2",
     "guildgate_resume_log_bytes 1024",
     "guildgate_resume_log_entries 9",
     "guildgate_http_internal_errors_total 3",
@@ -49,6 +67,7 @@ test("renders every family in the Prometheus text format, with escaped labels", 
 
 test("mergeStats sums every worker's counters and keeps the largest maximum", () => {
   const worker = (n: number) => ({
+    peer: `node/${n}`,
     gateway: {
       connections: n,
       sessions: n,
@@ -62,6 +81,7 @@ test("mergeStats sums every worker's counters and keeps the largest maximum", ()
     guilds: { loaded: n, loadRefused: 0, handling: new Map([["join", { count: n, sumMs: n, maxMs: n }]]) },
     httpInternalErrors: n,
     heapUsed: 1000 * n,
+    ingressLatency: latency(n),
   });
   const total = mergeStats([worker(1), worker(2)]);
   expect(total.gateway.sessions).toBe(3);
@@ -71,4 +91,6 @@ test("mergeStats sums every worker's counters and keeps the largest maximum", ()
   expect(total.guilds.handling.get("join")).toEqual({ count: 3, sumMs: 3, maxMs: 2 });
   expect(total.httpInternalErrors).toBe(3);
   expect(total.heapUsed).toBe(3000);
+  expect(total.ingressLatency).toEqual(latency(3));
+  expect(emptyLatency().counts).toHaveLength(LATENCY_BOUNDS_MS.length + 1);
 });

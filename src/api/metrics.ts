@@ -3,17 +3,18 @@
  * connections, dispatches by event type, fanout deliveries, resume outcomes,
  * IDENTIFY and guild-load refusals, guilds loaded, handling time per guild
  * operation (count, sum, max, as Discord instrumented its guild loop), the
- * resume log's size, HTTP requests answered 500, and process memory, for the whole process (every worker's counters
- * summed). Unauthenticated, as scrapers
- * expect; it carries counts only.
+ * ingress-to-send latency histogram, the resume log's size, HTTP requests answered 500, and
+ * process memory, for the whole process (every worker's counters summed). Unauthenticated,
+ * as scrapers expect; it carries counts only.
  */
 import type { GuildsStats } from "../guild/guilds.ts";
 import type { GatewayStats } from "../session/gateway.ts";
 import { methodNotAllowed } from "./errors.ts";
+import { addLatency, emptyLatency, LATENCY_BOUNDS_MS, type LatencySnapshot } from "../cluster/ingress-latency.ts";
 
 type Sample = [labels: string, value: number];
 
-function family(name: string, type: "counter" | "gauge", help: string, samples: readonly Sample[]): string {
+function family(name: string, type: "counter" | "gauge" | "histogram", help: string, samples: readonly Sample[]): string {
   const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
   for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   return lines.join("\n");
@@ -24,7 +25,24 @@ function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 
-export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, httpInternalErrors: number, memory: NodeJS.MemoryUsage): string {
+/** A latency histogram in seconds: cumulative `_bucket`s by `le`, then `_sum` and `_count`. */
+function latencyFamily(name: string, help: string, latency: LatencySnapshot): string {
+  let cumulative = 0;
+  const buckets: Sample[] = latency.counts.map((n, i) => {
+    cumulative += n;
+    const bound = LATENCY_BOUNDS_MS[i];
+    return [`_bucket{le="${bound === undefined ? "+Inf" : bound / 1000}"}`, cumulative];
+  });
+  return family(name, "histogram", help, [...buckets, ["_sum", latency.sumMs / 1000], ["_count", latency.count]]);
+}
+
+export function renderMetrics(
+  stats: GatewayStats,
+  guilds: GuildsStats,
+  httpInternalErrors: number,
+  memory: NodeJS.MemoryUsage,
+  latency: LatencySnapshot,
+): string {
   const dispatches: Sample[] = [...stats.dispatches].map(([t, n]) => [`{t="${label(t)}"}`, n]);
   const handling = [...guilds.handling];
   const timing = (pick: (t: { count: number; sumMs: number; maxMs: number }) => number): Sample[] =>
@@ -55,6 +73,11 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, httpInte
       family("guildgate_sequence_epochs_total", "counter", "Epochs of s finished (their sessions had to IDENTIFY again).", [
         ["", stats.sequenceEpochs],
       ]),
+      latencyFamily(
+        "guildgate_ingress_to_send_seconds",
+        "From an HTTP request accepted to its event's frames handed to the transport, once per event per worker.",
+        latency,
+      ),
       family("guildgate_resume_log_bytes", "gauge", "Bytes held by the resume log.", [["", stats.resumeLog.bytes]]),
       family("guildgate_resume_log_entries", "gauge", "Frames held by the resume log.", [["", stats.resumeLog.entries]]),
       family("guildgate_http_internal_errors_total", "counter", "HTTP requests answered 500 after an unexpected exception.", [
@@ -68,11 +91,15 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, httpInte
 
 /** One worker's counters (plain data: they cross the bus). */
 export interface WorkerStats {
+  /** The worker's peer id (`{node}/{worker}`); "all" for a merged total. */
+  peer: string;
   gateway: GatewayStats;
   guilds: GuildsStats;
   /** HTTP requests answered 500 after an unexpected exception. */
   httpInternalErrors: number;
   heapUsed: number;
+  /** Ingress-to-send latency of the events this worker delivered (cluster/ingress-latency.ts). */
+  ingressLatency: LatencySnapshot;
 }
 
 /** The whole process: counters summed over workers, maxima kept, the JS heaps added up. */
@@ -80,6 +107,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
   const dispatches = new Map<string, number>();
   const handling = new Map<string, { count: number; sumMs: number; maxMs: number }>();
   const total: WorkerStats = {
+    peer: "all",
     gateway: {
       connections: 0,
       sessions: 0,
@@ -93,9 +121,11 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
     guilds: { loaded: 0, loadRefused: 0, handling },
     httpInternalErrors: 0,
     heapUsed: 0,
+    ingressLatency: emptyLatency(),
   };
   const g = total.gateway;
-  for (const { gateway, guilds, httpInternalErrors, heapUsed } of workers) {
+  for (const { gateway, guilds, httpInternalErrors, heapUsed, ingressLatency } of workers) {
+    addLatency(total.ingressLatency, ingressLatency);
     g.connections += gateway.connections;
     g.sessions += gateway.sessions;
     g.fanoutDeliveries += gateway.fanoutDeliveries;
@@ -124,8 +154,8 @@ export function createMetricsRoute(gather: () => Promise<WorkerStats[]>): (reque
   return async (request, url) => {
     if (url.pathname !== "/metrics") return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-    const { gateway, guilds, httpInternalErrors, heapUsed } = mergeStats(await gather());
-    return new Response(renderMetrics(gateway, guilds, httpInternalErrors, { ...process.memoryUsage(), heapUsed }), {
+    const { gateway, guilds, httpInternalErrors, heapUsed, ingressLatency } = mergeStats(await gather());
+    return new Response(renderMetrics(gateway, guilds, httpInternalErrors, { ...process.memoryUsage(), heapUsed }, ingressLatency), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     });
   };

@@ -35,8 +35,11 @@ export function peerId(node: string, worker: number): PeerId {
 
 /** Messages that need no answer. */
 export type BusPush =
-  /** Manifold: an owner's one message per worker per event, the topics there and their `d`s. */
-  | { k: "publish"; t: string; parts: PublishPart[] }
+  /**
+   * Manifold: an owner's one message per worker per event, the topics there and their `d`s;
+   * `acceptedAt`: when the HTTP request that caused it was accepted (cluster/ingress-latency.ts).
+   */
+  | { k: "publish"; t: string; parts: PublishPart[]; acceptedAt?: number }
   /** An event for one member's sessions in a guild (its own view changed). */
   | { k: "member-event"; guildId: string; userId: string; t: string; dJson: string }
   /** An event about the member itself, for its sessions whose topic does not carry it. */

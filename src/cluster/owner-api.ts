@@ -11,6 +11,7 @@
 import { GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
 import { BusError, type Bus, type PeerId } from "./bus.ts";
+import { acceptedAt } from "./ingress-latency.ts";
 
 /** The operations a guild's owner runs; each takes its guild first (an id, or a record naming it). */
 export const OWNER_OPS = [
@@ -45,7 +46,15 @@ export type OwnerOp = (typeof OWNER_OPS)[number];
 export type GuildOwner = Pick<Guilds, OwnerOp>;
 
 /** An owner operation as a bus request. */
-export type OwnerCall = { [K in OwnerOp]: { k: "owner"; op: K; args: Parameters<GuildOwner[K]> } }[OwnerOp];
+export type OwnerCall = {
+  [K in OwnerOp]: {
+    k: "owner";
+    op: K;
+    args: Parameters<GuildOwner[K]>;
+    /** When the HTTP request behind the call was accepted, carried to the owner's deliveries (ingress-latency.ts). */
+    acceptedAt?: number;
+  };
+}[OwnerOp];
 
 /** The reply to an owner call: what the operation returns. */
 export type OwnerReply<C extends OwnerCall> = Awaited<ReturnType<GuildOwner[C["op"]]>>;
@@ -67,7 +76,7 @@ export function createOwners(bus: Bus, ownerOf: (guildId: string) => PeerId): Ow
   const owners: Partial<Record<OwnerOp, (...args: unknown[]) => Promise<unknown>>> = {};
   for (const op of OWNER_OPS) {
     owners[op] = (...args: unknown[]) =>
-      bus.request(ownerOf(guildOf(args[0])), { k: "owner", op, args } as OwnerCall).catch((error: unknown) => {
+      bus.request(ownerOf(guildOf(args[0])), { k: "owner", op, args, acceptedAt: acceptedAt.getStore() } as OwnerCall).catch((error: unknown) => {
         throw fromBus(error);
       });
   }
@@ -78,7 +87,8 @@ export function createOwners(bus: Bus, ownerOf: (guildId: string) => PeerId): Ow
 export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> {
   const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C>;
   try {
-    return operation.apply(local, call.args);
+    const run = (): OwnerReply<C> => operation.apply(local, call.args);
+    return call.acceptedAt === undefined ? run() : acceptedAt.run(call.acceptedAt, run);
   } catch (error) {
     if (error instanceof GuildUnavailableError) {
       throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });

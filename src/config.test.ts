@@ -1,0 +1,35 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
+
+function config(argv: string[], env: Record<string, string> = {}): Config {
+  const command = parseCommand(argv, env);
+  if (command.kind !== "run") throw new Error(`expected a run command, got ${command.kind}`);
+  return command.config;
+}
+
+test("--demo is off by default and a switch: alone it means on, and the next argument stays a flag", () => {
+  expect(config([]).demo).toBe(false);
+  const on = config(["--demo", "--port", "9000"]);
+  expect(on.demo).toBe(true);
+  expect(on.port).toBe(9000);
+  expect(config(["--demo=false"]).demo).toBe(false);
+});
+
+test("--demo reads GUILDGATE_DEMO and the config file's demo key; a flag wins", () => {
+  expect(config([], { GUILDGATE_DEMO: "1" }).demo).toBe(true);
+  expect(config(["--demo=no"], { GUILDGATE_DEMO: "true" }).demo).toBe(false);
+  const file = join(mkdtempSync(join(tmpdir(), "guildgate-config-")), "guildgate.json");
+  writeFileSync(file, JSON.stringify({ demo: true }));
+  expect(config(["--config", file]).demo).toBe(true);
+});
+
+test("a --demo value that is not a yes or no is refused, naming the option", () => {
+  expect(() => config(["--demo=maybe"])).toThrow(new ConfigError('demo must be true or false, got "maybe"'));
+});
+
+test("--help lists --demo as a switch that is off unless given", () => {
+  expect(USAGE).toMatch(/--demo\s+seed a demo guild.*\(default false\)/);
+});
