@@ -30,8 +30,8 @@ import { newSessionId, userTopic, wireTopic, type Connection, type Session } fro
 
 /** What the guild layer does for sessions (session-guilds.ts); the gateway knows no guilds. */
 export interface SessionHooks {
-  /** The guilds READY lists for a new session of `userId` on `shard` (as unavailable stubs). */
-  guildIdsFor(userId: string, shard: readonly [id: number, count: number]): string[];
+  /** The guilds READY lists for a new session of `userId` on `shard` (as unavailable stubs), read from the store. */
+  guildIdsFor(userId: string, shard: readonly [id: number, count: number]): Promise<string[]>;
   /** Right after READY is sent: join those guilds (GUILD_CREATE, topics). */
   ready(session: Session, guildIds: readonly string[]): void;
   /** The session ended for good (closed by the client, or past the resume window). */
@@ -377,7 +377,7 @@ export class Gateway {
   }
 
   async #authenticate(token: string): Promise<User> {
-    const user = this.#options.verifyToken(token);
+    const user = await this.#options.verifyToken(token);
     if (!user) {
       throw new ProtocolError(CloseCode.AUTHENTICATION_FAILED);
     }
@@ -404,7 +404,8 @@ export class Gateway {
       throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, `this account may not ask for ${names.join(", ")}`);
     }
     const shard: readonly [number, number] = d.shard ? [d.shard[0], d.shard[1]] : UNSHARDED;
-    const guildIds = this.hooks?.guildIdsFor(user.id, shard) ?? [];
+    const guildIds = (await this.hooks?.guildIdsFor(user.id, shard)) ?? [];
+    if (connection.state !== "authenticating") return;
     if (guildIds.length > this.#options.guildsPerShard) {
       throw new ProtocolError(CloseCode.SHARDING_REQUIRED);
     }

@@ -51,8 +51,8 @@ export class SessionGuilds implements Omit<SessionHooks, "resumeElsewhere">, Gui
 
   // SessionHooks
 
-  guildIdsFor(userId: string, [shardId, shardCount]: readonly [number, number]): string[] {
-    return this.#store.guildsOfUser(userId).filter((id) => shardOf(id, shardCount) === shardId);
+  async guildIdsFor(userId: string, [shardId, shardCount]: readonly [number, number]): Promise<string[]> {
+    return (await this.#store.guildsOfUser(userId)).filter((id) => shardOf(id, shardCount) === shardId);
   }
 
   ready(session: Session, guildIds: readonly string[]): void {
