@@ -1,12 +1,12 @@
 /**
  * PostgreSQL for tests. `GUILDGATE_TEST_DATABASE` names a server (a URL whose user may
  * CREATE DATABASE; `.ci/run` and `npm test` start a private one and set it). Without it, the
- * first use starts a private server with `scripts/postgres.sh` and stops it when the process
- * exits. If neither works, the PostgreSQL tests fail, loudly: they never skip.
+ * first use starts a private server with `scripts/postgres.sh`, stopped once the test process
+ * is gone. If neither works, the PostgreSQL tests fail, loudly: they never skip.
  * Each `freshDatabase()` is a new, empty database on that server.
  */
 import { SQL } from "bun";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,9 +29,11 @@ function serverUrl(): string {
     );
   }
   const url = started.stdout.trim();
-  // Later test files in this process use the same server; it stops when the process exits.
+  // Later test files in this process use the same server. A watcher stops it once this
+  // process is gone, however it ends (bun test runs no exit handlers after a kill).
   process.env[ENV] = url;
-  process.on("exit", () => spawnSync("bash", [SCRIPT, "stop", dir]));
+  const watch = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; exec bash "$0" stop "$1"`;
+  spawn("bash", ["-c", watch, SCRIPT, dir], { detached: true, stdio: "ignore" }).unref();
   return url;
 }
 
