@@ -2,7 +2,6 @@
  * The store a node runs on: PostgreSQL when the config names a database (`--database`),
  * else the embedded SQLite file in the data dir.
  */
-import type { Config } from "../config.ts";
 import type { GuildStore } from "./guild-store.ts";
 import { PostgresGuildStore, redactedDatabaseUrl } from "./postgres.ts";
 import { SqliteGuildStore } from "./sqlite.ts";
@@ -12,8 +11,11 @@ export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";
 }
 
-/** Opens (and migrates) the configured store. Rejects with `StoreUnavailableError` if PostgreSQL cannot be reached. */
-export async function openStore(config: Pick<Config, "database" | "dataDir">): Promise<GuildStore> {
+/**
+ * Opens (and migrates) the configured store (config.ts `database`, `dataDir`). Rejects with
+ * `StoreUnavailableError` if PostgreSQL cannot be reached.
+ */
+export async function openStore(config: { readonly database: string | undefined; readonly dataDir: string }): Promise<GuildStore> {
   if (config.database === undefined) return new SqliteGuildStore(config.dataDir);
   try {
     return await PostgresGuildStore.open(config.database);
