@@ -656,6 +656,30 @@ describe("SqliteGuildStore", () => {
     expect(() => new SqliteGuildStore(dir)).toThrow(/newer than this build/);
   });
 
+  test("stores opened at once by several Workers on one file all open: none fails with SQLITE_BUSY", async () => {
+    // Seen in CI: a worker of the binary died with SQLITE_BUSY_RECOVERY while the other opened the file.
+    const workers = Array.from({ length: 6 }, () => new Worker(new URL("../../test/fixtures/sqlite-opener.ts", import.meta.url).href));
+    const failed: string[] = [];
+    try {
+      for (let round = 0; round < 60; round++) {
+        const roundDir = join(dir, `round-${round}`);
+        await new SqliteGuildStore(roundDir).close();
+        const at = Date.now() + 20;
+        const answers = workers.map(
+          (worker) =>
+            new Promise<string>((resolve) => {
+              worker.onmessage = (event: MessageEvent<string>) => resolve(event.data);
+              worker.postMessage({ dir: roundDir, at });
+            }),
+        );
+        failed.push(...(await Promise.all(answers)).filter((answer) => answer !== "ok"));
+      }
+    } finally {
+      for (const worker of workers) worker.terminate();
+    }
+    expect(failed).toEqual([]);
+  }, 30_000);
+
   test("two stores on one file see each other's writes", async () => {
     const a = new SqliteGuildStore(dir);
     const b = new SqliteGuildStore(dir);

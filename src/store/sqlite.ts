@@ -270,9 +270,11 @@ export class SqliteGuildStore implements GuildStore {
     this.path = join(dataDir, STORE_FILE);
     this.#db = new Database(this.path, { create: true, strict: true });
     try {
+      // First: every Worker opens the file at once, and the others must wait (not fail with
+      // SQLITE_BUSY) while one sets WAL mode or recovers the WAL.
+      this.#db.run("PRAGMA busy_timeout = 5000");
       this.#db.run("PRAGMA journal_mode = WAL");
       this.#db.run("PRAGMA synchronous = NORMAL");
-      this.#db.run("PRAGMA busy_timeout = 5000");
       migrate(this.#db);
     } catch (error) {
       this.#db.close();
