@@ -1,5 +1,5 @@
-import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
@@ -32,4 +32,41 @@ test("a --demo value that is not a yes or no is refused, naming the option", () 
 
 test("--help lists --demo as a switch that is off unless given", () => {
   expect(USAGE).toMatch(/--demo\s+seed a demo guild.*\(default false\)/);
+});
+
+describe("--database", () => {
+  const url = "postgres://gg:s3cret@db.example:5432/guildgate";
+
+  test("is absent by default (SQLite in the data dir), and read from the flag, GUILDGATE_DATABASE or the config file's database", () => {
+    expect(config([]).database).toBeUndefined();
+    expect(config(["--database", url]).database).toBe(url);
+    expect(config([], { GUILDGATE_DATABASE: url }).database).toBe(url);
+    const dir = mkdtempSync(join(tmpdir(), "guildgate-config-"));
+    try {
+      const file = join(dir, "guildgate.json");
+      writeFileSync(file, JSON.stringify({ database: "postgresql://localhost/gg" }));
+      expect(config(["--config", file]).database).toBe("postgresql://localhost/gg");
+      expect(config(["--config", file, "--database", url]).database).toBe(url);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("refuses what is not a postgres:// URL with a host, naming the option and never repeating the value", () => {
+    for (const bad of ["", "not a url", "mysql://u:s3cret@h/db", "postgres:///nohost", "http://u:s3cret@h/db"]) {
+      let error: unknown;
+      try {
+        config(["--database", bad]);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain("database");
+      expect((error as Error).message).not.toContain("s3cret");
+    }
+  });
+
+  test("--help lists it", () => {
+    expect(USAGE).toContain("--database");
+  });
 });

@@ -14,6 +14,11 @@ export interface Config {
   readonly port: number;
   /** Directory for the store and generated secrets. Default ./data. */
   readonly dataDir: string;
+  /**
+   * A PostgreSQL URL (`postgres://user:password@host:5432/database`): the store, shared by
+   * nodes. Absent: SQLite in the data dir. It holds a password, so it is never logged.
+   */
+  readonly database: string | undefined;
   /** Worker threads, each with its own Bun.serve on the shared port. Default: the number of cores. */
   readonly workers: number;
   /** Bearer secret for the ingress/admin API; generated into the data dir when absent. */
@@ -76,6 +81,19 @@ const text: Parse = (name, value) => {
   return value;
 };
 
+/** A PostgreSQL URL. The message never repeats the value: it may hold a password. */
+const postgresUrl: Parse = (name, value) => {
+  const shape = `${name} must be a URL like postgres://user:password@host:5432/database`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(shape);
+  }
+  if ((url.protocol !== "postgres:" && url.protocol !== "postgresql:") || url.hostname === "") throw new ConfigError(shape);
+  return value;
+};
+
 function integer(min: number, max: number): Parse {
   return (name, value) => {
     const number = Number(value);
@@ -97,6 +115,13 @@ const OPTIONS: readonly Option[] = [
   { key: "host", flag: "--host", help: "interface to listen on", parse: text, fallback: "127.0.0.1" },
   { key: "port", flag: "--port", help: "port for WebSocket and HTTP", parse: integer(0, 65535), fallback: 8080 },
   { key: "dataDir", flag: "--data-dir", help: "store and generated secrets", parse: text, fallback: "./data" },
+  {
+    key: "database",
+    flag: "--database",
+    help: "PostgreSQL URL postgres://user:password@host/db for the store (default: SQLite in the data dir)",
+    parse: postgresUrl,
+    fallback: undefined,
+  },
   { key: "workers", flag: "--workers", help: "worker threads sharing the port", parse: integer(1, 32), fallback: Math.min(32, availableParallelism()) },
   { key: "ingressSecret", flag: "--ingress-secret", help: "Bearer secret for the ingress API (generated if absent)", parse: text, fallback: undefined },
   { key: "tokenSecret", flag: "--token-secret", help: "HMAC secret for client tokens (generated if absent)", parse: text, fallback: undefined },

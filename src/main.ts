@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
 import { resolveSecrets } from "./store/secrets.ts";
-import { SqliteGuildStore } from "./store/sqlite.ts";
+import { openStore, StoreUnavailableError } from "./store/open-store.ts";
 import { peerId } from "./cluster/bus.ts";
 import { guildRing } from "./cluster/ring.ts";
 import { startWorkers } from "./cluster/workers.ts";
@@ -18,8 +18,8 @@ const DRAIN_GRACE_MS = 5_000;
 
 async function start(config: Config): Promise<void> {
   const secrets = resolveSecrets(config.dataDir, config);
-  // Create and migrate the store once, before the workers open it side by side.
-  new SqliteGuildStore(config.dataDir).close();
+  // Create and migrate the store once (and find PostgreSQL reachable), before the workers open it side by side.
+  await (await openStore(config)).close();
   const node = hostname();
   // The ring's nodes are the workers' peer ids, so an owner lookup is a bus address.
   guildRing().setNodes(Array.from({ length: config.workers }, (_, i) => peerId(node, i)));
@@ -61,7 +61,9 @@ function main(argv: string[]): number {
       return 0;
     }
     start(command.config).catch((error: unknown) => {
-      console.error("guildgate: could not start:", error);
+      // A database that cannot be reached is said in one line (its URL without the password).
+      if (error instanceof StoreUnavailableError) console.error(`guildgate: could not start: ${error.message}`);
+      else console.error("guildgate: could not start:", error);
       process.exit(1);
     });
     return -1;

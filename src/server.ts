@@ -136,6 +136,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     delivery,
     loadSemaphore: openSemaphore("guildgate:guild-load", config.guildLoadsInFlight),
     passiveThreshold: config.passiveThreshold,
+    // The fencing token of this worker's guild writes; it moves only when the ring does.
+    generation: () => ring.generation,
   });
   const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
@@ -182,10 +184,10 @@ export function prepareServer(options: ServerOptions): PreparedServer {
         console.error(`guildgate: ${bus.self} got an unknown bus message "${message.k}" from ${from}`);
       }
     },
-    request: <R extends BusRequest>(from: string, message: R): BusReply<R> => {
+    request: <R extends BusRequest>(from: string, message: R): BusReply<R> | Promise<BusReply<R>> => {
       switch (message.k) {
         case "owner":
-          return runOwnerCall(guilds, message) as BusReply<R>;
+          return runOwnerCall(guilds, message) as BusReply<R> | Promise<BusReply<R>>;
         case "stats":
           return localStats() as BusReply<R>;
         case "identify-start":
@@ -202,7 +204,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       return gatewayUrl;
     },
     verifyToken,
-    recommendedShards: (userId) => Math.max(1, Math.ceil(store.guildsOfUser(userId).length / 1000)),
+    recommendedShards: async (userId) => Math.max(1, Math.ceil((await store.guildsOfUser(userId)).length / 1000)),
     sessionStartLimit: (userId) => ({
       total: 1000,
       remaining: 1000,

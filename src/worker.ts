@@ -9,7 +9,7 @@ import { peerId, type PeerId } from "./cluster/bus.ts";
 import { PortBus } from "./cluster/bus-ports.ts";
 import type { WorkerCommand, WorkerInit, WorkerReport } from "./cluster/workers.ts";
 import { prepareServer, type RunningServer } from "./server.ts";
-import { SqliteGuildStore } from "./store/sqlite.ts";
+import { openStore } from "./store/open-store.ts";
 import { startBunTransport } from "./transport/bun.ts";
 
 declare const self: Worker;
@@ -17,7 +17,7 @@ declare const self: Worker;
 const report = (message: WorkerReport): void => self.postMessage(message);
 
 async function start(init: WorkerInit): Promise<void> {
-  const store = new SqliteGuildStore(init.config.dataDir);
+  const store = await openStore(init.config);
   const prepared = prepareServer({
     config: init.config,
     secrets: init.secrets,
@@ -42,10 +42,8 @@ async function start(init: WorkerInit): Promise<void> {
     if (command.k !== "drain" || !server) return;
     void server
       .drain(command.graceMs)
-      .then(() => {
-        store.close();
-        report({ k: "drained", worker: init.worker });
-      })
+      .then(() => store.close())
+      .then(() => report({ k: "drained", worker: init.worker }))
       .catch((error: unknown) => {
         console.error(`guildgate: worker ${init.worker} failed to drain:`, error);
         report({ k: "drained", worker: init.worker });

@@ -40,11 +40,11 @@ describe("with --demo", () => {
   });
 
   test("the demo guild is seeded, and a second start on the same store finds it and adds nothing", async () => {
-    expect(store.listChannels(DEMO.guildId).map((c) => c.name).sort()).toEqual(["general", "random", "staff-room"]);
-    expect(store.listRoles(DEMO.guildId).map((r) => r.name).sort()).toEqual(["@everyone", "Member", "Staff"]);
+    expect((await store.listChannels(DEMO.guildId)).map((c) => c.name).sort()).toEqual(["general", "random", "staff-room"]);
+    expect((await store.listRoles(DEMO.guildId)).map((r) => r.name).sort()).toEqual(["@everyone", "Member", "Staff"]);
     const again = await start(["--demo"], store);
     await again.server.stop();
-    expect(store.listChannels(DEMO.guildId)).toHaveLength(3);
+    expect(await store.listChannels(DEMO.guildId)).toHaveLength(3);
   });
 
   test("POST /demo/join makes a member with a working token, who sees every channel but the staff room", async () => {
@@ -53,7 +53,7 @@ describe("with --demo", () => {
     expect(joined.status).toBe(201);
     const { token, user } = joined.json as { token: string; user: { id: string; username: string } };
     expect(user.username).toBe("visitor");
-    expect(store.getMember(DEMO.guildId, user.id)?.roleIds).toEqual([DEMO.memberRoleId]);
+    expect((await store.getMember(DEMO.guildId, user.id))?.roleIds).toEqual([DEMO.memberRoleId]);
     const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
     await client.op(10);
     client.send({ op: 2, d: { token, intents: 1, properties: { os: "t", browser: "t", device: "t" } } });

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { peerId } from "../src/cluster/bus.ts";
 import { openHashRing } from "../src/native.ts";
 import { mintToken } from "../src/session/auth.ts";
+import type { GuildWrite } from "../src/store/guild-store.ts";
 import { SqliteGuildStore } from "../src/store/sqlite.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 
@@ -33,17 +34,18 @@ describe("the binary with --workers 2", () => {
     // A large guild straight into the store, so its first load keeps its owner busy for a while.
     const store = new SqliteGuildStore(join(dir, "data"));
     bigOwner = "4194304001";
-    store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0, tokenGeneration: 0 });
-    store.putGuild({ id: BIG_GUILD, name: "Big", ownerId: bigOwner, icon: null, createdAt: 0 });
-    store.putMember({ guildId: BIG_GUILD, userId: bigOwner, roleIds: [], nick: null, joinedAt: 0 });
+    const members: GuildWrite[] = [{ k: "member", member: { guildId: BIG_GUILD, userId: bigOwner, roleIds: [], nick: null, joinedAt: 0 } }];
+    // One transaction for the users: each call writes before it returns (sqlite.ts `batch`).
     store.batch(() => {
+      void store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0, tokenGeneration: 0 });
       for (let i = 0; i < BIG_MEMBERS; i++) {
         const id = String(5_000_000_000n + BigInt(i));
-        store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
-        store.putMember({ guildId: BIG_GUILD, userId: id, roleIds: [], nick: null, joinedAt: 0 });
+        void store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
+        members.push({ k: "member", member: { guildId: BIG_GUILD, userId: id, roleIds: [], nick: null, joinedAt: 0 } });
       }
     });
-    store.close();
+    await store.writeGuild(BIG_GUILD, 0, [{ k: "guild", guild: { id: BIG_GUILD, name: "Big", ownerId: bigOwner, icon: null, createdAt: 0 } }, ...members]);
+    await store.close();
     const binary = resolve(import.meta.dir, "../dist/guildgate");
     const args = ["--port", "0", "--workers", "2", "--data-dir", join(dir, "data"), "--ingress-secret", "ingress", "--token-secret", SECRET];
     child = Bun.spawn([binary, ...args], { stdout: "pipe", stderr: "inherit" });

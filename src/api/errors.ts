@@ -1,11 +1,12 @@
 /**
  * HTTP failures, in one place: routes throw `HttpError`, owner operations throw `Refusal`
- * (guild/refusal.ts) or `GuildUnavailableError`, and `errorAnswer` turns each into a
+ * (guild/refusal.ts), `GuildUnavailableError` or `GuildFencedError`, and `errorAnswer` turns each into a
  * `{code, message}` JSON body with its status, as Discord's REST API shapes errors
  * (api/http.ts calls it once for every route). Codes follow Discord's JSON error codes.
  */
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
+import { GuildFencedError } from "../store/guild-store.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord JSON error codes used here. */
@@ -75,5 +76,7 @@ export function errorAnswer(error: unknown): Response | undefined {
   }
   // Too many guild loads in flight: bail early, the caller retries.
   if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
+  // This worker lost the guild to a later owner: nothing was written; the caller retries.
+  if (error instanceof GuildFencedError) return errorResponse(503, ApiCode.GENERAL, `guild ${error.guildId} moved to another owner; retry`);
   return undefined;
 }

@@ -34,6 +34,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<BusErrorCode>([
   "guild-unavailable",
+  "guild-fenced",
   "refused",
   "invalid",
   "peer-gone",

@@ -19,7 +19,7 @@ export interface BusPair {
 /** Makes a fresh pair; `timeoutMs` is the request timeout both ends use. */
 export type MakePair = (timeoutMs: number) => BusPair;
 
-const CODES: BusErrorCode[] = ["guild-unavailable", "refused", "invalid", "peer-gone", "timeout", "internal"];
+const CODES: BusErrorCode[] = ["guild-unavailable", "guild-fenced", "refused", "invalid", "peer-gone", "timeout", "internal"];
 
 const push = (n: number): BusPush => ({ k: "member-added", guildId: "1", userId: String(n) });
 const ask = (shardId: number): BusRequest => ({ k: "identify-start", userId: "1", shardId });

@@ -102,13 +102,15 @@ export type BusReply<R extends BusRequest> = R extends OwnerCall
 /**
  * Why a request failed, as a closed set:
  * - `guild-unavailable`: the guild could not be loaded now (too many loads in flight); retry later.
+ * - `guild-fenced`: the peer is no longer the guild's owner: a later owner claimed it in the
+ *   store (`data.guildId`, `data.generation`, `data.fence`: store/guild-store.ts `GuildFencedError`).
  * - `refused`: the owner refused the operation (`data.reason`, `data.field`: guild/refusal.ts).
  * - `invalid`: the request was refused as malformed (a bug in the caller).
  * - `peer-gone`: the peer closed, or none answers at that address.
  * - `timeout`: no answer within the request timeout.
  * - `internal`: the handler failed unexpectedly (logged there).
  */
-export type BusErrorCode = "guild-unavailable" | "refused" | "invalid" | "peer-gone" | "timeout" | "internal";
+export type BusErrorCode = "guild-unavailable" | "guild-fenced" | "refused" | "invalid" | "peer-gone" | "timeout" | "internal";
 
 /** A request's failure; it crosses the bus as `{code, message, data}` and is rebuilt intact. */
 export class BusError extends Error {

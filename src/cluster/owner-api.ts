@@ -5,11 +5,14 @@
  * peer or another is decided here, once: the ring names the owner of the guild the call is
  * about (its first argument), and the call is one bus request (run at once when the owner is
  * this peer).
- * Errors arrive as the owner threw them: `GuildUnavailableError` and `Refusal` are rebuilt
- * from their bus form.
+ * An operation answers its value at once when the guild is idle here, or a promise when it
+ * waits its turn, a load or a write's commit (guild/guild-queue.ts).
+ * Errors arrive as the owner threw them: `GuildUnavailableError`, `GuildFencedError` and
+ * `Refusal` are rebuilt from their bus form.
  */
 import { GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
+import { GuildFencedError } from "../store/guild-store.ts";
 import { BusError, type Bus, type PeerId } from "./bus.ts";
 import { acceptedAt } from "./ingress-latency.ts";
 
@@ -84,24 +87,36 @@ export function createOwners(bus: Bus, ownerOf: (guildId: string) => PeerId): Ow
 }
 
 /** The owner side of an owner call: runs it on this peer's guilds; its errors in their bus form. */
-export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> {
-  const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C>;
+export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> | Promise<OwnerReply<C>> {
+  const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C> | Promise<OwnerReply<C>>;
   try {
-    const run = (): OwnerReply<C> => operation.apply(local, call.args);
-    return call.acceptedAt === undefined ? run() : acceptedAt.run(call.acceptedAt, run);
+    const run = (): OwnerReply<C> | Promise<OwnerReply<C>> => operation.apply(local, call.args);
+    const result = call.acceptedAt === undefined ? run() : acceptedAt.run(call.acceptedAt, run);
+    return result instanceof Promise ? result.catch(toBus) : result;
   } catch (error) {
-    if (error instanceof GuildUnavailableError) {
-      throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });
-    }
-    if (error instanceof Refusal) throw new BusError("refused", error.message, { reason: error.reason, field: error.field ?? "" });
-    throw error;
+    return toBus(error);
   }
+}
+
+/** Throws the error in the form that crosses the bus. */
+function toBus(error: unknown): never {
+  if (error instanceof GuildUnavailableError) {
+    throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });
+  }
+  if (error instanceof GuildFencedError) {
+    throw new BusError("guild-fenced", error.message, { guildId: error.guildId, generation: error.generation, fence: error.fence });
+  }
+  if (error instanceof Refusal) throw new BusError("refused", error.message, { reason: error.reason, field: error.field ?? "" });
+  throw error;
 }
 
 /** Rebuilds the errors callers act on from their bus form. */
 function fromBus(error: unknown): unknown {
   if (!(error instanceof BusError)) return error;
   if (error.code === "guild-unavailable") return new GuildUnavailableError(String(error.data.guildId), Number(error.data.max));
+  if (error.code === "guild-fenced") {
+    return new GuildFencedError(String(error.data.guildId), Number(error.data.generation), Number(error.data.fence));
+  }
   if (error.code === "refused") return new Refusal(error.data.reason as RefusalReason, error.message, String(error.data.field) || undefined);
   return error;
 }

@@ -5,15 +5,25 @@
  * the audience from its live topics, serialises `d` once and hands the topics to the
  * delivery side (the workers' transports), never a list of sessions.
  *
+ * Each guild's operations run one at a time, in arrival order (guild-queue.ts): on a loaded,
+ * idle guild an operation runs at once and answers its value, so events make no store call and
+ * no promise. A change is written through: it is committed to the store (fenced by the ring
+ * generation the guild was claimed at), and only then applied to memory and told to sessions;
+ * the guild's later operations wait for the commit. A write that fails leaves memory and
+ * sessions as they were (the caller gets the error); a write refused by the fence
+ * (`GuildFencedError`: a later owner claimed the guild) also drops the guild from memory, and
+ * the operations waiting on it fail with the same error.
+ *
  * Changes to roles, channels and members also change what members can see: the owner
  * compares each class's visible channels before and after, sends CHANNEL_CREATE/DELETE for
  * what appeared or vanished, and moves members whose class changed to their new topic.
  */
-import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
-import { withPermit, type Semaphore } from "../native.ts";
+import { GuildFencedError, type Guild, type GuildStore, type GuildWrite, type Member, type StoredChannel, type StoredRole, type User } from "../store/guild-store.ts";
+import type { Semaphore } from "../native.ts";
 import { knownRule, statedRule, variantOf, withoutContent, type StatedAudience } from "./audience.ts";
 import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
+import { GuildQueue, type MaybePromise } from "./guild-queue.ts";
 import { GuildState } from "./guild-state.ts";
 import { memberChunks } from "./member-chunks.ts";
 import type { ListChanges } from "./member-lists.ts";
@@ -84,6 +94,21 @@ export interface GuildsOptions {
   loadSemaphore: Semaphore;
   /** Above this many members, user (non-bot) sessions are passive until they subscribe. */
   passiveThreshold: number;
+  /**
+   * The ring generation this owner claims a guild at when it loads or creates it: the fencing
+   * token of that guild's writes (cluster/ring.ts `guildRing().generation`).
+   */
+  generation: () => number;
+}
+
+/** A guild this worker has loaded, or is loading, with its queue of operations. */
+interface Slot {
+  readonly id: string;
+  /** Undefined while loading, or when there is no such guild (or no longer). */
+  owned: OwnedGuild | undefined;
+  /** Why it cannot be served (its load failed, or a later owner fenced it off): waiting operations fail with it. */
+  failure: unknown;
+  readonly queue: GuildQueue;
 }
 
 /** A session joining a guild: what to tell it and the topic to hold. */
@@ -137,7 +162,8 @@ export interface GuildsStats {
 
 export class Guilds {
   readonly #options: GuildsOptions;
-  readonly #owned = new Map<string, OwnedGuild>();
+  /** Guilds loaded or loading. A slot whose guild is gone is removed once its queue is idle. */
+  readonly #slots = new Map<string, Slot>();
   readonly #createCaches = new WeakMap<OwnedGuild, GuildCreateCache>();
   readonly #timings = new Map<string, Timing>();
   #loadRefused = 0;
@@ -147,54 +173,60 @@ export class Guilds {
   }
 
   stats(): GuildsStats {
-    return { loaded: this.#owned.size, loadRefused: this.#loadRefused, handling: this.#timings };
+    let loaded = 0;
+    for (const slot of this.#slots.values()) if (slot.owned) loaded++;
+    return { loaded, loadRefused: this.#loadRefused, handling: this.#timings };
   }
 
   // Sessions.
 
   /** A session joins a guild it is a member of; undefined if it is not (or there is no guild). */
-  join(guildId: string, joiner: Joiner): Joined | undefined {
-    return this.#timed("join", () => {
-      const guild = this.#get(guildId);
-      if (!guild?.state.member(joiner.userId)) return undefined;
-      const passive = !joiner.bot && guild.state.memberCount > this.#options.passiveThreshold;
-      const variant = variantOf(joiner.intents, passive);
-      const topic = guild.attach(joiner.userId, variant, joiner.worker);
-      const guildCreate = this.#createCache(guild).build(joiner.userId, joiner.intents, joiner.largeThreshold);
-      if (guild.sessionsOf(joiner.userId) === 1) this.#setPresence(guild, joiner.userId, joiner.presence);
-      return { topic, variant, guildCreate };
-    });
+  join(guildId: string, joiner: Joiner): MaybePromise<Joined | undefined> {
+    return this.#on(guildId, true, (guild) =>
+      this.#timed("join", () => {
+        if (!guild?.state.member(joiner.userId)) return undefined;
+        const passive = !joiner.bot && guild.state.memberCount > this.#options.passiveThreshold;
+        const variant = variantOf(joiner.intents, passive);
+        const topic = guild.attach(joiner.userId, variant, joiner.worker);
+        const guildCreate = this.#createCache(guild).build(joiner.userId, joiner.intents, joiner.largeThreshold);
+        if (guild.sessionsOf(joiner.userId) === 1) this.#setPresence(guild, joiner.userId, joiner.presence);
+        return { topic, variant, guildCreate };
+      }),
+    );
   }
 
   /** A fresh GUILD_CREATE for a member's session already in the guild (one it missed). */
-  guildCreate(guildId: string, userId: string, intents: number, largeThreshold: number): string | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild || guild.classes.classOf(userId) === undefined) return undefined;
-    return this.#createCache(guild).build(userId, intents, largeThreshold);
+  guildCreate(guildId: string, userId: string, intents: number, largeThreshold: number): MaybePromise<string | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild || guild.classes.classOf(userId) === undefined) return undefined;
+      return this.#createCache(guild).build(userId, intents, largeThreshold);
+    });
   }
 
   /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
-  leave(guildId: string, userId: string, variant: string, worker: WorkerId): void {
-    const guild = this.#owned.get(guildId);
-    if (!guild) return;
-    this.#timed("leave", () => {
-      guild.detach(userId, variant, worker);
-      if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+  leave(guildId: string, userId: string, variant: string, worker: WorkerId): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild) return;
+      this.#timed("leave", () => {
+        guild.detach(userId, variant, worker);
+        if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+      });
     });
   }
 
   /** A passive session subscribed (op 14/37): the topic it holds from now on. */
-  activate(guildId: string, userId: string, variant: string, intents: number, worker: WorkerId): { topic: string; variant: string } | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild || !variant.endsWith("p")) return undefined;
-    const active = variantOf(intents, false);
-    guild.detach(userId, variant, worker);
-    return { topic: guild.attach(userId, active, worker), variant: active };
+  activate(guildId: string, userId: string, variant: string, intents: number, worker: WorkerId): MaybePromise<{ topic: string; variant: string } | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild || !variant.endsWith("p")) return undefined;
+      const active = variantOf(intents, false);
+      guild.detach(userId, variant, worker);
+      return { topic: guild.attach(userId, active, worker), variant: active };
+    });
   }
 
   /** A resumed session moved from worker `from` to `to`: later events for it go to `to`. */
-  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): boolean {
-    return this.#owned.get(guildId)?.moveSession(userId, variant, from, to) ?? false;
+  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): MaybePromise<boolean> {
+    return this.#on(guildId, false, (guild) => guild?.moveSession(userId, variant, from, to) ?? false);
   }
 
   /**
@@ -202,40 +234,43 @@ export class Guilds {
    * the list id (the session holds `ml:{guild}:{list}:{chunk}` topics) and the SYNC update,
    * or undefined if it cannot view the channel.
    */
-  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: WorkerId): { listId: string; dJson: string } | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild) return undefined;
-    return this.#timed("LAZY_REQUEST", () => {
-      const subscribed = guild.lists.subscribe(channelId, userId, chunks, worker);
-      if (!subscribed) return undefined;
-      this.#deliverLists(guild, { drops: [], updates: subscribed.flushed });
-      return { listId: subscribed.listId, dJson: subscribed.dJson };
+  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: WorkerId): MaybePromise<{ listId: string; dJson: string } | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild) return undefined;
+      return this.#timed("LAZY_REQUEST", () => {
+        const subscribed = guild.lists.subscribe(channelId, userId, chunks, worker);
+        if (!subscribed) return undefined;
+        this.#deliverLists(guild, { drops: [], updates: subscribed.flushed });
+        return { listId: subscribed.listId, dJson: subscribed.dJson };
+      });
     });
   }
 
-  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: WorkerId): void {
-    this.#owned.get(guildId)?.lists.unsubscribe(listId, userId, chunks, worker);
+  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: WorkerId): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => void guild?.lists.unsubscribe(listId, userId, chunks, worker));
   }
 
   /**
    * A session holding a member-list chunk moved from worker `from` to `to`; false if the
    * member no longer holds it (let go of meanwhile: the session must drop the chunk's topic).
    */
-  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId): boolean {
-    return this.#owned.get(guildId)?.lists.moveHolder(listId, userId, chunk, from, to) ?? false;
+  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId): MaybePromise<boolean> {
+    return this.#on(guildId, false, (guild) => guild?.lists.moveHolder(listId, userId, chunk, from, to) ?? false);
   }
 
   /** A session's presence changed (op 3). */
-  setPresence(guildId: string, userId: string, presence: Presence): void {
-    const guild = this.#owned.get(guildId);
-    if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+  setPresence(guildId: string, userId: string, presence: Presence): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => {
+      if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+    });
   }
 
   /** Op 8: the GUILD_MEMBERS_CHUNK `d`s for a member's session; undefined if it is not a member. */
-  requestMembers(guildId: string, userId: string, request: GuildMembersRequest, intents: number): string[] | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild?.state.member(userId)) return undefined;
-    return this.#timed("REQUEST_GUILD_MEMBERS", () => memberChunks(guild.state, guild.presences, request, intents));
+  requestMembers(guildId: string, userId: string, request: GuildMembersRequest, intents: number): MaybePromise<string[] | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild?.state.member(userId)) return undefined;
+      return this.#timed("REQUEST_GUILD_MEMBERS", () => memberChunks(guild.state, guild.presences, request, intents));
+    });
   }
 
   // Events.
@@ -245,94 +280,186 @@ export class Guilds {
    * the event's rule (Discord's, or for an app's own event the audience its sender states).
    * Returns how many topics it went to; undefined if there is no such guild.
    */
-  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): number | undefined {
-    const guild = this.#get(guildId);
-    if (!guild) return undefined;
-    const rule = stated ? statedRule(stated) : knownRule(t);
-    return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
+  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): MaybePromise<number | undefined> {
+    return this.#on(guildId, true, (guild) => {
+      if (!guild) return undefined;
+      const rule = stated ? statedRule(stated) : knownRule(t);
+      return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
+    });
+  }
+
+  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
+  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): MaybePromise<Record<string, unknown>> {
+    return this.#on(guildId, true, (guild) => {
+      const owned = required(guild);
+      const message = messageFrom(owned.state, channelId, author, request);
+      this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
+      return message;
+    });
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
   // its owner, in the same step that writes it and tells the sessions (patches.ts).
 
   /** PATCH of a guild: the guild as it is now. */
-  updateGuild(guildId: string, patch: GuildPatch): Guild {
-    const owned = this.#require(guildId);
-    const guild = patchedGuild(owned.state, patch);
-    this.putGuild(guild);
-    return guild;
+  updateGuild(guildId: string, patch: GuildPatch): MaybePromise<Guild> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const next = patchedGuild(owned.state, patch);
+      return this.#commit(slot, owned, [{ k: "guild", guild: next }], () => (this.#applyGuild(owned, next), next));
+    });
   }
 
   /** A new role; `roleId` is the new role's id (checked unique by the caller). */
-  createRole(guildId: string, roleId: string, patch: RolePatch): StoredRole {
-    const owned = this.#require(guildId);
-    const empty: StoredRole = { id: roleId, guildId, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false };
-    if (owned.state.role(roleId)) throw new Refusal("conflict", `Conflict: role ${roleId} exists`);
-    const role = patchedRole(empty, patch);
-    this.putRole(role);
-    return role;
+  createRole(guildId: string, roleId: string, patch: RolePatch): MaybePromise<StoredRole> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (owned.state.role(roleId)) throw new Refusal("conflict", `Conflict: role ${roleId} exists`);
+      const empty: StoredRole = { id: roleId, guildId, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false };
+      const role = patchedRole(empty, patch);
+      return this.#commit(slot, owned, [{ k: "role", role }], () => (this.#applyRole(owned, role), role));
+    });
   }
 
-  patchRole(guildId: string, roleId: string, patch: RolePatch): StoredRole {
-    const owned = this.#require(guildId);
-    const current = owned.state.role(roleId);
-    if (!current) throw new Refusal("unknown-role", "Unknown Role");
-    const role = patchedRole(current, patch);
-    this.putRole(role);
-    return role;
+  patchRole(guildId: string, roleId: string, patch: RolePatch): MaybePromise<StoredRole> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const current = owned.state.role(roleId);
+      if (!current) throw new Refusal("unknown-role", "Unknown Role");
+      const role = patchedRole(current, patch);
+      return this.#commit(slot, owned, [{ k: "role", role }], () => (this.#applyRole(owned, role), role));
+    });
   }
 
   /** A new channel; `channelId` is the new channel's id (checked unique by the caller). */
-  createChannel(guildId: string, channelId: string, patch: ChannelPatch): StoredChannel {
-    const owned = this.#require(guildId);
-    if (owned.state.channelRecord(channelId)) throw new Refusal("conflict", `Conflict: channel ${channelId} exists`);
-    const empty: StoredChannel = { id: channelId, guildId, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
-    const channel = patchedChannel(owned.state, empty, patch);
-    this.putChannel(channel);
-    return channel;
+  createChannel(guildId: string, channelId: string, patch: ChannelPatch): MaybePromise<StoredChannel> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (owned.state.channelRecord(channelId)) throw new Refusal("conflict", `Conflict: channel ${channelId} exists`);
+      const empty: StoredChannel = { id: channelId, guildId, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
+      const channel = patchedChannel(owned.state, empty, patch);
+      return this.#commit(slot, owned, [{ k: "channel", channel }], () => (this.#applyChannel(owned, channel), channel));
+    });
   }
 
-  patchChannel(guildId: string, channelId: string, patch: ChannelPatch): StoredChannel {
-    const owned = this.#require(guildId);
-    const current = owned.state.channelRecord(channelId);
-    if (!current) throw new Refusal("unknown-channel", "Unknown Channel");
-    const channel = patchedChannel(owned.state, current, patch);
-    this.putChannel(channel);
-    return channel;
+  patchChannel(guildId: string, channelId: string, patch: ChannelPatch): MaybePromise<StoredChannel> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const current = owned.state.channelRecord(channelId);
+      if (!current) throw new Refusal("unknown-channel", "Unknown Channel");
+      const channel = patchedChannel(owned.state, current, patch);
+      return this.#commit(slot, owned, [{ k: "channel", channel }], () => (this.#applyChannel(owned, channel), channel));
+    });
   }
 
   /** PUT of a member: adds the user, or changes its roles or nick. */
-  setMember(guildId: string, userId: string, patch: MemberPatch, now: number): { member: Member; user: User; created: boolean } {
-    const owned = this.#require(guildId);
-    const user = owned.state.user(userId) ?? this.#options.store.getUser(userId);
-    if (!user) throw new Refusal("unknown-user", "Unknown User");
-    const created = owned.state.member(userId) === undefined;
-    const member = patchedMember(owned.state, userId, patch, now);
-    this.putMember(member, user);
-    return { member, user, created };
+  setMember(guildId: string, userId: string, patch: MemberPatch, now: number): MaybePromise<{ member: Member; user: User; created: boolean }> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const put = (user: User | undefined): Promise<{ member: Member; user: User; created: boolean }> => {
+        if (!user) throw new Refusal("unknown-user", "Unknown User");
+        const created = owned.state.member(userId) === undefined;
+        const member = patchedMember(owned.state, userId, patch, now);
+        return this.#commit(slot, owned, [{ k: "member", member }], () => (this.#applyMember(owned, member, user), { member, user, created }));
+      };
+      const known = owned.state.user(userId);
+      // The guild stays busy while its user is read: nothing changes it meanwhile.
+      return known ? put(known) : this.#options.store.getUser(userId).then(put);
+    });
   }
 
-  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
-  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): Record<string, unknown> {
-    const owned = this.#require(guildId);
-    const message = messageFrom(owned.state, channelId, author, request);
-    this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
-    return message;
-  }
-
-  // State changes. Each writes the store, then memory, then tells the sessions.
+  // State changes, whole records (the property test drives these). Each commits the write,
+  // then applies it to memory and tells the sessions.
 
   /** Creates a guild with its @everyone role; the owner becomes a member when `owner` is given. */
-  createGuild(guild: Guild, everyone: StoredRole, owner: User | undefined, joinedAt: number): void {
-    const { store } = this.#options;
-    store.putGuild(guild);
-    store.putRole(everyone);
-    if (owner) store.putMember({ guildId: guild.id, userId: owner.id, roleIds: [], nick: null, joinedAt });
-    if (owner) this.#options.delivery.memberAdded(guild.id, owner.id);
+  createGuild(guild: Guild, everyone: StoredRole, owner: User | undefined, joinedAt: number): MaybePromise<void> {
+    return this.#on(guild.id, true, (existing, slot) => {
+      if (existing) throw new Refusal("conflict", `Conflict: guild ${guild.id} exists`);
+      const member: Member | undefined = owner && { guildId: guild.id, userId: owner.id, roleIds: [], nick: null, joinedAt };
+      const writes: GuildWrite[] = [{ k: "guild", guild }, { k: "role", role: everyone }];
+      if (member) writes.push({ k: "member", member });
+      const generation = this.#options.generation();
+      return this.#written(slot, this.#options.store.writeGuild(guild.id, generation, writes), () => {
+        const members = owner && member ? [{ member, user: owner }] : [];
+        slot.owned = new OwnedGuild(GuildState.of(guild, generation, [everyone], [], members));
+        if (owner) this.#options.delivery.memberAdded(guild.id, owner.id);
+      });
+    });
   }
 
-  putGuild(guild: Guild): void {
-    const owned = this.#require(guild.id);
+  putGuild(guild: Guild): MaybePromise<void> {
+    return this.#on(guild.id, true, (existing, slot) => {
+      const owned = required(existing);
+      return this.#commit(slot, owned, [{ k: "guild", guild }], () => this.#applyGuild(owned, guild));
+    });
+  }
+
+  deleteGuild(guildId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (owned, slot) => {
+      if (!owned) return;
+      return this.#commit(slot, owned, [{ k: "delete-guild" }], () => {
+        slot.owned = undefined;
+        for (const userId of [...owned.connectedUserIds()]) this.#options.delivery.memberRemoved(guildId, userId);
+      });
+    });
+  }
+
+  putRole(role: StoredRole): MaybePromise<void> {
+    return this.#on(role.guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return this.#commit(slot, owned, [{ k: "role", role }], () => this.#applyRole(owned, role));
+    });
+  }
+
+  deleteRole(guildId: string, roleId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (!owned.state.role(roleId)) throw new Refusal("unknown-role", "Unknown Role");
+      if (roleId === guildId) throw badField("role_id", "is @everyone, which cannot be deleted");
+      const changed = owned.state.membersWithout(roleId);
+      const writes: GuildWrite[] = [{ k: "delete-role", roleId }, ...changed.map((member): GuildWrite => ({ k: "member", member }))];
+      return this.#commit(slot, owned, writes, () => this.#applyRoleDeleted(owned, roleId, changed));
+    });
+  }
+
+  /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
+  putChannel(channel: StoredChannel): MaybePromise<void> {
+    return this.#on(channel.guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return this.#commit(slot, owned, [{ k: "channel", channel }], () => this.#applyChannel(owned, channel));
+    });
+  }
+
+  deleteChannel(guildId: string, channelId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
+      return this.#commit(slot, owned, [{ k: "delete-channel", channelId }], () => this.#applyChannelDeleted(owned, channelId));
+    });
+  }
+
+  /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
+  putMember(member: Member, user: User): MaybePromise<void> {
+    return this.#on(member.guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return this.#commit(slot, owned, [{ k: "member", member }], () => this.#applyMember(owned, member, user));
+    });
+  }
+
+  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
+  deleteMember(guildId: string, userId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const user = owned.state.user(userId);
+      if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
+      if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
+      return this.#commit(slot, owned, [{ k: "delete-member", userId }], () => this.#applyMemberDeleted(owned, user));
+    });
+  }
+
+  // Applying committed changes to memory, and telling the sessions.
+
+  #applyGuild(owned: OwnedGuild, guild: Guild): void {
     this.#timed("GUILD_UPDATE", () =>
       this.#viewChanges(owned, () => {
         const ownerChanged = owned.state.record.ownerId !== guild.ownerId;
@@ -345,16 +472,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.rebuild());
   }
 
-  deleteGuild(guildId: string): void {
-    const owned = this.#get(guildId);
-    this.#options.store.deleteGuild(guildId);
-    if (!owned) return;
-    this.#owned.delete(guildId);
-    for (const userId of [...owned.connectedUserIds()]) this.#options.delivery.memberRemoved(guildId, userId);
-  }
-
-  putRole(role: StoredRole): void {
-    const owned = this.#require(role.guildId);
+  #applyRole(owned: OwnedGuild, role: StoredRole): void {
     const t = owned.state.role(role.id) ? "GUILD_ROLE_UPDATE" : "GUILD_ROLE_CREATE";
     this.#timed(t, () =>
       this.#viewChanges(owned, () => {
@@ -367,14 +485,11 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.rebuild());
   }
 
-  deleteRole(guildId: string, roleId: string): void {
-    const owned = this.#require(guildId);
-    if (!owned.state.role(roleId)) throw new Refusal("unknown-role", "Unknown Role");
-    if (roleId === guildId) throw badField("role_id", "is @everyone, which cannot be deleted");
+  #applyRoleDeleted(owned: OwnedGuild, roleId: string, changed: readonly Member[]): void {
     this.#timed("GUILD_ROLE_DELETE", () =>
       this.#viewChanges(owned, () => {
-        const changed = owned.state.deleteRole(roleId);
-        this.#publish(owned, "GUILD_ROLE_DELETE", { guild_id: guildId, role_id: roleId });
+        owned.state.deleteRole(roleId, changed);
+        this.#publish(owned, "GUILD_ROLE_DELETE", { guild_id: owned.id, role_id: roleId });
         const moves = [...owned.classes.invalidateRoles().moved];
         for (const member of changed) {
           this.#publishMemberUpdate(owned, member);
@@ -387,9 +502,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.rebuild());
   }
 
-  /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
-  putChannel(channel: StoredChannel): void {
-    const owned = this.#require(channel.guildId);
+  #applyChannel(owned: OwnedGuild, channel: StoredChannel): void {
     const existed = owned.state.channelRecord(channel.id) !== undefined;
     this.#timed(existed ? "CHANNEL_UPDATE" : "CHANNEL_CREATE", () => {
       const before = this.#viewChanges(owned, () => {
@@ -408,9 +521,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.rebuild());
   }
 
-  deleteChannel(guildId: string, channelId: string): void {
-    const owned = this.#require(guildId);
-    if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
+  #applyChannelDeleted(owned: OwnedGuild, channelId: string): void {
     this.#timed("CHANNEL_DELETE", () =>
       this.#viewChanges(owned, () => {
         owned.state.deleteChannel(channelId);
@@ -421,9 +532,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.rebuild());
   }
 
-  /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
-  putMember(member: Member, user: User): void {
-    const owned = this.#require(member.guildId);
+  #applyMember(owned: OwnedGuild, member: Member, user: User): void {
     const existed = owned.state.member(member.userId) !== undefined;
     if (!existed) {
       this.#timed("GUILD_MEMBER_ADD", () => {
@@ -444,41 +553,93 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.memberChanged(member.userId));
   }
 
-  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
-  deleteMember(guildId: string, userId: string): void {
-    const owned = this.#require(guildId);
-    const user = owned.state.user(userId);
-    if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
-    if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
+  #applyMemberDeleted(owned: OwnedGuild, user: User): void {
     this.#timed("GUILD_MEMBER_REMOVE", () => {
-      this.#options.delivery.memberRemoved(guildId, userId);
-      owned.state.deleteMember(userId);
-      this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: guildId, user: userObject(user) });
-      this.#deliverLists(owned, owned.lists.memberChanged(userId));
+      this.#options.delivery.memberRemoved(owned.id, user.id);
+      owned.state.deleteMember(user.id);
+      this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: owned.id, user: userObject(user) });
+      this.#deliverLists(owned, owned.lists.memberChanged(user.id));
     });
   }
 
   // Internals.
 
-  /** The owned guild, loaded on first use; undefined if the store has no such guild. */
-  #get(guildId: string): OwnedGuild | undefined {
-    const owned = this.#owned.get(guildId);
-    if (owned) return owned;
-    const loaded = withPermit(this.#options.loadSemaphore, () => GuildState.load(this.#options.store, guildId));
-    if (!loaded.ok) {
-      this.#loadRefused++;
-      throw new GuildUnavailableError(guildId, loaded.max);
+  /**
+   * Runs `operation` on the guild in its turn (guild-queue.ts), with the guild as it is then:
+   * undefined if there is no such guild. `load`: load it from the store if it is not here yet
+   * (a first caller starts the load; later ones wait for it, so a guild is loaded once);
+   * without `load`, a guild that is not here is undefined at once.
+   */
+  #on<T>(guildId: string, load: boolean, operation: (guild: OwnedGuild | undefined, slot: Slot) => MaybePromise<T>): MaybePromise<T> {
+    let slot = this.#slots.get(guildId);
+    if (!slot) {
+      if (!load) return operation(undefined, this.#detached(guildId));
+      slot = this.#load(guildId);
     }
-    if (!loaded.value) return undefined;
-    const guild = new OwnedGuild(loaded.value);
-    this.#owned.set(guildId, guild);
-    return guild;
+    const entered = slot;
+    return entered.queue.run(() => {
+      if (entered.failure !== undefined) throw entered.failure;
+      return operation(entered.owned, entered);
+    });
   }
 
-  #require(guildId: string): OwnedGuild {
-    const owned = this.#get(guildId);
-    if (!owned) throw new Refusal("unknown-guild", "Unknown Guild");
-    return owned;
+  /** A slot for an operation on a guild that is not here (it never writes through it). */
+  #detached(guildId: string): Slot {
+    return { id: guildId, owned: undefined, failure: undefined, queue: new GuildQueue() };
+  }
+
+  /** Starts loading the guild (claiming it at the current generation); its slot is busy until the load settles. */
+  #load(guildId: string): Slot {
+    const { loadSemaphore, store } = this.#options;
+    if (!loadSemaphore.tryAcquire()) {
+      this.#loadRefused++;
+      throw new GuildUnavailableError(guildId, loadSemaphore.max);
+    }
+    const slot: Slot = {
+      id: guildId,
+      owned: undefined,
+      failure: undefined,
+      queue: new GuildQueue(() => {
+        // Nothing here (no such guild, a failed load, deleted, fenced off) and nothing waiting: forget it.
+        if (slot.owned === undefined && this.#slots.get(guildId) === slot) this.#slots.delete(guildId);
+      }),
+    };
+    this.#slots.set(guildId, slot);
+    const loading = GuildState.load(store, guildId, this.#options.generation())
+      .then(
+        (state) => {
+          if (state) slot.owned = new OwnedGuild(state);
+        },
+        (error: unknown) => {
+          slot.failure = error;
+        },
+      )
+      .finally(() => loadSemaphore.release());
+    void slot.queue.run(() => loading);
+    return slot;
+  }
+
+  /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */
+  #commit<T>(slot: Slot, owned: OwnedGuild, writes: readonly GuildWrite[], apply: () => T): Promise<T> {
+    return this.#written(slot, this.#options.store.writeGuild(owned.id, owned.state.generation, writes), apply);
+  }
+
+  /**
+   * Once `write` commits, runs `apply` (memory and sessions) as the guild's operation. If it
+   * fails, nothing is applied; if the fence refused it, the guild is dropped: a later owner
+   * has it, and the operations waiting here fail with the same error.
+   */
+  #written<T>(slot: Slot, write: Promise<void>, apply: () => T): Promise<T> {
+    return write.then(
+      () => slot.queue.within(apply),
+      (error: unknown) => {
+        if (error instanceof GuildFencedError) {
+          slot.owned = undefined;
+          slot.failure = error;
+        }
+        throw error;
+      },
+    );
   }
 
   #createCache(guild: OwnedGuild): GuildCreateCache {
@@ -560,4 +721,10 @@ export class Guilds {
       }
     }
   }
+}
+
+/** The guild, or the refusal an operation on a guild that is not there gets. */
+function required(guild: OwnedGuild | undefined): OwnedGuild {
+  if (!guild) throw new Refusal("unknown-guild", "Unknown Guild");
+  return guild;
 }

@@ -90,9 +90,9 @@ export class SessionMoves {
   }
 
   /** A move request from a peer (or this worker). */
-  handleRequest<R extends MoveRequest>(from: PeerId, message: R): BusReply<R> {
+  handleRequest<R extends MoveRequest>(from: PeerId, message: R): BusReply<R> | Promise<BusReply<R>> {
     if (message.k === "move-out") return this.#moveOut(message.sessionId, message.userId, message.seq, from) as BusReply<R>;
-    return this.#moveTopic(message) as BusReply<R>;
+    return this.#moveTopic(message) as BusReply<R> | Promise<BusReply<R>>;
   }
 
   /** Pushes from peers; false if not a move message. */
@@ -180,16 +180,23 @@ export class SessionMoves {
   /**
    * Owner side of step 2: the hold behind `topic` moves from `home` to `to` (a guild class
    * topic `g:{guild}:{class}:{variant}`, a member-list chunk `ml:{guild}:{list}:{chunk}`; a
-   * user topic has none, every worker gets its events), then home is told to cut.
+   * user topic has none, every worker gets its events), then home is told to cut: only once
+   * the guild has moved it (it may first finish a write), so no event is published to home
+   * after its cut.
    */
-  #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): boolean {
+  #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): boolean | Promise<boolean> {
     const parsed = parseTopic(topic);
-    let held = true;
-    if (parsed?.kind === "guild") this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to);
+    // Home's share of the topic ends once the owner has moved the hold (which may wait behind
+    // a write on the guild's queue); then home sends the frames, once every topic is cut.
+    const cut = (held: boolean): boolean => {
+      this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
+      return held;
+    };
+    let moved: boolean | Promise<boolean> = true;
+    if (parsed?.kind === "guild") moved = this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to);
     // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
-    else if (parsed?.kind === "list") held = this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to);
-    // Home's share of the topic ends now; once every topic is cut it sends the frames.
-    this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
-    return held;
+    else if (parsed?.kind === "list") moved = this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to);
+    if (parsed?.kind !== "list") return moved instanceof Promise ? moved.then(() => cut(true)) : cut(true);
+    return moved instanceof Promise ? moved.then(cut) : cut(moved);
   }
 }
