@@ -50,6 +50,7 @@ function worker(): { delivery: GuildDelivery; published: () => number } {
     memberAdded() {},
     memberRemoved() {},
     dropList() {},
+    rehome() {},
   };
   return { delivery, published: () => published };
 }
@@ -84,6 +85,8 @@ async function guildWith(members: number) {
     loadSemaphore: openSemaphore("bench:guild-load", 4),
     passiveThreshold: Number.MAX_SAFE_INTEGER,
     generation: () => 0,
+    owns: () => true,
+    holdersOf: async () => [],
   });
   for (const user of users) {
     await guilds.join(GUILD, { worker: "bench/0", userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });

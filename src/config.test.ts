@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, parseCommand, USAGE, type Config } from "./config.ts";
 
@@ -68,5 +68,27 @@ describe("--database", () => {
 
   test("--help lists it", () => {
     expect(USAGE).toContain("--database");
+  });
+});
+
+describe("--cluster and --node-id", () => {
+  const database = ["--database", "postgres://gg@127.0.0.1/gg"];
+
+  test("a node of a cluster needs the shared database; without --cluster the process runs alone", () => {
+    expect(config([]).cluster).toBeUndefined();
+    expect(config(["--cluster", "nats://127.0.0.1:4222", ...database]).cluster).toBe("nats://127.0.0.1:4222");
+    expect(config(database, { GUILDGATE_CLUSTER: "nats://n:4222" }).cluster).toBe("nats://n:4222");
+    expect(() => config(["--cluster", "nats://127.0.0.1:4222"])).toThrow(/cluster needs database/);
+    for (const bad of ["", "http://h:4222", "not a url"]) expect(() => config(["--cluster", bad, ...database])).toThrow(ConfigError);
+  });
+
+  test("a node id is a valid subject token; the default is the host's name, with the process id in a cluster", () => {
+    expect(config([]).nodeId).toMatch(/^[A-Za-z0-9_-]+$/);
+    const host = hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40);
+    expect(config([]).nodeId).toBe(host);
+    expect(config(["--cluster", "nats://n:4222", ...database]).nodeId).toBe(`${host}-${process.pid}`);
+    expect(config(["--node-id", "eu-1_a"]).nodeId).toBe("eu-1_a");
+    expect(config([], { GUILDGATE_NODE_ID: "n2" }).nodeId).toBe("n2");
+    for (const bad of ["a.b", "a b", "a*", "a>", "x".repeat(65)]) expect(() => config(["--node-id", bad])).toThrow(ConfigError);
   });
 });

@@ -5,7 +5,7 @@
  * gateway reads `process.env`.
  */
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 
 export interface Config {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -54,6 +54,14 @@ export interface Config {
    * which lets anyone create a user and get its token. Default off: never on a real deployment.
    */
   readonly demo: boolean;
+  /**
+   * A NATS URL (`nats://host:4222`): this process is one node of a cluster, its workers peers
+   * of every other node's (cluster/membership.ts, bus-nats.ts). Needs `database`. Absent: one
+   * process on its own.
+   */
+  readonly cluster: string | undefined;
+  /** This node's name (in the cluster, and the start of its session ids): letters, digits, `-` and `_`. */
+  readonly nodeId: string;
 }
 
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -104,6 +112,35 @@ function integer(min: number, max: number): Parse {
   };
 }
 
+/** A NATS server URL. */
+const natsUrl: Parse = (name, value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like nats://host:4222`);
+  }
+  if (!["nats:", "tls:"].includes(url.protocol) || url.hostname === "") throw new ConfigError(`${name} must be a URL like nats://host:4222`);
+  return value;
+};
+
+/** A node id: a NATS subject token and a session id prefix, so no dots, spaces or wildcards. */
+const nodeId: Parse = (name, value) => {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new ConfigError(`${name} must be 1 to 64 letters, digits, - or _, got "${value}"`);
+  return value;
+};
+
+/**
+ * The host's name, made a valid id. On its own a process keeps it across restarts, so the
+ * sessions a drain saved resume after one (their ids start with it); a node of a cluster
+ * adds its process id, so several on one host never collide (an id already beating in the
+ * cluster is refused at join anyway).
+ */
+function defaultNodeId(cluster: boolean): string {
+  const host = hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40) || "node";
+  return cluster ? `${host}-${process.pid}` : host;
+}
+
 const yesNo: Parse = (name, value) => {
   const word = value.trim().toLowerCase();
   if (["true", "1", "yes", "on"].includes(word)) return true;
@@ -136,6 +173,8 @@ const OPTIONS: readonly Option[] = [
   { key: "guildsPerShard", flag: "--guilds-per-shard", help: "guilds one session may hold before 4011 (sharding required)", parse: integer(1, 1_000_000), fallback: 2500 },
   { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },
   { key: "demo", flag: "--demo", help: "seed a demo guild and let anyone join it from the page at / (never in production)", parse: yesNo, fallback: false, switch: true },
+  { key: "cluster", flag: "--cluster", help: "NATS URL nats://host:4222: run as one node of a cluster (needs --database)", parse: natsUrl, fallback: undefined },
+  { key: "nodeId", flag: "--node-id", help: "this node's name in the cluster (default: the host's name, and the process id in a cluster)", parse: nodeId, fallback: undefined },
 ];
 
 const CONFIG_FLAG = "--config";
@@ -179,6 +218,10 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
   for (const option of OPTIONS) {
     const raw = fromFlags.get(option.flag) ?? env[envName(option)] ?? file.get(option.key);
     config[option.key] = raw === undefined ? option.fallback : option.parse(option.flag.slice(2), raw);
+  }
+  config.nodeId ??= defaultNodeId(config.cluster !== undefined);
+  if (config.cluster !== undefined && config.database === undefined) {
+    throw new ConfigError("cluster needs database: the nodes of a cluster share one PostgreSQL (--database postgres://...)");
   }
   return { kind: "run", config: Object.freeze(config) as unknown as Config };
 }

@@ -24,7 +24,8 @@ import { createTokenVerifier, mintToken } from "./session/auth.ts";
 import { directIntent } from "./guild/audience.ts";
 import { createBootstrapRoutes } from "./api/bootstrap.ts";
 import { createHttpHandler } from "./api/http.ts";
-import { createIngressRoutes } from "./api/ingress.ts";
+import { createIngressRoutes, ingressAuthorizer } from "./api/ingress.ts";
+import { createClusterRoute } from "./api/cluster.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { createMessageRoutes } from "./api/messages.ts";
 import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
@@ -32,7 +33,7 @@ import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
 import { createOpenApiRoute } from "./api/openapi.ts";
 import { Guilds } from "./guild/guilds.ts";
-import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest } from "./cluster/bus.ts";
+import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, type PeerId } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
 import { LatencyHistogram } from "./cluster/ingress-latency.ts";
@@ -82,6 +83,8 @@ export interface PreparedServer {
   restore(): Promise<void>;
   /** Starts accepting connections; `port` overrides the config's (workers after the first share its port). */
   listen(port?: number): RunningServer;
+  /** The snowflake process id of the ids this worker makes: its node's (0 on its own; cluster/membership.ts). */
+  setSnowflakeProcess(process: number): void;
 }
 
 export interface RunningServer {
@@ -115,8 +118,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const identifyLimit = new IdentifyLimit(config.maxConcurrency);
   const bus = options.bus ?? new LoopbackBus(peerId(options.node, options.worker));
   const ring = options.ring ?? guildRing();
-  // A lone worker owns everything; among several, the ring (over their peer ids) decides.
-  const ownerOf = bus.peers().length === 0 ? () => bus.self : ringOwner(ring);
+  // A server alone on a loopback bus owns everything; on a bus to peers, the ring (over their peer ids) decides.
+  const ownerOf = options.bus ? ringOwner(ring) : () => bus.self;
   const owners = createOwners(bus, ownerOf);
   let gatewayUrl = config.publicUrl ?? "";
   // Sessions are built before the transport that carries their frames listens; no socket can
@@ -138,6 +141,11 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     passiveThreshold: config.passiveThreshold,
     // The fencing token of this worker's guild writes; it moves only when the ring does.
     generation: () => ring.generation,
+    owns: (guildId) => ownerOf(guildId) === bus.self,
+    holdersOf: async (guildId) => {
+      const answers = await Promise.all([bus.self, ...bus.peers()].map((peer) => askWithin(bus, peer, { k: "guild-holds", guildId })));
+      return answers.flatMap((holders) => holders ?? []);
+    },
   });
   const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
@@ -192,6 +200,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
           return localStats() as BusReply<R>;
         case "identify-start":
           return identifyLimit.tryStart(message.userId, message.shardId) as BusReply<R>;
+        case "guild-holds":
+          return sessionGuilds.holdersOf(message.guildId) as BusReply<R>;
         default:
           return moves.handleRequest(from, message) as BusReply<R>;
       }
@@ -231,9 +241,19 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     httpInternalErrors: internalErrors.count,
     heapUsed: process.memoryUsage().heapUsed,
     ingressLatency: ingressLatency.snapshot(),
+    bus: { batchesSent: bus.stats.batchesSent, batchesReceived: bus.stats.batchesReceived },
   });
-  const gatherStats = (): Promise<WorkerStats[]> => Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]);
-  const metrics = createMetricsRoute(gatherStats);
+  // /metrics and the dashboard are this node's (its workers'); in a cluster each node is scraped.
+  const siblings = (): PeerId[] => bus.peers().filter((peer) => peer.startsWith(`${options.node}/`));
+  const gatherStats = (): Promise<WorkerStats[]> => Promise.all([localStats(), ...siblings().map((peer) => bus.request(peer, { k: "stats" }))]);
+  const metrics = createMetricsRoute(options.node, gatherStats);
+  const cluster = createClusterRoute({
+    authorized: ingressAuthorizer(options.secrets.ingressSecret),
+    node: options.node,
+    ring,
+    peers: () => [bus.self, ...bus.peers()],
+    statsOf: (peer) => (peer === bus.self ? Promise.resolve(localStats()) : askWithin(bus, peer, { k: "stats" })),
+  });
   const dashboard = createDashboardRoutes({ ingressSecret: options.secrets.ingressSecret, gather: gatherStats });
   // The demo is made through the ingress routes themselves, as an app backend would make it.
   const ingressCall: IngressCall = (method, path, body) =>
@@ -248,7 +268,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [createOpenApiRoute(options.version), bootstrap, messages, guildIngress, ingress, metrics, dashboard, ...demo, createPageRoutes()],
+    routes: [createOpenApiRoute(options.version), bootstrap, messages, guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({
@@ -281,8 +301,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
         // Stop listening; the promise settles only once every socket is gone, so not awaited.
         void started.stop(false);
         gateway.reconnectAll();
+        // On its own, the clients come back to the restarted process: wait for them to go. In a
+        // cluster they RESUME on other nodes, which move their sessions (and missed frames) from
+        // here: wait for that.
+        const staying = config.cluster ? () => sessions.size + handoff.movingCount : () => sessions.connectionCount;
         const deadline = Date.now() + graceMs;
-        while (sessions.connectionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        while (staying() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         gateway.closeAllForRestart();
         heartbeats.stop();
         await started.stop(true);
@@ -298,6 +322,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       await Promise.all(restored.map((session) => sessionGuilds.rejoin(session)));
     },
     listen,
+    setSnowflakeProcess: (process) => ids.setProcess(process),
   };
 }
 
@@ -345,4 +370,18 @@ class PendingPublisher implements Publisher {
   subscriberCount(topic: string): number {
     return this.#transport?.subscriberCount(topic) ?? 0;
   }
+}
+
+/** How long a guild's new owner waits for a peer to say which sessions it holds there, and /cluster for a peer's stats, ms. */
+const PEER_ANSWER_MS = 2_000;
+
+/**
+ * Asks `peer`; undefined when it fails or does not answer in time (gone, or stuck), so one
+ * peer never holds up a caller that asks them all.
+ */
+function askWithin<R extends BusRequest>(bus: Bus, peer: PeerId, request: R): Promise<BusReply<R> | undefined> {
+  return Promise.race([
+    bus.request(peer, request),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PEER_ANSWER_MS).unref?.()),
+  ]).catch(() => undefined);
 }

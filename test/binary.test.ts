@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { availableParallelism, hostname, tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseCommand, type Config } from "../src/config.ts";
 import { peerId } from "../src/cluster/bus.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { BUILT_BINARY as built, startBinary, stopBinary } from "./support/binary.ts";
@@ -59,7 +60,8 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; workers: string[]; version: string };
     // One worker per core by default, each answering HTTP on the shared port.
-    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => peerId(hostname(), i));
+    const { config } = parseCommand([], {}) as { config: Config };
+    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => peerId(config.nodeId, i));
     expect(body).toMatchObject({ status: "ok", version: packageJson.version, workers });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);

@@ -229,7 +229,7 @@ export function hostileHttpSuite(name: string, injects: boolean, start: () => Pr
       await target.putUser({ id, username: "odd", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 9e15, tokenGeneration: 0 });
       const metric = async (): Promise<number> => {
         const text = await (await fetch(`${target.httpBase}/metrics`)).text();
-        return Number(/^guildgate_http_internal_errors_total (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+        return Number(/^guildgate_http_internal_errors_total{node="[^"]+"} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
       };
       const before = await metric();
       const response = await fetch(`${target.httpBase}/internal/users/${id}`, { headers: admin });

@@ -29,7 +29,7 @@ const api = (method: string, path: string, body?: unknown, auth?: string) => cal
 /** The histogram's `_count` in /metrics. */
 async function observations(): Promise<number> {
   const text = await (await fetch(`${server.httpBase}/metrics`)).text();
-  return Number(/^guildgate_ingress_to_send_seconds_count (\d+)$/m.exec(text)?.[1]);
+  return Number(/^guildgate_ingress_to_send_seconds_count{node="[^"]+"} (\d+)$/m.exec(text)?.[1]);
 }
 
 async function session(token: string): Promise<RawClient> {

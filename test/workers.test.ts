@@ -7,9 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { peerId } from "../src/cluster/bus.ts";
+import { parseCommand, type Config } from "../src/config.ts";
 import { openHashRing } from "../src/native.ts";
 import { mintToken } from "../src/session/auth.ts";
 import type { GuildWrite } from "../src/store/guild-store.ts";
@@ -89,8 +90,9 @@ describe("the binary with --workers 2", () => {
 
   const identify = (token: string): Json => ({ op: 2, d: { token, intents: INTENTS, properties: { os: "linux", browser: "t", device: "t" } } });
   const ring = openHashRing(`test-workers-${process.pid}`);
-  // The binary's ring: its workers' peer ids on this host.
-  ring.setNodes([peerId(hostname(), 0), peerId(hostname(), 1)]);
+  // The binary's ring: its workers' peer ids under its node id (the host's name by default).
+  const { nodeId } = (parseCommand([], {}) as { config: Config }).config;
+  ring.setNodes([peerId(nodeId, 0), peerId(nodeId, 1)]);
   const guildIdOwnedBy = (worker: number): string => {
     let n = BigInt(Date.now()) << 22n;
     while (ring.find((++n).toString()) !== worker);
@@ -134,8 +136,8 @@ describe("the binary with --workers 2", () => {
     for (const { client } of sessions) expect(messages(client)).toEqual(sent);
     // Whichever worker answers /metrics, it counts the whole process.
     const text = await (await fetch(`${base}/metrics`, { headers: { connection: "close" } })).text();
-    expect(Number(/^guildgate_sessions (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(16);
-    expect(Number(/^guildgate_dispatches_total\{t="MESSAGE_CREATE"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(40);
+    expect(Number(/^guildgate_sessions{node="[^"]+"} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(16);
+    expect(Number(/^guildgate_dispatches_total\{node="[^"]+",t="MESSAGE_CREATE"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(40);
   }, 30_000);
 
   test("a RESUME that lands on the other worker moves the session; nothing is lost", async () => {

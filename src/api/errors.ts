@@ -4,9 +4,10 @@
  * `{code, message}` JSON body with its status, as Discord's REST API shapes errors
  * (api/http.ts calls it once for every route). Codes follow Discord's JSON error codes.
  */
-import { GuildUnavailableError } from "../guild/guilds.ts";
+import { GuildMovedError, GuildUnavailableError } from "../guild/guilds.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
 import { GuildFencedError } from "../store/guild-store.ts";
+import { BusError } from "../cluster/bus.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord JSON error codes used here. */
@@ -78,5 +79,8 @@ export function errorAnswer(error: unknown): Response | undefined {
   if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
   // This worker lost the guild to a later owner: nothing was written; the caller retries.
   if (error instanceof GuildFencedError) return errorResponse(503, ApiCode.GENERAL, `guild ${error.guildId} moved to another owner; retry`);
+  // The guild kept moving (or its owner kept failing) for as long as guildgate retried.
+  if (error instanceof GuildMovedError) return errorResponse(503, ApiCode.GENERAL, `guild ${error.guildId} is moving between owners; retry`);
+  if (error instanceof BusError && (error.code === "peer-gone" || error.code === "timeout")) return errorResponse(503, ApiCode.GENERAL, "a node did not answer; retry");
   return undefined;
 }

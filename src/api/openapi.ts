@@ -37,6 +37,8 @@ interface Operation {
 }
 
 const INGRESS = [{ ingress: [] }];
+/** What GET /cluster counts per node (api/cluster.ts ClusterNodeView). */
+const CLUSTER_COUNTS = ["workers", "answered", "sessions", "connections", "guilds", "busBatchesSent", "busBatchesReceived"];
 const CLIENT = [{ client: [] }];
 
 /** An ingress operation: every one needs the ingress secret and may answer a 4xx error. */
@@ -125,6 +127,17 @@ const schemas: Record<string, Schema> = {
   Application: object({ id: snowflake, name: { type: "string" }, owner: ref("DiscordUser") }, ["id", "name"]),
   Health: object({ status: { const: "ok" }, version: { type: "string" }, workers: { type: "array", items: { type: "string" } }, ringGeneration: { type: "integer" } }, ["status", "version", "workers"]),
   DemoJoin: body({ username: userFields.username }),
+  Cluster: object(
+    {
+      node: { type: "string", description: "The node that answered." },
+      generation: { type: "integer", description: "The ring's generation (the membership view's, in a cluster)." },
+      nodes: {
+        type: "array",
+        items: object({ id: { type: "string" }, leaving: { type: "boolean" }, ...Object.fromEntries(CLUSTER_COUNTS.map((key) => [key, { type: "integer" }])) }, ["id", "leaving", ...CLUSTER_COUNTS]),
+      },
+    },
+    ["node", "generation", "nodes"],
+  ),
 };
 
 const html = { description: "The page.", content: { "text/html": { schema: { type: "string" } } } };
@@ -137,10 +150,15 @@ const paths: Record<string, Record<string, Operation>> = {
   "/healthz": { get: { summary: "Health: 200 once the gateway accepts connections.", responses: { "200": json(ref("Health"), "Healthy") } } },
   "/metrics": {
     get: {
-      summary: "Prometheus text (0.0.4): every worker's counters summed.",
+      summary: "Prometheus text (0.0.4): this node's workers' counters summed, every series labelled node=\"{node id}\".",
       description: `Among them guildgate_ingress_to_send_seconds, a histogram with buckets up to ${LATENCY_BOUNDS_MS.join(", ")} ms.`,
       responses: { "200": { description: "Metrics.", content: { "text/plain": { schema: { type: "string" } } } } },
     },
+  },
+  "/cluster": {
+    get: ingress("The nodes, the ring's generation, and per node its sessions, connections, guilds owned and bus batches (one NATS message each).", {
+      "200": json(ref("Cluster"), "The cluster."),
+    }),
   },
   "/api/openapi.json": { get: { summary: "This description.", responses: { "200": json({ type: "object" }, "OpenAPI 3.1") } } },
   "/api/v{version}/gateway": bootstrap("The gateway's WebSocket URL.", "Gateway", false),

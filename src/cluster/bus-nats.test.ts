@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServer } from "../../test/support/nats.ts";
+import { startNatsServer, type NatsServer } from "../../scripts/nats-server.ts";
 import { busContract } from "./bus.contract.ts";
 import { NatsBus } from "./bus-nats.ts";
 
@@ -40,10 +40,10 @@ test("what one turn sends a peer crosses NATS as one message", async () => {
   await ready();
   b.listen({ push: () => undefined, request: () => true as never });
   a.listen({ push: () => undefined, request: () => true as never });
-  const before = a.stats.batches;
+  const before = a.stats.batchesSent;
   for (let n = 0; n < 100; n++) a.send("b/0", { k: "member-added", guildId: "1", userId: String(n) });
   await a.request("b/0", { k: "identify-start", userId: "1", shardId: 0 });
-  expect(a.stats.batches - before).toBe(1);
+  expect(a.stats.batchesSent - before).toBe(1);
   expect(b.stats.received.get("member-added")).toBe(100);
   a.close();
   b.close();

@@ -25,6 +25,7 @@ function recorder(): GuildDelivery & { calls: string[] } {
     memberAdded: record("memberAdded"),
     memberRemoved: record("memberRemoved"),
     dropList: record("dropList"),
+    rehome: record("rehome"),
   };
 }
 

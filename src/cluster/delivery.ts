@@ -53,6 +53,12 @@ export class ClusterDelivery implements GuildDelivery {
     this.#everywhere({ k: "list-dropped", guildId, userId, listId });
   }
 
+  rehome(worker: WorkerId, guildId: string, moves: readonly (readonly [string, number])[]): void {
+    const copy = moves.map(([userId, classId]): [string, number] => [userId, classId]);
+    if (worker === this.#bus.self) this.#local.rehome(worker, guildId, copy);
+    else this.#bus.send(worker, { k: "rehome", guildId, moves: copy });
+  }
+
   /** Worker side: a delivery pushed by an owner; false if the message is not one. */
   handlePush(message: BusPush): boolean {
     const local = this.#local;
@@ -78,6 +84,9 @@ export class ClusterDelivery implements GuildDelivery {
         return true;
       case "list-dropped":
         local.dropList(message.guildId, message.userId, message.listId);
+        return true;
+      case "rehome":
+        local.rehome(this.#bus.self, message.guildId, message.moves);
         return true;
       default:
         return false;

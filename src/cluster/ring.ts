@@ -7,9 +7,37 @@ import { openHashRing, type HashRing } from "../native.ts";
 import type { PeerId } from "./bus.ts";
 
 export const GUILD_RING_NAME = "guildgate:guilds";
+export const PEER_RING_NAME = "guildgate:peers";
 
 export function guildRing(): HashRing {
   return openHashRing(GUILD_RING_NAME);
+}
+
+/**
+ * In a cluster, every peer the bus reaches: the workers of every node in the view, leaving
+ * ones too (they own no guild, but the sessions they drain move from them). A ring used only
+ * for its node list, which it shares between a process's threads, stamped with the view's
+ * generation.
+ */
+export function peerRing(): HashRing {
+  return openHashRing(PEER_RING_NAME);
+}
+
+/**
+ * The nodes of `ring` other than `self`, re-read only when its generation moves: a node's
+ * workers reach the cluster's through the peer ring (bus-nats.ts), so a node the membership
+ * took out is no longer a peer.
+ */
+export function ringPeers(ring: HashRing, self: PeerId): () => readonly PeerId[] {
+  let generation = -1;
+  let peers: PeerId[] = [];
+  return () => {
+    if (ring.generation !== generation) {
+      generation = ring.generation;
+      peers = ring.nodes().filter((peer) => peer !== self);
+    }
+    return peers;
+  };
 }
 
 /**

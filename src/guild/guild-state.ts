@@ -15,7 +15,7 @@ const LOAD_PAGE = 1000;
 export class GuildState implements PermissionSource {
   #guild: Guild;
   /** The ring generation its owner claimed it at: the fencing token of every write (guild-store.ts). */
-  readonly generation: number;
+  #generation: number;
   readonly #roles = new Map<string, StoredRole>();
   readonly #channels = new Map<string, StoredChannel>();
   readonly #members = new Map<string, Member>();
@@ -25,7 +25,16 @@ export class GuildState implements PermissionSource {
 
   private constructor(guild: Guild, generation: number) {
     this.#guild = guild;
-    this.generation = generation;
+    this.#generation = generation;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Its owner renewed its claim at a later generation (guild-store.ts `renewClaim`). */
+  renewed(generation: number): void {
+    this.#generation = generation;
   }
 
   /**

@@ -59,6 +59,7 @@ function recorder(): GuildDelivery & { events: string[] } {
     memberAdded: () => {},
     memberRemoved: () => {},
     dropList: () => {},
+    rehome: () => {},
   };
 }
 
@@ -106,7 +107,7 @@ function gated(inner: GuildStore) {
 
 async function owner(store: GuildStore, generation = 1) {
   const delivery = recorder();
-  const guilds = new Guilds({ store, delivery, loadSemaphore: semaphore, passiveThreshold: 1_000_000, generation: () => generation });
+  const guilds = new Guilds({ store, delivery, loadSemaphore: semaphore, passiveThreshold: 1_000_000, generation: () => generation, owns: () => true, holdersOf: async () => [] });
   return { guilds, delivery };
 }
 

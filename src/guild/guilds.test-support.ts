@@ -10,7 +10,7 @@
  * `ClusterDelivery` sends them), so they act on the member's sessions wherever they are.
  * Every delivery is recorded with the parsed `d`.
  */
-import type { GuildDelivery, Guilds, Joined, Joiner, PublishPart, WorkerId } from "./guilds.ts";
+import type { GuildDelivery, Guilds, Holder, Joined, Joiner, PublishPart, WorkerId } from "./guilds.ts";
 import { guildTopic, listTopic, parseTopic } from "../protocol/topics.ts";
 import { knownRule, parseVariant, variantReceives } from "./audience.ts";
 import { ONLINE } from "./presence.ts";
@@ -197,6 +197,27 @@ export class SimWorkers implements GuildDelivery {
 
   memberAdded(guildId: string, userId: string): void {
     for (const session of this.sessionsOf(userId)) if (!session.guilds.has(guildId)) this.#join(session, guildId);
+  }
+
+  rehome(worker: WorkerId, guildId: string, moves: readonly (readonly [string, number])[]): void {
+    for (const [userId, classId] of moves) {
+      for (const session of this.sessionsOf(userId)) {
+        const joined = session.guilds.get(guildId);
+        if (!joined || session.worker !== worker) continue;
+        joined.lists.clear();
+        joined.topic = guildTopic(guildId, classId, joined.variant);
+      }
+    }
+  }
+
+  /** The sessions in a guild, as a new owner asks every worker (SessionGuilds.holdersOf). */
+  holdersOf(guildId: string): Holder[] {
+    const holders: Holder[] = [];
+    for (const session of this.sessions.values()) {
+      const joined = session.guilds.get(guildId);
+      if (joined) holders.push({ worker: session.worker, userId: session.userId, variant: joined.variant, presence: ONLINE });
+    }
+    return holders;
   }
 
   dropList(guildId: string, userId: string, listId: string): void {

@@ -81,6 +81,12 @@ export interface GuildDelivery {
   /** The user is no longer a member, or the guild is gone: its sessions leave it (GUILD_DELETE). */
   memberRemoved(guildId: string, userId: string): void;
   /**
+   * This owner took the guild over (the ring moved it here): the sessions `worker` holds in it
+   * take their class's topic from this owner, `[userId, classId]` each, and let go of the
+   * guild's member lists (the clients ask again).
+   */
+  rehome(worker: WorkerId, guildId: string, moves: readonly (readonly [userId: string, classId: number])[]): void;
+  /**
    * The member can no longer view a member list: its sessions let go of the list's chunk
    * topics (the owner already counts them out). Sent before any later update of the list.
    */
@@ -99,6 +105,13 @@ export interface GuildsOptions {
    * token of that guild's writes (cluster/ring.ts `guildRing().generation`).
    */
   generation: () => number;
+  /** Whether this worker owns the guild now (the ring); operations on one it does not own fail with `GuildMovedError`. */
+  owns: (guildId: string) => boolean;
+  /**
+   * The sessions every worker holds in a guild this owner is taking over (the ring moved it
+   * here): each joins again, so events from now on reach them. Empty for a guild nobody held.
+   */
+  holdersOf: (guildId: string) => Promise<readonly Holder[]>;
 }
 
 /** A guild this worker has loaded, or is loading, with its queue of operations. */
@@ -109,6 +122,8 @@ interface Slot {
   /** Why it cannot be served (its load failed, or a later owner fenced it off): waiting operations fail with it. */
   failure: unknown;
   readonly queue: GuildQueue;
+  /** The ring generation its claim is being renewed at, if it is (see `#renew`). */
+  renewing?: number;
 }
 
 /** A session joining a guild: what to tell it and the topic to hold. */
@@ -130,6 +145,14 @@ export interface Joiner {
   largeThreshold: number;
 }
 
+/** A session a worker holds in a guild: who, on which worker, in which variant, showing what. */
+export interface Holder {
+  worker: WorkerId;
+  userId: string;
+  variant: string;
+  presence: Presence;
+}
+
 /** The guild could not be loaded now (too many loads in flight); the caller may retry. */
 export class GuildUnavailableError extends Error {
   override name = "GuildUnavailableError";
@@ -144,6 +167,15 @@ export class GuildUnavailableError extends Error {
   /** What crosses the bus, to rebuild this error on the caller's worker. */
   get busData(): Record<string, unknown> {
     return { guildId: this.guildId, max: this.max };
+  }
+}
+
+/** The guild's owner is another worker now (the ring moved it); the caller asks the new owner. */
+export class GuildMovedError extends Error {
+  override name = "GuildMovedError";
+
+  constructor(readonly guildId: string) {
+    super(`guild ${guildId} is owned elsewhere now`);
   }
 }
 
@@ -224,9 +256,12 @@ export class Guilds {
     });
   }
 
-  /** A resumed session moved from worker `from` to `to`: later events for it go to `to`. */
-  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): MaybePromise<boolean> {
-    return this.#on(guildId, false, (guild) => guild?.moveSession(userId, variant, from, to) ?? false);
+  /**
+   * A resumed session moved from worker `from` to `to`: later events for it go to `to`. The
+   * topic it holds (its class's), or undefined if the guild is not here or has no such hold.
+   */
+  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): MaybePromise<string | undefined> {
+    return this.#on(guildId, false, (guild) => guild?.moveSession(userId, variant, from, to));
   }
 
   /**
@@ -572,14 +607,45 @@ export class Guilds {
    */
   #on<T>(guildId: string, load: boolean, operation: (guild: OwnedGuild | undefined, slot: Slot) => MaybePromise<T>): MaybePromise<T> {
     let slot = this.#slots.get(guildId);
+    if (!this.#options.owns(guildId)) {
+      // The ring moved it: forget it here (its sessions join its new owner, which takes them over).
+      if (slot) this.#slots.delete(guildId);
+      throw new GuildMovedError(guildId);
+    }
     if (!slot) {
       if (!load) return operation(undefined, this.#detached(guildId));
       slot = this.#load(guildId);
     }
+    const generation = this.#options.generation();
+    if (slot.owned && slot.owned.state.generation < generation && slot.renewing !== generation) this.#renew(slot, slot.owned, generation);
     const entered = slot;
     return entered.queue.run(() => {
       if (entered.failure !== undefined) throw entered.failure;
       return operation(entered.owned, entered);
+    });
+  }
+
+  /**
+   * The ring moved (a node joined or left) since this owner claimed the guild, and gives it
+   * here still (or again). Before any later operation, the claim is renewed at the new
+   * generation if nobody claimed the guild in between; if somebody did, they may have changed
+   * it and its sessions may have joined them: it is forgotten here, and the operations waiting
+   * on it are asked again (owner-api.ts), which loads it afresh and takes its sessions over.
+   */
+  #renew(slot: Slot, owned: OwnedGuild, generation: number): void {
+    slot.renewing = generation;
+    void slot.queue.run(async () => {
+      try {
+        if (await this.#options.store.renewClaim(owned.id, owned.state.generation, generation)) return owned.state.renewed(generation);
+      } catch (error) {
+        // The store could not answer: the claim stays as it was, and the next operation tries again.
+        slot.renewing = undefined;
+        console.error(`guildgate: could not renew the claim on guild ${owned.id}:`, error);
+        return;
+      }
+      slot.owned = undefined;
+      slot.failure = new GuildMovedError(owned.id);
+      if (this.#slots.get(owned.id) === slot) this.#slots.delete(owned.id);
     });
   }
 
@@ -606,10 +672,14 @@ export class Guilds {
     };
     this.#slots.set(guildId, slot);
     const loading = GuildState.load(store, guildId, this.#options.generation())
+      .then(async (state) => {
+        if (!state) return;
+        const owned = new OwnedGuild(state);
+        slot.owned = owned;
+        await this.#takeOver(owned);
+      })
       .then(
-        (state) => {
-          if (state) slot.owned = new OwnedGuild(state);
-        },
+        () => undefined,
         (error: unknown) => {
           slot.failure = error;
         },
@@ -617,6 +687,24 @@ export class Guilds {
       .finally(() => loadSemaphore.release());
     void slot.queue.run(() => loading);
     return slot;
+  }
+
+  /**
+   * A guild loaded here may have had another owner until the ring moved it (a node joined or
+   * was lost): the sessions every worker holds in it join again, before any operation runs, so
+   * no event from now on misses them; each worker moves its sessions to their class's topic
+   * here. A guild nobody held costs one question to each worker.
+   */
+  async #takeOver(owned: OwnedGuild): Promise<void> {
+    const moves = new Map<WorkerId, [string, number][]>();
+    for (const holder of await this.#options.holdersOf(owned.id)) {
+      if (!owned.state.member(holder.userId)) continue;
+      owned.attach(holder.userId, holder.variant, holder.worker);
+      const classId = owned.classes.classOf(holder.userId) as number;
+      moves.set(holder.worker, [...(moves.get(holder.worker) ?? []), [holder.userId, classId]]);
+      if (owned.sessionsOf(holder.userId) === 1) this.#setPresence(owned, holder.userId, holder.presence);
+    }
+    for (const [worker, moved] of moves) this.#options.delivery.rehome(worker, owned.id, moved);
   }
 
   /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */

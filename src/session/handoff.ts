@@ -58,6 +58,11 @@ export class SessionHandoff {
 
   // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
 
+  /** Sessions given up for a RESUME elsewhere whose frames have not been sent yet. */
+  get movingCount(): number {
+    return this.#moving.size;
+  }
+
   /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
   get lastStamp(): number {
     return this.#sessions.counter.last;

@@ -13,7 +13,9 @@
  * 3. Home, once every topic is cut, sends its frames ("move-frames"); this worker stamps
  *    them and its own post-switch frames anew, in that order, replays them and goes live.
  */
-import { peerId, type Bus, type BusPush, type BusReply, type BusRequest, type MoveOutReply, type PeerId } from "../cluster/bus.ts";
+import { askOwner, inBusForm } from "../cluster/owner-api.ts";
+import { BusError, peerId, type Bus, type BusPush, type BusReply, type BusRequest, type MoveOutReply, type PeerId } from "../cluster/bus.ts";
+import type { MaybePromise } from "../guild/guild-queue.ts";
 import type { Guilds } from "../guild/guilds.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
@@ -82,7 +84,8 @@ export class SessionMoves {
     const home = this.homeOf(d.session_id);
     if (home === undefined) return false;
     this.#moveHere(socket, d, userId, home).catch((error: unknown) => {
-      console.error("guildgate: moving a session between workers failed:", error);
+      // A home that is gone (its node lost) is a session that cannot resume, as on Discord: op 9.
+      if (!(error instanceof BusError && error.code === "peer-gone")) console.error("guildgate: moving a session between workers failed:", error);
       this.#awaiting.delete(d.session_id);
       this.#resumes.refuseMoved(socket);
     });
@@ -137,12 +140,12 @@ export class SessionMoves {
       // restored from before a restart has none: nothing is published to it any more.
       const parsed = parseTopic(topic);
       if (!parsed || parsed.kind === "restored") return [];
-      const owner = this.#ownerOf(parsed.kind === "user" ? parsed.userId : parsed.guildId);
       const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self } as const;
       return [
-        this.#bus.request(owner, message).then((held) => {
-          acks.set(topic, this.#handoff.lastStamp);
+        askOwner(this.#bus, this.#ownerOf, parsed.kind === "user" ? parsed.userId : parsed.guildId, message).then((held) => {
+          acks.set(held === false ? topic : held, this.#handoff.lastStamp);
           if (held === false) this.#dropChunk(session, topic);
+          else if (held !== topic) this.#retopic(session, topic, held);
         }),
       ];
     });
@@ -150,6 +153,16 @@ export class SessionMoves {
     const frames = await framesFromHome;
     if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
     this.#handoff.moveInDone(session, d.seq, frames, acks);
+  }
+
+  /** The guild's owner holds the session under another name for its class than home did (a new owner numbers classes anew). */
+  #retopic(session: Session, from: string, to: string): void {
+    const parsed = parseTopic(to);
+    const joined = parsed?.kind === "guild" ? session.guilds.get(parsed.guildId) : undefined;
+    if (!joined || joined.topic !== from) return;
+    this.#sessions.release(session, from);
+    joined.topic = to;
+    this.#sessions.hold(session, to);
   }
 
   /** A member-list chunk the member was let go of while it moved. */
@@ -184,19 +197,23 @@ export class SessionMoves {
    * the guild has moved it (it may first finish a write), so no event is published to home
    * after its cut.
    */
-  #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): boolean | Promise<boolean> {
+  #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): MaybePromise<string | false> {
     const parsed = parseTopic(topic);
     // Home's share of the topic ends once the owner has moved the hold (which may wait behind
     // a write on the guild's queue); then home sends the frames, once every topic is cut.
-    const cut = (held: boolean): boolean => {
+    const cut = (held: string | false): string | false => {
       this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
       return held;
     };
-    let moved: boolean | Promise<boolean> = true;
-    if (parsed?.kind === "guild") moved = this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to);
+    // A guild not loaded here yet keeps the name home gave it: its load takes the session over.
+    if (parsed?.kind === "guild") return inBusForm(() => then(this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to), (held) => cut(held ?? topic)));
     // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
-    else if (parsed?.kind === "list") moved = this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to);
-    if (parsed?.kind !== "list") return moved instanceof Promise ? moved.then(() => cut(true)) : cut(true);
-    return moved instanceof Promise ? moved.then(cut) : cut(moved);
+    if (parsed?.kind === "list") return inBusForm(() => then(this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to), (held) => cut(held && topic)));
+    return cut(topic);
   }
+}
+
+/** `next` of a value that may still be coming. */
+function then<T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }

@@ -616,6 +616,31 @@ for (const implementation of implementations) {
       await expect(next.writeGuild("1", 2, [{ k: "delete-channel", channelId: "3" }])).rejects.toBeInstanceOf(GuildFencedError);
       expect(await store.getChannel("3")).toEqual(channel("3", "1"));
     });
+
+    test("a claim is renewed at a later generation only if nobody claimed the guild in between", async () => {
+      const next = await opened.second();
+      await store.claimGuild("1", 3);
+      // Owned again at generation 5, nobody else having claimed it: kept.
+      expect(await store.renewClaim("1", 3, 5)).toBe(true);
+      await store.writeGuild("1", 5, [{ k: "guild", guild: guild("1") }]);
+      // Another owner claims it at 6; the first, owning it again at 7, must load it afresh.
+      await next.claimGuild("1", 6);
+      expect(await store.renewClaim("1", 5, 7)).toBe(false);
+      await expect(store.writeGuild("1", 5, [])).rejects.toBeInstanceOf(GuildFencedError);
+      expect(await next.renewClaim("1", 6, 7)).toBe(true);
+      expect(await store.highestFence()).toBe(7);
+      // A guild never claimed has no claim to renew.
+      expect(await store.renewClaim("2", 1, 2)).toBe(false);
+    });
+
+    test("the highest fence is the latest generation any owner claimed a guild with (0 before any)", async () => {
+      expect(await store.highestFence()).toBe(0);
+      await store.claimGuild("1", 4);
+      await store.writeGuild("2", 9, [{ k: "guild", guild: guild("2") }]);
+      await store.claimGuild("1", 6);
+      expect(await store.highestFence()).toBe(9);
+      expect(await (await opened.second()).highestFence()).toBe(9);
+    });
   });
 }
 

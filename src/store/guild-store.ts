@@ -149,12 +149,24 @@ export interface GuildStore {
    */
   claimGuild(guildId: string, generation: number): Promise<void>;
   /**
+   * An owner that claimed the guild at `claimed` and owns it again (still) at the later ring
+   * `generation` keeps it only if nobody claimed it in between: if the fence is still
+   * `claimed`, it becomes `generation` and this resolves true; else false, and the owner must
+   * load the guild afresh (another owner had it, and may have changed it).
+   */
+  renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean>;
+  /**
    * Applies `writes` to the guild's records in one transaction, in order, if the guild's
    * fence is not above `generation` (and raises the fence to it, as `claimGuild`); else
    * rejects with `GuildFencedError` and writes nothing. An invalid record, or one of
    * another guild, rejects with `RangeError` and writes nothing.
    */
   writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void>;
+  /**
+   * The highest fence of any guild (0 if none was claimed): a cluster's generations must start
+   * above it, or every owner would be fenced off (cluster/membership.ts).
+   */
+  highestFence(): Promise<number>;
 
   /** Releases the store. No method may be called afterwards. */
   close(): Promise<void>;

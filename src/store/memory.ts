@@ -159,10 +159,21 @@ export class MemoryGuildStore implements GuildStore {
     this.#fence(guildId, generation);
   }
 
+  async renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean> {
+    assertValidGuildWrite(guildId, generation, []);
+    if ((this.#fences.get(guildId) ?? 0) !== claimed) return false;
+    this.#fences.set(guildId, generation);
+    return true;
+  }
+
   async writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void> {
     assertValidGuildWrite(guildId, generation, writes);
     this.#fence(guildId, generation);
     for (const write of writes) this.#apply(guildId, write);
+  }
+
+  async highestFence(): Promise<number> {
+    return Math.max(0, ...this.#fences.values());
   }
 
   /** Raises the guild's fence to `generation`, or throws if it is above. */

@@ -344,6 +344,17 @@ export class PostgresGuildStore implements GuildStore {
     await raiseFence(this.#sql, guildId, generation);
   }
 
+  async renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean> {
+    assertValidGuildWrite(guildId, generation, []);
+    const rows = await this.#sql`UPDATE guild_owners SET generation = ${generation} WHERE guild_id = ${guildId} AND generation = ${claimed} RETURNING guild_id`;
+    return rows.length === 1;
+  }
+
+  async highestFence(): Promise<number> {
+    const [row] = (await this.#sql`SELECT COALESCE(MAX(generation), 0)::bigint AS fence FROM guild_owners`) as { fence: bigint | number | string }[];
+    return Number(row?.fence ?? 0);
+  }
+
   async writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void> {
     assertValidGuildWrite(guildId, generation, writes);
     await this.#sql.begin(async (tx) => {

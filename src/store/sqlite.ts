@@ -262,6 +262,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #listMembersWithUsers: Statement<MemberUserRow, [{ guild_id: string; limit: number }]>;
   readonly #listMembersWithUsersAfter: Statement<MemberUserRow, [{ guild_id: string; limit: number; after: string }]>;
   readonly #fence: Statement<{ generation: number }, [{ guild_id: string; generation: number }]>;
+  readonly #renew: Statement<unknown, [{ guild_id: string; claimed: number; generation: number }]>;
   /** Every prepared statement, for `close`. */
   readonly #statements: Statement[] = [];
 
@@ -347,6 +348,7 @@ export class SqliteGuildStore implements GuildStore {
       `INSERT INTO guild_owners (guild_id, generation) VALUES ($guild_id, $generation)
        ON CONFLICT (guild_id) DO UPDATE SET generation = max(generation, excluded.generation) RETURNING generation`,
     );
+    this.#renew = db.prepare(`UPDATE guild_owners SET generation = $generation WHERE guild_id = $guild_id AND generation = $claimed`);
     this.#statements.push(
       this.#getUser,
       this.#putUser,
@@ -549,8 +551,17 @@ export class SqliteGuildStore implements GuildStore {
     }));
   }
 
+  async highestFence(): Promise<number> {
+    return this.#db.query<{ fence: number }, []>("SELECT COALESCE(MAX(generation), 0) AS fence FROM guild_owners").get()?.fence ?? 0;
+  }
+
   async claimGuild(guildId: string, generation: number): Promise<void> {
     return this.writeGuild(guildId, generation, []);
+  }
+
+  async renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean> {
+    assertValidGuildWrite(guildId, generation, []);
+    return this.#renew.run({ guild_id: guildId, claimed, generation }).changes === 1;
   }
 
   async writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void> {
