@@ -86,7 +86,7 @@ async function guildWith(members: number) {
     passiveThreshold: Number.MAX_SAFE_INTEGER,
     generation: () => 0,
     owns: () => true,
-    holdersOf: async () => [],
+    takeOver: async () => [],
   });
   for (const user of users) {
     await guilds.join(GUILD, { worker: "bench/0", userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });

@@ -25,6 +25,8 @@ export interface LocalClusterOptions {
   database?: string;
   /** Extra flags for every node. */
   flags?: readonly string[];
+  /** How many of the nodes to start now (the rest: `start(i)` later); default all. */
+  initial?: number;
 }
 
 export interface LocalNode {
@@ -120,7 +122,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   try {
     // One at a time: each joins the view the last one made (a real rollout does the same).
-    for (let i = 0; i < options.nodes; i++) await start(i);
+    for (let i = 0; i < (options.initial ?? options.nodes); i++) await start(i);
   } catch (error) {
     for (let i = 0; i < options.nodes; i++) await stopChild(i, "SIGKILL");
     await nats.stop();

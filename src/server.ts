@@ -37,7 +37,7 @@ import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, typ
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
 import { LatencyHistogram } from "./cluster/ingress-latency.ts";
-import { createOwners, runOwnerCall } from "./cluster/owner-api.ts";
+import { createOwners, runOwnerCall, type Owners } from "./cluster/owner-api.ts";
 import { UserEvents } from "./cluster/user-events.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { SessionMoves } from "./session/session-moves.ts";
@@ -142,8 +142,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     // The fencing token of this worker's guild writes; it moves only when the ring does.
     generation: () => ring.generation,
     owns: (guildId) => ownerOf(guildId) === bus.self,
-    holdersOf: async (guildId) => {
-      const answers = await Promise.all([bus.self, ...bus.peers()].map((peer) => askWithin(bus, peer, { k: "guild-holds", guildId })));
+    takeOver: async (guildId, generation) => {
+      const answers = await Promise.all([bus.self, ...bus.peers()].map((peer) => askWithin(bus, peer, { k: "guild-takeover", guildId, generation })));
       return answers.flatMap((holders) => holders ?? []);
     },
   });
@@ -200,8 +200,10 @@ export function prepareServer(options: ServerOptions): PreparedServer {
           return localStats() as BusReply<R>;
         case "identify-start":
           return identifyLimit.tryStart(message.userId, message.shardId) as BusReply<R>;
-        case "guild-holds":
-          return sessionGuilds.holdersOf(message.guildId) as BusReply<R>;
+        case "guild-takeover":
+          // This peer itself is the one taking over: nothing to give up.
+          if (from === bus.self) return sessionGuilds.holdersOf(message.guildId) as BusReply<R>;
+          return guilds.release(message.guildId, message.generation).then(() => sessionGuilds.holdersOf(message.guildId)) as Promise<BusReply<R>>;
         default:
           return moves.handleRequest(from, message) as BusReply<R>;
       }
@@ -300,6 +302,9 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       async drain(graceMs) {
         // Stop listening; the promise settles only once every socket is gone, so not awaited.
         void started.stop(false);
+        // Leaving a cluster (the ring no longer names this worker): its guilds go to their new
+        // owners first, so the sessions moving next find them settled there.
+        if (config.cluster) await handOffGuilds(guilds, owners, graceMs / 2);
         gateway.reconnectAll();
         // On its own, the clients come back to the restarted process: wait for them to go. In a
         // cluster they RESUME on other nodes, which move their sessions (and missed frames) from
@@ -324,6 +329,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     listen,
     setSnowflakeProcess: (process) => ids.setProcess(process),
   };
+}
+
+/** Has each guild loaded here loaded by its owner now (that has this worker let it go), waiting at most `ms`. */
+async function handOffGuilds(guilds: Guilds, owners: Owners, ms: number): Promise<void> {
+  const handedOff = Promise.all(guilds.loadedIds().map((guildId) => owners.warm(guildId).catch(() => undefined)));
+  await Promise.race([handedOff, new Promise((resolve) => setTimeout(resolve, ms).unref?.())]);
 }
 
 /** Writes the worker's detached sessions and resume log for the next start (see SessionHandoff.save). */
@@ -372,7 +383,7 @@ class PendingPublisher implements Publisher {
   }
 }
 
-/** How long a guild's new owner waits for a peer to say which sessions it holds there, and /cluster for a peer's stats, ms. */
+/** How long a guild's new owner waits for a peer to give the guild up and say which sessions it holds there, and /cluster for a peer's stats, ms. */
 const PEER_ANSWER_MS = 2_000;
 
 /**

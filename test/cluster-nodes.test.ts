@@ -87,6 +87,8 @@ const people: Person[] = [];
 const sent: string[] = [];
 let channelId = "";
 let clients: RawClient[] = [];
+/** The third member's session, started on node 3 in the second test and moved from there. */
+let thirdSessionId = "";
 
 /** Posts a message as `author` through node `node`; remembers its id once acknowledged. */
 async function post(node: number, author: Person, content: string): Promise<void> {
@@ -169,6 +171,7 @@ test("a node that leaves (SIGTERM) under a stream of messages: its sessions RESU
   onThird.close(4000, "reconnect");
   await onThird.closed;
   const ready = onThird.frames.find((f) => f.t === "READY") as Frame;
+  thirdSessionId = (ready.d as Json).session_id as string;
   const moved = await connect(1);
   moved.send({ op: 6, d: { token: third.token, session_id: (ready.d as Json).session_id, seq: onThird.frames.filter((f) => f.s !== null).at(-1)?.s } });
   const resumed = await moved.dispatch("RESUMED", 10_000);
@@ -184,4 +187,43 @@ test("a node that leaves (SIGTERM) under a stream of messages: its sessions RESU
   expect([...messages(onThird), ...messages(moved)]).toEqual(sent.slice(from));
   const view = (await api(0, "GET", "/cluster")) as { nodes: { id: string }[] };
   expect(view.nodes.map((n) => n.id)).toEqual(["node-1", "node-2"]);
+  clients[2] = moved;
+}, 90_000);
+
+test("a session that moved once moves again after its first home restarted: every node is asked where it is", async () => {
+  // The third member's session lives on node 2 now, under an id that names node 3.
+  await cluster.start(2);
+  const from = sent.length;
+  let posting = true;
+  const stream = (async () => {
+    for (let i = 0; posting && i < 500; i++) await post(i % 2 === 0 ? 0 : 2, people[0] as Person, `again ${i}`);
+  })();
+  await Bun.sleep(200);
+  // Node 2 leaves: both its sessions get op 7 and RESUME on node 1.
+  const stopped = cluster.stop(1);
+  const moving = [clients[1], clients[2]] as RawClient[];
+  const again = await Promise.all(
+    moving.map(async (client, i) => {
+      await client.op(7, 10_000);
+      client.close(4000, "reconnect");
+      await client.closed;
+      // The moved session's socket saw RESUMED, not READY: its id is the one its first socket got.
+      const sessionId = (client.frames.find((f) => f.t === "READY")?.d as Json | undefined)?.session_id ?? thirdSessionId;
+      const next = await connect(0);
+      next.send({ op: 6, d: { token: (people[i + 1] as Person).token, session_id: sessionId, seq: client.frames.filter((f) => f.s !== null).at(-1)?.s } });
+      const resumed = await next.dispatch("RESUMED", 10_000);
+      expect(((resumed.d as Json)._trace as string[])[0]).toStartWith("guildgate-node-1-");
+      return next;
+    }),
+  );
+  expect(await stopped).toBe(0);
+  await Bun.sleep(300);
+  posting = false;
+  await stream;
+  for (const client of [clients[0], ...again] as RawClient[]) await client.next((f) => (f.d as Json)?.id === sent.at(-1), 10_000);
+  expect(messages(clients[0] as RawClient)).toEqual(sent);
+  moving.forEach((client, i) => {
+    const after = [...messages(client), ...messages(again[i] as RawClient)];
+    expect(after.slice(after.indexOf(sent[from] as string))).toEqual(sent.slice(from));
+  });
 }, 90_000);

@@ -119,11 +119,26 @@ export abstract class BusCore implements Bus {
 
   close(): void {
     if (this.#closed) return;
-    for (const peer of this.peers()) if (!this.#gone.has(peer)) this.write(peer, [...(this.#outbox.get(peer) ?? []), { e: "bye" }]);
+    for (const peer of this.peers()) {
+      if (this.#gone.has(peer)) continue;
+      try {
+        this.write(peer, [...(this.#outbox.get(peer) ?? []), { e: "bye" }]);
+      } catch {
+        // Its link is down already (NATS gone): the membership tells that peer instead.
+      }
+    }
     this.#outbox.clear();
     this.#answering.clear();
     this.#closed = true;
     for (const [id, pending] of this.#pending) this.#fail(id, pending, `bus ${this.self} closed`);
+  }
+
+  /**
+   * Peers in a later view of the cluster than the one they said goodbye in: a node that
+   * stopped and started again under the same id is reachable again.
+   */
+  protected returned(peers: readonly PeerId[]): void {
+    for (const peer of peers) this.#gone.delete(peer);
   }
 
   /** Peers no longer in the cluster (the membership took them out): requests waiting on them fail now. */

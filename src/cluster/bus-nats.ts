@@ -21,7 +21,7 @@ export interface NatsBusOptions {
   /** Subject prefix shared by the cluster's nodes, e.g. "guildgate". */
   prefix: string;
   self: PeerId;
-  /** The other peers right now (membership decides; read on every send; the same array until they change). */
+  /** The other peers right now (membership decides; read on every send; the same array until the view changes). */
   peers(): readonly PeerId[];
   timeoutMs?: number;
 }
@@ -56,7 +56,8 @@ export class NatsBus extends BusCore {
         this.deliver(packet.f, packet.b);
       },
     });
-    // A peer that left (or was lost) will never answer: what waits on it fails at once.
+    // A peer that left (or was lost) will never answer: what waits on it fails at once. A new
+    // view (a new array) that has a peer that said goodbye means it came back.
     this.#knownPeers = options.peers();
     this.#peerCheck = setInterval(() => {
       const peers = options.peers();
@@ -64,6 +65,7 @@ export class NatsBus extends BusCore {
       const gone = this.#knownPeers.filter((peer) => !peers.includes(peer));
       this.#knownPeers = peers;
       if (gone.length > 0) this.lost(gone);
+      this.returned(peers);
     }, PEER_CHECK_MS);
     this.#peerCheck.unref?.();
   }

@@ -81,8 +81,8 @@ export type BusRequest =
   | OwnerCall
   /** This peer's counters, for /metrics. */
   | { k: "stats" }
-  /** As a guild's new owner: the sessions this peer holds in it. */
-  | { k: "guild-holds"; guildId: string }
+  /** As a guild's new owner at ring `generation`: stop serving it, and say which sessions here are in it. */
+  | { k: "guild-takeover"; guildId: string; generation: number }
   /** As the user's owner: may the user start a session on this shard now (max_concurrency)? */
   | { k: "identify-start"; userId: string; shardId: number }
   /** As a session's home: give it up to `to` for a RESUME there. */
@@ -99,7 +99,7 @@ export type BusReply<R extends BusRequest> = R extends OwnerCall
   ? OwnerReply<R>
   : R extends { k: "stats" }
     ? WorkerStats
-    : R extends { k: "guild-holds" }
+    : R extends { k: "guild-takeover" }
       ? Holder[]
       : R extends { k: "identify-start" }
         ? boolean

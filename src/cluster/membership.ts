@@ -73,6 +73,8 @@ const VIEW_KEY = "view";
 const CHANGED_MEANWHILE = 10071;
 const EMPTY: MembershipView = { generation: 0, nodes: [] };
 const encoder = new TextEncoder();
+/** How long `startLeaving` waits for this node's own watch to deliver the view it wrote, ms. */
+const LEAVING_SEEN_MS = 2_000;
 /** Compare-and-set attempts per change before giving up until the next check. */
 const ATTEMPTS = 16;
 
@@ -137,6 +139,9 @@ export class Membership {
       const node = view.nodes.find((known) => known.id === self.id);
       return node && !node.leaving ? this.#withNode(view, { ...node, leaving: true }) : null;
     });
+    // Resolves once this node has the view too (its ring leaves itself out from then on).
+    const deadline = this.#now() + LEAVING_SEEN_MS;
+    while (!this.#view.nodes.some((node) => node.id === self.id && node.leaving) && this.#now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   /** A planned leave: this node takes itself out of the view and stops beating. */

@@ -19,6 +19,7 @@ import { acceptedAt } from "./ingress-latency.ts";
 /** The operations a guild's owner runs; each takes its guild first (an id, or a record naming it). */
 export const OWNER_OPS = [
   "join",
+  "warm",
   "guildCreate",
   "leave",
   "activate",

@@ -15,7 +15,7 @@ import { MemoryGuildStore } from "../store/memory.ts";
 import { PostgresGuildStore } from "../store/postgres.ts";
 import { SqliteGuildStore } from "../store/sqlite.ts";
 import { freshDatabase } from "../../test/support/postgres.ts";
-import { Guilds, type GuildDelivery, type Joiner } from "./guilds.ts";
+import { GuildMovedError, Guilds, type GuildDelivery, type Joiner } from "./guilds.ts";
 import { Permission } from "./permissions.ts";
 import { ONLINE } from "./presence.ts";
 
@@ -107,7 +107,7 @@ function gated(inner: GuildStore) {
 
 async function owner(store: GuildStore, generation = 1) {
   const delivery = recorder();
-  const guilds = new Guilds({ store, delivery, loadSemaphore: semaphore, passiveThreshold: 1_000_000, generation: () => generation, owns: () => true, holdersOf: async () => [] });
+  const guilds = new Guilds({ store, delivery, loadSemaphore: semaphore, passiveThreshold: 1_000_000, generation: () => generation, owns: () => true, takeOver: async () => [] });
   return { guilds, delivery };
 }
 
@@ -162,6 +162,47 @@ describe("Guilds writes through", () => {
     expect(guilds.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL)).toBe(1);
     expect(delivery.events).toEqual(["GUILD_ROLE_UPDATE", "MESSAGE_CREATE"]);
     expect(await gate.store.getMember(GUILD, "3")).toBeDefined();
+  });
+
+  test("given up to a new owner, the guild is let go after what was started on it; then refused while this ring lags", async () => {
+    const { gate, guilds, delivery } = await loaded();
+    gate.hold();
+    const renamed = guilds.patchRole(GUILD, GUILD, { name: "renamed" });
+    const sent = guilds.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL);
+    // A new owner at generation 2 takes it over (this owner's ring still says 1, and its own).
+    const released = guilds.release(GUILD, 2).then(() => void delivery.events.push("released"));
+    gate.release();
+    await Promise.all([renamed, sent, released]);
+    expect(delivery.events).toEqual(["GUILD_ROLE_UPDATE", "MESSAGE_CREATE", "released"]);
+    expect(guilds.stats().loaded).toBe(0);
+    expect(() => guilds.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL)).toThrow(GuildMovedError);
+    expect(() => guilds.join(GUILD, joiner("3"))).toThrow(GuildMovedError);
+  });
+
+  test("a new owner's load has the old owner let the guild go before anything runs on it", async () => {
+    const store = new MemoryGuildStore();
+    await seed(store);
+    const old = await owner(store, 1);
+    await old.guilds.join(GUILD, joiner("2"));
+    const delivery = recorder();
+    const taking: [string, number][] = [];
+    const next = new Guilds({
+      store,
+      delivery,
+      loadSemaphore: semaphore,
+      passiveThreshold: 1_000_000,
+      generation: () => 2,
+      owns: () => true,
+      takeOver: async (guildId, generation) => {
+        taking.push([guildId, generation]);
+        await old.guilds.release(guildId, generation);
+        return [];
+      },
+    });
+    expect(next.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL)).toBeInstanceOf(Promise);
+    await Promise.resolve(next.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL));
+    expect(taking).toEqual([[GUILD, 2]]);
+    expect(() => old.guilds.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL)).toThrow(GuildMovedError);
   });
 
   test("callers that ask for an unloaded guild at once share one load", async () => {

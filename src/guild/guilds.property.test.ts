@@ -246,7 +246,7 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
   const sim = new SimWorkers(store);
   const workers = intBetween(rnd, 1, 3);
   const passiveThreshold = seed % 4 === 0 ? 0 : HIGH_THRESHOLD;
-  const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold, generation: () => 1, owns: () => true, holdersOf: async (guildId) => sim.holdersOf(guildId) });
+  const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold, generation: () => 1, owns: () => true, takeOver: async (guildId) => sim.holdersOf(guildId) });
   sim.bind(guilds);
 
   const ops: string[] = [`seed ${seed}: passiveThreshold ${passiveThreshold}, ${workers} worker(s)`];
@@ -753,7 +753,7 @@ describe("Guilds: view changes for a member that changes class (found by the pro
   const tiny = async () => {
     const store = new MemoryGuildStore();
     const sim = new SimWorkers(store);
-    const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold: HIGH_THRESHOLD, generation: () => 1, owns: () => true, holdersOf: async (guildId) => sim.holdersOf(guildId) });
+    const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold: HIGH_THRESHOLD, generation: () => 1, owns: () => true, takeOver: async (guildId) => sim.holdersOf(guildId) });
     sim.bind(guilds);
     for (const id of ["100", "101", "102"]) {
       await store.putUser({ id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });

@@ -108,10 +108,12 @@ export interface GuildsOptions {
   /** Whether this worker owns the guild now (the ring); operations on one it does not own fail with `GuildMovedError`. */
   owns: (guildId: string) => boolean;
   /**
-   * The sessions every worker holds in a guild this owner is taking over (the ring moved it
-   * here): each joins again, so events from now on reach them. Empty for a guild nobody held.
+   * This owner is taking a guild over at ring `generation` (the ring moved it here): every
+   * other worker gives the guild up, once what it has started on it is done (`release`), so
+   * none serves it any more; and says which of its sessions are in it, so they join again and
+   * events from now on reach them. Empty for a guild nobody held.
    */
-  holdersOf: (guildId: string) => Promise<readonly Holder[]>;
+  takeOver: (guildId: string, generation: number) => Promise<readonly Holder[]>;
 }
 
 /** A guild this worker has loaded, or is loading, with its queue of operations. */
@@ -199,9 +201,25 @@ export class Guilds {
   readonly #createCaches = new WeakMap<OwnedGuild, GuildCreateCache>();
   readonly #timings = new Map<string, Timing>();
   #loadRefused = 0;
+  /** Guilds a later owner took over from here, and the generation it did at (see `release`). */
+  readonly #released = new Map<string, number>();
 
   constructor(options: GuildsOptions) {
     this.#options = options;
+  }
+
+  /** The guilds loaded here. */
+  loadedIds(): string[] {
+    return [...this.#slots.values()].flatMap((slot) => (slot.owned ? [slot.id] : []));
+  }
+
+  /**
+   * Loads the guild here if it is not yet: its owner's first operation since the ring moved it
+   * here, which has the old owner let it go (a leaving node hands its guilds over this way
+   * before its sessions move).
+   */
+  warm(guildId: string): MaybePromise<void> {
+    return this.#on(guildId, true, () => undefined);
   }
 
   stats(): GuildsStats {
@@ -258,10 +276,29 @@ export class Guilds {
 
   /**
    * A resumed session moved from worker `from` to `to`: later events for it go to `to`. The
-   * topic it holds (its class's), or undefined if the guild is not here or has no such hold.
+   * topic it holds (its class's), or undefined if there is no such guild or hold.
    */
+  /**
+   * Another worker takes the guild over at ring `generation` (this one's ring may not show it
+   * yet): once the operations started here are done (their events sent), it is forgotten
+   * here, and operations on it are refused (`GuildMovedError`: asked again of its owner) until
+   * this worker's ring passes `generation`.
+   */
+  async release(guildId: string, generation: number): Promise<void> {
+    this.#released.set(guildId, Math.max(generation, this.#released.get(guildId) ?? 0));
+    const slot = this.#slots.get(guildId);
+    if (!slot) return;
+    await slot.queue.run(() => {
+      slot.owned = undefined;
+      slot.failure = new GuildMovedError(guildId);
+      if (this.#slots.get(guildId) === slot) this.#slots.delete(guildId);
+    });
+  }
+
   moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): MaybePromise<string | undefined> {
-    return this.#on(guildId, false, (guild) => guild?.moveSession(userId, variant, from, to));
+    // Loaded if it is not: an owner that had it before and holds it again must not keep the
+    // session's old place (its load has the old owner let go, and gathers where sessions are).
+    return this.#on(guildId, true, (guild) => guild?.moveSession(userId, variant, from, to));
   }
 
   /**
@@ -607,7 +644,7 @@ export class Guilds {
    */
   #on<T>(guildId: string, load: boolean, operation: (guild: OwnedGuild | undefined, slot: Slot) => MaybePromise<T>): MaybePromise<T> {
     let slot = this.#slots.get(guildId);
-    if (!this.#options.owns(guildId)) {
+    if (!this.#options.owns(guildId) || this.#releasedHere(guildId)) {
       // The ring moved it: forget it here (its sessions join its new owner, which takes them over).
       if (slot) this.#slots.delete(guildId);
       throw new GuildMovedError(guildId);
@@ -647,6 +684,15 @@ export class Guilds {
       slot.failure = new GuildMovedError(owned.id);
       if (this.#slots.get(owned.id) === slot) this.#slots.delete(owned.id);
     });
+  }
+
+  /** Whether a later owner took the guild over from here at a generation this worker's ring has not passed. */
+  #releasedHere(guildId: string): boolean {
+    const released = this.#released.get(guildId);
+    if (released === undefined) return false;
+    if (released >= this.#options.generation()) return true;
+    this.#released.delete(guildId);
+    return false;
   }
 
   /** A slot for an operation on a guild that is not here (it never writes through it). */
@@ -690,14 +736,15 @@ export class Guilds {
   }
 
   /**
-   * A guild loaded here may have had another owner until the ring moved it (a node joined or
-   * was lost): the sessions every worker holds in it join again, before any operation runs, so
-   * no event from now on misses them; each worker moves its sessions to their class's topic
-   * here. A guild nobody held costs one question to each worker.
+   * A guild loaded here may have had another owner until the ring moved it (a node joined,
+   * left or was lost): before any operation runs here, the old owner stops serving it (an
+   * event it accepted went out before it answered; none after), and the sessions every worker
+   * holds in it join again, so no event from now on misses them; each worker moves its
+   * sessions to their class's topic here. A guild nobody held costs one question to each worker.
    */
   async #takeOver(owned: OwnedGuild): Promise<void> {
     const moves = new Map<WorkerId, [string, number][]>();
-    for (const holder of await this.#options.holdersOf(owned.id)) {
+    for (const holder of await this.#options.takeOver(owned.id, owned.state.generation)) {
       if (!owned.state.member(holder.userId)) continue;
       owned.attach(holder.userId, holder.variant, holder.worker);
       const classId = owned.classes.classOf(holder.userId) as number;

@@ -172,7 +172,9 @@ export class OwnedGuild {
     const at = variants?.findIndex((v) => v.worker === from && v.variant === variant) ?? -1;
     const held = variants?.[at];
     const classId = this.classes.classOf(userId);
-    if (!variants || !held || classId === undefined) return undefined;
+    if (!variants || classId === undefined) return undefined;
+    // Taken over while it moved, this owner found it on `to` already: it holds the class topic there.
+    if (!held) return variants.some((v) => v.worker === to && v.variant === variant) ? guildTopic(this.id, classId, variant) : undefined;
     // Counts move; the member stays tracked, so its class (and topic) stay the same.
     if (held.count > 1) held.count--;
     else variants.splice(at, 1);

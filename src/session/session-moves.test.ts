@@ -32,7 +32,7 @@ function rig() {
     guilds: {
       moveSession: (guildId, userId, variant, from, to) => {
         moved.push(`session ${guildId} ${userId} ${variant} ${from}->${to}`);
-        // Guild 5's owner numbers the member's class 3; guild 6 is not loaded at its owner.
+        // Guild 5's owner numbers the member's class 3; guild 6 has no hold of the member.
         return guildId === "5" ? guildTopic("5", 3, variant) : undefined;
       },
       moveListHold: (guildId, listId, userId, chunk, from, to) => {

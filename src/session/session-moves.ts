@@ -31,6 +31,14 @@ const SESSION_ID = /^(.+)\.(\d{1,4})\.[0-9a-f]{24}$/;
 
 type MoveRequest = Extract<BusRequest, { k: "move-out" | "move-topic" }>;
 
+/** A move-out's answer, and the peer that gave it. */
+interface Found {
+  out: MoveOutReply;
+  home: PeerId;
+}
+
+const UNKNOWN: MoveOutReply = { ok: false, reason: "unknown" };
+
 /** A move that has not finished in this long is abandoned (its RESUME refused). */
 const MOVE_TIMEOUT_MS = 10_000;
 
@@ -79,11 +87,10 @@ export class SessionMoves {
     return this.#bus.peers().includes(home) ? home : undefined;
   }
 
-  /** Takes over a RESUME for a session of another worker; false if none is known. */
+  /** Takes over a RESUME for a session this worker does not hold; false if it cannot be anywhere else. */
   resume(socket: Socket<Connection>, d: ResumeData, userId: string): boolean {
-    const home = this.homeOf(d.session_id);
-    if (home === undefined) return false;
-    this.#moveHere(socket, d, userId, home).catch((error: unknown) => {
+    if (!SESSION_ID.test(d.session_id) || this.#bus.peers().length === 0) return false;
+    this.#moveHere(socket, d, userId, this.homeOf(d.session_id)).catch((error: unknown) => {
       // A home that is gone (its node lost) is a session that cannot resume, as on Discord: op 9.
       if (!(error instanceof BusError && error.code === "peer-gone")) console.error("guildgate: moving a session between workers failed:", error);
       this.#awaiting.delete(d.session_id);
@@ -115,16 +122,13 @@ export class SessionMoves {
     }
   }
 
-  async #moveHere(socket: Socket<Connection>, d: ResumeData, userId: string, first: PeerId): Promise<void> {
+  async #moveHere(socket: Socket<Connection>, d: ResumeData, userId: string, first: PeerId | undefined): Promise<void> {
     const self = this.#bus.self;
-    let home = first;
-    let out: MoveOutReply;
-    // A session that moved before is found by following where each worker sent it.
-    for (let hops = 0; ; hops++) {
-      out = await this.#bus.request(home, { k: "move-out", sessionId: d.session_id, userId, seq: d.seq });
-      if (out.ok || out.reason !== "moved" || out.to === self || hops > this.#bus.peers().length) break;
-      home = out.to;
-    }
+    const ask = { k: "move-out", sessionId: d.session_id, userId, seq: d.seq } as const;
+    let found: Found | undefined = first === undefined ? undefined : await this.#follow(first, ask);
+    // Not where its id or its moves say (that worker restarted, or left): asked of everyone.
+    if (found === undefined || (!found.out.ok && found.out.reason !== "bad-seq" && found.out.reason !== "expired")) found = await this.#search(ask);
+    const { out, home } = found;
     if (!out.ok) {
       return this.#resumes.refuseMoved(socket, out.reason === "bad-seq" ? CloseCode.INVALID_SEQ : undefined);
     }
@@ -163,6 +167,34 @@ export class SessionMoves {
     this.#sessions.release(session, from);
     joined.topic = to;
     this.#sessions.hold(session, to);
+  }
+
+  /**
+   * Asks `home` to give the session up, following where each worker sent it on; unknown if
+   * the trail ends at a worker that is gone.
+   */
+  async #follow(home: PeerId, ask: Extract<BusRequest, { k: "move-out" }>): Promise<Found> {
+    let out: MoveOutReply = UNKNOWN;
+    for (let hops = 0; hops <= this.#bus.peers().length; hops++) {
+      out = await this.#bus.request(home, ask).catch((error: unknown): MoveOutReply => {
+        if (error instanceof BusError && error.code === "peer-gone") return UNKNOWN;
+        throw error;
+      });
+      if (out.ok || out.reason !== "moved" || out.to === this.#bus.self) break;
+      home = out.to;
+    }
+    return { out, home };
+  }
+
+  /** Asks every peer at once; only the one that holds the session gives it up. */
+  async #search(ask: Extract<BusRequest, { k: "move-out" }>): Promise<Found> {
+    const peers = this.#bus.peers();
+    const answers = await Promise.all(peers.map((peer) => this.#bus.request(peer, ask).catch((): MoveOutReply => UNKNOWN)));
+    const given = answers.findIndex((answer) => answer.ok);
+    if (given >= 0) return { out: answers[given] as MoveOutReply, home: peers[given] as PeerId };
+    // Known somewhere but refused there (its seq, or its log, no longer reaches): say why.
+    const refused = answers.find((answer) => !answer.ok && (answer.reason === "bad-seq" || answer.reason === "expired"));
+    return { out: refused ?? UNKNOWN, home: this.#bus.self };
   }
 
   /** A member-list chunk the member was let go of while it moved. */
@@ -205,7 +237,7 @@ export class SessionMoves {
       this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
       return held;
     };
-    // A guild not loaded here yet keeps the name home gave it: its load takes the session over.
+    // No such hold (the guild is gone, or the member left it): the name home gave it stays.
     if (parsed?.kind === "guild") return inBusForm(() => then(this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to), (held) => cut(held ?? topic)));
     // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
     if (parsed?.kind === "list") return inBusForm(() => then(this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to), (held) => cut(held && topic)));
