@@ -35,6 +35,10 @@ export interface ConnectSummary extends Pick<ConnectResult, "ready" | "refusals"
 
 export interface DeliverySummary {
   deliveries: number;
+  /** Deliveries of an event a session already had (gen-worker.ts). */
+  duplicates: number;
+  /** Deliveries without an event number, which could not be checked for duplicates. */
+  unnumbered: number;
   otherDispatches: number;
   hist: Histogram;
   firstReceipt: number;
@@ -188,6 +192,8 @@ export class Fleet {
     const answers = await Promise.all(this.#children.map((child) => child.ask<DeliveryReport>({ type: "report" }, 10_000)));
     const summary: DeliverySummary = {
       deliveries: 0,
+      duplicates: 0,
+      unnumbered: 0,
       otherDispatches: 0,
       hist: new Histogram(),
       firstReceipt: Infinity,
@@ -202,6 +208,8 @@ export class Fleet {
     };
     for (const answer of answers) {
       summary.deliveries += answer.deliveries;
+      summary.duplicates += answer.duplicates;
+      summary.unnumbered += answer.unnumbered;
       summary.otherDispatches += answer.otherDispatches;
       summary.hist.merge(answer.hist);
       if (answer.firstReceipt > 0) summary.firstReceipt = Math.min(summary.firstReceipt, answer.firstReceipt);

@@ -9,14 +9,17 @@
  * heartbeats at the HELLO interval (and on op 1), op 9 -> IDENTIFY again after
  * 1-5 s (as clients do). Each op 0 frame carrying `"t0":` in `d` is a
  * delivery; its latency is receipt time minus t0, both on the shared clock
- * (clock.ts), read once per socket read. The fast path reads t0 from the
- * bytes and parses nothing else. With zlib-stream each message is inflated
+ * (clock.ts), read once per socket read. The fast path reads t0 and the
+ * event number `n` after it from the bytes and parses nothing else; a
+ * session that gets an event number twice since the last reset counts a
+ * duplicate (event-numbers.ts). With zlib-stream each message is inflated
  * as the raw deflate block it is (sync-flushed, ending 00 00 FF FF,
  * history-free as guildgate and the baselines send them).
  */
 import zlib from "node:zlib";
 import { clock } from "./clock.ts";
 import { connectWire, type ClientKind, type Wire } from "./connectors.ts";
+import { EventSet, eventNumberAt } from "./event-numbers.ts";
 import { Histogram, type HistogramData } from "./histogram.ts";
 
 /** What the coordinator asks; see fleet.ts for the answers. */
@@ -55,6 +58,10 @@ export interface ConnectResult {
 export interface DeliveryReport {
   type: "report";
   deliveries: number;
+  /** Deliveries of an event number the session already had since the last reset. */
+  duplicates: number;
+  /** Deliveries without an event number after t0: not checked for duplicates. */
+  unnumbered: number;
   /** Op 0 frames without t0 (GUILD_CREATE and the like). */
   otherDispatches: number;
   hist: HistogramData;
@@ -93,6 +100,8 @@ class Session {
   heartbeatDue = Infinity;
   deliveries = 0;
   attempts = 0;
+  /** The event numbers this session got since the last reset. */
+  readonly seen = new EventSet();
   constructor(readonly token: string) {}
 }
 
@@ -103,6 +112,8 @@ const readyHist = new Histogram();
 let hist = new Histogram();
 let refusals = 0;
 let deliveries = 0;
+let duplicates = 0;
+let unnumbered = 0;
 let otherDispatches = 0;
 let firstReceipt = 0;
 let lastReceipt = 0;
@@ -196,10 +207,12 @@ function maybeConnected(force = false): void {
   });
 }
 
-function delivered(session: Session, t0: number, now: number): void {
+function delivered(session: Session, t0: number, n: number, now: number): void {
   hist.recordMs(now - t0);
   deliveries++;
   session.deliveries++;
+  if (n < 0) unnumbered++;
+  else if (session.seen.add(n)) duplicates++;
   if (firstReceipt === 0) firstReceipt = now;
   lastReceipt = now;
 }
@@ -236,14 +249,15 @@ function onMessage(session: Session, buffer: Buffer, start: number, end: number,
       c = buffer[++p]!;
     }
   }
-  delivered(session, t0, now);
+  delivered(session, t0, eventNumberAt(buffer, p), now);
 }
 
 /** One gateway message from the WebSocket client, already a string. */
 function onText(session: Session, text: string, now: number): void {
   const at = text.indexOf('"t0":');
   if (at < 0) return onProtocol(session, text, now);
-  delivered(session, parseFloat(text.slice(at + 5, at + 32)), now);
+  const nAt = text.indexOf('"n":', at);
+  delivered(session, parseFloat(text.slice(at + 5, at + 32)), nAt < 0 ? -1 : parseInt(text.slice(nAt + 4, nAt + 20)), now);
 }
 
 function onProtocol(session: Session, text: string, now: number): void {
@@ -298,6 +312,8 @@ function report(): DeliveryReport {
   return {
     type: "report",
     deliveries,
+    duplicates,
+    unnumbered,
     otherDispatches,
     hist: hist.toJSON(),
     firstReceipt,
@@ -326,8 +342,11 @@ process.on("message", (command: WorkerCommand) => {
       return;
     case "reset":
       hist = new Histogram();
-      deliveries = otherDispatches = firstReceipt = lastReceipt = 0;
-      for (const session of sessions) session.deliveries = 0;
+      deliveries = duplicates = unnumbered = otherDispatches = firstReceipt = lastReceipt = 0;
+      for (const session of sessions) {
+        session.deliveries = 0;
+        session.seen.clear();
+      }
       cpuBase = process.cpuUsage();
       wallBase = clock();
       return;

@@ -17,6 +17,10 @@
  * CPU is read from /proc for the server and the generator processes, and
  * for the whole machine, so a run disturbed by other work on the box shows
  * it ("other" CPU).
+ *
+ * Deliveries are checked for exactly once: the generator counts, per
+ * session, an event number it already had as a duplicate; `lost` is what
+ * was expected less the distinct deliveries.
  */
 import { clock } from "./clock.ts";
 import type { ClientKind } from "./connectors.ts";
@@ -121,7 +125,12 @@ export interface DeliveryResult {
   events: number;
   expected: number;
   deliveries: number;
+  /** Deliveries of an event the session already had. */
+  duplicates: number;
+  /** Expected less the distinct deliveries: (session, event) pairs that never arrived. */
   lost: number;
+  /** Every session got every event meant for it once and no event twice: deliveries == expected, each carried its number, no duplicate. */
+  exactlyOnce: boolean;
   /** Deliveries / (first ingress -> last receipt). */
   deliveriesPerSec: number;
   spanMs: number;
@@ -146,7 +155,9 @@ function deliveryResult(events: PlannedEvent[], firstIngress: number, report: De
     events: events.length,
     expected,
     deliveries: report.deliveries,
-    lost: expected - report.deliveries,
+    duplicates: report.duplicates,
+    lost: expected - (report.deliveries - report.duplicates),
+    exactlyOnce: report.deliveries === expected && report.duplicates === 0 && report.unnumbered === 0,
     deliveriesPerSec: Math.round((report.deliveries * 1000) / spanMs),
     spanMs: Math.round(spanMs),
     p50Ms: report.hist.quantileMs(0.5),

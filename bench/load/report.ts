@@ -70,6 +70,7 @@ function metrics(run: RunRecord): Record<string, number> {
     Object.assign(m, {
       deliveries_per_sec: t.deliveriesPerSec,
       lost: t.lost,
+      duplicates: t.duplicates,
       load_p50_ms: t.p50Ms,
       load_p99_ms: t.p99Ms,
       load_max_ms: t.maxMs,
@@ -80,7 +81,13 @@ function metrics(run: RunRecord): Record<string, number> {
     });
   }
   if (run.latency) {
-    Object.assign(m, { p50_ms: run.latency.p50Ms, p99_ms: run.latency.p99Ms, max_ms: run.latency.maxMs, latency_lost: run.latency.lost });
+    Object.assign(m, {
+      p50_ms: run.latency.p50Ms,
+      p99_ms: run.latency.p99Ms,
+      max_ms: run.latency.maxMs,
+      latency_lost: run.latency.lost,
+      latency_duplicates: run.latency.duplicates,
+    });
   }
   if (run.serverCost) {
     m.server_us_per_delivery = run.serverCost.readingUsPerDelivery;
@@ -118,6 +125,19 @@ function ratio(result: ScenarioResult, variant: Variant, other: "raw" | "naive")
   return base ? medians(variant).deliveries_per_sec! / medians(base).deliveries_per_sec! : NaN;
 }
 
+/** Whether every timed event of every run reached each of its sessions once: no loss, no duplicate. */
+function exactlyOnceBar(variant: Variant): Bar {
+  const phases = variant.runs.flatMap((run) => [run.throughput, run.latency]).filter((phase) => phase !== null);
+  const lost = phases.reduce((sum, phase) => sum + phase.lost, 0);
+  const duplicates = phases.reduce((sum, phase) => sum + phase.duplicates, 0);
+  const deliveries = phases.reduce((sum, phase) => sum + phase.deliveries, 0);
+  return {
+    bar: `every event reached every session exactly once (deliveries == events × sessions, no event twice on a session; ${variant.runs.length} run(s), throughput and latency phases)`,
+    value: `${deliveries} deliveries, ${lost} lost, ${duplicates} duplicates`,
+    pass: phases.length > 0 && phases.every((phase) => phase.exactlyOnce),
+  };
+}
+
 function bars(result: ScenarioResult): Bar[] {
   if (result.scenario !== "fanout") return [];
   const largest = Math.max(...result.variants.map((v) => v.sessions));
@@ -130,6 +150,7 @@ function bars(result: ScenarioResult): Bar[] {
     { bar: `deliveries/s ≥ 80% of raw (${largest} sessions, one guild)`, value: Number.isFinite(vsRaw) ? `${(vsRaw * 100).toFixed(0)}%` : "no raw run", pass: Number.isFinite(vsRaw) ? vsRaw >= 0.8 : null },
     { bar: `deliveries/s ≥ 10× naive`, value: Number.isFinite(vsNaive) ? `${vsNaive.toFixed(1)}×` : "no naive run", pass: Number.isFinite(vsNaive) ? vsNaive >= 10 : null },
     { bar: `p99 ingress-to-client ≤ 50 ms (isolated events)`, value: `${m.p99_ms!.toFixed(1)} ms`, pass: m.p99_ms! <= 50 },
+    exactlyOnceBar(gg),
   ];
 }
 
@@ -160,6 +181,7 @@ function columns(result: ScenarioResult): Column[] {
         ["max ms", (m) => f1(m.max_ms)],
         ["p99 loaded", (m) => f0(m.load_p99_ms)],
         ["lost", (m) => f0((m.lost ?? 0) + (m.latency_lost ?? 0))],
+        ["dup", (m) => f0((m.duplicates ?? 0) + (m.latency_duplicates ?? 0))],
         ["srv cpu", (m) => f2(m.server_cpu)],
         ["gen cpu", (m) => f2(m.generator_cpu)],
         ["coord cpu", (m) => f2(m.coordinator_cpu)],

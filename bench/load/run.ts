@@ -193,7 +193,8 @@ for (const sessions of options.sessions) {
         variant.runs.push(record);
         const tp = record.throughput ? ` ${Math.round(record.throughput.deliveriesPerSec / 1000)}k deliveries/s` : "";
         const lat = record.latency ? `, p99 ${record.latency.p99Ms.toFixed(1)} ms` : "";
-        console.log(`  ${spec.label} ${sessions} run ${run}: READY ${record.connect?.summary.ready}${tp}${lat} (${((clock() - started) / 1000).toFixed(0)} s)`);
+        const once = [record.throughput, record.latency].every((phase) => !phase || phase.exactlyOnce) ? "" : ", NOT exactly once";
+        console.log(`  ${spec.label} ${sessions} run ${run}: READY ${record.connect?.summary.ready}${tp}${lat}${once} (${((clock() - started) / 1000).toFixed(0)} s)`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         variant.errors.push(message);
