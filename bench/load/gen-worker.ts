@@ -18,7 +18,7 @@
  */
 import zlib from "node:zlib";
 import { clock } from "./clock.ts";
-import { connectWire, type ClientKind, type Wire } from "./connectors.ts";
+import { connectWire, type ClientKind, type Endpoint, type Wire } from "./connectors.ts";
 import { EventSet, eventNumberAt } from "./event-numbers.ts";
 import { Histogram, type HistogramData } from "./histogram.ts";
 
@@ -27,10 +27,11 @@ export type WorkerCommand =
   | {
       type: "connect";
       client: ClientKind;
-      host: string;
-      port: number;
+      /** Where sessions connect: the token at index i connects to `endpoints[sessionEndpoints[i]]`. */
+      endpoints: Endpoint[];
       localAddress: string;
       tokens: string[];
+      sessionEndpoints: number[];
       intents: number;
       compress: boolean;
       /** Sessions between connect() and READY at once; tokens.length for a storm. */
@@ -102,7 +103,10 @@ class Session {
   attempts = 0;
   /** The event numbers this session got since the last reset. */
   readonly seen = new EventSet();
-  constructor(readonly token: string) {}
+  constructor(
+    readonly token: string,
+    readonly endpoint: Endpoint,
+  ) {}
 }
 
 let sessions: Session[] = [];
@@ -151,7 +155,7 @@ function open(session: Session): void {
   if (firstStart === 0) firstStart = session.startedAt;
   session.zlibStarted = false;
   const path = target.compress ? "/?v=10&encoding=json&compress=zlib-stream" : "/?v=10&encoding=json";
-  const wire = connectWire(target.client, { host: target.host, port: target.port, localAddress: target.localAddress, path }, {
+  const wire = connectWire(target.client, { ...session.endpoint, localAddress: target.localAddress, path }, {
     open: () => {},
     frame: (opcode, bytes, start, end, now) => {
       if (opcode === 0x1) onMessage(session, bytes, start, end, now);
@@ -334,7 +338,7 @@ process.on("message", (command: WorkerCommand) => {
       plan = command;
       deadline = clock() + command.timeoutMs;
       identify = JSON.stringify({ op: 2, d: { token: "TOKEN", intents: command.intents, properties: { os: "linux", browser: "guildgate-load", device: "guildgate-load" } } });
-      sessions = command.tokens.map((token) => new Session(token));
+      sessions = command.tokens.map((token, i) => new Session(token, command.endpoints[command.sessionEndpoints[i]!]!));
       connecting = true;
       startNext();
       maybeConnected();
