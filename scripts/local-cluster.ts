@@ -6,7 +6,7 @@
  * (SIGKILL), stopped (SIGTERM) and started again, to try what the cluster promises.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -41,6 +41,8 @@ export interface LocalNode {
 export interface LocalCluster {
   readonly nats: NatsServer;
   readonly database: string;
+  /** The private PostgreSQL's postmaster (its backends are its children); absent with a given database URL. */
+  readonly postgresPid?: number;
   readonly ingressSecret: string;
   readonly tokenSecret: string;
   readonly nodes: LocalNode[];
@@ -52,6 +54,16 @@ export interface LocalCluster {
   stop(i: number): Promise<number>;
   /** Stops every node, NATS and the private PostgreSQL, and removes their files. */
   close(): Promise<void>;
+}
+
+/** The first line of postmaster.pid in the data dir that postgres.sh made under `dir`. */
+function postmasterPid(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // not readable by this user: the harness then does without its CPU figure
+  }
 }
 
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
@@ -134,6 +146,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   return {
     nats,
     database,
+    postgresPid: options.database ? undefined : postmasterPid(pgDir),
     ingressSecret,
     tokenSecret,
     nodes,

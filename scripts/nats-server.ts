@@ -17,6 +17,8 @@ export interface NatsServer {
   url: string;
   /** http://127.0.0.1:port of the monitoring endpoint (`${monitorUrl}/varz`). */
   monitorUrl: string;
+  /** The server's process, for reading its CPU and memory. */
+  pid: number;
   connect(): Promise<NatsConnection>;
   stop(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function startNatsServer(): Promise<NatsServer> {
   return {
     url,
     monitorUrl: `http://127.0.0.1:${monitorPort}`,
+    pid: child.pid,
     connect: () => connect({ servers: url }),
     async stop() {
       child.kill("SIGTERM");

@@ -5,7 +5,12 @@
  *   npm run load -- fanout|guilds|storm|idle [--sessions 1000,5000,15000]
  *     [--events N] [--latency-events N] [--runs 1] [--targets raw,naive,guildgate,guildgate@1]
  *     [--window 16] [--compress] [--client bun|net|websocket] [--payload-bytes 64] [--workers N]
- *     [--identify-in-flight N] [--heartbeat-interval-ms 41250] [--timeout-s 300] [--out bench/load/results]
+ *     [--nodes N] [--identify-in-flight N] [--heartbeat-interval-ms 41250] [--timeout-s 300] [--out bench/load/results]
+ *
+ * --nodes N (default 1) makes every target N server processes with the sessions spread over
+ * them: guildgate as N cluster nodes behind one nats-server (one worker each unless
+ * guildgate@W or --workers says otherwise), raw and naive as N processes that each publish
+ * every event to their own sessions (targets.ts).
  *
  * Each run starts its server afresh (guildgate from dist/guildgate: build it
  * first with `npm run build`), sets up users and guilds, connects every
@@ -25,6 +30,7 @@ import { connectPhase, idlePhase, latencyPhase, serverCostPhase, throughputPhase
 import { printTable, writeHtml, writeJson, type RunRecord, type ScenarioResult, type Variant } from "./report.ts";
 import { SCENARIOS, scenarios, type Scenario, type ScenarioName } from "./scenarios.ts";
 import { Progress, type Counters } from "../progress.ts";
+import { MAX_NODES } from "../../src/cluster/membership.ts";
 import { parseTargetSpec, startTarget, TARGETS, type MembershipPlan, type Target, type TargetSpec } from "./targets.ts";
 
 /** GUILDS (1) | GUILD_MESSAGES (512). */
@@ -45,6 +51,7 @@ const { values, positionals } = parseArgs({
     client: { type: "string", default: "bun" },
     "payload-bytes": { type: "string", default: "64" },
     workers: { type: "string" },
+    nodes: { type: "string", default: "1" },
     "identify-in-flight": { type: "string" },
     "heartbeat-interval-ms": { type: "string", default: "41250" },
     "timeout-s": { type: "string", default: "300" },
@@ -75,6 +82,7 @@ const options = {
   client: values.client as ClientKind,
   padding: "x".repeat(integer(values["payload-bytes"], "payload-bytes") as number),
   workers: integer(values.workers, "workers"),
+  nodes: integer(values.nodes, "nodes") as number,
   // A storm runs the gateway's own default (256), so refusals show; elsewhere connecting must not be refused.
   identifyInFlight: integer(values["identify-in-flight"], "identify-in-flight") ?? (scenario.kind === "storm" ? 16_384 : 100_000),
   heartbeatIntervalMs: integer(values["heartbeat-interval-ms"], "heartbeat-interval-ms") as number,
@@ -83,6 +91,7 @@ const options = {
 };
 
 if (!CLIENT_KINDS.includes(options.client)) throw new Error(`--client must be one of ${CLIENT_KINDS.join(", ")}`);
+if (options.nodes > MAX_NODES) throw new Error(`--nodes must be at most ${MAX_NODES}, not ${options.nodes}`);
 
 /** The phase a run is in, for the timeout's message and the progress line. */
 let phase = "start";
@@ -153,6 +162,7 @@ async function runBounded(spec: TargetSpec, sessions: number): Promise<RunRecord
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     identifyInFlight: options.identifyInFlight,
     workers: spec.workers ?? options.workers,
+    nodes: options.nodes,
   });
   const fleet = Fleet.start(sessions);
   running = { fleet, sessions };
@@ -176,6 +186,7 @@ const result: ScenarioResult = {
   summary: scenario.summary,
   started: new Date().toISOString(),
   command: `npm run load -- ${process.argv.slice(2).join(" ")}`,
+  nodes: options.nodes,
   machine: { cores: navigator.hardwareConcurrency, bun: Bun.version, loadAverageAtStart: (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ") },
   options: { ...options, targets: options.targets.map((t) => t.label), padding: options.padding.length },
   variants: [],
@@ -193,7 +204,10 @@ for (const sessions of options.sessions) {
         variant.runs.push(record);
         const tp = record.throughput ? ` ${Math.round(record.throughput.deliveriesPerSec / 1000)}k deliveries/s` : "";
         const lat = record.latency ? `, p99 ${record.latency.p99Ms.toFixed(1)} ms` : "";
-        console.log(`  ${spec.label} ${sessions} run ${run}: READY ${record.connect?.summary.ready}${tp}${lat} (${((clock() - started) / 1000).toFixed(0)} s)`);
+        const once = [record.throughput, record.latency].every((phase) => !phase || phase.exactlyOnce) ? "" : ", NOT exactly once";
+        const nats = record.throughput?.nats ? `, NATS ${record.throughput.nats.inPerEvent.toFixed(2)} in / ${record.throughput.nats.outPerEvent.toFixed(2)} out per event` : "";
+        const perNode = record.connect?.sessionsPerNode ? ` (${record.connect.sessionsPerNode.join(" / ")} on the nodes)` : "";
+        console.log(`  ${spec.label} ${sessions} run ${run}: READY ${record.connect?.summary.ready}${perNode}${tp}${lat}${once}${nats} (${((clock() - started) / 1000).toFixed(0)} s)`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         variant.errors.push(message);
