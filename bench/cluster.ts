@@ -2,7 +2,7 @@
  * What the cluster promises when its membership changes, measured under a steady stream of
  * events (issue 11's bars), on nodes of the compiled binary (scripts/local-cluster.ts):
  *
- *   bun bench/cluster.ts join|loss|rolling [--guilds 1000] [--sessions 300] [--rate 300]
+ *   bun bench/cluster.ts join|loss|rolling [--guilds 1000] [--sessions 300] [--rate 300] [--logs DIR]
  *
  * - join: 3 nodes own the guilds; a 4th joins. Which guilds moved (the ring, before and
  *   after), and from the join to every moved guild delivering again (each gets one event
@@ -18,7 +18,9 @@
  * clients: every event answered 2xx reached every session of its guild (every session that
  * kept its session: one lost with a killed node counts from its new READY and GUILD_CREATEs),
  * once, in order.
- * Loopback only; bounded by the counts above and --timeout-s.
+ * A lost event is described (its guild, number and session) for the first few, to look up in
+ * the nodes' logs (--logs DIR keeps them). Loopback only; bounded by the counts above and
+ * --timeout-s.
  */
 import { parseArgs } from "node:util";
 import { peerId } from "../src/cluster/bus.ts";
@@ -43,6 +45,7 @@ const { values, positionals } = parseArgs({
     sessions: { type: "string", default: "300" },
     rate: { type: "string", default: "300" },
     "timeout-s": { type: "string", default: "240" },
+    logs: { type: "string" },
   },
 });
 const scenario = positionals[0] as Scenario;
@@ -62,6 +65,7 @@ class Bench {
   /** Nodes that are up, by index (the poster and reconnecting clients use them). */
   readonly up = new Set<number>();
   guildIds: string[] = [];
+  userIds: string[] = [];
   /** guild index -> its members' session indexes. */
   members: number[][] = [];
   clients: ClusterClient[] = [];
@@ -104,6 +108,7 @@ class Bench {
       const { id } = (await this.api("POST", "/internal/users", { username: `bench${i}`, bot: true }, i % this.up.size)) as { id: string };
       users[i] = { id, token: (await this.api("POST", `/internal/users/${id}/token`, {}, i % this.up.size)).token as string };
     });
+    this.userIds = users.map((u) => u.id);
     this.members = Array.from({ length: GUILDS }, (_, g) => Array.from({ length: MEMBERS_PER_GUILD }, (_, m) => (g * MEMBERS_PER_GUILD + m) % SESSIONS));
     this.guildIds = new Array<string>(GUILDS);
     await pool(GUILDS, 32, async (g) => {
@@ -227,7 +232,8 @@ class Bench {
    * Every event answered 2xx, at every session of its guild that did not lose its session
    * (one that did: from its last READY), once and in order. Counts what is wrong.
    */
-  check(): { checked: number; lost: number; duplicated: number; outOfOrder: number; sessionsLost: number } {
+  check(): { checked: number; lost: number; duplicated: number; outOfOrder: number; sessionsLost: number; lostSamples: string[] } {
+    const samples: string[] = [];
     let checked = 0;
     let lost = 0;
     let duplicated = 0;
@@ -245,14 +251,13 @@ class Bench {
         for (const event of this.acked[g] ?? []) {
           if (event.postedAt < since) continue;
           checked++;
-          if (!got.has(event.n)) {
-            lost++;
-            if (process.env.BENCH_DEBUG) console.error(`lost: guild ${g} event ${event.n} posted at ${event.postedAt.toFixed(0)} session ${session}; it got ${numbers.join(",")}`);
+          if (!got.has(event.n) && lost++ < 5) {
+            samples.push(`guild ${this.guildIds[g]} event ${event.n} (posted at ${event.postedAt.toFixed(0)}) missed by user ${this.userIds[session]}, who got ${numbers.join(",")}`);
           }
         }
       }
     });
-    return { checked, lost, duplicated, outOfOrder, sessionsLost: this.clients.filter((c) => c.lostAt !== undefined).length };
+    return { checked, lost, duplicated, outOfOrder, sessionsLost: this.clients.filter((c) => c.lostAt !== undefined).length, lostSamples: samples };
   }
 
   /** Lets the stream run, then stops it and waits until what was answered has arrived. */
@@ -273,7 +278,7 @@ const ms = (values: readonly number[]): string => {
 
 async function main(): Promise<void> {
   const nodes = scenario === "join" ? 4 : 3;
-  const cluster = await startLocalCluster({ nodes, workers: 1, initial: 3 });
+  const cluster = await startLocalCluster({ nodes, workers: 1, initial: 3, logDir: values.logs });
   const bench = new Bench(cluster);
   for (let i = 0; i < 3; i++) bench.up.add(i);
   bench.progress.start();

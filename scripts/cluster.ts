@@ -3,6 +3,9 @@
  * machine (scripts/local-cluster.ts), running until Ctrl-C, which stops every node (each
  * leaves the cluster and drains), NATS and PostgreSQL, and removes their files.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalCluster } from "./local-cluster.ts";
 
@@ -26,12 +29,14 @@ const workers = count("workers", values.workers, 32);
 const basePort = count("port", values.port, 65535 - nodes);
 
 console.log(`starting NATS, PostgreSQL and ${nodes} node${nodes === 1 ? "" : "s"}...`);
-const cluster = await startLocalCluster({ nodes, workers, basePort });
+const logDir = mkdtempSync(join(tmpdir(), "guildgate-cluster-logs-"));
+const cluster = await startLocalCluster({ nodes, workers, basePort, logDir });
 console.log(`
 NATS        ${cluster.nats.url} (monitoring ${cluster.nats.monitorUrl}/varz)
 PostgreSQL  ${cluster.database}
 ingress secret  ${cluster.ingressSecret}
 token secret    ${cluster.tokenSecret}
+node logs       ${logDir} (kept after Ctrl-C)
 `);
 for (const node of cluster.nodes) console.log(`${node.id}  ${node.base}   gateway ws${node.base.slice(4)}`);
 console.log(`

@@ -6,7 +6,7 @@
  * (SIGKILL), stopped (SIGTERM) and started again, to try what the cluster promises.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -27,6 +27,8 @@ export interface LocalClusterOptions {
   flags?: readonly string[];
   /** How many of the nodes to start now (the rest: `start(i)` later); default all. */
   initial?: number;
+  /** Where each node's output is appended, as `<node id>.log`, kept after `close`; default: in the cluster's temp dir, removed with it. */
+  logDir?: string;
 }
 
 export interface LocalNode {
@@ -69,9 +71,11 @@ function postmasterPid(dir: string): number | undefined {
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   if (!(await Bun.file(BINARY).exists())) throw new Error(`${BINARY} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), "guildgate-cluster-"));
+  const logDir = options.logDir ?? join(dir, "logs");
+  mkdirSync(logDir, { recursive: true });
   const nats = await startNatsServer();
   // Its own temp dir: the script hands it to the postgres user, who cannot enter `dir`.
-  const pgDir = mkdtempSync(join(tmpdir(), "guildgate-cluster-pg-"));
+  const pgDir = options.database ? "" : mkdtempSync(join(tmpdir(), "guildgate-cluster-pg-"));
   let database = options.database;
   if (!database) {
     const started = spawnSync("bash", [POSTGRES_SCRIPT, "start", pgDir], { encoding: "utf8" });
@@ -108,7 +112,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const read = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
         const decoder = new TextDecoder();
         for await (const chunk of stream) {
-          node.log += decoder.decode(chunk, { stream: true });
+          const text = decoder.decode(chunk, { stream: true });
+          node.log += text;
+          appendFileSync(join(logDir, `${node.id}.log`), text);
           const base = /listening on (http:\/\/\S+)/.exec(node.log)?.[1];
           if (base) resolve(base);
         }

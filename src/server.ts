@@ -142,8 +142,11 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     // The fencing token of this worker's guild writes; it moves only when the ring does.
     generation: () => ring.generation,
     owns: (guildId) => ownerOf(guildId) === bus.self,
+    // Two rounds: every other peer lets the guild go first (an old owner finishes what it
+    // started, its events and moves sent), then every peer says which sessions it answers for.
     takeOver: async (guildId, generation) => {
-      const answers = await Promise.all([bus.self, ...bus.peers()].map((peer) => askWithin(bus, peer, { k: "guild-takeover", guildId, generation })));
+      await Promise.all(bus.peers().map((peer) => askWithin(bus, peer, { k: "guild-release", guildId, generation })));
+      const answers = await Promise.all([bus.self, ...bus.peers()].map((peer) => askWithin(bus, peer, { k: "guild-holds", guildId })));
       return answers.flatMap((holders) => holders ?? []);
     },
   });
@@ -200,10 +203,10 @@ export function prepareServer(options: ServerOptions): PreparedServer {
           return localStats() as BusReply<R>;
         case "identify-start":
           return identifyLimit.tryStart(message.userId, message.shardId) as BusReply<R>;
-        case "guild-takeover":
-          // This peer itself is the one taking over: nothing to give up.
-          if (from === bus.self) return sessionGuilds.holdersOf(message.guildId) as BusReply<R>;
-          return guilds.release(message.guildId, message.generation).then(() => sessionGuilds.holdersOf(message.guildId)) as Promise<BusReply<R>>;
+        case "guild-release":
+          return guilds.release(message.guildId, message.generation).then(() => true) as Promise<BusReply<R>>;
+        case "guild-holds":
+          return moves.holdersOf(message.guildId) as BusReply<R>;
         default:
           return moves.handleRequest(from, message) as BusReply<R>;
       }

@@ -60,6 +60,11 @@ export type BusPush =
   | { k: "user-disconnect-deliver"; userId: string; code: number; reason: string }
   /** A moving session's home: the share of `topic` ends now; the session is going to `to`. */
   | { k: "move-cut"; sessionId: string; topic: string; to: PeerId }
+  /**
+   * A moving session's new worker: from now on the owner sends `topic`'s events here, under
+   * the name `held` (false: a member-list chunk no longer held).
+   */
+  | { k: "move-switched"; sessionId: string; topic: string; held: string | false }
   /** A moving session's home: the frames it missed there (null: the log no longer reaches them). */
   | { k: "move-frames"; sessionId: string; frames: string[] | null };
 
@@ -70,6 +75,7 @@ export const INLINE_PUSHES: ReadonlySet<BusPush["k"]> = new Set([
   "user-deliver",
   "user-disconnect",
   "user-disconnect-deliver",
+  "move-switched",
 ]);
 
 /** Home's answer to "move-out", or where the session went if it moved on. */
@@ -81,8 +87,10 @@ export type BusRequest =
   | OwnerCall
   /** This peer's counters, for /metrics. */
   | { k: "stats" }
-  /** As a guild's new owner at ring `generation`: stop serving it, and say which sessions here are in it. */
-  | { k: "guild-takeover"; guildId: string; generation: number }
+  /** As a guild's new owner at ring `generation`: stop serving it (once what was started on it is done). */
+  | { k: "guild-release"; guildId: string; generation: number }
+  /** As a guild's new owner, once every peer let it go: the sessions this peer answers for in it. */
+  | { k: "guild-holds"; guildId: string }
   /** As the user's owner: may the user start a session on this shard now (max_concurrency)? */
   | { k: "identify-start"; userId: string; shardId: number }
   /** As a session's home: give it up to `to` for a RESUME there. */
@@ -99,15 +107,17 @@ export type BusReply<R extends BusRequest> = R extends OwnerCall
   ? OwnerReply<R>
   : R extends { k: "stats" }
     ? WorkerStats
-    : R extends { k: "guild-takeover" }
-      ? Holder[]
-      : R extends { k: "identify-start" }
-        ? boolean
-        : R extends { k: "move-out" }
-          ? MoveOutReply
-          : R extends { k: "move-topic" }
-            ? string | false
-            : never;
+    : R extends { k: "guild-release" }
+      ? true
+      : R extends { k: "guild-holds" }
+        ? Holder[]
+        : R extends { k: "identify-start" }
+          ? boolean
+          : R extends { k: "move-out" }
+            ? MoveOutReply
+            : R extends { k: "move-topic" }
+              ? string | false
+              : never;
 
 /**
  * Why a request failed, as a closed set:

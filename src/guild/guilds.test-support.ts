@@ -145,10 +145,10 @@ export class SimWorkers implements GuildDelivery {
   async moveToWorker(session: SimSession, worker: WorkerId): Promise<void> {
     const from = session.worker;
     for (const [guildId, joined] of session.guilds) {
-      await this.#owner.moveSession(guildId, session.userId, joined.variant, from, worker);
+      await this.#owner.moveSession(guildId, session.userId, joined.variant, from, worker, () => {});
       for (const [listId, chunks] of joined.lists) {
         const kept: number[] = [];
-        for (const chunk of chunks) if (await this.#owner.moveListHold(guildId, listId, session.userId, chunk, from, worker)) kept.push(chunk);
+        for (const chunk of chunks) await this.#owner.moveListHold(guildId, listId, session.userId, chunk, from, worker, (held) => held && void kept.push(chunk));
         if (kept.length > 0) joined.lists.set(listId, kept);
         else joined.lists.delete(listId);
       }

@@ -275,8 +275,9 @@ export class Guilds {
   }
 
   /**
-   * A resumed session moved from worker `from` to `to`: later events for it go to `to`. The
-   * topic it holds (its class's), or undefined if there is no such guild or hold.
+   * A resumed session moved from worker `from` to `to`: later events for it go to `to`.
+   * `switched` is told, in the same step (before any later event of the guild), the topic it
+   * holds (its class's), or undefined if there is no such guild or hold.
    */
   /**
    * Another worker takes the guild over at ring `generation` (this one's ring may not show it
@@ -295,10 +296,10 @@ export class Guilds {
     });
   }
 
-  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): MaybePromise<string | undefined> {
+  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId, switched: (held: string | undefined) => void): MaybePromise<void> {
     // Loaded if it is not: an owner that had it before and holds it again must not keep the
     // session's old place (its load has the old owner let go, and gathers where sessions are).
-    return this.#on(guildId, true, (guild) => guild?.moveSession(userId, variant, from, to));
+    return this.#on(guildId, true, (guild) => switched(guild?.moveSession(userId, variant, from, to)));
   }
 
   /**
@@ -326,8 +327,8 @@ export class Guilds {
    * A session holding a member-list chunk moved from worker `from` to `to`; false if the
    * member no longer holds it (let go of meanwhile: the session must drop the chunk's topic).
    */
-  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId): MaybePromise<boolean> {
-    return this.#on(guildId, false, (guild) => guild?.lists.moveHolder(listId, userId, chunk, from, to) ?? false);
+  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId, switched: (held: boolean) => void): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => switched(guild?.lists.moveHolder(listId, userId, chunk, from, to) ?? false));
   }
 
   /** A session's presence changed (op 3). */

@@ -63,6 +63,14 @@ export class SessionHandoff {
     return this.#moving.size;
   }
 
+  /**
+   * Sessions given up for a RESUME elsewhere, with the topics not cut yet: until its owner has
+   * moved the hold, a topic's events still come here (and go to the session with its frames).
+   */
+  *movingOut(): Iterable<{ session: Session; held: (topic: string) => boolean }> {
+    for (const { session, cuts } of this.#moving.values()) yield { session, held: (topic) => !cuts.has(topic) };
+  }
+
   /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
   get lastStamp(): number {
     return this.#sessions.counter.last;

@@ -8,7 +8,7 @@
  * answer asynchronously.
  */
 import type { Owners } from "../cluster/owner-api.ts";
-import type { Holder, Joiner, WorkerId } from "../guild/guilds.ts";
+import type { Joiner, WorkerId } from "../guild/guilds.ts";
 import { GuildUnavailableError } from "../guild/guilds.ts";
 import { Op } from "../protocol/opcodes.ts";
 import { listTopic } from "../protocol/topics.ts";
@@ -65,16 +65,6 @@ export class SessionGuilds {
   /** After READY: the session joins its guilds (GUILD_CREATE, topics). */
   joinAll(session: Session, guildIds: readonly string[]): void {
     for (const guildId of guildIds) this.join(session, guildId);
-  }
-
-  /** The sessions here in a guild, for its new owner to take over (guilds.ts `holdersOf`). */
-  holdersOf(guildId: string): Holder[] {
-    const holders: Holder[] = [];
-    for (const session of this.#sessions.values()) {
-      const joined = session.guilds.get(guildId);
-      if (joined) holders.push({ worker: this.#worker, userId: session.user.id, variant: joined.variant, presence: session.presence });
-    }
-    return holders;
   }
 
   /** The session leaves a guild it is in (the member left, or the guild is gone); false if it was not in it. */

@@ -30,14 +30,14 @@ function rig() {
     resumes,
     ownerOf: () => "node/0",
     guilds: {
-      moveSession: (guildId, userId, variant, from, to) => {
+      moveSession: (guildId, userId, variant, from, to, switched) => {
         moved.push(`session ${guildId} ${userId} ${variant} ${from}->${to}`);
         // Guild 5's owner numbers the member's class 3; guild 6 has no hold of the member.
-        return guildId === "5" ? guildTopic("5", 3, variant) : undefined;
+        switched(guildId === "5" ? guildTopic("5", 3, variant) : undefined);
       },
-      moveListHold: (guildId, listId, userId, chunk, from, to) => {
+      moveListHold: (guildId, listId, userId, chunk, from, to, switched) => {
         moved.push(`list ${guildId} ${listId} ${chunk} ${from}->${to}`);
-        return chunk !== 9;
+        switched(chunk !== 9);
       },
     },
     resumeWindowMs: 60_000,

@@ -16,7 +16,7 @@
 import { askOwner, inBusForm } from "../cluster/owner-api.ts";
 import { BusError, peerId, type Bus, type BusPush, type BusReply, type BusRequest, type MoveOutReply, type PeerId } from "../cluster/bus.ts";
 import type { MaybePromise } from "../guild/guild-queue.ts";
-import type { Guilds } from "../guild/guilds.ts";
+import type { Guilds, Holder } from "../guild/guilds.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
 import type { Socket } from "../transport/transport.ts";
@@ -66,6 +66,8 @@ export class SessionMoves {
   readonly #awaiting = new Map<string, (frames: string[] | null) => void>();
   /** Sessions that moved away from here, and where to (for a later RESUME that lands here). */
   readonly #movedTo = new Map<string, PeerId>();
+  /** Sessions moving here: per topic whose owner has moved the hold here, the stamp then. */
+  readonly #movingIn = new Map<string, { session: Session; acks: Map<string, number> }>();
 
   constructor(options: SessionMovesOptions) {
     this.#bus = options.bus;
@@ -85,6 +87,22 @@ export class SessionMoves {
     if (!match) return undefined;
     const home = peerId(match[1] as string, Number(match[2]));
     return this.#bus.peers().includes(home) ? home : undefined;
+  }
+
+  /**
+   * The sessions of a guild that this worker answers for, for a new owner taking it over: its
+   * own, but a session moving here only once the owner moved its hold here, and a session
+   * moving away as long as the owner has not (exactly one worker answers for each).
+   */
+  holdersOf(guildId: string): Holder[] {
+    const holders: Holder[] = [];
+    const add = (session: Session, held: (topic: string) => boolean): void => {
+      const joined = session.guilds.get(guildId);
+      if (joined && held(joined.topic)) holders.push({ worker: this.#bus.self, userId: session.user.id, variant: joined.variant, presence: session.presence });
+    };
+    for (const session of this.#sessions.values()) add(session, (topic) => this.#movingIn.get(session.id)?.acks.has(topic) ?? true);
+    for (const { session, held } of this.#handoff.movingOut()) add(session, held);
+    return holders;
   }
 
   /** Takes over a RESUME for a session this worker does not hold; false if it cannot be anywhere else. */
@@ -113,6 +131,9 @@ export class SessionMoves {
         if (frames !== undefined) this.#bus.send(message.to, { k: "move-frames", sessionId: message.sessionId, frames });
         return true;
       }
+      case "move-switched":
+        this.#switched(message.sessionId, message.topic, message.held);
+        return true;
       case "move-frames":
         this.#awaiting.get(message.sessionId)?.(message.frames);
         this.#awaiting.delete(message.sessionId);
@@ -138,25 +159,34 @@ export class SessionMoves {
     });
     const session = this.#handoff.moveIn(socket, out.session);
     const acks = new Map<string, number>();
-    // Each answer is recorded as it arrives: the stamp then is where this worker's share begins.
+    this.#movingIn.set(session.id, { session, acks });
+    // Each topic's owner says when it switched (`move-switched`, before its answer and before
+    // any later event of the topic): the stamp then is where this worker's share begins.
     const switched = out.session.topics.flatMap((topic) => {
       // A user topic's owner is the user's; a guild or member-list topic's, the guild's. A topic
       // restored from before a restart has none: nothing is published to it any more.
       const parsed = parseTopic(topic);
       if (!parsed || parsed.kind === "restored") return [];
       const message = { k: "move-topic", topic, userId, home, sessionId: session.id, to: self } as const;
-      return [
-        askOwner(this.#bus, this.#ownerOf, parsed.kind === "user" ? parsed.userId : parsed.guildId, message).then((held) => {
-          acks.set(held === false ? topic : held, this.#handoff.lastStamp);
-          if (held === false) this.#dropChunk(session, topic);
-          else if (held !== topic) this.#retopic(session, topic, held);
-        }),
-      ];
+      return [askOwner(this.#bus, this.#ownerOf, parsed.kind === "user" ? parsed.userId : parsed.guildId, message)];
     });
-    await Promise.all(switched);
-    const frames = await framesFromHome;
-    if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
-    this.#handoff.moveInDone(session, d.seq, frames, acks);
+    try {
+      await Promise.all(switched);
+      const frames = await framesFromHome;
+      if (frames === null) throw new Error(`session ${session.id}: its home worker sent no frames`);
+      this.#handoff.moveInDone(session, d.seq, frames, acks);
+    } finally {
+      this.#movingIn.delete(session.id);
+    }
+  }
+
+  /** A topic's owner switched a session moving here: its events come here from now on. */
+  #switched(sessionId: string, topic: string, held: string | false): void {
+    const moving = this.#movingIn.get(sessionId);
+    if (!moving) return;
+    moving.acks.set(held === false ? topic : held, this.#handoff.lastStamp);
+    if (held === false) this.#dropChunk(moving.session, topic);
+    else if (held !== topic) this.#retopic(moving.session, topic, held);
   }
 
   /** The guild's owner holds the session under another name for its class than home did (a new owner numbers classes anew). */
@@ -232,20 +262,24 @@ export class SessionMoves {
   #moveTopic({ topic, userId, home, sessionId, to }: Extract<BusRequest, { k: "move-topic" }>): MaybePromise<string | false> {
     const parsed = parseTopic(topic);
     // Home's share of the topic ends once the owner has moved the hold (which may wait behind
-    // a write on the guild's queue); then home sends the frames, once every topic is cut.
-    const cut = (held: string | false): string | false => {
+    // a write on the guild's queue); then home sends the frames, once every topic is cut. Both
+    // are told in the owner's step that moves the hold, before any later event of the topic:
+    // the new worker first (so one that is both hears it before anything else), then home.
+    let answer: string | false = topic;
+    const switched = (held: string | false): void => {
+      answer = held;
+      this.#bus.send(to, { k: "move-switched", sessionId, topic, held });
       this.#bus.send(home, { k: "move-cut", sessionId, topic, to });
-      return held;
     };
-    // No such hold (the guild is gone, or the member left it): the name home gave it stays.
-    if (parsed?.kind === "guild") return inBusForm(() => then(this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to), (held) => cut(held ?? topic)));
-    // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
-    if (parsed?.kind === "list") return inBusForm(() => then(this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to), (held) => cut(held && topic)));
-    return cut(topic);
+    let moved: MaybePromise<void>;
+    if (parsed?.kind === "guild") {
+      // No such hold (the guild is gone, or the member left it): the name home gave it stays.
+      moved = inBusForm(() => this.#guilds.moveSession(parsed.guildId, userId, parsed.variant, home, to, (held) => switched(held ?? topic)));
+    } else if (parsed?.kind === "list") {
+      // A list chunk the member was let go of meanwhile (it lost sight of the list) stays dropped.
+      moved = inBusForm(() => this.#guilds.moveListHold(parsed.guildId, parsed.listId, userId, parsed.chunk, home, to, (held) => switched(held && topic)));
+    } else moved = switched(topic);
+    return moved instanceof Promise ? moved.then(() => answer) : answer;
   }
 }
 
-/** `next` of a value that may still be coming. */
-function then<T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
