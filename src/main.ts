@@ -61,7 +61,9 @@ async function start(config: Config): Promise<void> {
         onView: (view) => {
           // Peers first: a guild's new owner is always reachable once the ring names it.
           peers.setNodesAt(view.nodes.flatMap(workerPeers), view.generation);
-          ring.setNodesAt(view.nodes.filter((n) => !n.leaving).flatMap(workerPeers), view.generation);
+          // Every node leaving (the whole cluster stopping): the owners stay as they were.
+          const owners = view.nodes.filter((n) => !n.leaving);
+          if (owners.length > 0) ring.setNodesAt(owners.flatMap(workerPeers), view.generation);
           // Taken out while alive and back under another process id: the ids made from now take it.
           const own = view.nodes.find((n) => n.id === node)?.snowflakeProcess;
           if (own !== undefined && own !== snowflakeProcess) {

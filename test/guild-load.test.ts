@@ -2,7 +2,9 @@
  * Guild loads are bounded by a native semaphore shared by every worker of the process
  * (DESIGN.md, "Limited concurrency"). With every permit taken, a join is refused at once,
  * not queued: READY keeps the guild as an unavailable stub and its GUILD_CREATE follows once
- * a retry loads it; an ingress call on the guild answers 503 with a clear message.
+ * a retry loads it. An ingress call on the guild is asked again for about 5 s (as while a
+ * cluster's guilds move): it succeeds if a permit frees meanwhile, else answers 503 with a
+ * clear message.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { openSemaphore } from "../src/native.ts";
@@ -23,7 +25,7 @@ beforeAll(() => {
 
 afterAll(() => server.stop());
 
-test("with every load permit taken, a join is refused at once and retried; ingress answers 503", async () => {
+test("with every load permit taken, a join is refused at once and retried; ingress waits, then answers 503", async () => {
   const httpBase = `http://${server.transport.hostname}:${server.transport.port}`;
   const api = (method: string, path: string, body?: unknown) => callJson(httpBase, method, path, body);
   const { json: user } = await api("POST", "/internal/users", { username: "patient", bot: true });
@@ -47,10 +49,14 @@ test("with every load permit taken, a join is refused at once and retried; ingre
     const refused = await api("POST", `/internal/guilds/${guild.id}/dispatch`, { t: "PING", d: {}, intents: 0, permissions: "0" });
     expect(refused.status).toBe(503);
     expect(refused.json.message).toContain("guild loads are in flight");
+    // Asked again while it waits, a call goes through once a permit frees.
+    const waiting = api("POST", `/internal/guilds/${guild.id}/dispatch`, { t: "PING", d: {}, intents: 0, permissions: "0" });
+    await Bun.sleep(200);
     for (; taken > 0; taken--) loads.release();
+    expect((await waiting).status).toBe(202);
     expect(((await client.dispatch("GUILD_CREATE")).d as Json).id).toBe(guild.id);
     client.close(1000);
   } finally {
     for (; taken > 0; taken--) loads.release();
   }
-});
+}, 20_000);

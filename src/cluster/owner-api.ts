@@ -75,9 +75,9 @@ function guildOf(first: unknown): string {
 
 /**
  * While the ring moves a guild (a node joins, leaves or is lost), a call can reach a peer that
- * no longer owns it, or one that is gone. It is asked again, of whoever owns it then, after
- * these pauses (ms): about 5 s in all, enough for a membership change to settle. Then the
- * error stands (HTTP 503).
+ * no longer owns it, or one that is gone, or one busy loading the guilds it just got. It is
+ * asked again, of whoever owns it then, after these pauses (ms): about 5 s in all, enough for
+ * a membership change to settle. Then the error stands (HTTP 503).
  */
 const RETRY_PAUSES_MS = [20, 50, 100, 200, 300, 400, 500, 700, 1_000, 1_000, 1_000];
 
@@ -101,15 +101,19 @@ export async function askOwner<R extends BusRequest>(bus: Bus, ownerOf: (key: st
       return await bus.request(ownerOf(key), request);
     } catch (error) {
       const pause = RETRY_PAUSES_MS[attempt];
-      if (pause === undefined || !movedMeanwhile(error)) throw fromBus(error);
+      if (pause === undefined || !worthAskingAgain(error)) throw fromBus(error);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
 
-/** Whether a call failed because the guild's owner changed under it (asking again will find the new one). */
-function movedMeanwhile(error: unknown): boolean {
-  return error instanceof BusError && (error.code === "guild-moved" || error.code === "guild-fenced" || error.code === "peer-gone");
+/**
+ * Whether a call failed for a reason that passes: the guild's owner changed under it (asking
+ * again finds the new one), or the owner had too many guild loads in flight (as when a node's
+ * guilds all move at once).
+ */
+function worthAskingAgain(error: unknown): boolean {
+  return error instanceof BusError && (error.code === "guild-moved" || error.code === "guild-fenced" || error.code === "peer-gone" || error.code === "guild-unavailable");
 }
 
 /** The owner side of an owner call: runs it on this peer's guilds; its errors in their bus form. */

@@ -40,6 +40,9 @@ export function ringPeers(ring: HashRing, self: PeerId): () => readonly PeerId[]
   };
 }
 
+/** The owner while the ring is empty (a node of a cluster before it joins): no peer, so a request there fails `peer-gone` and is asked again. */
+export const NO_OWNER: PeerId = "";
+
 /**
  * The owner of a snowflake (a guild or user id) on `ring`, as a peer id. The ring's node
  * names are re-read only when its generation moves (a lookup stays one JS ring walk).
@@ -53,6 +56,7 @@ export function ringOwner(ring: HashRing): (key: string) => PeerId {
         generation = ring.generation;
         nodes = ring.nodes();
       }
+      if (nodes.length === 0) return NO_OWNER;
       const index = ring.find(key);
       // A new generation swapped in between: the index may be into its nodes, so look again.
       if (ring.generation === generation) return nodes[index] as PeerId;
