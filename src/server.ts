@@ -248,7 +248,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     ingressLatency: ingressLatency.snapshot(),
     bus: { batchesSent: bus.stats.batchesSent, batchesReceived: bus.stats.batchesReceived },
   });
-  // /metrics and the dashboard are this node's (its workers'); in a cluster each node is scraped.
+  const statsOf = (peer: PeerId): Promise<WorkerStats | undefined> => (peer === bus.self ? Promise.resolve(localStats()) : askWithin(bus, peer, { k: "stats" }));
+  // /metrics is this node's (its workers'); in a cluster each node is scraped.
   const siblings = (): PeerId[] => bus.peers().filter((peer) => peer.startsWith(`${options.node}/`));
   const gatherStats = (): Promise<WorkerStats[]> => Promise.all([localStats(), ...siblings().map((peer) => bus.request(peer, { k: "stats" }))]);
   const metrics = createMetricsRoute(options.node, gatherStats);
@@ -257,9 +258,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     node: options.node,
     ring,
     peers: () => [bus.self, ...bus.peers()],
-    statsOf: (peer) => (peer === bus.self ? Promise.resolve(localStats()) : askWithin(bus, peer, { k: "stats" })),
+    statsOf,
   });
-  const dashboard = createDashboardRoutes({ ingressSecret: options.secrets.ingressSecret, gather: gatherStats });
+  // The dashboard shows every worker of every node (a peer that does not answer in time is left out of that push).
+  const gatherEveryPeer = async (): Promise<WorkerStats[]> =>
+    (await Promise.all([bus.self, ...bus.peers()].map(statsOf))).filter((stats): stats is WorkerStats => stats !== undefined);
+  const dashboard = createDashboardRoutes({ ingressSecret: options.secrets.ingressSecret, gather: gatherEveryPeer });
   // The demo is made through the ingress routes themselves, as an app backend would make it.
   const ingressCall: IngressCall = (method, path, body) =>
     http(
