@@ -15,7 +15,6 @@
  *   ~250 ns with a rank, a name and an id as arguments).
  */
 
-import type { RingSnapshot } from "../native/guildgate";
 
 /**
  * The addon's exports as `napi build` declares them from the `#[napi]`
@@ -221,12 +220,16 @@ export interface HashRing {
   setNodesAt(nodes: string[], generation: number, replicas?: number): boolean;
   /** Builds a new generation (default 512 replicas per node) and swaps it in atomically. */
   setNodes(nodes: string[], replicas?: number): void;
-  /** Index into `nodes()` of a snowflake's owner, given as a decimal string (fast) or bigint. */
-  find(key: bigint | string): number;
+  /**
+   * Index into `nodes()` of a snowflake's owner, the snowflake as a decimal string (the
+   * form it has at the edge). No bigint form: it cost a BigInt division per key, and
+   * nobody needs it; many keys as u64s go to `findMany`.
+   */
+  find(key: string): number;
   /** Owners of many u64 keys, all from one generation, in one native call. */
   findMany(keys: BigUint64Array): Uint32Array;
   /** Up to `n` distinct nodes clockwise from the key, the owner first. */
-  findN(key: bigint | string, n: number): Uint32Array;
+  findN(key: string, n: number): Uint32Array;
   nodes(): string[];
   readonly generation: number;
 }
@@ -250,8 +253,6 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const GROUP_N = 100_000_000n;
-
 /** Folds a key's decimal digit groups; mirrors `key_hash` in native/src/hash_ring.rs. */
 function foldGroups(top: number, mid: number, low: number): number {
   return fmix32((fmix32((fmix32((top ^ 0x9e3779b9) >>> 0) ^ mid) >>> 0) ^ low) >>> 0);
@@ -270,17 +271,12 @@ function digitGroup(text: string, start: number, end: number): number {
 
 /**
  * Where a snowflake sits on the ring, as `key_hash` in native/src/hash_ring.rs
- * computes it: the key's top, middle and low decimal digit groups, folded. A
- * decimal string is cut into groups by position, with no 64-bit parsing, so a
- * string key costs a few tens of ns; a bigint needs BigInt division (slower).
- * Throws a RangeError for anything that is not a u64.
+ * computes it: the key's top, middle and low decimal digit groups, folded. The
+ * decimal string is cut into groups by position, with no 64-bit parsing (a few
+ * tens of ns). Throws a RangeError for anything that is not a u64 in canonical
+ * decimal.
  */
-export function ringKeyHash(key: bigint | string): number {
-  if (typeof key === "bigint") {
-    if (BigInt.asUintN(64, key) !== key) throw new RangeError(`ring key ${key} does not fit in u64`);
-    const rest = key / GROUP_N;
-    return foldGroups(Number(rest / GROUP_N), Number(rest % GROUP_N), Number(key % GROUP_N));
-  }
+export function ringKeyHash(key: string): number {
   const length = key.length;
   const lowStart = Math.max(0, length - 8);
   const midStart = Math.max(0, length - 16);
@@ -319,16 +315,18 @@ class SharedHashRing implements HashRing {
     return addon.ringSetNodesAt(this.#name, nodes, generation, replicas);
   }
 
-  find(key: bigint | string): number {
+  find(key: string): number {
     const ring = this.#nonEmpty();
     return ring.owners[firstPointAt(ring, ringKeyHash(key))] as number;
   }
 
   findMany(keys: BigUint64Array): Uint32Array {
-    return addon.ringFindMany(this.#name, keys);
+    const owners = new Uint32Array(keys.length);
+    addon.ringFindMany(this.#name, keys, owners);
+    return owners;
   }
 
-  findN(key: bigint | string, n: number): Uint32Array {
+  findN(key: string, n: number): Uint32Array {
     const ring = this.#nonEmpty();
     const want = Math.min(n, ring.nodes.length);
     const found: number[] = [];
@@ -365,9 +363,30 @@ class SharedHashRing implements HashRing {
   }
 }
 
+/** A ring generation as JS looks keys up in it. */
+interface RingSnapshot {
+  generation: number;
+  nodes: string[];
+  /** Point hashes, sorted; `owners[i]` is the node index of `points[i]`. */
+  points: Uint32Array;
+  owners: Uint32Array;
+  /**
+   * Where each top-16-bit prefix starts in `points` (2^16 + 1 entries), built here: one
+   * lookup at a time, a table this fine probes almost no points (the native one, sized to
+   * the points for batches, would cost ~10 ns more a lookup).
+   */
+  prefixStart: Uint32Array;
+}
+
 /** Copies the addon's snapshot into a plain object literal, which the JIT reads fast. */
 function loadSnapshot(name: string): RingSnapshot {
-  const { generation, nodes, points, owners, prefixStart } = addon.ringSnapshot(name);
+  const { generation, nodes, points, owners } = addon.ringSnapshot(name);
+  const prefixStart = new Uint32Array(65537);
+  let at = 0;
+  for (let prefix = 0; prefix <= 65536; prefix++) {
+    while (at < points.length && (points[at] as number) >>> 16 < prefix) at++;
+    prefixStart[prefix] = at;
+  }
   return { generation, nodes, points, owners, prefixStart };
 }
 

@@ -113,7 +113,6 @@ mod binding {
     pub nodes: Vec<String>,
     pub points: Uint32Array,
     pub owners: Uint32Array,
-    pub prefix_start: Uint32Array,
   }
 
   #[napi]
@@ -124,23 +123,18 @@ mod binding {
       nodes: ring.nodes().to_vec(),
       points: Uint32Array::with_data_copied(ring.points()),
       owners: Uint32Array::with_data_copied(ring.owners()),
-      prefix_start: Uint32Array::with_data_copied(ring.prefix_start()),
     })
   }
 
-  /// Owners of many u64 keys, all from one generation. Throws on an empty ring.
+  /// Writes the owners of `keys`, all from one generation, into `out` (as many as both
+  /// hold). Throws on an empty ring.
   #[napi]
-  pub fn ring_find_many(name: String, keys: &[u64]) -> Result<Uint32Array> {
+  pub fn ring_find_many(name: String, keys: &[u64], mut out: Uint32Array) -> Result<()> {
     let cell = RingCell::open(&name).map_err(exhausted)?;
-    cell.with(|ring| {
-      if ring.nodes().is_empty() {
-        return Err(Error::new(Status::GenericFailure, "hash ring has no nodes"));
-      }
-      let owners = keys
-        .iter()
-        .map(|&key| ring.find_hash(hash_ring::key_hash(key)).unwrap_or(0))
-        .collect();
-      Ok(Uint32Array::new(owners))
-    })
+    // SAFETY: JS does not run while this call does, so nothing else touches `out`.
+    let out = unsafe { out.as_mut() };
+    cell
+      .with(|ring| ring.find_many(keys, out))
+      .ok_or_else(|| Error::new(Status::GenericFailure, "hash ring has no nodes"))
   }
 }
