@@ -341,8 +341,7 @@ export class Guilds {
         return ownerChanged ? owned.classes.invalidateRoles().moved : [];
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.guildChanged());
   }
 
   deleteGuild(guildId: string): void {
@@ -363,8 +362,7 @@ export class Guilds {
         return owned.classes.invalidateRoles().moved;
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.roleChanged(role.id));
   }
 
   deleteRole(guildId: string, roleId: string): void {
@@ -383,8 +381,7 @@ export class Guilds {
         return moves;
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.roleChanged(roleId));
   }
 
   /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
@@ -404,8 +401,7 @@ export class Guilds {
       }
       this.#deliver(owned.audience(knownRule("CHANNEL_UPDATE"), channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.channelChanged(channel.id));
   }
 
   deleteChannel(guildId: string, channelId: string): void {
@@ -417,8 +413,7 @@ export class Guilds {
         return owned.classes.invalidateChannel(channelId).moved;
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.channelChanged(channelId));
   }
 
   /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
