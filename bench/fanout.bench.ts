@@ -19,6 +19,7 @@ import { openSemaphore } from "../src/native.ts";
 import { encodeDispatch } from "../src/protocol/json-codec.ts";
 import { ResumeLog } from "../src/session/resume-log.ts";
 import { SequenceCounter } from "../src/session/sequence-counter.ts";
+import type { GuildWrite, StoredChannel } from "../src/store/guild-store.ts";
 import { MemoryGuildStore } from "../src/store/memory.ts";
 import { presenceFrom } from "../src/guild/presence.ts";
 
@@ -49,34 +50,46 @@ function worker(): { delivery: GuildDelivery; published: () => number } {
     memberAdded() {},
     memberRemoved() {},
     dropList() {},
+    rehome() {},
   };
   return { delivery, published: () => published };
 }
 
-function guildWith(members: number) {
+async function guildWith(members: number) {
   const store = new MemoryGuildStore();
   const ownerId = "900000000000000000";
-  store.putGuild({ id: GUILD, name: "bench", ownerId, icon: null, createdAt: 0 });
-  store.putRole({ id: GUILD, guildId: GUILD, name: "@everyone", permissions: 1n << 10n, position: 0, hoist: false, color: 0, mentionable: false });
+  const writes: GuildWrite[] = [
+    { k: "guild", guild: { id: GUILD, name: "bench", ownerId, icon: null, createdAt: 0 } },
+    { k: "role", role: { id: GUILD, guildId: GUILD, name: "@everyone", permissions: 1n << 10n, position: 0, hoist: false, color: 0, mentionable: false } },
+    { k: "channel", channel: { id: CHANNEL, guildId: GUILD, type: 0, name: "general", position: 0, parentId: null, overwrites: [], topic: null } },
+  ];
   const roleIds: string[] = [];
   for (let r = 0; r < ROLE_SETS; r++) {
     const id = String(810000000000000000n + BigInt(r));
     roleIds.push(id);
-    store.putRole({ id, guildId: GUILD, name: `r${r}`, permissions: 1n << 11n, position: r + 1, hoist: false, color: 0, mentionable: false });
+    writes.push({ k: "role", role: { id, guildId: GUILD, name: `r${r}`, permissions: 1n << 11n, position: r + 1, hoist: false, color: 0, mentionable: false } });
   }
-  store.putChannel({ id: CHANNEL, guildId: GUILD, type: 0, name: "general", position: 0, parentId: null, overwrites: [], topic: null });
   const users: { id: string; roleIds: string[]; intents: number }[] = [];
   for (let i = 0; i < members; i++) {
     const id = String(900000000000000001n + BigInt(i));
-    store.putUser({ id, username: `u${i}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
+    await store.putUser({ id, username: `u${i}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
     const member = { guildId: GUILD, userId: id, roleIds: [roleIds[i % ROLE_SETS] as string], nick: null, joinedAt: 0 };
-    store.putMember(member);
+    writes.push({ k: "member", member });
     users.push({ id, roleIds: member.roleIds, intents: GUILDS_INTENTS | (i % 2 ? MESSAGE_CONTENT : 0) });
   }
+  await store.writeGuild(GUILD, 0, writes);
   const { delivery, published } = worker();
-  const guilds = new Guilds({ store, delivery, loadSemaphore: openSemaphore("bench:guild-load", 4), passiveThreshold: Number.MAX_SAFE_INTEGER });
+  const guilds = new Guilds({
+    store,
+    delivery,
+    loadSemaphore: openSemaphore("bench:guild-load", 4),
+    passiveThreshold: Number.MAX_SAFE_INTEGER,
+    generation: () => 0,
+    owns: () => true,
+    takeOver: async () => [],
+  });
   for (const user of users) {
-    guilds.join(GUILD, { worker: "bench/0", userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });
+    await guilds.join(GUILD, { worker: "bench/0", userId: user.id, intents: user.intents, bot: true, presence: presenceFrom(undefined), largeThreshold: 50 });
   }
   return { guilds, users, store, published };
 }
@@ -105,13 +118,13 @@ const message = () => ({
 /** Reports printed once the benches have run. */
 const after: (() => void)[] = [];
 for (const size of [1_000, 5_000, 15_000]) {
-  const { guilds, users, store, published } = guildWith(size);
+  const { guilds, users, store, published } = await guildWith(size);
   const guildState = {
     id: GUILD,
     ownerId: "900000000000000000",
-    roles: new Map(store.listRoles(GUILD).map((r) => [r.id, r])),
+    roles: new Map((await store.listRoles(GUILD)).map((r) => [r.id, r])),
   };
-  const channel = store.getChannel(CHANNEL) as NonNullable<ReturnType<typeof store.getChannel>>;
+  const channel = (await store.getChannel(CHANNEL)) as StoredChannel;
   let sink = 0;
   group(`one MESSAGE_CREATE to a guild of ${size} sessions`, () => {
     summary(() => {

@@ -23,8 +23,9 @@
  */
 import { openSemaphore } from "../src/native.ts";
 import { MemoryGuildStore } from "../src/store/memory.ts";
-import type { StoredChannel, StoredRole } from "../src/store/guild-store.ts";
+import type { GuildWrite, StoredChannel, StoredRole } from "../src/store/guild-store.ts";
 import { Guilds, type GuildDelivery, type PublishPart, type WorkerId } from "../src/guild/guilds.ts";
+import type { MaybePromise } from "../src/guild/guild-queue.ts";
 import { Permission, type Overwrite } from "../src/guild/permissions.ts";
 import { randomNames } from "./core-baselines.ts";
 
@@ -50,6 +51,7 @@ class CountingDelivery implements GuildDelivery {
   moveMember(): void {}
   memberAdded(): void {}
   memberRemoved(): void {}
+  rehome(): void {}
   dropList(): void {
     this.drops++;
   }
@@ -77,18 +79,21 @@ const role = (id: string, permissions: bigint, position: number, hoist: boolean)
 const roleIds = Array.from({ length: 8 }, (_, i) => String(910000000000000000n + BigInt(i)));
 const [HOISTED_BIG, HOISTED_SMALL, GATE_A, GATE_B, GATE_C, GATE_D, PLAIN, PROMOTED] = roleIds as [string, string, string, string, string, string, string, string];
 const ownerId = String(800000000000000000n);
-store.putGuild({ id: GUILD, name: "bench", ownerId, icon: null, createdAt: 0 });
-store.putRole(role(GUILD, VIEW_CHANNEL | SEND_MESSAGES, 0, false));
-roleIds.forEach((id, i) => store.putRole(role(id, SEND_MESSAGES, i + 1, id === HOISTED_BIG || id === HOISTED_SMALL)));
+// Seeded before any owner has the guild, in one batch at generation 0.
+const writes: GuildWrite[] = [
+  { k: "guild", guild: { id: GUILD, name: "bench", ownerId, icon: null, createdAt: 0 } },
+  { k: "role", role: role(GUILD, VIEW_CHANNEL | SEND_MESSAGES, 0, false) },
+  ...roleIds.map((id, i): GuildWrite => ({ k: "role", role: role(id, SEND_MESSAGES, i + 1, id === HOISTED_BIG || id === HOISTED_SMALL) })),
+];
 
 const names = randomNames(MEMBERS, 42);
 const userIds = Array.from({ length: MEMBERS }, (_, i) => String(800000000000000000n + BigInt(i)));
 for (let i = 0; i < MEMBERS; i++) {
   const id = userIds[i] as string;
-  store.putUser({ id, username: names[i] as string, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
+  await store.putUser({ id, username: names[i] as string, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
   const roles = new Set<string>();
   for (let n = Math.floor(rand() * 3); n > 0; n--) roles.add(roleIds[Math.floor(rand() * roleIds.length)] as string);
-  store.putMember({ guildId: GUILD, userId: id, roleIds: [...roles], nick: null, joinedAt: 0 });
+  writes.push({ k: "member", member: { guildId: GUILD, userId: id, roleIds: [...roles], nick: null, joinedAt: 0 } });
 }
 
 const denyEveryone: Overwrite = { id: GUILD, type: 0, allow: 0n, deny: VIEW_CHANNEL };
@@ -111,58 +116,72 @@ const channels = [
   channel(4, [denyEveryone, allow(GATE_C), allow(GATE_D)]),
   channel(5, [denyEveryone, allow(HOISTED_SMALL)]),
 ];
-for (const c of channels) store.putChannel(c);
+for (const c of channels) writes.push({ k: "channel", channel: c });
+await store.writeGuild(GUILD, 0, writes);
 // The "everyone" list is held through channel 0; channel 1 shares it.
 const listChannels = [channels[0], channels[2], channels[3], channels[4], channels[5]] as StoredChannel[];
 
 const delivery = new CountingDelivery();
-const guilds = new Guilds({ store, delivery, loadSemaphore: openSemaphore("bench:member-lists", 4), passiveThreshold: 1_000_000 });
+const guilds = new Guilds({
+  store,
+  delivery,
+  loadSemaphore: openSemaphore("bench:member-lists", 4),
+  passiveThreshold: 1_000_000,
+  generation: () => 0,
+  owns: () => true,
+  takeOver: async () => [],
+});
 
 const connected = Array.from({ length: CONNECTED }, (_, i) => userIds[i * Math.floor(MEMBERS / CONNECTED)] as string);
 let started = performance.now();
-connected.forEach((userId, i) => {
-  guilds.join(GUILD, { worker: `w${i % 2}`, userId, intents: 1, bot: false, presence: { status: "online", activities: [] }, largeThreshold: 50 });
-});
+for (const [i, userId] of connected.entries()) {
+  await guilds.join(GUILD, { worker: `w${i % 2}`, userId, intents: 1, bot: false, presence: { status: "online", activities: [] }, largeThreshold: 50 });
+}
 console.log(`${MEMBERS} members, ${CONNECTED} connected in ${(performance.now() - started).toFixed(0)} ms`);
 
 /** Connected members that can view each list's channel subscribe (op 14); returns the ms each list's first op 14 took. */
-function subscribeAll(): number[] {
-  return listChannels.map((c) => {
+async function subscribeAll(): Promise<number[]> {
+  const firsts: number[] = [];
+  for (const c of listChannels) {
     let first = -1;
     let holders = 0;
     for (const userId of connected) {
       if (holders === HOLDERS_PER_LIST) break;
       const start = performance.now();
-      const held = guilds.subscribeList(GUILD, userId, c.id, holders % 2 === 0 ? [0] : [0, 1], `w${holders % 2}`);
+      const held = await guilds.subscribeList(GUILD, userId, c.id, holders % 2 === 0 ? [0] : [0, 1], `w${holders % 2}`);
       if (!held) continue;
       if (first < 0) first = performance.now() - start;
       holders++;
     }
-    return first;
-  });
+    firsts.push(first);
+  }
+  return firsts;
 }
 
-const builds = subscribeAll();
+const builds = await subscribeAll();
 console.log(`first build of each list (first op 14): ${builds.map((ms) => ms.toFixed(1)).join(", ")} ms`);
 
 interface Kind {
   name: string;
   /** Makes run `run` (odd runs undo even ones). */
-  change: (run: number) => void;
+  change: (run: number) => MaybePromise<void>;
   /** Untimed, before each run: subscribe again to lists a change let go of. */
   resubscribe?: boolean;
 }
 
-const current = (id: string): StoredRole => store.getRole(id) as StoredRole;
+// The records a change starts from are read before the timer starts.
+const roles = new Map((await store.listRoles(GUILD)).map((r) => [r.id, r]));
+const current = (id: string): StoredRole => roles.get(id) as StoredRole;
+const renamed = listChannels[1] as StoredChannel;
 const kinds: Kind[] = [
-  { name: "channel rename", change: (run) => guilds.putChannel({ ...(store.getChannel(listChannels[1]?.id as string) as StoredChannel), name: `renamed-${run % 2}` }) },
+  { name: "channel rename", change: (run) => guilds.putChannel({ ...renamed, name: `renamed-${run % 2}` }) },
   { name: "role rename", change: (run) => guilds.putRole({ ...current(GATE_A), name: `renamed-${run % 2}` }) },
   { name: "hoisted-role toggle", change: (run) => guilds.putRole({ ...current(HOISTED_BIG), hoist: run % 2 === 1 }) },
   {
     name: "new overwrite (VIEW_CHANNEL denied to a role)",
     change: (run) => {
       const c = channels[0] as StoredChannel;
-      guilds.putChannel({ ...c, overwrites: run % 2 === 0 ? [{ id: PLAIN, type: 0, allow: 0n, deny: VIEW_CHANNEL }] : [] });
+      return guilds.putChannel({ ...c, overwrites: run % 2 === 0 ? [{ id: PLAIN, type: 0, allow: 0n, deny: VIEW_CHANNEL }] : [] });
     },
     resubscribe: true,
   },
@@ -180,10 +199,10 @@ for (const kind of kinds) {
   let updates = 0;
   let drops = 0;
   for (let run = 0; run < RUNS; run++) {
-    if (kind.resubscribe) subscribeAll();
+    if (kind.resubscribe) await subscribeAll();
     const [updatesBefore, dropsBefore] = [delivery.listUpdates, delivery.drops];
     started = performance.now();
-    kind.change(run);
+    await kind.change(run);
     times.push(performance.now() - started);
     updates += delivery.listUpdates - updatesBefore;
     drops += delivery.drops - dropsBefore;

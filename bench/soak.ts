@@ -10,12 +10,14 @@
  *
  * bun: the compiled binary (dist/guildgate, Bun.serve); node: the gateway on
  * uWebSockets.js under Node (test/support/node-harness.ts). Loopback only;
- * bounded by the counts above and 180 s.
+ * bounded by the counts above and 180 s. A progress line on stderr says the
+ * phase, the sessions connected and the dispatches sent while it runs.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { nodeHarness } from "../test/support/node-harness.ts";
+import { Progress } from "./progress.ts";
 
 const [runtime = "bun", sessionsArg = "1000", eventsArg = "100", dropArg = "0.1"] = process.argv.slice(2);
 const SESSIONS = Number(sessionsArg);
@@ -152,10 +154,13 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
   );
 }
 
+const progress = new Progress(`soak ${runtime}`).start();
+progress.phase("starting the server");
 const server = await startServer();
 const admin = { authorization: `Bearer ${INGRESS}`, "content-type": "application/json" };
 try {
   const clients: SoakClient[] = [];
+  progress.phase("making users and tokens");
   await pool(
     Array.from({ length: SESSIONS }, (_, i) => i),
     64,
@@ -169,10 +174,16 @@ try {
       const minted = await fetch(`${server.httpBase}/internal/users/${id}/token`, { method: "POST", headers: admin });
       const { token } = (await minted.json()) as { token: string };
       clients.push(new SoakClient(id, token, server.gatewayUrl));
+      progress.set({ users: [clients.length, SESSIONS] });
     },
   );
+  progress.phase("connecting");
   const connectStart = performance.now();
-  await pool(clients, 200, (client) => client.connect());
+  let connected = 0;
+  await pool(clients, 200, async (client) => {
+    await client.connect();
+    progress.set({ "sessions READY": [++connected, clients.length] });
+  });
   const connectMs = performance.now() - connectStart;
 
   // Each dropped client drops at a random event round, while events flow, and resumes at once.
@@ -180,18 +191,27 @@ try {
   const dropRound = new Map(dropped.map((client) => [client, Math.floor(Math.random() * EVENTS)]));
   const drops: Promise<void>[] = [];
   const sendStart = performance.now();
+  progress.phase("sending events");
+  let sent = 0;
+  const received = (): number => clients.reduce((sum, c) => sum + c.received.length, 0);
   for (let n = 0; n < EVENTS && Date.now() < DEADLINE; n++) {
     for (const [client, round] of dropRound) if (round === n) drops.push(client.dropAndResume());
     const body = JSON.stringify({ t: "SOAK_EVENT", d: { n } });
     await pool(clients, 64, async (client) => {
       const response = await fetch(`${server.httpBase}/internal/users/${client.userId}/dispatch`, { method: "POST", headers: admin, body });
       if (response.status !== 202) throw new Error(`dispatch answered ${response.status}`);
+      progress.set({ "dispatches sent": [++sent, clients.length * EVENTS], received: received(), resumes: drops.length });
     });
   }
   const sendMs = performance.now() - sendStart;
   await Promise.all(drops);
+  progress.phase("waiting for the last events");
   const settle = Date.now() + 10_000;
-  while (clients.some((c) => c.received.length < EVENTS) && Date.now() < settle) await Bun.sleep(50);
+  while (clients.some((c) => c.received.length < EVENTS) && Date.now() < settle) {
+    progress.set({ received: [received(), clients.length * EVENTS] });
+    await Bun.sleep(50);
+  }
+  progress.stop();
 
   let lost = 0;
   let duplicated = 0;

@@ -5,7 +5,7 @@
  * gateway reads `process.env`.
  */
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 
 export interface Config {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -14,6 +14,11 @@ export interface Config {
   readonly port: number;
   /** Directory for the store and generated secrets. Default ./data. */
   readonly dataDir: string;
+  /**
+   * A PostgreSQL URL (`postgres://user:password@host:5432/database`): the store, shared by
+   * nodes. Absent: SQLite in the data dir. It holds a password, so it is never logged.
+   */
+  readonly database: string | undefined;
   /** Worker threads, each with its own Bun.serve on the shared port. Default: the number of cores. */
   readonly workers: number;
   /** Bearer secret for the ingress/admin API; generated into the data dir when absent. */
@@ -44,6 +49,19 @@ export interface Config {
   readonly guildsPerShard: number;
   /** Guilds with more members than this make user (non-bot) sessions passive until op 14/37. Default 75000. */
   readonly passiveThreshold: number;
+  /**
+   * Demo mode: seeds a demo guild (channels, roles) at start and opens `POST /demo/join`,
+   * which lets anyone create a user and get its token. Default off: never on a real deployment.
+   */
+  readonly demo: boolean;
+  /**
+   * A NATS URL (`nats://host:4222`): this process is one node of a cluster, its workers peers
+   * of every other node's (cluster/membership.ts, bus-nats.ts). Needs `database`. Absent: one
+   * process on its own.
+   */
+  readonly cluster: string | undefined;
+  /** This node's name (in the cluster, and the start of its session ids): letters, digits, `-` and `_`. */
+  readonly nodeId: string;
 }
 
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -62,10 +80,25 @@ interface Option {
   help: string;
   parse: Parse;
   fallback: Config[Key];
+  /** A switch: `--flag` alone means true (`--flag=false` is allowed); it takes no separate value. */
+  switch?: true;
 }
 
 const text: Parse = (name, value) => {
   if (value.length === 0) throw new ConfigError(`${name} must not be empty`);
+  return value;
+};
+
+/** A PostgreSQL URL. The message never repeats the value: it may hold a password. */
+const postgresUrl: Parse = (name, value) => {
+  const shape = `${name} must be a URL like postgres://user:password@host:5432/database`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(shape);
+  }
+  if ((url.protocol !== "postgres:" && url.protocol !== "postgresql:") || url.hostname === "") throw new ConfigError(shape);
   return value;
 };
 
@@ -79,10 +112,53 @@ function integer(min: number, max: number): Parse {
   };
 }
 
+/** A NATS server URL. */
+const natsUrl: Parse = (name, value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like nats://host:4222`);
+  }
+  if (!["nats:", "tls:"].includes(url.protocol) || url.hostname === "") throw new ConfigError(`${name} must be a URL like nats://host:4222`);
+  return value;
+};
+
+/** A node id: a NATS subject token and a session id prefix, so no dots, spaces or wildcards. */
+const nodeId: Parse = (name, value) => {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new ConfigError(`${name} must be 1 to 64 letters, digits, - or _, got "${value}"`);
+  return value;
+};
+
+/**
+ * The host's name, made a valid id. On its own a process keeps it across restarts, so the
+ * sessions a drain saved resume after one (their ids start with it); a node of a cluster
+ * adds its process id, so several on one host never collide (an id already beating in the
+ * cluster is refused at join anyway).
+ */
+function defaultNodeId(cluster: boolean): string {
+  const host = hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40) || "node";
+  return cluster ? `${host}-${process.pid}` : host;
+}
+
+const yesNo: Parse = (name, value) => {
+  const word = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(word)) return true;
+  if (["false", "0", "no", "off"].includes(word)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+};
+
 const OPTIONS: readonly Option[] = [
   { key: "host", flag: "--host", help: "interface to listen on", parse: text, fallback: "127.0.0.1" },
   { key: "port", flag: "--port", help: "port for WebSocket and HTTP", parse: integer(0, 65535), fallback: 8080 },
   { key: "dataDir", flag: "--data-dir", help: "store and generated secrets", parse: text, fallback: "./data" },
+  {
+    key: "database",
+    flag: "--database",
+    help: "PostgreSQL URL postgres://user:password@host/db for the store (default: SQLite in the data dir)",
+    parse: postgresUrl,
+    fallback: undefined,
+  },
   { key: "workers", flag: "--workers", help: "worker threads sharing the port", parse: integer(1, 32), fallback: Math.min(32, availableParallelism()) },
   { key: "ingressSecret", flag: "--ingress-secret", help: "Bearer secret for the ingress API (generated if absent)", parse: text, fallback: undefined },
   { key: "tokenSecret", flag: "--token-secret", help: "HMAC secret for client tokens (generated if absent)", parse: text, fallback: undefined },
@@ -96,6 +172,9 @@ const OPTIONS: readonly Option[] = [
   { key: "guildLoadsInFlight", flag: "--guild-loads-in-flight", help: "guild loads from the store in flight", parse: integer(1, 100_000), fallback: 64 },
   { key: "guildsPerShard", flag: "--guilds-per-shard", help: "guilds one session may hold before 4011 (sharding required)", parse: integer(1, 1_000_000), fallback: 2500 },
   { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },
+  { key: "demo", flag: "--demo", help: "seed a demo guild and let anyone join it from the page at / (never in production)", parse: yesNo, fallback: false, switch: true },
+  { key: "cluster", flag: "--cluster", help: "NATS URL nats://host:4222: run as one node of a cluster (needs --database)", parse: natsUrl, fallback: undefined },
+  { key: "nodeId", flag: "--node-id", help: "this node's name in the cluster (default: the host's name, and the process id in a cluster)", parse: nodeId, fallback: undefined },
 ];
 
 const CONFIG_FLAG = "--config";
@@ -109,12 +188,13 @@ export const USAGE = `Usage: guildgate [options]
 A real-time gateway that speaks the Discord Gateway v10 protocol.
 
 Options (each also reads GUILDGATE_<FLAG>, e.g. GUILDGATE_PORT):
-${OPTIONS.map((o) => `  ${(o.flag + " <value>").padEnd(30)} ${o.help}${o.fallback === undefined ? "" : ` (default ${o.fallback})`}`).join("\n")}
+${OPTIONS.map((o) => `  ${(o.switch ? o.flag : o.flag + " <value>").padEnd(30)} ${o.help}${o.fallback === undefined ? "" : ` (default ${o.fallback})`}`).join("\n")}
   ${"--config <file>".padEnd(30)} JSON file with any option above (camelCase keys)
   ${"--version".padEnd(30)} print the version and exit
   ${"--help".padEnd(30)} print this help and exit
 
 Endpoints: ws://<host>:<port>/?v=10&encoding=json   GET /healthz   GET /api/v10/gateway
+           GET / (chat page)   GET /dashboard (needs the ingress secret)   GET /api/openapi.json
 `;
 
 /** Parses a command line (without the program name) and an environment. */
@@ -126,10 +206,9 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
     if (arg === "--version" || arg === "-v") return { kind: "version" };
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (flag !== CONFIG_FLAG && !OPTIONS.some((o) => o.flag === flag)) {
-      throw new ConfigError(`unknown option ${flag} (see --help)`);
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    const option = OPTIONS.find((o) => o.flag === flag);
+    if (flag !== CONFIG_FLAG && !option) throw new ConfigError(`unknown option ${flag} (see --help)`);
+    const value = eq > 0 ? arg.slice(eq + 1) : option?.switch ? "true" : argv[++i];
     if (value === undefined) throw new ConfigError(`${flag} needs a value`);
     fromFlags.set(flag, value);
   }
@@ -139,6 +218,10 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
   for (const option of OPTIONS) {
     const raw = fromFlags.get(option.flag) ?? env[envName(option)] ?? file.get(option.key);
     config[option.key] = raw === undefined ? option.fallback : option.parse(option.flag.slice(2), raw);
+  }
+  config.nodeId ??= defaultNodeId(config.cluster !== undefined);
+  if (config.cluster !== undefined && config.database === undefined) {
+    throw new ConfigError("cluster needs database: the nodes of a cluster share one PostgreSQL (--database postgres://...)");
   }
   return { kind: "run", config: Object.freeze(config) as unknown as Config };
 }
@@ -156,8 +239,8 @@ function readConfigFile(path: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const [key, value] of Object.entries(parsed)) {
     if (!OPTIONS.some((o) => o.key === key)) throw new ConfigError(`config file ${path}: unknown key "${key}"`);
-    if (typeof value !== "string" && typeof value !== "number") {
-      throw new ConfigError(`config file ${path}: "${key}" must be a string or number`);
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw new ConfigError(`config file ${path}: "${key}" must be a string, number or boolean`);
     }
     out.set(key, String(value));
   }

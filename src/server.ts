@@ -24,14 +24,20 @@ import { createTokenVerifier, mintToken } from "./session/auth.ts";
 import { directIntent } from "./guild/audience.ts";
 import { createBootstrapRoutes } from "./api/bootstrap.ts";
 import { createHttpHandler } from "./api/http.ts";
-import { createIngressRoutes } from "./api/ingress.ts";
+import { createIngressRoutes, ingressAuthorizer } from "./api/ingress.ts";
+import { createClusterRoute } from "./api/cluster.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { createMessageRoutes } from "./api/messages.ts";
+import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
+import { createPageRoutes } from "./api/pages.ts";
+import { createDashboardRoutes } from "./api/dashboard.ts";
+import { createOpenApiRoute } from "./api/openapi.ts";
 import { Guilds } from "./guild/guilds.ts";
-import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest } from "./cluster/bus.ts";
+import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, type PeerId } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
-import { createOwners, runOwnerCall } from "./cluster/owner-api.ts";
+import { LatencyHistogram } from "./cluster/ingress-latency.ts";
+import { createOwners, runOwnerCall, type Owners } from "./cluster/owner-api.ts";
 import { UserEvents } from "./cluster/user-events.ts";
 import { SessionGuilds } from "./session/session-guilds.ts";
 import { SessionMoves } from "./session/session-moves.ts";
@@ -70,10 +76,15 @@ export interface ServerOptions {
  * topics again (cluster/workers.ts waits for every worker's `restore` before any `listen`).
  */
 export interface PreparedServer {
-  /** Takes back what the last drain saved (if any) and resolves once its sessions hold their guilds. */
+  /**
+   * Takes back what the last drain saved (if any) and resolves once its sessions hold their
+   * guilds; with `--demo`, worker 0 also makes whatever part of the demo guild is missing.
+   */
   restore(): Promise<void>;
   /** Starts accepting connections; `port` overrides the config's (workers after the first share its port). */
   listen(port?: number): RunningServer;
+  /** The snowflake process id of the ids this worker makes: its node's (0 on its own; cluster/membership.ts). */
+  setSnowflakeProcess(process: number): void;
 }
 
 export interface RunningServer {
@@ -107,8 +118,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const identifyLimit = new IdentifyLimit(config.maxConcurrency);
   const bus = options.bus ?? new LoopbackBus(peerId(options.node, options.worker));
   const ring = options.ring ?? guildRing();
-  // A lone worker owns everything; among several, the ring (over their peer ids) decides.
-  const ownerOf = bus.peers().length === 0 ? () => bus.self : ringOwner(ring);
+  // A server alone on a loopback bus owns everything; on a bus to peers, the ring (over their peer ids) decides.
+  const ownerOf = options.bus ? ringOwner(ring) : () => bus.self;
   const owners = createOwners(bus, ownerOf);
   let gatewayUrl = config.publicUrl ?? "";
   // Sessions are built before the transport that carries their frames listens; no socket can
@@ -121,12 +132,23 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     now: Date.now,
   });
   const sessionGuilds = new SessionGuilds({ sessions, store, owners, worker: bus.self });
-  const delivery = new ClusterDelivery(bus, new SessionDelivery(sessions, sessionGuilds));
+  const ingressLatency = new LatencyHistogram();
+  const delivery = new ClusterDelivery(bus, new SessionDelivery(sessions, sessionGuilds), ingressLatency);
   const guilds = new Guilds({
     store,
     delivery,
     loadSemaphore: openSemaphore("guildgate:guild-load", config.guildLoadsInFlight),
     passiveThreshold: config.passiveThreshold,
+    // The fencing token of this worker's guild writes; it moves only when the ring does.
+    generation: () => ring.generation,
+    owns: (guildId) => ownerOf(guildId) === bus.self,
+    // Two rounds: every other peer lets the guild go first (an old owner finishes what it
+    // started, its events and moves sent), then every peer says which sessions it answers for.
+    takeOver: async (guildId, generation) => {
+      await Promise.all(bus.peers().map((peer) => askWithin(bus, peer, { k: "guild-release", guildId, generation })));
+      const answers = await Promise.all([bus.self, ...bus.peers()].map((peer) => askWithin(bus, peer, { k: "guild-holds", guildId })));
+      return answers.flatMap((holders) => holders ?? []);
+    },
   });
   const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
@@ -173,14 +195,18 @@ export function prepareServer(options: ServerOptions): PreparedServer {
         console.error(`guildgate: ${bus.self} got an unknown bus message "${message.k}" from ${from}`);
       }
     },
-    request: <R extends BusRequest>(from: string, message: R): BusReply<R> => {
+    request: <R extends BusRequest>(from: string, message: R): BusReply<R> | Promise<BusReply<R>> => {
       switch (message.k) {
         case "owner":
-          return runOwnerCall(guilds, message) as BusReply<R>;
+          return runOwnerCall(guilds, message) as BusReply<R> | Promise<BusReply<R>>;
         case "stats":
           return localStats() as BusReply<R>;
         case "identify-start":
           return identifyLimit.tryStart(message.userId, message.shardId) as BusReply<R>;
+        case "guild-release":
+          return guilds.release(message.guildId, message.generation).then(() => true) as Promise<BusReply<R>>;
+        case "guild-holds":
+          return moves.holdersOf(message.guildId) as BusReply<R>;
         default:
           return moves.handleRequest(from, message) as BusReply<R>;
       }
@@ -193,7 +219,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       return gatewayUrl;
     },
     verifyToken,
-    recommendedShards: (userId) => Math.max(1, Math.ceil(store.guildsOfUser(userId).length / 1000)),
+    recommendedShards: async (userId) => Math.max(1, Math.ceil((await store.guildsOfUser(userId)).length / 1000)),
     sessionStartLimit: (userId) => ({
       total: 1000,
       remaining: 1000,
@@ -214,18 +240,40 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const messages = createMessageRoutes({ store, owners, ids, verifyToken });
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
+    peer: bus.self,
     gateway: gateway.stats(),
     guilds: guilds.stats(),
     httpInternalErrors: internalErrors.count,
     heapUsed: process.memoryUsage().heapUsed,
+    ingressLatency: ingressLatency.snapshot(),
+    bus: { batchesSent: bus.stats.batchesSent, batchesReceived: bus.stats.batchesReceived },
   });
-  const metrics = createMetricsRoute(() =>
-    Promise.all([localStats(), ...bus.peers().map((peer) => bus.request(peer, { k: "stats" }))]),
-  );
+  // /metrics and the dashboard are this node's (its workers'); in a cluster each node is scraped.
+  const siblings = (): PeerId[] => bus.peers().filter((peer) => peer.startsWith(`${options.node}/`));
+  const gatherStats = (): Promise<WorkerStats[]> => Promise.all([localStats(), ...siblings().map((peer) => bus.request(peer, { k: "stats" }))]);
+  const metrics = createMetricsRoute(options.node, gatherStats);
+  const cluster = createClusterRoute({
+    authorized: ingressAuthorizer(options.secrets.ingressSecret),
+    node: options.node,
+    ring,
+    peers: () => [bus.self, ...bus.peers()],
+    statsOf: (peer) => (peer === bus.self ? Promise.resolve(localStats()) : askWithin(bus, peer, { k: "stats" })),
+  });
+  const dashboard = createDashboardRoutes({ ingressSecret: options.secrets.ingressSecret, gather: gatherStats });
+  // The demo is made through the ingress routes themselves, as an app backend would make it.
+  const ingressCall: IngressCall = (method, path, body) =>
+    http(
+      new Request(`http://guildgate.internal${path}`, {
+        method,
+        headers: { authorization: `Bearer ${options.secrets.ingressSecret}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const demo = config.demo ? [createDemoRoutes(ingressCall)] : [];
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [bootstrap, messages, guildIngress, ingress, metrics],
+    routes: [createOpenApiRoute(options.version), bootstrap, messages, guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({
@@ -257,9 +305,16 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       async drain(graceMs) {
         // Stop listening; the promise settles only once every socket is gone, so not awaited.
         void started.stop(false);
+        // Leaving a cluster (the ring no longer names this worker): its guilds go to their new
+        // owners first, so the sessions moving next find them settled there.
+        if (config.cluster) await handOffGuilds(guilds, owners, graceMs / 2);
         gateway.reconnectAll();
+        // On its own, the clients come back to the restarted process: wait for them to go. In a
+        // cluster they RESUME on other nodes, which move their sessions (and missed frames) from
+        // here: wait for that.
+        const staying = config.cluster ? () => sessions.size + handoff.movingCount : () => sessions.connectionCount;
         const deadline = Date.now() + graceMs;
-        while (sessions.connectionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        while (staying() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         gateway.closeAllForRestart();
         heartbeats.stop();
         await started.stop(true);
@@ -269,12 +324,20 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   };
   return {
     async restore() {
+      if (config.demo && options.worker === 0) await seedDemoGuild(ingressCall);
       if (!options.sessionsFile) return;
       const restored = restoreSessions(handoff, options.sessionsFile, config.resumeWindowMs);
       await Promise.all(restored.map((session) => sessionGuilds.rejoin(session)));
     },
     listen,
+    setSnowflakeProcess: (process) => ids.setProcess(process),
   };
+}
+
+/** Has each guild loaded here loaded by its owner now (that has this worker let it go), waiting at most `ms`. */
+async function handOffGuilds(guilds: Guilds, owners: Owners, ms: number): Promise<void> {
+  const handedOff = Promise.all(guilds.loadedIds().map((guildId) => owners.warm(guildId).catch(() => undefined)));
+  await Promise.race([handedOff, new Promise((resolve) => setTimeout(resolve, ms).unref?.())]);
 }
 
 /** Writes the worker's detached sessions and resume log for the next start (see SessionHandoff.save). */
@@ -321,4 +384,18 @@ class PendingPublisher implements Publisher {
   subscriberCount(topic: string): number {
     return this.#transport?.subscriberCount(topic) ?? 0;
   }
+}
+
+/** How long a guild's new owner waits for a peer to give the guild up and say which sessions it holds there, and /cluster for a peer's stats, ms. */
+const PEER_ANSWER_MS = 2_000;
+
+/**
+ * Asks `peer`; undefined when it fails or does not answer in time (gone, or stuck), so one
+ * peer never holds up a caller that asks them all.
+ */
+function askWithin<R extends BusRequest>(bus: Bus, peer: PeerId, request: R): Promise<BusReply<R> | undefined> {
+  return Promise.race([
+    bus.request(peer, request),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PEER_ANSWER_MS).unref?.()),
+  ]).catch(() => undefined);
 }

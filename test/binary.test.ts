@@ -1,16 +1,20 @@
 /**
  * The compiled binary (`npm run build` -> dist/guildgate) runs alone: copied
  * to an empty directory with no node_modules and no native/ folder, it answers
- * --version and --help, and serves /healthz with the embedded addon loaded.
+ * --version and --help, serves /healthz with the embedded addon loaded, and serves the pages
+ * (/, /dashboard) and /api/openapi.json from inside itself. Its state survives a restart on its
+ * SQLite file and on PostgreSQL (`--database`).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { availableParallelism, hostname, tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseCommand, type Config } from "../src/config.ts";
 import { peerId } from "../src/cluster/bus.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { BUILT_BINARY as built, startBinary, stopBinary } from "./support/binary.ts";
 import { hostileHttpSuite } from "./hostile-http.case.ts";
+import { freshDatabase } from "./support/postgres.ts";
 let dir = "";
 let binary = "";
 
@@ -56,7 +60,8 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; workers: string[]; version: string };
     // One worker per core by default, each answering HTTP on the shared port.
-    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => peerId(hostname(), i));
+    const { config } = parseCommand([], {}) as { config: Config };
+    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => peerId(config.nodeId, i));
     expect(body).toMatchObject({ status: "ok", version: packageJson.version, workers });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
@@ -70,10 +75,15 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
   }
 });
 
-test("a newcomer's path: a user, a guild, a channel; after a restart all of it is there: READY, GUILD_CREATE, a message", async () => {
-  const first = await startCopy();
-  const { ingressSecret } = JSON.parse(await Bun.file(join(dir, "data", "secrets.json")).text()) as { ingressSecret: string };
-  const admin = { authorization: `Bearer ${ingressSecret}`, "content-type": "application/json" };
+/**
+ * A newcomer's path, in two starts of the binary with `args`: the first makes a user, a guild,
+ * a role, a channel and a member; after a restart all of it is there (READY, GUILD_CREATE, a
+ * message). `dataDirs` are the data dirs of the two starts.
+ */
+async function newcomersPath(args: readonly string[], dataDirs: readonly [string, string], ingressSecret: () => Promise<string>): Promise<void> {
+  const start = (dataDir: string) => startBinary(binary, dir, ["--data-dir", dataDir, ...args]);
+  const first = await start(dataDirs[0]);
+  const admin = { authorization: `Bearer ${await ingressSecret()}`, "content-type": "application/json" };
   let userId = "";
   let guildId = "";
   let channelId = "";
@@ -95,7 +105,7 @@ test("a newcomer's path: a user, a guild, a channel; after a restart all of it i
     await stopBinary(first.child);
   }
 
-  const second = await startCopy();
+  const second = await start(dataDirs[1]);
   try {
     const user = await fetch(`${second.base}/internal/users/${userId}`, { headers: admin });
     expect(await user.json()).toMatchObject({ id: userId, username: "newcomer", bot: true });
@@ -140,6 +150,60 @@ test("a newcomer's path: a user, a guild, a channel; after a restart all of it i
     socket.close(1000);
   } finally {
     await stopBinary(second.child);
+  }
+}
+
+
+test("a newcomer's path: a user, a guild, a channel; after a restart all of it is there: READY, GUILD_CREATE, a message", async () => {
+  const dataDir = join(dir, "data");
+  const secret = async () => (JSON.parse(await Bun.file(join(dataDir, "secrets.json")).text()) as { ingressSecret: string }).ingressSecret;
+  await newcomersPath([], [dataDir, dataDir], secret);
+});
+
+test("a newcomer's path on PostgreSQL (--database): all of it is there after a restart with an empty data dir", async () => {
+  const database = await freshDatabase();
+  try {
+    const args = ["--database", database.url, "--ingress-secret", "newcomer-ingress", "--token-secret", "newcomer-token-secret-0123456789"];
+    const [before, after] = [join(dir, "pg-data-1"), join(dir, "pg-data-2")];
+    await newcomersPath(args, [before, after], async () => "newcomer-ingress");
+    // Nothing of the state went to SQLite: the second start had a data dir of its own.
+    for (const dataDir of [before, after]) expect(existsSync(join(dataDir, "guildgate.sqlite"))).toBe(false);
+  } finally {
+    await database.drop();
+  }
+});
+
+test("--database: a bad URL exits 2 naming the option; an unreachable server exits 1 with one clear line, no password", async () => {
+  const bad = run("--database", "mysql://u:hunter2@h/db");
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("database must be a URL like postgres://");
+  expect(bad.stderr).not.toContain("hunter2");
+  const unreachable = run("--database", "postgres://gg:hunter2@127.0.0.1:1/gg", "--data-dir", join(dir, "unreachable-data"));
+  expect(unreachable.code).toBe(1);
+  expect(unreachable.stderr).toContain("could not start: cannot open the database postgres://gg:***@127.0.0.1:1/gg");
+  expect(unreachable.stderr + unreachable.stdout).not.toContain("hunter2");
+  expect(run("--help").stdout).toContain("--database");
+});
+
+test("alone in its directory, it serves the pages and their assets from inside itself, and /api/openapi.json", async () => {
+  const before = readdirSync(dir).sort();
+  const { child, base, output } = await startCopy();
+  try {
+    expect(output).toContain("demo mode: off");
+    for (const path of ["/", "/dashboard"]) {
+      const page = await fetch(`${base}${path}`);
+      expect({ path, status: page.status, type: page.headers.get("content-type") }).toEqual({ path, status: 200, type: "text/html;charset=utf-8" });
+      const assets = [...(await page.text()).matchAll(/(?:src|href)="(\/[\w.-]+\.(?:js|css))"/g)].map((m) => m[1] as string);
+      expect(assets.length).toBeGreaterThanOrEqual(2);
+      for (const asset of assets) expect({ asset, status: (await fetch(`${base}${asset}`)).status }).toEqual({ asset, status: 200 });
+    }
+    const openapi = await fetch(`${base}/api/openapi.json`);
+    expect(openapi.headers.get("content-type")).toBe("application/json");
+    expect(((await openapi.json()) as { openapi: string }).openapi).toBe("3.1.0");
+    // Nothing was unpacked beside it: it wrote only its data dir.
+    expect(readdirSync(dir).sort()).toEqual([...new Set([...before, "data"])].sort());
+  } finally {
+    await stopBinary(child);
   }
 });
 

@@ -116,9 +116,9 @@ export function gatewayContract(harness: HarnessFactory): void {
       const response = await fetch(`${server.httpBase}/metrics`);
       expect(response.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
       const text = await response.text();
-      expect(text).toContain('guildgate_dispatches_total{t="METRICS_PROBE"} 1\n');
-      expect(Number(/^guildgate_sessions (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
-      expect(Number(/^guildgate_identify_refused_total\{reason="max_concurrency"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(/guildgate_dispatches_total\{node="[^"]+",t="METRICS_PROBE"\} 1\n/);
+      expect(Number(/^guildgate_sessions{node="[^"]+"} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(Number(/^guildgate_identify_refused_total\{node="[^"]+",reason="max_concurrency"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
     });
 
     test("HELLO carries the heartbeat interval, and heartbeats are acknowledged before IDENTIFY", async () => {

@@ -189,7 +189,8 @@ export function hostileHttpSuite(name: string, injects: boolean, start: () => Pr
         "/internal/channels/99999999999999999999/dispatch",
         "/api/v10/channels/99999999999999999999/messages",
         "/api/v10/users/@me",
-        "/metrics/..",
+        // (A bare "/metrics/.." is "/", the chat page.)
+        "/metrics/../nope",
       ];
       for (const path of paths) {
         for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
@@ -228,7 +229,7 @@ export function hostileHttpSuite(name: string, injects: boolean, start: () => Pr
       await target.putUser({ id, username: "odd", globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 9e15, tokenGeneration: 0 });
       const metric = async (): Promise<number> => {
         const text = await (await fetch(`${target.httpBase}/metrics`)).text();
-        return Number(/^guildgate_http_internal_errors_total (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+        return Number(/^guildgate_http_internal_errors_total{node="[^"]+"} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
       };
       const before = await metric();
       const response = await fetch(`${target.httpBase}/internal/users/${id}`, { headers: admin });

@@ -45,7 +45,7 @@ let nextUser = 286_000_000_000_000_000n;
 async function account(): Promise<{ id: string; token: string }> {
   const id = (++nextUser).toString();
   const user = { id, username: `u${id.slice(-4)}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 };
-  store.putUser(user);
+  await store.putUser(user);
   return { id, token: mintToken(SECRET, user) };
 }
 

@@ -51,11 +51,13 @@ export function transportContract(harness: HarnessFactory): void {
       expect((await rawRequest(server.httpBase, "/?v=10&encoding=json", upgrade)).status).toBe("HTTP/1.1 101 Switching Protocols");
     });
 
-    test("serves other paths, and requests without Upgrade: websocket, as plain HTTP", async () => {
+    test("serves other paths, and requests without Upgrade: websocket, as plain HTTP: / is the chat page", async () => {
       const notFound = { status: "HTTP/1.1 404 Not Found", body: JSON.stringify({ code: 0, message: "404: Not Found" }) };
       expect(await rawRequest(server.httpBase, "/elsewhere", upgrade)).toEqual(notFound);
       const { Upgrade: _, ...noUpgrade } = upgrade;
-      expect(await rawRequest(server.httpBase, "/?v=10", noUpgrade)).toEqual(notFound);
+      const page = await rawRequest(server.httpBase, "/?v=10", noUpgrade);
+      expect(page.status).toBe("HTTP/1.1 200 OK");
+      expect(page.body).toContain("<title>guildgate</title>");
     });
 
     test("refuses a bad Sec-WebSocket-Key with 400 and another version with 426", async () => {

@@ -7,11 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { peerId } from "../src/cluster/bus.ts";
+import { parseCommand, type Config } from "../src/config.ts";
 import { openHashRing } from "../src/native.ts";
 import { mintToken } from "../src/session/auth.ts";
+import type { GuildWrite } from "../src/store/guild-store.ts";
 import { SqliteGuildStore } from "../src/store/sqlite.ts";
 import { RawClient, type Frame } from "./support/gateway-client.ts";
 
@@ -33,17 +35,18 @@ describe("the binary with --workers 2", () => {
     // A large guild straight into the store, so its first load keeps its owner busy for a while.
     const store = new SqliteGuildStore(join(dir, "data"));
     bigOwner = "4194304001";
-    store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0, tokenGeneration: 0 });
-    store.putGuild({ id: BIG_GUILD, name: "Big", ownerId: bigOwner, icon: null, createdAt: 0 });
-    store.putMember({ guildId: BIG_GUILD, userId: bigOwner, roleIds: [], nick: null, joinedAt: 0 });
+    const members: GuildWrite[] = [{ k: "member", member: { guildId: BIG_GUILD, userId: bigOwner, roleIds: [], nick: null, joinedAt: 0 } }];
+    // One transaction for the users: each call writes before it returns (sqlite.ts `batch`).
     store.batch(() => {
+      void store.putUser({ id: bigOwner, username: "big-owner", globalName: null, avatar: null, bot: true, privilegedIntents: 2, createdAt: 0, tokenGeneration: 0 });
       for (let i = 0; i < BIG_MEMBERS; i++) {
         const id = String(5_000_000_000n + BigInt(i));
-        store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
-        store.putMember({ guildId: BIG_GUILD, userId: id, roleIds: [], nick: null, joinedAt: 0 });
+        void store.putUser({ id, username: `m${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
+        members.push({ k: "member", member: { guildId: BIG_GUILD, userId: id, roleIds: [], nick: null, joinedAt: 0 } });
       }
     });
-    store.close();
+    await store.writeGuild(BIG_GUILD, 0, [{ k: "guild", guild: { id: BIG_GUILD, name: "Big", ownerId: bigOwner, icon: null, createdAt: 0 } }, ...members]);
+    await store.close();
     const binary = resolve(import.meta.dir, "../dist/guildgate");
     const args = ["--port", "0", "--workers", "2", "--data-dir", join(dir, "data"), "--ingress-secret", "ingress", "--token-secret", SECRET];
     child = Bun.spawn([binary, ...args], { stdout: "pipe", stderr: "inherit" });
@@ -87,8 +90,9 @@ describe("the binary with --workers 2", () => {
 
   const identify = (token: string): Json => ({ op: 2, d: { token, intents: INTENTS, properties: { os: "linux", browser: "t", device: "t" } } });
   const ring = openHashRing(`test-workers-${process.pid}`);
-  // The binary's ring: its workers' peer ids on this host.
-  ring.setNodes([peerId(hostname(), 0), peerId(hostname(), 1)]);
+  // The binary's ring: its workers' peer ids under its node id (the host's name by default).
+  const { nodeId } = (parseCommand([], {}) as { config: Config }).config;
+  ring.setNodes([peerId(nodeId, 0), peerId(nodeId, 1)]);
   const guildIdOwnedBy = (worker: number): string => {
     let n = BigInt(Date.now()) << 22n;
     while (ring.find((++n).toString()) !== worker);
@@ -132,8 +136,8 @@ describe("the binary with --workers 2", () => {
     for (const { client } of sessions) expect(messages(client)).toEqual(sent);
     // Whichever worker answers /metrics, it counts the whole process.
     const text = await (await fetch(`${base}/metrics`, { headers: { connection: "close" } })).text();
-    expect(Number(/^guildgate_sessions (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(16);
-    expect(Number(/^guildgate_dispatches_total\{t="MESSAGE_CREATE"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(40);
+    expect(Number(/^guildgate_sessions{node="[^"]+"} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(16);
+    expect(Number(/^guildgate_dispatches_total\{node="[^"]+",t="MESSAGE_CREATE"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(40);
   }, 30_000);
 
   test("a RESUME that lands on the other worker moves the session; nothing is lost", async () => {

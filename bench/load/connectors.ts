@@ -19,9 +19,13 @@ import { clock } from "./clock.ts";
 export type ClientKind = "bun" | "net" | "websocket";
 export const CLIENT_KINDS: readonly ClientKind[] = ["bun", "net", "websocket"];
 
-export interface WireTarget {
+/** Where a server listens. */
+export interface Endpoint {
   host: string;
   port: number;
+}
+
+export interface WireTarget extends Endpoint {
   localAddress: string;
   /** Path and query, e.g. `/?v=10&encoding=json`. */
   path: string;

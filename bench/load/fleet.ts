@@ -1,14 +1,16 @@
 /**
  * The generator processes as one: spawns `gen-worker.ts` children over IPC,
- * deals them sessions (at most `perWorker` each; the open-file limit here is
- * 20,000 per process), gives each child a fresh 127.x source address per
- * connect (bind() with port 0 takes ports per address, and the last run's
- * TIME_WAIT sockets still hold theirs), and merges what they answer.
+ * deals them sessions (at most MAX_PER_WORKER each; the open-file limit here
+ * is 20,000 per process) and each session one of the server's endpoints
+ * (round-robin: a cluster's nodes, or several baseline processes), gives
+ * each child a fresh 127.x source address per connect (bind() with port 0
+ * takes ports per address, and the last run's TIME_WAIT sockets still hold
+ * theirs), and merges what they answer.
  */
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { Histogram } from "./histogram.ts";
-import type { ClientKind } from "./connectors.ts";
+import type { ClientKind, Endpoint } from "./connectors.ts";
 import type { ConnectResult, CountReport, DeliveryReport, WorkerCommand } from "./gen-worker.ts";
 
 /** Children hold at most this many sockets each (limit 20,000 fds; headroom for the runtime). */
@@ -24,6 +26,26 @@ function freshAddress(): string {
   return `127.${1 + (Math.floor(n / (254 * 254)) % 200)}.${1 + (Math.floor(n / 254) % 254)}.${1 + (n % 254)}`;
 }
 
+/** One generator's sessions: its tokens and, for each, the index of the endpoint it connects to. */
+export interface Share {
+  tokens: string[];
+  sessionEndpoints: number[];
+}
+
+/**
+ * Deals sessions to generators and endpoints: session i goes to generator i % generators and
+ * connects to endpoint i % endpoints, so every endpoint holds a like share of the sessions.
+ */
+export function dealSessions(tokens: readonly string[], generators: number, endpoints: number): Share[] {
+  const shares: Share[] = Array.from({ length: generators }, () => ({ tokens: [], sessionEndpoints: [] }));
+  tokens.forEach((token, i) => {
+    const share = shares[i % generators] as Share;
+    share.tokens.push(token);
+    share.sessionEndpoints.push(i % endpoints);
+  });
+  return shares;
+}
+
 /** The children's connect answers, merged. */
 export interface ConnectSummary extends Pick<ConnectResult, "ready" | "refusals" | "errors" | "closes"> {
   sessions: number;
@@ -35,6 +57,10 @@ export interface ConnectSummary extends Pick<ConnectResult, "ready" | "refusals"
 
 export interface DeliverySummary {
   deliveries: number;
+  /** Deliveries of an event a session already had (gen-worker.ts). */
+  duplicates: number;
+  /** Deliveries without an event number, which could not be checked for duplicates. */
+  unnumbered: number;
   otherDispatches: number;
   hist: Histogram;
   firstReceipt: number;
@@ -51,15 +77,32 @@ export interface DeliverySummary {
 
 type Answer = ConnectResult | DeliveryReport | CountReport | { type: "closed" };
 
+/** The answer each command gets. */
+const ANSWER_TYPE: Record<WorkerCommand["type"], Answer["type"] | undefined> = {
+  connect: "connected",
+  report: "report",
+  count: "count",
+  close: "closed",
+  reset: undefined,
+};
+
 class Child {
-  readonly #waiters: { answer: (answer: Answer) => void; fail: (error: Error) => void }[] = [];
+  /**
+   * Asks waiting for their answer. A child answers each kind of command in order, but a
+   * quick one (count) may overtake a slow one (connect), so an answer goes to the oldest ask
+   * of its type.
+   */
+  readonly #waiters: { type: Answer["type"]; answer: (answer: Answer) => void; fail: (error: Error) => void }[] = [];
   readonly process: Subprocess;
 
   constructor() {
     this.process = Bun.spawn([process.execPath, resolve(import.meta.dir, "gen-worker.ts")], {
       stdio: ["ignore", "inherit", "inherit"],
       serialization: "json",
-      ipc: (message: Answer) => this.#waiters.shift()?.answer(message),
+      ipc: (message: Answer) => {
+        const index = this.#waiters.findIndex((waiter) => waiter.type === message.type);
+        if (index >= 0) this.#waiters.splice(index, 1)[0]?.answer(message);
+      },
       // A generator that dies fails what waits on it at once, not at the timeout.
       onExit: (_, code) => {
         for (const waiter of this.#waiters.splice(0)) waiter.fail(new Error(`generator exited with code ${code}`));
@@ -72,6 +115,7 @@ class Child {
     return new Promise<T>((resolveAnswer, reject) => {
       const timer = setTimeout(() => reject(new Error(`generator ${this.process.pid} did not answer ${command.type} in ${timeoutMs} ms`)), timeoutMs);
       this.#waiters.push({
+        type: ANSWER_TYPE[command.type] as Answer["type"],
         answer: (answer) => {
           clearTimeout(timer);
           resolveAnswer(answer as T);
@@ -111,18 +155,18 @@ export class Fleet {
     return this.#children.map((child) => child.process.pid);
   }
 
-  /** Connects every token's session (dealt round-robin) and waits for all to be READY or given up. */
+  /** Connects every token's session (dealt round-robin over the children and the endpoints) and waits for all to be READY or given up. */
   async connect(
-    target: { host: string; port: number },
+    endpoints: readonly Endpoint[],
     tokens: string[],
     options: { client: ClientKind; intents: number; compress: boolean; inFlight: number; timeoutMs: number },
   ): Promise<ConnectSummary> {
-    const shares = this.#children.map((_, i) => tokens.filter((_, j) => j % this.#children.length === i));
+    const shares = dealSessions(tokens, this.#children.length, endpoints.length);
     const inFlight = Math.max(1, Math.ceil(options.inFlight / this.#children.length));
     const answers = await Promise.all(
       this.#children.map((child, i) =>
         child.ask<ConnectResult>(
-          { type: "connect", ...target, ...options, localAddress: freshAddress(), tokens: shares[i]!, inFlight },
+          { type: "connect", ...options, endpoints: [...endpoints], ...shares[i]!, localAddress: freshAddress(), inFlight },
           options.timeoutMs + 10_000,
         ),
       ),
@@ -157,14 +201,21 @@ export class Fleet {
 
   /** Deliveries since the last reset, all children. */
   async count(): Promise<number> {
+    return (await this.progress()).deliveries;
+  }
+
+  /** Deliveries since the last reset and sessions READY now, all children; answered also while they connect. */
+  async progress(): Promise<{ deliveries: number; ready: number }> {
     const answers = await Promise.all(this.#children.map((child) => child.ask<CountReport>({ type: "count" }, 10_000)));
-    return answers.reduce((sum, answer) => sum + answer.deliveries, 0);
+    return { deliveries: answers.reduce((sum, a) => sum + a.deliveries, 0), ready: answers.reduce((sum, a) => sum + a.ready, 0) };
   }
 
   async report(): Promise<DeliverySummary> {
     const answers = await Promise.all(this.#children.map((child) => child.ask<DeliveryReport>({ type: "report" }, 10_000)));
     const summary: DeliverySummary = {
       deliveries: 0,
+      duplicates: 0,
+      unnumbered: 0,
       otherDispatches: 0,
       hist: new Histogram(),
       firstReceipt: Infinity,
@@ -179,6 +230,8 @@ export class Fleet {
     };
     for (const answer of answers) {
       summary.deliveries += answer.deliveries;
+      summary.duplicates += answer.duplicates;
+      summary.unnumbered += answer.unnumbered;
       summary.otherDispatches += answer.otherDispatches;
       summary.hist.merge(answer.hist);
       if (answer.firstReceipt > 0) summary.firstReceipt = Math.min(summary.firstReceipt, answer.firstReceipt);

@@ -9,14 +9,17 @@
  * heartbeats at the HELLO interval (and on op 1), op 9 -> IDENTIFY again after
  * 1-5 s (as clients do). Each op 0 frame carrying `"t0":` in `d` is a
  * delivery; its latency is receipt time minus t0, both on the shared clock
- * (clock.ts), read once per socket read. The fast path reads t0 from the
- * bytes and parses nothing else. With zlib-stream each message is inflated
+ * (clock.ts), read once per socket read. The fast path reads t0 and the
+ * event number `n` after it from the bytes and parses nothing else; a
+ * session that gets an event number twice since the last reset counts a
+ * duplicate (event-numbers.ts). With zlib-stream each message is inflated
  * as the raw deflate block it is (sync-flushed, ending 00 00 FF FF,
  * history-free as guildgate and the baselines send them).
  */
 import zlib from "node:zlib";
 import { clock } from "./clock.ts";
-import { connectWire, type ClientKind, type Wire } from "./connectors.ts";
+import { connectWire, type ClientKind, type Endpoint, type Wire } from "./connectors.ts";
+import { EventSet, eventNumberAt } from "./event-numbers.ts";
 import { Histogram, type HistogramData } from "./histogram.ts";
 
 /** What the coordinator asks; see fleet.ts for the answers. */
@@ -24,10 +27,11 @@ export type WorkerCommand =
   | {
       type: "connect";
       client: ClientKind;
-      host: string;
-      port: number;
+      /** Where sessions connect: the token at index i connects to `endpoints[sessionEndpoints[i]]`. */
+      endpoints: Endpoint[];
       localAddress: string;
       tokens: string[];
+      sessionEndpoints: number[];
       intents: number;
       compress: boolean;
       /** Sessions between connect() and READY at once; tokens.length for a storm. */
@@ -55,6 +59,10 @@ export interface ConnectResult {
 export interface DeliveryReport {
   type: "report";
   deliveries: number;
+  /** Deliveries of an event number the session already had since the last reset. */
+  duplicates: number;
+  /** Deliveries without an event number after t0: not checked for duplicates. */
+  unnumbered: number;
   /** Op 0 frames without t0 (GUILD_CREATE and the like). */
   otherDispatches: number;
   hist: HistogramData;
@@ -71,10 +79,11 @@ export interface DeliveryReport {
   closes: Record<string, number>;
 }
 
-/** Deliveries since the last reset: cheap enough to poll while waiting for an event to land. */
+/** Deliveries since the last reset and sessions READY now: cheap enough to poll, also while connecting. */
 export interface CountReport {
   type: "count";
   deliveries: number;
+  ready: number;
 }
 
 const T0 = Buffer.from('"t0":');
@@ -92,7 +101,12 @@ class Session {
   heartbeatDue = Infinity;
   deliveries = 0;
   attempts = 0;
-  constructor(readonly token: string) {}
+  /** The event numbers this session got since the last reset. */
+  readonly seen = new EventSet();
+  constructor(
+    readonly token: string,
+    readonly endpoint: Endpoint,
+  ) {}
 }
 
 let sessions: Session[] = [];
@@ -102,6 +116,8 @@ const readyHist = new Histogram();
 let hist = new Histogram();
 let refusals = 0;
 let deliveries = 0;
+let duplicates = 0;
+let unnumbered = 0;
 let otherDispatches = 0;
 let firstReceipt = 0;
 let lastReceipt = 0;
@@ -139,7 +155,7 @@ function open(session: Session): void {
   if (firstStart === 0) firstStart = session.startedAt;
   session.zlibStarted = false;
   const path = target.compress ? "/?v=10&encoding=json&compress=zlib-stream" : "/?v=10&encoding=json";
-  const wire = connectWire(target.client, { host: target.host, port: target.port, localAddress: target.localAddress, path }, {
+  const wire = connectWire(target.client, { ...session.endpoint, localAddress: target.localAddress, path }, {
     open: () => {},
     frame: (opcode, bytes, start, end, now) => {
       if (opcode === 0x1) onMessage(session, bytes, start, end, now);
@@ -195,10 +211,12 @@ function maybeConnected(force = false): void {
   });
 }
 
-function delivered(session: Session, t0: number, now: number): void {
+function delivered(session: Session, t0: number, n: number, now: number): void {
   hist.recordMs(now - t0);
   deliveries++;
   session.deliveries++;
+  if (n < 0) unnumbered++;
+  else if (session.seen.add(n)) duplicates++;
   if (firstReceipt === 0) firstReceipt = now;
   lastReceipt = now;
 }
@@ -235,14 +253,15 @@ function onMessage(session: Session, buffer: Buffer, start: number, end: number,
       c = buffer[++p]!;
     }
   }
-  delivered(session, t0, now);
+  delivered(session, t0, eventNumberAt(buffer, p), now);
 }
 
 /** One gateway message from the WebSocket client, already a string. */
 function onText(session: Session, text: string, now: number): void {
   const at = text.indexOf('"t0":');
   if (at < 0) return onProtocol(session, text, now);
-  delivered(session, parseFloat(text.slice(at + 5, at + 32)), now);
+  const nAt = text.indexOf('"n":', at);
+  delivered(session, parseFloat(text.slice(at + 5, at + 32)), nAt < 0 ? -1 : parseInt(text.slice(nAt + 4, nAt + 20)), now);
 }
 
 function onProtocol(session: Session, text: string, now: number): void {
@@ -297,6 +316,8 @@ function report(): DeliveryReport {
   return {
     type: "report",
     deliveries,
+    duplicates,
+    unnumbered,
     otherDispatches,
     hist: hist.toJSON(),
     firstReceipt,
@@ -317,7 +338,7 @@ process.on("message", (command: WorkerCommand) => {
       plan = command;
       deadline = clock() + command.timeoutMs;
       identify = JSON.stringify({ op: 2, d: { token: "TOKEN", intents: command.intents, properties: { os: "linux", browser: "guildgate-load", device: "guildgate-load" } } });
-      sessions = command.tokens.map((token) => new Session(token));
+      sessions = command.tokens.map((token, i) => new Session(token, command.endpoints[command.sessionEndpoints[i]!]!));
       connecting = true;
       startNext();
       maybeConnected();
@@ -325,8 +346,11 @@ process.on("message", (command: WorkerCommand) => {
       return;
     case "reset":
       hist = new Histogram();
-      deliveries = otherDispatches = firstReceipt = lastReceipt = 0;
-      for (const session of sessions) session.deliveries = 0;
+      deliveries = duplicates = unnumbered = otherDispatches = firstReceipt = lastReceipt = 0;
+      for (const session of sessions) {
+        session.deliveries = 0;
+        session.seen.clear();
+      }
       cpuBase = process.cpuUsage();
       wallBase = clock();
       return;
@@ -334,7 +358,7 @@ process.on("message", (command: WorkerCommand) => {
       send(report());
       return;
     case "count":
-      send({ type: "count", deliveries });
+      send({ type: "count", deliveries, ready: readyCount });
       return;
     case "close":
       stopping = true;

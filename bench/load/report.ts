@@ -1,8 +1,9 @@
 /**
  * What a scenario run leaves behind: a table on stdout, `<scenario>.json`
  * (every run in full, medians per variant, the bars) and `<scenario>.html`
- * (self-contained: the table, the bars and inline-SVG histograms; no
- * scripts, no CDN). Figures are medians over the runs of a variant.
+ * (self-contained: the table, the bars, inline-SVG latency histograms and
+ * throughput over time; no scripts, no CDN). Figures are medians over the
+ * runs of a variant.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +33,8 @@ export interface ScenarioResult {
   summary: string;
   started: string;
   command: string;
+  /** Server processes per target (--nodes): guildgate cluster nodes, baseline processes. */
+  nodes: number;
   machine: Record<string, unknown>;
   options: Record<string, unknown>;
   variants: Variant[];
@@ -69,17 +72,28 @@ function metrics(run: RunRecord): Record<string, number> {
     Object.assign(m, {
       deliveries_per_sec: t.deliveriesPerSec,
       lost: t.lost,
+      duplicates: t.duplicates,
       load_p50_ms: t.p50Ms,
       load_p99_ms: t.p99Ms,
       load_max_ms: t.maxMs,
       server_cpu: t.cpu.server,
+      ...(t.cpu.nats === undefined ? {} : { nats_cpu: t.cpu.nats }),
+      ...(t.cpu.postgres === undefined ? {} : { postgres_cpu: t.cpu.postgres }),
+      ...(t.nats ? { nats_in_per_event: t.nats.inPerEvent, nats_out_per_event: t.nats.outPerEvent } : {}),
       generator_cpu: t.cpu.generator,
       coordinator_cpu: t.cpu.coordinator,
       other_cpu: t.cpu.other,
     });
   }
   if (run.latency) {
-    Object.assign(m, { p50_ms: run.latency.p50Ms, p99_ms: run.latency.p99Ms, max_ms: run.latency.maxMs, latency_lost: run.latency.lost });
+    Object.assign(m, {
+      p50_ms: run.latency.p50Ms,
+      p99_ms: run.latency.p99Ms,
+      max_ms: run.latency.maxMs,
+      latency_lost: run.latency.lost,
+      latency_duplicates: run.latency.duplicates,
+      ...(run.latency.nats ? { nats_in_per_isolated_event: run.latency.nats.inPerEvent, nats_out_per_isolated_event: run.latency.nats.outPerEvent } : {}),
+    });
   }
   if (run.serverCost) {
     m.server_us_per_delivery = run.serverCost.readingUsPerDelivery;
@@ -117,11 +131,46 @@ function ratio(result: ScenarioResult, variant: Variant, other: "raw" | "naive")
   return base ? medians(variant).deliveries_per_sec! / medians(base).deliveries_per_sec! : NaN;
 }
 
+/** Whether every timed event of every run reached each of its sessions once: no loss, no duplicate. */
+function exactlyOnceBar(variant: Variant): Bar {
+  const phases = variant.runs.flatMap((run) => [run.throughput, run.latency]).filter((phase) => phase !== null);
+  const lost = phases.reduce((sum, phase) => sum + phase.lost, 0);
+  const duplicates = phases.reduce((sum, phase) => sum + phase.duplicates, 0);
+  const deliveries = phases.reduce((sum, phase) => sum + phase.deliveries, 0);
+  return {
+    bar: `every event reached every session exactly once (deliveries == events × sessions, no event twice on a session; ${variant.runs.length} run(s), throughput and latency phases)`,
+    value: `${deliveries} deliveries, ${lost} lost, ${duplicates} duplicates`,
+    pass: phases.length > 0 && phases.every((phase) => phase.exactlyOnce),
+  };
+}
+
+/** Issue 11's bars for a cluster of `nodes`: against the raw baseline of as many processes, exactly once, NATS messages per event. */
+function clusterBars(result: ScenarioResult, gg: Variant, largest: number): Bar[] {
+  const m = medians(gg);
+  const vsRaw = ratio(result, gg, "raw");
+  const natsWorst = Math.max(m.nats_in_per_event ?? NaN, m.nats_out_per_event ?? NaN);
+  return [
+    {
+      bar: `deliveries/s ≥ 70% of ${result.nodes} raw processes (${largest} sessions over ${result.nodes} nodes, one guild)`,
+      value: Number.isFinite(vsRaw) ? `${(vsRaw * 100).toFixed(0)}%` : "no raw run",
+      pass: Number.isFinite(vsRaw) ? vsRaw >= 0.7 : null,
+    },
+    exactlyOnceBar(gg),
+    {
+      bar: `NATS messages per event ≤ ${result.nodes} nodes (/varz in_msgs and out_msgs over the throughput phase, net of the idle rate)`,
+      value: Number.isFinite(natsWorst) ? `${f2(m.nats_in_per_event)} in, ${f2(m.nats_out_per_event)} out` : "not read",
+      pass: Number.isFinite(natsWorst) ? natsWorst <= result.nodes : null,
+    },
+    { bar: `ingress-to-client latency reported (isolated events)`, value: `p50 ${f1(m.p50_ms)} ms, p99 ${f1(m.p99_ms)} ms`, pass: Number.isFinite(m.p99_ms ?? NaN) },
+  ];
+}
+
 function bars(result: ScenarioResult): Bar[] {
   if (result.scenario !== "fanout") return [];
   const largest = Math.max(...result.variants.map((v) => v.sessions));
   const gg = result.variants.find((v) => v.target === "guildgate" && v.sessions === largest && v.runs.length > 0);
   if (!gg) return [{ bar: `guildgate at ${largest} sessions`, value: "pending (no guildgate run)", pass: null }];
+  if (result.nodes > 1) return clusterBars(result, gg, largest);
   const m = medians(gg);
   const vsRaw = ratio(result, gg, "raw");
   const vsNaive = ratio(result, gg, "naive");
@@ -129,6 +178,7 @@ function bars(result: ScenarioResult): Bar[] {
     { bar: `deliveries/s ≥ 80% of raw (${largest} sessions, one guild)`, value: Number.isFinite(vsRaw) ? `${(vsRaw * 100).toFixed(0)}%` : "no raw run", pass: Number.isFinite(vsRaw) ? vsRaw >= 0.8 : null },
     { bar: `deliveries/s ≥ 10× naive`, value: Number.isFinite(vsNaive) ? `${vsNaive.toFixed(1)}×` : "no naive run", pass: Number.isFinite(vsNaive) ? vsNaive >= 10 : null },
     { bar: `p99 ingress-to-client ≤ 50 ms (isolated events)`, value: `${m.p99_ms!.toFixed(1)} ms`, pass: m.p99_ms! <= 50 },
+    exactlyOnceBar(gg),
   ];
 }
 
@@ -159,7 +209,9 @@ function columns(result: ScenarioResult): Column[] {
         ["max ms", (m) => f1(m.max_ms)],
         ["p99 loaded", (m) => f0(m.load_p99_ms)],
         ["lost", (m) => f0((m.lost ?? 0) + (m.latency_lost ?? 0))],
+        ["dup", (m) => f0((m.duplicates ?? 0) + (m.latency_duplicates ?? 0))],
         ["srv cpu", (m) => f2(m.server_cpu)],
+        ...clusterColumns(result),
         ["gen cpu", (m) => f2(m.generator_cpu)],
         ["coord cpu", (m) => f2(m.coordinator_cpu)],
         ["other cpu", (m) => f2(m.other_cpu)],
@@ -194,6 +246,22 @@ function columns(result: ScenarioResult): Column[] {
   }
 }
 
+/**
+ * A cluster's own figures, when a variant has them: NATS (also in "srv cpu") and PostgreSQL
+ * CPU, NATS messages per event in the throughput phase and for isolated events.
+ */
+function clusterColumns(result: ScenarioResult): Column[] {
+  const has = (key: string): boolean => result.variants.some((v) => medians(v)[key] !== undefined);
+  const all: [string, Column][] = [
+    ["nats_cpu", ["nats cpu", (m) => f2(m.nats_cpu)]],
+    ["postgres_cpu", ["pg cpu", (m) => f2(m.postgres_cpu)]],
+    ["nats_in_per_event", ["NATS in/ev", (m) => f2(m.nats_in_per_event)]],
+    ["nats_out_per_event", ["NATS out/ev", (m) => f2(m.nats_out_per_event)]],
+    ["nats_in_per_isolated_event", ["…isolated in/out", (m) => `${f2(m.nats_in_per_isolated_event)}/${f2(m.nats_out_per_isolated_event)}`]],
+  ];
+  return all.filter(([key]) => has(key)).map(([, column]) => column);
+}
+
 function rawRss(result: ScenarioResult, variant: Variant): number {
   const raw = result.variants.find((v) => v.target === "raw" && v.sessions === variant.sessions);
   return raw ? medians(raw).rss_per_session_bytes! : NaN;
@@ -208,7 +276,8 @@ export function printTable(result: ScenarioResult): void {
   const table = rows(result);
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   const note = result.scenario === "fanout" || result.scenario === "guilds" ? `; latency = isolated events, "p99 loaded" = under the throughput phase; "srv µs/dlv" = server CPU per delivery, isolated events` : "";
-  console.log(`\n${result.scenario} (medians of ${Math.max(...result.variants.map((v) => v.runs.length))} run(s); cpu in cores, of 2${note})`);
+  const nodes = result.nodes > 1 ? `; each target is ${result.nodes} processes (guildgate: ${result.nodes} nodes + nats-server, whose cpu is in "srv cpu" and shown as "nats cpu")` : "";
+  console.log(`\n${result.scenario} (medians of ${Math.max(...result.variants.map((v) => v.runs.length))} run(s); cpu in cores, of 2${note}${nodes})`);
   for (const row of table) console.log(row.map((cell, i) => (i < 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
   for (const bar of bars(result)) console.log(`${bar.pass === null ? "PENDING" : bar.pass ? "PASS" : "FAIL"}  ${bar.bar}: ${bar.value}`);
   for (const v of result.variants) for (const error of v.errors) console.log(`error: ${error}`);
@@ -265,6 +334,44 @@ function histogramSvg(title: string, unit: string, series: { label: string; hist
 ${lines.join("\n")}${legend.join("")}</svg>`;
 }
 
+/** Deliveries per second over the throughput phase, one line per series, from its delivery counts over time. */
+function throughputSvg(title: string, series: { label: string; timeline: [number, number][] }[]): string {
+  const present = series.filter((s) => s.timeline.length > 1);
+  if (present.length === 0) return "";
+  const rates = present.map((s) => ({
+    label: s.label,
+    // One step per interval: [start s, end s, deliveries/s in it].
+    points: s.timeline.slice(1).map(([ms, n], i) => {
+      const [msBefore, nBefore] = s.timeline[i] as [number, number];
+      return [msBefore / 1000, ms / 1000, ((n - nBefore) * 1000) / Math.max(1, ms - msBefore)] as const;
+    }),
+  }));
+  const [w, left, bottom, top] = [720, 70, 40, 30 + 16 * present.length];
+  const h = top + 200 + bottom;
+  const maxT = Math.max(...rates.flatMap((r) => r.points.map(([, end]) => end)), 0.001);
+  const maxRate = Math.max(...rates.flatMap((r) => r.points.map(([, , rate]) => rate)), 1);
+  const x = (t: number): number => left + (t / maxT) * (w - left - 10);
+  const y = (rate: number): number => h - bottom - (rate / maxRate) * (h - bottom - top);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<line x1="${left}" y1="${y(f * maxRate)}" x2="${w - 10}" y2="${y(f * maxRate)}" stroke="#eee"/><text x="${left - 6}" y="${y(f * maxRate) + 4}" font-size="10" text-anchor="end">${kilo(f * maxRate)}</text>` +
+      `<text x="${x(f * maxT)}" y="${h - bottom + 14}" font-size="10" text-anchor="middle">${(f * maxT).toFixed(maxT < 2 ? 2 : 1)}</text>`,
+  );
+  const lines = rates.map(
+    (r) => `<polyline fill="none" stroke="${color(r.label)}" stroke-width="1.8" points="${r.points.map(([start, end, rate]) => `${x(start)},${y(rate)} ${x(end)},${y(rate)}`).join(" ")}"/>`,
+  );
+  const legend = rates.map(
+    (r, i) =>
+      `<rect x="${left}" y="${24 + i * 16}" width="10" height="10" fill="${color(r.label)}"/><text x="${left + 15}" y="${33 + i * 16}" font-size="11">${escape(r.label)}: peak ${kilo(Math.max(...r.points.map(([, , rate]) => rate)))}/s</text>`,
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">
+<text x="${left}" y="16" font-size="13" font-weight="bold">${escape(title)}</text>${ticks.join("")}
+<line x1="${left}" y1="${h - bottom}" x2="${w - 10}" y2="${h - bottom}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="#333"/>
+<text x="${(w + left) / 2}" y="${h - 8}" font-size="11" text-anchor="middle">seconds since the first event</text>
+<text x="14" y="${(h - bottom + top) / 2}" font-size="11" transform="rotate(-90 14 ${(h - bottom + top) / 2})" text-anchor="middle">deliveries/s</text>
+${lines.join("\n")}${legend.join("")}</svg>`;
+}
+
 /** Horizontal bars, one per variant, for a figure without a distribution (idle bytes per session). */
 function barSvg(title: string, items: { label: string; target: string; value: number }[], unit: string): string {
   const [w, rowH, left] = [720, 22, 200];
@@ -283,6 +390,10 @@ function charts(result: ScenarioResult): string[] {
     case "fanout":
     case "guilds":
       return sizes.flatMap((size) => [
+        throughputSvg(
+          `throughput over time (first run), ${size} sessions`,
+          at(size).map((v) => ({ label: v.target, timeline: v.runs.find((r) => r.throughput?.timeline)?.throughput?.timeline ?? [] })),
+        ),
         histogramSvg(`ingress → client latency, isolated events, ${size} sessions`, "ms", at(size).map((v) => ({ label: v.target, hist: merged(v, (r) => r.latency?.hist) }))),
         histogramSvg(`ingress → client latency under the throughput phase, ${size} sessions`, "ms", at(size).map((v) => ({ label: v.target, hist: merged(v, (r) => r.throughput?.hist) }))),
       ]);
@@ -310,7 +421,7 @@ export function writeHtml(result: ScenarioResult, dir: string): string {
 <style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}.pass{color:#197a19}.fail{color:#b11}.pending{color:#888}svg{display:block;margin:18px 0}code{background:#f4f4f4;padding:1px 4px}</style></head><body>
 <h1>guildgate load: ${escape(result.scenario)}</h1><p>${escape(result.summary)}</p>
 <p><code>${escape(result.command)}</code> — started ${escape(result.started)}; ${escape(JSON.stringify(result.machine))}</p>
-<p>Medians over runs. CPU in cores (this machine has 2; server, generator and everything else). Latency: ingress (before the HTTP POST) to receipt at the client, isolated events; “p99 loaded” under the throughput phase.</p>
+<p>Medians over runs.${result.nodes > 1 ? ` Each target is ${result.nodes} processes: guildgate ${result.nodes} cluster nodes behind one nats-server (its CPU counted in the server's and shown as “nats cpu”; PostgreSQL's shown as “pg cpu”, not counted), raw and naive ${result.nodes} processes that each publish every event to their own sessions.` : ""} CPU in cores (this machine has 2; server, generator and everything else). Latency: ingress (before the HTTP POST) to receipt at the client, isolated events; “p99 loaded” under the throughput phase.</p>
 ${tableHtml}${barList ? `<ul>${barList}</ul>` : ""}${errors ? `<h3>Errors</h3><ul>${errors}</ul>` : ""}
 ${charts(result).join("\n")}
 <details><summary>options</summary><pre>${escape(JSON.stringify(result.options, null, 1))}</pre></details>

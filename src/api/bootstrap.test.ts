@@ -27,15 +27,15 @@ let limitCalls: string[];
 let token: string;
 let route: ReturnType<typeof createBootstrapRoutes>;
 
-beforeEach(() => {
+beforeEach(async () => {
   store = new MemoryGuildStore();
-  store.putUser(BOT);
+  await store.putUser(BOT);
   limitCalls = [];
   token = mintToken(SECRET, BOT);
   const ctx: BootstrapContext = {
     gatewayUrl: GATEWAY_URL,
     verifyToken: createTokenVerifier(SECRET, store),
-    recommendedShards: (userId) => (userId === BOT.id ? 3 : 1),
+    recommendedShards: async (userId) => (userId === BOT.id ? 3 : 1),
     sessionStartLimit: (userId) => {
       limitCalls.push(userId);
       return LIMIT;
@@ -75,8 +75,8 @@ describe("GET /gateway", () => {
       get gatewayUrl() {
         return current;
       },
-      verifyToken: () => undefined,
-      recommendedShards: () => 1,
+      verifyToken: async () => undefined,
+      recommendedShards: async () => 1,
       sessionStartLimit: () => LIMIT,
     });
     const url = new URL("http://x/api/v10/gateway");
@@ -125,7 +125,7 @@ describe("GET /users/@me", () => {
 
   test("answers nulls for a user with no display name or avatar", async () => {
     const human: User = { ...BOT, id: "2", globalName: null, avatar: null, bot: false };
-    store.putUser(human);
+    await store.putUser(human);
     const { body } = await json("/api/v10/users/@me", bot(mintToken(SECRET, human)));
     expect(body).toMatchObject({ id: "2", global_name: null, avatar: null, bot: false });
   });
@@ -191,17 +191,17 @@ describe("auth failures", () => {
   });
 
   test("a token minted before a revocation is 401; one minted after works", async () => {
-    store.bumpTokenGeneration(BOT.id);
+    await store.bumpTokenGeneration(BOT.id);
     for (const path of AUTH_ROUTES) {
       expect(await json(`/api/v10${path}`, bot(token))).toEqual({ status: 401, body: UNAUTHORIZED });
     }
-    const fresh = mintToken(SECRET, store.getUser(BOT.id) as User);
+    const fresh = mintToken(SECRET, (await store.getUser(BOT.id)) as User);
     expect((await json("/api/v10/users/@me", bot(fresh))).status).toBe(200);
   });
 
   test("a valid token whose user is not in the store is 401", async () => {
     const stranger = mintToken(SECRET, { id: "999", tokenGeneration: 0 });
-    store.deleteUser(BOT.id);
+    await store.deleteUser(BOT.id);
     for (const path of AUTH_ROUTES) {
       for (const t of [stranger, token]) {
         expect(await json(`/api/v10${path}`, bot(t))).toEqual({ status: 401, body: UNAUTHORIZED });

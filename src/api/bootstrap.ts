@@ -38,7 +38,7 @@ export interface BootstrapContext {
   /** Resolves a token (with or without a `Bot `/`Bearer ` prefix) to its user. */
   verifyToken: TokenVerifier;
   /** Shards Discord would recommend for the caller: one per 1000 guilds. */
-  recommendedShards: (userId: string) => number;
+  recommendedShards: (userId: string) => Promise<number>;
   /** The caller's current identify budget, for `/gateway/bot`. */
   sessionStartLimit: (userId: string) => SessionStartLimit;
 }
@@ -70,7 +70,7 @@ function toApiApplication(user: User) {
 
 type Route =
   | { readonly auth: false; readonly handle: (ctx: BootstrapContext) => unknown }
-  | { readonly auth: true; readonly handle: (ctx: BootstrapContext, user: User) => unknown };
+  | { readonly auth: true; readonly handle: (ctx: BootstrapContext, user: User) => unknown | Promise<unknown> };
 
 /** Routes by path after the `/api/v{9,10}` prefix. */
 const ROUTES = new Map<string, Route>([
@@ -79,7 +79,11 @@ const ROUTES = new Map<string, Route>([
     "/gateway/bot",
     {
       auth: true,
-      handle: (ctx, user) => ({ url: ctx.gatewayUrl, shards: ctx.recommendedShards(user.id), session_start_limit: ctx.sessionStartLimit(user.id) }),
+      handle: async (ctx, user) => ({
+        url: ctx.gatewayUrl,
+        shards: await ctx.recommendedShards(user.id),
+        session_start_limit: ctx.sessionStartLimit(user.id),
+      }),
     },
   ],
   ["/users/@me", { auth: true, handle: (_ctx, user) => userObject(user) }],
@@ -91,7 +95,7 @@ const PREFIX = /^\/api\/v(?:9|10)(?=\/)/;
 
 
 /** The user behind the request's `Authorization` header, or undefined. */
-function authenticate(ctx: BootstrapContext, request: Request): User | undefined {
+async function authenticate(ctx: BootstrapContext, request: Request): Promise<User | undefined> {
   const token = request.headers.get("authorization");
   return token ? ctx.verifyToken(token) : undefined;
 }
@@ -107,7 +111,7 @@ export function createBootstrapRoutes(ctx: BootstrapContext): (request: Request,
     if (!route) return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
     if (!route.auth) return jsonResponse(route.handle(ctx));
-    const user = authenticate(ctx, request);
-    return user ? jsonResponse(route.handle(ctx, user)) : unauthorized();
+    const user = await authenticate(ctx, request);
+    return user ? jsonResponse(await route.handle(ctx, user)) : unauthorized();
   };
 }

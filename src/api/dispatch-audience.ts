@@ -7,6 +7,7 @@
  * one user, are refused with a 400 that says where they belong.
  */
 import { eventRule, ROUTED_INTENTS, STATE_EVENTS, USER_EVENTS, type StatedAudience } from "../guild/audience.ts";
+import { isSnowflake } from "../protocol/fields.ts";
 import type { GuildStore } from "../store/guild-store.ts";
 import { bits, integer, onlyKnown } from "./body-fields.ts";
 import { invalidField } from "./errors.ts";
@@ -43,7 +44,7 @@ export async function readGuildDispatch(request: Request, store: GuildStore, gui
     if (rule?.channelRequired) throw invalidField(`d.${key}`, `is required: ${t} is about a channel`);
     return { t, d, channelId: undefined, stated };
   }
-  if (typeof named !== "string" || store.getChannel(named)?.guildId !== guildId) {
+  if (typeof named !== "string" || !isSnowflake(named) || (await store.getChannel(named))?.guildId !== guildId) {
     throw invalidField(`d.${key}`, "must name a channel of this guild");
   }
   return { t, d, channelId: named, stated };

@@ -1,11 +1,13 @@
 /**
  * HTTP failures, in one place: routes throw `HttpError`, owner operations throw `Refusal`
- * (guild/refusal.ts) or `GuildUnavailableError`, and `errorAnswer` turns each into a
+ * (guild/refusal.ts), `GuildUnavailableError` or `GuildFencedError`, and `errorAnswer` turns each into a
  * `{code, message}` JSON body with its status, as Discord's REST API shapes errors
  * (api/http.ts calls it once for every route). Codes follow Discord's JSON error codes.
  */
-import { GuildUnavailableError } from "../guild/guilds.ts";
+import { GuildMovedError, GuildUnavailableError } from "../guild/guilds.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
+import { GuildFencedError } from "../store/guild-store.ts";
+import { BusError } from "../cluster/bus.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 /** Discord JSON error codes used here. */
@@ -17,6 +19,7 @@ export const ApiCode = {
   UNKNOWN_ROLE: 10011,
   UNKNOWN_USER: 10013,
   OWNS_GUILDS: 40011,
+  MAX_GUILD_MEMBERS: 30019,
   REQUEST_ENTITY_TOO_LARGE: 40005,
   MISSING_ACCESS: 50001,
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
@@ -74,5 +77,10 @@ export function errorAnswer(error: unknown): Response | undefined {
   }
   // Too many guild loads in flight: bail early, the caller retries.
   if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);
+  // This worker lost the guild to a later owner: nothing was written; the caller retries.
+  if (error instanceof GuildFencedError) return errorResponse(503, ApiCode.GENERAL, `guild ${error.guildId} moved to another owner; retry`);
+  // The guild kept moving (or its owner kept failing) for as long as guildgate retried.
+  if (error instanceof GuildMovedError) return errorResponse(503, ApiCode.GENERAL, `guild ${error.guildId} is moving between owners; retry`);
+  if (error instanceof BusError && (error.code === "peer-gone" || error.code === "timeout")) return errorResponse(503, ApiCode.GENERAL, "a node did not answer; retry");
   return undefined;
 }

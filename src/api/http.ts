@@ -6,6 +6,7 @@
 import type { HashRing } from "../native.ts";
 import { errorAnswer, methodNotAllowed, notFound } from "./errors.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
+import { acceptedAt, now } from "../cluster/ingress-latency.ts";
 
 /** A route group: a Response, or undefined when the path is not its own. */
 export type Routes = (request: Request, url: URL) => Promise<Response | undefined>;
@@ -18,8 +19,16 @@ export interface HttpContext {
 }
 
 
-/** Routes plain HTTP requests (WebSocket upgrades are handled before this). */
+/**
+ * Routes plain HTTP requests (WebSocket upgrades are handled before this). Each request is
+ * stamped when accepted, so the events it causes record their ingress-to-send latency.
+ */
 export function createHttpHandler(context: HttpContext): (request: Request) => Promise<Response> {
+  const handle = routeRequest(context);
+  return (request) => acceptedAt.run(now(), () => handle(request));
+}
+
+function routeRequest(context: HttpContext): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") {

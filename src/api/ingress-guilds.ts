@@ -1,6 +1,6 @@
 /**
  * The ingress/admin API for guilds (same auth as `ingress.ts`: `Bearer <ingress secret>`).
- * Reads come from the store; writes go through the guild's owner (`Guilds`), which writes
+ * Reads come from the store (awaited: it may be PostgreSQL); writes go through the guild's owner (`Guilds`), which writes
  * the store and tells every session what changed (GUILD_*, CHANNEL_*, GUILD_ROLE_*,
  * GUILD_MEMBER_* dispatches, class moves, GUILD_CREATE for a new member's sessions).
  *
@@ -69,12 +69,15 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
   return async (request, url) => {
     const guildMatch = GUILD_PATH.exec(url.pathname);
     const channelMatch = guildMatch ? null : CHANNEL_DISPATCH_PATH.exec(url.pathname);
-    if (!guildMatch && !channelMatch) return undefined;
+    const [, guildId, collection, itemId] = guildMatch ?? [];
+    const allowed = channelMatch ? "POST" : guildMatch ? guildMethods(guildId, collection, itemId) : undefined;
+    if (allowed === undefined) return undefined;
     if (!authorized(request)) return unauthorized();
+    // The method before any lookup: a route that has no such method says so, whatever the ids.
+    if (!allowed.split(", ").includes(request.method)) return methodNotAllowed(allowed);
     if (channelMatch) return dispatchToChannel(ctx, request, channelMatch[1] as string);
-    const [, guildId, collection, itemId] = guildMatch as RegExpExecArray;
-    if (guildId === undefined) return request.method === "POST" ? createGuild(ctx, request) : methodNotAllowed("POST");
-    const guild = ctx.store.getGuild(guildId);
+    if (guildId === undefined) return createGuild(ctx, request);
+    const guild = await ctx.store.getGuild(guildId);
     if (!guild) throw new Refusal("unknown-guild", "Unknown Guild");
     switch (collection) {
       case undefined:
@@ -86,15 +89,35 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
       case "channels":
         return channelRoute(ctx, request, guild, itemId);
       default:
-        return itemId === undefined ? undefined : memberRoute(ctx, request, guild, itemId);
+        return memberRoute(ctx, request, guild, itemId as string);
     }
   };
 }
 
+/** The methods a guild path answers (as an Allow header); undefined: the path is no route. */
+function guildMethods(guildId: string | undefined, collection: string | undefined, itemId: string | undefined): string | undefined {
+  if (guildId === undefined) return "POST";
+  switch (collection) {
+    case undefined:
+      return "GET, PATCH, DELETE";
+    case "dispatch":
+      return itemId === undefined ? "POST" : undefined;
+    case "members":
+      return itemId === undefined ? undefined : "GET, PUT, DELETE";
+    default:
+      return itemId === undefined ? "POST" : "GET, PATCH, DELETE";
+  }
+}
+
 /** The id of a record being created (the body's, or a new snowflake); 409 if taken. A name is required. */
-function newId(ctx: GuildIngressContext, body: Record<string, unknown>, what: string, exists: (id: string) => boolean): string {
+async function newId(
+  ctx: GuildIngressContext,
+  body: Record<string, unknown>,
+  what: string,
+  exists: (id: string) => Promise<boolean>,
+): Promise<string> {
   const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
-  if (exists(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: ${what} ${id} exists`);
+  if (await exists(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: ${what} ${id} exists`);
   if (body.name === undefined) throw invalidField("name", "is required");
   return id;
 }
@@ -102,10 +125,10 @@ function newId(ctx: GuildIngressContext, body: Record<string, unknown>, what: st
 async function createGuild(ctx: GuildIngressContext, request: Request): Promise<Response> {
   const body = await readJsonObject(request);
   onlyKnown(body, ["id", "name", "owner_id", "icon"], "guild");
-  const id = newId(ctx, body, "guild", (id) => ctx.store.getGuild(id) !== undefined);
+  const id = await newId(ctx, body, "guild", async (id) => (await ctx.store.getGuild(id)) !== undefined);
   if (body.owner_id === undefined) throw invalidField("owner_id", "is required");
   const ownerId = snowflake(body.owner_id, "owner_id");
-  const owner = ctx.store.getUser(ownerId);
+  const owner = await ctx.store.getUser(ownerId);
   if (!owner) throw invalidField("owner_id", "is not a user");
   const now = (ctx.now ?? Date.now)();
   const guild: Guild = {
@@ -126,13 +149,13 @@ async function createGuild(ctx: GuildIngressContext, request: Request): Promise<
     mentionable: false,
   };
   await ctx.owners.createGuild(guild, everyone, owner, now);
-  return jsonResponse(guildResource(ctx.store, guild), { status: 201 });
+  return jsonResponse(await guildResource(ctx.store, guild), { status: 201 });
 }
 
 async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
   switch (request.method) {
     case "GET":
-      return jsonResponse(guildResource(ctx.store, guild));
+      return jsonResponse(await guildResource(ctx.store, guild));
     case "PATCH": {
       const body = await readJsonObject(request);
       onlyKnown(body, ["name", "owner_id", "icon"], "guild");
@@ -141,7 +164,7 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
       if (body.icon !== undefined) patch.icon = nullableText(body.icon, "icon", 1, 64);
       if (body.owner_id !== undefined) patch.ownerId = snowflake(body.owner_id, "owner_id");
       const updated = await ctx.owners.updateGuild(guild.id, patch);
-      return jsonResponse(guildResource(ctx.store, updated));
+      return jsonResponse(await guildResource(ctx.store, updated));
     }
     case "DELETE":
       await ctx.owners.deleteGuild(guild.id);
@@ -153,15 +176,14 @@ async function guildRoute(ctx: GuildIngressContext, request: Request, guild: Gui
 
 async function roleRoute(ctx: GuildIngressContext, request: Request, guild: Guild, roleId: string | undefined): Promise<Response> {
   if (roleId === undefined) {
-    if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
-    const id = newId(ctx, body, "role", (id) => ctx.store.getRole(id) !== undefined);
+    const id = await newId(ctx, body, "role", async (id) => (await ctx.store.getRole(id)) !== undefined);
     const role = await ctx.owners.createRole(guild.id, id, rolePatch(body));
     return jsonResponse(roleJson(role), { status: 201 });
   }
   switch (request.method) {
     case "GET": {
-      const role = ctx.store.getRole(roleId);
+      const role = await ctx.store.getRole(roleId);
       if (!role || role.guildId !== guild.id) throw new Refusal("unknown-role", "Unknown Role");
       return jsonResponse(roleJson(role));
     }
@@ -192,15 +214,14 @@ function rolePatch(body: Record<string, unknown>): RolePatch {
 
 async function channelRoute(ctx: GuildIngressContext, request: Request, guild: Guild, channelId: string | undefined): Promise<Response> {
   if (channelId === undefined) {
-    if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonObject(request);
-    const id = newId(ctx, body, "channel", (id) => ctx.store.getChannel(id) !== undefined);
+    const id = await newId(ctx, body, "channel", async (id) => (await ctx.store.getChannel(id)) !== undefined);
     const channel = await ctx.owners.createChannel(guild.id, id, channelPatch(body));
     return jsonResponse(channelJson(channel), { status: 201 });
   }
   switch (request.method) {
     case "GET": {
-      const channel = ctx.store.getChannel(channelId);
+      const channel = await ctx.store.getChannel(channelId);
       if (!channel || channel.guildId !== guild.id) throw new Refusal("unknown-channel", "Unknown Channel");
       return jsonResponse(channelJson(channel));
     }
@@ -249,8 +270,7 @@ function readOverwrites(value: unknown): OverwritePatch[] {
 async function memberRoute(ctx: GuildIngressContext, request: Request, guild: Guild, userId: string): Promise<Response> {
   switch (request.method) {
     case "GET": {
-      const member = ctx.store.getMember(guild.id, userId);
-      const user = ctx.store.getUser(userId);
+      const [member, user] = await Promise.all([ctx.store.getMember(guild.id, userId), ctx.store.getUser(userId)]);
       if (!member || !user) throw new Refusal("unknown-member", "Unknown Member");
       return jsonResponse(memberJson(member, user, guild.id));
     }
@@ -277,15 +297,13 @@ function readRoleIds(value: unknown): string[] {
 }
 
 async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
-  if (request.method !== "POST") return methodNotAllowed("POST");
   const { t, d, channelId, stated } = await readGuildDispatch(request, ctx.store, guild.id);
   const topics = (await ctx.owners.dispatch(guild.id, t, d, channelId, stated)) ?? 0;
   return jsonResponse({ topics }, { status: 202 });
 }
 
 async function dispatchToChannel(ctx: GuildIngressContext, request: Request, channelId: string): Promise<Response> {
-  if (request.method !== "POST") return methodNotAllowed("POST");
-  const channel = ctx.store.getChannel(channelId);
+  const channel = await ctx.store.getChannel(channelId);
   if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
   const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);
   if (named !== undefined && named !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
@@ -294,10 +312,7 @@ async function dispatchToChannel(ctx: GuildIngressContext, request: Request, cha
 }
 
 /** A guild as GET shows it: its fields, roles, channels and member count. */
-function guildResource(store: GuildStore, guild: Guild): Record<string, unknown> {
-  return {
-    ...guildJson(guild, store.listRoles(guild.id)),
-    channels: store.listChannels(guild.id).map(channelJson),
-    member_count: store.countMembers(guild.id),
-  };
+async function guildResource(store: GuildStore, guild: Guild): Promise<Record<string, unknown>> {
+  const [roles, channels, memberCount] = await Promise.all([store.listRoles(guild.id), store.listChannels(guild.id), store.countMembers(guild.id)]);
+  return { ...guildJson(guild, roles), channels: channels.map(channelJson), member_count: memberCount };
 }

@@ -65,12 +65,15 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
     const match = USERS.exec(url.pathname);
     if (!match) return undefined;
     const [, id, action] = match;
-    if (id === undefined) return request.method === "POST" ? createUser(ctx, request) : methodNotAllowed("POST");
-    const user = ctx.store.getUser(id);
+    // The method before any lookup: a route that has no such method says so, whatever the id.
+    const allowed = id === undefined || action !== undefined ? "POST" : "GET, PATCH, DELETE";
+    if (!allowed.split(", ").includes(request.method)) return methodNotAllowed(allowed);
+    if (id === undefined) return createUser(ctx, request);
+    const user = await ctx.store.getUser(id);
     if (!user) return errorResponse(404, ApiCode.UNKNOWN_USER, "Unknown User");
-    if (action === "token") return request.method === "POST" ? mint(ctx, request, user) : methodNotAllowed("POST");
-    if (action === "tokens/revoke") return request.method === "POST" ? revoke(ctx, user) : methodNotAllowed("POST");
-    if (action === "dispatch") return request.method === "POST" ? dispatch(ctx, request, user) : methodNotAllowed("POST");
+    if (action === "token") return mint(ctx, request, user);
+    if (action === "tokens/revoke") return revoke(ctx, user);
+    if (action === "dispatch") return dispatch(ctx, request, user);
     switch (request.method) {
       case "GET":
         return jsonResponse(toApiUser(user));
@@ -86,11 +89,14 @@ export function createIngressRoutes(ctx: IngressContext): (request: Request, url
 
 /** Checks `Authorization: Bearer <ingress secret>` in constant time. */
 export function ingressAuthorizer(ingressSecret: string): (request: Request) => boolean {
-  const secret = Buffer.from(`Bearer ${ingressSecret}`);
-  return (request) => {
-    const given = Buffer.from(request.headers.get("authorization") ?? "");
-    return given.length === secret.length && timingSafeEqual(given, secret);
-  };
+  return (request) => sameSecret(request.headers.get("authorization") ?? "", `Bearer ${ingressSecret}`);
+}
+
+/** Whether `given` is `secret`, compared in constant time (for equal lengths). */
+export function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A dispatch body `{t, d}`: the event name and `d` serialised. */
@@ -119,7 +125,7 @@ export function toApiUser(user: User): Record<string, unknown> {
 async function createUser(ctx: IngressContext, request: Request): Promise<Response> {
   const body = await readJsonObject(request);
   const id = body.id === undefined ? ctx.ids.next() : snowflake(body.id, "id");
-  if (ctx.store.getUser(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: user ${id} exists`);
+  if (await ctx.store.getUser(id)) throw new HttpError(409, ApiCode.GENERAL, `Conflict: user ${id} exists`);
   if (body.username === undefined) throw invalidField("username", "is required");
   const user = applyFields(
     {
@@ -134,7 +140,7 @@ async function createUser(ctx: IngressContext, request: Request): Promise<Respon
     },
     body,
   );
-  ctx.store.putUser(user);
+  await ctx.store.putUser(user);
   return jsonResponse(toApiUser(user), { status: 201 });
 }
 
@@ -142,7 +148,7 @@ async function updateUser(ctx: IngressContext, request: Request, user: User): Pr
   const body = await readJsonObject(request);
   if (body.id !== undefined && body.id !== user.id) throw invalidField("id", "cannot change");
   const updated = applyFields(user, body);
-  ctx.store.putUser(updated);
+  await ctx.store.putUser(updated);
   return jsonResponse(toApiUser(updated));
 }
 
@@ -155,8 +161,8 @@ async function mint(ctx: IngressContext, request: Request, user: User): Promise<
 }
 
 /** Bumps the token generation: every token minted so far fails, and live sessions end with 4004. */
-function revoke(ctx: IngressContext, user: User): Response {
-  ctx.store.bumpTokenGeneration(user.id);
+async function revoke(ctx: IngressContext, user: User): Promise<Response> {
+  await ctx.store.bumpTokenGeneration(user.id);
   ctx.disconnectUser(user.id, "Token revoked");
   return new Response(null, { status: 204 });
 }
@@ -169,15 +175,16 @@ function revoke(ctx: IngressContext, user: User): Response {
  * part-way (503) leaves a user that a retry deletes.
  */
 async function deleteUser(ctx: IngressContext, user: User): Promise<Response> {
-  const guildIds = ctx.store.guildsOfUser(user.id);
-  const owned = guildIds.filter((guildId) => ctx.store.getGuild(guildId)?.ownerId === user.id);
+  const guildIds = await ctx.store.guildsOfUser(user.id);
+  const guilds = await Promise.all(guildIds.map((guildId) => ctx.store.getGuild(guildId)));
+  const owned = guildIds.filter((_, i) => guilds[i]?.ownerId === user.id);
   if (owned.length > 0) {
     const message = `You must transfer ownership of any owned guilds before deleting your account: owner of ${owned.join(", ")}`;
     throw new HttpError(400, ApiCode.OWNS_GUILDS, message);
   }
-  ctx.store.bumpTokenGeneration(user.id);
+  await ctx.store.bumpTokenGeneration(user.id);
   await Promise.all(guildIds.map((guildId) => ctx.removeMember(guildId, user.id)));
-  ctx.store.deleteUser(user.id);
+  await ctx.store.deleteUser(user.id);
   ctx.disconnectUser(user.id, "User deleted");
   return new Response(null, { status: 204 });
 }

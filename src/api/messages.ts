@@ -41,9 +41,9 @@ export function createMessageRoutes(ctx: MessageContext): (request: Request, url
 /** Checks the body here; the guild's owner checks the author's permissions and dispatches, in one call. */
 async function createMessage(ctx: MessageContext, request: Request, channelId: string): Promise<Response> {
   const token = request.headers.get("authorization");
-  const author = token ? ctx.verifyToken(token) : undefined;
+  const author = token ? await ctx.verifyToken(token) : undefined;
   if (!author) return unauthorized();
-  const channel = ctx.store.getChannel(channelId);
+  const channel = await ctx.store.getChannel(channelId);
   if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
   const body = await readJsonObject(request, 16 * 1024);
   if (body.content === undefined || body.content === "") {

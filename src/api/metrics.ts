@@ -3,20 +3,23 @@
  * connections, dispatches by event type, fanout deliveries, resume outcomes,
  * IDENTIFY and guild-load refusals, guilds loaded, handling time per guild
  * operation (count, sum, max, as Discord instrumented its guild loop), the
- * resume log's size, HTTP requests answered 500, and process memory, for the whole process (every worker's counters
- * summed). Unauthenticated, as scrapers
- * expect; it carries counts only.
+ * ingress-to-send latency histogram, the resume log's size, bus batches, HTTP requests
+ * answered 500, and process memory, for this node (its workers' counters summed; in a cluster
+ * each node is scraped on its own), every series labelled with the node's id. Unauthenticated,
+ * as scrapers expect; it carries counts only.
  */
 import type { GuildsStats } from "../guild/guilds.ts";
 import type { GatewayStats } from "../session/gateway.ts";
 import { methodNotAllowed } from "./errors.ts";
+import { addLatency, emptyLatency, LATENCY_BOUNDS_MS, type LatencySnapshot } from "../cluster/ingress-latency.ts";
 
+/** A sample: what follows the family's name (a suffix such as `_sum`, then its `{labels}`), and its value. */
 type Sample = [labels: string, value: number];
 
-function family(name: string, type: "counter" | "gauge", help: string, samples: readonly Sample[]): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  return lines.join("\n");
+/** `base` (e.g. `node="a"`) put first into a sample's labels. */
+function withLabel(labels: string, base: string): string {
+  const open = labels.indexOf("{");
+  return open < 0 ? `${labels}{${base}}` : `${labels.slice(0, open)}{${base},${labels.slice(open + 1)}`;
 }
 
 /** Label values are event names and fixed words; escape anyway, as the format requires. */
@@ -24,7 +27,25 @@ function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 
-export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, httpInternalErrors: number, memory: NodeJS.MemoryUsage): string {
+/** This node's families; `total` is its workers' stats merged (mergeStats). */
+export function renderMetrics(node: string, total: WorkerStats, memory: Pick<NodeJS.MemoryUsage, "rss">): string {
+  const { gateway: stats, guilds, httpInternalErrors, ingressLatency: latency, bus } = total;
+  const base = `node="${label(node)}"`;
+  const family = (name: string, type: "counter" | "gauge" | "histogram", help: string, samples: readonly Sample[]): string => {
+    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+    for (const [labels, value] of samples) lines.push(`${name}${withLabel(labels, base)} ${value}`);
+    return lines.join("\n");
+  };
+  /** A latency histogram in seconds: cumulative `_bucket`s by `le`, then `_sum` and `_count`. */
+  const latencyFamily = (name: string, help: string, latency: LatencySnapshot): string => {
+    let cumulative = 0;
+    const buckets: Sample[] = latency.counts.map((n, i) => {
+      cumulative += n;
+      const bound = LATENCY_BOUNDS_MS[i];
+      return [`_bucket{le="${bound === undefined ? "+Inf" : bound / 1000}"}`, cumulative];
+    });
+    return family(name, "histogram", help, [...buckets, ["_sum", latency.sumMs / 1000], ["_count", latency.count]]);
+  };
   const dispatches: Sample[] = [...stats.dispatches].map(([t, n]) => [`{t="${label(t)}"}`, n]);
   const handling = [...guilds.handling];
   const timing = (pick: (t: { count: number; sumMs: number; maxMs: number }) => number): Sample[] =>
@@ -55,24 +76,44 @@ export function renderMetrics(stats: GatewayStats, guilds: GuildsStats, httpInte
       family("guildgate_sequence_epochs_total", "counter", "Epochs of s finished (their sessions had to IDENTIFY again).", [
         ["", stats.sequenceEpochs],
       ]),
+      latencyFamily(
+        "guildgate_ingress_to_send_seconds",
+        "From an HTTP request accepted to its event's frames handed to the transport, once per event per worker.",
+        latency,
+      ),
       family("guildgate_resume_log_bytes", "gauge", "Bytes held by the resume log.", [["", stats.resumeLog.bytes]]),
       family("guildgate_resume_log_entries", "gauge", "Frames held by the resume log.", [["", stats.resumeLog.entries]]),
       family("guildgate_http_internal_errors_total", "counter", "HTTP requests answered 500 after an unexpected exception.", [
         ["", httpInternalErrors],
       ]),
+      family(
+        "guildgate_bus_batches_total",
+        "counter",
+        "Bus batches between workers, by direction: one NATS message each in a cluster, one MessagePort message otherwise.",
+        [
+          ['{direction="sent"}', bus.batchesSent],
+          ['{direction="received"}', bus.batchesReceived],
+        ],
+      ),
       family("process_resident_memory_bytes", "gauge", "Resident set size.", [["", memory.rss]]),
-      family("process_heap_used_bytes", "gauge", "JS heap in use.", [["", memory.heapUsed]]),
+      family("process_heap_used_bytes", "gauge", "JS heap in use, summed over workers.", [["", total.heapUsed]]),
     ].join("\n") + "\n"
   );
 }
 
 /** One worker's counters (plain data: they cross the bus). */
 export interface WorkerStats {
+  /** The worker's peer id (`{node}/{worker}`); "all" for a merged total. */
+  peer: string;
   gateway: GatewayStats;
   guilds: GuildsStats;
   /** HTTP requests answered 500 after an unexpected exception. */
   httpInternalErrors: number;
   heapUsed: number;
+  /** Ingress-to-send latency of the events this worker delivered (cluster/ingress-latency.ts). */
+  ingressLatency: LatencySnapshot;
+  /** Batches this worker's bus wrote and took in (cluster/bus.ts BusStats). */
+  bus: { batchesSent: number; batchesReceived: number };
 }
 
 /** The whole process: counters summed over workers, maxima kept, the JS heaps added up. */
@@ -80,6 +121,7 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
   const dispatches = new Map<string, number>();
   const handling = new Map<string, { count: number; sumMs: number; maxMs: number }>();
   const total: WorkerStats = {
+    peer: "all",
     gateway: {
       connections: 0,
       sessions: 0,
@@ -93,9 +135,14 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
     guilds: { loaded: 0, loadRefused: 0, handling },
     httpInternalErrors: 0,
     heapUsed: 0,
+    ingressLatency: emptyLatency(),
+    bus: { batchesSent: 0, batchesReceived: 0 },
   };
   const g = total.gateway;
-  for (const { gateway, guilds, httpInternalErrors, heapUsed } of workers) {
+  for (const { gateway, guilds, httpInternalErrors, heapUsed, ingressLatency, bus } of workers) {
+    addLatency(total.ingressLatency, ingressLatency);
+    total.bus.batchesSent += bus.batchesSent;
+    total.bus.batchesReceived += bus.batchesReceived;
     g.connections += gateway.connections;
     g.sessions += gateway.sessions;
     g.fanoutDeliveries += gateway.fanoutDeliveries;
@@ -119,13 +166,12 @@ export function mergeStats(workers: readonly WorkerStats[]): WorkerStats {
   return total;
 }
 
-/** The /metrics route: `gather` answers every worker's stats (this one's and its peers'). */
-export function createMetricsRoute(gather: () => Promise<WorkerStats[]>): (request: Request, url: URL) => Promise<Response | undefined> {
+/** The /metrics route: `gather` answers the stats of this node's workers (this one's and its siblings'). */
+export function createMetricsRoute(node: string, gather: () => Promise<WorkerStats[]>): (request: Request, url: URL) => Promise<Response | undefined> {
   return async (request, url) => {
     if (url.pathname !== "/metrics") return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-    const { gateway, guilds, httpInternalErrors, heapUsed } = mergeStats(await gather());
-    return new Response(renderMetrics(gateway, guilds, httpInternalErrors, { ...process.memoryUsage(), heapUsed }), {
+    return new Response(renderMetrics(node, mergeStats(await gather()), process.memoryUsage()), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     });
   };

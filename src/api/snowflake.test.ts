@@ -23,3 +23,15 @@ test("refuses a worker or process outside 0-31", () => {
   expect(() => new SnowflakeGenerator(32, 0)).toThrow(RangeError);
   expect(() => new SnowflakeGenerator(0, -1)).toThrow(RangeError);
 });
+
+test("two nodes' generators with the same worker and clock never make the same id; a new process id applies to the next", () => {
+  const now = () => 1_700_000_000_000;
+  const [a, b] = [new SnowflakeGenerator(0, 0, now), new SnowflakeGenerator(0, 1, now)];
+  const made = Array.from({ length: 100 }, () => [a.next(), b.next()]).flat();
+  expect(new Set(made).size).toBe(200);
+  a.setProcess(7);
+  const id = BigInt(a.next());
+  expect((id >> 12n) & 31n).toBe(7n);
+  expect(id > BigInt(made.at(-2) as string)).toBe(true);
+  expect(() => a.setProcess(32)).toThrow(RangeError);
+});

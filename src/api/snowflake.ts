@@ -6,15 +6,23 @@
 const DISCORD_EPOCH = 1_420_070_400_000n;
 
 export class SnowflakeGenerator {
-  readonly #prefix: bigint;
+  readonly #worker: number;
   readonly #now: () => number;
+  #prefix = 0n;
   #last = 0n;
 
-  /** `worker` and `process` are 0–31. */
+  /** `worker` and `process` are 0–31 (in a cluster, `process` is the node's: cluster/membership.ts). */
   constructor(worker: number, process: number, now: () => number = Date.now) {
-    if (!isFiveBits(worker) || !isFiveBits(process)) throw new RangeError("worker and process must be 0-31");
-    this.#prefix = (BigInt(worker) << 17n) | (BigInt(process) << 12n);
+    if (!isFiveBits(worker)) throw new RangeError("worker and process must be 0-31");
+    this.#worker = worker;
     this.#now = now;
+    this.setProcess(process);
+  }
+
+  /** The node's process id changed (the cluster gave it another); ids stay increasing. */
+  setProcess(process: number): void {
+    if (!isFiveBits(process)) throw new RangeError("worker and process must be 0-31");
+    this.#prefix = (BigInt(this.#worker) << 17n) | (BigInt(process) << 12n);
   }
 
   next(): string {

@@ -34,6 +34,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<BusErrorCode>([
   "guild-unavailable",
+  "guild-moved",
+  "guild-fenced",
   "refused",
   "invalid",
   "peer-gone",
@@ -64,7 +66,10 @@ export abstract class BusCore implements Bus {
   #closed = false;
   readonly #sent = new Map<string, number>();
   readonly #received = new Map<string, number>();
-  #batches = 0;
+  /** Peers the outbox holds answers for (written last, see `#flush`). */
+  #answering = new Set<PeerId>();
+  #batchesSent = 0;
+  #batchesReceived = 0;
 
   constructor(self: PeerId, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
     this.self = self;
@@ -80,7 +85,7 @@ export abstract class BusCore implements Bus {
   protected abstract reaches(to: PeerId): boolean;
 
   get stats(): BusStats {
-    return { sent: this.#sent, received: this.#received, batches: this.#batches };
+    return { sent: this.#sent, received: this.#received, batchesSent: this.#batchesSent, batchesReceived: this.#batchesReceived };
   }
 
   listen(handlers: BusHandlers): void {
@@ -114,14 +119,36 @@ export abstract class BusCore implements Bus {
 
   close(): void {
     if (this.#closed) return;
-    for (const peer of this.peers()) if (!this.#gone.has(peer)) this.write(peer, [...(this.#outbox.get(peer) ?? []), { e: "bye" }]);
+    for (const peer of this.peers()) {
+      if (this.#gone.has(peer)) continue;
+      try {
+        this.write(peer, [...(this.#outbox.get(peer) ?? []), { e: "bye" }]);
+      } catch {
+        // Its link is down already (NATS gone): the membership tells that peer instead.
+      }
+    }
     this.#outbox.clear();
+    this.#answering.clear();
     this.#closed = true;
     for (const [id, pending] of this.#pending) this.#fail(id, pending, `bus ${this.self} closed`);
   }
 
+  /**
+   * Peers in a later view of the cluster than the one they said goodbye in: a node that
+   * stopped and started again under the same id is reachable again.
+   */
+  protected returned(peers: readonly PeerId[]): void {
+    for (const peer of peers) this.#gone.delete(peer);
+  }
+
+  /** Peers no longer in the cluster (the membership took them out): requests waiting on them fail now. */
+  protected lost(peers: readonly PeerId[]): void {
+    for (const [id, pending] of this.#pending) if (peers.includes(pending.to)) this.#fail(id, pending, `peer ${pending.to} left the cluster`);
+  }
+
   /** A batch from `from` (the implementation's receiving side). */
   protected deliver(from: PeerId, batch: readonly Envelope[]): void {
+    this.#batchesReceived++;
     for (const envelope of batch) this.#inbox.push([from, envelope]);
     this.#drain();
   }
@@ -144,6 +171,7 @@ export abstract class BusCore implements Bus {
     let queue = this.#outbox.get(to);
     if (!queue) this.#outbox.set(to, (queue = []));
     queue.push(envelope);
+    if (envelope.e === "res" || envelope.e === "err") this.#answering.add(to);
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => this.#flush());
@@ -153,9 +181,30 @@ export abstract class BusCore implements Bus {
     this.#flushScheduled = false;
     const outbox = this.#outbox;
     this.#outbox = new Map();
+    // Batches that answer requests go last: an answer (say, an owner's 2xx for an event) then
+    // never leaves before the events written in the same turn to other peers, on a link that
+    // keeps one writer's order (a NATS connection: a crash cuts only a tail).
+    const answering = this.#answering;
+    this.#answering = new Set();
+    for (const peer of answering) {
+      const batch = outbox.get(peer) as Envelope[];
+      outbox.delete(peer);
+      outbox.set(peer, batch);
+    }
     for (const [to, batch] of outbox) {
-      this.#batches++;
-      this.write(to, batch);
+      this.#batchesSent++;
+      try {
+        this.write(to, batch);
+      } catch (error) {
+        // A batch that cannot be written (a value that cannot be cloned, a closed connection)
+        // fails its own requests now; it must not take the peer down with it.
+        console.error(`guildgate: bus ${this.self} could not write ${batch.length} messages to ${to}:`, error);
+        for (const envelope of batch) {
+          if (envelope.e !== "req") continue;
+          const pending = this.#pending.get(envelope.id);
+          if (pending) this.#fail(envelope.id, pending, new BusError("internal", `could not send ${envelope.m.k} to ${to}`));
+        }
+      }
     }
   }
 
@@ -227,10 +276,10 @@ export abstract class BusCore implements Bus {
     }
   }
 
-  #fail(id: number, pending: Pending, why: string): void {
+  #fail(id: number, pending: Pending, why: string | BusError): void {
     this.#pending.delete(id);
     clearTimeout(pending.timer);
-    pending.reject(new BusError("peer-gone", why));
+    pending.reject(typeof why === "string" ? new BusError("peer-gone", why) : why);
   }
 
   #count(counts: Map<string, number>, kind: string): void {

@@ -18,11 +18,11 @@ test("what one turn sends a peer crosses its link as one batch", async () => {
   const { a, b } = pair(2_000);
   b.listen({ push: () => undefined, request: () => true as never });
   a.listen({ push: () => undefined, request: () => true as never });
-  const before = a.stats.batches;
+  const before = a.stats.batchesSent;
   for (let n = 0; n < 100; n++) a.send("n/1", { k: "member-added", guildId: "1", userId: String(n) });
   await a.request("n/1", { k: "identify-start", userId: "1", shardId: 0 });
   // The 100 pushes and the request went in one batch; the reply came back in another.
-  expect(a.stats.batches - before).toBe(1);
+  expect(a.stats.batchesSent - before).toBe(1);
   expect(b.stats.received.get("member-added")).toBe(100);
   a.close();
   b.close();

@@ -19,7 +19,7 @@ export interface BusPair {
 /** Makes a fresh pair; `timeoutMs` is the request timeout both ends use. */
 export type MakePair = (timeoutMs: number) => BusPair;
 
-const CODES: BusErrorCode[] = ["guild-unavailable", "refused", "invalid", "peer-gone", "timeout", "internal"];
+const CODES: BusErrorCode[] = ["guild-unavailable", "guild-fenced", "guild-moved", "refused", "invalid", "peer-gone", "timeout", "internal"];
 
 const push = (n: number): BusPush => ({ k: "member-added", guildId: "1", userId: String(n) });
 const ask = (shardId: number): BusRequest => ({ k: "identify-start", userId: "1", shardId });
@@ -51,6 +51,10 @@ function listen({ a, b }: BusPair, forA: BusHandlers, forB: BusHandlers): void {
     request: forB.request,
   });
 }
+
+/** B answers requests with `onRequest`; pushes are ignored on both ends. */
+const answeredBy = (pair: BusPair, onRequest: (message: BusRequest) => unknown): void =>
+  listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, onRequest));
 
 const failure = (promise: Promise<unknown>): Promise<BusError> =>
   promise.then(
@@ -89,36 +93,47 @@ export function busContract(name: string, makePair: MakePair): void {
 
     test("a request gets its own reply, sync or async, in any order of completion", async () => {
       const { a, b } = await open();
-      listen(
-        pair,
-        handlers(() => undefined, () => true),
-        handlers(
-          () => undefined,
-          (message) => {
-            const shardId = (message as { shardId: number }).shardId;
-            return shardId % 2 === 0 ? shardId : new Promise((resolve) => setTimeout(() => resolve(shardId), 20 - shardId));
-          },
-        ),
-      );
+      answeredBy(pair, (message) => {
+        const shardId = (message as { shardId: number }).shardId;
+        return shardId % 2 === 0 ? shardId : new Promise((resolve) => setTimeout(() => resolve(shardId), 20 - shardId));
+      });
       const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => a.request(b.self, ask(i))));
       expect(replies as unknown[]).toEqual(Array.from({ length: 10 }, (_, i) => i));
     });
 
+    test("bigints (permission bitfields) cross intact, both ways, among plain data", async () => {
+      const { a, b } = await open();
+      let received: BusRequest | undefined;
+      answeredBy(pair, (message) => {
+        received = message;
+        return { id: "7", permissions: 1n << 63n, name: "mods" };
+      });
+      const guild = { id: "1", name: "g", ownerId: "2", icon: null, createdAt: 0 };
+      const everyone = { id: "1", guildId: "1", name: "@everyone", permissions: (1n << 62n) + 1n, position: 0, hoist: false, color: 0, mentionable: false };
+      const request: BusRequest = { k: "owner", op: "createGuild", args: [guild, everyone, undefined, 5] };
+      const reply = await a.request(b.self, request);
+      expect(received).toEqual(request);
+      expect(reply as unknown).toEqual({ id: "7", permissions: 1n << 63n, name: "mods" });
+    });
+
+    test("a request that cannot be sent fails with internal; the link goes on", async () => {
+      const { a, b } = await open();
+      answeredBy(pair, (message) => (message as { shardId: number }).shardId);
+      // A message to itself is not copied: only a link can refuse one.
+      if (a === b) return;
+      const unclonable = { k: "identify-start", userId: "1", shardId: () => 0 } as unknown as BusRequest;
+      expect((await failure(a.request(b.self, unclonable))).code).toBe("internal");
+      expect((await a.request(b.self, ask(4))) as unknown).toBe(4);
+    });
+
     test("every coded error crosses intact; any other failure is internal, with no detail", async () => {
       const { a, b } = await open();
-      listen(
-        pair,
-        handlers(() => undefined, () => true),
-        handlers(
-          () => undefined,
-          (message) => {
-            const i = (message as { shardId: number }).shardId;
-            if (i === CODES.length) throw new TypeError("secret detail at /some/path");
-            if (i === CODES.length + 1) return Promise.reject(new BusError("invalid", "refused later", { field: "x" }));
-            throw new BusError(CODES[i] as BusErrorCode, `failed with ${CODES[i]}`, { guildId: "42", max: i });
-          },
-        ),
-      );
+      answeredBy(pair, (message) => {
+        const i = (message as { shardId: number }).shardId;
+        if (i === CODES.length) throw new TypeError("secret detail at /some/path");
+        if (i === CODES.length + 1) return Promise.reject(new BusError("invalid", "refused later", { field: "x" }));
+        throw new BusError(CODES[i] as BusErrorCode, `failed with ${CODES[i]}`, { guildId: "42", max: i });
+      });
       for (const [i, code] of CODES.entries()) {
         const error = await failure(a.request(b.self, ask(i)));
         expect({ code: error.code, message: error.message, data: error.data }).toEqual({
@@ -173,14 +188,14 @@ export function busContract(name: string, makePair: MakePair): void {
 
     test("a request nobody answers fails with timeout, not a hang", async () => {
       const { a, b } = await open(100);
-      listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, () => new Promise(() => undefined)));
+      answeredBy(pair, () => new Promise(() => undefined));
       const error = await failure(a.request(b.self, ask(0)));
       expect(error.code).toBe("timeout");
     });
 
     test("a peer that is gone fails requests at once with peer-gone: those waiting and those after", async () => {
       const { a, b } = await open(60_000);
-      listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, () => new Promise(() => undefined)));
+      answeredBy(pair, () => new Promise(() => undefined));
       const waiting = failure(a.request(b.self, ask(0)));
       await Bun.sleep(0);
       b.close();
@@ -193,7 +208,7 @@ export function busContract(name: string, makePair: MakePair): void {
 
     test("the counters say what crossed, by kind", async () => {
       const { a, b } = await open();
-      listen(pair, handlers(() => undefined, () => true), handlers(() => undefined, () => true));
+      answeredBy(pair, () => true);
       for (let n = 0; n < 5; n++) a.send(b.self, push(n));
       await a.request(b.self, ask(0));
       expect(a.stats.sent.get("member-added")).toBeGreaterThanOrEqual(5);

@@ -18,10 +18,10 @@
  * events for a topic reach each worker in the owner's order.
  *
  * Messages are plain data (structured clone, or JSON over NATS): strings, numbers, booleans,
- * arrays and small objects; no bigint, no class instances.
+ * bigints (permission bitfields), arrays and small objects; no class instances.
  */
 import type { WorkerStats } from "../api/metrics.ts";
-import type { PublishPart } from "../guild/guilds.ts";
+import type { Holder, PublishPart } from "../guild/guilds.ts";
 import type { MoveOut } from "../session/handoff.ts";
 import type { OwnerCall, OwnerReply } from "./owner-api.ts";
 
@@ -35,8 +35,11 @@ export function peerId(node: string, worker: number): PeerId {
 
 /** Messages that need no answer. */
 export type BusPush =
-  /** Manifold: an owner's one message per worker per event, the topics there and their `d`s. */
-  | { k: "publish"; t: string; parts: PublishPart[] }
+  /**
+   * Manifold: an owner's one message per worker per event, the topics there and their `d`s;
+   * `acceptedAt`: when the HTTP request that caused it was accepted (cluster/ingress-latency.ts).
+   */
+  | { k: "publish"; t: string; parts: PublishPart[]; acceptedAt?: number }
   /** An event for one member's sessions in a guild (its own view changed). */
   | { k: "member-event"; guildId: string; userId: string; t: string; dJson: string }
   /** An event about the member itself, for its sessions whose topic does not carry it. */
@@ -47,6 +50,8 @@ export type BusPush =
   | { k: "member-removed"; guildId: string; userId: string }
   /** A member lost sight of a member list: its sessions let go of the list's chunks. */
   | { k: "list-dropped"; guildId: string; userId: string; listId: string }
+  /** A new owner took the guild over: these members' sessions here take their class's topic. */
+  | { k: "rehome"; guildId: string; moves: [userId: string, classId: number][] }
   /** An event for a user, to the user's owner, which passes it to every peer as `user-deliver`. */
   | { k: "user-event"; userId: string; t: string; dJson: string }
   | { k: "user-deliver"; userId: string; t: string; dJson: string }
@@ -55,6 +60,11 @@ export type BusPush =
   | { k: "user-disconnect-deliver"; userId: string; code: number; reason: string }
   /** A moving session's home: the share of `topic` ends now; the session is going to `to`. */
   | { k: "move-cut"; sessionId: string; topic: string; to: PeerId }
+  /**
+   * A moving session's new worker: from now on the owner sends `topic`'s events here, under
+   * the name `held` (false: a member-list chunk no longer held).
+   */
+  | { k: "move-switched"; sessionId: string; topic: string; held: string | false }
   /** A moving session's home: the frames it missed there (null: the log no longer reaches them). */
   | { k: "move-frames"; sessionId: string; frames: string[] | null };
 
@@ -65,6 +75,7 @@ export const INLINE_PUSHES: ReadonlySet<BusPush["k"]> = new Set([
   "user-deliver",
   "user-disconnect",
   "user-disconnect-deliver",
+  "move-switched",
 ]);
 
 /** Home's answer to "move-out", or where the session went if it moved on. */
@@ -76,11 +87,19 @@ export type BusRequest =
   | OwnerCall
   /** This peer's counters, for /metrics. */
   | { k: "stats" }
+  /** As a guild's new owner at ring `generation`: stop serving it (once what was started on it is done). */
+  | { k: "guild-release"; guildId: string; generation: number }
+  /** As a guild's new owner, once every peer let it go: the sessions this peer answers for in it. */
+  | { k: "guild-holds"; guildId: string }
   /** As the user's owner: may the user start a session on this shard now (max_concurrency)? */
   | { k: "identify-start"; userId: string; shardId: number }
   /** As a session's home: give it up to `to` for a RESUME there. */
   | { k: "move-out"; sessionId: string; userId: string; seq: number }
-  /** As a topic's owner: switch a moving session's hold of `topic` from `home` to `to`. False: no longer held. */
+  /**
+   * As a topic's owner: switch a moving session's hold of `topic` from `home` to `to`. The topic
+   * it holds now (a guild's owner may name its class otherwise than home did); false: a
+   * member-list chunk no longer held.
+   */
   | { k: "move-topic"; topic: string; userId: string; home: PeerId; sessionId: string; to: PeerId };
 
 /** The reply to each request kind. */
@@ -88,24 +107,31 @@ export type BusReply<R extends BusRequest> = R extends OwnerCall
   ? OwnerReply<R>
   : R extends { k: "stats" }
     ? WorkerStats
-    : R extends { k: "identify-start" }
-      ? boolean
-      : R extends { k: "move-out" }
-        ? MoveOutReply
-        : R extends { k: "move-topic" }
+    : R extends { k: "guild-release" }
+      ? true
+      : R extends { k: "guild-holds" }
+        ? Holder[]
+        : R extends { k: "identify-start" }
           ? boolean
-          : never;
+          : R extends { k: "move-out" }
+            ? MoveOutReply
+            : R extends { k: "move-topic" }
+              ? string | false
+              : never;
 
 /**
  * Why a request failed, as a closed set:
  * - `guild-unavailable`: the guild could not be loaded now (too many loads in flight); retry later.
+ * - `guild-fenced`: the peer is no longer the guild's owner: a later owner claimed it in the
+ *   store (`data.guildId`, `data.generation`, `data.fence`: store/guild-store.ts `GuildFencedError`).
+ * - `guild-moved`: the ring gave the guild to another peer; ask its owner again (`data.guildId`).
  * - `refused`: the owner refused the operation (`data.reason`, `data.field`: guild/refusal.ts).
  * - `invalid`: the request was refused as malformed (a bug in the caller).
  * - `peer-gone`: the peer closed, or none answers at that address.
  * - `timeout`: no answer within the request timeout.
  * - `internal`: the handler failed unexpectedly (logged there).
  */
-export type BusErrorCode = "guild-unavailable" | "refused" | "invalid" | "peer-gone" | "timeout" | "internal";
+export type BusErrorCode = "guild-unavailable" | "guild-fenced" | "guild-moved" | "refused" | "invalid" | "peer-gone" | "timeout" | "internal";
 
 /** A request's failure; it crosses the bus as `{code, message, data}` and is rebuilt intact. */
 export class BusError extends Error {
@@ -136,7 +162,9 @@ export interface BusStats {
   sent: ReadonlyMap<string, number>;
   received: ReadonlyMap<string, number>;
   /** Batches written to links (one per link per event-loop turn at most). */
-  batches: number;
+  batchesSent: number;
+  /** Batches that arrived from links. */
+  batchesReceived: number;
 }
 
 export interface Bus {

@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import type { GuildDelivery, PublishPart } from "../guild/guilds.ts";
 import { ClusterDelivery } from "./delivery.ts";
 import { PortBus } from "./bus-ports.ts";
+import { LatencyHistogram } from "./ingress-latency.ts";
 
 /** A GuildDelivery that records each call as "method args...". */
 function recorder(): GuildDelivery & { calls: string[] } {
@@ -24,6 +25,7 @@ function recorder(): GuildDelivery & { calls: string[] } {
     memberAdded: record("memberAdded"),
     memberRemoved: record("memberRemoved"),
     dropList: record("dropList"),
+    rehome: record("rehome"),
   };
 }
 
@@ -33,8 +35,8 @@ test("a publish reaches only its worker; member changes reach every worker in th
   const peerBus = new PortBus("n/1", new Map([["n/0", port2]]));
   const here = recorder();
   const there = recorder();
-  const owner = new ClusterDelivery(ownerBus, here);
-  const peer = new ClusterDelivery(peerBus, there);
+  const owner = new ClusterDelivery(ownerBus, here, new LatencyHistogram());
+  const peer = new ClusterDelivery(peerBus, there, new LatencyHistogram());
   ownerBus.listen({ push: (_from, message) => void owner.handlePush(message), request: () => true as never });
   peerBus.listen({ push: (_from, message) => void peer.handlePush(message), request: () => true as never });
 

@@ -3,23 +3,30 @@
  * (Manifold: the owner makes one call per worker per event), member changes go to every
  * worker, since any of them may hold the member's sessions. This worker's share is a direct
  * call; a peer's is one bus message, so each worker sees the owner's calls in its order.
+ * An event caused by an HTTP request carries when it was accepted, and each worker records
+ * the ingress-to-send latency once it has handed the event's frames to its transport.
  */
 import type { GuildDelivery, PublishPart, WorkerId } from "../guild/guilds.ts";
 import type { Bus, BusPush } from "./bus.ts";
+import { acceptedAt, type LatencyHistogram } from "./ingress-latency.ts";
 
 export class ClusterDelivery implements GuildDelivery {
   readonly #bus: Bus;
   readonly #local: GuildDelivery;
+  readonly #latency: LatencyHistogram;
 
-  /** `local` is this worker's session side (SessionGuilds). */
-  constructor(bus: Bus, local: GuildDelivery) {
+  /** `local` is this worker's session side (SessionGuilds); `latency` gets one observation per event published here. */
+  constructor(bus: Bus, local: GuildDelivery, latency: LatencyHistogram) {
     this.#bus = bus;
     this.#local = local;
+    this.#latency = latency;
   }
 
   publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
-    if (worker === this.#bus.self) this.#local.publish(worker, t, parts);
-    else this.#bus.send(worker, { k: "publish", t, parts: [...parts] });
+    const since = acceptedAt.getStore();
+    if (worker !== this.#bus.self) return this.#bus.send(worker, { k: "publish", t, parts: [...parts], acceptedAt: since });
+    this.#local.publish(worker, t, parts);
+    if (since !== undefined) this.#latency.observeSince(since);
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
@@ -46,12 +53,19 @@ export class ClusterDelivery implements GuildDelivery {
     this.#everywhere({ k: "list-dropped", guildId, userId, listId });
   }
 
+  rehome(worker: WorkerId, guildId: string, moves: readonly (readonly [string, number])[]): void {
+    const copy = moves.map(([userId, classId]): [string, number] => [userId, classId]);
+    if (worker === this.#bus.self) this.#local.rehome(worker, guildId, copy);
+    else this.#bus.send(worker, { k: "rehome", guildId, moves: copy });
+  }
+
   /** Worker side: a delivery pushed by an owner; false if the message is not one. */
   handlePush(message: BusPush): boolean {
     const local = this.#local;
     switch (message.k) {
       case "publish":
         local.publish(this.#bus.self, message.t, message.parts);
+        if (message.acceptedAt !== undefined) this.#latency.observeSince(message.acceptedAt);
         return true;
       case "member-event":
         local.sendToMember(message.guildId, message.userId, message.t, message.dJson);
@@ -70,6 +84,9 @@ export class ClusterDelivery implements GuildDelivery {
         return true;
       case "list-dropped":
         local.dropList(message.guildId, message.userId, message.listId);
+        return true;
+      case "rehome":
+        local.rehome(this.#bus.self, message.guildId, message.moves);
         return true;
       default:
         return false;

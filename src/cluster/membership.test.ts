@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServer } from "../../test/support/nats.ts";
-import { Membership, type MembershipView } from "./membership.ts";
+import { startNatsServer, type NatsServer } from "../../scripts/nats-server.ts";
+import { Membership, NodeIdTakenError, type MembershipView } from "./membership.ts";
 
 let server: NatsServer;
 const connections: NatsConnection[] = [];
@@ -27,7 +27,7 @@ interface Node {
   membership: Membership;
 }
 
-async function node(prefix: string, id: string, workers = 2): Promise<Node> {
+async function node(prefix: string, id: string, workers = 2, floor = 0): Promise<Node> {
   const connection = await server.connect();
   connections.push(connection);
   const views: MembershipView[] = [];
@@ -37,6 +37,7 @@ async function node(prefix: string, id: string, workers = 2): Promise<Node> {
     self: { id, workers },
     heartbeatMs: 50,
     deadAfterMs: 300,
+    floor,
     onView: (view) => void views.push(view),
   });
   return { id, views, membership };
@@ -83,6 +84,62 @@ test("a node that stops beating is taken out by the others; a planned leave at o
   await until(() => [a, b].every((n) => ids(n.views.at(-1)).join() === "a,b"));
   expect(a.views.at(-1)).toEqual(b.views.at(-1) as MembershipView);
   await b.membership.leave();
+  b.membership.stop();
   await until(() => ids(a.views.at(-1)).join() === "a");
   a.membership.stop();
+});
+
+test("a new cluster numbers its first view above the store's highest fence", async () => {
+  const prefix = `members${++clusters}`;
+  const a = await node(prefix, "a", 1, 41);
+  expect(a.views.at(-1)?.generation).toBe(42);
+  a.membership.stop();
+});
+
+test("a second live process under a node's id is refused; a restart after it stopped gets a new view", async () => {
+  const prefix = `members${++clusters}`;
+  const a = await node(prefix, "a");
+  await expect(node(prefix, "a")).rejects.toBeInstanceOf(NodeIdTakenError);
+  a.membership.stop();
+  const stoppedAt = a.views.at(-1)?.generation as number;
+  await Bun.sleep(150);
+  const again = await node(prefix, "a");
+  const last = again.views.at(-1) as MembershipView;
+  expect(ids(last)).toEqual(["a"]);
+  expect(last.generation).toBeGreaterThan(stoppedAt);
+  // A stopped node sees no more views.
+  expect(a.views.at(-1)?.generation).toBe(stoppedAt);
+  again.membership.stop();
+});
+
+test("a leaving node stays in the view, marked, as long as it beats; then it leaves", async () => {
+  const prefix = `members${++clusters}`;
+  const [a, b] = [await node(prefix, "a"), await node(prefix, "b")] as [Node, Node];
+  await until(() => ids(a.views.at(-1)).length === 2);
+  await b.membership.startLeaving();
+  await until(() => a.views.at(-1)?.nodes.find((n) => n.id === "b")?.leaving === true);
+  // Past the time a silent node is taken out, a leaving one that beats is still there.
+  await Bun.sleep(500);
+  expect(a.views.at(-1)?.nodes).toEqual([
+    { id: "a", workers: 2, snowflakeProcess: 0 },
+    { id: "b", workers: 2, snowflakeProcess: 1, leaving: true },
+  ]);
+  expect(b.views.at(-1)).toEqual(a.views.at(-1) as MembershipView);
+  await b.membership.leave();
+  b.membership.stop();
+  await until(() => ids(a.views.at(-1)).join() === "a");
+  a.membership.stop();
+});
+
+test("every node of a view has its own snowflake process id; a node that left frees its id for the next", async () => {
+  const prefix = `members${++clusters}`;
+  const [a, b, c] = [await node(prefix, "a"), await node(prefix, "b"), await node(prefix, "c")] as [Node, Node, Node];
+  await until(() => ids(a.views.at(-1)).length === 3);
+  const processes = (view: MembershipView | undefined) => Object.fromEntries((view?.nodes ?? []).map((n) => [n.id, n.snowflakeProcess]));
+  expect(processes(a.views.at(-1))).toEqual({ a: 0, b: 1, c: 2 });
+  await b.membership.leave();
+  b.membership.stop();
+  const d = await node(prefix, "d");
+  expect(processes(d.views.at(-1))).toEqual({ a: 0, c: 2, d: 1 });
+  for (const n of [a, c, d]) n.membership.stop();
 });

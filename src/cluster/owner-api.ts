@@ -5,23 +5,26 @@
  * peer or another is decided here, once: the ring names the owner of the guild the call is
  * about (its first argument), and the call is one bus request (run at once when the owner is
  * this peer).
- * Errors arrive as the owner threw them: `GuildUnavailableError` and `Refusal` are rebuilt
- * from their bus form.
+ * An operation answers its value at once when the guild is idle here, or a promise when it
+ * waits its turn, a load or a write's commit (guild/guild-queue.ts).
+ * Errors arrive as the owner threw them: `GuildUnavailableError`, `GuildFencedError` and
+ * `Refusal` are rebuilt from their bus form.
  */
-import { GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
+import { GuildMovedError, GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
-import { BusError, type Bus, type PeerId } from "./bus.ts";
+import { GuildFencedError } from "../store/guild-store.ts";
+import { BusError, type Bus, type BusReply, type BusRequest, type PeerId } from "./bus.ts";
+import { acceptedAt } from "./ingress-latency.ts";
 
 /** The operations a guild's owner runs; each takes its guild first (an id, or a record naming it). */
 export const OWNER_OPS = [
   "join",
+  "warm",
   "guildCreate",
   "leave",
   "activate",
-  "moveSession",
   "subscribeList",
   "unsubscribeList",
-  "moveListHold",
   "setPresence",
   "requestMembers",
   "dispatch",
@@ -45,7 +48,15 @@ export type OwnerOp = (typeof OWNER_OPS)[number];
 export type GuildOwner = Pick<Guilds, OwnerOp>;
 
 /** An owner operation as a bus request. */
-export type OwnerCall = { [K in OwnerOp]: { k: "owner"; op: K; args: Parameters<GuildOwner[K]> } }[OwnerOp];
+export type OwnerCall = {
+  [K in OwnerOp]: {
+    k: "owner";
+    op: K;
+    args: Parameters<GuildOwner[K]>;
+    /** When the HTTP request behind the call was accepted, carried to the owner's deliveries (ingress-latency.ts). */
+    acceptedAt?: number;
+  };
+}[OwnerOp];
 
 /** The reply to an owner call: what the operation returns. */
 export type OwnerReply<C extends OwnerCall> = Awaited<ReturnType<GuildOwner[C["op"]]>>;
@@ -62,36 +73,87 @@ function guildOf(first: unknown): string {
   return record.guildId ?? record.id;
 }
 
+/**
+ * While the ring moves a guild (a node joins, leaves or is lost), a call can reach a peer that
+ * no longer owns it, or one that is gone, or one busy loading the guilds it just got. It is
+ * asked again, of whoever owns it then, after these pauses (ms): about 5 s in all, enough for
+ * a membership change to settle. Then the error stands (HTTP 503).
+ */
+const RETRY_PAUSES_MS = [20, 50, 100, 200, 300, 400, 500, 700, 1_000, 1_000, 1_000];
+
 /** `Owners` over `bus`: `ownerOf` names the peer owning a guild (the bus runs a call to itself at once). */
 export function createOwners(bus: Bus, ownerOf: (guildId: string) => PeerId): Owners {
   const owners: Partial<Record<OwnerOp, (...args: unknown[]) => Promise<unknown>>> = {};
   for (const op of OWNER_OPS) {
-    owners[op] = (...args: unknown[]) =>
-      bus.request(ownerOf(guildOf(args[0])), { k: "owner", op, args } as OwnerCall).catch((error: unknown) => {
-        throw fromBus(error);
-      });
+    owners[op] = (...args: unknown[]) => askOwner(bus, ownerOf, guildOf(args[0]), { k: "owner", op, args, acceptedAt: acceptedAt.getStore() } as OwnerCall);
   }
   return owners as Owners;
 }
 
-/** The owner side of an owner call: runs it on this peer's guilds; its errors in their bus form. */
-export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> {
-  const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C>;
-  try {
-    return operation.apply(local, call.args);
-  } catch (error) {
-    if (error instanceof GuildUnavailableError) {
-      throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });
+/**
+ * Sends `request` to the owner of `key` (a guild or user id) and resolves with its reply; asked
+ * again of whoever owns it then while the ring moves it (see RETRY_PAUSES_MS). A failure comes
+ * back as the owner threw it (`fromBus`).
+ */
+export async function askOwner<R extends BusRequest>(bus: Bus, ownerOf: (key: string) => PeerId, key: string, request: R): Promise<BusReply<R>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await bus.request(ownerOf(key), request);
+    } catch (error) {
+      const pause = RETRY_PAUSES_MS[attempt];
+      if (pause === undefined || !worthAskingAgain(error)) throw fromBus(error);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-    if (error instanceof Refusal) throw new BusError("refused", error.message, { reason: error.reason, field: error.field ?? "" });
-    throw error;
   }
+}
+
+/**
+ * Whether a call failed for a reason that passes: the guild's owner changed under it (asking
+ * again finds the new one), or the owner had too many guild loads in flight (as when a node's
+ * guilds all move at once).
+ */
+function worthAskingAgain(error: unknown): boolean {
+  return error instanceof BusError && (error.code === "guild-moved" || error.code === "guild-fenced" || error.code === "peer-gone" || error.code === "guild-unavailable");
+}
+
+/** The owner side of an owner call: runs it on this peer's guilds; its errors in their bus form. */
+export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> | Promise<OwnerReply<C>> {
+  const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C> | Promise<OwnerReply<C>>;
+  const run = (): OwnerReply<C> | Promise<OwnerReply<C>> => operation.apply(local, call.args);
+  return inBusForm(() => (call.acceptedAt === undefined ? run() : acceptedAt.run(call.acceptedAt, run)));
+}
+
+/** Runs an owner's work; what it throws (or rejects with) is thrown in the form that crosses the bus. */
+export function inBusForm<T>(run: () => T | Promise<T>): T | Promise<T> {
+  try {
+    const result = run();
+    return result instanceof Promise ? result.catch(toBus) : result;
+  } catch (error) {
+    return toBus(error);
+  }
+}
+
+/** Throws the error in the form that crosses the bus. */
+function toBus(error: unknown): never {
+  if (error instanceof GuildUnavailableError) {
+    throw new BusError("guild-unavailable", error.message, { guildId: error.guildId, max: error.max });
+  }
+  if (error instanceof GuildFencedError) {
+    throw new BusError("guild-fenced", error.message, { guildId: error.guildId, generation: error.generation, fence: error.fence });
+  }
+  if (error instanceof GuildMovedError) throw new BusError("guild-moved", error.message, { guildId: error.guildId });
+  if (error instanceof Refusal) throw new BusError("refused", error.message, { reason: error.reason, field: error.field ?? "" });
+  throw error;
 }
 
 /** Rebuilds the errors callers act on from their bus form. */
 function fromBus(error: unknown): unknown {
   if (!(error instanceof BusError)) return error;
   if (error.code === "guild-unavailable") return new GuildUnavailableError(String(error.data.guildId), Number(error.data.max));
+  if (error.code === "guild-fenced") {
+    return new GuildFencedError(String(error.data.guildId), Number(error.data.generation), Number(error.data.fence));
+  }
+  if (error.code === "guild-moved") return new GuildMovedError(String(error.data.guildId));
   if (error.code === "refused") return new Refusal(error.data.reason as RefusalReason, error.message, String(error.data.field) || undefined);
   return error;
 }

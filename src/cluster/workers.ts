@@ -1,9 +1,10 @@
 /**
  * The main thread's side of `--workers N`: it starts N worker threads (src/worker.ts), links
- * every pair with a MessageChannel (the bus), waits until every worker has taken back the
- * sessions the last drain saved (so none misses an event published while others rejoin),
- * then lets worker 0 pick the port and the others join it with reusePort. On shutdown it
- * asks each to drain and waits for all.
+ * every pair with a MessageChannel (the bus), waits until every worker's bus is up, lets the
+ * node join its cluster (`join`: its peers can reach every worker from then on), waits until
+ * every worker has taken back the sessions the last drain saved (so none misses an event
+ * published while others rejoin), then lets worker 0 pick the port and the others join it
+ * with reusePort. On shutdown it asks each to drain and waits for all.
  */
 import type { Config } from "../config.ts";
 import type { Secrets } from "../store/secrets.ts";
@@ -18,9 +19,15 @@ export interface WorkerInit {
   links: (MessagePort | null)[];
 }
 
-export type WorkerCommand = { k: "start"; init: WorkerInit } | { k: "listen"; port: number } | { k: "drain"; graceMs: number };
+export type WorkerCommand =
+  | { k: "start"; init: WorkerInit }
+  | { k: "restore"; snowflakeProcess: number }
+  | { k: "snowflake-process"; snowflakeProcess: number }
+  | { k: "listen"; port: number }
+  | { k: "drain"; graceMs: number };
 
 export type WorkerReport =
+  | { k: "connected"; worker: number }
   | { k: "restored"; worker: number }
   | { k: "listening"; worker: number; hostname: string; port: number; gatewayUrl: string }
   | { k: "drained"; worker: number };
@@ -31,6 +38,8 @@ export interface RunningWorkers {
   readonly gatewayUrl: string;
   /** Asks every worker to drain (op 7, wait up to `graceMs`, save sessions) and resolves when all have. */
   drain(graceMs: number): Promise<void>;
+  /** The node's snowflake process id changed (cluster/membership.ts): every worker's ids take it. */
+  setSnowflakeProcess(snowflakeProcess: number): void;
 }
 
 /**
@@ -41,7 +50,15 @@ const WORKER_ENTRY = import.meta.url.startsWith("file:///$bunfs/")
   ? new URL("./worker.ts", import.meta.url)
   : new URL("../worker.ts", import.meta.url);
 
-export async function startWorkers(options: Omit<WorkerInit, "worker" | "links">): Promise<RunningWorkers> {
+export interface StartWorkersOptions extends Omit<WorkerInit, "worker" | "links"> {
+  /**
+   * Runs once every worker's bus is up and before any takes back sessions (cluster mode joins
+   * here); resolves with the node's snowflake process id.
+   */
+  join(): Promise<number>;
+}
+
+export async function startWorkers({ join, ...options }: StartWorkersOptions): Promise<RunningWorkers> {
   const count = options.config.workers;
   const links: (MessagePort | null)[][] = Array.from({ length: count }, () => Array<MessagePort | null>(count).fill(null));
   for (let i = 0; i < count; i++) {
@@ -52,8 +69,8 @@ export async function startWorkers(options: Omit<WorkerInit, "worker" | "links">
     }
   }
   const workers: Worker[] = [];
-  /** Resolves with the worker's first report of kind `k`. */
-  const reported = <K extends WorkerReport["k"]>(thread: Worker, k: K): Promise<Extract<WorkerReport, { k: K }>> =>
+  /** Sends `command` and resolves with the worker's next report of kind `k`. */
+  const ask = <K extends WorkerReport["k"]>(thread: Worker, command: WorkerCommand, k: K, transfer: MessagePort[] = []): Promise<Extract<WorkerReport, { k: K }>> =>
     new Promise((resolve) => {
       const onMessage = (event: MessageEvent<WorkerReport>): void => {
         if (event.data.k !== k) return;
@@ -61,45 +78,39 @@ export async function startWorkers(options: Omit<WorkerInit, "worker" | "links">
         resolve(event.data as Extract<WorkerReport, { k: K }>);
       };
       thread.addEventListener("message", onMessage);
+      thread.postMessage(command, transfer);
     });
-  const restored = Array.from({ length: count }, (_, worker) => {
-    const thread = new Worker(WORKER_ENTRY.href);
-    workers.push(thread);
-    thread.addEventListener("error", (event) => {
-      console.error(`guildgate: worker ${worker} failed:`, event.message);
-      process.exit(1);
-    });
-    const own = links[worker] as (MessagePort | null)[];
-    const command: WorkerCommand = { k: "start", init: { ...options, worker, links: own } };
-    const done = reported(thread, "restored");
-    thread.postMessage(command, own.filter((port): port is MessagePort => port !== null));
-    return done;
-  });
-  await Promise.all(restored);
-  const listen = (thread: Worker, port: number): Promise<Extract<WorkerReport, { k: "listening" }>> => {
-    const listening = reported(thread, "listening");
-    const command: WorkerCommand = { k: "listen", port };
-    thread.postMessage(command);
-    return listening;
-  };
+  const everyWorker = <K extends WorkerReport["k"]>(command: WorkerCommand, k: K) => Promise.all(workers.map((thread) => ask(thread, command, k)));
+  await Promise.all(
+    Array.from({ length: count }, (_, worker) => {
+      const thread = new Worker(WORKER_ENTRY.href);
+      workers.push(thread);
+      thread.addEventListener("error", (event) => {
+        console.error(`guildgate: worker ${worker} failed:`, event.message);
+        process.exit(1);
+      });
+      const own = links[worker] as (MessagePort | null)[];
+      const transfer = own.filter((port): port is MessagePort => port !== null);
+      return ask(thread, { k: "start", init: { ...options, worker, links: own } }, "connected", transfer);
+    }),
+  );
+  const snowflakeProcess = await join();
+  await everyWorker({ k: "restore", snowflakeProcess }, "restored");
   // Worker 0 picks the port (it may be 0: any free one); the rest share it.
   const [head, ...rest] = workers as [Worker, ...Worker[]];
-  const first = await listen(head, options.config.port);
-  await Promise.all(rest.map((thread) => listen(thread, first.port)));
+  const first = await ask(head, { k: "listen", port: options.config.port }, "listening");
+  await Promise.all(rest.map((thread) => ask(thread, { k: "listen", port: first.port }, "listening")));
   return {
     hostname: first.hostname,
     port: first.port,
     gatewayUrl: first.gatewayUrl,
     async drain(graceMs) {
-      const command: WorkerCommand = { k: "drain", graceMs };
-      await Promise.all(
-        workers.map((thread) => {
-          const drained = reported(thread, "drained");
-          thread.postMessage(command);
-          return drained;
-        }),
-      );
+      await everyWorker({ k: "drain", graceMs }, "drained");
       for (const thread of workers) thread.terminate();
+    },
+    setSnowflakeProcess(snowflakeProcess) {
+      const command: WorkerCommand = { k: "snowflake-process", snowflakeProcess };
+      for (const thread of workers) thread.postMessage(command);
     },
   };
 }

@@ -1,19 +1,21 @@
 /**
  * One guild's state in memory on its owner: the guild record, roles, channels and members
  * (with their users), as the store holds them. It is the `PermissionSource` of the guild's
- * `PermissionClasses`, so permission answers always read the current state. Writes go to
- * the store first and then here, so memory never holds what a restart would lose.
+ * `PermissionClasses`, so permission answers always read the current state. It never writes
+ * the store: the owner (guilds.ts) commits a change to the store first and applies it here
+ * once committed, so memory never holds what a restart would lose.
  */
 import type { Channel, GuildPermissionState, Role } from "./permissions.ts";
 import type { PermissionSource } from "./permission-classes.ts";
-import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
+import type { Guild, GuildStore, Member, MemberWithUser, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 
 /** Members are read from the store in pages of this many. */
 const LOAD_PAGE = 1000;
 
 export class GuildState implements PermissionSource {
   #guild: Guild;
-  readonly #store: GuildStore;
+  /** The ring generation its owner claimed it at: the fencing token of every write (guild-store.ts). */
+  #generation: number;
   readonly #roles = new Map<string, StoredRole>();
   readonly #channels = new Map<string, StoredChannel>();
   readonly #members = new Map<string, Member>();
@@ -21,25 +23,54 @@ export class GuildState implements PermissionSource {
   /** Bumped on every change: cached payloads built from an older version are stale. */
   #version = 0;
 
-  private constructor(store: GuildStore, guild: Guild) {
-    this.#store = store;
+  private constructor(guild: Guild, generation: number) {
     this.#guild = guild;
+    this.#generation = generation;
   }
 
-  /** Reads the guild and everything in it from the store; undefined if there is no such guild. */
-  static load(store: GuildStore, guildId: string): GuildState | undefined {
-    const guild = store.getGuild(guildId);
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Its owner renewed its claim at a later generation (guild-store.ts `renewClaim`). */
+  renewed(generation: number): void {
+    this.#generation = generation;
+  }
+
+  /**
+   * Claims the guild for an owner at ring `generation` (rejecting with `GuildFencedError` if a
+   * later owner has it), then reads it and everything in it from the store; undefined if there
+   * is no such guild.
+   */
+  static async load(store: GuildStore, guildId: string, generation: number): Promise<GuildState | undefined> {
+    if (!(await store.getGuild(guildId))) return undefined;
+    await store.claimGuild(guildId, generation);
+    // Read after the claim: every write of an earlier owner either landed before it or is refused.
+    const [guild, roles, channels] = await Promise.all([store.getGuild(guildId), store.listRoles(guildId), store.listChannels(guildId)]);
     if (!guild) return undefined;
-    const state = new GuildState(store, guild);
-    for (const role of store.listRoles(guildId)) state.#roles.set(role.id, role);
-    for (const channel of store.listChannels(guildId)) state.#channels.set(channel.id, channel);
+    const state = GuildState.of(guild, generation, roles, channels, []);
     let after: string | undefined;
     for (;;) {
-      const page = store.listMembers(guildId, LOAD_PAGE, after);
+      const page = await store.listMembersWithUsers(guildId, LOAD_PAGE, after);
       for (const member of page) state.#addMember(member);
       if (page.length < LOAD_PAGE) break;
-      after = page[page.length - 1]?.userId;
+      after = page[page.length - 1]?.member.userId;
     }
+    return state;
+  }
+
+  /** A guild's state from its records (a guild just created by its owner). */
+  static of(
+    guild: Guild,
+    generation: number,
+    roles: readonly StoredRole[],
+    channels: readonly StoredChannel[],
+    members: readonly MemberWithUser[],
+  ): GuildState {
+    const state = new GuildState(guild, generation);
+    for (const role of roles) state.#roles.set(role.id, role);
+    for (const channel of channels) state.#channels.set(channel.id, channel);
+    for (const member of members) state.#addMember(member);
     return state;
   }
 
@@ -100,66 +131,58 @@ export class GuildState implements PermissionSource {
     return this.#channels.get(channelId);
   }
 
-  // Writes: store first, then memory.
+  /** The members that have the role, as they are without it (what deleting the role writes). */
+  membersWithout(roleId: string): Member[] {
+    const changed: Member[] = [];
+    for (const member of this.#members.values()) {
+      if (member.roleIds.includes(roleId)) changed.push({ ...member, roleIds: member.roleIds.filter((id) => id !== roleId) });
+    }
+    return changed;
+  }
+
+  // Changes, applied once the store has committed them.
   putGuild(guild: Guild): void {
-    this.#store.putGuild(guild);
     this.#guild = guild;
     this.#version++;
   }
 
   putRole(role: StoredRole): void {
-    this.#store.putRole(role);
     this.#roles.set(role.id, role);
     this.#version++;
   }
 
-  /** Removes the role, and it from every member that had it (the store too). Returns the members changed. */
-  deleteRole(roleId: string): Member[] {
-    this.#store.deleteRole(roleId);
+  /** Removes the role; `changed` are its members without it (`membersWithout`). */
+  deleteRole(roleId: string, changed: readonly Member[]): void {
     this.#roles.delete(roleId);
-    const changed: Member[] = [];
-    for (const member of this.#members.values()) {
-      if (!member.roleIds.includes(roleId)) continue;
-      const updated = { ...member, roleIds: member.roleIds.filter((id) => id !== roleId) };
-      this.#store.putMember(updated);
-      this.#members.set(member.userId, updated);
-      changed.push(updated);
-    }
+    for (const member of changed) this.#members.set(member.userId, member);
     this.#version++;
-    return changed;
   }
 
   putChannel(channel: StoredChannel): void {
-    this.#store.putChannel(channel);
     this.#channels.set(channel.id, channel);
     this.#version++;
   }
 
   deleteChannel(channelId: string): void {
-    this.#store.deleteChannel(channelId);
     this.#channels.delete(channelId);
     this.#version++;
   }
 
   /** Adds or replaces a member; `user` must be its user. */
   putMember(member: Member, user: User): void {
-    this.#store.putMember(member);
     this.#users.set(user.id, user);
     this.#members.set(member.userId, member);
     this.#version++;
   }
 
   deleteMember(userId: string): void {
-    this.#store.deleteMember(this.#guild.id, userId);
     this.#members.delete(userId);
     this.#users.delete(userId);
     this.#version++;
   }
 
-  #addMember(member: Member): void {
-    const user = this.#store.getUser(member.userId);
-    // A member whose user was deleted cannot connect or be shown; it stays in the store only.
-    if (!user) return;
+  /** A member with its user (a member whose user is gone is never loaded: it cannot connect or be shown). */
+  #addMember({ member, user }: MemberWithUser): void {
     // One guild id string for every member (each store row brings its own copy).
     this.#members.set(member.userId, { ...member, guildId: this.#guild.id });
     this.#users.set(user.id, user);

@@ -45,7 +45,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { openSemaphore } from "../native.ts";
 import { Intent } from "../protocol/opcodes.ts";
 import { MemoryGuildStore } from "../store/memory.ts";
-import type { Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
+import type { Guild, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 import { Guilds } from "./guilds.ts";
 import { memberListId } from "./member-list-id.ts";
 import { type Overwrite, Permission, type Role, canView, channelPermissions, computeBasePermissions } from "./permissions.ts";
@@ -69,6 +69,13 @@ interface Failure {
 }
 
 const semaphore = openSemaphore("test:guilds-property:load", 64);
+
+/** Records put straight into the store (no owner has the guild yet), at generation 0. */
+const seedGuild = (store: MemoryGuildStore, guild: Guild) => store.writeGuild(guild.id, 0, [{ k: "guild", guild }]);
+const seedRole = (store: MemoryGuildStore, role: StoredRole) => store.writeGuild(role.guildId, 0, [{ k: "role", role }]);
+const seedChannel = (store: MemoryGuildStore, channel: StoredChannel) => store.writeGuild(channel.guildId, 0, [{ k: "channel", channel }]);
+const seedMember = (store: MemoryGuildStore, member: Member) => store.writeGuild(member.guildId, 0, [{ k: "member", member }]);
+
 
 // --- random records --------------------------------------------------------------------
 
@@ -124,19 +131,19 @@ const overwritesText = (overwrites: readonly Overwrite[]): string =>
 type RefView = Map<string, Map<string, Set<string>>>;
 
 /** Discord's algorithm, straight from the store's records. */
-function referenceView(store: MemoryGuildStore, guildIds: readonly string[], userIds: Iterable<string>): RefView {
+async function referenceView(store: MemoryGuildStore, guildIds: readonly string[], userIds: Iterable<string>): Promise<RefView> {
   const view: RefView = new Map();
   const users = [...userIds];
   for (const guildId of guildIds) {
-    const guild = store.getGuild(guildId);
+    const guild = (await store.getGuild(guildId));
     const perUser = new Map<string, Set<string>>();
     view.set(guildId, perUser);
     if (!guild) continue;
-    const roles = new Map<string, Role>(store.listRoles(guildId).map((r) => [r.id, r]));
+    const roles = new Map<string, Role>((await store.listRoles(guildId)).map((r) => [r.id, r]));
     const state = { id: guild.id, ownerId: guild.ownerId, roles };
-    const channels = store.listChannels(guildId);
+    const channels = (await store.listChannels(guildId));
     for (const userId of users) {
-      const member = store.getMember(guildId, userId);
+      const member = (await store.getMember(guildId, userId));
       if (!member) continue;
       perUser.set(userId, new Set(channels.filter((c) => canView(state, member, c)).map((c) => c.id)));
     }
@@ -145,23 +152,23 @@ function referenceView(store: MemoryGuildStore, guildIds: readonly string[], use
 }
 
 /** Whether a member has every one of `permissions` (in `channelId` when given), by Discord's algorithm on the store's records. */
-function hasPermissions(store: MemoryGuildStore, guildId: string, userId: string, permissions: bigint, channelId?: string): boolean {
-  const guild = store.getGuild(guildId);
-  const member = store.getMember(guildId, userId);
+async function hasPermissions(store: MemoryGuildStore, guildId: string, userId: string, permissions: bigint, channelId?: string): Promise<boolean> {
+  const guild = (await store.getGuild(guildId));
+  const member = (await store.getMember(guildId, userId));
   if (!guild || !member) return false;
-  const state = { id: guild.id, ownerId: guild.ownerId, roles: new Map<string, Role>(store.listRoles(guildId).map((r) => [r.id, r])) };
-  const channel = channelId === undefined ? undefined : store.getChannel(channelId);
+  const state = { id: guild.id, ownerId: guild.ownerId, roles: new Map<string, Role>((await store.listRoles(guildId)).map((r) => [r.id, r])) };
+  const channel = channelId === undefined ? undefined : (await store.getChannel(channelId));
   const granted = channel ? channelPermissions(state, member, channel) : computeBasePermissions(member, state);
   return (granted & permissions) === permissions;
 }
 
 /** Per guild id, per user id: the member lists (ids) of the channels the user can view now. */
-function referenceLists(store: MemoryGuildStore, view: RefView): Map<string, Map<string, Set<string>>> {
+async function referenceLists(store: MemoryGuildStore, view: RefView): Promise<Map<string, Map<string, Set<string>>>> {
   const lists = new Map<string, Map<string, Set<string>>>();
   for (const [guildId, perUser] of view) {
-    const everyone = store.getRole(guildId);
+    const everyone = (await store.getRole(guildId));
     const everyoneCanView = ((everyone?.permissions ?? 0n) & VIEW_CHANNEL) !== 0n;
-    const listOf = new Map(store.listChannels(guildId).map((c) => [c.id, memberListId(c.overwrites, everyoneCanView)]));
+    const listOf = new Map((await store.listChannels(guildId)).map((c) => [c.id, memberListId(c.overwrites, everyoneCanView)]));
     const byUser = new Map<string, Set<string>>();
     for (const [userId, channels] of perUser) byUser.set(userId, new Set([...channels].map((id) => listOf.get(id) as string)));
     lists.set(guildId, byUser);
@@ -245,13 +252,13 @@ const coverage: Coverage = {
   deniedByPermission: 0,
 };
 
-function runSeed(seed: number, steps = STEPS): Failure[] {
+async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
   const rnd = prng(seed);
   const store = new MemoryGuildStore();
   const sim = new SimWorkers(store);
   const workers = intBetween(rnd, 1, 3);
   const passiveThreshold = seed % 4 === 0 ? 0 : HIGH_THRESHOLD;
-  const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold });
+  const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold, generation: () => 1, owns: () => true, takeOver: async (guildId) => sim.holdersOf(guildId) });
   sim.bind(guilds);
 
   const ops: string[] = [`seed ${seed}: passiveThreshold ${passiveThreshold}, ${workers} worker(s)`];
@@ -273,7 +280,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
   const users: User[] = [];
   for (let i = 0; i < poolSize; i++) {
     const user: User = { id: String(100 + i), username: `u${100 + i}`, globalName: null, avatar: null, bot: rnd() < 0.35, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 };
-    store.putUser(user);
+    await store.putUser(user);
     users.push(user);
   }
   const userIds = users.map((u) => u.id);
@@ -284,20 +291,20 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
     const nMembers = Math.min(poolSize, intBetween(rnd, 2, 12));
     const members = shuffle(rnd, userIds).slice(0, nMembers);
     const ownerId = pickOf(rnd, members);
-    store.putGuild({ id: guildId, name: `g${guildId}`, ownerId, icon: null, createdAt: 0 });
-    store.putRole(roleRecord(guildId, guildId, rnd() < 0.7 ? VIEW_CHANNEL | SEND_MESSAGES : SEND_MESSAGES, 0));
+    await seedGuild(store, { id: guildId, name: `g${guildId}`, ownerId, icon: null, createdAt: 0 });
+    await seedRole(store, roleRecord(guildId, guildId, rnd() < 0.7 ? VIEW_CHANNEL | SEND_MESSAGES : SEND_MESSAGES, 0));
     const roleIds: string[] = [];
     for (let i = 0, n = intBetween(rnd, 1, 6); i < n; i++) {
       const id = fresh(2000);
-      store.putRole(roleRecord(guildId, id, randomPerms(rnd), i + 1, rnd() < 0.35));
+      await seedRole(store, roleRecord(guildId, id, randomPerms(rnd), i + 1, rnd() < 0.35));
       roleIds.push(id);
     }
-    for (const userId of members) store.putMember(memberRecord(guildId, userId, subset(rnd, roleIds, 0.35)));
-    for (let i = 0, n = intBetween(rnd, 1, 6); i < n; i++) store.putChannel(randomChannel(rnd, guildId, fresh(5000), roleIds, userIds, i));
+    for (const userId of members) await seedMember(store, memberRecord(guildId, userId, subset(rnd, roleIds, 0.35)));
+    for (let i = 0, n = intBetween(rnd, 1, 6); i < n; i++) await seedChannel(store, randomChannel(rnd, guildId, fresh(5000), roleIds, userIds, i));
     ops.push(`guild ${guildId}: owner ${ownerId}`);
-    for (const role of store.listRoles(guildId)) ops.push(`  role ${role.id} permissions ${role.permissions}`);
-    for (const channel of store.listChannels(guildId)) ops.push(`  channel ${channel.id} overwrites ${overwritesText(channel.overwrites)}`);
-    for (const member of store.listMembers(guildId, 1000)) ops.push(`  member ${member.userId} roles [${member.roleIds.join(",")}]`);
+    for (const role of (await store.listRoles(guildId))) ops.push(`  role ${role.id} permissions ${role.permissions}`);
+    for (const channel of (await store.listChannels(guildId))) ops.push(`  channel ${channel.id} overwrites ${overwritesText(channel.overwrites)}`);
+    for (const member of (await store.listMembers(guildId, 1000))) ops.push(`  member ${member.userId} roles [${member.roleIds.join(",")}]`);
   }
 
   const live = [...guildIds];
@@ -305,12 +312,12 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
   // Sessions: 1–3 for some users (members or not).
   for (const userId of userIds) {
     if (rnd() < 0.35) continue;
-    for (let i = 0, n = intBetween(rnd, 1, 3); i < n; i++) connect(userId);
+    for (let i = 0, n = intBetween(rnd, 1, 3); i < n; i++) await connect(userId);
   }
 
-  function connect(userId: string): SimSession {
+  async function connect(userId: string): Promise<SimSession> {
     const intents = randomIntents(rnd);
-    const session = sim.connect(userId, intents, userOf(userId).bot, `w${Math.floor(rnd() * workers)}`);
+    const session = await sim.connect(userId, intents, userOf(userId).bot, `w${Math.floor(rnd() * workers)}`);
     ops.push(`connect session ${session.id} on worker ${session.worker}: user ${userId} bot=${session.bot} intents=${intentNames(intents)}`);
     return session;
   }
@@ -318,9 +325,9 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
   // What the checker believes each session has: guild id -> the channels it was told of.
   const seen = new Map<number, Map<string, Set<string>>>();
 
-  const currentRoles = (guildId: string): string[] => store.listRoles(guildId).map((r) => r.id).filter((id) => id !== guildId);
-  const currentMembers = (guildId: string): string[] => store.listMembers(guildId, 1000).map((m) => m.userId);
-  const currentChannels = (guildId: string): StoredChannel[] => store.listChannels(guildId);
+  const currentRoles = async (guildId: string): Promise<string[]> => (await store.listRoles(guildId)).map((r) => r.id).filter((id) => id !== guildId);
+  const currentMembers = async (guildId: string): Promise<string[]> => (await store.listMembers(guildId, 1000)).map((m) => m.userId);
+  const currentChannels = (guildId: string): Promise<StoredChannel[]> => store.listChannels(guildId);
 
   /** Set by an operation that updates an existing channel (for the CHANNEL_UPDATE check). */
   let changedChannel: string | undefined;
@@ -328,25 +335,25 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
   let quietLists = false;
 
   /** One random operation; returns the event it dispatched, if any. */
-  function operate(): Tracked | undefined {
+  async function operate(): Promise<Tracked | undefined> {
     const before = ops.length;
-    const tracked = operation();
+    const tracked = await operation();
     if (ops.length === before) ops.push("(no-op)");
     return tracked;
   }
 
-  function operation(): Tracked | undefined {
+  async function operation(): Promise<Tracked | undefined> {
     if (rnd() < 0.1) {
       // Op 14: a session subscribes to a channel's member list (one it may not view, now and then).
       const inGuild = [...sim.sessions.values()].filter((s) => s.guilds.size > 0);
       if (inGuild.length === 0) return undefined;
       const session = pickOf(rnd, inGuild);
       const gid = pickOf(rnd, [...session.guilds.keys()]);
-      const channels = currentChannels(gid);
+      const channels = (await currentChannels(gid));
       if (channels.length === 0) return undefined;
       const channelId = pickOf(rnd, channels).id;
       const chunks = rnd() < 0.3 ? [0, 1] : [0];
-      const held = sim.subscribeList(session, gid, channelId, chunks);
+      const held = await sim.subscribeList(session, gid, channelId, chunks);
       ops.push(`session ${session.id} (user ${session.userId}) op 14 ${gid}/${channelId} chunks [${chunks}]: ${held ? "held" : "refused"}`);
       return undefined;
     }
@@ -354,31 +361,31 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       // The second guild is deleted: its sessions get GUILD_DELETE and leave it.
       const gone = live.pop() as string;
       ops.push(`deleteGuild ${gone}`);
-      guilds.deleteGuild(gone);
+      await guilds.deleteGuild(gone);
       return undefined;
     }
     const guildId = pickOf(rnd, live);
-    const channels = currentChannels(guildId);
-    const members = currentMembers(guildId);
+    const channels = (await currentChannels(guildId));
+    const members = (await currentMembers(guildId));
     const sessions = [...sim.sessions.values()];
     const r = rnd() * 100;
     if (r < 22) {
       // MESSAGE_CREATE (now and then to a channel that is gone or of another guild).
-      const elsewhere = live.flatMap(currentChannels).filter((c) => c.guildId !== guildId);
+      const elsewhere = (await Promise.all(live.map(currentChannels))).flat().filter((c) => c.guildId !== guildId);
       const channelId =
         channels.length > 0 && rnd() < 0.95 ? pickOf(rnd, channels).id : elsewhere.length > 0 && rnd() < 0.5 ? pickOf(rnd, elsewhere).id : "5999";
       const id = fresh(900_000);
       const content = `secret${id}`;
       ops.push(`MESSAGE_CREATE ${id} in ${guildId}/${channelId}`);
       const d = { id, channel_id: channelId, guild_id: guildId, content, author: { id: "100" }, embeds: [], attachments: [], components: [] };
-      guilds.dispatch(guildId, "MESSAGE_CREATE", d, channelId);
+      await guilds.dispatch(guildId, "MESSAGE_CREATE", d, channelId);
       return { t: "MESSAGE_CREATE", id, guildId, channelId, intent: Intent.GUILD_MESSAGES, passive: false, permissions: 0n, content };
     }
     if (r < 26 && channels.length > 0) {
       const channelId = pickOf(rnd, channels).id;
       const id = fresh(900_000);
       ops.push(`MESSAGE_DELETE ${id} in ${guildId}/${channelId}`);
-      guilds.dispatch(guildId, "MESSAGE_DELETE", { id, channel_id: channelId, guild_id: guildId }, channelId);
+      await guilds.dispatch(guildId, "MESSAGE_DELETE", { id, channel_id: channelId, guild_id: guildId }, channelId);
       return { t: "MESSAGE_DELETE", id, guildId, channelId, intent: Intent.GUILD_MESSAGES, passive: false, permissions: 0n, content: undefined };
     }
     if (r < 32 && channels.length > 0) {
@@ -388,21 +395,21 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       const intent = rnd() < 0.5 ? 0 : pickOf(rnd, [Intent.GUILD_MEMBERS, Intent.GUILD_MODERATION]);
       const permissions = rnd() < 0.5 ? 0n : MANAGE_CHANNELS;
       ops.push(`APP_CHANNEL_EVENT ${id} in ${guildId}/${channelId} intents=${intentNames(intent)} permissions=${permissions}`);
-      guilds.dispatch(guildId, "APP_CHANNEL_EVENT", { id, channel_id: channelId }, channelId, { intents: intent, permissions: permissions.toString() });
+      await guilds.dispatch(guildId, "APP_CHANNEL_EVENT", { id, channel_id: channelId }, channelId, { intents: intent, permissions: permissions.toString() });
       return { t: "APP_CHANNEL_EVENT", id, guildId, channelId, intent, passive: true, permissions, content: undefined };
     }
     if (r < 33) {
       const id = fresh(900_000);
       const permissions = rnd() < 0.5 ? 0n : VIEW_AUDIT_LOG;
       ops.push(`APP_GUILD_EVENT ${id} in ${guildId} permissions=${permissions}`);
-      guilds.dispatch(guildId, "APP_GUILD_EVENT", { id }, undefined, { intents: 0, permissions: permissions.toString() });
+      await guilds.dispatch(guildId, "APP_GUILD_EVENT", { id }, undefined, { intents: 0, permissions: permissions.toString() });
       return { t: "APP_GUILD_EVENT", id, guildId, channelId: undefined, intent: 0, passive: true, permissions, content: undefined };
     }
     if (r < 33.5) {
       // Discord's rule: audit log entries need GUILD_MODERATION and VIEW_AUDIT_LOG.
       const id = fresh(900_000);
       ops.push(`GUILD_AUDIT_LOG_ENTRY_CREATE ${id} in ${guildId}`);
-      guilds.dispatch(guildId, "GUILD_AUDIT_LOG_ENTRY_CREATE", { id, guild_id: guildId });
+      await guilds.dispatch(guildId, "GUILD_AUDIT_LOG_ENTRY_CREATE", { id, guild_id: guildId });
       return { t: "GUILD_AUDIT_LOG_ENTRY_CREATE", id, guildId, channelId: undefined, intent: Intent.GUILD_MODERATION, passive: true, permissions: VIEW_AUDIT_LOG, content: undefined };
     }
     if (r < 34 && channels.length > 0) {
@@ -410,32 +417,32 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       const channelId = pickOf(rnd, channels).id;
       const id = fresh(900_000);
       ops.push(`INVITE_CREATE ${id} in ${guildId}/${channelId}`);
-      guilds.dispatch(guildId, "INVITE_CREATE", { id, channel_id: channelId, guild_id: guildId }, channelId);
+      await guilds.dispatch(guildId, "INVITE_CREATE", { id, channel_id: channelId, guild_id: guildId }, channelId);
       return { t: "INVITE_CREATE", id, guildId, channelId, intent: Intent.GUILD_INVITES, passive: true, permissions: MANAGE_CHANNELS, content: undefined };
     }
     if (r < 38) {
       // A role's permissions change (@everyone included).
-      const role = pickOf(rnd, store.listRoles(guildId));
+      const role = pickOf(rnd, (await store.listRoles(guildId)));
       const permissions = role.id === guildId ? (rnd() < 0.6 ? VIEW_CHANNEL : 0n) | SEND_MESSAGES : randomPerms(rnd);
       ops.push(`putRole ${guildId}/${role.id} ${role.permissions} -> ${permissions}`);
-      guilds.putRole({ ...role, permissions });
+      await guilds.putRole({ ...role, permissions });
       return undefined;
     }
     if (r < 42) {
       // A role hoisted or not, moved, or renamed (which changes no member list).
-      const role = pickOf(rnd, store.listRoles(guildId));
+      const role = pickOf(rnd, await store.listRoles(guildId));
       const kind = rnd();
       if (kind < 0.4) {
         ops.push(`putRole ${guildId}/${role.id} hoist ${role.hoist} -> ${!role.hoist}`);
-        guilds.putRole({ ...role, hoist: !role.hoist });
+        await guilds.putRole({ ...role, hoist: !role.hoist });
       } else if (kind < 0.7) {
         const position = intBetween(rnd, 1, 12);
         ops.push(`putRole ${guildId}/${role.id} position ${role.position} -> ${position}`);
-        guilds.putRole({ ...role, position });
+        await guilds.putRole({ ...role, position });
       } else {
         ops.push(`putRole ${guildId}/${role.id} renamed`);
         quietLists = true;
-        guilds.putRole({ ...role, name: `${role.name}'`, color: role.color + 1 });
+        await guilds.putRole({ ...role, name: `${role.name}'`, color: role.color + 1 });
       }
       return undefined;
     }
@@ -444,15 +451,15 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       const permissions = randomPerms(rnd);
       const hoist = rnd() < 0.35;
       ops.push(`putRole (new) ${guildId}/${id} ${permissions} hoist ${hoist}`);
-      guilds.putRole(roleRecord(guildId, id, permissions, 10 + nextId, hoist));
+      await guilds.putRole(roleRecord(guildId, id, permissions, 10 + nextId, hoist));
       return undefined;
     }
     if (r < 49) {
-      const roles = currentRoles(guildId);
+      const roles = (await currentRoles(guildId));
       if (roles.length === 0) return undefined;
       const roleId = pickOf(rnd, roles);
       ops.push(`deleteRole ${guildId}/${roleId}`);
-      guilds.deleteRole(guildId, roleId);
+      await guilds.deleteRole(guildId, roleId);
       return undefined;
     }
     if (r < 58 && channels.length > 0) {
@@ -466,13 +473,13 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       } else {
         const kind = rnd();
         const [id, type]: [string, 0 | 1] =
-          kind < 0.25 ? [guildId, 0] : kind < 0.6 && currentRoles(guildId).length > 0 ? [pickOf(rnd, currentRoles(guildId)), 0] : [pickOf(rnd, userIds), 1];
+          kind < 0.25 ? [guildId, 0] : kind < 0.6 && (await currentRoles(guildId)).length > 0 ? [pickOf(rnd, (await currentRoles(guildId))), 0] : [pickOf(rnd, userIds), 1];
         const overwrite = randomOverwrite(rnd, id, type);
         overwrites = [...channel.overwrites.filter((o) => o.id !== id), overwrite];
         ops.push(`putChannel ${guildId}/${channel.id} overwrite ${type === 1 ? "member" : "role"} ${id} allow=${overwrite.allow} deny=${overwrite.deny}`);
       }
       changedChannel = channel.id;
-      guilds.putChannel({ ...channel, overwrites });
+      await guilds.putChannel({ ...channel, overwrites });
       return undefined;
     }
     if (r < 61 && channels.length > 0) {
@@ -481,67 +488,68 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       ops.push(`putChannel ${guildId}/${channel.id} renamed`);
       changedChannel = channel.id;
       quietLists = true;
-      guilds.putChannel({ ...channel, name: `${channel.name}'`, topic: "renamed" });
+      await guilds.putChannel({ ...channel, name: `${channel.name}'`, topic: "renamed" });
       return undefined;
     }
     if (r < 65) {
-      const channel = randomChannel(rnd, guildId, fresh(5000), currentRoles(guildId), userIds, channels.length);
+      const channel = randomChannel(rnd, guildId, fresh(5000), (await currentRoles(guildId)), userIds, channels.length);
       ops.push(`putChannel (new) ${guildId}/${channel.id} overwrites ${overwritesText(channel.overwrites)}`);
-      guilds.putChannel(channel);
+      await guilds.putChannel(channel);
       return undefined;
     }
     if (r < 69 && channels.length > 0) {
       const channelId = pickOf(rnd, channels).id;
       ops.push(`deleteChannel ${guildId}/${channelId}`);
-      guilds.deleteChannel(guildId, channelId);
+      await guilds.deleteChannel(guildId, channelId);
       return undefined;
     }
     if (r < 79 && members.length > 0) {
       // New roles, and now and then a nick (unique, so the list order is known) or none.
       const userId = pickOf(rnd, members);
-      const roleIds = subset(rnd, currentRoles(guildId), 0.35);
+      const roleIds = subset(rnd, (await currentRoles(guildId)), 0.35);
       const nick = rnd() < 0.3 ? `${pickOf(rnd, ["a", "m", "z"])}nick${fresh(0)}` : null;
       ops.push(`putMember ${guildId}/${userId} roles [${roleIds.join(",")}] nick ${nick}`);
-      guilds.putMember(memberRecord(guildId, userId, roleIds, nick), userOf(userId));
+      await guilds.putMember(memberRecord(guildId, userId, roleIds, nick), userOf(userId));
       return undefined;
     }
-    const removable = members.filter((id) => id !== store.getGuild(guildId)?.ownerId);
+    const ownerId = (await store.getGuild(guildId))?.ownerId;
+    const removable = members.filter((id) => id !== ownerId);
     if (r < 83 && removable.length > 0) {
       // The guild's owner cannot leave (it must hand the guild over first).
       const userId = pickOf(rnd, removable);
       ops.push(`deleteMember ${guildId}/${userId}`);
-      guilds.deleteMember(guildId, userId);
+      await guilds.deleteMember(guildId, userId);
       return undefined;
     }
     if (r < 88) {
       const outside = userIds.filter((id) => !members.includes(id));
       if (outside.length === 0) return undefined;
       const userId = pickOf(rnd, outside);
-      const roleIds = subset(rnd, currentRoles(guildId), 0.35);
+      const roleIds = subset(rnd, (await currentRoles(guildId)), 0.35);
       ops.push(`putMember (new) ${guildId}/${userId} roles [${roleIds.join(",")}]`);
-      guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
+      await guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
       return undefined;
     }
     if (r < 90) {
-      const guild = store.getGuild(guildId);
+      const guild = await store.getGuild(guildId);
       if (!guild) return undefined;
       ops.push(`updateGuild ${guildId} renamed`);
       quietLists = true;
-      guilds.putGuild({ ...guild, name: `${guild.name}'` });
+      await guilds.putGuild({ ...guild, name: `${guild.name}'` });
       return undefined;
     }
     if (r < 92) {
-      const guild = store.getGuild(guildId);
+      const guild = (await store.getGuild(guildId));
       if (!guild) return undefined;
       const ownerId = rnd() < 0.85 && members.length > 0 ? pickOf(rnd, members) : pickOf(rnd, userIds);
       ops.push(`updateGuild ${guildId} owner ${guild.ownerId} -> ${ownerId}`);
-      guilds.putGuild({ ...guild, ownerId });
+      await guilds.putGuild({ ...guild, ownerId });
       return undefined;
     }
     if (r < 94 && sessions.length > 0) {
       const session = pickOf(rnd, sessions);
       ops.push(`end session ${session.id} (user ${session.userId})`);
-      sim.end(session);
+      await sim.end(session);
       seen.delete(session.id);
       return undefined;
     }
@@ -549,7 +557,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
       const session = pickOf(rnd, sessions);
       const to = `w${(Number(session.worker.slice(1)) + 1 + Math.floor(rnd() * (workers - 1))) % workers}`;
       ops.push(`session ${session.id} (user ${session.userId}) resumes on worker ${to} (was ${session.worker})`);
-      sim.moveToWorker(session, to);
+      await sim.moveToWorker(session, to);
       return undefined;
     }
     if (r < 97.5) {
@@ -558,11 +566,11 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
         const session = pickOf(rnd, passive);
         const [gid] = [...session.guilds].find(([, j]) => j.variant.endsWith("p")) as [string, unknown];
         ops.push(`activate session ${session.id} (user ${session.userId}) in ${gid}`);
-        sim.activate(session, gid);
+        await sim.activate(session, gid);
         return undefined;
       }
     }
-    connect(pickOf(rnd, userIds));
+    await connect(pickOf(rnd, userIds));
     return undefined;
   }
 
@@ -583,21 +591,21 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
     new Set([...sim.sessions.values()].filter((s) => s.guilds.has(guildId)).map((s) => s.userId));
 
   // Step 0 checks the initial joins (GUILD_CREATE); then one operation per step.
-  let before = referenceView(store, guildIds, userIds);
+  let before = await referenceView(store, guildIds, userIds);
   for (step = 0; step <= steps; step++) {
     let tracked: Tracked | undefined;
     const dropsBefore = sim.listDrops;
     if (step > 0) {
       try {
-        tracked = operate();
+        tracked = await operate();
         coverage.cases++;
       } catch (error) {
         fail("crash", `${ops[ops.length - 1]} threw: ${(error as Error).stack ?? error}`);
         break;
       }
     }
-    const after = referenceView(store, guildIds, userIds);
-    const listsNow = referenceLists(store, after);
+    const after = await referenceView(store, guildIds, userIds);
+    const listsNow = await referenceLists(store, after);
     const quiet = quietLists;
     quietLists = false;
     if (quiet) {
@@ -702,7 +710,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
         for (const listId of byList.keys()) if (!joined.lists.has(listId)) byList.delete(listId);
         for (const [listId, chunks] of joined.lists) {
           if (!listsNow.get(guildId)?.get(session.userId)?.has(listId)) fail("lists", `${who}: holds list ${listId} in ${guildId}, whose channels it cannot view`);
-          const reference = referenceList(store, guildId, listId, onlineIn(guildId));
+          const reference = await referenceList(store, guildId, listId, onlineIn(guildId));
           const client = byList.get(listId);
           if (!reference) continue;
           const held = client?.items ?? [];
@@ -748,7 +756,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
         const viewOk = ref !== undefined && (tracked.channelId === undefined || ref.has(tracked.channelId));
         const intentOk = (session.intents & tracked.intent) === tracked.intent;
         const passiveOk = tracked.passive || !expectPassive(session, tracked.guildId);
-        const permissionOk = tracked.permissions === 0n || (ref !== undefined && hasPermissions(store, tracked.guildId, session.userId, tracked.permissions, tracked.channelId));
+        const permissionOk = tracked.permissions === 0n || (ref !== undefined && await hasPermissions(store, tracked.guildId, session.userId, tracked.permissions, tracked.channelId));
         const entitled = viewOk && intentOk && passiveOk && permissionOk;
         const what = `${tracked.t} ${tracked.id} in ${tracked.guildId}/${tracked.channelId ?? "-"}`;
         if (!entitled && got > 0) {
@@ -766,7 +774,7 @@ function runSeed(seed: number, steps = STEPS): Failure[] {
 
       // CHANNEL_UPDATE: to exactly those (with GUILDS) that saw the channel before and after.
       if (updatedChannel !== undefined) {
-        const gid = store.getChannel(updatedChannel)?.guildId ?? "";
+        const gid = (await store.getChannel(updatedChannel))?.guildId ?? "";
         const sawBefore = before.get(gid)?.get(session.userId)?.has(updatedChannel) ?? false;
         const seesAfter = after.get(gid)?.get(session.userId)?.has(updatedChannel) ?? false;
         const want = hasGuilds(session) && sawBefore && seesAfter && session.guilds.has(gid) ? 1 : 0;
@@ -803,8 +811,8 @@ const describeFailure = (f: Failure): string =>
   `seed ${f.seed}, step ${f.step} [${f.category}]: ${f.message}\n  ops:\n    ${f.ops.join("\n    ")}\n  replay: GUILDS_PROP_SEED=${f.seed} bun test src/guild/guilds.property.test.ts`;
 
 describe("Guilds property: random guilds, sessions and events against the direct algorithm", () => {
-  beforeAll(() => {
-    for (const seed of seeds) all.push(...runSeed(seed));
+  beforeAll(async () => {
+    for (const seed of seeds) all.push(...(await runSeed(seed)));
   }, 60_000);
 
   test("coverage: the runs exercise every case the checks are about", () => {
@@ -842,17 +850,17 @@ describe("Guilds property: random guilds, sessions and events against the direct
 
 describe("Guilds: view changes for a member that changes class (found by the property test)", () => {
   /** Guild 700 (owner 100; @everyone may view), channel 5000, members 100–102, no roles. */
-  const tiny = () => {
+  const tiny = async () => {
     const store = new MemoryGuildStore();
     const sim = new SimWorkers(store);
-    const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold: HIGH_THRESHOLD });
+    const guilds = new Guilds({ store, delivery: sim, loadSemaphore: semaphore, passiveThreshold: HIGH_THRESHOLD, generation: () => 1, owns: () => true, takeOver: async (guildId) => sim.holdersOf(guildId) });
     sim.bind(guilds);
     for (const id of ["100", "101", "102"]) {
-      store.putUser({ id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
-      store.putMember(memberRecord("700", id, []));
+      await store.putUser({ id, username: `u${id}`, globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
+      await seedMember(store, memberRecord("700", id, []));
     }
-    store.putGuild({ id: "700", name: "g", ownerId: "100", icon: null, createdAt: 0 });
-    store.putRole(roleRecord("700", "700", VIEW_CHANNEL | SEND_MESSAGES, 0));
+    await seedGuild(store, { id: "700", name: "g", ownerId: "100", icon: null, createdAt: 0 });
+    await seedRole(store, roleRecord("700", "700", VIEW_CHANNEL | SEND_MESSAGES, 0));
     const channel = (id: string, overwrites: Overwrite[]): StoredChannel => ({
       id,
       guildId: "700",
@@ -863,44 +871,44 @@ describe("Guilds: view changes for a member that changes class (found by the pro
       overwrites,
       topic: null,
     });
-    store.putChannel(channel("5000", []));
+    await seedChannel(store, channel("5000", []));
     const received = (session: SimSession, t: string, channelId: string): string[] =>
       session.inbox.filter((e) => e.t === t && e.d.id === channelId).map((e) => e.via);
-    return { sim, guilds, channel, received, user: (id: string) => store.getUser(id) as User };
+    return { sim, guilds, channel, received };
   };
   const denyView = (userId: string): Overwrite => ({ id: userId, type: 1, allow: 0n, deny: VIEW_CHANNEL });
 
-  test("a new channel that denies a member by a member overwrite is never announced to it", () => {
+  test("a new channel that denies a member by a member overwrite is never announced to it", async () => {
     // 101 and 102 share the class of "no roles"; the new channel moves 101 to a singleton.
-    const { sim, guilds, channel, received } = tiny();
-    const a = sim.connect("101", Intent.GUILDS, true, "w0");
-    const b = sim.connect("102", Intent.GUILDS, true, "w0");
+    const { sim, guilds, channel, received } = await tiny();
+    const a = await sim.connect("101", Intent.GUILDS, true, "w0");
+    const b = await sim.connect("102", Intent.GUILDS, true, "w0");
     a.inbox = [];
     b.inbox = [];
-    guilds.putChannel(channel("5001", [denyView("101")]));
+    await guilds.putChannel(channel("5001", [denyView("101")]));
     expect(received(b, "CHANNEL_CREATE", "5001")).toEqual(["topic"]);
     // Seen today: ["topic"] CHANNEL_CREATE (the old class's announcement), then a direct CHANNEL_DELETE.
     expect(received(a, "CHANNEL_CREATE", "5001")).toEqual([]);
     expect(received(a, "CHANNEL_DELETE", "5001")).toEqual([]);
   });
 
-  test("a member's own CHANNEL_CREATE/DELETE respect its sessions' intents (GUILDS)", () => {
-    const { sim, guilds, channel, received } = tiny();
-    const withGuilds = sim.connect("101", Intent.GUILDS, true, "w0");
-    const without = sim.connect("101", Intent.GUILD_MESSAGES, true, "w0");
+  test("a member's own CHANNEL_CREATE/DELETE respect its sessions' intents (GUILDS)", async () => {
+    const { sim, guilds, channel, received } = await tiny();
+    const withGuilds = await sim.connect("101", Intent.GUILDS, true, "w0");
+    const without = await sim.connect("101", Intent.GUILD_MESSAGES, true, "w0");
     withGuilds.inbox = [];
     without.inbox = [];
-    guilds.putChannel(channel("5000", [denyView("101")]));
+    await guilds.putChannel(channel("5000", [denyView("101")]));
     expect(received(withGuilds, "CHANNEL_DELETE", "5000")).toEqual(["direct"]);
     expect(received(without, "CHANNEL_DELETE", "5000")).toEqual([]);
   });
 
-  test("CHANNEL_UPDATE reaches a member that moved class and still views the channel", () => {
-    const { sim, guilds, channel, received } = tiny();
-    const a = sim.connect("101", Intent.GUILDS, true, "w0");
+  test("CHANNEL_UPDATE reaches a member that moved class and still views the channel", async () => {
+    const { sim, guilds, channel, received } = await tiny();
+    const a = await sim.connect("101", Intent.GUILDS, true, "w0");
     a.inbox = [];
     // A member overwrite that keeps VIEW_CHANNEL: 101 moves to a singleton class, sees 5000 still.
-    guilds.putChannel(channel("5000", [{ id: "101", type: 1, allow: SEND_MESSAGES, deny: 0n }]));
+    await guilds.putChannel(channel("5000", [{ id: "101", type: 1, allow: SEND_MESSAGES, deny: 0n }]));
     expect(received(a, "CHANNEL_DELETE", "5000")).toEqual([]);
     expect(received(a, "CHANNEL_UPDATE", "5000")).toEqual(["topic"]);
   });

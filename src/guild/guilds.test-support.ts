@@ -10,7 +10,7 @@
  * `ClusterDelivery` sends them), so they act on the member's sessions wherever they are.
  * Every delivery is recorded with the parsed `d`.
  */
-import type { GuildDelivery, Guilds, Joiner, PublishPart, WorkerId } from "./guilds.ts";
+import type { GuildDelivery, Guilds, Holder, Joined, Joiner, PublishPart, WorkerId } from "./guilds.ts";
 import { guildTopic, listTopic, parseTopic } from "../protocol/topics.ts";
 import { knownRule, parseVariant, variantReceives } from "./audience.ts";
 import { ONLINE } from "./presence.ts";
@@ -91,21 +91,21 @@ export class SimWorkers implements GuildDelivery {
   }
 
   /** A session through READY on `worker`: it joins every guild its user is a member of (shard [0, 1]). */
-  connect(userId: string, intents: number, bot: boolean, worker: WorkerId): SimSession {
+  async connect(userId: string, intents: number, bot: boolean, worker: WorkerId): Promise<SimSession> {
     const session: SimSession = { id: this.#nextId++, worker, userId, intents, bot, guilds: new Map(), inbox: [], activated: new Set() };
     this.sessions.set(session.id, session);
     let mine = this.#byUser.get(userId);
     if (!mine) this.#byUser.set(userId, (mine = new Set()));
     mine.add(session);
-    for (const guildId of this.#store.guildsOfUser(userId)) this.#join(session, guildId);
+    for (const guildId of await this.#store.guildsOfUser(userId)) await this.#join(session, guildId);
     return session;
   }
 
   /** The session ended (SessionGuilds.ended). */
-  end(session: SimSession): void {
+  async end(session: SimSession): Promise<void> {
     for (const [guildId, joined] of session.guilds) {
-      this.#dropLists(session, guildId);
-      this.#owner.leave(guildId, session.userId, joined.variant, session.worker);
+      await this.#dropLists(session, guildId);
+      await this.#owner.leave(guildId, session.userId, joined.variant, session.worker);
     }
     session.guilds.clear();
     this.sessions.delete(session.id);
@@ -113,10 +113,10 @@ export class SimWorkers implements GuildDelivery {
   }
 
   /** Op 14 for a guild (SessionGuilds.#activate); true if the session was passive there. */
-  activate(session: SimSession, guildId: string): boolean {
+  async activate(session: SimSession, guildId: string): Promise<boolean> {
     const joined = session.guilds.get(guildId);
     if (!joined) return false;
-    const active = this.#owner.activate(guildId, session.userId, joined.variant, session.intents, session.worker);
+    const active = await this.#owner.activate(guildId, session.userId, joined.variant, session.intents, session.worker);
     if (!active) return false;
     joined.variant = active.variant;
     joined.topic = active.topic;
@@ -129,12 +129,12 @@ export class SimWorkers implements GuildDelivery {
    * the lists it held in the guild and holds `chunks` of the channel's list, if it may view
    * it. The SYNC answer is recorded as a direct delivery. True if it holds them now.
    */
-  subscribeList(session: SimSession, guildId: string, channelId: string, chunks: number[]): boolean {
-    this.activate(session, guildId);
+  async subscribeList(session: SimSession, guildId: string, channelId: string, chunks: number[]): Promise<boolean> {
+    await this.activate(session, guildId);
     const joined = session.guilds.get(guildId);
     if (!joined) return false;
-    this.#dropLists(session, guildId);
-    const subscribed = this.#owner.subscribeList(guildId, session.userId, channelId, chunks, session.worker);
+    await this.#dropLists(session, guildId);
+    const subscribed = await this.#owner.subscribeList(guildId, session.userId, channelId, chunks, session.worker);
     if (!subscribed) return false;
     session.inbox.push({ guildId, t: "GUILD_MEMBER_LIST_UPDATE", d: JSON.parse(subscribed.dJson) as Record<string, unknown>, via: "direct" });
     joined.lists.set(subscribed.listId, [...chunks]);
@@ -142,12 +142,13 @@ export class SimWorkers implements GuildDelivery {
   }
 
   /** The session resumed on another worker: its holds there move with it (`Guilds.moveSession`, `moveListHold`). */
-  moveToWorker(session: SimSession, worker: WorkerId): void {
+  async moveToWorker(session: SimSession, worker: WorkerId): Promise<void> {
     const from = session.worker;
     for (const [guildId, joined] of session.guilds) {
-      this.#owner.moveSession(guildId, session.userId, joined.variant, from, worker);
+      await this.#owner.moveSession(guildId, session.userId, joined.variant, from, worker, () => {});
       for (const [listId, chunks] of joined.lists) {
-        const kept = chunks.filter((chunk) => this.#owner.moveListHold(guildId, listId, session.userId, chunk, from, worker));
+        const kept: number[] = [];
+        for (const chunk of chunks) await this.#owner.moveListHold(guildId, listId, session.userId, chunk, from, worker, (held) => held && void kept.push(chunk));
         if (kept.length > 0) joined.lists.set(listId, kept);
         else joined.lists.delete(listId);
       }
@@ -198,6 +199,27 @@ export class SimWorkers implements GuildDelivery {
     for (const session of this.sessionsOf(userId)) if (!session.guilds.has(guildId)) this.#join(session, guildId);
   }
 
+  rehome(worker: WorkerId, guildId: string, moves: readonly (readonly [string, number])[]): void {
+    for (const [userId, classId] of moves) {
+      for (const session of this.sessionsOf(userId)) {
+        const joined = session.guilds.get(guildId);
+        if (!joined || session.worker !== worker) continue;
+        joined.lists.clear();
+        joined.topic = guildTopic(guildId, classId, joined.variant);
+      }
+    }
+  }
+
+  /** The sessions in a guild, as a new owner asks every worker (SessionGuilds.holdersOf). */
+  holdersOf(guildId: string): Holder[] {
+    const holders: Holder[] = [];
+    for (const session of this.sessions.values()) {
+      const joined = session.guilds.get(guildId);
+      if (joined) holders.push({ worker: session.worker, userId: session.userId, variant: joined.variant, presence: ONLINE });
+    }
+    return holders;
+  }
+
   dropList(guildId: string, userId: string, listId: string): void {
     this.listDrops++;
     for (const session of this.sessionsOf(userId)) session.guilds.get(guildId)?.lists.delete(listId);
@@ -207,15 +229,17 @@ export class SimWorkers implements GuildDelivery {
     for (const session of this.sessionsOf(userId)) {
       const joined = session.guilds.get(guildId);
       if (!joined) continue;
-      this.#dropLists(session, guildId);
+      void this.#dropLists(session, guildId);
       session.guilds.delete(guildId);
       session.activated.delete(guildId);
-      this.#owner.leave(guildId, userId, joined.variant, session.worker);
+      // The owner is removing the member: this runs inside its operation, so the leave runs at once.
+      void this.#owner.leave(guildId, userId, joined.variant, session.worker);
       session.inbox.push({ guildId, t: "GUILD_DELETE", d: { id: guildId }, via: "worker" });
     }
   }
 
-  #join(session: SimSession, guildId: string): void {
+  /** Joins the guild: at once from inside an owner's operation (memberAdded), else once the guild has loaded. */
+  #join(session: SimSession, guildId: string): void | Promise<void> {
     const joiner: Joiner = {
       worker: session.worker,
       userId: session.userId,
@@ -224,10 +248,13 @@ export class SimWorkers implements GuildDelivery {
       presence: ONLINE,
       largeThreshold: 250,
     };
-    const joined = this.#owner.join(guildId, joiner);
-    if (!joined) return;
-    session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic, lists: new Map() });
-    session.inbox.push({ guildId, t: "GUILD_CREATE", d: JSON.parse(joined.guildCreate) as Record<string, unknown>, via: "worker" });
+    const joining = this.#owner.join(guildId, joiner);
+    const joinedAs = (joined: Joined | undefined): void => {
+      if (!joined) return;
+      session.guilds.set(guildId, { variant: joined.variant, topic: joined.topic, lists: new Map() });
+      session.inbox.push({ guildId, t: "GUILD_CREATE", d: JSON.parse(joined.guildCreate) as Record<string, unknown>, via: "worker" });
+    };
+    return joining instanceof Promise ? joining.then(joinedAs) : joinedAs(joining);
   }
 
   /** Whether the session holds `topic`: its guild topic, or a member-list chunk it subscribed to. */
@@ -240,10 +267,11 @@ export class SimWorkers implements GuildDelivery {
   }
 
   /** Lets go of every list chunk the session holds in the guild (SessionGuilds.#dropLists). */
-  #dropLists(session: SimSession, guildId: string): void {
+  #dropLists(session: SimSession, guildId: string): Promise<unknown> {
     const joined = session.guilds.get(guildId);
-    if (!joined) return;
-    for (const [listId, chunks] of joined.lists) this.#owner.unsubscribeList(guildId, listId, session.userId, chunks, session.worker);
-    joined.lists.clear();
+    // Each call is made now (inside an owner's operation it runs at once); they settle together.
+    const calls = [...(joined?.lists ?? [])].map(([listId, chunks]) => this.#owner.unsubscribeList(guildId, listId, session.userId, chunks, session.worker));
+    joined?.lists.clear();
+    return Promise.all(calls);
   }
 }

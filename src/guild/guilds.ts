@@ -5,15 +5,25 @@
  * the audience from its live topics, serialises `d` once and hands the topics to the
  * delivery side (the workers' transports), never a list of sessions.
  *
+ * Each guild's operations run one at a time, in arrival order (guild-queue.ts): on a loaded,
+ * idle guild an operation runs at once and answers its value, so events make no store call and
+ * no promise. A change is written through: it is committed to the store (fenced by the ring
+ * generation the guild was claimed at), and only then applied to memory and told to sessions;
+ * the guild's later operations wait for the commit. A write that fails leaves memory and
+ * sessions as they were (the caller gets the error); a write refused by the fence
+ * (`GuildFencedError`: a later owner claimed the guild) also drops the guild from memory, and
+ * the operations waiting on it fail with the same error.
+ *
  * Changes to roles, channels and members also change what members can see: the owner
  * compares each class's visible channels before and after, sends CHANNEL_CREATE/DELETE for
  * what appeared or vanished, and moves members whose class changed to their new topic.
  */
-import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
-import { withPermit, type Semaphore } from "../native.ts";
+import { GuildFencedError, type Guild, type GuildStore, type GuildWrite, type Member, type StoredChannel, type StoredRole, type User } from "../store/guild-store.ts";
+import type { Semaphore } from "../native.ts";
 import { knownRule, statedRule, variantOf, withoutContent, type StatedAudience } from "./audience.ts";
 import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
+import { GuildQueue, type MaybePromise } from "./guild-queue.ts";
 import { GuildState } from "./guild-state.ts";
 import { memberChunks } from "./member-chunks.ts";
 import type { ListChanges } from "./member-lists.ts";
@@ -71,6 +81,12 @@ export interface GuildDelivery {
   /** The user is no longer a member, or the guild is gone: its sessions leave it (GUILD_DELETE). */
   memberRemoved(guildId: string, userId: string): void;
   /**
+   * This owner took the guild over (the ring moved it here): the sessions `worker` holds in it
+   * take their class's topic from this owner, `[userId, classId]` each, and let go of the
+   * guild's member lists (the clients ask again).
+   */
+  rehome(worker: WorkerId, guildId: string, moves: readonly (readonly [userId: string, classId: number])[]): void;
+  /**
    * The member can no longer view a member list: its sessions let go of the list's chunk
    * topics (the owner already counts them out). Sent before any later update of the list.
    */
@@ -84,6 +100,32 @@ export interface GuildsOptions {
   loadSemaphore: Semaphore;
   /** Above this many members, user (non-bot) sessions are passive until they subscribe. */
   passiveThreshold: number;
+  /**
+   * The ring generation this owner claims a guild at when it loads or creates it: the fencing
+   * token of that guild's writes (cluster/ring.ts `guildRing().generation`).
+   */
+  generation: () => number;
+  /** Whether this worker owns the guild now (the ring); operations on one it does not own fail with `GuildMovedError`. */
+  owns: (guildId: string) => boolean;
+  /**
+   * This owner is taking a guild over at ring `generation` (the ring moved it here): every
+   * other worker gives the guild up, once what it has started on it is done (`release`), so
+   * none serves it any more; and says which of its sessions are in it, so they join again and
+   * events from now on reach them. Empty for a guild nobody held.
+   */
+  takeOver: (guildId: string, generation: number) => Promise<readonly Holder[]>;
+}
+
+/** A guild this worker has loaded, or is loading, with its queue of operations. */
+interface Slot {
+  readonly id: string;
+  /** Undefined while loading, or when there is no such guild (or no longer). */
+  owned: OwnedGuild | undefined;
+  /** Why it cannot be served (its load failed, or a later owner fenced it off): waiting operations fail with it. */
+  failure: unknown;
+  readonly queue: GuildQueue;
+  /** The ring generation its claim is being renewed at, if it is (see `#renew`). */
+  renewing?: number;
 }
 
 /** A session joining a guild: what to tell it and the topic to hold. */
@@ -105,6 +147,14 @@ export interface Joiner {
   largeThreshold: number;
 }
 
+/** A session a worker holds in a guild: who, on which worker, in which variant, showing what. */
+export interface Holder {
+  worker: WorkerId;
+  userId: string;
+  variant: string;
+  presence: Presence;
+}
+
 /** The guild could not be loaded now (too many loads in flight); the caller may retry. */
 export class GuildUnavailableError extends Error {
   override name = "GuildUnavailableError";
@@ -119,6 +169,15 @@ export class GuildUnavailableError extends Error {
   /** What crosses the bus, to rebuild this error on the caller's worker. */
   get busData(): Record<string, unknown> {
     return { guildId: this.guildId, max: this.max };
+  }
+}
+
+/** The guild's owner is another worker now (the ring moved it); the caller asks the new owner. */
+export class GuildMovedError extends Error {
+  override name = "GuildMovedError";
+
+  constructor(readonly guildId: string) {
+    super(`guild ${guildId} is owned elsewhere now`);
   }
 }
 
@@ -137,64 +196,110 @@ export interface GuildsStats {
 
 export class Guilds {
   readonly #options: GuildsOptions;
-  readonly #owned = new Map<string, OwnedGuild>();
+  /** Guilds loaded or loading. A slot whose guild is gone is removed once its queue is idle. */
+  readonly #slots = new Map<string, Slot>();
   readonly #createCaches = new WeakMap<OwnedGuild, GuildCreateCache>();
   readonly #timings = new Map<string, Timing>();
   #loadRefused = 0;
+  /** Guilds a later owner took over from here, and the generation it did at (see `release`). */
+  readonly #released = new Map<string, number>();
 
   constructor(options: GuildsOptions) {
     this.#options = options;
   }
 
+  /** The guilds loaded here. */
+  loadedIds(): string[] {
+    return [...this.#slots.values()].flatMap((slot) => (slot.owned ? [slot.id] : []));
+  }
+
+  /**
+   * Loads the guild here if it is not yet: its owner's first operation since the ring moved it
+   * here, which has the old owner let it go (a leaving node hands its guilds over this way
+   * before its sessions move).
+   */
+  warm(guildId: string): MaybePromise<void> {
+    return this.#on(guildId, true, () => undefined);
+  }
+
   stats(): GuildsStats {
-    return { loaded: this.#owned.size, loadRefused: this.#loadRefused, handling: this.#timings };
+    let loaded = 0;
+    for (const slot of this.#slots.values()) if (slot.owned) loaded++;
+    return { loaded, loadRefused: this.#loadRefused, handling: this.#timings };
   }
 
   // Sessions.
 
   /** A session joins a guild it is a member of; undefined if it is not (or there is no guild). */
-  join(guildId: string, joiner: Joiner): Joined | undefined {
-    return this.#timed("join", () => {
-      const guild = this.#get(guildId);
-      if (!guild?.state.member(joiner.userId)) return undefined;
-      const passive = !joiner.bot && guild.state.memberCount > this.#options.passiveThreshold;
-      const variant = variantOf(joiner.intents, passive);
-      const topic = guild.attach(joiner.userId, variant, joiner.worker);
-      const guildCreate = this.#createCache(guild).build(joiner.userId, joiner.intents, joiner.largeThreshold);
-      if (guild.sessionsOf(joiner.userId) === 1) this.#setPresence(guild, joiner.userId, joiner.presence);
-      return { topic, variant, guildCreate };
-    });
+  join(guildId: string, joiner: Joiner): MaybePromise<Joined | undefined> {
+    return this.#on(guildId, true, (guild) =>
+      this.#timed("join", () => {
+        if (!guild?.state.member(joiner.userId)) return undefined;
+        const passive = !joiner.bot && guild.state.memberCount > this.#options.passiveThreshold;
+        const variant = variantOf(joiner.intents, passive);
+        const topic = guild.attach(joiner.userId, variant, joiner.worker);
+        const guildCreate = this.#createCache(guild).build(joiner.userId, joiner.intents, joiner.largeThreshold);
+        if (guild.sessionsOf(joiner.userId) === 1) this.#setPresence(guild, joiner.userId, joiner.presence);
+        return { topic, variant, guildCreate };
+      }),
+    );
   }
 
   /** A fresh GUILD_CREATE for a member's session already in the guild (one it missed). */
-  guildCreate(guildId: string, userId: string, intents: number, largeThreshold: number): string | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild || guild.classes.classOf(userId) === undefined) return undefined;
-    return this.#createCache(guild).build(userId, intents, largeThreshold);
+  guildCreate(guildId: string, userId: string, intents: number, largeThreshold: number): MaybePromise<string | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild || guild.classes.classOf(userId) === undefined) return undefined;
+      return this.#createCache(guild).build(userId, intents, largeThreshold);
+    });
   }
 
   /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
-  leave(guildId: string, userId: string, variant: string, worker: WorkerId): void {
-    const guild = this.#owned.get(guildId);
-    if (!guild) return;
-    this.#timed("leave", () => {
-      guild.detach(userId, variant, worker);
-      if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+  leave(guildId: string, userId: string, variant: string, worker: WorkerId): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild) return;
+      this.#timed("leave", () => {
+        guild.detach(userId, variant, worker);
+        if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+      });
     });
   }
 
   /** A passive session subscribed (op 14/37): the topic it holds from now on. */
-  activate(guildId: string, userId: string, variant: string, intents: number, worker: WorkerId): { topic: string; variant: string } | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild || !variant.endsWith("p")) return undefined;
-    const active = variantOf(intents, false);
-    guild.detach(userId, variant, worker);
-    return { topic: guild.attach(userId, active, worker), variant: active };
+  activate(guildId: string, userId: string, variant: string, intents: number, worker: WorkerId): MaybePromise<{ topic: string; variant: string } | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild || !variant.endsWith("p")) return undefined;
+      const active = variantOf(intents, false);
+      guild.detach(userId, variant, worker);
+      return { topic: guild.attach(userId, active, worker), variant: active };
+    });
   }
 
-  /** A resumed session moved from worker `from` to `to`: later events for it go to `to`. */
-  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId): boolean {
-    return this.#owned.get(guildId)?.moveSession(userId, variant, from, to) ?? false;
+  /**
+   * A resumed session moved from worker `from` to `to`: later events for it go to `to`.
+   * `switched` is told, in the same step (before any later event of the guild), the topic it
+   * holds (its class's), or undefined if there is no such guild or hold.
+   */
+  /**
+   * Another worker takes the guild over at ring `generation` (this one's ring may not show it
+   * yet): once the operations started here are done (their events sent), it is forgotten
+   * here, and operations on it are refused (`GuildMovedError`: asked again of its owner) until
+   * this worker's ring passes `generation`.
+   */
+  async release(guildId: string, generation: number): Promise<void> {
+    this.#released.set(guildId, Math.max(generation, this.#released.get(guildId) ?? 0));
+    const slot = this.#slots.get(guildId);
+    if (!slot) return;
+    await slot.queue.run(() => {
+      slot.owned = undefined;
+      slot.failure = new GuildMovedError(guildId);
+      if (this.#slots.get(guildId) === slot) this.#slots.delete(guildId);
+    });
+  }
+
+  moveSession(guildId: string, userId: string, variant: string, from: WorkerId, to: WorkerId, switched: (held: string | undefined) => void): MaybePromise<void> {
+    // Loaded if it is not: an owner that had it before and holds it again must not keep the
+    // session's old place (its load has the old owner let go, and gathers where sessions are).
+    return this.#on(guildId, true, (guild) => switched(guild?.moveSession(userId, variant, from, to)));
   }
 
   /**
@@ -202,40 +307,43 @@ export class Guilds {
    * the list id (the session holds `ml:{guild}:{list}:{chunk}` topics) and the SYNC update,
    * or undefined if it cannot view the channel.
    */
-  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: WorkerId): { listId: string; dJson: string } | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild) return undefined;
-    return this.#timed("LAZY_REQUEST", () => {
-      const subscribed = guild.lists.subscribe(channelId, userId, chunks, worker);
-      if (!subscribed) return undefined;
-      this.#deliverLists(guild, { drops: [], updates: subscribed.flushed });
-      return { listId: subscribed.listId, dJson: subscribed.dJson };
+  subscribeList(guildId: string, userId: string, channelId: string, chunks: number[], worker: WorkerId): MaybePromise<{ listId: string; dJson: string } | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild) return undefined;
+      return this.#timed("LAZY_REQUEST", () => {
+        const subscribed = guild.lists.subscribe(channelId, userId, chunks, worker);
+        if (!subscribed) return undefined;
+        this.#deliverLists(guild, { drops: [], updates: subscribed.flushed });
+        return { listId: subscribed.listId, dJson: subscribed.dJson };
+      });
     });
   }
 
-  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: WorkerId): void {
-    this.#owned.get(guildId)?.lists.unsubscribe(listId, userId, chunks, worker);
+  unsubscribeList(guildId: string, listId: string, userId: string, chunks: number[], worker: WorkerId): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => void guild?.lists.unsubscribe(listId, userId, chunks, worker));
   }
 
   /**
    * A session holding a member-list chunk moved from worker `from` to `to`; false if the
    * member no longer holds it (let go of meanwhile: the session must drop the chunk's topic).
    */
-  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId): boolean {
-    return this.#owned.get(guildId)?.lists.moveHolder(listId, userId, chunk, from, to) ?? false;
+  moveListHold(guildId: string, listId: string, userId: string, chunk: number, from: WorkerId, to: WorkerId, switched: (held: boolean) => void): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => switched(guild?.lists.moveHolder(listId, userId, chunk, from, to) ?? false));
   }
 
   /** A session's presence changed (op 3). */
-  setPresence(guildId: string, userId: string, presence: Presence): void {
-    const guild = this.#owned.get(guildId);
-    if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+  setPresence(guildId: string, userId: string, presence: Presence): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => {
+      if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+    });
   }
 
   /** Op 8: the GUILD_MEMBERS_CHUNK `d`s for a member's session; undefined if it is not a member. */
-  requestMembers(guildId: string, userId: string, request: GuildMembersRequest, intents: number): string[] | undefined {
-    const guild = this.#owned.get(guildId);
-    if (!guild?.state.member(userId)) return undefined;
-    return this.#timed("REQUEST_GUILD_MEMBERS", () => memberChunks(guild.state, guild.presences, request, intents));
+  requestMembers(guildId: string, userId: string, request: GuildMembersRequest, intents: number): MaybePromise<string[] | undefined> {
+    return this.#on(guildId, false, (guild) => {
+      if (!guild?.state.member(userId)) return undefined;
+      return this.#timed("REQUEST_GUILD_MEMBERS", () => memberChunks(guild.state, guild.presences, request, intents));
+    });
   }
 
   // Events.
@@ -245,94 +353,186 @@ export class Guilds {
    * the event's rule (Discord's, or for an app's own event the audience its sender states).
    * Returns how many topics it went to; undefined if there is no such guild.
    */
-  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): number | undefined {
-    const guild = this.#get(guildId);
-    if (!guild) return undefined;
-    const rule = stated ? statedRule(stated) : knownRule(t);
-    return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
+  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): MaybePromise<number | undefined> {
+    return this.#on(guildId, true, (guild) => {
+      if (!guild) return undefined;
+      const rule = stated ? statedRule(stated) : knownRule(t);
+      return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
+    });
+  }
+
+  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
+  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): MaybePromise<Record<string, unknown>> {
+    return this.#on(guildId, true, (guild) => {
+      const owned = required(guild);
+      const message = messageFrom(owned.state, channelId, author, request);
+      this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
+      return message;
+    });
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
   // its owner, in the same step that writes it and tells the sessions (patches.ts).
 
   /** PATCH of a guild: the guild as it is now. */
-  updateGuild(guildId: string, patch: GuildPatch): Guild {
-    const owned = this.#require(guildId);
-    const guild = patchedGuild(owned.state, patch);
-    this.putGuild(guild);
-    return guild;
+  updateGuild(guildId: string, patch: GuildPatch): MaybePromise<Guild> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const next = patchedGuild(owned.state, patch);
+      return this.#commit(slot, owned, [{ k: "guild", guild: next }], () => (this.#applyGuild(owned, next), next));
+    });
   }
 
   /** A new role; `roleId` is the new role's id (checked unique by the caller). */
-  createRole(guildId: string, roleId: string, patch: RolePatch): StoredRole {
-    const owned = this.#require(guildId);
-    const empty: StoredRole = { id: roleId, guildId, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false };
-    if (owned.state.role(roleId)) throw new Refusal("conflict", `Conflict: role ${roleId} exists`);
-    const role = patchedRole(empty, patch);
-    this.putRole(role);
-    return role;
+  createRole(guildId: string, roleId: string, patch: RolePatch): MaybePromise<StoredRole> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (owned.state.role(roleId)) throw new Refusal("conflict", `Conflict: role ${roleId} exists`);
+      const empty: StoredRole = { id: roleId, guildId, name: "", permissions: 0n, position: 1, hoist: false, color: 0, mentionable: false };
+      const role = patchedRole(empty, patch);
+      return this.#commit(slot, owned, [{ k: "role", role }], () => (this.#applyRole(owned, role), role));
+    });
   }
 
-  patchRole(guildId: string, roleId: string, patch: RolePatch): StoredRole {
-    const owned = this.#require(guildId);
-    const current = owned.state.role(roleId);
-    if (!current) throw new Refusal("unknown-role", "Unknown Role");
-    const role = patchedRole(current, patch);
-    this.putRole(role);
-    return role;
+  patchRole(guildId: string, roleId: string, patch: RolePatch): MaybePromise<StoredRole> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const current = owned.state.role(roleId);
+      if (!current) throw new Refusal("unknown-role", "Unknown Role");
+      const role = patchedRole(current, patch);
+      return this.#commit(slot, owned, [{ k: "role", role }], () => (this.#applyRole(owned, role), role));
+    });
   }
 
   /** A new channel; `channelId` is the new channel's id (checked unique by the caller). */
-  createChannel(guildId: string, channelId: string, patch: ChannelPatch): StoredChannel {
-    const owned = this.#require(guildId);
-    if (owned.state.channelRecord(channelId)) throw new Refusal("conflict", `Conflict: channel ${channelId} exists`);
-    const empty: StoredChannel = { id: channelId, guildId, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
-    const channel = patchedChannel(owned.state, empty, patch);
-    this.putChannel(channel);
-    return channel;
+  createChannel(guildId: string, channelId: string, patch: ChannelPatch): MaybePromise<StoredChannel> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (owned.state.channelRecord(channelId)) throw new Refusal("conflict", `Conflict: channel ${channelId} exists`);
+      const empty: StoredChannel = { id: channelId, guildId, type: 0, name: "", position: 0, parentId: null, overwrites: [], topic: null };
+      const channel = patchedChannel(owned.state, empty, patch);
+      return this.#commit(slot, owned, [{ k: "channel", channel }], () => (this.#applyChannel(owned, channel), channel));
+    });
   }
 
-  patchChannel(guildId: string, channelId: string, patch: ChannelPatch): StoredChannel {
-    const owned = this.#require(guildId);
-    const current = owned.state.channelRecord(channelId);
-    if (!current) throw new Refusal("unknown-channel", "Unknown Channel");
-    const channel = patchedChannel(owned.state, current, patch);
-    this.putChannel(channel);
-    return channel;
+  patchChannel(guildId: string, channelId: string, patch: ChannelPatch): MaybePromise<StoredChannel> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const current = owned.state.channelRecord(channelId);
+      if (!current) throw new Refusal("unknown-channel", "Unknown Channel");
+      const channel = patchedChannel(owned.state, current, patch);
+      return this.#commit(slot, owned, [{ k: "channel", channel }], () => (this.#applyChannel(owned, channel), channel));
+    });
   }
 
   /** PUT of a member: adds the user, or changes its roles or nick. */
-  setMember(guildId: string, userId: string, patch: MemberPatch, now: number): { member: Member; user: User; created: boolean } {
-    const owned = this.#require(guildId);
-    const user = owned.state.user(userId) ?? this.#options.store.getUser(userId);
-    if (!user) throw new Refusal("unknown-user", "Unknown User");
-    const created = owned.state.member(userId) === undefined;
-    const member = patchedMember(owned.state, userId, patch, now);
-    this.putMember(member, user);
-    return { member, user, created };
+  setMember(guildId: string, userId: string, patch: MemberPatch, now: number): MaybePromise<{ member: Member; user: User; created: boolean }> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const put = (user: User | undefined): Promise<{ member: Member; user: User; created: boolean }> => {
+        if (!user) throw new Refusal("unknown-user", "Unknown User");
+        const created = owned.state.member(userId) === undefined;
+        const member = patchedMember(owned.state, userId, patch, now);
+        return this.#commit(slot, owned, [{ k: "member", member }], () => (this.#applyMember(owned, member, user), { member, user, created }));
+      };
+      const known = owned.state.user(userId);
+      // The guild stays busy while its user is read: nothing changes it meanwhile.
+      return known ? put(known) : this.#options.store.getUser(userId).then(put);
+    });
   }
 
-  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
-  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): Record<string, unknown> {
-    const owned = this.#require(guildId);
-    const message = messageFrom(owned.state, channelId, author, request);
-    this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
-    return message;
-  }
-
-  // State changes. Each writes the store, then memory, then tells the sessions.
+  // State changes, whole records (the property test drives these). Each commits the write,
+  // then applies it to memory and tells the sessions.
 
   /** Creates a guild with its @everyone role; the owner becomes a member when `owner` is given. */
-  createGuild(guild: Guild, everyone: StoredRole, owner: User | undefined, joinedAt: number): void {
-    const { store } = this.#options;
-    store.putGuild(guild);
-    store.putRole(everyone);
-    if (owner) store.putMember({ guildId: guild.id, userId: owner.id, roleIds: [], nick: null, joinedAt });
-    if (owner) this.#options.delivery.memberAdded(guild.id, owner.id);
+  createGuild(guild: Guild, everyone: StoredRole, owner: User | undefined, joinedAt: number): MaybePromise<void> {
+    return this.#on(guild.id, true, (existing, slot) => {
+      if (existing) throw new Refusal("conflict", `Conflict: guild ${guild.id} exists`);
+      const member: Member | undefined = owner && { guildId: guild.id, userId: owner.id, roleIds: [], nick: null, joinedAt };
+      const writes: GuildWrite[] = [{ k: "guild", guild }, { k: "role", role: everyone }];
+      if (member) writes.push({ k: "member", member });
+      const generation = this.#options.generation();
+      return this.#written(slot, this.#options.store.writeGuild(guild.id, generation, writes), () => {
+        const members = owner && member ? [{ member, user: owner }] : [];
+        slot.owned = new OwnedGuild(GuildState.of(guild, generation, [everyone], [], members));
+        if (owner) this.#options.delivery.memberAdded(guild.id, owner.id);
+      });
+    });
   }
 
-  putGuild(guild: Guild): void {
-    const owned = this.#require(guild.id);
+  putGuild(guild: Guild): MaybePromise<void> {
+    return this.#on(guild.id, true, (existing, slot) => {
+      const owned = required(existing);
+      return this.#commit(slot, owned, [{ k: "guild", guild }], () => this.#applyGuild(owned, guild));
+    });
+  }
+
+  deleteGuild(guildId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (owned, slot) => {
+      if (!owned) return;
+      return this.#commit(slot, owned, [{ k: "delete-guild" }], () => {
+        slot.owned = undefined;
+        for (const userId of [...owned.connectedUserIds()]) this.#options.delivery.memberRemoved(guildId, userId);
+      });
+    });
+  }
+
+  putRole(role: StoredRole): MaybePromise<void> {
+    return this.#on(role.guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return this.#commit(slot, owned, [{ k: "role", role }], () => this.#applyRole(owned, role));
+    });
+  }
+
+  deleteRole(guildId: string, roleId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (!owned.state.role(roleId)) throw new Refusal("unknown-role", "Unknown Role");
+      if (roleId === guildId) throw badField("role_id", "is @everyone, which cannot be deleted");
+      const changed = owned.state.membersWithout(roleId);
+      const writes: GuildWrite[] = [{ k: "delete-role", roleId }, ...changed.map((member): GuildWrite => ({ k: "member", member }))];
+      return this.#commit(slot, owned, writes, () => this.#applyRoleDeleted(owned, roleId, changed));
+    });
+  }
+
+  /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
+  putChannel(channel: StoredChannel): MaybePromise<void> {
+    return this.#on(channel.guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return this.#commit(slot, owned, [{ k: "channel", channel }], () => this.#applyChannel(owned, channel));
+    });
+  }
+
+  deleteChannel(guildId: string, channelId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
+      return this.#commit(slot, owned, [{ k: "delete-channel", channelId }], () => this.#applyChannelDeleted(owned, channelId));
+    });
+  }
+
+  /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
+  putMember(member: Member, user: User): MaybePromise<void> {
+    return this.#on(member.guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return this.#commit(slot, owned, [{ k: "member", member }], () => this.#applyMember(owned, member, user));
+    });
+  }
+
+  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
+  deleteMember(guildId: string, userId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const user = owned.state.user(userId);
+      if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
+      if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
+      return this.#commit(slot, owned, [{ k: "delete-member", userId }], () => this.#applyMemberDeleted(owned, user));
+    });
+  }
+
+  // Applying committed changes to memory, and telling the sessions.
+
+  #applyGuild(owned: OwnedGuild, guild: Guild): void {
     this.#timed("GUILD_UPDATE", () =>
       this.#viewChanges(owned, () => {
         const ownerChanged = owned.state.record.ownerId !== guild.ownerId;
@@ -344,16 +544,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.guildChanged());
   }
 
-  deleteGuild(guildId: string): void {
-    const owned = this.#get(guildId);
-    this.#options.store.deleteGuild(guildId);
-    if (!owned) return;
-    this.#owned.delete(guildId);
-    for (const userId of [...owned.connectedUserIds()]) this.#options.delivery.memberRemoved(guildId, userId);
-  }
-
-  putRole(role: StoredRole): void {
-    const owned = this.#require(role.guildId);
+  #applyRole(owned: OwnedGuild, role: StoredRole): void {
     const t = owned.state.role(role.id) ? "GUILD_ROLE_UPDATE" : "GUILD_ROLE_CREATE";
     this.#timed(t, () =>
       this.#viewChanges(owned, () => {
@@ -365,14 +556,11 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.roleChanged(role.id));
   }
 
-  deleteRole(guildId: string, roleId: string): void {
-    const owned = this.#require(guildId);
-    if (!owned.state.role(roleId)) throw new Refusal("unknown-role", "Unknown Role");
-    if (roleId === guildId) throw badField("role_id", "is @everyone, which cannot be deleted");
+  #applyRoleDeleted(owned: OwnedGuild, roleId: string, changed: readonly Member[]): void {
     this.#timed("GUILD_ROLE_DELETE", () =>
       this.#viewChanges(owned, () => {
-        const changed = owned.state.deleteRole(roleId);
-        this.#publish(owned, "GUILD_ROLE_DELETE", { guild_id: guildId, role_id: roleId });
+        owned.state.deleteRole(roleId, changed);
+        this.#publish(owned, "GUILD_ROLE_DELETE", { guild_id: owned.id, role_id: roleId });
         const moves = [...owned.classes.invalidateRoles().moved];
         for (const member of changed) {
           this.#publishMemberUpdate(owned, member);
@@ -384,9 +572,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.roleChanged(roleId));
   }
 
-  /** Creates or updates a channel: CHANNEL_CREATE/DELETE where visibility changed, CHANNEL_UPDATE elsewhere. */
-  putChannel(channel: StoredChannel): void {
-    const owned = this.#require(channel.guildId);
+  #applyChannel(owned: OwnedGuild, channel: StoredChannel): void {
     const existed = owned.state.channelRecord(channel.id) !== undefined;
     this.#timed(existed ? "CHANNEL_UPDATE" : "CHANNEL_CREATE", () => {
       const before = this.#viewChanges(owned, () => {
@@ -404,9 +590,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.channelChanged(channel.id));
   }
 
-  deleteChannel(guildId: string, channelId: string): void {
-    const owned = this.#require(guildId);
-    if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
+  #applyChannelDeleted(owned: OwnedGuild, channelId: string): void {
     this.#timed("CHANNEL_DELETE", () =>
       this.#viewChanges(owned, () => {
         owned.state.deleteChannel(channelId);
@@ -416,9 +600,7 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.channelChanged(channelId));
   }
 
-  /** Adds or updates a member (GUILD_MEMBER_ADD/UPDATE); a new member's sessions join the guild. */
-  putMember(member: Member, user: User): void {
-    const owned = this.#require(member.guildId);
+  #applyMember(owned: OwnedGuild, member: Member, user: User): void {
     const existed = owned.state.member(member.userId) !== undefined;
     if (!existed) {
       this.#timed("GUILD_MEMBER_ADD", () => {
@@ -439,41 +621,156 @@ export class Guilds {
     this.#deliverLists(owned, owned.lists.memberChanged(member.userId));
   }
 
-  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
-  deleteMember(guildId: string, userId: string): void {
-    const owned = this.#require(guildId);
-    const user = owned.state.user(userId);
-    if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
-    if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
+  #applyMemberDeleted(owned: OwnedGuild, user: User): void {
     this.#timed("GUILD_MEMBER_REMOVE", () => {
-      this.#options.delivery.memberRemoved(guildId, userId);
-      owned.state.deleteMember(userId);
-      this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: guildId, user: userObject(user) });
-      this.#deliverLists(owned, owned.lists.memberChanged(userId));
+      this.#options.delivery.memberRemoved(owned.id, user.id);
+      owned.state.deleteMember(user.id);
+      this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: owned.id, user: userObject(user) });
+      this.#deliverLists(owned, owned.lists.memberChanged(user.id));
     });
   }
 
   // Internals.
 
-  /** The owned guild, loaded on first use; undefined if the store has no such guild. */
-  #get(guildId: string): OwnedGuild | undefined {
-    const owned = this.#owned.get(guildId);
-    if (owned) return owned;
-    const loaded = withPermit(this.#options.loadSemaphore, () => GuildState.load(this.#options.store, guildId));
-    if (!loaded.ok) {
-      this.#loadRefused++;
-      throw new GuildUnavailableError(guildId, loaded.max);
+  /**
+   * Runs `operation` on the guild in its turn (guild-queue.ts), with the guild as it is then:
+   * undefined if there is no such guild. `load`: load it from the store if it is not here yet
+   * (a first caller starts the load; later ones wait for it, so a guild is loaded once);
+   * without `load`, a guild that is not here is undefined at once.
+   */
+  #on<T>(guildId: string, load: boolean, operation: (guild: OwnedGuild | undefined, slot: Slot) => MaybePromise<T>): MaybePromise<T> {
+    let slot = this.#slots.get(guildId);
+    if (!this.#options.owns(guildId) || this.#releasedHere(guildId)) {
+      // The ring moved it: forget it here (its sessions join its new owner, which takes them over).
+      if (slot) this.#slots.delete(guildId);
+      throw new GuildMovedError(guildId);
     }
-    if (!loaded.value) return undefined;
-    const guild = new OwnedGuild(loaded.value);
-    this.#owned.set(guildId, guild);
-    return guild;
+    if (!slot) {
+      if (!load) return operation(undefined, this.#detached(guildId));
+      slot = this.#load(guildId);
+    }
+    const generation = this.#options.generation();
+    if (slot.owned && slot.owned.state.generation < generation && slot.renewing !== generation) this.#renew(slot, slot.owned, generation);
+    const entered = slot;
+    return entered.queue.run(() => {
+      if (entered.failure !== undefined) throw entered.failure;
+      return operation(entered.owned, entered);
+    });
   }
 
-  #require(guildId: string): OwnedGuild {
-    const owned = this.#get(guildId);
-    if (!owned) throw new Refusal("unknown-guild", "Unknown Guild");
-    return owned;
+  /**
+   * The ring moved (a node joined or left) since this owner claimed the guild, and gives it
+   * here still (or again). Before any later operation, the claim is renewed at the new
+   * generation if nobody claimed the guild in between; if somebody did, they may have changed
+   * it and its sessions may have joined them: it is forgotten here, and the operations waiting
+   * on it are asked again (owner-api.ts), which loads it afresh and takes its sessions over.
+   */
+  #renew(slot: Slot, owned: OwnedGuild, generation: number): void {
+    slot.renewing = generation;
+    void slot.queue.run(async () => {
+      try {
+        if (await this.#options.store.renewClaim(owned.id, owned.state.generation, generation)) return owned.state.renewed(generation);
+      } catch (error) {
+        // The store could not answer: the claim stays as it was, and the next operation tries again.
+        slot.renewing = undefined;
+        console.error(`guildgate: could not renew the claim on guild ${owned.id}:`, error);
+        return;
+      }
+      slot.owned = undefined;
+      slot.failure = new GuildMovedError(owned.id);
+      if (this.#slots.get(owned.id) === slot) this.#slots.delete(owned.id);
+    });
+  }
+
+  /** Whether a later owner took the guild over from here at a generation this worker's ring has not passed. */
+  #releasedHere(guildId: string): boolean {
+    const released = this.#released.get(guildId);
+    if (released === undefined) return false;
+    if (released >= this.#options.generation()) return true;
+    this.#released.delete(guildId);
+    return false;
+  }
+
+  /** A slot for an operation on a guild that is not here (it never writes through it). */
+  #detached(guildId: string): Slot {
+    return { id: guildId, owned: undefined, failure: undefined, queue: new GuildQueue() };
+  }
+
+  /** Starts loading the guild (claiming it at the current generation); its slot is busy until the load settles. */
+  #load(guildId: string): Slot {
+    const { loadSemaphore, store } = this.#options;
+    if (!loadSemaphore.tryAcquire()) {
+      this.#loadRefused++;
+      throw new GuildUnavailableError(guildId, loadSemaphore.max);
+    }
+    const slot: Slot = {
+      id: guildId,
+      owned: undefined,
+      failure: undefined,
+      queue: new GuildQueue(() => {
+        // Nothing here (no such guild, a failed load, deleted, fenced off) and nothing waiting: forget it.
+        if (slot.owned === undefined && this.#slots.get(guildId) === slot) this.#slots.delete(guildId);
+      }),
+    };
+    this.#slots.set(guildId, slot);
+    const loading = GuildState.load(store, guildId, this.#options.generation())
+      .then(async (state) => {
+        if (!state) return;
+        const owned = new OwnedGuild(state);
+        slot.owned = owned;
+        await this.#takeOver(owned);
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          slot.failure = error;
+        },
+      )
+      .finally(() => loadSemaphore.release());
+    void slot.queue.run(() => loading);
+    return slot;
+  }
+
+  /**
+   * A guild loaded here may have had another owner until the ring moved it (a node joined,
+   * left or was lost): before any operation runs here, the old owner stops serving it (an
+   * event it accepted went out before it answered; none after), and the sessions every worker
+   * holds in it join again, so no event from now on misses them; each worker moves its
+   * sessions to their class's topic here. A guild nobody held costs one question to each worker.
+   */
+  async #takeOver(owned: OwnedGuild): Promise<void> {
+    const moves = new Map<WorkerId, [string, number][]>();
+    for (const holder of await this.#options.takeOver(owned.id, owned.state.generation)) {
+      if (!owned.state.member(holder.userId)) continue;
+      owned.attach(holder.userId, holder.variant, holder.worker);
+      const classId = owned.classes.classOf(holder.userId) as number;
+      moves.set(holder.worker, [...(moves.get(holder.worker) ?? []), [holder.userId, classId]]);
+      if (owned.sessionsOf(holder.userId) === 1) this.#setPresence(owned, holder.userId, holder.presence);
+    }
+    for (const [worker, moved] of moves) this.#options.delivery.rehome(worker, owned.id, moved);
+  }
+
+  /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */
+  #commit<T>(slot: Slot, owned: OwnedGuild, writes: readonly GuildWrite[], apply: () => T): Promise<T> {
+    return this.#written(slot, this.#options.store.writeGuild(owned.id, owned.state.generation, writes), apply);
+  }
+
+  /**
+   * Once `write` commits, runs `apply` (memory and sessions) as the guild's operation. If it
+   * fails, nothing is applied; if the fence refused it, the guild is dropped: a later owner
+   * has it, and the operations waiting here fail with the same error.
+   */
+  #written<T>(slot: Slot, write: Promise<void>, apply: () => T): Promise<T> {
+    return write.then(
+      () => slot.queue.within(apply),
+      (error: unknown) => {
+        if (error instanceof GuildFencedError) {
+          slot.owned = undefined;
+          slot.failure = error;
+        }
+        throw error;
+      },
+    );
   }
 
   #createCache(guild: OwnedGuild): GuildCreateCache {
@@ -555,4 +852,10 @@ export class Guilds {
       }
     }
   }
+}
+
+/** The guild, or the refusal an operation on a guild that is not there gets. */
+function required(guild: OwnedGuild | undefined): OwnedGuild {
+  if (!guild) throw new Refusal("unknown-guild", "Unknown Guild");
+  return guild;
 }

@@ -1,5 +1,4 @@
 import { expect, test } from "bun:test";
-import { MemoryGuildStore } from "../store/memory.ts";
 import { GuildState } from "./guild-state.ts";
 import { memberChunks } from "./member-chunks.ts";
 import { ONLINE, PresenceBook } from "./presence.ts";
@@ -8,15 +7,13 @@ const GUILD = "900000000000000000";
 const GUILD_MEMBERS = 1 << 1;
 const GUILD_PRESENCES = 1 << 8;
 
-function guildOf(members: number): GuildState {
-  const store = new MemoryGuildStore();
-  store.putGuild({ id: GUILD, name: "big", ownerId: "1000", icon: null, createdAt: 0 });
-  for (let i = 0; i < members; i++) {
+function guildOf(count: number): GuildState {
+  const members = Array.from({ length: count }, (_, i) => {
     const id = String(1000 + i);
-    store.putUser({ id, username: i % 2 ? `odd${i}` : `even${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 });
-    store.putMember({ guildId: GUILD, userId: id, roleIds: [], nick: i === 3 ? "Nick" : null, joinedAt: 0 });
-  }
-  return GuildState.load(store, GUILD) as GuildState;
+    const user = { id, username: i % 2 ? `odd${i}` : `even${i}`, globalName: null, avatar: null, bot: false, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 };
+    return { user, member: { guildId: GUILD, userId: id, roleIds: [], nick: i === 3 ? "Nick" : null, joinedAt: 0 } };
+  });
+  return GuildState.of({ id: GUILD, name: "big", ownerId: "1000", icon: null, createdAt: 0 }, 0, [], [], members);
 }
 
 const parse = (chunks: string[]) => chunks.map((c) => JSON.parse(c) as Record<string, unknown> & { members: { user: { id: string } }[] });

@@ -67,33 +67,32 @@ export interface ReferenceList {
 }
 
 /** The list `listId` of a guild as it must be now; undefined if no channel has that id. */
-export function referenceList(store: GuildStore, guildId: string, listId: string, online: ReadonlySet<string>): ReferenceList | undefined {
-  const guild = store.getGuild(guildId);
+export async function referenceList(store: GuildStore, guildId: string, listId: string, online: ReadonlySet<string>): Promise<ReferenceList | undefined> {
+  const guild = await store.getGuild(guildId);
   if (!guild) return undefined;
-  const roles = store.listRoles(guildId);
+  const roles = await store.listRoles(guildId);
   const state = { id: guildId, ownerId: guild.ownerId, roles: new Map<string, Role>(roles.map((role) => [role.id, role])) };
   const everyoneCanView = ((state.roles.get(guildId)?.permissions ?? 0n) & Permission.VIEW_CHANNEL) !== 0n;
-  const channel = store.listChannels(guildId).find((c) => memberListId(c.overwrites, everyoneCanView) === listId);
+  const channel = (await store.listChannels(guildId)).find((c) => memberListId(c.overwrites, everyoneCanView) === listId);
   if (!channel) return undefined;
   const hoisted = roles.filter((role) => role.hoist && role.id !== guildId).sort((a, b) => b.position - a.position || (a.id < b.id ? -1 : 1));
   const groups = [...hoisted.map((role) => role.id), "online", "offline"];
-  const members = store
-    .listMembers(guildId, 100_000)
-    .filter((member) => canView(state, member, channel))
-    .map((member) => {
-      const user = store.getUser(member.userId);
-      const name = (member.nick ?? user?.globalName ?? user?.username ?? "").toLowerCase();
-      let group = groups.length - 1;
-      if (online.has(member.userId)) {
-        group = groups.length - 2;
-        for (const roleId of member.roleIds) {
-          const at = groups.indexOf(roleId);
-          if (at >= 0 && at < group) group = at;
-        }
+  const members: { userId: string; name: string; group: number }[] = [];
+  for (const member of await store.listMembers(guildId, 100_000)) {
+    if (!canView(state, member, channel)) continue;
+    const user = await store.getUser(member.userId);
+    const name = (member.nick ?? user?.globalName ?? user?.username ?? "").toLowerCase();
+    let group = groups.length - 1;
+    if (online.has(member.userId)) {
+      group = groups.length - 2;
+      for (const roleId of member.roleIds) {
+        const at = groups.indexOf(roleId);
+        if (at >= 0 && at < group) group = at;
       }
-      return { userId: member.userId, name, group };
-    })
-    .sort((a, b) => a.group - b.group || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    }
+    members.push({ userId: member.userId, name, group });
+  }
+  members.sort((a, b) => a.group - b.group || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   const reference: ReferenceList = { items: [], groups: [] };
   groups.forEach((id, g) => {
     const inGroup = members.filter((member) => member.group === g);

@@ -165,14 +165,16 @@ export class OwnedGuild {
 
   /**
    * Moves one session's hold of `variant` from worker `from` to `to` (a resumed session
-   * moving home); true if there was one to move.
+   * moving home); the topic it holds (its class's), or undefined if there was none to move.
    */
-  moveSession(userId: string, variant: string, from: WorkerId, to: WorkerId): boolean {
+  moveSession(userId: string, variant: string, from: WorkerId, to: WorkerId): string | undefined {
     const variants = this.#variants.get(userId);
     const at = variants?.findIndex((v) => v.worker === from && v.variant === variant) ?? -1;
     const held = variants?.[at];
     const classId = this.classes.classOf(userId);
-    if (!variants || !held || classId === undefined) return false;
+    if (!variants || classId === undefined) return undefined;
+    // Taken over while it moved, this owner found it on `to` already: it holds the class topic there.
+    if (!held) return variants.some((v) => v.worker === to && v.variant === variant) ? guildTopic(this.id, classId, variant) : undefined;
     // Counts move; the member stays tracked, so its class (and topic) stay the same.
     if (held.count > 1) held.count--;
     else variants.splice(at, 1);
@@ -180,8 +182,7 @@ export class OwnedGuild {
     if (target) target.count++;
     else variants.push({ worker: to, variant, count: 1 });
     this.#removeTopic(classId, variant, from, 1);
-    this.#addTopic(classId, variant, to, 1);
-    return true;
+    return this.#addTopic(classId, variant, to, 1);
   }
 
   #addTopic(classId: number, variant: string, worker: WorkerId, count: number): string {

@@ -37,8 +37,8 @@ const SHAPE = /^([\w-]{2,27})\.([\w-]{6}|[\w-]{11})\.([\w-]{38})$/;
 /** What a token is minted for: the user's id and current token generation. */
 export type TokenSubject = Pick<User, "id" | "tokenGeneration">;
 
-/** Resolves a token (raw, or after `Bot `/`Bearer `) to its user, or undefined. */
-export type TokenVerifier = (token: string) => User | undefined;
+/** Resolves a token (raw, or after `Bot `/`Bearer `) to its user, or undefined (the user is read from the store). */
+export type TokenVerifier = (token: string) => Promise<User | undefined>;
 
 /**
  * A token generation for a new user: random in 0..2^52, so a user re-created with
@@ -82,7 +82,8 @@ export function mintToken(
  * Returns a verifier that resolves a token to its user, or undefined when the
  * token is malformed, names no stored user, is badly signed (another secret, a
  * tampered part, an older generation) or has expired. The key is imported once,
- * here; each call is one HMAC and one `getUser`. `now` is for tests.
+ * here; each call is one HMAC and one awaited `getUser` (only for a well-formed, unexpired
+ * token). `now` is for tests.
  */
 export function createTokenVerifier(
   secret: string,
@@ -90,7 +91,7 @@ export function createTokenVerifier(
   now: () => number = Date.now,
 ): TokenVerifier {
   const key = secretKey(secret);
-  return (token) => {
+  return async (token) => {
     const parts = SHAPE.exec(token.replace(SCHEME, ""));
     if (!parts) return undefined;
     const [, idPart, timePart, macPart] = parts as unknown as [string, string, string, string];
@@ -98,7 +99,7 @@ export function createTokenVerifier(
     if (!isSnowflake(userId)) return undefined;
     const time = Buffer.from(timePart, "base64url");
     if (time.length === 8 && tokenSeconds(now()) >= time.readUInt32BE(4)) return undefined;
-    const user = store.getUser(userId);
+    const user = await store.getUser(userId);
     if (!user) return undefined;
     // Both are 38 ASCII characters (SHAPE); comparing the text also refuses a
     // non-canonical encoding of the right bytes.

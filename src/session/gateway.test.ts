@@ -28,8 +28,8 @@ function rig() {
   const joined: string[][] = [];
   const identify = new Identify({
     sessions,
-    guilds: { guildIdsFor: () => ["81384788765712384"], joinAll: (_session, guildIds) => void joined.push([...guildIds]) },
-    verifyToken: (token) => (token === "good" ? USER : undefined),
+    guilds: { guildIdsFor: async () => ["81384788765712384"], joinAll: (_session, guildIds) => void joined.push([...guildIds]) },
+    verifyToken: async (token) => (token === "good" ? USER : undefined),
     identifySemaphore: openSemaphore(`test:gateway-unit:${process.pid}:${++rigs}`, 16),
     tryStartIdentify: async () => true,
     guildsPerShard: 2500,

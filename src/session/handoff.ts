@@ -58,6 +58,19 @@ export class SessionHandoff {
 
   // Moving a session between workers (RESUME landed elsewhere; session-moves.ts drives it).
 
+  /** Sessions given up for a RESUME elsewhere whose frames have not been sent yet. */
+  get movingCount(): number {
+    return this.#moving.size;
+  }
+
+  /**
+   * Sessions given up for a RESUME elsewhere, with the topics not cut yet: until its owner has
+   * moved the hold, a topic's events still come here (and go to the session with its frames).
+   */
+  *movingOut(): Iterable<{ session: Session; held: (topic: string) => boolean }> {
+    for (const { session, cuts } of this.#moving.values()) yield { session, held: (topic) => !cuts.has(topic) };
+  }
+
   /** The latest stamp this worker handed out (a topic's cut-off or switch-over point). */
   get lastStamp(): number {
     return this.#sessions.counter.last;

@@ -88,7 +88,8 @@ export class Identify {
       throw new ProtocolError(CloseCode.DISALLOWED_INTENTS, `this account may not ask for ${names.join(", ")}`);
     }
     const shard: readonly [number, number] = d.shard ? [d.shard[0], d.shard[1]] : UNSHARDED;
-    const guildIds = this.#options.guilds.guildIdsFor(user.id, shard);
+    const guildIds = await this.#options.guilds.guildIdsFor(user.id, shard);
+    if (connection.state !== "authenticating") return;
     if (guildIds.length > this.#options.guildsPerShard) throw new ProtocolError(CloseCode.SHARDING_REQUIRED);
     const allowed = await this.#options.tryStartIdentify(user.id, shard[0]);
     if (connection.state !== "authenticating") return;

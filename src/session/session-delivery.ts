@@ -65,6 +65,23 @@ export class SessionDelivery implements GuildDelivery {
     }
   }
 
+  /** A new owner took the guild over: each member's sessions take its class's topic there; their lists go. */
+  rehome(_worker: WorkerId, guildId: string, moves: readonly (readonly [string, number])[]): void {
+    for (const [userId, classId] of moves) {
+      for (const session of this.#sessions.ofUser(userId)) {
+        const joined = session.guilds.get(guildId);
+        if (!joined) continue;
+        for (const [listId, chunks] of joined.lists ?? []) {
+          for (const chunk of chunks) this.#sessions.release(session, listTopic(guildId, listId, chunk));
+        }
+        joined.lists?.clear();
+        if (joined.topic !== "") this.#sessions.release(session, joined.topic);
+        joined.topic = guildTopic(guildId, classId, joined.variant);
+        this.#sessions.hold(session, joined.topic);
+      }
+    }
+  }
+
   dropList(guildId: string, userId: string, listId: string): void {
     for (const session of this.#sessions.ofUser(userId)) {
       const joined = session.guilds.get(guildId);

@@ -58,8 +58,8 @@ export class SessionGuilds {
   };
 
   /** The guilds READY lists for a new session of `userId` on `shard` (as unavailable stubs). */
-  guildIdsFor(userId: string, [shardId, shardCount]: readonly [number, number]): string[] {
-    return this.#store.guildsOfUser(userId).filter((id) => shardOf(id, shardCount) === shardId);
+  async guildIdsFor(userId: string, [shardId, shardCount]: readonly [number, number]): Promise<string[]> {
+    return (await this.#store.guildsOfUser(userId)).filter((id) => shardOf(id, shardCount) === shardId);
   }
 
   /** After READY: the session joins its guilds (GUILD_CREATE, topics). */

@@ -30,13 +30,14 @@ function rig() {
     resumes,
     ownerOf: () => "node/0",
     guilds: {
-      moveSession: (guildId, userId, variant, from, to) => {
+      moveSession: (guildId, userId, variant, from, to, switched) => {
         moved.push(`session ${guildId} ${userId} ${variant} ${from}->${to}`);
-        return true;
+        // Guild 5's owner numbers the member's class 3; guild 6 has no hold of the member.
+        switched(guildId === "5" ? guildTopic("5", 3, variant) : undefined);
       },
-      moveListHold: (guildId, listId, userId, chunk, from, to) => {
+      moveListHold: (guildId, listId, userId, chunk, from, to, switched) => {
         moved.push(`list ${guildId} ${listId} ${chunk} ${from}->${to}`);
-        return chunk !== 9;
+        switched(chunk !== 9);
       },
     },
     resumeWindowMs: 60_000,
@@ -56,16 +57,23 @@ test("a session id names its home: a known peer of this node, never this worker,
   home.close();
 });
 
-test("as a topic's owner: the hold moves, home is told to cut, and a chunk let go of meanwhile is answered false", async () => {
+test("as a topic's owner: the hold moves under the owner's name for it, home is told to cut, and a chunk let go of meanwhile is answered false", async () => {
   const { moves, moved, atHome, here, home } = rig();
   const request = (topic: string) => ({ k: "move-topic", topic, userId: "7", home: "node/1", sessionId: "node.1.x", to: "node/0" }) as const;
-  expect(moves.handleRequest("node/0", request(guildTopic("5", 2, "201")))).toBe(true);
-  expect(moves.handleRequest("node/0", request(listTopic("5", "everyone", 1)))).toBe(true);
+  expect(moves.handleRequest("node/0", request(guildTopic("5", 2, "201")))).toBe(guildTopic("5", 3, "201"));
+  expect(moves.handleRequest("node/0", request(guildTopic("6", 2, "201")))).toBe(guildTopic("6", 2, "201"));
+  expect(moves.handleRequest("node/0", request(listTopic("5", "everyone", 1)))).toBe(listTopic("5", "everyone", 1));
   expect(moves.handleRequest("node/0", request(listTopic("5", "everyone", 9)))).toBe(false);
-  expect(moved).toEqual(["session 5 7 201 node/1->node/0", "list 5 everyone 1 node/1->node/0", "list 5 everyone 9 node/1->node/0"]);
+  expect(moved).toEqual([
+    "session 5 7 201 node/1->node/0",
+    "session 6 7 201 node/1->node/0",
+    "list 5 everyone 1 node/1->node/0",
+    "list 5 everyone 9 node/1->node/0",
+  ]);
   await here.request("node/1", { k: "stats" });
   expect(atHome.map((push) => (push.k === "move-cut" ? push.topic : push.k))).toEqual([
     guildTopic("5", 2, "201"),
+    guildTopic("6", 2, "201"),
     listTopic("5", "everyone", 1),
     listTopic("5", "everyone", 9),
   ]);

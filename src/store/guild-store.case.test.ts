@@ -1,12 +1,15 @@
+import { SQL } from "bun";
 import { Database } from "bun:sqlite";
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Overwrite } from "../guild/permissions.ts";
-import type { Guild, GuildStore, Member, StoredChannel, StoredRole, User } from "./guild-store.ts";
+import { GuildFencedError, type Guild, type GuildStore, type Member, type StoredChannel, type StoredRole, type User } from "./guild-store.ts";
 import { MemoryGuildStore } from "./memory.ts";
+import { MIGRATIONS, PostgresGuildStore } from "./postgres.ts";
 import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
+import { freshDatabase } from "../../test/support/postgres.ts";
 
 const U64_MAX = "18446744073709551615";
 
@@ -64,54 +67,106 @@ function member(guildId: string, userId: string, overrides: Partial<Member> = {}
   return { guildId, userId, roleIds: [], nick: null, joinedAt: 1_700_000_000_000, ...overrides };
 }
 
+/** The generation the contract's writes carry (fencing has its own tests). */
+const GENERATION = 0;
+const putGuild = (store: GuildStore, record: Guild) => store.writeGuild(record.id, GENERATION, [{ k: "guild", guild: record }]);
+const putRole = (store: GuildStore, record: StoredRole) => store.writeGuild(record.guildId, GENERATION, [{ k: "role", role: record }]);
+const putChannel = (store: GuildStore, record: StoredChannel) =>
+  store.writeGuild(record.guildId, GENERATION, [{ k: "channel", channel: record }]);
+const putMember = (store: GuildStore, record: Member) => store.writeGuild(record.guildId, GENERATION, [{ k: "member", member: record }]);
+
+const deleteGuild = (store: GuildStore, guildId: string) => store.writeGuild(guildId, GENERATION, [{ k: "delete-guild" }]);
+const deleteRole = (store: GuildStore, guildId: string, roleId: string) => store.writeGuild(guildId, GENERATION, [{ k: "delete-role", roleId }]);
+const deleteChannel = (store: GuildStore, guildId: string, channelId: string) =>
+  store.writeGuild(guildId, GENERATION, [{ k: "delete-channel", channelId }]);
+const deleteMember = (store: GuildStore, guildId: string, userId: string) => store.writeGuild(guildId, GENERATION, [{ k: "delete-member", userId }]);
+
 /** One guild with two roles, a category with a child channel, and two members. */
-function seedGuild(store: GuildStore, guildId: string): void {
-  store.putGuild(guild(guildId));
-  store.putRole(role(guildId, guildId, { permissions: 1n << 10n }));
-  store.putRole(role(`${guildId}1`, guildId, { position: 1 }));
-  store.putChannel(channel(`${guildId}2`, guildId, { type: 4 }));
-  store.putChannel(channel(`${guildId}3`, guildId, { parentId: `${guildId}2` }));
-  store.putMember(member(guildId, "1"));
-  store.putMember(member(guildId, "2", { roleIds: [`${guildId}1`] }));
+async function seedGuild(store: GuildStore, guildId: string): Promise<void> {
+  await putGuild(store, guild(guildId));
+  await putRole(store, role(guildId, guildId, { permissions: 1n << 10n }));
+  await putRole(store, role(`${guildId}1`, guildId, { position: 1 }));
+  await putChannel(store, channel(`${guildId}2`, guildId, { type: 4 }));
+  await putChannel(store, channel(`${guildId}3`, guildId, { parentId: `${guildId}2` }));
+  await putMember(store, member(guildId, "1"));
+  await putMember(store, member(guildId, "2", { roleIds: [`${guildId}1`] }));
 }
 
+interface Opened {
+  store: GuildStore;
+  /** Another store on the same data, as a second owner (another worker or node) opens it. */
+  second(): Promise<GuildStore>;
+  dispose(): Promise<void>;
+}
+
+/** PostgreSQL: one database per run of the suite, emptied after each test. */
+let postgres: { url: string; drop(): Promise<void>; admin: SQL } | undefined;
+
 /** Each implementation, opened fresh per test; `dispose` removes anything it left behind. */
-const implementations: { name: string; open(): { store: GuildStore; dispose(): void } }[] = [
+const implementations: { name: string; open(): Promise<Opened> }[] = [
   {
     name: "MemoryGuildStore",
-    open: () => {
+    open: async () => {
       const store = new MemoryGuildStore();
-      return { store, dispose: () => store.close() };
+      return { store, second: async () => store, dispose: () => store.close() };
     },
   },
   {
     name: "SqliteGuildStore",
-    open: () => {
+    open: async () => {
       const dir = mkdtempSync(join(tmpdir(), "guildgate-store-"));
-      const store = new SqliteGuildStore(dir);
+      const stores = [new SqliteGuildStore(dir)];
       return {
-        store,
-        dispose: () => {
-          store.close();
+        store: stores[0] as GuildStore,
+        second: async () => stores[stores.push(new SqliteGuildStore(dir)) - 1] as GuildStore,
+        dispose: async () => {
+          for (const store of stores) await store.close();
           rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: "PostgresGuildStore",
+    open: async () => {
+      if (!postgres) {
+        const database = await freshDatabase();
+        postgres = { ...database, admin: new SQL(database.url, { max: 1 }) };
+      }
+      const { url, admin } = postgres;
+      const stores = [await PostgresGuildStore.open(url)];
+      return {
+        store: stores[0] as GuildStore,
+        second: async () => stores[stores.push(await PostgresGuildStore.open(url)) - 1] as GuildStore,
+        dispose: async () => {
+          for (const store of stores) await store.close();
+          await admin`TRUNCATE users, guilds, roles, channels, members, guild_owners`;
         },
       };
     },
   },
 ];
 
+afterAll(async () => {
+  await postgres?.admin.close();
+  await postgres?.drop();
+});
+
 for (const implementation of implementations) {
   describe(`GuildStore contract: ${implementation.name}`, () => {
     let store: GuildStore;
-    let dispose: () => void;
-    beforeEach(() => ({ store, dispose } = implementation.open()));
-    afterEach(() => dispose());
+    let opened: Opened;
+    beforeEach(async () => {
+      opened = await implementation.open();
+      store = opened.store;
+    });
+    afterEach(() => opened.dispose());
 
-    test("getUser answers undefined for an unknown id", () => {
-      expect(store.getUser("1")).toBeUndefined();
+    test("getUser answers undefined for an unknown id", async () => {
+      expect(await store.getUser("1")).toBeUndefined();
     });
 
-    test("putUser then getUser returns every field unchanged", () => {
+    test("putUser then getUser returns every field unchanged", async () => {
       const full = user("175928847299117063", {
         username: "O'Brien \"quoted\" 🦊",
         globalName: "Fox",
@@ -121,187 +176,188 @@ for (const implementation of implementations) {
         createdAt: 1_420_070_400_000,
         tokenGeneration: Number.MAX_SAFE_INTEGER,
       });
-      store.putUser(full);
-      store.putUser(user("2"));
-      expect(store.getUser(full.id)).toEqual(full);
-      expect(store.getUser("2")).toEqual(user("2"));
+      await store.putUser(full);
+      await store.putUser(user("2"));
+      expect(await store.getUser(full.id)).toEqual(full);
+      expect(await store.getUser("2")).toEqual(user("2"));
     });
 
-    test("putUser replaces the user with the same id", () => {
-      store.putUser(user("5"));
-      store.putUser(user("5", { username: "renamed", bot: true }));
-      expect(store.getUser("5")).toEqual(user("5", { username: "renamed", bot: true }));
-      expect(ids(store.listUsers(10))).toEqual(["5"]);
+    test("putUser replaces the user with the same id", async () => {
+      await store.putUser(user("5"));
+      await store.putUser(user("5", { username: "renamed", bot: true }));
+      expect(await store.getUser("5")).toEqual(user("5", { username: "renamed", bot: true }));
+      expect(ids(await store.listUsers(10))).toEqual(["5"]);
     });
 
-    test("records are copies: mutating one in or out leaves the store unchanged", () => {
+    test("records are copies: mutating one in or out leaves the store unchanged", async () => {
       const input = { ...user("7"), extra: "not a User field" };
-      store.putUser(input);
+      await store.putUser(input);
       input.username = "mutated";
-      const output = store.getUser("7") as { username: string };
+      const output = (await store.getUser("7")) as { username: string };
       output.username = "mutated too";
-      expect(store.getUser("7")).toEqual(user("7"));
-      expect(store.listUsers(1)[0]).toEqual(user("7"));
+      expect(await store.getUser("7")).toEqual(user("7"));
+      expect((await store.listUsers(1))[0]).toEqual(user("7"));
     });
 
-    test("deleteUser answers whether the user existed", () => {
-      store.putUser(user("9"));
-      expect(store.deleteUser("9")).toBe(true);
-      expect(store.deleteUser("9")).toBe(false);
-      expect(store.getUser("9")).toBeUndefined();
-      expect(store.deleteUser("not-a-snowflake")).toBe(false);
+    test("deleteUser answers whether the user existed", async () => {
+      await store.putUser(user("9"));
+      expect(await store.deleteUser("9")).toBe(true);
+      expect(await store.deleteUser("9")).toBe(false);
+      expect(await store.getUser("9")).toBeUndefined();
+      expect(await store.deleteUser("not-a-snowflake")).toBe(false);
     });
 
-    test("listUsers orders by numeric id, not by text", () => {
-      for (const id of ["100", U64_MAX, "9", "0", "10", "175928847299117063", "99"]) store.putUser(user(id));
-      expect(ids(store.listUsers(100))).toEqual(["0", "9", "10", "99", "100", "175928847299117063", U64_MAX]);
+    test("listUsers orders by numeric id, not by text", async () => {
+      for (const id of ["100", U64_MAX, "9", "0", "10", "175928847299117063", "99"]) await store.putUser(user(id));
+      expect(ids(await store.listUsers(100))).toEqual(["0", "9", "10", "99", "100", "175928847299117063", U64_MAX]);
     });
 
-    test("listUsers pages by limit and after, including an absent after", () => {
-      for (let i = 1; i <= 25; i++) store.putUser(user(String(i * 10)));
-      expect(ids(store.listUsers(3))).toEqual(["10", "20", "30"]);
-      expect(ids(store.listUsers(3, "30"))).toEqual(["40", "50", "60"]);
-      expect(ids(store.listUsers(2, "35"))).toEqual(["40", "50"]);
-      expect(ids(store.listUsers(10, "240"))).toEqual(["250"]);
-      expect(store.listUsers(10, "250")).toEqual([]);
-      expect(store.listUsers(0)).toEqual([]);
+    test("listUsers pages by limit and after, including an absent after", async () => {
+      for (let i = 1; i <= 25; i++) await store.putUser(user(String(i * 10)));
+      expect(ids(await store.listUsers(3))).toEqual(["10", "20", "30"]);
+      expect(ids(await store.listUsers(3, "30"))).toEqual(["40", "50", "60"]);
+      expect(ids(await store.listUsers(2, "35"))).toEqual(["40", "50"]);
+      expect(ids(await store.listUsers(10, "240"))).toEqual(["250"]);
+      expect(await store.listUsers(10, "250")).toEqual([]);
+      expect(await store.listUsers(0)).toEqual([]);
 
       const walked: string[] = [];
-      for (let page = store.listUsers(7); page.length > 0; page = store.listUsers(7, page.at(-1)?.id)) {
+      for (let page = (await store.listUsers(7)); page.length > 0; page = (await store.listUsers(7, page.at(-1)?.id))) {
         walked.push(...ids(page));
       }
       expect(walked).toEqual(Array.from({ length: 25 }, (_, i) => String((i + 1) * 10)));
     });
 
-    test("listUsers rejects a negative or fractional limit and a non-snowflake after", () => {
+    test("listUsers rejects a negative or fractional limit and a non-snowflake after", async () => {
       for (const limit of [-1, 1.5, Number.NaN, Infinity]) {
-        expect(() => store.listUsers(limit)).toThrow(RangeError);
+        await expect(store.listUsers(limit)).rejects.toThrow(RangeError);
       }
       for (const after of ["", "abc", "01", "-1"]) {
-        expect(() => store.listUsers(1, after)).toThrow(RangeError);
+        await expect(store.listUsers(1, after)).rejects.toThrow(RangeError);
       }
     });
 
-    test("putUser rejects ids that are not canonical u64 snowflakes", () => {
+    test("putUser rejects ids that are not canonical u64 snowflakes", async () => {
       for (const id of ["", "abc", "007", "-1", "1.5", " 1", "18446744073709551616"]) {
-        expect(() => store.putUser(user(id))).toThrow(RangeError);
+        await expect(store.putUser(user(id))).rejects.toThrow(RangeError);
       }
-      expect(store.listUsers(10)).toEqual([]);
+      expect(await store.listUsers(10)).toEqual([]);
     });
 
-    test("putUser rejects non-privileged or out-of-range intent bits", () => {
+    test("putUser rejects non-privileged or out-of-range intent bits", async () => {
       for (const privilegedIntents of [1, 1 << 9, -1, 2 ** 32 + 2, 0.5]) {
-        expect(() => store.putUser(user("1", { privilegedIntents }))).toThrow(RangeError);
+        await expect(store.putUser(user("1", { privilegedIntents }))).rejects.toThrow(RangeError);
       }
-      expect(store.getUser("1")).toBeUndefined();
+      expect(await store.getUser("1")).toBeUndefined();
     });
 
-    test("putUser rejects a createdAt that is not integer milliseconds", () => {
+    test("putUser rejects a createdAt that is not integer milliseconds", async () => {
       for (const createdAt of [1.5, Number.NaN, 2 ** 53]) {
-        expect(() => store.putUser(user("1", { createdAt }))).toThrow(RangeError);
+        await expect(store.putUser(user("1", { createdAt }))).rejects.toThrow(RangeError);
       }
     });
 
-    test("putUser rejects a tokenGeneration that is not a safe integer >= 0", () => {
+    test("putUser rejects a tokenGeneration that is not a safe integer >= 0", async () => {
       for (const tokenGeneration of [-1, 0.5, Number.NaN, 2 ** 53]) {
-        expect(() => store.putUser(user("1", { tokenGeneration }))).toThrow(RangeError);
+        await expect(store.putUser(user("1", { tokenGeneration }))).rejects.toThrow(RangeError);
       }
-      expect(store.getUser("1")).toBeUndefined();
+      expect(await store.getUser("1")).toBeUndefined();
     });
 
-    test("bumpTokenGeneration raises the user's generation by one and answers it", () => {
-      store.putUser(user("3", { tokenGeneration: 41 }));
-      expect(store.bumpTokenGeneration("3")).toBe(42);
-      expect(store.bumpTokenGeneration("3")).toBe(43);
-      expect(store.getUser("3")).toEqual(user("3", { tokenGeneration: 43 }));
-      expect(store.bumpTokenGeneration("4")).toBeUndefined();
-      expect(store.getUser("4")).toBeUndefined();
+    test("bumpTokenGeneration raises the user's generation by one and answers it", async () => {
+      await store.putUser(user("3", { tokenGeneration: 41 }));
+      expect(await store.bumpTokenGeneration("3")).toBe(42);
+      expect(await store.bumpTokenGeneration("3")).toBe(43);
+      expect(await store.getUser("3")).toEqual(user("3", { tokenGeneration: 43 }));
+      expect(await store.bumpTokenGeneration("4")).toBeUndefined();
+      expect(await store.getUser("4")).toBeUndefined();
     });
 
-    test("bumpTokenGeneration refuses to pass 2^53-1", () => {
-      store.putUser(user("3", { tokenGeneration: Number.MAX_SAFE_INTEGER }));
-      expect(() => store.bumpTokenGeneration("3")).toThrow(RangeError);
-      expect(store.getUser("3")?.tokenGeneration).toBe(Number.MAX_SAFE_INTEGER);
+    test("bumpTokenGeneration refuses to pass 2^53-1", async () => {
+      await store.putUser(user("3", { tokenGeneration: Number.MAX_SAFE_INTEGER }));
+      await expect(store.bumpTokenGeneration("3")).rejects.toThrow(RangeError);
+      expect((await store.getUser("3"))?.tokenGeneration).toBe(Number.MAX_SAFE_INTEGER);
     });
 
-    test("putUser never lowers the token generation, so a write from a stale read keeps a revocation", () => {
-      store.putUser(user("3", { tokenGeneration: 7 }));
-      const stale = store.getUser("3") as User;
-      store.bumpTokenGeneration("3");
-      store.putUser({ ...stale, username: "renamed" });
-      expect(store.getUser("3")).toEqual(user("3", { username: "renamed", tokenGeneration: 8 }));
-      store.putUser(user("3", { tokenGeneration: 100 }));
-      expect(store.getUser("3")?.tokenGeneration).toBe(100);
+    test("putUser never lowers the token generation, so a write from a stale read keeps a revocation", async () => {
+      await store.putUser(user("3", { tokenGeneration: 7 }));
+      const stale = (await store.getUser("3")) as User;
+      await store.bumpTokenGeneration("3");
+      await store.putUser({ ...stale, username: "renamed" });
+      expect(await store.getUser("3")).toEqual(user("3", { username: "renamed", tokenGeneration: 8 }));
+      await store.putUser(user("3", { tokenGeneration: 100 }));
+      expect((await store.getUser("3"))?.tokenGeneration).toBe(100);
     });
 
-    test("deleteUser takes the generation with it: a user put again with that id has the generation it is given", () => {
-      store.putUser(user("3", { tokenGeneration: 7 }));
-      store.bumpTokenGeneration("3");
-      store.deleteUser("3");
-      store.putUser(user("3", { tokenGeneration: 2 }));
-      expect(store.getUser("3")?.tokenGeneration).toBe(2);
+    test("deleteUser takes the generation with it: a user put again with that id has the generation it is given", async () => {
+      await store.putUser(user("3", { tokenGeneration: 7 }));
+      await store.bumpTokenGeneration("3");
+      await store.deleteUser("3");
+      await store.putUser(user("3", { tokenGeneration: 2 }));
+      expect((await store.getUser("3"))?.tokenGeneration).toBe(2);
     });
 
-    test("guild records answer undefined or empty when absent", () => {
-      expect(store.getGuild("1")).toBeUndefined();
-      expect(store.getRole("1")).toBeUndefined();
-      expect(store.getChannel("1")).toBeUndefined();
-      expect(store.getMember("1", "2")).toBeUndefined();
-      expect(store.listGuilds(10)).toEqual([]);
-      expect(store.listRoles("1")).toEqual([]);
-      expect(store.listChannels("1")).toEqual([]);
-      expect(store.listMembers("1", 10)).toEqual([]);
-      expect(store.countMembers("1")).toBe(0);
-      expect(store.guildsOfUser("2")).toEqual([]);
-      expect(store.deleteGuild("1")).toBe(false);
-      expect(store.deleteRole("1")).toBe(false);
-      expect(store.deleteChannel("1")).toBe(false);
-      expect(store.deleteMember("1", "2")).toBe(false);
+    test("guild records answer undefined or empty when absent", async () => {
+      expect(await store.getGuild("1")).toBeUndefined();
+      expect(await store.getRole("1")).toBeUndefined();
+      expect(await store.getChannel("1")).toBeUndefined();
+      expect(await store.getMember("1", "2")).toBeUndefined();
+      expect(await store.listGuilds(10)).toEqual([]);
+      expect(await store.listRoles("1")).toEqual([]);
+      expect(await store.listChannels("1")).toEqual([]);
+      expect(await store.listMembers("1", 10)).toEqual([]);
+      expect(await store.countMembers("1")).toBe(0);
+      expect(await store.guildsOfUser("2")).toEqual([]);
+      await deleteGuild(store, "1");
+      await deleteRole(store, "1", "1");
+      await deleteChannel(store, "1", "1");
+      await deleteMember(store, "1", "2");
+      expect(await store.getGuild("1")).toBeUndefined();
     });
 
-    test("putGuild then getGuild returns every field; put replaces; delete answers existence", () => {
+    test("putGuild then getGuild returns every field; put replaces; delete answers existence", async () => {
       const full = guild("175928847299117063", { name: "Guild 🦊 'q'", ownerId: U64_MAX, icon: "a_abc", createdAt: 0 });
-      store.putGuild(full);
-      expect(store.getGuild(full.id)).toEqual(full);
-      store.putGuild(guild(full.id, { name: "renamed" }));
-      expect(store.getGuild(full.id)).toEqual(guild(full.id, { name: "renamed" }));
-      expect(store.listGuilds(10)).toEqual([guild(full.id, { name: "renamed" })]);
-      expect(store.deleteGuild(full.id)).toBe(true);
-      expect(store.deleteGuild(full.id)).toBe(false);
-      expect(store.getGuild(full.id)).toBeUndefined();
+      await putGuild(store, full);
+      expect(await store.getGuild(full.id)).toEqual(full);
+      await putGuild(store, guild(full.id, { name: "renamed" }));
+      expect(await store.getGuild(full.id)).toEqual(guild(full.id, { name: "renamed" }));
+      expect(await store.listGuilds(10)).toEqual([guild(full.id, { name: "renamed" })]);
+      await deleteGuild(store, full.id);
+      await deleteGuild(store, full.id);
+      expect(await store.getGuild(full.id)).toBeUndefined();
     });
 
-    test("listGuilds orders by numeric id and pages by limit and after", () => {
-      for (const id of ["100", U64_MAX, "9", "10", "175928847299117063", "99"]) store.putGuild(guild(id));
-      expect(store.listGuilds(100).map((g) => g.id)).toEqual(["9", "10", "99", "100", "175928847299117063", U64_MAX]);
-      expect(store.listGuilds(2, "9").map((g) => g.id)).toEqual(["10", "99"]);
-      expect(store.listGuilds(10, "150").map((g) => g.id)).toEqual(["175928847299117063", U64_MAX]);
-      expect(store.listGuilds(10, U64_MAX)).toEqual([]);
-      expect(store.listGuilds(0)).toEqual([]);
-      expect(() => store.listGuilds(-1)).toThrow(RangeError);
-      expect(() => store.listGuilds(1, "01")).toThrow(RangeError);
+    test("listGuilds orders by numeric id and pages by limit and after", async () => {
+      for (const id of ["100", U64_MAX, "9", "10", "175928847299117063", "99"]) await putGuild(store, guild(id));
+      expect((await store.listGuilds(100)).map((g) => g.id)).toEqual(["9", "10", "99", "100", "175928847299117063", U64_MAX]);
+      expect((await store.listGuilds(2, "9")).map((g) => g.id)).toEqual(["10", "99"]);
+      expect((await store.listGuilds(10, "150")).map((g) => g.id)).toEqual(["175928847299117063", U64_MAX]);
+      expect(await store.listGuilds(10, U64_MAX)).toEqual([]);
+      expect(await store.listGuilds(0)).toEqual([]);
+      await expect(store.listGuilds(-1)).rejects.toThrow(RangeError);
+      await expect(store.listGuilds(1, "01")).rejects.toThrow(RangeError);
     });
 
-    test("roles round-trip u64 permissions and list by position, then numeric id, per guild", () => {
+    test("roles round-trip u64 permissions and list by position, then numeric id, per guild", async () => {
       const everyone = role("10", "10", { name: "@everyone", permissions: U64_BITS, hoist: true, mentionable: true });
-      store.putRole(everyone);
-      store.putRole(role("100", "10", { position: 2, color: 0xffffff, permissions: 1n << 63n }));
-      store.putRole(role("99", "10", { position: 2 }));
-      store.putRole(role("11", "10", { position: 1 }));
-      store.putRole(role("12", "20"));
-      expect(store.getRole("10")).toEqual(everyone);
-      expect(store.getRole("100")).toEqual(role("100", "10", { position: 2, color: 0xffffff, permissions: 1n << 63n }));
-      expect(store.listRoles("10").map((r) => r.id)).toEqual(["10", "11", "99", "100"]);
-      expect(store.listRoles("20")).toEqual([role("12", "20")]);
+      await putRole(store, everyone);
+      await putRole(store, role("100", "10", { position: 2, color: 0xffffff, permissions: 1n << 63n }));
+      await putRole(store, role("99", "10", { position: 2 }));
+      await putRole(store, role("11", "10", { position: 1 }));
+      await putRole(store, role("12", "20"));
+      expect(await store.getRole("10")).toEqual(everyone);
+      expect(await store.getRole("100")).toEqual(role("100", "10", { position: 2, color: 0xffffff, permissions: 1n << 63n }));
+      expect((await store.listRoles("10")).map((r) => r.id)).toEqual(["10", "11", "99", "100"]);
+      expect(await store.listRoles("20")).toEqual([role("12", "20")]);
 
-      store.putRole(role("11", "10", { position: 3, name: "moved" }));
-      expect(store.listRoles("10").map((r) => r.id)).toEqual(["10", "99", "100", "11"]);
-      expect(store.deleteRole("99")).toBe(true);
-      expect(store.deleteRole("99")).toBe(false);
-      expect(store.listRoles("10").map((r) => r.id)).toEqual(["10", "100", "11"]);
+      await putRole(store, role("11", "10", { position: 3, name: "moved" }));
+      expect((await store.listRoles("10")).map((r) => r.id)).toEqual(["10", "99", "100", "11"]);
+      await deleteRole(store, "10", "99");
+      await deleteRole(store, "10", "99");
+      expect((await store.listRoles("10")).map((r) => r.id)).toEqual(["10", "100", "11"]);
     });
 
-    test("channels round-trip overwrites and list by position, then numeric id, per guild", () => {
+    test("channels round-trip overwrites and list by position, then numeric id, per guild", async () => {
       const full = channel("175928847299117063", "10", {
         type: 2,
         name: "voice ☎",
@@ -313,127 +369,127 @@ for (const implementation of implementations) {
           { id: U64_MAX, type: 1, allow: 1n << 63n, deny: 0n },
         ],
       });
-      store.putChannel(full);
-      store.putChannel(channel("30", "10", { type: 4, position: 5 }));
-      store.putChannel(channel("40", "10", { position: 0 }));
-      store.putChannel(channel("50", "20"));
-      expect(store.getChannel(full.id)).toEqual(full);
-      expect(store.listChannels("10").map((c) => c.id)).toEqual(["40", "30", full.id]);
-      expect(store.listChannels("20")).toEqual([channel("50", "20")]);
+      await putChannel(store, full);
+      await putChannel(store, channel("30", "10", { type: 4, position: 5 }));
+      await putChannel(store, channel("40", "10", { position: 0 }));
+      await putChannel(store, channel("50", "20"));
+      expect(await store.getChannel(full.id)).toEqual(full);
+      expect((await store.listChannels("10")).map((c) => c.id)).toEqual(["40", "30", full.id]);
+      expect(await store.listChannels("20")).toEqual([channel("50", "20")]);
 
-      store.putChannel(channel(full.id, "10", { overwrites: [] }));
-      expect(store.getChannel(full.id)).toEqual(channel(full.id, "10"));
-      expect(store.deleteChannel("30")).toBe(true);
-      expect(store.deleteChannel("30")).toBe(false);
-      expect(store.listChannels("10").map((c) => c.id)).toEqual(["40", full.id]);
+      await putChannel(store, channel(full.id, "10", { overwrites: [] }));
+      expect(await store.getChannel(full.id)).toEqual(channel(full.id, "10"));
+      await deleteChannel(store, "10", "30");
+      await deleteChannel(store, "10", "30");
+      expect((await store.listChannels("10")).map((c) => c.id)).toEqual(["40", full.id]);
     });
 
-    test("members round-trip, replace, delete and count per guild", () => {
+    test("members round-trip, replace, delete and count per guild", async () => {
       const full = member("10", U64_MAX, { roleIds: ["12", "11", "10"], nick: "Nick 🦊", joinedAt: 5 });
-      store.putMember(full);
-      store.putMember(member("10", "2"));
-      store.putMember(member("20", "2"));
-      expect(store.getMember("10", U64_MAX)).toEqual(full);
-      expect(store.getMember("20", U64_MAX)).toBeUndefined();
-      expect(store.countMembers("10")).toBe(2);
-      expect(store.countMembers("20")).toBe(1);
+      await putMember(store, full);
+      await putMember(store, member("10", "2"));
+      await putMember(store, member("20", "2"));
+      expect(await store.getMember("10", U64_MAX)).toEqual(full);
+      expect(await store.getMember("20", U64_MAX)).toBeUndefined();
+      expect(await store.countMembers("10")).toBe(2);
+      expect(await store.countMembers("20")).toBe(1);
 
-      store.putMember(member("10", U64_MAX, { nick: null }));
-      expect(store.getMember("10", U64_MAX)).toEqual(member("10", U64_MAX));
-      expect(store.countMembers("10")).toBe(2);
-      expect(store.deleteMember("10", "2")).toBe(true);
-      expect(store.deleteMember("10", "2")).toBe(false);
-      expect(store.countMembers("10")).toBe(1);
-      expect(store.getMember("20", "2")).toEqual(member("20", "2"));
+      await putMember(store, member("10", U64_MAX, { nick: null }));
+      expect(await store.getMember("10", U64_MAX)).toEqual(member("10", U64_MAX));
+      expect(await store.countMembers("10")).toBe(2);
+      await deleteMember(store, "10", "2");
+      await deleteMember(store, "10", "2");
+      expect(await store.countMembers("10")).toBe(1);
+      expect(await store.getMember("20", "2")).toEqual(member("20", "2"));
     });
 
-    test("listMembers pages one guild by numeric user id", () => {
-      for (let i = 1; i <= 25; i++) store.putMember(member("7", String(i * 10)));
-      store.putMember(member("8", "15"));
-      store.putMember(member("70", "15"));
-      expect(store.listMembers("7", 3).map((m) => m.userId)).toEqual(["10", "20", "30"]);
-      expect(store.listMembers("7", 2, "35").map((m) => m.userId)).toEqual(["40", "50"]);
-      expect(store.listMembers("7", 10, "240").map((m) => m.userId)).toEqual(["250"]);
-      expect(store.listMembers("7", 10, "250")).toEqual([]);
-      expect(store.listMembers("7", 0)).toEqual([]);
-      expect(store.listMembers("8", 10)).toEqual([member("8", "15")]);
+    test("listMembers pages one guild by numeric user id", async () => {
+      for (let i = 1; i <= 25; i++) await putMember(store, member("7", String(i * 10)));
+      await putMember(store, member("8", "15"));
+      await putMember(store, member("70", "15"));
+      expect((await store.listMembers("7", 3)).map((m) => m.userId)).toEqual(["10", "20", "30"]);
+      expect((await store.listMembers("7", 2, "35")).map((m) => m.userId)).toEqual(["40", "50"]);
+      expect((await store.listMembers("7", 10, "240")).map((m) => m.userId)).toEqual(["250"]);
+      expect(await store.listMembers("7", 10, "250")).toEqual([]);
+      expect(await store.listMembers("7", 0)).toEqual([]);
+      expect(await store.listMembers("8", 10)).toEqual([member("8", "15")]);
 
       const walked: string[] = [];
-      for (let page = store.listMembers("7", 7); page.length > 0; page = store.listMembers("7", 7, page.at(-1)?.userId)) {
+      for (let page = (await store.listMembers("7", 7)); page.length > 0; page = (await store.listMembers("7", 7, page.at(-1)?.userId))) {
         walked.push(...page.map((m) => m.userId));
       }
       expect(walked).toEqual(Array.from({ length: 25 }, (_, i) => String((i + 1) * 10)));
-      for (const limit of [-1, 1.5, Number.NaN]) expect(() => store.listMembers("7", limit)).toThrow(RangeError);
-      for (const after of ["", "abc", "01"]) expect(() => store.listMembers("7", 1, after)).toThrow(RangeError);
+      for (const limit of [-1, 1.5, Number.NaN]) await expect(store.listMembers("7", limit)).rejects.toThrow(RangeError);
+      for (const after of ["", "abc", "01"]) await expect(store.listMembers("7", 1, after)).rejects.toThrow(RangeError);
     });
 
-    test("guildsOfUser lists the user's guilds in numeric order", () => {
-      for (const guildId of ["100", "9", U64_MAX, "10"]) store.putMember(member(guildId, "5"));
-      store.putMember(member("11", "6"));
-      expect(store.guildsOfUser("5")).toEqual(["9", "10", "100", U64_MAX]);
-      store.deleteMember("100", "5");
-      expect(store.guildsOfUser("5")).toEqual(["9", "10", U64_MAX]);
-      expect(store.guildsOfUser("6")).toEqual(["11"]);
+    test("guildsOfUser lists the user's guilds in numeric order", async () => {
+      for (const guildId of ["100", "9", U64_MAX, "10"]) await putMember(store, member(guildId, "5"));
+      await putMember(store, member("11", "6"));
+      expect(await store.guildsOfUser("5")).toEqual(["9", "10", "100", U64_MAX]);
+      await deleteMember(store, "100", "5");
+      expect(await store.guildsOfUser("5")).toEqual(["9", "10", U64_MAX]);
+      expect(await store.guildsOfUser("6")).toEqual(["11"]);
     });
 
-    test("deleteGuild removes its roles, channels and members and nothing else", () => {
-      seedGuild(store, "1000");
-      seedGuild(store, "2000");
-      store.putUser(user("1"));
-      expect(store.countMembers("1000")).toBe(2);
-      expect(store.guildsOfUser("1")).toEqual(["1000", "2000"]);
+    test("deleteGuild removes its roles, channels and members and nothing else", async () => {
+      await seedGuild(store, "1000");
+      await seedGuild(store, "2000");
+      await store.putUser(user("1"));
+      expect(await store.countMembers("1000")).toBe(2);
+      expect(await store.guildsOfUser("1")).toEqual(["1000", "2000"]);
 
-      expect(store.deleteGuild("1000")).toBe(true);
-      expect(store.getGuild("1000")).toBeUndefined();
-      expect(store.listRoles("1000")).toEqual([]);
-      expect(store.getRole("1000")).toBeUndefined();
-      expect(store.listChannels("1000")).toEqual([]);
-      expect(store.getChannel("10003")).toBeUndefined();
-      expect(store.listMembers("1000", 10)).toEqual([]);
-      expect(store.countMembers("1000")).toBe(0);
-      expect(store.guildsOfUser("1")).toEqual(["2000"]);
+      await deleteGuild(store, "1000");
+      expect(await store.getGuild("1000")).toBeUndefined();
+      expect(await store.listRoles("1000")).toEqual([]);
+      expect(await store.getRole("1000")).toBeUndefined();
+      expect(await store.listChannels("1000")).toEqual([]);
+      expect(await store.getChannel("10003")).toBeUndefined();
+      expect(await store.listMembers("1000", 10)).toEqual([]);
+      expect(await store.countMembers("1000")).toBe(0);
+      expect(await store.guildsOfUser("1")).toEqual(["2000"]);
 
-      expect(store.listGuilds(10)).toEqual([guild("2000")]);
-      expect(store.listRoles("2000").map((r) => r.id)).toEqual(["2000", "20001"]);
-      expect(store.listChannels("2000").map((c) => c.id)).toEqual(["20002", "20003"]);
-      expect(store.countMembers("2000")).toBe(2);
-      expect(store.getUser("1")).toEqual(user("1"));
+      expect(await store.listGuilds(10)).toEqual([guild("2000")]);
+      expect((await store.listRoles("2000")).map((r) => r.id)).toEqual(["2000", "20001"]);
+      expect((await store.listChannels("2000")).map((c) => c.id)).toEqual(["20002", "20003"]);
+      expect(await store.countMembers("2000")).toBe(2);
+      expect(await store.getUser("1")).toEqual(user("1"));
     });
 
-    test("guild records are copies: mutating arrays in or out leaves the store unchanged", () => {
+    test("guild records are copies: mutating arrays in or out leaves the store unchanged", async () => {
       const overwrites = [{ id: "1", type: 0 as const, allow: 1n, deny: 2n }];
-      store.putChannel({ ...channel("3", "1", { overwrites }), extra: true } as StoredChannel);
+      await putChannel(store, { ...channel("3", "1", { overwrites }), extra: true } as StoredChannel);
       (overwrites[0] as Overwrite).allow = 99n;
       overwrites.push({ id: "2", type: 0, allow: 0n, deny: 0n });
-      const out = store.getChannel("3") as StoredChannel;
+      const out = (await store.getChannel("3")) as StoredChannel;
       (out.overwrites[0] as Overwrite).allow = 77n;
       (out.overwrites as Overwrite[]).length = 0;
       const expected = channel("3", "1", { overwrites: [{ id: "1", type: 0, allow: 1n, deny: 2n }] });
-      expect(store.getChannel("3")).toEqual(expected);
-      expect(store.listChannels("1")).toEqual([expected]);
+      expect(await store.getChannel("3")).toEqual(expected);
+      expect(await store.listChannels("1")).toEqual([expected]);
 
       const roleIds = ["5"];
-      store.putMember(member("1", "2", { roleIds }));
+      await putMember(store, member("1", "2", { roleIds }));
       roleIds.push("6");
-      (store.getMember("1", "2")?.roleIds as string[]).push("7");
-      (store.listMembers("1", 1)[0]?.roleIds as string[]).push("8");
-      expect(store.getMember("1", "2")).toEqual(member("1", "2", { roleIds: ["5"] }));
+      ((await store.getMember("1", "2"))?.roleIds as string[]).push("7");
+      ((await store.listMembers("1", 1))[0]?.roleIds as string[]).push("8");
+      expect(await store.getMember("1", "2")).toEqual(member("1", "2", { roleIds: ["5"] }));
 
       const stored = { ...role("4", "1"), extra: 1 } as StoredRole;
-      store.putRole(stored);
-      expect(store.getRole("4")).toEqual(role("4", "1"));
-      store.putGuild({ ...guild("1"), extra: 1 } as Guild);
-      expect(store.getGuild("1")).toEqual(guild("1"));
+      await putRole(store, stored);
+      expect(await store.getRole("4")).toEqual(role("4", "1"));
+      await putGuild(store, { ...guild("1"), extra: 1 } as Guild);
+      expect(await store.getGuild("1")).toEqual(guild("1"));
     });
 
-    test("putGuild rejects invalid ids and createdAt", () => {
+    test("putGuild rejects invalid ids and createdAt", async () => {
       for (const bad of [guild("01"), guild("x"), guild("1", { ownerId: "" }), guild("1", { createdAt: 1.5 })]) {
-        expect(() => store.putGuild(bad)).toThrow(RangeError);
+        await expect(putGuild(store, bad)).rejects.toThrow(RangeError);
       }
-      expect(store.listGuilds(10)).toEqual([]);
+      expect(await store.listGuilds(10)).toEqual([]);
     });
 
-    test("putRole rejects invalid ids, permissions, position and color", () => {
+    test("putRole rejects invalid ids, permissions, position and color", async () => {
       const bad: StoredRole[] = [
         role("01", "1"),
         role("1", "18446744073709551616"),
@@ -445,11 +501,11 @@ for (const implementation of implementations) {
         role("1", "1", { color: 0x1000000 }),
         role("1", "1", { color: -1 }),
       ];
-      for (const r of bad) expect(() => store.putRole(r)).toThrow(RangeError);
-      expect(store.listRoles("1")).toEqual([]);
+      for (const r of bad) await expect(putRole(store, r)).rejects.toThrow(RangeError);
+      expect(await store.listRoles("1")).toEqual([]);
     });
 
-    test("putChannel rejects invalid ids, integers and overwrites", () => {
+    test("putChannel rejects invalid ids, integers and overwrites", async () => {
       const bad: StoredChannel[] = [
         channel("a", "1"),
         channel("1", "1", { parentId: "007" }),
@@ -467,11 +523,11 @@ for (const implementation of implementations) {
           ],
         }),
       ];
-      for (const c of bad) expect(() => store.putChannel(c)).toThrow(RangeError);
-      expect(store.listChannels("1")).toEqual([]);
+      for (const c of bad) await expect(putChannel(store, c)).rejects.toThrow(RangeError);
+      expect(await store.listChannels("1")).toEqual([]);
     });
 
-    test("putMember rejects invalid ids, role ids and joinedAt", () => {
+    test("putMember rejects invalid ids, role ids and joinedAt", async () => {
       const bad: Member[] = [
         member("1", "-2"),
         member("", "2"),
@@ -479,9 +535,111 @@ for (const implementation of implementations) {
         member("1", "2", { roleIds: ["3", "3"] }),
         member("1", "2", { joinedAt: 2 ** 53 }),
       ];
-      for (const m of bad) expect(() => store.putMember(m)).toThrow(RangeError);
-      expect(store.countMembers("1")).toBe(0);
-      expect(store.guildsOfUser("2")).toEqual([]);
+      for (const m of bad) await expect(putMember(store, m)).rejects.toThrow(RangeError);
+      expect(await store.countMembers("1")).toBe(0);
+      expect(await store.guildsOfUser("2")).toEqual([]);
+    });
+
+    test("listMembersWithUsers pages a guild's members with their users, leaving out members whose user is gone", async () => {
+      for (const id of ["30", "10", U64_MAX, "20"]) {
+        await store.putUser(user(id, { tokenGeneration: 7 }));
+        await putMember(store, member("5", id, { roleIds: ["6"], nick: `n${id}` }));
+      }
+      await putMember(store, member("5", "25"));
+      await putMember(store, member("9", "10"));
+      const page = await store.listMembersWithUsers("5", 2);
+      expect(page).toEqual([
+        { member: member("5", "10", { roleIds: ["6"], nick: "n10" }), user: user("10", { tokenGeneration: 7 }) },
+        { member: member("5", "20", { roleIds: ["6"], nick: "n20" }), user: user("20", { tokenGeneration: 7 }) },
+      ]);
+      const rest = await store.listMembersWithUsers("5", 10, "20");
+      expect(rest.map((m) => m.user.id)).toEqual(["30", U64_MAX]);
+      expect(await store.listMembersWithUsers("5", 10, U64_MAX)).toEqual([]);
+      expect(await store.listMembersWithUsers("7", 10)).toEqual([]);
+      await expect(store.listMembersWithUsers("5", -1)).rejects.toThrow(RangeError);
+    });
+
+    test("writeGuild applies a batch in order, and refuses a whole batch with a record of another guild", async () => {
+      await store.writeGuild("1", GENERATION, [
+        { k: "guild", guild: guild("1") },
+        { k: "role", role: role("2", "1") },
+        { k: "role", role: role("2", "1", { name: "second" }) },
+        { k: "channel", channel: channel("3", "1") },
+        { k: "delete-channel", channelId: "3" },
+      ]);
+      expect(await store.getRole("2")).toEqual(role("2", "1", { name: "second" }));
+      expect(await store.getChannel("3")).toBeUndefined();
+      const mixed = store.writeGuild("1", GENERATION, [
+        { k: "role", role: role("4", "1") },
+        { k: "member", member: member("8", "5") },
+      ]);
+      await expect(mixed).rejects.toThrow(RangeError);
+      const invalid = store.writeGuild("1", GENERATION, [
+        { k: "role", role: role("4", "1") },
+        { k: "role", role: role("5", "1", { color: -1 }) },
+      ]);
+      await expect(invalid).rejects.toThrow(RangeError);
+      expect(await store.getRole("4")).toBeUndefined();
+      await expect(store.writeGuild("1", -1, [])).rejects.toThrow(RangeError);
+      await expect(store.claimGuild("01", 1)).rejects.toThrow(RangeError);
+    });
+
+    test("fencing: once an owner at generation 2 claims a guild, the owner at generation 1 can write nothing of it", async () => {
+      const next = await opened.second();
+      await store.claimGuild("1", 1);
+      await store.writeGuild("1", 1, [{ k: "guild", guild: guild("1") }, { k: "role", role: role("1", "1") }]);
+      // The guild moves: its new owner claims it with the later generation and writes.
+      await next.claimGuild("1", 2);
+      await next.writeGuild("1", 2, [{ k: "role", role: role("1", "1", { name: "new owner's" }) }]);
+      // The old owner, unaware, writes a batch: refused whole, with a typed error.
+      const stale = store.writeGuild("1", 1, [
+        { k: "role", role: role("1", "1", { name: "old owner's" }) },
+        { k: "channel", channel: channel("3", "1") },
+        { k: "member", member: member("1", "4") },
+        { k: "delete-guild" },
+      ]);
+      await expect(stale).rejects.toBeInstanceOf(GuildFencedError);
+      await expect(stale).rejects.toMatchObject({ guildId: "1", generation: 1, fence: 2 });
+      await expect(store.claimGuild("1", 1)).rejects.toBeInstanceOf(GuildFencedError);
+      for (const reader of [store, next]) {
+        expect(await reader.getGuild("1")).toEqual(guild("1"));
+        expect(await reader.getRole("1")).toEqual(role("1", "1", { name: "new owner's" }));
+        expect(await reader.getChannel("3")).toBeUndefined();
+        expect(await reader.getMember("1", "4")).toBeUndefined();
+      }
+      // Fences are per guild, and a guild never claimed takes any generation.
+      await store.writeGuild("2", 1, [{ k: "guild", guild: guild("2") }]);
+      expect(await next.getGuild("2")).toEqual(guild("2"));
+      // The new owner's later writes, and a still later owner's, go on.
+      await next.writeGuild("1", 2, [{ k: "channel", channel: channel("3", "1") }]);
+      await next.claimGuild("1", 3);
+      await expect(next.writeGuild("1", 2, [{ k: "delete-channel", channelId: "3" }])).rejects.toBeInstanceOf(GuildFencedError);
+      expect(await store.getChannel("3")).toEqual(channel("3", "1"));
+    });
+
+    test("a claim is renewed at a later generation only if nobody claimed the guild in between", async () => {
+      const next = await opened.second();
+      await store.claimGuild("1", 3);
+      // Owned again at generation 5, nobody else having claimed it: kept.
+      expect(await store.renewClaim("1", 3, 5)).toBe(true);
+      await store.writeGuild("1", 5, [{ k: "guild", guild: guild("1") }]);
+      // Another owner claims it at 6; the first, owning it again at 7, must load it afresh.
+      await next.claimGuild("1", 6);
+      expect(await store.renewClaim("1", 5, 7)).toBe(false);
+      await expect(store.writeGuild("1", 5, [])).rejects.toBeInstanceOf(GuildFencedError);
+      expect(await next.renewClaim("1", 6, 7)).toBe(true);
+      expect(await store.highestFence()).toBe(7);
+      // A guild never claimed has no claim to renew.
+      expect(await store.renewClaim("2", 1, 2)).toBe(false);
+    });
+
+    test("the highest fence is the latest generation any owner claimed a guild with (0 before any)", async () => {
+      expect(await store.highestFence()).toBe(0);
+      await store.claimGuild("1", 4);
+      await store.writeGuild("2", 9, [{ k: "guild", guild: guild("2") }]);
+      await store.claimGuild("1", 6);
+      expect(await store.highestFence()).toBe(9);
+      expect(await (await opened.second()).highestFence()).toBe(9);
     });
   });
 }
@@ -491,51 +649,75 @@ describe("SqliteGuildStore", () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "guildgate-sqlite-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("users survive closing and reopening the file", () => {
+  test("users survive closing and reopening the file", async () => {
     const first = new SqliteGuildStore(dir);
-    first.putUser(user("1", { bot: true, globalName: "One", privilegedIntents: 1 << 15 }));
-    first.putUser(user("2"));
-    first.deleteUser("2");
-    first.close();
+    await first.putUser(user("1", { bot: true, globalName: "One", privilegedIntents: 1 << 15 }));
+    await first.putUser(user("2"));
+    await first.deleteUser("2");
+    await first.close();
 
     const second = new SqliteGuildStore(dir);
-    expect(second.getUser("1")).toEqual(user("1", { bot: true, globalName: "One", privilegedIntents: 1 << 15 }));
-    expect(ids(second.listUsers(10))).toEqual(["1"]);
-    second.close();
+    expect(await second.getUser("1")).toEqual(user("1", { bot: true, globalName: "One", privilegedIntents: 1 << 15 }));
+    expect(ids(await second.listUsers(10))).toEqual(["1"]);
+    await second.close();
   });
 
-  test("creates a missing data dir and one file in WAL mode at the latest schema version", () => {
+  test("creates a missing data dir and one file in WAL mode at the latest schema version", async () => {
     const dataDir = join(dir, "nested", "data");
     const store = new SqliteGuildStore(dataDir);
     expect(store.path).toBe(join(dataDir, STORE_FILE));
-    store.close();
+    await store.close();
 
     const db = new Database(join(dataDir, STORE_FILE), { readonly: true });
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
-    db.close();
+    await db.close();
   });
 
-  test("refuses a file written by a newer schema", () => {
+  test("refuses a file written by a newer schema", async () => {
     const db = new Database(join(dir, STORE_FILE), { create: true });
     db.run(`PRAGMA user_version = ${migrations.length + 1}`);
-    db.close();
+    await db.close();
     expect(() => new SqliteGuildStore(dir)).toThrow(/newer than this build/);
   });
 
-  test("two stores on one file see each other's writes", () => {
+  test("stores opened at once by several Workers on one file all open: none fails with SQLITE_BUSY", async () => {
+    // Seen in CI: a worker of the binary died with SQLITE_BUSY_RECOVERY while the other opened the file.
+    const workers = Array.from({ length: 6 }, () => new Worker(new URL("../../test/fixtures/sqlite-opener.ts", import.meta.url).href));
+    const failed: string[] = [];
+    try {
+      for (let round = 0; round < 60; round++) {
+        const roundDir = join(dir, `round-${round}`);
+        await new SqliteGuildStore(roundDir).close();
+        const at = Date.now() + 20;
+        const answers = workers.map(
+          (worker) =>
+            new Promise<string>((resolve) => {
+              worker.onmessage = (event: MessageEvent<string>) => resolve(event.data);
+              worker.postMessage({ dir: roundDir, at });
+            }),
+        );
+        failed.push(...(await Promise.all(answers)).filter((answer) => answer !== "ok"));
+      }
+    } finally {
+      for (const worker of workers) worker.terminate();
+    }
+    expect(failed).toEqual([]);
+  }, 30_000);
+
+  test("two stores on one file see each other's writes", async () => {
     const a = new SqliteGuildStore(dir);
     const b = new SqliteGuildStore(dir);
-    a.putUser(user("42"));
-    expect(b.getUser("42")).toEqual(user("42"));
-    expect(b.deleteUser("42")).toBe(true);
-    expect(a.getUser("42")).toBeUndefined();
-    a.close();
-    b.close();
+    await a.putUser(user("42"));
+    expect(await b.getUser("42")).toEqual(user("42"));
+    expect(await b.deleteUser("42")).toBe(true);
+    expect(await a.getUser("42")).toBeUndefined();
+    await a.close();
+    await b.close();
     expect(existsSync(join(dir, STORE_FILE))).toBe(true);
   });
 
-  test("pages of random ids match the memory model", () => {
+  test("pages of random ids match the memory model", async () => {
     let seed = 0x9e3779b9;
     const random = () => {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
@@ -547,48 +729,48 @@ describe("SqliteGuildStore", () => {
       // A random u64 shifted right by 0-63 bits: ids of 1 to 20 digits, so pages cross lengths.
       const u64 = (BigInt(random()) << 32n) | BigInt(random());
       const text = (u64 >> BigInt(random() % 64)).toString();
-      for (const store of [sqlite, model]) store.putUser(user(text));
-      if (random() % 5 === 0) for (const store of [sqlite, model]) store.deleteUser(text);
+      for (const store of [sqlite, model]) await store.putUser(user(text));
+      if (random() % 5 === 0) for (const store of [sqlite, model]) await store.deleteUser(text);
     }
     for (let after: string | undefined, page: User[]; ; after = page.at(-1)?.id) {
-      page = model.listUsers(13, after);
-      expect(sqlite.listUsers(13, after)).toEqual(page);
+      page = (await model.listUsers(13, after));
+      expect(await sqlite.listUsers(13, after)).toEqual(page);
       if (page.length === 0) break;
     }
-    sqlite.close();
-    model.close();
+    await sqlite.close();
+    await model.close();
   });
 
-  test("guilds, roles, channels and members survive closing and reopening the file", () => {
+  test("guilds, roles, channels and members survive closing and reopening the file", async () => {
     const first = new SqliteGuildStore(dir);
-    seedGuild(first, "1000");
-    seedGuild(first, "2000");
-    first.putChannel(
+    await seedGuild(first, "1000");
+    await seedGuild(first, "2000");
+    await putChannel(first, 
       channel("3", "1000", { overwrites: [{ id: "1000", type: 0, allow: U64_BITS, deny: 1n << 63n }], topic: "t" }),
     );
-    first.putMember(member("1000", U64_MAX, { roleIds: ["10001"], nick: "n" }));
-    first.deleteGuild("2000");
-    first.close();
+    await putMember(first, member("1000", U64_MAX, { roleIds: ["10001"], nick: "n" }));
+    await deleteGuild(first, "2000");
+    await first.close();
 
     const second = new SqliteGuildStore(dir);
     const model = new MemoryGuildStore();
-    seedGuild(model, "1000");
-    model.putChannel(
+    await seedGuild(model, "1000");
+    await putChannel(model, 
       channel("3", "1000", { overwrites: [{ id: "1000", type: 0, allow: U64_BITS, deny: 1n << 63n }], topic: "t" }),
     );
-    model.putMember(member("1000", U64_MAX, { roleIds: ["10001"], nick: "n" }));
-    expect(second.listGuilds(10)).toEqual(model.listGuilds(10));
-    expect(second.listRoles("1000")).toEqual(model.listRoles("1000"));
-    expect(second.listChannels("1000")).toEqual(model.listChannels("1000"));
-    expect(second.listMembers("1000", 10)).toEqual(model.listMembers("1000", 10));
-    expect(second.countMembers("1000")).toBe(3);
-    expect(second.guildsOfUser("1")).toEqual(["1000"]);
-    expect(second.listRoles("2000")).toEqual([]);
-    second.close();
-    model.close();
+    await putMember(model, member("1000", U64_MAX, { roleIds: ["10001"], nick: "n" }));
+    expect(await second.listGuilds(10)).toEqual((await model.listGuilds(10)));
+    expect(await second.listRoles("1000")).toEqual((await model.listRoles("1000")));
+    expect(await second.listChannels("1000")).toEqual((await model.listChannels("1000")));
+    expect(await second.listMembers("1000", 10)).toEqual((await model.listMembers("1000", 10)));
+    expect(await second.countMembers("1000")).toBe(3);
+    expect(await second.guildsOfUser("1")).toEqual(["1000"]);
+    expect(await second.listRoles("2000")).toEqual([]);
+    await second.close();
+    await model.close();
   });
 
-  test("a file at schema version 1 (users only) migrates forward and keeps its users", () => {
+  test("a file at schema version 1 (users only) migrates forward and keeps its users", async () => {
     const path = join(dir, STORE_FILE);
     const old = new Database(path, { create: true, strict: true });
     old.run(migrations[0] as string);
@@ -597,24 +779,24 @@ describe("SqliteGuildStore", () => {
       `INSERT INTO users (id, username, global_name, avatar, bot, privileged_intents, created_at)
        VALUES ('${U64_MAX}', 'old', 'Old', NULL, 1, 2, 1420070400000)`,
     );
-    old.close();
+    await old.close();
 
     const store = new SqliteGuildStore(dir);
-    expect(store.getUser(U64_MAX)).toEqual(
+    expect(await store.getUser(U64_MAX)).toEqual(
       user(U64_MAX, { username: "old", globalName: "Old", bot: true, privilegedIntents: 2, createdAt: 1_420_070_400_000 }),
     );
-    seedGuild(store, "1000");
-    expect(store.countMembers("1000")).toBe(2);
-    store.close();
+    await seedGuild(store, "1000");
+    expect(await store.countMembers("1000")).toBe(2);
+    await store.close();
 
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["channels", "guilds", "members", "roles", "users"].map((name) => ({ name })));
-    db.close();
+    expect(tables).toEqual(["channels", "guild_owners", "guilds", "members", "roles", "users"].map((name) => ({ name })));
+    await db.close();
   });
 
-  test("a file at schema version 2 (before token generations) migrates forward and keeps its users and guilds", () => {
+  test("a file at schema version 2 (before token generations) migrates forward and keeps its users and guilds", async () => {
     const path = join(dir, STORE_FILE);
     const old = new Database(path, { create: true, strict: true });
     for (const step of migrations.slice(0, 2)) old.run(step as string);
@@ -625,21 +807,55 @@ describe("SqliteGuildStore", () => {
     );
     old.run(`INSERT INTO guilds (id, name, owner_id, icon, created_at) VALUES ('7', 'g', '42', NULL, 0)`);
     old.run(`INSERT INTO members (guild_id, user_id, role_ids, nick, joined_at) VALUES ('7', '42', '[]', NULL, 0)`);
+    await old.close();
+
+    const store = new SqliteGuildStore(dir);
+    expect(await store.getUser("42")).toEqual(user("42", { username: "old", tokenGeneration: 0 }));
+    expect(await store.guildsOfUser("42")).toEqual(["7"]);
+    expect(await store.bumpTokenGeneration("42")).toBe(1);
+    await store.close();
+    const reopened = new SqliteGuildStore(dir);
+    expect((await reopened.getUser("42"))?.tokenGeneration).toBe(1);
+    await reopened.close();
+  });
+
+  test("a file at schema version 3 (before fences) migrates forward and keeps its users, guilds, roles, channels and members", async () => {
+    const path = join(dir, STORE_FILE);
+    const old = new Database(path, { create: true, strict: true });
+    for (const step of migrations.slice(0, 3)) old.run(step as string);
+    old.run("PRAGMA user_version = 3");
+    old.run(`INSERT INTO users (id, username, global_name, avatar, bot, privileged_intents, created_at, token_generation)
+             VALUES ('42', 'old', NULL, NULL, 0, 0, 1700000000000, 9)`);
+    old.run(`INSERT INTO guilds (id, name, owner_id, icon, created_at) VALUES ('7', 'g', '42', NULL, 0)`);
+    old.run(`INSERT INTO roles (id, guild_id, name, permissions, position, hoist, color, mentionable)
+             VALUES ('7', '7', '@everyone', '${U64_BITS}', 0, 0, 0, 0)`);
+    old.run(`INSERT INTO channels (id, guild_id, type, name, position, parent_id, overwrites, topic)
+             VALUES ('8', '7', 0, 'general', 0, NULL, '[{"id":"7","type":0,"allow":"1","deny":"2"}]', NULL)`);
+    old.run(`INSERT INTO members (guild_id, user_id, role_ids, nick, joined_at) VALUES ('7', '42', '["7"]', 'n', 5)`);
     old.close();
 
     const store = new SqliteGuildStore(dir);
-    expect(store.getUser("42")).toEqual(user("42", { username: "old", tokenGeneration: 0 }));
-    expect(store.guildsOfUser("42")).toEqual(["7"]);
-    expect(store.bumpTokenGeneration("42")).toBe(1);
-    store.close();
-    const reopened = new SqliteGuildStore(dir);
-    expect(reopened.getUser("42")?.tokenGeneration).toBe(1);
-    reopened.close();
+    expect(await store.getUser("42")).toEqual(user("42", { username: "old", tokenGeneration: 9 }));
+    expect(await store.getGuild("7")).toEqual(guild("7", { name: "g", ownerId: "42", createdAt: 0 }));
+    expect(await store.listRoles("7")).toEqual([role("7", "7", { name: "@everyone", permissions: U64_BITS })]);
+    expect(await store.listChannels("7")).toEqual([
+      channel("8", "7", { name: "general", overwrites: [{ id: "7", type: 0, allow: 1n, deny: 2n }] }),
+    ]);
+    expect(await store.listMembersWithUsers("7", 10)).toEqual([
+      { member: member("7", "42", { roleIds: ["7"], nick: "n", joinedAt: 5 }), user: user("42", { username: "old", tokenGeneration: 9 }) },
+    ]);
+    // Its guilds were never claimed: the first owner takes them at any generation.
+    await store.claimGuild("7", 1);
+    await expect(store.writeGuild("7", 0, [])).rejects.toBeInstanceOf(GuildFencedError);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
+    db.close();
   });
 
-  test("member list queries use the indexes, not a table scan", () => {
+  test("member list queries use the indexes, not a table scan", async () => {
     const store = new SqliteGuildStore(dir);
-    store.close();
+    await store.close();
     const db = new Database(join(dir, STORE_FILE), { readonly: true });
     const plan = (sql: string) =>
       (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join("; ");
@@ -650,10 +866,10 @@ describe("SqliteGuildStore", () => {
       /USING (COVERING )?INDEX members_by_user/,
     );
     expect(plan("SELECT * FROM guilds WHERE id_order > '5' ORDER BY id_order LIMIT 3")).toMatch(/guilds_by_id_order/);
-    db.close();
+    await db.close();
   });
 
-  test("pages of random member ids match the memory model", () => {
+  test("pages of random member ids match the memory model", async () => {
     let seed = 0x2545f491;
     const random = () => {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
@@ -665,19 +881,73 @@ describe("SqliteGuildStore", () => {
       const u64 = (BigInt(random()) << 32n) | BigInt(random());
       const userId = (u64 >> BigInt(random() % 64)).toString();
       const guildId = String(1 + (random() % 3));
-      for (const store of [sqlite, model]) store.putMember(member(guildId, userId, { roleIds: [guildId] }));
-      if (random() % 5 === 0) for (const store of [sqlite, model]) store.deleteMember(guildId, userId);
+      for (const store of [sqlite, model]) await putMember(store, member(guildId, userId, { roleIds: [guildId] }));
+      if (random() % 5 === 0) for (const store of [sqlite, model]) await deleteMember(store, guildId, userId);
     }
     for (const guildId of ["1", "2", "3", "4"]) {
-      expect(sqlite.countMembers(guildId)).toBe(model.countMembers(guildId));
+      expect(await sqlite.countMembers(guildId)).toBe((await model.countMembers(guildId)));
       for (let after: string | undefined, page: Member[]; ; after = page.at(-1)?.userId) {
-        page = model.listMembers(guildId, 11, after);
-        expect(sqlite.listMembers(guildId, 11, after)).toEqual(page);
+        page = (await model.listMembers(guildId, 11, after));
+        expect(await sqlite.listMembers(guildId, 11, after)).toEqual(page);
         if (page.length === 0) break;
       }
     }
-    for (const { userId } of model.listMembers("1", 20)) expect(sqlite.guildsOfUser(userId)).toEqual(model.guildsOfUser(userId));
-    sqlite.close();
-    model.close();
+    for (const { userId } of (await model.listMembers("1", 20))) expect(await sqlite.guildsOfUser(userId)).toEqual((await model.guildsOfUser(userId)));
+    await sqlite.close();
+    await model.close();
+  });
+});
+
+describe("PostgresGuildStore", () => {
+  let database: { url: string; drop(): Promise<void> };
+  beforeEach(async () => (database = await freshDatabase()));
+  afterEach(() => database.drop());
+
+  test("opens an empty database at the latest schema version, recording each step in schema_migrations", async () => {
+    const [a, b] = await Promise.all([PostgresGuildStore.open(database.url), PostgresGuildStore.open(database.url)]);
+    await a.putUser(user("1"));
+    expect(await b.getUser("1")).toEqual(user("1"));
+    await Promise.all([a.close(), b.close()]);
+    const sql = new SQL(database.url, { max: 1 });
+    const rows = await sql`SELECT version FROM schema_migrations ORDER BY version`;
+    expect(rows.map((row: { version: number }) => row.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    await sql.close();
+  });
+
+  test("users, guilds, roles, channels and members survive closing and reopening", async () => {
+    const first = await PostgresGuildStore.open(database.url);
+    await first.putUser(user("1"));
+    await seedGuild(first, "1000");
+    await first.close();
+    const second = await PostgresGuildStore.open(database.url);
+    const model = new MemoryGuildStore();
+    await model.putUser(user("1"));
+    await seedGuild(model, "1000");
+    expect(await second.getUser("1")).toEqual(user("1"));
+    expect(await second.listGuilds(10)).toEqual(await model.listGuilds(10));
+    expect(await second.listRoles("1000")).toEqual(await model.listRoles("1000"));
+    expect(await second.listChannels("1000")).toEqual(await model.listChannels("1000"));
+    expect(await second.listMembers("1000", 10)).toEqual(await model.listMembers("1000", 10));
+    await second.close();
+  });
+
+  test("refuses a database written by a newer schema", async () => {
+    const sql = new SQL(database.url, { max: 1 });
+    await sql`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+    await sql`INSERT INTO schema_migrations (version) VALUES (${MIGRATIONS.length + 1})`;
+    await sql.close();
+    await expect(PostgresGuildStore.open(database.url)).rejects.toThrow(/newer than this build/);
+  });
+
+  test("an unreachable server fails the open with an error that holds no password", async () => {
+    const url = new URL(database.url);
+    url.port = "1";
+    url.password = "secret-password-123";
+    const failed = await PostgresGuildStore.open(url.toString(), 2).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failed).toBeInstanceOf(Error);
+    expect(`${failed?.message} ${failed?.stack}`).not.toContain("secret-password-123");
   });
 });

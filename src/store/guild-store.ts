@@ -1,13 +1,14 @@
 /**
  * The `GuildStore` contract: the durable state a node keeps across restarts.
  * It holds users, guilds, roles, channels (with permission overwrites) and
- * members, each through `get*`/`put*`/`delete*`/`list*` methods. Implementations:
- * `sqlite.ts` (default, embedded) and `memory.ts` (tests). Both pass the shared
- * contract suite in `guild-store.case.test.ts`.
+ * members. Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
+ * nodes, `--database`) and `memory.ts` (tests). All three pass the shared contract suite
+ * in `guild-store.case.test.ts`.
  *
- * Calls are synchronous: bun:sqlite is, and a synchronous store keeps session
- * code free of awaits on the hot path. Records go in and come out as fresh
- * plain objects, so a caller never shares mutable state with the store.
+ * Calls answer promises, since PostgreSQL answers over the network. The hot paths make
+ * none: a guild's owner holds the guild in memory and writes through (guild/guilds.ts).
+ * Records go in and come out as fresh plain objects, so a caller never shares mutable
+ * state with the store.
  */
 import { isSnowflake } from "../protocol/fields.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
@@ -37,76 +38,183 @@ export interface User {
   readonly tokenGeneration: number;
 }
 
-/** Durable gateway state. Every method is synchronous and safe to call after a failed one. */
+/**
+ * One change to a guild's records. `GuildStore.writeGuild` applies a batch of them, for one
+ * guild, atomically and fenced. The records must belong to the batch's guild.
+ */
+export type GuildWrite =
+  | { readonly k: "guild"; readonly guild: Guild }
+  | { readonly k: "role"; readonly role: StoredRole }
+  | { readonly k: "delete-role"; readonly roleId: string }
+  | { readonly k: "channel"; readonly channel: StoredChannel }
+  | { readonly k: "delete-channel"; readonly channelId: string }
+  | { readonly k: "member"; readonly member: Member }
+  | { readonly k: "delete-member"; readonly userId: string }
+  /** The guild and every role, channel and member with its id (its fence stays). */
+  | { readonly k: "delete-guild" };
+
+/** A member of a guild with its user, as a guild's owner loads them. */
+export interface MemberWithUser {
+  readonly member: Member;
+  readonly user: User;
+}
+
+/**
+ * The guild's fence is above the writer's generation: an owner with a later ring generation
+ * has claimed the guild since. Nothing of the refused write landed; the writer is no longer
+ * the guild's owner and must drop it.
+ */
+export class GuildFencedError extends Error {
+  override name = "GuildFencedError";
+
+  constructor(
+    readonly guildId: string,
+    /** The generation the refused owner wrote with. */
+    readonly generation: number,
+    /** The guild's fence: the generation of the owner that claimed it last. */
+    readonly fence: number,
+  ) {
+    super(`guild ${guildId} is fenced at generation ${fence}: an owner at generation ${generation} may not write it`);
+  }
+}
+
+/**
+ * Durable gateway state. Every method answers a promise (a PostgreSQL store answers over the
+ * network), settles it in the order the calls were made for one guild's writes, and may be
+ * called again after one rejected. Invalid arguments reject with `RangeError`.
+ *
+ * Guild records are written only by the guild's owner, through `writeGuild`, fenced by the
+ * owner's ring generation (DESIGN.md, "Scale"): `claimGuild` at load raises the guild's fence
+ * to the owner's generation, and a write from an owner whose generation is below the fence
+ * is refused whole with `GuildFencedError`, so an owner that lost the guild can never
+ * overwrite the new owner's writes.
+ */
 export interface GuildStore {
   /** The user with this id, or undefined. */
-  getUser(id: string): User | undefined;
+  getUser(id: string): Promise<User | undefined>;
   /**
    * Inserts or replaces the user with `user.id`. A replace never lowers the stored
    * `tokenGeneration` (it keeps the greater), so a write from a stale read cannot
-   * bring revoked tokens back. Throws `RangeError` for an invalid record.
+   * bring revoked tokens back.
    */
-  putUser(user: User): void;
+  putUser(user: User): Promise<void>;
   /**
    * Raises the user's `tokenGeneration` by one, atomically, and answers the new one;
-   * undefined if there is no such user. Throws `RangeError` at 2^53-1.
+   * undefined if there is no such user. Rejects with `RangeError` at 2^53-1.
    */
-  bumpTokenGeneration(id: string): number | undefined;
+  bumpTokenGeneration(id: string): Promise<number | undefined>;
   /** Removes the user (and with it its token generation); true if it existed. */
-  deleteUser(id: string): boolean;
+  deleteUser(id: string): Promise<boolean>;
   /**
    * Up to `limit` users with id greater than `after` (all when absent), in
    * ascending numeric id order, for keyset pagination. `limit` is an integer ≥ 0
-   * and `after` a snowflake; anything else throws `RangeError`.
+   * and `after` a snowflake.
    */
-  listUsers(limit: number, after?: string): User[];
+  listUsers(limit: number, after?: string): Promise<User[]>;
 
   /*
    * Guilds, roles, channels and members. Roles and channels are keyed by their own
    * (globally unique) id, members by (guildId, userId). No method checks that the
    * guild of a role, channel or member exists.
    */
-  getGuild(id: string): Guild | undefined;
-  /** Inserts or replaces the guild with `guild.id`. Throws `RangeError` for an invalid record. */
-  putGuild(guild: Guild): void;
-  /** Removes the guild and every role, channel and member with its id, atomically; true if the guild existed. */
-  deleteGuild(id: string): boolean;
+  getGuild(id: string): Promise<Guild | undefined>;
   /** Like `listUsers`: up to `limit` guilds with id greater than `after`, in ascending numeric id order. */
-  listGuilds(limit: number, after?: string): Guild[];
-
-  getRole(id: string): StoredRole | undefined;
-  /** Inserts or replaces the role with `role.id`. Throws `RangeError` for an invalid record. */
-  putRole(role: StoredRole): void;
-  /** Removes the role; true if it existed. Members' `roleIds` are left as they are. */
-  deleteRole(id: string): boolean;
+  listGuilds(limit: number, after?: string): Promise<Guild[]>;
+  getRole(id: string): Promise<StoredRole | undefined>;
   /** Every role of the guild, by ascending position, then numeric id. */
-  listRoles(guildId: string): StoredRole[];
-
-  getChannel(id: string): StoredChannel | undefined;
-  /** Inserts or replaces the channel with `channel.id`. Throws `RangeError` for an invalid record. */
-  putChannel(channel: StoredChannel): void;
-  /** Removes the channel; true if it existed. Children keep their `parentId`. */
-  deleteChannel(id: string): boolean;
+  listRoles(guildId: string): Promise<StoredRole[]>;
+  getChannel(id: string): Promise<StoredChannel | undefined>;
   /** Every channel of the guild, by ascending position, then numeric id. */
-  listChannels(guildId: string): StoredChannel[];
-
-  getMember(guildId: string, userId: string): Member | undefined;
-  /** Inserts or replaces the member (guildId, userId). Throws `RangeError` for an invalid record. */
-  putMember(member: Member): void;
-  /** Removes the member; true if it existed. */
-  deleteMember(guildId: string, userId: string): boolean;
+  listChannels(guildId: string): Promise<StoredChannel[]>;
+  getMember(guildId: string, userId: string): Promise<Member | undefined>;
   /**
    * Up to `limit` members of the guild with user id greater than `after`, in
    * ascending numeric user id order; arguments as for `listUsers`.
    */
-  listMembers(guildId: string, limit: number, after?: string): Member[];
+  listMembers(guildId: string, limit: number, after?: string): Promise<Member[]>;
+  /**
+   * Like `listMembers`, each with its user, in one query: members whose user is gone are
+   * left out (they cannot connect or be shown). A guild's owner loads its members so.
+   */
+  listMembersWithUsers(guildId: string, limit: number, after?: string): Promise<MemberWithUser[]>;
   /** How many members the guild has. */
-  countMembers(guildId: string): number;
+  countMembers(guildId: string): Promise<number>;
   /** Ids of the guilds the user is a member of, in ascending numeric order. */
-  guildsOfUser(userId: string): string[];
+  guildsOfUser(userId: string): Promise<string[]>;
+
+  /**
+   * An owner at ring `generation` (an integer ≥ 0) takes the guild: its fence becomes
+   * max(fence, generation). Rejects with `GuildFencedError` if the fence is above
+   * `generation` already (a later owner has it). A guild never claimed has fence 0.
+   */
+  claimGuild(guildId: string, generation: number): Promise<void>;
+  /**
+   * An owner that claimed the guild at `claimed` and owns it again (still) at the later ring
+   * `generation` keeps it only if nobody claimed it in between: if the fence is still
+   * `claimed`, it becomes `generation` and this resolves true; else false, and the owner must
+   * load the guild afresh (another owner had it, and may have changed it).
+   */
+  renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean>;
+  /**
+   * Applies `writes` to the guild's records in one transaction, in order, if the guild's
+   * fence is not above `generation` (and raises the fence to it, as `claimGuild`); else
+   * rejects with `GuildFencedError` and writes nothing. An invalid record, or one of
+   * another guild, rejects with `RangeError` and writes nothing.
+   */
+  writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void>;
+  /**
+   * The highest fence of any guild (0 if none was claimed): a cluster's generations must start
+   * above it, or every owner would be fenced off (cluster/membership.ts).
+   */
+  highestFence(): Promise<number>;
 
   /** Releases the store. No method may be called afterwards. */
-  close(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Throws `RangeError` unless `writes` are valid records of guild `guildId` and `generation`
+ * is a valid fencing token: what every store checks before it writes anything.
+ */
+export function assertValidGuildWrite(guildId: string, generation: number, writes: readonly GuildWrite[]): void {
+  assertSnowflake(guildId, "guild id");
+  assertInteger(generation, `guild ${guildId}: generation`);
+  const own = (other: string, what: string): void => {
+    if (other !== guildId) throw new RangeError(`${what} belongs to guild ${other}, not ${guildId}`);
+  };
+  for (const write of writes) {
+    switch (write.k) {
+      case "guild":
+        assertValidGuild(write.guild);
+        own(write.guild.id, "guild");
+        break;
+      case "role":
+        assertValidRole(write.role);
+        own(write.role.guildId, `role ${write.role.id}`);
+        break;
+      case "channel":
+        assertValidChannel(write.channel);
+        own(write.channel.guildId, `channel ${write.channel.id}`);
+        break;
+      case "member":
+        assertValidMember(write.member);
+        own(write.member.guildId, `member ${write.member.userId}`);
+        break;
+      case "delete-role":
+        assertSnowflake(write.roleId, "role id");
+        break;
+      case "delete-channel":
+        assertSnowflake(write.channelId, "channel id");
+        break;
+      case "delete-member":
+        assertSnowflake(write.userId, "user id");
+        break;
+      case "delete-guild":
+        break;
+      default:
+        throw new RangeError(`unknown guild write ${String((write as { k: unknown }).k)}`);
+    }
+  }
 }
 
 /** Throws `RangeError` unless `user` is a record every store can hold and order. */
@@ -295,4 +403,10 @@ export function copyChannel(channel: StoredChannel): StoredChannel {
 
 export function copyMember({ guildId, userId, roleIds, nick, joinedAt }: Member): Member {
   return { guildId, userId, roleIds: [...roleIds], nick, joinedAt };
+}
+
+/** Only the `User` fields, so extra properties on an argument never leak back out. */
+export function copyUser(user: User): User {
+  const { id, username, globalName, avatar, bot, privilegedIntents, createdAt, tokenGeneration } = user;
+  return { id, username, globalName, avatar, bot, privilegedIntents, createdAt, tokenGeneration };
 }

@@ -1,22 +1,24 @@
 /**
  * An in-memory `GuildStore` for tests: nothing survives `close()`. The `list*`
  * methods filter and sort on every call (O(n log n)), which is fine at test sizes
- * and keeps this store an obviously-correct model for the SQLite one.
+ * and keeps this store an obviously-correct model for the SQL ones. Methods are `async`
+ * only to fit the interface: each does its work at once.
  */
 import {
-  assertValidChannel,
-  assertValidGuild,
-  assertValidMember,
+  assertValidGuildWrite,
   assertValidPage,
-  assertValidRole,
   assertValidUser,
   copyChannel,
   copyGuild,
   copyMember,
   copyRole,
+  copyUser,
+  GuildFencedError,
   type Guild,
   type GuildStore,
+  type GuildWrite,
   type Member,
+  type MemberWithUser,
   type StoredChannel,
   type StoredRole,
   type User,
@@ -30,12 +32,6 @@ function compareSnowflakes(a: string, b: string): number {
 /** By position, then numeric id: the order of `listRoles` and `listChannels`. */
 function byPosition(a: { position: number; id: string }, b: { position: number; id: string }): number {
   return a.position - b.position || compareSnowflakes(a.id, b.id);
-}
-
-/** Only the `User` fields, so extra properties on an argument never leak back out. */
-function copyUser(user: User): User {
-  const { id, username, globalName, avatar, bot, privilegedIntents, createdAt, tokenGeneration } = user;
-  return { id, username, globalName, avatar, bot, privilegedIntents, createdAt, tokenGeneration };
 }
 
 /** The keys greater than `after`, ascending, at most `limit`. */
@@ -54,19 +50,21 @@ export class MemoryGuildStore implements GuildStore {
   readonly #channels = new Map<string, StoredChannel>();
   /** guild id → user id → member. */
   readonly #members = new Map<string, Map<string, Member>>();
+  /** guild id → its fence: the generation of the owner that claimed it last. */
+  readonly #fences = new Map<string, number>();
 
-  getUser(id: string): User | undefined {
+  async getUser(id: string): Promise<User | undefined> {
     const user = this.#users.get(id);
     return user && copyUser(user);
   }
 
-  putUser(user: User): void {
+  async putUser(user: User): Promise<void> {
     assertValidUser(user);
     const stored = this.#users.get(user.id)?.tokenGeneration ?? 0;
     this.#users.set(user.id, { ...copyUser(user), tokenGeneration: Math.max(stored, user.tokenGeneration) });
   }
 
-  bumpTokenGeneration(id: string): number | undefined {
+  async bumpTokenGeneration(id: string): Promise<number | undefined> {
     const user = this.#users.get(id);
     if (!user) return undefined;
     if (user.tokenGeneration >= Number.MAX_SAFE_INTEGER) throw new RangeError(`user ${id}: tokenGeneration is at its maximum`);
@@ -75,113 +73,154 @@ export class MemoryGuildStore implements GuildStore {
     return tokenGeneration;
   }
 
-  deleteUser(id: string): boolean {
+  async deleteUser(id: string): Promise<boolean> {
     return this.#users.delete(id);
   }
 
-  listUsers(limit: number, after?: string): User[] {
+  async listUsers(limit: number, after?: string): Promise<User[]> {
     assertValidPage(limit, after);
     return pageKeys(this.#users.keys(), limit, after).map((id) => copyUser(this.#users.get(id) as User));
   }
 
-  getGuild(id: string): Guild | undefined {
+  async getGuild(id: string): Promise<Guild | undefined> {
     const guild = this.#guilds.get(id);
     return guild && copyGuild(guild);
   }
 
-  putGuild(guild: Guild): void {
-    assertValidGuild(guild);
-    this.#guilds.set(guild.id, copyGuild(guild));
-  }
 
-  deleteGuild(id: string): boolean {
-    for (const [roleId, role] of this.#roles) if (role.guildId === id) this.#roles.delete(roleId);
-    for (const [channelId, channel] of this.#channels) if (channel.guildId === id) this.#channels.delete(channelId);
-    this.#members.delete(id);
-    return this.#guilds.delete(id);
-  }
 
-  listGuilds(limit: number, after?: string): Guild[] {
+  async listGuilds(limit: number, after?: string): Promise<Guild[]> {
     assertValidPage(limit, after);
     return pageKeys(this.#guilds.keys(), limit, after).map((id) => copyGuild(this.#guilds.get(id) as Guild));
   }
 
-  getRole(id: string): StoredRole | undefined {
+  async getRole(id: string): Promise<StoredRole | undefined> {
     const role = this.#roles.get(id);
     return role && copyRole(role);
   }
 
-  putRole(role: StoredRole): void {
-    assertValidRole(role);
-    this.#roles.set(role.id, copyRole(role));
-  }
 
-  deleteRole(id: string): boolean {
-    return this.#roles.delete(id);
-  }
 
-  listRoles(guildId: string): StoredRole[] {
+  async listRoles(guildId: string): Promise<StoredRole[]> {
     return [...this.#roles.values()].filter((role) => role.guildId === guildId).sort(byPosition).map(copyRole);
   }
 
-  getChannel(id: string): StoredChannel | undefined {
+  async getChannel(id: string): Promise<StoredChannel | undefined> {
     const channel = this.#channels.get(id);
     return channel && copyChannel(channel);
   }
 
-  putChannel(channel: StoredChannel): void {
-    assertValidChannel(channel);
-    this.#channels.set(channel.id, copyChannel(channel));
-  }
 
-  deleteChannel(id: string): boolean {
-    return this.#channels.delete(id);
-  }
 
-  listChannels(guildId: string): StoredChannel[] {
+  async listChannels(guildId: string): Promise<StoredChannel[]> {
     return [...this.#channels.values()]
       .filter((channel) => channel.guildId === guildId)
       .sort(byPosition)
       .map(copyChannel);
   }
 
-  getMember(guildId: string, userId: string): Member | undefined {
+  async getMember(guildId: string, userId: string): Promise<Member | undefined> {
     const member = this.#members.get(guildId)?.get(userId);
     return member && copyMember(member);
   }
 
-  putMember(member: Member): void {
-    assertValidMember(member);
-    let members = this.#members.get(member.guildId);
-    if (!members) this.#members.set(member.guildId, (members = new Map()));
-    members.set(member.userId, copyMember(member));
-  }
 
-  deleteMember(guildId: string, userId: string): boolean {
-    const members = this.#members.get(guildId);
-    if (!members?.delete(userId)) return false;
-    if (members.size === 0) this.#members.delete(guildId);
-    return true;
-  }
 
-  listMembers(guildId: string, limit: number, after?: string): Member[] {
+  async listMembers(guildId: string, limit: number, after?: string): Promise<Member[]> {
     assertValidPage(limit, after);
     const members = this.#members.get(guildId);
     if (!members) return [];
     return pageKeys(members.keys(), limit, after).map((userId) => copyMember(members.get(userId) as Member));
   }
 
-  countMembers(guildId: string): number {
+  async countMembers(guildId: string): Promise<number> {
     return this.#members.get(guildId)?.size ?? 0;
   }
 
-  guildsOfUser(userId: string): string[] {
+  async guildsOfUser(userId: string): Promise<string[]> {
     const guildIds: string[] = [];
     for (const [guildId, members] of this.#members) if (members.has(userId)) guildIds.push(guildId);
     return guildIds.sort(compareSnowflakes);
   }
 
-  close(): void {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members]) map.clear();
+  async listMembersWithUsers(guildId: string, limit: number, after?: string): Promise<MemberWithUser[]> {
+    assertValidPage(limit, after);
+    const members = this.#members.get(guildId);
+    if (!members) return [];
+    const keys = [...members.keys()].filter((userId) => this.#users.has(userId));
+    return pageKeys(keys, limit, after).map((userId) => ({
+      member: copyMember(members.get(userId) as Member),
+      user: copyUser(this.#users.get(userId) as User),
+    }));
+  }
+
+  async claimGuild(guildId: string, generation: number): Promise<void> {
+    assertValidGuildWrite(guildId, generation, []);
+    this.#fence(guildId, generation);
+  }
+
+  async renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean> {
+    assertValidGuildWrite(guildId, generation, []);
+    if ((this.#fences.get(guildId) ?? 0) !== claimed) return false;
+    this.#fences.set(guildId, generation);
+    return true;
+  }
+
+  async writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void> {
+    assertValidGuildWrite(guildId, generation, writes);
+    this.#fence(guildId, generation);
+    for (const write of writes) this.#apply(guildId, write);
+  }
+
+  async highestFence(): Promise<number> {
+    return Math.max(0, ...this.#fences.values());
+  }
+
+  /** Raises the guild's fence to `generation`, or throws if it is above. */
+  #fence(guildId: string, generation: number): void {
+    const fence = this.#fences.get(guildId) ?? 0;
+    if (fence > generation) throw new GuildFencedError(guildId, generation, fence);
+    this.#fences.set(guildId, generation);
+  }
+
+  #apply(guildId: string, write: GuildWrite): void {
+    switch (write.k) {
+      case "guild":
+        this.#guilds.set(guildId, copyGuild(write.guild));
+        return;
+      case "role":
+        this.#roles.set(write.role.id, copyRole(write.role));
+        return;
+      case "delete-role":
+        this.#roles.delete(write.roleId);
+        return;
+      case "channel":
+        this.#channels.set(write.channel.id, copyChannel(write.channel));
+        return;
+      case "delete-channel":
+        this.#channels.delete(write.channelId);
+        return;
+      case "member": {
+        let members = this.#members.get(guildId);
+        if (!members) this.#members.set(guildId, (members = new Map()));
+        members.set(write.member.userId, copyMember(write.member));
+        return;
+      }
+      case "delete-member": {
+        const members = this.#members.get(guildId);
+        members?.delete(write.userId);
+        if (members?.size === 0) this.#members.delete(guildId);
+        return;
+      }
+      case "delete-guild":
+        for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
+        for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
+        this.#members.delete(guildId);
+        this.#guilds.delete(guildId);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences]) map.clear();
   }
 }

@@ -8,25 +8,29 @@
  *   `BEGIN IMMEDIATE` transaction and counted by `PRAGMA user_version`, so two
  *   Workers starting together migrate once. A file from a newer build is refused.
  * - Statements are prepared once per store and reused.
+ * - bun:sqlite is synchronous: each method does its work before it returns its promise
+ *   (so a `batch` holds the calls made inside it).
+ * - A guild's fence (`guild_owners`) is raised and checked in the same transaction as the
+ *   guild's writes.
  */
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Overwrite } from "../guild/permissions.ts";
 import {
-  assertValidChannel,
-  assertValidGuild,
-  assertValidMember,
+  assertValidGuildWrite,
   assertValidPage,
-  assertValidRole,
   assertValidUser,
+  GuildFencedError,
   type Guild,
   type GuildStore,
+  type GuildWrite,
   type Member,
+  type MemberWithUser,
   type StoredChannel,
   type StoredRole,
   type User,
 } from "./guild-store.ts";
+import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -101,6 +105,11 @@ export const migrations: readonly string[] = [
   // Token generations (session/auth.ts). Users from before get 0: the tokens minted
   // for them then were JWTs, which no longer verify anyway.
   `ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;`,
+  // Fences (guild-store.ts `claimGuild`): the ring generation of each guild's last owner.
+  `CREATE TABLE guild_owners (
+     guild_id TEXT PRIMARY KEY NOT NULL,
+     generation INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -153,11 +162,24 @@ type ChannelRow = {
   topic: string | null;
 };
 type MemberRow = { guild_id: string; user_id: string; role_ids: string; nick: string | null; joined_at: number };
+/** A member row joined with its user's columns (`u_*`). */
+type MemberUserRow = MemberRow & {
+  u_username: string;
+  u_global_name: string | null;
+  u_avatar: string | null;
+  u_bot: number;
+  u_privileged_intents: number;
+  u_created_at: number;
+  u_token_generation: number;
+};
 
 const GUILD_COLUMNS = "id, name, owner_id, icon, created_at";
 const ROLE_COLUMNS = "id, guild_id, name, permissions, position, hoist, color, mentionable";
 const CHANNEL_COLUMNS = "id, guild_id, type, name, position, parent_id, overwrites, topic";
 const MEMBER_COLUMNS = "guild_id, user_id, role_ids, nick, joined_at";
+const MEMBER_USER_COLUMNS = `m.guild_id, m.user_id, m.role_ids, m.nick, m.joined_at, u.username AS u_username,
+  u.global_name AS u_global_name, u.avatar AS u_avatar, u.bot AS u_bot, u.privileged_intents AS u_privileged_intents,
+  u.created_at AS u_created_at, u.token_generation AS u_token_generation`;
 
 /** `$name` placeholders for a column list. */
 const placeholders = (columns: string) => columns.replace(/(\w+)/g, "$$$1");
@@ -179,13 +201,8 @@ function toRole(row: RoleRow): StoredRole {
   };
 }
 
-/** An overwrite as stored in `channels.overwrites`: bitfields as decimal strings. */
-type OverwriteJson = { id: string; type: 0 | 1; allow: string; deny: string };
-
 function toChannel(row: ChannelRow): StoredChannel {
-  const overwrites = (JSON.parse(row.overwrites) as OverwriteJson[]).map(
-    ({ id, type, allow, deny }): Overwrite => ({ id, type, allow: BigInt(allow), deny: BigInt(deny) }),
-  );
+  const overwrites = decodeOverwrites(row.overwrites);
   return {
     id: row.id,
     guildId: row.guild_id,
@@ -202,7 +219,7 @@ function toMember(row: MemberRow): Member {
   return {
     guildId: row.guild_id,
     userId: row.user_id,
-    roleIds: JSON.parse(row.role_ids) as string[],
+    roleIds: decodeRoleIds(row.role_ids),
     nick: row.nick,
     joinedAt: row.joined_at,
   };
@@ -242,6 +259,10 @@ export class SqliteGuildStore implements GuildStore {
   readonly #listMembersAfter: Statement<MemberRow, [{ guild_id: string; limit: number; after: string }]>;
   readonly #countMembers: Statement<{ count: number }, [{ guild_id: string }]>;
   readonly #guildsOfUser: Statement<{ guild_id: string }, [{ user_id: string }]>;
+  readonly #listMembersWithUsers: Statement<MemberUserRow, [{ guild_id: string; limit: number }]>;
+  readonly #listMembersWithUsersAfter: Statement<MemberUserRow, [{ guild_id: string; limit: number; after: string }]>;
+  readonly #fence: Statement<{ generation: number }, [{ guild_id: string; generation: number }]>;
+  readonly #renew: Statement<unknown, [{ guild_id: string; claimed: number; generation: number }]>;
   /** Every prepared statement, for `close`. */
   readonly #statements: Statement[] = [];
 
@@ -250,9 +271,11 @@ export class SqliteGuildStore implements GuildStore {
     this.path = join(dataDir, STORE_FILE);
     this.#db = new Database(this.path, { create: true, strict: true });
     try {
+      // First: every Worker opens the file at once, and the others must wait (not fail with
+      // SQLITE_BUSY) while one sets WAL mode or recovers the WAL.
+      this.#db.run("PRAGMA busy_timeout = 5000");
       this.#db.run("PRAGMA journal_mode = WAL");
       this.#db.run("PRAGMA synchronous = NORMAL");
-      this.#db.run("PRAGMA busy_timeout = 5000");
       migrate(this.#db);
     } catch (error) {
       this.#db.close();
@@ -318,6 +341,14 @@ export class SqliteGuildStore implements GuildStore {
     );
     this.#countMembers = db.prepare("SELECT count(*) AS count FROM members WHERE guild_id = $guild_id");
     this.#guildsOfUser = db.prepare("SELECT guild_id FROM members WHERE user_id = $user_id ORDER BY guild_order");
+    const withUsers = `SELECT ${MEMBER_USER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id WHERE m.guild_id = $guild_id`;
+    this.#listMembersWithUsers = db.prepare(`${withUsers} ORDER BY m.user_order LIMIT $limit`);
+    this.#listMembersWithUsersAfter = db.prepare(`${withUsers} AND m.user_order > ${ORDER_KEY} ORDER BY m.user_order LIMIT $limit`);
+    this.#fence = db.prepare(
+      `INSERT INTO guild_owners (guild_id, generation) VALUES ($guild_id, $generation)
+       ON CONFLICT (guild_id) DO UPDATE SET generation = max(generation, excluded.generation) RETURNING generation`,
+    );
+    this.#renew = db.prepare(`UPDATE guild_owners SET generation = $generation WHERE guild_id = $guild_id AND generation = $claimed`);
     this.#statements.push(
       this.#getUser,
       this.#putUser,
@@ -348,15 +379,18 @@ export class SqliteGuildStore implements GuildStore {
       this.#listMembersAfter,
       this.#countMembers,
       this.#guildsOfUser,
+      this.#listMembersWithUsers,
+      this.#listMembersWithUsersAfter,
+      this.#fence,
     );
   }
 
-  getUser(id: string): User | undefined {
+  async getUser(id: string): Promise<User | undefined> {
     const row = this.#getUser.get({ id });
     return row ? toUser(row) : undefined;
   }
 
-  putUser(user: User): void {
+  async putUser(user: User): Promise<void> {
     assertValidUser(user);
     this.#putUser.run({
       id: user.id,
@@ -370,30 +404,29 @@ export class SqliteGuildStore implements GuildStore {
     });
   }
 
-  bumpTokenGeneration(id: string): number | undefined {
+  async bumpTokenGeneration(id: string): Promise<number | undefined> {
     const row = this.#bumpTokenGeneration.get({ id });
     if (row) return row.token_generation;
     if (this.#getUser.get({ id })) throw new RangeError(`user ${id}: tokenGeneration is at its maximum`);
     return undefined;
   }
 
-  deleteUser(id: string): boolean {
+  async deleteUser(id: string): Promise<boolean> {
     return this.#deleteUser.run({ id }).changes > 0;
   }
 
-  listUsers(limit: number, after?: string): User[] {
+  async listUsers(limit: number, after?: string): Promise<User[]> {
     assertValidPage(limit, after);
     const rows = after === undefined ? this.#listUsers.all({ limit }) : this.#listUsersAfter.all({ limit, after });
     return rows.map(toUser);
   }
 
-  getGuild(id: string): Guild | undefined {
+  async getGuild(id: string): Promise<Guild | undefined> {
     const row = this.#getGuild.get({ id });
     return row ? toGuild(row) : undefined;
   }
 
-  putGuild(guild: Guild): void {
-    assertValidGuild(guild);
+  #storeGuild(guild: Guild): void {
     this.#putGuild.run({
       id: guild.id,
       name: guild.name,
@@ -403,33 +436,27 @@ export class SqliteGuildStore implements GuildStore {
     });
   }
 
-  /** Runs `fn` (any calls on this store) in one transaction: a bulk load commits once. */
+  /**
+   * Runs `fn` in one transaction: the calls it makes on this store (each does its work before
+   * it returns) commit once, for a bulk load.
+   */
   batch<T>(fn: () => T): T {
     return this.#db.transaction(fn).immediate();
   }
 
-  deleteGuild(id: string): boolean {
-    return this.#db.transaction(() => {
-      this.#deleteGuildRoles.run({ id });
-      this.#deleteGuildChannels.run({ id });
-      this.#deleteGuildMembers.run({ id });
-      return this.#deleteGuild.run({ id }).changes > 0;
-    }).immediate();
-  }
 
-  listGuilds(limit: number, after?: string): Guild[] {
+  async listGuilds(limit: number, after?: string): Promise<Guild[]> {
     assertValidPage(limit, after);
     const rows = after === undefined ? this.#listGuilds.all({ limit }) : this.#listGuildsAfter.all({ limit, after });
     return rows.map(toGuild);
   }
 
-  getRole(id: string): StoredRole | undefined {
+  async getRole(id: string): Promise<StoredRole | undefined> {
     const row = this.#getRole.get({ id });
     return row ? toRole(row) : undefined;
   }
 
-  putRole(role: StoredRole): void {
-    assertValidRole(role);
+  #storeRole(role: StoredRole): void {
     this.#putRole.run({
       id: role.id,
       guild_id: role.guildId,
@@ -442,27 +469,17 @@ export class SqliteGuildStore implements GuildStore {
     });
   }
 
-  deleteRole(id: string): boolean {
-    return this.#deleteRole.run({ id }).changes > 0;
-  }
 
-  listRoles(guildId: string): StoredRole[] {
+  async listRoles(guildId: string): Promise<StoredRole[]> {
     return this.#listRoles.all({ guild_id: guildId }).map(toRole);
   }
 
-  getChannel(id: string): StoredChannel | undefined {
+  async getChannel(id: string): Promise<StoredChannel | undefined> {
     const row = this.#getChannel.get({ id });
     return row ? toChannel(row) : undefined;
   }
 
-  putChannel(channel: StoredChannel): void {
-    assertValidChannel(channel);
-    const overwrites: OverwriteJson[] = channel.overwrites.map(({ id, type, allow, deny }) => ({
-      id,
-      type,
-      allow: allow.toString(),
-      deny: deny.toString(),
-    }));
+  #storeChannel(channel: StoredChannel): void {
     this.#putChannel.run({
       id: channel.id,
       guild_id: channel.guildId,
@@ -470,40 +487,33 @@ export class SqliteGuildStore implements GuildStore {
       name: channel.name,
       position: channel.position,
       parent_id: channel.parentId,
-      overwrites: JSON.stringify(overwrites),
+      overwrites: encodeOverwrites(channel.overwrites),
       topic: channel.topic,
     });
   }
 
-  deleteChannel(id: string): boolean {
-    return this.#deleteChannel.run({ id }).changes > 0;
-  }
 
-  listChannels(guildId: string): StoredChannel[] {
+  async listChannels(guildId: string): Promise<StoredChannel[]> {
     return this.#listChannels.all({ guild_id: guildId }).map(toChannel);
   }
 
-  getMember(guildId: string, userId: string): Member | undefined {
+  async getMember(guildId: string, userId: string): Promise<Member | undefined> {
     const row = this.#getMember.get({ guild_id: guildId, user_id: userId });
     return row ? toMember(row) : undefined;
   }
 
-  putMember(member: Member): void {
-    assertValidMember(member);
+  #storeMember(member: Member): void {
     this.#putMember.run({
       guild_id: member.guildId,
       user_id: member.userId,
-      role_ids: JSON.stringify(member.roleIds),
+      role_ids: encodeRoleIds(member.roleIds),
       nick: member.nick,
       joined_at: member.joinedAt,
     });
   }
 
-  deleteMember(guildId: string, userId: string): boolean {
-    return this.#deleteMember.run({ guild_id: guildId, user_id: userId }).changes > 0;
-  }
 
-  listMembers(guildId: string, limit: number, after?: string): Member[] {
+  async listMembers(guildId: string, limit: number, after?: string): Promise<Member[]> {
     assertValidPage(limit, after);
     const rows =
       after === undefined
@@ -512,15 +522,82 @@ export class SqliteGuildStore implements GuildStore {
     return rows.map(toMember);
   }
 
-  countMembers(guildId: string): number {
+  async countMembers(guildId: string): Promise<number> {
     return this.#countMembers.get({ guild_id: guildId })?.count ?? 0;
   }
 
-  guildsOfUser(userId: string): string[] {
+  async guildsOfUser(userId: string): Promise<string[]> {
     return this.#guildsOfUser.all({ user_id: userId }).map((row) => row.guild_id);
   }
 
-  close(): void {
+  async listMembersWithUsers(guildId: string, limit: number, after?: string): Promise<MemberWithUser[]> {
+    assertValidPage(limit, after);
+    const rows =
+      after === undefined
+        ? this.#listMembersWithUsers.all({ guild_id: guildId, limit })
+        : this.#listMembersWithUsersAfter.all({ guild_id: guildId, limit, after });
+    return rows.map((row) => ({
+      member: toMember(row),
+      user: toUser({
+        id: row.user_id,
+        username: row.u_username,
+        global_name: row.u_global_name,
+        avatar: row.u_avatar,
+        bot: row.u_bot,
+        privileged_intents: row.u_privileged_intents,
+        created_at: row.u_created_at,
+        token_generation: row.u_token_generation,
+      }),
+    }));
+  }
+
+  async highestFence(): Promise<number> {
+    return this.#db.query<{ fence: number }, []>("SELECT COALESCE(MAX(generation), 0) AS fence FROM guild_owners").get()?.fence ?? 0;
+  }
+
+  async claimGuild(guildId: string, generation: number): Promise<void> {
+    return this.writeGuild(guildId, generation, []);
+  }
+
+  async renewClaim(guildId: string, claimed: number, generation: number): Promise<boolean> {
+    assertValidGuildWrite(guildId, generation, []);
+    return this.#renew.run({ guild_id: guildId, claimed, generation }).changes === 1;
+  }
+
+  async writeGuild(guildId: string, generation: number, writes: readonly GuildWrite[]): Promise<void> {
+    assertValidGuildWrite(guildId, generation, writes);
+    this.#db.transaction(() => {
+      const fence = this.#fence.get({ guild_id: guildId, generation })?.generation ?? generation;
+      if (fence > generation) throw new GuildFencedError(guildId, generation, fence);
+      for (const write of writes) this.#apply(guildId, write);
+    }).immediate();
+  }
+
+  #apply(guildId: string, write: GuildWrite): void {
+    switch (write.k) {
+      case "guild":
+        return this.#storeGuild(write.guild);
+      case "role":
+        return this.#storeRole(write.role);
+      case "delete-role":
+        return void this.#deleteRole.run({ id: write.roleId });
+      case "channel":
+        return this.#storeChannel(write.channel);
+      case "delete-channel":
+        return void this.#deleteChannel.run({ id: write.channelId });
+      case "member":
+        return this.#storeMember(write.member);
+      case "delete-member":
+        return void this.#deleteMember.run({ guild_id: guildId, user_id: write.userId });
+      case "delete-guild":
+        this.#deleteGuildRoles.run({ id: guildId });
+        this.#deleteGuildChannels.run({ id: guildId });
+        this.#deleteGuildMembers.run({ id: guildId });
+        this.#deleteGuild.run({ id: guildId });
+    }
+  }
+
+  async close(): Promise<void> {
     for (const statement of this.#statements) statement.finalize();
     this.#db.close();
   }

@@ -1,8 +1,9 @@
 /**
- * The SDK programs, ready to run, made on first use and reused after: a Python venv with
- * discord.py's pinned requirements installed from PyPI, and the discordgo program built by
- * `go` from its pinned go.mod/go.sum (the module proxy serves it). Both live under .tmp/sdk/
- * (git-ignored). The venv is remade when requirements.txt changes; `go build` is incremental.
+ * The SDK programs (and the fuzzer), ready to run, made on first use and reused after: Python
+ * venvs with pinned requirements installed from PyPI (discord.py; schemathesis), and the
+ * discordgo program built by `go` from its pinned go.mod/go.sum (the module proxy serves it).
+ * All live under .tmp/sdk/ (git-ignored). A venv is remade when its requirements file
+ * changes; `go build` is incremental.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,10 +18,12 @@ async function run(command: string[], options: { cwd?: string; env?: Record<stri
   if (code !== 0) throw new Error(`${command.join(" ")} exited with ${code}:\n${stdout}${stderr}`);
 }
 
-/** The command that runs test/sdk/discordpy/bot.py with discord.py installed. */
-export async function discordPyCommand(): Promise<string[]> {
-  const requirements = join(ROOT, "test", "sdk", "discordpy", "requirements.txt");
-  const venv = join(WORK, "discordpy-venv");
+/**
+ * The python of a venv under .tmp/sdk/<name> with `requirements` (a pinned requirements file)
+ * installed from PyPI; made on first use, and made again when the file changes.
+ */
+export async function venvPython(name: string, requirements: string): Promise<string> {
+  const venv = join(WORK, name);
   const python = join(venv, "bin", "python");
   const stamp = join(venv, "installed-requirements.txt");
   const wanted = readFileSync(requirements, "utf8");
@@ -31,6 +34,12 @@ export async function discordPyCommand(): Promise<string[]> {
     await run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "-r", requirements]);
     writeFileSync(stamp, wanted);
   }
+  return python;
+}
+
+/** The command that runs test/sdk/discordpy/bot.py with discord.py installed. */
+export async function discordPyCommand(): Promise<string[]> {
+  const python = await venvPython("discordpy-venv", join(ROOT, "test", "sdk", "discordpy", "requirements.txt"));
   return [python, join(ROOT, "test", "sdk", "discordpy", "bot.py")];
 }
 

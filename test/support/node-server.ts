@@ -32,7 +32,7 @@ async function control(request: IncomingMessage, response: ServerResponse): Prom
   if (request.method !== "POST") return void response.writeHead(405).end();
   switch (request.url) {
     case "/users":
-      store.putUser(await readJson<User>(request));
+      await store.putUser(await readJson<User>(request));
       return void response.writeHead(204).end();
     case "/dispatch": {
       const { topic, t, d } = await readJson<{ topic: string; t: string; d: string }>(request);

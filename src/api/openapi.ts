@@ -1,0 +1,281 @@
+/**
+ * `GET /api/openapi.json`: an OpenAPI 3.1 description of every HTTP route guildgate answers
+ * (health, metrics, the Discord-compatible REST routes, the ingress API, the dashboard's and
+ * the demo's routes, the pages). test/openapi.test.ts keeps it in step with the router: every
+ * route the router answers is described here, and every route described here answers. The
+ * schemas say what the answers hold (extra fields are allowed, as Discord adds fields), and
+ * schemathesis fuzzes the ingress API against them (test/openapi-fuzz.test.ts).
+ */
+import { LATENCY_BOUNDS_MS } from "../cluster/ingress-latency.ts";
+import { jsonResponse } from "../protocol/json-response.ts";
+import { methodNotAllowed } from "./errors.ts";
+import type { Routes } from "./http.ts";
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, "null"], ...extra });
+const snowflake: Schema = { type: "string", pattern: "^[0-9]{1,20}$", description: "A snowflake: a 64-bit id as a decimal string." };
+const bitfield: Schema = { type: "string", pattern: "^[0-9]{1,20}$", description: "A permission bitfield below 2^64, as a decimal string." };
+const object = (properties: Record<string, Schema>, required: string[] = [], extra: Schema = {}): Schema => ({ type: "object", properties, required, ...extra });
+/** A request body's fields: unknown ones are refused (400), as the routes do. */
+const body = (properties: Record<string, Schema>, required: string[] = []): Schema => object(properties, required, { additionalProperties: false });
+
+const json = (schema: Schema, description: string) => ({ description, content: { "application/json": { schema } } });
+const error = { $ref: "#/components/responses/Error" };
+const noContent = { description: "Done; no body." };
+const requestBody = (schema: Schema, required = true) => ({ required, content: { "application/json": { schema } } });
+const path = (name: string, schema: Schema = snowflake) => ({ name, in: "path", required: true, schema });
+
+interface Operation {
+  summary: string;
+  security?: Record<string, string[]>[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+  parameters?: unknown[];
+  description?: string;
+}
+
+const INGRESS = [{ ingress: [] }];
+/** What GET /cluster counts per node (api/cluster.ts ClusterNodeView). */
+const CLUSTER_COUNTS = ["workers", "answered", "sessions", "connections", "guilds", "busBatchesSent", "busBatchesReceived"];
+const CLIENT = [{ client: [] }];
+
+/** An ingress operation: every one needs the ingress secret and may answer a 4xx error. */
+const ingress = (summary: string, responses: Record<string, unknown>, extra: Partial<Operation> = {}): Operation => ({
+  summary,
+  security: INGRESS,
+  ...extra,
+  responses: { ...responses, "4XX": error },
+});
+
+const userFields = {
+  username: { type: "string", minLength: 1, maxLength: 32 },
+  global_name: nullable("string", { minLength: 1, maxLength: 32 }),
+  avatar: nullable("string", { minLength: 1, maxLength: 64 }),
+  bot: { type: "boolean" },
+  privileged_intents: { type: "integer", minimum: 0, maximum: 33026, description: "A subset of GUILD_MEMBERS (2) | GUILD_PRESENCES (256) | MESSAGE_CONTENT (32768)." },
+};
+const roleFields = {
+  name: { type: "string", minLength: 1, maxLength: 100 },
+  permissions: bitfield,
+  position: { type: "integer", minimum: 0, maximum: 1_000_000 },
+  hoist: { type: "boolean" },
+  color: { type: "integer", minimum: 0, maximum: 0xffffff },
+  mentionable: { type: "boolean" },
+};
+const channelFields = {
+  name: { type: "string", minLength: 1, maxLength: 100 },
+  type: { type: "integer", minimum: 0, maximum: 255 },
+  position: { type: "integer", minimum: 0, maximum: 1_000_000 },
+  parent_id: nullable("string", { pattern: "^[0-9]{1,20}$" }),
+  topic: nullable("string", { maxLength: 1024 }),
+  permission_overwrites: { type: "array", maxItems: 100, items: ref("OverwriteInput") },
+};
+const guildFields = { name: { type: "string", minLength: 2, maxLength: 100 }, icon: nullable("string", { minLength: 1, maxLength: 64 }) };
+const event = {
+  t: { type: "string", pattern: "^[A-Z][A-Z0-9_]{0,63}$", description: "The event name." },
+  d: { description: "The event's data, any JSON." },
+};
+const dispatchBody = body(
+  {
+    ...event,
+    intents: { type: "integer", minimum: 0, description: "For an event guildgate does not know: the intents a session must all have." },
+    permissions: { ...bitfield, description: "For an event guildgate does not know: the permissions the member must have." },
+  },
+  ["t", "d"],
+);
+
+const schemas: Record<string, Schema> = {
+  Error: object({ code: { type: "integer" }, message: { type: "string" } }, ["code", "message"]),
+  User: object(
+    { id: snowflake, ...userFields, privileged_intents: { type: "integer" }, created_at: { type: "string" } },
+    ["id", "username", "global_name", "avatar", "bot", "privileged_intents", "created_at"],
+  ),
+  UserCreate: body({ id: snowflake, ...userFields }, ["username"]),
+  UserPatch: body({ id: snowflake, ...userFields }),
+  DiscordUser: object({ id: snowflake, username: { type: "string" }, discriminator: { type: "string" }, global_name: nullable("string"), bot: { type: "boolean" } }, ["id", "username"]),
+  Role: object({ id: snowflake, name: { type: "string" }, color: { type: "integer" }, hoist: { type: "boolean" }, position: { type: "integer" }, permissions: bitfield, mentionable: { type: "boolean" } }, ["id", "name", "permissions", "position"]),
+  RoleInput: body({ id: snowflake, ...roleFields }),
+  Overwrite: object({ id: snowflake, type: { enum: [0, 1] }, allow: bitfield, deny: bitfield }, ["id", "type", "allow", "deny"]),
+  OverwriteInput: body({ id: snowflake, type: { enum: [0, 1], description: "0 role, 1 member" }, allow: bitfield, deny: bitfield }, ["id", "type"]),
+  Channel: object(
+    { id: snowflake, type: { type: "integer" }, guild_id: snowflake, name: { type: "string" }, position: { type: "integer" }, parent_id: nullable("string"), topic: nullable("string"), permission_overwrites: { type: "array", items: ref("Overwrite") } },
+    ["id", "type", "guild_id", "name", "position", "permission_overwrites"],
+  ),
+  ChannelInput: body({ id: snowflake, ...channelFields }),
+  Guild: object(
+    { id: snowflake, name: { type: "string" }, icon: nullable("string"), owner_id: snowflake, roles: { type: "array", items: ref("Role") }, channels: { type: "array", items: ref("Channel") }, member_count: { type: "integer" } },
+    ["id", "name", "owner_id", "roles", "channels", "member_count"],
+  ),
+  GuildCreate: body({ id: snowflake, ...guildFields, owner_id: snowflake }, ["name", "owner_id"]),
+  GuildPatch: body({ ...guildFields, owner_id: snowflake }),
+  Member: object({ user: ref("DiscordUser"), nick: nullable("string"), roles: { type: "array", items: snowflake }, joined_at: { type: "string" }, guild_id: snowflake }, ["user", "roles", "joined_at"]),
+  MemberPut: body({ roles: { type: "array", maxItems: 250, items: snowflake }, nick: nullable("string", { minLength: 1, maxLength: 32 }) }),
+  Dispatch: dispatchBody,
+  UserDispatch: body(event, ["t", "d"]),
+  Topics: object({ topics: { type: "integer", description: "How many topics (permission class x intent variant) the event went to." } }, ["topics"]),
+  TokenRequest: body({ expires_in: { type: "integer", minimum: 1, maximum: 315_360_000, description: "Seconds; none: the token does not expire." } }),
+  Token: object({ token: { type: "string" } }, ["token"]),
+  MessageCreate: object({ content: { type: "string", minLength: 1, maxLength: 2000 }, nonce: { type: ["string", "integer"] }, tts: { type: "boolean" } }, ["content"]),
+  Message: object({ id: snowflake, channel_id: snowflake, guild_id: snowflake, author: ref("DiscordUser"), content: { type: "string" }, timestamp: { type: "string" } }, ["id", "channel_id", "author", "content", "timestamp"]),
+  Gateway: object({ url: { type: "string" } }, ["url"]),
+  GatewayBot: object(
+    { url: { type: "string" }, shards: { type: "integer" }, session_start_limit: object({ total: { type: "integer" }, remaining: { type: "integer" }, reset_after: { type: "integer" }, max_concurrency: { type: "integer" } }, ["total", "remaining", "reset_after", "max_concurrency"]) },
+    ["url", "shards", "session_start_limit"],
+  ),
+  Application: object({ id: snowflake, name: { type: "string" }, owner: ref("DiscordUser") }, ["id", "name"]),
+  Health: object({ status: { const: "ok" }, version: { type: "string" }, workers: { type: "array", items: { type: "string" } }, ringGeneration: { type: "integer" } }, ["status", "version", "workers"]),
+  DemoJoin: body({ username: userFields.username }),
+  Cluster: object(
+    {
+      node: { type: "string", description: "The node that answered." },
+      generation: { type: "integer", description: "The ring's generation (the membership view's, in a cluster)." },
+      nodes: {
+        type: "array",
+        items: object({ id: { type: "string" }, leaving: { type: "boolean" }, ...Object.fromEntries(CLUSTER_COUNTS.map((key) => [key, { type: "integer" }])) }, ["id", "leaving", ...CLUSTER_COUNTS]),
+      },
+    },
+    ["node", "generation", "nodes"],
+  ),
+};
+
+const html = { description: "The page.", content: { "text/html": { schema: { type: "string" } } } };
+const version = path("version", { type: "integer", enum: [9, 10], description: "The API version: 10, or 9 (served the same)." });
+const bootstrap = (summary: string, schema: string, auth = true): Record<string, Operation> => ({
+  get: { summary, parameters: [version], ...(auth ? { security: CLIENT } : {}), responses: { "200": json(ref(schema), "OK"), ...(auth ? { "401": error } : {}), "4XX": error } },
+});
+
+const paths: Record<string, Record<string, Operation>> = {
+  "/healthz": { get: { summary: "Health: 200 once the gateway accepts connections.", responses: { "200": json(ref("Health"), "Healthy") } } },
+  "/metrics": {
+    get: {
+      summary: "Prometheus text (0.0.4): this node's workers' counters summed, every series labelled node=\"{node id}\".",
+      description: `Among them guildgate_ingress_to_send_seconds, a histogram with buckets up to ${LATENCY_BOUNDS_MS.join(", ")} ms.`,
+      responses: { "200": { description: "Metrics.", content: { "text/plain": { schema: { type: "string" } } } } },
+    },
+  },
+  "/cluster": {
+    get: ingress("The nodes, the ring's generation, and per node its sessions, connections, guilds owned and bus batches (one NATS message each).", {
+      "200": json(ref("Cluster"), "The cluster."),
+    }),
+  },
+  "/api/openapi.json": { get: { summary: "This description.", responses: { "200": json({ type: "object" }, "OpenAPI 3.1") } } },
+  "/api/v{version}/gateway": bootstrap("The gateway's WebSocket URL.", "Gateway", false),
+  "/api/v{version}/gateway/bot": bootstrap("The gateway URL, recommended shards and the session start limit.", "GatewayBot"),
+  "/api/v{version}/users/@me": bootstrap("The caller's user.", "DiscordUser"),
+  "/api/v{version}/applications/@me": bootstrap("The caller's application (named after its user).", "Application"),
+  "/api/v{version}/oauth2/applications/@me": bootstrap("The caller's application (named after its user).", "Application"),
+  "/api/v{version}/channels/{channel_id}/messages": {
+    post: {
+      summary: "Send a message: VIEW_CHANNEL and SEND_MESSAGES needed; MESSAGE_CREATE to those who can view the channel. Not stored.",
+      security: CLIENT,
+      parameters: [version, path("channel_id")],
+      requestBody: requestBody(ref("MessageCreate")),
+      responses: { "200": json(ref("Message"), "The message."), "4XX": error },
+    },
+  },
+  "/internal/users": { post: ingress("Create a user.", { "201": json(ref("User"), "Created.") }, { requestBody: requestBody(ref("UserCreate")) }) },
+  "/internal/users/{user_id}": {
+    get: ingress("A user.", { "200": json(ref("User"), "The user.") }, { parameters: [path("user_id")] }),
+    patch: ingress("Change a user.", { "200": json(ref("User"), "The user.") }, { parameters: [path("user_id")], requestBody: requestBody(ref("UserPatch")) }),
+    delete: ingress("Delete a user: it leaves every guild, its tokens and sessions end (refused while it owns guilds).", { "204": noContent }, { parameters: [path("user_id")] }),
+  },
+  "/internal/users/{user_id}/token": {
+    post: ingress("Mint a client token, in Discord's shape.", { "200": json(ref("Token"), "The token.") }, { parameters: [path("user_id")], requestBody: requestBody(ref("TokenRequest"), false) }),
+  },
+  "/internal/users/{user_id}/tokens/revoke": {
+    post: ingress("Revoke every token minted for the user so far; its sessions close with 4004.", { "204": noContent }, { parameters: [path("user_id")] }),
+  },
+  "/internal/users/{user_id}/dispatch": {
+    post: ingress("Send an event to every session of the user.", { "202": json(object({}), "Accepted.") }, { parameters: [path("user_id")], requestBody: requestBody(ref("UserDispatch")) }),
+  },
+  "/internal/guilds": { post: ingress("Create a guild (the owner becomes a member).", { "201": json(ref("Guild"), "Created.") }, { requestBody: requestBody(ref("GuildCreate")) }) },
+  "/internal/guilds/{guild_id}": {
+    get: ingress("A guild with its roles, channels and member count.", { "200": json(ref("Guild"), "The guild.") }, { parameters: [path("guild_id")] }),
+    patch: ingress("Change a guild.", { "200": json(ref("Guild"), "The guild.") }, { parameters: [path("guild_id")], requestBody: requestBody(ref("GuildPatch")) }),
+    delete: ingress("Delete a guild; its sessions get GUILD_DELETE.", { "204": noContent }, { parameters: [path("guild_id")] }),
+  },
+  "/internal/guilds/{guild_id}/roles": {
+    post: ingress("Create a role.", { "201": json(ref("Role"), "Created.") }, { parameters: [path("guild_id")], requestBody: requestBody(ref("RoleInput")) }),
+  },
+  "/internal/guilds/{guild_id}/roles/{role_id}": {
+    get: ingress("A role.", { "200": json(ref("Role"), "The role.") }, { parameters: [path("guild_id"), path("role_id")] }),
+    patch: ingress("Change a role.", { "200": json(ref("Role"), "The role.") }, { parameters: [path("guild_id"), path("role_id")], requestBody: requestBody(ref("RoleInput")) }),
+    delete: ingress("Delete a role (not @everyone).", { "204": noContent }, { parameters: [path("guild_id"), path("role_id")] }),
+  },
+  "/internal/guilds/{guild_id}/channels": {
+    post: ingress("Create a channel.", { "201": json(ref("Channel"), "Created.") }, { parameters: [path("guild_id")], requestBody: requestBody(ref("ChannelInput")) }),
+  },
+  "/internal/guilds/{guild_id}/channels/{channel_id}": {
+    get: ingress("A channel.", { "200": json(ref("Channel"), "The channel.") }, { parameters: [path("guild_id"), path("channel_id")] }),
+    patch: ingress("Change a channel.", { "200": json(ref("Channel"), "The channel.") }, { parameters: [path("guild_id"), path("channel_id")], requestBody: requestBody(ref("ChannelInput")) }),
+    delete: ingress("Delete a channel.", { "204": noContent }, { parameters: [path("guild_id"), path("channel_id")] }),
+  },
+  "/internal/guilds/{guild_id}/members/{user_id}": {
+    get: ingress("A member.", { "200": json(ref("Member"), "The member.") }, { parameters: [path("guild_id"), path("user_id")] }),
+    put: ingress("Add or change a member.", { "200": json(ref("Member"), "Changed."), "201": json(ref("Member"), "Added.") }, { parameters: [path("guild_id"), path("user_id")], requestBody: requestBody(ref("MemberPut"), false) }),
+    delete: ingress("Remove a member; its sessions get GUILD_DELETE.", { "204": noContent }, { parameters: [path("guild_id"), path("user_id")] }),
+  },
+  "/internal/guilds/{guild_id}/dispatch": {
+    post: ingress("Send an event to the guild's sessions that Discord's rule for it entitles.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("guild_id")], requestBody: requestBody(ref("Dispatch")) }),
+  },
+  "/internal/channels/{channel_id}/dispatch": {
+    post: ingress("Send an event to those of the guild's sessions that can view the channel.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
+  },
+  "/": { get: { summary: "The chat page (WebSocket upgrades on / are the gateway).", responses: { "200": html } } },
+  "/dashboard": { get: { summary: "The dashboard page.", responses: { "200": html } } },
+  "/dashboard/login": {
+    post: {
+      summary: "Log in to the dashboard with the ingress secret: sets an HttpOnly, SameSite=Strict cookie.",
+      requestBody: requestBody(object({ secret: { type: "string" } }, ["secret"])),
+      responses: { "204": noContent, "401": error, "4XX": error },
+    },
+  },
+  "/dashboard/logout": { post: { summary: "Clear the dashboard cookie.", responses: { "204": noContent } } },
+  "/dashboard/events": {
+    get: {
+      summary: "Server-sent events: a snapshot of every worker's counters each second.",
+      security: [{ dashboard: [] }],
+      responses: { "200": { description: "An event stream.", content: { "text/event-stream": { schema: { type: "string" } } } }, "401": error },
+    },
+  },
+  "/demo": {
+    get: { summary: "Only with --demo: the demo guild's id and size bound.", responses: { "200": json(object({ guild_id: snowflake, max_members: { type: "integer" } }, ["guild_id", "max_members"]), "Demo mode is on.") } },
+  },
+  "/demo/join": {
+    post: {
+      summary: "Only with --demo: a new user, made a member of the demo guild, and its token.",
+      requestBody: requestBody(ref("DemoJoin"), false),
+      responses: { "201": json(object({ token: { type: "string" }, user: ref("User"), guild_id: snowflake }, ["token", "user", "guild_id"]), "Joined."), "4XX": error },
+    },
+  },
+};
+
+/** The description, for a server of `version`. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: { title: "guildgate", version, description: "A real-time gateway that speaks the Discord Gateway v10 protocol: its HTTP routes." },
+    paths,
+    components: {
+      schemas,
+      responses: { Error: json(ref("Error"), "An error: `{code, message}` with Discord's JSON error codes.") },
+      securitySchemes: {
+        ingress: { type: "http", scheme: "bearer", description: "The ingress secret." },
+        client: { type: "apiKey", in: "header", name: "Authorization", description: "A client token: `Bot <token>`, `Bearer <token>` or the token." },
+        dashboard: { type: "apiKey", in: "cookie", name: "guildgate_dashboard", description: "Set by POST /dashboard/login." },
+      },
+    },
+  };
+}
+
+/** `GET /api/openapi.json`. */
+export function createOpenApiRoute(version: string): Routes {
+  const document = openApiDocument(version);
+  return async (request, url) => {
+    if (url.pathname !== "/api/openapi.json") return undefined;
+    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
+    return jsonResponse(document);
+  };
+}
