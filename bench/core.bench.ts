@@ -1,13 +1,14 @@
 /**
  * The native core against pure-JS baselines, in one run so every figure is a
- * ratio: `npm run bench` (add `-- --quick` for 1k/100k only).
+ * ratio: `npm run bench` (add `-- --quick` for 1k/100k only). Medians are printed
+ * after mitata's table, one line per bench.
  *
  * - SortedSet add/remove/indexOf/slice(100) at 1k, 100k and 1M entries, vs a JS
  *   sorted array (binary search + splice), vs `tlhunter-sorted-set` (a Redis-style
  *   skip list, the most used npm sorted set that reports ranks), and vs
  *   `sorted-btree` (fast B+tree, but it cannot report an index at all, so it
  *   is shown for add/remove only).
- * - HashRing `find` (bigint and string) vs `findMany` per key vs a pure-JS ring.
+ * - HashRing `find` (a snowflake string) vs `findMany` per key vs a pure-JS ring.
  * - Semaphore acquire+release vs a JS `Atomics` counter on a SharedArrayBuffer.
  */
 import { bench, do_not_optimize, group, run, summary } from "mitata";
@@ -43,24 +44,24 @@ for (const size of SIZES) {
 
   group(`SortedSet add+remove pair @ ${size}`, () => {
     summary(() => {
-      bench("native SortedSet", () => {
+      bench(`native SortedSet @ ${size}`, () => {
         const id = next();
         do_not_optimize(native.add(rankOf(id), names[id] as string, id));
         do_not_optimize(native.remove(id));
       }).baseline(true);
-      bench("JS sorted array (binary search + splice)", () => {
+      bench(`JS sorted array (binary search + splice) @ ${size}`, () => {
         const id = next();
         do_not_optimize(array.add(rankOf(id), names[id] as string, id));
         do_not_optimize(array.remove(rankOf(id), names[id] as string, id));
       });
-      bench("tlhunter-sorted-set (skip list; add + rank)", () => {
+      bench(`tlhunter-sorted-set (skip list; add + rank) @ ${size}`, () => {
         const id = next();
         const key = memberKey(names[id] as string, id);
         skipList.add(key, rankOf(id));
         do_not_optimize(skipList.rank(key));
         do_not_optimize(skipList.rem(key));
       });
-      bench("sorted-btree (no index available)", () => {
+      bench(`sorted-btree (no index available) @ ${size}`, () => {
         const id = next();
         const key = `${rankOf(id)}\u0000${memberKey(names[id] as string, id)}`;
         btree.set(key, id);
@@ -72,7 +73,7 @@ for (const size of SIZES) {
   group(`SortedSet add alone / remove alone @ ${size}`, () => {
     // The untimed half ([0]) does the counterpart, so the size stays within
     // [size, size + PROBES] and each bench times one kind of operation.
-    bench("native add (probe removed untimed first)", function* () {
+    bench(`native add (probe removed untimed first) @ ${size}`, function* () {
       yield {
         [0]: () => {
           const id = next();
@@ -82,7 +83,7 @@ for (const size of SIZES) {
         bench: (id: number) => do_not_optimize(native.add(rankOf(id), names[id] as string, id)),
       };
     });
-    bench("native remove (probe added untimed first)", function* () {
+    bench(`native remove (probe added untimed first) @ ${size}`, function* () {
       yield {
         [0]: () => {
           const id = next();
@@ -97,27 +98,27 @@ for (const size of SIZES) {
   group(`SortedSet indexOf / slice(100) @ ${size}`, () => {
     summary(() => {
       let i = 0;
-      bench("native indexOf", () => do_not_optimize(native.indexOf(i++ % size))).baseline(true);
-      bench("JS sorted array indexOf", () => {
+      bench(`native indexOf @ ${size}`, () => do_not_optimize(native.indexOf(i++ % size))).baseline(true);
+      bench(`JS sorted array indexOf @ ${size}`, () => {
         const id = i++ % size;
         do_not_optimize(array.indexOf(rankOf(id), names[id] as string, id));
       });
-      bench("tlhunter-sorted-set rank", () => {
+      bench(`tlhunter-sorted-set rank @ ${size}`, () => {
         const id = i++ % size;
         do_not_optimize(skipList.rank(memberKey(names[id] as string, id)));
       });
     });
     summary(() => {
       let start = 0;
-      bench("native slice(100)", () => {
+      bench(`native slice(100) @ ${size}`, () => {
         start = (start + 7919) % (size - 100);
         do_not_optimize(native.slice(start, start + 100));
       }).baseline(true);
-      bench("JS sorted array slice(100)", () => {
+      bench(`JS sorted array slice(100) @ ${size}`, () => {
         start = (start + 7919) % (size - 100);
         do_not_optimize(array.slice(start, start + 100));
       });
-      bench("tlhunter-sorted-set range(100)", () => {
+      bench(`tlhunter-sorted-set range(100) @ ${size}`, () => {
         start = (start + 7919) % (size - 100);
         do_not_optimize(skipList.range(start, start + 99));
       });
@@ -136,8 +137,7 @@ for (const size of SIZES) {
   let k = 0;
   group("HashRing lookup (16 nodes x 512 replicas)", () => {
     summary(() => {
-      bench("native find(bigint)", () => do_not_optimize(ring.find(keys[k++ & 4095] as bigint))).baseline(true);
-      bench("native find(string)", () => do_not_optimize(ring.find(strings[k++ & 4095] as string)));
+      bench("native find(string)", () => do_not_optimize(ring.find(strings[k++ & 4095] as string))).baseline(true);
       bench("native findMany, 4096 keys (divide by 4096)", () => do_not_optimize(ring.findMany(keys)));
       bench("pure-JS ring find(string)", () => do_not_optimize(jsRing.find(strings[k++ & 4095] as string)));
     });
@@ -166,4 +166,11 @@ for (const size of SIZES) {
   });
 }
 
-await run({ format: process.argv.includes("--json") ? "json" : "mitata" });
+const { benchmarks } = await run({ format: process.argv.includes("--json") ? "json" : "mitata" });
+// One line per bench, for side-by-side runs (ring findMany is per call of 4096 keys).
+console.log("\nmedians (p50):");
+for (const trial of benchmarks) {
+  for (const result of trial.runs) {
+    if (result.stats) console.log(`  ${(result.stats.p50 / 1000).toFixed(3).padStart(10)} µs  ${trial.alias}`);
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * The native Semaphore and HashRing are process-global: several Bun Workers
  * share one named counter and one named ring while the main thread swaps
- * ring generations under them.
+ * ring generations under them. Each Worker's SortedSet calls go through that
+ * thread's own call frame, at the same time as the others'.
  */
 import { expect, test } from "bun:test";
 import { openHashRing, openSemaphore } from "../src/native.ts";
@@ -11,7 +12,7 @@ const WORKERS = 4;
 const MAX = 3;
 const SIZES = [1, 2, 3, 5, 8];
 
-test("Workers share one semaphore and one ring across generation swaps", async () => {
+test("Workers share one semaphore and one ring across generation swaps, and each keeps its own SortedSet frame", async () => {
   const semaphoreName = "test:workers:sem";
   const ringName = "test:workers:ring";
   const ring = openHashRing(ringName);
@@ -56,11 +57,13 @@ test("Workers share one semaphore and one ring across generation swaps", async (
       overMax: sum.overMax + r.overMax,
       lookups: sum.lookups + r.lookups,
       badLookups: sum.badLookups + r.badLookups,
+      listMismatches: sum.listMismatches + r.listMismatches,
     }),
-    { acquired: 0, overMax: 0, lookups: 0, badLookups: 0 },
+    { acquired: 0, overMax: 0, lookups: 0, badLookups: 0, listMismatches: 0 },
   );
   expect(total.overMax).toBe(0);
   expect(total.badLookups).toBe(0);
+  expect(total.listMismatches).toBe(0);
   expect(total.acquired).toBeGreaterThan(0);
   expect(total.lookups).toBe(WORKERS * job.iterations);
   expect(openSemaphore(semaphoreName, MAX).count).toBe(0);

@@ -7,25 +7,38 @@
 //! back to the id.
 //!
 //! Layout, in the spirit of Discord's `sorted_set_nif`: the ids live in buckets
-//! (small sorted `Vec<u32>`s, split when full). Unlike that NIF, bucket sizes
-//! sit in a Fenwick tree, so an entry's global index is a prefix sum in
-//! O(log buckets) rather than a walk over every bucket, and an id -> bucket
-//! table lets `remove`/`index_of` find an entry from its id alone.
+//! (small sorted `Vec`s, split when full). Unlike that NIF, bucket sizes sit in
+//! a Fenwick tree, so an entry's global index is a prefix sum in O(log buckets)
+//! rather than a walk over every bucket, and an id -> bucket table lets
+//! `remove`/`index_of` find an entry from its id alone.
 //!
 //! Ids are dense slots (a guild numbers its members 0, 1, 2, ...), so the
 //! per-id table is a plain vector; ids must be below [`MAX_ID`].
+//!
+//! Allocation: a name is folded into a reused scratch string, so an `add`
+//! allocates only the folded copy it keeps, and a move (`update` with the same
+//! folded name) allocates nothing. Loads of many entries
+//! (`add_many`, `remove_many`) lay the buckets out afresh in one pass when the
+//! batch is large next to the set, instead of one search and shift per entry.
 
+use crate::fenwick::Fenwick;
 use std::cmp::Ordering;
+
+mod bulk;
+#[cfg(test)]
+mod tests;
 
 /// Largest id + 1 accepted; the per-id table grows to the largest id seen.
 pub const MAX_ID: u32 = 1 << 26;
 /// Default bucket capacity; a full bucket splits in two.
 pub const DEFAULT_BUCKET_SIZE: usize = 256;
 
-/// Why an operation was refused.
+/// Why an operation was refused (the set is left as it was).
 #[derive(Debug, PartialEq, Eq)]
 pub enum SortedSetError {
   IdOutOfRange(u32),
+  /// A rank remapping would change the order of the ranks present.
+  RanksReordered,
 }
 
 /// A bucket entry: the id with the leading part of its key inline, so most
@@ -39,11 +52,17 @@ struct Entry {
   prefix: u64,
 }
 
-/// What is stored per id: the full folded name and the bucket (by handle) holding it.
+/// What is stored per id: the full folded name, the bucket (by handle) holding
+/// it, and where in the bucket it was when last placed. Changes before it in
+/// the bucket move it a little from there, so a lookup from the id starts at
+/// the hint and widens, touching a cache line or two instead of a binary
+/// search's half dozen (measured in a Rust loop over random ids of a 1M-entry set:
+/// `index_of` 390–490 ns with a binary search, 125–150 ns from the hint).
 struct Slot {
   entry: Entry,
   folded: Box<str>,
   bucket: u32,
+  hint: u32,
 }
 
 pub struct SortedSet {
@@ -62,6 +81,8 @@ pub struct SortedSet {
   sizes: Fenwick,
   slots: Vec<Option<Slot>>,
   len: usize,
+  /// Where names are folded before they are compared or kept.
+  scratch: String,
 }
 
 impl Default for SortedSet {
@@ -70,11 +91,14 @@ impl Default for SortedSet {
   }
 }
 
-fn fold(name: &str) -> Box<str> {
+fn fold_into(name: &str, out: &mut String) {
+  out.clear();
   if name.is_ascii() {
-    name.to_ascii_lowercase().into_boxed_str()
+    out.push_str(name);
+    out.make_ascii_lowercase();
   } else {
-    name.to_lowercase().into_boxed_str()
+    // Whole-string lowercasing, not per char: a final sigma folds differently.
+    out.push_str(&name.to_lowercase());
   }
 }
 
@@ -83,6 +107,13 @@ fn prefix_of(folded: &str) -> u64 {
   let n = folded.len().min(8);
   bytes[..n].copy_from_slice(&folded.as_bytes()[..n]);
   u64::from_be_bytes(bytes)
+}
+
+fn check_id(id: u32) -> Result<(), SortedSetError> {
+  if id >= MAX_ID {
+    return Err(SortedSetError::IdOutOfRange(id));
+  }
+  Ok(())
 }
 
 impl SortedSet {
@@ -95,9 +126,10 @@ impl SortedSet {
       lasts: Vec::new(),
       position: vec![0],
       free_buckets: Vec::new(),
-      sizes: Fenwick::new(1),
+      sizes: Fenwick::from_counts([0]),
       slots: Vec::new(),
       len: 0,
+      scratch: String::new(),
     }
   }
 
@@ -111,67 +143,40 @@ impl SortedSet {
 
   /// Inserts an entry and returns its index, or `Ok(None)` if the id is present.
   pub fn add(&mut self, rank: u32, name: &str, id: u32) -> Result<Option<usize>, SortedSetError> {
-    if id >= MAX_ID {
-      return Err(SortedSetError::IdOutOfRange(id));
-    }
+    check_id(id)?;
     if self.contains(id) {
       return Ok(None);
     }
-    let folded = fold(name);
+    let folded = self.fold(name);
     let entry = Entry {
       rank,
       id,
       prefix: prefix_of(&folded),
     };
-    let pos = self.bucket_position_for(&entry, &folded);
-    let handle = self.order[pos];
-    let offset = self.buckets[handle as usize]
-      .partition_point(|other| self.compare(other, &entry, &folded) == Ordering::Less);
-    if self.slots.len() <= id as usize {
-      self.slots.resize_with(id as usize + 1, || None);
-    }
-    self.slots[id as usize] = Some(Slot {
-      entry,
-      folded,
-      bucket: handle,
-    });
-    let bucket = &mut self.buckets[handle as usize];
-    bucket.insert(offset, entry);
-    let last = *bucket.last().expect("bucket just grew");
-    let full = bucket.len() > self.bucket_size;
-    self.set_last(pos, last);
-    self.sizes.add(pos, 1);
-    self.len += 1;
-    let index = self.sizes.prefix(pos) + offset;
-    if full {
-      self.split(pos);
-    }
-    Ok(Some(index))
+    Ok(Some(self.attach(entry, folded)))
   }
 
   /// Removes an id and returns the index it had.
   pub fn remove(&mut self, id: u32) -> Option<usize> {
-    let (pos, offset) = self.locate(id)?;
-    let index = self.sizes.prefix(pos) + offset;
-    self.slots[id as usize] = None;
-    let bucket = &mut self.buckets[self.order[pos] as usize];
-    bucket.remove(offset);
-    let last = bucket.last().copied();
-    self.sizes.add(pos, -1);
-    self.len -= 1;
-    match last {
-      Some(last) => self.lasts[pos] = last,
-      None if self.order.len() > 1 => self.drop_bucket(pos),
-      None => self.lasts.clear(),
-    }
-    Some(index)
+    self.detach(id).map(|(index, _)| index)
   }
 
   /// Moves an id to a new key. Returns `(old index, new index)`, or `None` if absent.
+  /// A name that folds as before is kept as it is (nothing is allocated).
   pub fn update(&mut self, id: u32, rank: u32, name: &str) -> Option<(usize, usize)> {
-    let old = self.remove(id)?;
-    let new = self.add(rank, name, id).ok().flatten()?;
-    Some((old, new))
+    let (old, slot) = self.detach(id)?;
+    fold_into(name, &mut self.scratch);
+    let folded = if *slot.folded == *self.scratch {
+      slot.folded
+    } else {
+      Box::from(self.scratch.as_str())
+    };
+    let entry = Entry {
+      rank,
+      id,
+      prefix: prefix_of(&folded),
+    };
+    Some((old, self.attach(entry, folded)))
   }
 
   pub fn contains(&self, id: u32) -> bool {
@@ -185,29 +190,39 @@ impl SortedSet {
 
   /// The id at `index`.
   pub fn at(&self, index: usize) -> Option<u32> {
-    if index >= self.len {
-      return None;
-    }
-    let (pos, offset) = self.sizes.find(index);
-    self.buckets[self.order[pos] as usize].get(offset).map(|e| e.id)
+    (index < self.len).then(|| self.entry_at(index).id)
   }
 
   /// Ids in `[start, end)`, clamped to the set.
   pub fn slice(&self, start: usize, end: usize) -> Vec<u32> {
-    let end = end.min(self.len);
-    if start >= end {
-      return Vec::new();
+    let mut out = vec![0; end.min(self.len).saturating_sub(start)];
+    self.slice_into(start, &mut out);
+    out
+  }
+
+  /// Writes the ids from index `start` on into `out`, as many as fit or are
+  /// left; returns how many it wrote.
+  pub fn slice_into(&self, start: usize, out: &mut [u32]) -> usize {
+    let count = out.len().min(self.len.saturating_sub(start));
+    if count == 0 {
+      return 0;
     }
-    let mut out = Vec::with_capacity(end - start);
     let (mut pos, mut offset) = self.sizes.find(start);
-    while out.len() < end - start {
+    let mut written = 0;
+    while written < count {
       let bucket = &self.buckets[self.order[pos] as usize];
-      let take = (bucket.len() - offset).min(end - start - out.len());
-      out.extend(bucket[offset..offset + take].iter().map(|e| e.id));
+      let take = (bucket.len() - offset).min(count - written);
+      for (slot, entry) in out[written..written + take]
+        .iter_mut()
+        .zip(&bucket[offset..offset + take])
+      {
+        *slot = entry.id;
+      }
+      written += take;
       pos += 1;
       offset = 0;
     }
-    out
+    count
   }
 
   /// How many entries have a rank below `rank` (the index where that rank starts).
@@ -232,17 +247,124 @@ impl SortedSet {
       + self.order.capacity() * 4
       + self.lasts.capacity() * std::mem::size_of::<Entry>()
       + self.position.capacity() * 4
-      + self.sizes.tree.capacity() * std::mem::size_of::<usize>()
+      + self.sizes.heap_bytes()
       + self.slots.capacity() * std::mem::size_of::<Option<Slot>>()
+  }
+
+  /// Folds a name through the scratch string: one allocation, the kept copy.
+  fn fold(&mut self, name: &str) -> Box<str> {
+    fold_into(name, &mut self.scratch);
+    Box::from(self.scratch.as_str())
+  }
+
+  fn put_slot(&mut self, slot: Slot) {
+    let id = slot.entry.id as usize;
+    if self.slots.len() <= id {
+      self.slots.resize_with(id + 1, || None);
+    }
+    self.slots[id] = Some(slot);
+  }
+
+  /// Inserts an entry whose slot is not in the table; returns its index.
+  fn attach(&mut self, entry: Entry, folded: Box<str>) -> usize {
+    let pos = self.bucket_position_for(&entry, &folded);
+    let handle = self.order[pos];
+    let offset = self.buckets[handle as usize]
+      .partition_point(|other| self.compare(other, &entry, &folded) == Ordering::Less);
+    self.put_slot(Slot {
+      entry,
+      folded,
+      bucket: handle,
+      hint: offset as u32,
+    });
+    let bucket = &mut self.buckets[handle as usize];
+    bucket.insert(offset, entry);
+    let last = *bucket.last().expect("bucket just grew");
+    let full = bucket.len() > self.bucket_size;
+    if pos == self.lasts.len() {
+      self.lasts.push(last);
+    } else {
+      self.lasts[pos] = last;
+    }
+    self.sizes.add(pos, 1);
+    self.len += 1;
+    let index = self.sizes.prefix(pos) + offset;
+    if full {
+      self.split(pos);
+    }
+    index
+  }
+
+  /// Takes an id out; returns the index it had and its slot.
+  fn detach(&mut self, id: u32) -> Option<(usize, Slot)> {
+    let (pos, offset) = self.locate(id)?;
+    let index = self.sizes.prefix(pos) + offset;
+    let slot = self.slots[id as usize].take().expect("located ids have a slot");
+    let bucket = &mut self.buckets[self.order[pos] as usize];
+    bucket.remove(offset);
+    let last = bucket.last().copied();
+    self.sizes.add(pos, -1);
+    self.len -= 1;
+    match last {
+      Some(last) => self.lasts[pos] = last,
+      None if self.order.len() > 1 => self.drop_bucket(pos),
+      None => self.lasts.clear(),
+    }
+    Some((index, slot))
   }
 
   /// (position of the id's bucket, offset inside it).
   fn locate(&self, id: u32) -> Option<(usize, usize)> {
     let slot = self.slots.get(id as usize)?.as_ref()?;
-    let offset = self.buckets[slot.bucket as usize]
-      .binary_search_by(|other| self.compare(other, &slot.entry, &slot.folded))
-      .ok()?;
+    let bucket = &self.buckets[slot.bucket as usize];
+    let offset = self.search_from(bucket, slot.hint as usize, &slot.entry, &slot.folded)?;
     Some((self.position[slot.bucket as usize] as usize, offset))
+  }
+
+  /// Finds a key in a bucket starting at `guess`: steps of 1, 2, 4, ... away
+  /// from it bracket the key, then a binary search inside the bracket.
+  fn search_from(&self, bucket: &[Entry], guess: usize, key: &Entry, folded: &str) -> Option<usize> {
+    let guess = guess.min(bucket.len().checked_sub(1)?);
+    let probe = |at: usize| self.compare(&bucket[at], key, folded);
+    let (lo, hi) = match probe(guess) {
+      Ordering::Equal => return Some(guess),
+      Ordering::Less => {
+        let (mut lo, mut step) = (guess + 1, 1);
+        loop {
+          let at = guess + step;
+          if at >= bucket.len() {
+            break (lo, bucket.len());
+          }
+          if probe(at) != Ordering::Less {
+            break (lo, at + 1);
+          }
+          lo = at + 1;
+          step *= 2;
+        }
+      }
+      Ordering::Greater => {
+        let (mut hi, mut step) = (guess, 1);
+        loop {
+          let Some(at) = guess.checked_sub(step) else {
+            break (0, hi);
+          };
+          if probe(at) != Ordering::Greater {
+            break (at, hi);
+          }
+          hi = at;
+          step *= 2;
+        }
+      }
+    };
+    bucket[lo..hi]
+      .binary_search_by(|other| self.compare(other, key, folded))
+      .ok()
+      .map(|i| lo + i)
+  }
+
+  fn entry_at(&self, index: usize) -> Entry {
+    let (pos, offset) = self.sizes.find(index);
+    self.buckets[self.order[pos] as usize][offset]
   }
 
   /// Orders a stored entry against a key; full names are read only on a prefix tie.
@@ -272,14 +394,6 @@ impl SortedSet {
     pos.min(self.order.len() - 1)
   }
 
-  fn set_last(&mut self, pos: usize, last: Entry) {
-    if pos == self.lasts.len() {
-      self.lasts.push(last);
-    } else {
-      self.lasts[pos] = last;
-    }
-  }
-
   fn split(&mut self, pos: usize) {
     let handle = self.order[pos];
     let upper = {
@@ -301,267 +415,42 @@ impl SortedSet {
         (self.buckets.len() - 1) as u32
       }
     };
-    for entry in &self.buckets[new_handle as usize] {
+    for (offset, entry) in self.buckets[new_handle as usize].iter().enumerate() {
       if let Some(slot) = self.slots[entry.id as usize].as_mut() {
         slot.bucket = new_handle;
+        slot.hint = offset as u32;
       }
     }
     self.order.insert(pos + 1, new_handle);
+    let lower_last = *self.buckets[handle as usize]
+      .last()
+      .expect("half of a full bucket");
+    self.lasts[pos] = lower_last;
+    let upper_last = *self.buckets[new_handle as usize]
+      .last()
+      .expect("half of a full bucket");
+    self.lasts.insert(pos + 1, upper_last);
     self.reindex_from(pos);
   }
 
   fn drop_bucket(&mut self, pos: usize) {
     let handle = self.order.remove(pos);
+    self.lasts.remove(pos);
     self.buckets[handle as usize] = Vec::new();
     self.free_buckets.push(handle);
     self.reindex_from(pos.min(self.order.len() - 1));
   }
 
-  /// Rebuilds positions from `pos` on, the bucket lasts and the whole Fenwick
-  /// tree. Splits and drops happen once per ~bucket_size/2 changes, so this
-  /// O(buckets) step amortises to a few operations per change.
+  /// Renumbers positions from `pos` on and rebuilds the Fenwick tree in place.
+  /// Splits and drops happen once per ~bucket_size/2 changes, so this O(buckets)
+  /// step amortises to a few operations per change.
   fn reindex_from(&mut self, pos: usize) {
     for (p, &h) in self.order.iter().enumerate().skip(pos) {
       self.position[h as usize] = p as u32;
     }
-    self.lasts.clear();
-    self.lasts.extend(
-      self
-        .order
-        .iter()
-        .filter_map(|&h| self.buckets[h as usize].last().copied()),
-    );
-    let sizes: Vec<usize> = self
-      .order
-      .iter()
-      .map(|&h| self.buckets[h as usize].len())
-      .collect();
-    self.sizes = Fenwick::from_sizes(&sizes);
-  }
-}
-
-/// A Fenwick (binary indexed) tree of bucket sizes.
-struct Fenwick {
-  tree: Vec<usize>,
-}
-
-impl Fenwick {
-  fn new(n: usize) -> Self {
-    Self { tree: vec![0; n + 1] }
-  }
-
-  fn from_sizes(sizes: &[usize]) -> Self {
-    let mut tree = vec![0; sizes.len() + 1];
-    tree[1..].copy_from_slice(sizes);
-    for i in 1..tree.len() {
-      let parent = i + (i & i.wrapping_neg());
-      if parent < tree.len() {
-        tree[parent] += tree[i];
-      }
-    }
-    Self { tree }
-  }
-
-  fn add(&mut self, pos: usize, delta: isize) {
-    let mut i = pos + 1;
-    while i < self.tree.len() {
-      self.tree[i] = self.tree[i].wrapping_add_signed(delta);
-      i += i & i.wrapping_neg();
-    }
-  }
-
-  /// Sum of sizes at positions `< pos`.
-  fn prefix(&self, pos: usize) -> usize {
-    let mut sum = 0;
-    let mut i = pos;
-    while i > 0 {
-      sum += self.tree[i];
-      i -= i & i.wrapping_neg();
-    }
-    sum
-  }
-
-  /// The position holding global index `index`, and the offset inside it.
-  /// The caller ensures `index` < total.
-  fn find(&self, index: usize) -> (usize, usize) {
-    let mut pos = 0;
-    let mut remaining = index;
-    let mut step = (self.tree.len() - 1).next_power_of_two();
-    while step > 0 {
-      let next = pos + step;
-      if next < self.tree.len() && self.tree[next] <= remaining {
-        pos = next;
-        remaining -= self.tree[next];
-      }
-      step >>= 1;
-    }
-    (pos, remaining)
-  }
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-  use proptest::prelude::*;
-
-  fn ids(set: &SortedSet) -> Vec<u32> {
-    set.slice(0, set.len())
-  }
-
-  #[test]
-  fn orders_by_rank_then_case_insensitive_name_then_id() {
-    let mut set = SortedSet::new(4);
-    set.add(1, "bob", 1).unwrap();
-    set.add(0, "zed", 2).unwrap();
-    set.add(1, "Alice", 3).unwrap();
-    set.add(1, "BOB", 0).unwrap();
-    assert_eq!(ids(&set), vec![2, 3, 0, 1]);
-  }
-
-  #[test]
-  fn add_returns_none_for_a_present_id() {
-    let mut set = SortedSet::default();
-    assert_eq!(set.add(0, "a", 7), Ok(Some(0)));
-    assert_eq!(set.add(0, "b", 7), Ok(None));
-    assert_eq!(set.len(), 1);
-  }
-
-  #[test]
-  fn add_refuses_ids_beyond_the_dense_range() {
-    let mut set = SortedSet::default();
-    assert_eq!(set.add(0, "a", MAX_ID), Err(SortedSetError::IdOutOfRange(MAX_ID)));
-  }
-
-  #[test]
-  fn unicode_names_fold_case() {
-    let mut set = SortedSet::default();
-    set.add(0, "ÉCLAIR", 1).unwrap();
-    set.add(0, "éclair", 0).unwrap();
-    set.add(0, "Zoë", 2).unwrap();
-    assert_eq!(ids(&set), vec![2, 0, 1]);
-  }
-
-  #[test]
-  fn remove_of_an_absent_id_is_none() {
-    let mut set = SortedSet::default();
-    assert_eq!(set.remove(3), None);
-    set.add(0, "a", 3).unwrap();
-    assert_eq!(set.remove(3), Some(0));
-    assert_eq!(set.remove(3), None);
-    assert!(set.is_empty());
-  }
-
-  #[test]
-  fn update_reports_old_and_new_index() {
-    let mut set = SortedSet::new(4);
-    for id in 0..10 {
-      set.add(0, &format!("m{id}"), id).unwrap();
-    }
-    assert_eq!(set.update(0, 1, "m0"), Some((0, 9)));
-    assert_eq!(set.update(42, 1, "x"), None);
-  }
-
-  #[test]
-  fn count_below_rank_is_the_start_of_each_rank() {
-    let mut set = SortedSet::new(4);
-    for id in 0..30 {
-      set.add(id % 3, &format!("n{id}"), id).unwrap();
-    }
-    assert_eq!(set.count_below_rank(0), 0);
-    assert_eq!(set.count_below_rank(1), 10);
-    assert_eq!(set.count_below_rank(2), 20);
-    assert_eq!(set.count_below_rank(3), 30);
-  }
-
-  #[test]
-  fn slice_and_at_span_buckets_and_clamp() {
-    let mut set = SortedSet::new(4);
-    for id in 0..50 {
-      set.add(0, &format!("{id:03}"), id).unwrap();
-    }
-    assert_eq!(set.slice(3, 9), (3..9).collect::<Vec<u32>>());
-    assert_eq!(set.slice(45, 100), (45..50).collect::<Vec<u32>>());
-    assert_eq!(set.slice(60, 70), Vec::<u32>::new());
-    assert_eq!(set.at(49), Some(49));
-    assert_eq!(set.at(50), None);
-  }
-
-  #[derive(Debug, Clone)]
-  enum Op {
-    Add(u32, u8, u32),
-    Remove(u32),
-    Update(u32, u32, u8),
-  }
-
-  fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-      3 => (0u32..4, 0u8..20, 0u32..300).prop_map(|(r, n, id)| Op::Add(r, n, id)),
-      2 => (0u32..300).prop_map(Op::Remove),
-      1 => (0u32..300, 0u32..4, 0u8..20).prop_map(|(id, r, n)| Op::Update(id, r, n)),
-    ]
-  }
-
-  /// Names from a small alphabet with mixed case, so ties and folding matter.
-  fn name_of(n: u8) -> String {
-    let base = [
-      "ann", "Ann", "bob", "BOB", "Émile", "émile", "zoe", "Zoe", "a", "b",
-    ];
-    format!("{}{}", base[n as usize % base.len()], n / 10)
-  }
-
-  /// The model: a plain Vec kept sorted by the same key.
-  fn model_key(rank: u32, name: &str, id: u32) -> (u32, String, u32) {
-    (rank, name.to_lowercase(), id)
-  }
-
-  proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
-    #[test]
-    fn matches_a_sorted_vec_model(ops in prop::collection::vec(op(), 1..400), bucket in 4usize..12) {
-      let mut set = SortedSet::new(bucket);
-      let mut model: Vec<(u32, String, u32)> = Vec::new();
-      for op in ops {
-        match op {
-          Op::Add(rank, n, id) => {
-            let name = name_of(n);
-            let expected = if model.iter().any(|e| e.2 == id) {
-              None
-            } else {
-              let key = model_key(rank, &name, id);
-              let at = model.partition_point(|e| *e < key);
-              model.insert(at, key);
-              Some(at)
-            };
-            prop_assert_eq!(set.add(rank, &name, id).unwrap(), expected);
-          }
-          Op::Remove(id) => {
-            let expected = model.iter().position(|e| e.2 == id);
-            if let Some(at) = expected { model.remove(at); }
-            prop_assert_eq!(set.remove(id), expected);
-          }
-          Op::Update(id, rank, n) => {
-            let name = name_of(n);
-            let expected = model.iter().position(|e| e.2 == id).map(|old| {
-              model.remove(old);
-              let key = model_key(rank, &name, id);
-              let at = model.partition_point(|e| *e < key);
-              model.insert(at, key);
-              (old, at)
-            });
-            prop_assert_eq!(set.update(id, rank, &name), expected);
-          }
-        }
-        prop_assert_eq!(set.len(), model.len());
-      }
-      let model_ids: Vec<u32> = model.iter().map(|e| e.2).collect();
-      prop_assert_eq!(ids(&set), model_ids.clone());
-      for (i, &id) in model_ids.iter().enumerate() {
-        prop_assert_eq!(set.index_of(id), Some(i));
-        prop_assert_eq!(set.at(i), Some(id));
-      }
-      for rank in 0..5 {
-        prop_assert_eq!(set.count_below_rank(rank), model.partition_point(|e| e.0 < rank));
-      }
-    }
+    let (buckets, order) = (&self.buckets, &self.order);
+    self
+      .sizes
+      .rebuild(order.iter().map(|&h| buckets[h as usize].len()));
   }
 }

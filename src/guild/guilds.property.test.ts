@@ -29,6 +29,12 @@
  *  - lists:      no session receives a GUILD_MEMBER_LIST_UPDATE for, or holds a chunk of, a
  *                member list whose channels it cannot view (after any way of losing view:
  *                roles, role permissions, overwrites, membership, owner, moving workers).
+ *  - listContent: every chunk a session holds, built from the updates it received as
+ *                Discord's client builds it, shows exactly the list by Discord's rules: who
+ *                can view a channel with the list's id, grouped by hoisted role (hoists,
+ *                moves and nick changes included) or online/offline, sorted by name.
+ *  - listQuiet:  a change that changes no list (a channel, role or guild renamed) sends no
+ *                list update and lets nobody go of a list.
  *  - manifold:   one publish call per worker per event.
  *  - crash:      no operation throws.
  *
@@ -44,13 +50,14 @@ import { Guilds } from "./guilds.ts";
 import { memberListId } from "./member-list-id.ts";
 import { type Overwrite, Permission, type Role, canView, channelPermissions, computeBasePermissions } from "./permissions.ts";
 import { type Rnd, type SimSession, SimWorkers, intBetween, pickOf, prng, subset } from "./guilds.test-support.ts";
+import { WireListClient, referenceList } from "./member-lists.test-support.ts";
 
 const { ADMINISTRATOR, VIEW_CHANNEL, SEND_MESSAGES, VIEW_AUDIT_LOG, MANAGE_CHANNELS } = Permission;
 const SEEDS = 300;
 const STEPS = 40;
 const HIGH_THRESHOLD = 1_000_000;
 
-const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "lists", "manifold", "crash"] as const;
+const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "lists", "listContent", "listQuiet", "manifold", "crash"] as const;
 type Category = (typeof CATEGORIES)[number];
 
 interface Failure {
@@ -96,22 +103,22 @@ const randomBits = (rnd: Rnd): bigint =>
 
 const randomOverwrite = (rnd: Rnd, id: string, type: 0 | 1): Overwrite => ({ id, type, allow: randomBits(rnd), deny: randomBits(rnd) });
 
-const roleRecord = (guildId: string, id: string, permissions: bigint, position: number): StoredRole => ({
+const roleRecord = (guildId: string, id: string, permissions: bigint, position: number, hoist = false): StoredRole => ({
   id,
   guildId,
   name: id === guildId ? "@everyone" : `r${id}`,
   permissions,
   position,
-  hoist: false,
+  hoist,
   color: 0,
   mentionable: false,
 });
 
-const memberRecord = (guildId: string, userId: string, roleIds: readonly string[]): Member => ({
+const memberRecord = (guildId: string, userId: string, roleIds: readonly string[], nick: string | null = null): Member => ({
   guildId,
   userId,
   roleIds: [...roleIds],
-  nick: null,
+  nick,
   joinedAt: 1_700_000_000_000,
 });
 
@@ -222,6 +229,9 @@ interface Coverage {
   /** GUILD_MEMBER_LIST_UPDATEs checked, and members let go of a list they could no longer view. */
   listUpdates: number;
   listDrops: number;
+  /** Held chunks compared against the reference list, and renames checked to send nothing. */
+  listWindows: number;
+  quietChecks: number;
   /** Sessions that could view an event's channel and had its intents, but lacked its permissions. */
   deniedByPermission: number;
 }
@@ -237,6 +247,8 @@ const coverage: Coverage = {
   updateChecks: 0,
   listUpdates: 0,
   listDrops: 0,
+  listWindows: 0,
+  quietChecks: 0,
   deniedByPermission: 0,
 };
 
@@ -284,7 +296,7 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
     const roleIds: string[] = [];
     for (let i = 0, n = intBetween(rnd, 1, 6); i < n; i++) {
       const id = fresh(2000);
-      await seedRole(store, roleRecord(guildId, id, randomPerms(rnd), i + 1));
+      await seedRole(store, roleRecord(guildId, id, randomPerms(rnd), i + 1, rnd() < 0.35));
       roleIds.push(id);
     }
     for (const userId of members) await seedMember(store, memberRecord(guildId, userId, subset(rnd, roleIds, 0.35)));
@@ -319,6 +331,8 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
 
   /** Set by an operation that updates an existing channel (for the CHANNEL_UPDATE check). */
   let changedChannel: string | undefined;
+  /** Set by an operation that must change no member list (a rename): nothing may reach the lists' holders. */
+  let quietLists = false;
 
   /** One random operation; returns the event it dispatched, if any. */
   async function operate(): Promise<Tracked | undefined> {
@@ -406,7 +420,7 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       await guilds.dispatch(guildId, "INVITE_CREATE", { id, channel_id: channelId, guild_id: guildId }, channelId);
       return { t: "INVITE_CREATE", id, guildId, channelId, intent: Intent.GUILD_INVITES, passive: true, permissions: MANAGE_CHANNELS, content: undefined };
     }
-    if (r < 42) {
+    if (r < 38) {
       // A role's permissions change (@everyone included).
       const role = pickOf(rnd, (await store.listRoles(guildId)));
       const permissions = role.id === guildId ? (rnd() < 0.6 ? VIEW_CHANNEL : 0n) | SEND_MESSAGES : randomPerms(rnd);
@@ -414,11 +428,30 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       await guilds.putRole({ ...role, permissions });
       return undefined;
     }
+    if (r < 42) {
+      // A role hoisted or not, moved, or renamed (which changes no member list).
+      const role = pickOf(rnd, await store.listRoles(guildId));
+      const kind = rnd();
+      if (kind < 0.4) {
+        ops.push(`putRole ${guildId}/${role.id} hoist ${role.hoist} -> ${!role.hoist}`);
+        await guilds.putRole({ ...role, hoist: !role.hoist });
+      } else if (kind < 0.7) {
+        const position = intBetween(rnd, 1, 12);
+        ops.push(`putRole ${guildId}/${role.id} position ${role.position} -> ${position}`);
+        await guilds.putRole({ ...role, position });
+      } else {
+        ops.push(`putRole ${guildId}/${role.id} renamed`);
+        quietLists = true;
+        await guilds.putRole({ ...role, name: `${role.name}'`, color: role.color + 1 });
+      }
+      return undefined;
+    }
     if (r < 45) {
       const id = fresh(2000);
       const permissions = randomPerms(rnd);
-      ops.push(`putRole (new) ${guildId}/${id} ${permissions}`);
-      await guilds.putRole(roleRecord(guildId, id, permissions, 10 + nextId));
+      const hoist = rnd() < 0.35;
+      ops.push(`putRole (new) ${guildId}/${id} ${permissions} hoist ${hoist}`);
+      await guilds.putRole(roleRecord(guildId, id, permissions, 10 + nextId, hoist));
       return undefined;
     }
     if (r < 49) {
@@ -429,7 +462,7 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       await guilds.deleteRole(guildId, roleId);
       return undefined;
     }
-    if (r < 61 && channels.length > 0) {
+    if (r < 58 && channels.length > 0) {
       // An overwrite added, replaced or removed (role, @everyone or member).
       const channel = pickOf(rnd, channels);
       let overwrites: Overwrite[];
@@ -449,6 +482,15 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       await guilds.putChannel({ ...channel, overwrites });
       return undefined;
     }
+    if (r < 61 && channels.length > 0) {
+      // A rename changes no member list.
+      const channel = pickOf(rnd, channels);
+      ops.push(`putChannel ${guildId}/${channel.id} renamed`);
+      changedChannel = channel.id;
+      quietLists = true;
+      await guilds.putChannel({ ...channel, name: `${channel.name}'`, topic: "renamed" });
+      return undefined;
+    }
     if (r < 65) {
       const channel = randomChannel(rnd, guildId, fresh(5000), (await currentRoles(guildId)), userIds, channels.length);
       ops.push(`putChannel (new) ${guildId}/${channel.id} overwrites ${overwritesText(channel.overwrites)}`);
@@ -462,10 +504,12 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       return undefined;
     }
     if (r < 79 && members.length > 0) {
+      // New roles, and now and then a nick (unique, so the list order is known) or none.
       const userId = pickOf(rnd, members);
       const roleIds = subset(rnd, (await currentRoles(guildId)), 0.35);
-      ops.push(`putMember ${guildId}/${userId} roles [${roleIds.join(",")}]`);
-      await guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
+      const nick = rnd() < 0.3 ? `${pickOf(rnd, ["a", "m", "z"])}nick${fresh(0)}` : null;
+      ops.push(`putMember ${guildId}/${userId} roles [${roleIds.join(",")}] nick ${nick}`);
+      await guilds.putMember(memberRecord(guildId, userId, roleIds, nick), userOf(userId));
       return undefined;
     }
     const ownerId = (await store.getGuild(guildId))?.ownerId;
@@ -484,6 +528,14 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       const roleIds = subset(rnd, (await currentRoles(guildId)), 0.35);
       ops.push(`putMember (new) ${guildId}/${userId} roles [${roleIds.join(",")}]`);
       await guilds.putMember(memberRecord(guildId, userId, roleIds), userOf(userId));
+      return undefined;
+    }
+    if (r < 90) {
+      const guild = await store.getGuild(guildId);
+      if (!guild) return undefined;
+      ops.push(`updateGuild ${guildId} renamed`);
+      quietLists = true;
+      await guilds.putGuild({ ...guild, name: `${guild.name}'` });
       return undefined;
     }
     if (r < 92) {
@@ -525,10 +577,24 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
   const hasGuilds = (s: SimSession): boolean => (s.intents & Intent.GUILDS) !== 0;
   const expectPassive = (s: SimSession, guildId: string): boolean => passiveThreshold === 0 && !s.bot && !s.activated.has(guildId);
 
+  /** Per session, per guild, per list id: the list as the session built it from its updates. */
+  const clientLists = new Map<number, Map<string, Map<string, WireListClient>>>();
+  const listsOf = (sessionId: number, guildId: string): Map<string, WireListClient> => {
+    let byGuild = clientLists.get(sessionId);
+    if (!byGuild) clientLists.set(sessionId, (byGuild = new Map()));
+    let byList = byGuild.get(guildId);
+    if (!byList) byGuild.set(guildId, (byList = new Map()));
+    return byList;
+  };
+  /** Users with a session in the guild: online there. */
+  const onlineIn = (guildId: string): Set<string> =>
+    new Set([...sim.sessions.values()].filter((s) => s.guilds.has(guildId)).map((s) => s.userId));
+
   // Step 0 checks the initial joins (GUILD_CREATE); then one operation per step.
   let before = await referenceView(store, guildIds, userIds);
   for (step = 0; step <= steps; step++) {
     let tracked: Tracked | undefined;
+    const dropsBefore = sim.listDrops;
     if (step > 0) {
       try {
         tracked = await operate();
@@ -540,6 +606,12 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
     }
     const after = await referenceView(store, guildIds, userIds);
     const listsNow = await referenceLists(store, after);
+    const quiet = quietLists;
+    quietLists = false;
+    if (quiet) {
+      coverage.quietChecks++;
+      if (sim.listDrops !== dropsBefore) fail("listQuiet", `${ops[ops.length - 1]}: ${sim.listDrops - dropsBefore} member(s) let go of a list`);
+    }
     // Manifold: one publish call per worker per event.
     if (tracked) {
       const calls = sim.publishes.filter((p) => p.t === tracked?.t).map((p) => p.worker);
@@ -564,6 +636,7 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
         const refBefore = before.get(guildId)?.get(session.userId);
         const has = mine.get(guildId);
         if (t === "GUILD_CREATE") {
+          listsOf(session.id, guildId).clear();
           if (has) fail("announce", `${who}: GUILD_CREATE for ${guildId} while already in it`);
           mine.set(guildId, new Set((d.channels as { id: string }[]).map((c) => c.id)));
           joinedNow.add(guildId);
@@ -571,6 +644,7 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
         }
         if (t === "GUILD_DELETE") {
           mine.delete(guildId);
+          listsOf(session.id, guildId).clear();
           continue;
         }
         if (!has) {
@@ -579,6 +653,13 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
         }
         if (t === "GUILD_MEMBER_LIST_UPDATE") {
           coverage.listUpdates++;
+          if (quiet) fail("listQuiet", `${who}: GUILD_MEMBER_LIST_UPDATE (${via}) for list ${String(d.id)} after ${ops[ops.length - 1]}`);
+          const byList = listsOf(session.id, guildId);
+          // An op 14 answer: the session let go of its lists in the guild first.
+          if (via === "direct") byList.clear();
+          let client = byList.get(d.id as string);
+          if (!client && via === "direct") byList.set(d.id as string, (client = new WireListClient()));
+          client?.apply(d);
           if (!listsNow.get(guildId)?.get(session.userId)?.has(d.id as string)) {
             fail("lists", `${who}: GUILD_MEMBER_LIST_UPDATE (${via}) for list ${String(d.id)} in ${guildId}, whose channels it cannot view`);
           }
@@ -623,10 +704,27 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       }
       session.inbox = [];
 
-      // Lists: every chunk held is of a list the session may view now.
+      // Lists: every chunk held is of a list the session may view now, and shows it exactly.
       for (const [guildId, joined] of session.guilds) {
-        for (const listId of joined.lists.keys()) {
+        const byList = listsOf(session.id, guildId);
+        for (const listId of byList.keys()) if (!joined.lists.has(listId)) byList.delete(listId);
+        for (const [listId, chunks] of joined.lists) {
           if (!listsNow.get(guildId)?.get(session.userId)?.has(listId)) fail("lists", `${who}: holds list ${listId} in ${guildId}, whose channels it cannot view`);
+          const reference = await referenceList(store, guildId, listId, onlineIn(guildId));
+          const client = byList.get(listId);
+          if (!reference) continue;
+          const held = client?.items ?? [];
+          if (client?.groups.join(" ") !== reference.groups.join(" ")) {
+            fail("listContent", `${who}: list ${listId} in ${guildId} has groups [${client?.groups.join(" ")}], want [${reference.groups.join(" ")}]`);
+          }
+          for (const chunk of chunks) {
+            const want = reference.items.slice(chunk * 100, chunk * 100 + 100);
+            const got = held.slice(chunk * 100, chunk * 100 + want.length);
+            coverage.listWindows++;
+            if (JSON.stringify(got) !== JSON.stringify(want) || held.length !== reference.items.length) {
+              fail("listContent", `${who}: list ${listId} in ${guildId} chunk ${chunk} shows [${got.join(" ")}] (length ${held.length}), want [${want.join(" ")}] (length ${reference.items.length})`);
+            }
+          }
         }
       }
 
@@ -729,6 +827,8 @@ describe("Guilds property: random guilds, sessions and events against the direct
     expect(coverage.updateChecks).toBeGreaterThan(1_000);
     expect(coverage.listUpdates).toBeGreaterThan(1_000);
     expect(coverage.listDrops).toBeGreaterThan(100);
+    expect(coverage.listWindows).toBeGreaterThan(10_000);
+    expect(coverage.quietChecks).toBeGreaterThan(300);
     expect(coverage.deniedByPermission).toBeGreaterThan(100);
   });
 

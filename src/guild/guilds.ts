@@ -541,8 +541,7 @@ export class Guilds {
         return ownerChanged ? owned.classes.invalidateRoles().moved : [];
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.guildChanged());
   }
 
   #applyRole(owned: OwnedGuild, role: StoredRole): void {
@@ -554,8 +553,7 @@ export class Guilds {
         return owned.classes.invalidateRoles().moved;
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.roleChanged(role.id));
   }
 
   #applyRoleDeleted(owned: OwnedGuild, roleId: string, changed: readonly Member[]): void {
@@ -571,8 +569,7 @@ export class Guilds {
         return moves;
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.roleChanged(roleId));
   }
 
   #applyChannel(owned: OwnedGuild, channel: StoredChannel): void {
@@ -590,8 +587,7 @@ export class Guilds {
       }
       this.#deliver(owned.audience(knownRule("CHANNEL_UPDATE"), channel.id, kept), "CHANNEL_UPDATE", channelJson(channel));
     });
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.channelChanged(channel.id));
   }
 
   #applyChannelDeleted(owned: OwnedGuild, channelId: string): void {
@@ -601,8 +597,7 @@ export class Guilds {
         return owned.classes.invalidateChannel(channelId).moved;
       }),
     );
-    // Roles and overwrites decide who is in each member list, and its groups.
-    this.#deliverLists(owned, owned.lists.rebuild());
+    this.#deliverLists(owned, owned.lists.channelChanged(channelId));
   }
 
   #applyMember(owned: OwnedGuild, member: Member, user: User): void {

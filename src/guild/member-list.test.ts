@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../test/support/prng.ts";
 import {
+  BULK_MIN,
   CHUNK_SIZE,
   type ListItem,
   type ListOp,
@@ -9,7 +10,7 @@ import {
 } from "./member-list.ts";
 
 const GROUPS = ["r1", "r2", "r3", "online", "offline"];
-const [R1, R2, R3, ONLINE, OFFLINE] = [0, 1, 2, 3, 4];
+const [R1, R2, ONLINE, OFFLINE] = [0, 1, 3, 4];
 
 
 /** A flat-list entry as the tests compare it: a header by group id, a member by slot. */
@@ -20,26 +21,35 @@ const shown = (item: ListItem | undefined): Shown | undefined =>
 
 interface Member {
   slot: number;
-  group: number;
+  groupId: string;
   key: string;
 }
 
 /** The reference: members in a plain array, sorted on demand, rendered with headers. */
 class Model {
   readonly members = new Map<number, Member>();
+  /** The group ids in display order, as the list has them. */
+  groups: string[] = [...GROUPS];
 
   flat(): Shown[] {
+    const rank = (m: Member): number => this.groups.indexOf(m.groupId);
     const sorted = [...this.members.values()].sort(
-      (a, b) => a.group - b.group || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.slot - b.slot,
+      (a, b) => rank(a) - rank(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.slot - b.slot,
     );
     const flat: Shown[] = [];
-    let group = -1;
+    let group = "";
     for (const member of sorted) {
-      if (member.group !== group) flat.push(GROUPS[member.group] as string);
-      group = member.group;
+      if (member.groupId !== group) flat.push(member.groupId);
+      group = member.groupId;
       flat.push(member.slot);
     }
     return flat;
+  }
+
+  /** Sets a member in the model and the list alike. */
+  put(list: MemberList, member: Member): void {
+    this.members.set(member.slot, member);
+    list.set(member.slot, this.groups.indexOf(member.groupId), member.key);
   }
 }
 
@@ -241,6 +251,46 @@ describe("MemberList", () => {
     expect(ops.get(7)).toEqual([list.sync(7)]);
   });
 
+  test("regroup adds, moves and drops empty groups without an op; a group with members keeps its place", () => {
+    const list = new MemberList("everyone", GROUPS);
+    list.set(1, R1, "a");
+    list.set(2, ONLINE, "b");
+    list.set(3, OFFLINE, "c");
+    list.flush([]); // [r1, 1, online, 2, offline, 3]
+    list.regroup(["r9", "r1", "r3", "online", "offline"]);
+    list.regroup(["r1", "r3", "r9", "online", "offline"]);
+    expect(list.flush([0]).size).toBe(0);
+    expect(list.groups()).toEqual([
+      { id: "r1", count: 1 },
+      { id: "online", count: 1 },
+      { id: "offline", count: 1 },
+    ]);
+    // Indexes follow the new groups: r9 is 2 now.
+    list.set(4, 2, "z");
+    expect(list.flush([0]).get(0)).toEqual([
+      { op: "INSERT", index: 2, item: header("r9", 1) },
+      { op: "INSERT", index: 3, item: member(4) },
+    ]);
+    expect(() => list.regroup(["online", "r1", "r9", "offline"])).toThrow(/group online \(1 members\) would move or vanish/);
+    expect(() => list.regroup(["r9", "online", "offline"])).toThrow(/group r1 \(1 members\) would move or vanish/);
+  });
+
+  test("addMany past BULK_MIN goes native in one call and SYNCs every held chunk", () => {
+    const list = onlineList(3);
+    const client = new Client([0, 1]);
+    subscribe(list, client);
+    const slots = Uint32Array.from({ length: BULK_MIN + 1 }, (_, i) => 100 + i);
+    list.addMany(slots, new Uint32Array(slots.length).fill(OFFLINE), [...slots].map((s) => `m${s}`));
+    expect(list.memberCount).toBe(BULK_MIN + 4);
+    expect(list.groups()).toEqual([{ id: "online", count: 3 }, { id: "offline", count: BULK_MIN + 1 }]);
+    const ops = list.flush([0, 1]);
+    expect(ops.get(0)).toEqual([list.sync(0)]);
+    expect(ops.get(1)).toEqual([list.sync(1)]);
+    list.deleteMany(slots);
+    expect(list.memberCount).toBe(3);
+    expect(list.flush([0]).get(0)).toEqual([list.sync(0)]);
+  });
+
   test("rejects a group that is not an index into the groups", () => {
     const list = new MemberList("everyone", GROUPS);
     expect(() => list.set(1, GROUPS.length, "x")).toThrow(RangeError);
@@ -258,10 +308,12 @@ const randomKey = (rand: () => number): string => {
   return key;
 };
 
-/** Hoisted groups are rare, so their headers come and go. */
-const randomGroup = (rand: () => number): number => {
+/** A group id of `groups`: hoisted groups are rare, so their headers come and go. */
+const randomGroup = (rand: () => number, groups: readonly string[]): string => {
+  const hoisted = groups.length - 2;
   const r = rand();
-  return r < 0.03 ? R1 : r < 0.06 ? R2 : r < 0.1 ? R3 : r < 0.5 ? ONLINE : OFFLINE;
+  if (r < 0.1 && hoisted > 0) return groups[Math.floor(rand() * hoisted)] as string;
+  return r < 0.5 ? "online" : "offline";
 };
 
 /** One random change to both the list and the model (a join at `joinRate`); returns its slot. */
@@ -276,9 +328,8 @@ function randomChange(
   const present = slots[Math.floor(rand() * slots.length)];
   const r = rand();
   if (present === undefined || r < joinRate) {
-    const added: Member = { slot: nextSlot(), group: randomGroup(rand), key: randomKey(rand) };
-    model.members.set(added.slot, added);
-    list.set(added.slot, added.group, added.key);
+    const added: Member = { slot: nextSlot(), groupId: randomGroup(rand, model.groups), key: randomKey(rand) };
+    model.put(list, added);
     return added.slot;
   }
   if (r < joinRate + 0.2) {
@@ -287,12 +338,58 @@ function randomChange(
     return present;
   }
   const changed = { ...(model.members.get(present) as Member) };
-  if (r < joinRate + 0.45) changed.group = randomGroup(rand);
+  if (r < joinRate + 0.45) changed.groupId = randomGroup(rand, model.groups);
   else if (r < joinRate + 0.65) changed.key = randomKey(rand);
   // else: the same place, as a presence or avatar change would be
-  model.members.set(present, changed);
-  list.set(present, changed.group, changed.key);
+  model.put(list, changed);
   return present;
+}
+
+const HOISTABLE = ["r1", "r2", "r3", "r4"];
+
+/**
+ * A role hoisted, unhoisted or moved, as the guild layer does it: the members in its group
+ * and some that join it are deleted, the list takes the new groups, and they are set again
+ * (each to the role's group or elsewhere). Returns the slots that moved.
+ */
+function randomRegroup(rand: () => number, list: MemberList, model: Model): number[] {
+  const role = HOISTABLE[Math.floor(rand() * HOISTABLE.length)] as string;
+  const hoisted = model.groups.slice(0, -2).filter((id) => id !== role);
+  if (rand() < 0.7) hoisted.splice(Math.floor(rand() * (hoisted.length + 1)), 0, role);
+  const groups = [...hoisted, "online", "offline"];
+  const movers = [...model.members.values()].filter((m) => m.groupId === role || (groups.includes(role) && rand() < 0.1));
+  for (const mover of movers) expect(list.delete(mover.slot)).toBe(true);
+  list.regroup(groups);
+  model.groups = groups;
+  for (const mover of movers) {
+    const groupId = groups.includes(role) && rand() < 0.6 ? role : randomGroup(rand, groups);
+    model.put(list, { ...mover, groupId });
+  }
+  return movers.map((m) => m.slot);
+}
+
+/** Many members joining or leaving at once (a class of members gains or loses sight of the list). */
+function randomBulk(rand: () => number, list: MemberList, model: Model, nextSlot: () => number): number[] {
+  const size = rand() < 0.5 ? 1 + Math.floor(rand() * 30) : BULK_MIN + 1 + Math.floor(rand() * 200);
+  if (rand() < 0.5) {
+    const added: Member[] = Array.from({ length: size }, () => ({ slot: nextSlot(), groupId: randomGroup(rand, model.groups), key: randomKey(rand) }));
+    // Now and then a member already present: left as it is.
+    const present = [...model.members.values()].slice(0, 3);
+    const all = [...added, ...present];
+    for (const member of added) model.members.set(member.slot, member);
+    list.addMany(
+      Uint32Array.from(all, (m) => m.slot),
+      Uint32Array.from(all, (m) => model.groups.indexOf(m.groupId)),
+      all.map((m) => m.key),
+    );
+    return added.map((m) => m.slot);
+  }
+  const leaving = [...model.members.keys()].filter(() => rand() < size / Math.max(1, model.members.size));
+  // Slots that are not in the list are skipped.
+  const ids = [...leaving, nextSlot(), nextSlot()];
+  for (const slot of leaving) model.members.delete(slot);
+  list.deleteMany(Uint32Array.from(ids));
+  return leaving;
 }
 
 /** Applies one flush to each client, its chunks' lists in ascending order, and checks it. */
@@ -316,6 +413,8 @@ function deliver(
       }
     }
     const unchanged = JSON.stringify(window(before, chunk)) === JSON.stringify(window(after, chunk));
+    // A bulk change SYNCs every held chunk, changed or not.
+    if (ops.length === 1 && ops[0]?.op === "SYNC" && changedSlots.length > BULK_MIN) continue;
     const untouched = !changedSlots.some((s) => window(before, chunk).includes(s) || window(after, chunk).includes(s));
     // Only a member that moved out and back in the same batch can cost a quiet window ops.
     if (changedSlots.length === 1 && unchanged && untouched) expect(ops).toEqual([]);
@@ -329,8 +428,10 @@ function deliver(
 }
 
 describe("MemberList against a sorted-array model", () => {
-  test("clients holding any chunks stay exact over random joins, leaves, moves and renames", () => {
+  test("clients holding any chunks stay exact over random joins, leaves, moves, renames, regroups and bulk changes", () => {
     let flushes = 0;
+    let regroups = 0;
+    let bulks = 0;
     for (let seed = 1; seed <= 300; seed++) {
       const rand = prng(seed);
       const list = new MemberList("everyone", GROUPS);
@@ -349,11 +450,20 @@ describe("MemberList against a sorted-array model", () => {
       for (let step = 0; step < 40; step++) {
         const changed: number[] = [];
         // Mostly one change or a few; sometimes a burst of joins that grows the list across
-        // chunk boundaries, or of leaves that shrinks it.
-        const r = rand();
-        const batch = r < 0.06 ? 40 : r < 0.5 ? 1 : 1 + Math.floor(rand() * 8);
-        const joinRate = r < 0.04 ? 0.9 : r < 0.06 ? 0 : 0.3;
-        for (let i = 0; i < batch; i++) changed.push(randomChange(rand, list, model, nextSlot, joinRate));
+        // chunk boundaries, or of leaves that shrinks it; now and then a regroup or a bulk change.
+        const kind = rand();
+        if (kind < 0.05) {
+          changed.push(...randomRegroup(rand, list, model));
+          regroups++;
+        } else if (kind < 0.08) {
+          changed.push(...randomBulk(rand, list, model, nextSlot));
+          bulks++;
+        } else {
+          const r = rand();
+          const batch = r < 0.06 ? 40 : r < 0.5 ? 1 : 1 + Math.floor(rand() * 8);
+          const joinRate = r < 0.04 ? 0.9 : r < 0.06 ? 0 : 0.3;
+          for (let i = 0; i < batch; i++) changed.push(randomChange(rand, list, model, nextSlot, joinRate));
+        }
         const next = model.flat();
         deliver(list, clients, flat, next, changed);
         flat = next;
@@ -367,5 +477,7 @@ describe("MemberList against a sorted-array model", () => {
       }
     }
     expect(flushes).toBe(300 * 40);
+    expect(regroups).toBeGreaterThan(400);
+    expect(bulks).toBeGreaterThan(250);
   });
 });

@@ -3,10 +3,14 @@
  * members under one list id, shown as one flat list of group headers and members. It also
  * computes the ops that keep each client's 100-item chunks of that list exact.
  *
- * The order lives only in a native SortedSet keyed (group index, sort key, slot). JS keeps the
+ * The order lives only in a native SortedSet keyed (group rank, sort key, slot). JS keeps the
  * member count of each group, which gives every header's position, and a log of the flat-list
  * edits made since the last flush. `flush` replays that log once per subscribed chunk, against
  * a window of at most ~100 entries, so it never reads the whole list.
+ *
+ * A group's rank counts from the bottom (offline is the largest rank), so a hoisted group
+ * added, removed or moved (`regroup`) re-ranks only the groups above the change, which hold
+ * few members, and never "online" or "offline".
  *
  * Applying ops (this is what Discord's client does, and what the tests check):
  * - SYNC writes `items` from `range[0]`; UPDATE writes one item.
@@ -20,10 +24,12 @@
  * end (which nobody holds yet) or past the new end (which the client then cuts off). Ascending
  * order makes that shift happen before the chunks after it are written.
  *
- * Out of scope: a change to the groups themselves (a role hoisted, unhoisted or moved). The
- * guild layer builds a new MemberList for that and SYNCs every subscribed chunk.
+ * A change to the groups themselves (a role hoisted, unhoisted or moved) is the caller's few
+ * steps: delete the members whose group changes, `regroup` (which changes no item of the flat
+ * list: the groups that are not empty keep their order), and set them again.
  */
 import { SortedSet } from "../native.ts";
+import { CHUNK_SIZE, DELETE, INSERT, planWindow, trackWindow, UPDATE, windowCount } from "./member-list-window.ts";
 
 /** An entry of the flat list: a group header, or a member given by its guild slot. */
 export type ListItem = { group: ListGroup } | { member: number };
@@ -43,8 +49,7 @@ export type ListOp =
   /** The client forgets the range; sent by the session layer when a range is dropped, never by `flush`. */
   | { op: "INVALIDATE"; range: [number, number] };
 
-/** Items per chunk: op 14 ranges are served as chunks `[100k, 100k + 99]`. */
-export const CHUNK_SIZE = 100;
+export { CHUNK_SIZE };
 
 /**
  * Edits kept between flushes. Past this, the log is dropped and the next flush SYNCs every
@@ -52,17 +57,22 @@ export const CHUNK_SIZE = 100;
  */
 export const MAX_PENDING_EDITS = 4096;
 
-// An edit is `index * 4 + kind`: one number per edit, in a plain array.
-const INSERT = 0;
-const DELETE = 1;
-const UPDATE = 2;
+/**
+ * `addMany`/`deleteMany` of more members than this go to the native set in one call and the
+ * next flush SYNCs every subscribed chunk (so many edits would overflow the log anyway).
+ */
+export const BULK_MIN = MAX_PENDING_EDITS / 4;
+
+/** The largest native rank: the bottom group's ("offline"). */
+const BOTTOM_RANK = 0xffff_ffff;
+
 
 export class MemberList {
   /** The list id: `"everyone"` or a murmur3 hash (see member-list-id.ts). */
   readonly id: string;
-  readonly #groupIds: readonly string[];
+  #groupIds: readonly string[];
   /** Members per group, indexed like `groupIds`. */
-  readonly #counts: number[];
+  #counts: number[];
   readonly #set = new SortedSet();
   #memberCount = 0;
   #edits: number[] = [];
@@ -84,17 +94,16 @@ export class MemberList {
    * already has records an UPDATE: call it when any displayed data of the member changes.
    */
   set(slot: number, group: number, sortKey: string): void {
-    if (!Number.isInteger(group) || group < 0 || group >= this.#counts.length) {
-      throw new RangeError(`group ${group} is not an index into the ${this.#counts.length} groups`);
-    }
-    const was = this.#set.indexOf(slot);
-    if (was < 0) {
-      this.#arrive(this.#set.add(group, sortKey, slot), group);
+    this.#checkGroup(group);
+    const now = this.#set.update(slot, this.#rank(group), sortKey);
+    if (now < 0) {
+      this.#arrive(this.#set.add(this.#rank(group), sortKey, slot), group);
       return;
     }
+    // The groups' counts are still those from before the move.
+    const was = this.#set.movedFrom;
     const wasGroup = this.#groupAt(was);
     const wasIndex = this.#flatIndex(was, wasGroup);
-    const now = this.#set.update(slot, group, sortKey);
     if (now === was && group === wasGroup) {
       this.#record(UPDATE, wasIndex);
       return;
@@ -116,6 +125,65 @@ export class MemberList {
 
   has(slot: number): boolean {
     return this.#set.indexOf(slot) >= 0;
+  }
+
+  /**
+   * Adds members (`slots[i]` in group `groups[i]` by `sortKeys[i]`); those present are left
+   * as they are. Up to BULK_MIN, each is an edit; more go to the native set in one call (a
+   * list's first build is that), and the next flush SYNCs every subscribed chunk.
+   */
+  addMany(slots: Uint32Array, groups: Uint32Array, sortKeys: readonly string[]): void {
+    if (slots.length <= BULK_MIN) {
+      slots.forEach((slot, i) => {
+        if (!this.has(slot)) this.set(slot, groups[i] as number, sortKeys[i] as string);
+      });
+      return;
+    }
+    const ranks = new Uint32Array(groups.length);
+    groups.forEach((group, i) => {
+      this.#checkGroup(group);
+      ranks[i] = this.#rank(group);
+    });
+    const added = this.#set.addMany(ranks, sortKeys, slots);
+    if (added > 0) this.#bulkChanged();
+  }
+
+  /** Removes members (those absent are skipped), as `addMany` adds them. */
+  deleteMany(slots: Uint32Array): void {
+    if (slots.length <= BULK_MIN) {
+      for (const slot of slots) this.delete(slot);
+      return;
+    }
+    if (this.#set.removeMany(slots) > 0) this.#bulkChanged();
+  }
+
+  /**
+   * Takes new group ids (display order). The groups that are not empty must all be among
+   * them, in the same order, so no item of the flat list moves; throws if not. Members
+   * whose group changes are deleted before and set again after.
+   */
+  regroup(groupIds: readonly string[]): void {
+    const counts = groupIds.map(() => 0);
+    const from: number[] = [];
+    const to: number[] = [];
+    let previous = -1;
+    this.#counts.forEach((count, g) => {
+      if (count === 0) return;
+      const id = this.#groupIds[g] as string;
+      const now = groupIds.indexOf(id);
+      if (now <= previous) throw new Error(`member list ${this.id}: group ${id} (${count} members) would move or vanish`);
+      previous = now;
+      counts[now] = count;
+      const rank = this.#rank(g);
+      const newRank = BOTTOM_RANK - (groupIds.length - 1 - now);
+      if (rank !== newRank) {
+        from.push(rank);
+        to.push(newRank);
+      }
+    });
+    if (from.length > 0) this.#set.remapRanks(Uint32Array.from(from), Uint32Array.from(to));
+    this.#groupIds = [...groupIds];
+    this.#counts = counts;
   }
 
   /** Items in the flat list: members plus one header per non-empty group. */
@@ -172,6 +240,31 @@ export class MemberList {
     this.#overflowed = false;
     this.#flushedLength = newLength;
     return result;
+  }
+
+  /** The native rank of group `group`: counted from the bottom, so groups below a change keep theirs. */
+  #rank(group: number): number {
+    return BOTTOM_RANK - (this.#counts.length - 1 - group);
+  }
+
+  #checkGroup(group: number): void {
+    if (!Number.isInteger(group) || group < 0 || group >= this.#counts.length) {
+      throw new RangeError(`group ${group} is not an index into the ${this.#counts.length} groups`);
+    }
+  }
+
+  /** After a bulk change: the counts from the native set, and SYNCs for every chunk at the next flush. */
+  #bulkChanged(): void {
+    let below = this.#set.countBelowRank(this.#rank(0));
+    this.#counts = this.#counts.map((_, g) => {
+      const next = g + 1 < this.#counts.length ? this.#set.countBelowRank(this.#rank(g + 1)) : this.#set.size;
+      const count = next - below;
+      below = next;
+      return count;
+    });
+    this.#memberCount = this.#set.size;
+    this.#overflowed = true;
+    this.#edits = [];
   }
 
   /** Records a member that now sits at `at` in the set, in `group`, and its new header. */
@@ -272,80 +365,4 @@ export class MemberList {
     for (const j of plan.updates) ops.push({ op: "UPDATE", index: start + j, item: this.#item(start + j) });
     return ops;
   }
-}
-
-/** How many items of a list of `length` fall in the chunk starting at `start`. */
-function windowCount(length: number, start: number): number {
-  return Math.max(0, Math.min(CHUNK_SIZE, length - start));
-}
-
-/** An entry of a tracked window: the client's item at window position p (p >= 0), or not the client's. */
-const FRESH = -1;
-/** Or-ed into a client's entry whose member was updated in place. */
-const DIRTY = 0x100;
-
-/**
- * Where the client's items of one window are after the edits: a run of the list starting at
- * flat index `offset`, whose entries are window positions p of the client's items now there
- * (maybe | DIRTY), or FRESH. `entries` is undefined while no edit has fallen inside the run,
- * which then still is the client's `oldCount` items in order.
- */
-interface TrackedWindow {
-  offset: number;
-  entries: number[] | undefined;
-}
-
-/**
- * Replays the edits against one window. Edits before the run move `offset`, edits after it
- * change nothing, and only edits inside it touch (and first materialise) `entries`, so the
- * run stays about window-sized and most chunks cost one pass over the log.
- */
-function trackWindow(edits: readonly number[], start: number, oldCount: number): TrackedWindow {
-  let entries: number[] | undefined;
-  let offset = start;
-  for (const edit of edits) {
-    const kind = edit % 4;
-    const at = (edit - kind) / 4 - offset;
-    if (at < 0) {
-      if (kind !== UPDATE) offset += kind === INSERT ? 1 : -1;
-    } else if (at < (entries?.length ?? oldCount)) {
-      entries ??= Array.from({ length: oldCount }, (_, p) => p);
-      if (kind === INSERT) entries.splice(at, 0, FRESH);
-      else if (kind === DELETE) entries.splice(at, 1);
-      else if ((entries[at] as number) >= 0) entries[at] = (entries[at] as number) | DIRTY;
-    }
-  }
-  return { offset, entries };
-}
-
-/** Window positions to DELETE (client's, descending), then INSERT and UPDATE (new, ascending). */
-interface WindowPlan {
-  deletes: number[];
-  inserts: number[];
-  updates: number[];
-}
-
-/**
- * The edit script from the client's window (`oldCount` items) to the new one (`newCount`):
- * delete the client's items that are no longer in the window, insert the new ones, and UPDATE
- * kept members that were updated in place. Kept items keep their relative order (the log only
- * splices), so deleting from the highest position down and then inserting from the lowest up
- * leaves every item in place.
- */
-function planWindow(tracked: TrackedWindow, start: number, oldCount: number, newCount: number): WindowPlan {
-  const { offset, entries } = tracked;
-  const length = entries?.length ?? oldCount;
-  const kept = new Uint8Array(oldCount);
-  const plan: WindowPlan = { deletes: [], inserts: [], updates: [] };
-  for (let j = 0; j < newCount; j++) {
-    const r = start + j - offset;
-    const entry = r < 0 || r >= length ? FRESH : entries === undefined ? r : (entries[r] as number);
-    if (entry === FRESH) plan.inserts.push(j);
-    else {
-      kept[entry & (DIRTY - 1)] = 1;
-      if (entry & DIRTY) plan.updates.push(j);
-    }
-  }
-  for (let p = oldCount - 1; p >= 0; p--) if (kept[p] === 0) plan.deletes.push(p);
-  return plan;
 }

@@ -71,6 +71,38 @@ describe("PermissionClasses", () => {
     expect(pc.canView(pc.classOf("2")!, "c1")).toBe(false);
   });
 
+  test("trackMany puts members where track would (role sets in any order, owner, member overwrites) and skips the tracked", () => {
+    const withOw: Channel = { id: "c3", overwrites: [{ id: "3", type: 1, allow: 0n, deny: 0n }] };
+    const members: MemberRoles[] = [
+      { userId: "1", roleIds: ["10"] },
+      { userId: "2", roleIds: ["10", "11"] },
+      { userId: "3", roleIds: ["11", "10"] },
+      { userId: "4", roleIds: ["11", "10", GUILD] },
+      { userId: "5", roleIds: [] },
+      { userId: "6", roleIds: ["10"] },
+    ];
+    const one = new PermissionClasses(source(roles, [hidden, open, withOw], "1"));
+    for (const member of members) one.track(member);
+    const many = new PermissionClasses(source(roles, [hidden, open, withOw], "1"));
+    many.track({ userId: "6", roleIds: ["10"] });
+    many.trackMany(members);
+    const partition = (pc: PermissionClasses): string[][] => pc.classIds().map((id) => [...pc.membersOf(id)].sort());
+    expect(partition(many).sort()).toEqual(partition(one).sort());
+    expect(partition(many).sort()).toEqual([["1"], ["2", "4"], ["3"], ["5"], ["6"]]);
+  });
+
+  test("membersWithRole finds the members whose tracked role set holds the role", () => {
+    const pc = new PermissionClasses(source(roles, [hidden, open], "1"));
+    pc.trackMany([
+      { userId: "1", roleIds: ["10"] },
+      { userId: "2", roleIds: ["10", "11"] },
+      { userId: "3", roleIds: ["11"] },
+      { userId: "4", roleIds: [] },
+    ]);
+    expect(pc.membersWithRole("10").sort()).toEqual(["1", "2"]);
+    expect(pc.membersWithRole("12")).toEqual([]);
+  });
+
   test("viewersOf lists the classes that may view, and unknown ids see nothing", () => {
     const pc = new PermissionClasses(source(roles, [hidden, open]));
     pc.track({ userId: "2", roleIds: [] });

@@ -92,6 +92,8 @@ const NO_ROLES: readonly string[] = Object.freeze([]);
 const sortedRoles = (member: MemberRoles, guildId: string): readonly string[] =>
   member.roleIds.length === 0 ? NO_ROLES : [...new Set(member.roleIds)].filter((id) => id !== guildId).sort();
 
+const roleSetKey = (roleIds: readonly string[]): string => `r:${roleIds.join(",")}`;
+
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((id, i) => id === b[i]);
 
@@ -121,10 +123,13 @@ export class PermissionClasses {
   readonly #overwriteCounts = new Map<string, number>();
   #serial = 0;
   #live = 0;
+  /** The owner the classes were keyed with (the owner is a singleton class). */
+  #ownerId: string;
 
   /** Reads every channel once to index member overwrites. */
   constructor(source: PermissionSource) {
     this.#source = source;
+    this.#ownerId = source.guild().ownerId;
     for (const channel of source.channels()) this.#indexChannel(channel.id, channel);
   }
 
@@ -156,6 +161,18 @@ export class PermissionClasses {
   }
 
   /**
+   * The tracked members whose role set (as last tracked) holds `roleId`, found by class:
+   * the cost follows the classes and the members found, not every tracked member.
+   */
+  membersWithRole(roleId: string): string[] {
+    const found: string[] = [];
+    for (const entry of this.#classes) {
+      if (entry?.rep.roleIds.includes(roleId)) found.push(...entry.members);
+    }
+    return found;
+  }
+
+  /**
    * Adds a member, or takes its new role set. A role-set change moves it to another class,
    * except in a singleton class, whose given answers are then recomputed instead.
    */
@@ -182,6 +199,26 @@ export class PermissionClasses {
       visibility = this.#recompute(this.#forget((_, id) => id === classId));
     }
     return { moved, visibility };
+  }
+
+  /**
+   * Tracks members not tracked yet, all at once (a first load): as `track` for each, without
+   * reporting them as moves.
+   */
+  trackMany(members: Iterable<MemberRoles>): void {
+    const guild = this.#source.guild();
+    // Members with the same role ids (as given) share one sorted list and key: role sets repeat.
+    const sets = new Map<string, { roleIds: readonly string[]; key: string }>();
+    for (const member of members) {
+      if (this.#members.has(member.userId)) continue;
+      const given = member.roleIds.join(",");
+      let set = sets.get(given);
+      if (set === undefined) {
+        const roleIds = sortedRoles(member, guild.id);
+        sets.set(given, (set = { roleIds, key: roleSetKey(roleIds) }));
+      }
+      this.#members.set(member.userId, { classId: this.#classFor(member.userId, set.roleIds, guild, set.key), roleIds: set.roleIds });
+    }
   }
 
   /** Same as `track`: a member's role set changed. */
@@ -255,15 +292,21 @@ export class PermissionClasses {
   }
 
   /**
-   * Role permissions changed, a role was created or deleted, or the owner changed. Members
-   * re-keyed (the owner is a singleton) and every given answer recomputed. Members whose
-   * role ids changed must also be passed to `track`.
+   * Role permissions changed, a role was created or deleted, or the owner changed. The old
+   * and new owner re-keyed (the owner is a singleton; no other key depends on roles'
+   * permissions) and every given answer recomputed. Members whose role ids changed must also
+   * be passed to `track`.
    */
   invalidateRoles(): PermissionUpdate {
     const known = this.#forget(() => true);
     const guild = this.#source.guild();
     const moved: ClassMove[] = [];
-    for (const userId of [...this.#members.keys()]) this.#rekey(userId, guild, moved);
+    if (guild.ownerId !== this.#ownerId) {
+      const before = this.#ownerId;
+      this.#ownerId = guild.ownerId;
+      this.#rekey(before, guild, moved);
+      this.#rekey(guild.ownerId, guild, moved);
+    }
     return { moved, visibility: this.#recompute(known) };
   }
 
@@ -273,16 +316,17 @@ export class PermissionClasses {
     return entry;
   }
 
-  #keyFor(userId: string, roleIds: readonly string[], guild: GuildPermissionState): string {
+  /** The class key: the user's own for the owner and members with a member overwrite, else the role set's (`roleKey` if known). */
+  #keyFor(userId: string, roleIds: readonly string[], guild: GuildPermissionState, roleKey?: string): string {
     if (userId === guild.ownerId || (this.#overwriteCounts.get(userId) ?? 0) > 0) {
       return `u:${userId}`;
     }
-    return `r:${roleIds.join(",")}`;
+    return roleKey ?? roleSetKey(roleIds);
   }
 
   /** The class for this key, created (and its member added) as needed. */
-  #classFor(userId: string, roleIds: readonly string[], guild: GuildPermissionState): number {
-    const key = this.#keyFor(userId, roleIds, guild);
+  #classFor(userId: string, roleIds: readonly string[], guild: GuildPermissionState, roleKey?: string): number {
+    const key = this.#keyFor(userId, roleIds, guild, roleKey);
     const existing = this.#byKey.get(key);
     if (existing !== undefined) {
       this.#entry(existing).members.add(userId);

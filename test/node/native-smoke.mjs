@@ -14,11 +14,10 @@ test("SortedSet orders and indexes under Node", () => {
   assert.equal(set.indexOf(3), -1);
 });
 
-test("HashRing finds the same owner for a snowflake as bigint and string under Node", () => {
+test("HashRing finds the same owner for a snowflake alone and in a batch under Node", () => {
   const ring = openHashRing("node:smoke");
   ring.setNodes(["a", "b", "c"]);
   const owners = ring.findMany(new BigUint64Array([81384788765712384n]));
-  assert.equal(ring.find(81384788765712384n), owners[0]);
   assert.equal(ring.find("81384788765712384"), owners[0]);
   assert.equal(ring.generation, 1);
 });
