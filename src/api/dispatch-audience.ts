@@ -8,7 +8,6 @@
  */
 import { eventRule, ROUTED_INTENTS, STATE_EVENTS, USER_EVENTS, type StatedAudience } from "../guild/audience.ts";
 import { isSnowflake } from "../protocol/fields.ts";
-import type { GuildStore } from "../store/guild-store.ts";
 import { bits, integer, onlyKnown } from "./body-fields.ts";
 import { invalidField } from "./errors.ts";
 import { readDispatch } from "./ingress.ts";
@@ -17,14 +16,20 @@ import { readDispatch } from "./ingress.ts";
 export interface GuildDispatch {
   t: string;
   d: unknown;
-  /** The channel `d` names, checked to be the guild's; undefined for a guild-wide event. */
+  /** The channel `d` names (its owner checks it is the guild's); undefined for a guild-wide event. */
   channelId: string | undefined;
+  /** The field of `d` that names the channel, for the 400 if it is not the guild's. */
+  channelField: string;
   /** The stated audience of an app's own event; undefined for a Discord event. */
   stated: StatedAudience | undefined;
 }
 
-/** Reads and checks a guild dispatch body `{t, d, intents?, permissions?}` for `guildId`. */
-export async function readGuildDispatch(request: Request, store: GuildStore, guildId: string): Promise<GuildDispatch> {
+/**
+ * Reads and checks a guild dispatch body `{t, d, intents?, permissions?}`. Whether the guild
+ * exists and the channel is its own is the owner's to say (one owner call, no store read on
+ * the way: this is the ingress hot path).
+ */
+export async function readGuildDispatch(request: Request): Promise<GuildDispatch> {
   const { t, d, body } = await readDispatch(request);
   onlyKnown(body, ["t", "d", "intents", "permissions"], "dispatch");
   if (STATE_EVENTS.has(t)) {
@@ -39,15 +44,14 @@ export async function readGuildDispatch(request: Request, store: GuildStore, gui
   }
   const stated = rule ? undefined : statedAudience(body);
   const key = rule?.channelKey ?? "channel_id";
+  const channelField = `d.${key}`;
   const named = typeof d === "object" && d !== null ? (d as Record<string, unknown>)[key] : undefined;
   if (named === undefined || named === null) {
-    if (rule?.channelRequired) throw invalidField(`d.${key}`, `is required: ${t} is about a channel`);
-    return { t, d, channelId: undefined, stated };
+    if (rule?.channelRequired) throw invalidField(channelField, `is required: ${t} is about a channel`);
+    return { t, d, channelId: undefined, channelField, stated };
   }
-  if (typeof named !== "string" || !isSnowflake(named) || (await store.getChannel(named))?.guildId !== guildId) {
-    throw invalidField(`d.${key}`, "must name a channel of this guild");
-  }
-  return { t, d, channelId: named, stated };
+  if (typeof named !== "string" || !isSnowflake(named)) throw invalidField(channelField, NOT_THE_GUILDS_CHANNEL);
+  return { t, d, channelId: named, channelField, stated };
 }
 
 function statedAudience(body: Record<string, unknown>): StatedAudience {
@@ -57,3 +61,5 @@ function statedAudience(body: Record<string, unknown>): StatedAudience {
   if ((intents & ~ROUTED_INTENTS) !== 0) throw invalidField("intents", `may only hold guild intents (bits of ${ROUTED_INTENTS})`);
   return { intents, permissions: bits(body.permissions, "permissions").toString() };
 }
+
+export const NOT_THE_GUILDS_CHANNEL = "must name a channel of this guild";

@@ -28,7 +28,7 @@ import { bits, bool, integer, nullableText, onlyKnown, snowflake, text } from ".
 import { ApiCode, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
 import { ingressAuthorizer } from "./ingress.ts";
-import { readGuildDispatch } from "./dispatch-audience.ts";
+import { NOT_THE_GUILDS_CHANNEL, readGuildDispatch, type GuildDispatch } from "./dispatch-audience.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
@@ -77,13 +77,12 @@ export function createGuildIngressRoutes(ctx: GuildIngressContext): (request: Re
     if (!allowed.split(", ").includes(request.method)) return methodNotAllowed(allowed);
     if (channelMatch) return dispatchToChannel(ctx, request, channelMatch[1] as string);
     if (guildId === undefined) return createGuild(ctx, request);
+    if (collection === "dispatch") return dispatchToGuild(ctx, request, guildId);
     const guild = await ctx.store.getGuild(guildId);
     if (!guild) throw new Refusal("unknown-guild", "Unknown Guild");
     switch (collection) {
       case undefined:
         return guildRoute(ctx, request, guild);
-      case "dispatch":
-        return dispatchToGuild(ctx, request, guild);
       case "roles":
         return roleRoute(ctx, request, guild, itemId);
       case "channels":
@@ -296,19 +295,28 @@ function readRoleIds(value: unknown): string[] {
   return value.map((id, i) => snowflake(id, `roles[${i}]`));
 }
 
-async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guild: Guild): Promise<Response> {
-  const { t, d, channelId, stated } = await readGuildDispatch(request, ctx.store, guild.id);
-  const topics = (await ctx.owners.dispatch(guild.id, t, d, channelId, stated)) ?? 0;
-  return jsonResponse({ topics }, { status: 202 });
+async function dispatchToGuild(ctx: GuildIngressContext, request: Request, guildId: string): Promise<Response> {
+  const dispatch = await readGuildDispatch(request);
+  return dispatchAccepted(ctx, guildId, dispatch, dispatch.channelId);
 }
 
 async function dispatchToChannel(ctx: GuildIngressContext, request: Request, channelId: string): Promise<Response> {
   const channel = await ctx.store.getChannel(channelId);
   if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
-  const { t, d, channelId: named, stated } = await readGuildDispatch(request, ctx.store, channel.guildId);
-  if (named !== undefined && named !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
-  const topics = (await ctx.owners.dispatch(channel.guildId, t, d, channel.id, stated)) ?? 0;
-  return jsonResponse({ topics }, { status: 202 });
+  const dispatch = await readGuildDispatch(request);
+  if (dispatch.channelId !== undefined && dispatch.channelId !== channel.id) throw invalidField("d", "must name the channel of the path, or none");
+  return dispatchAccepted(ctx, channel.guildId, dispatch, channel.id);
+}
+
+/** The one owner call of a dispatch, and its 202; a channel the guild does not have is the body's fault (400). */
+async function dispatchAccepted(ctx: GuildIngressContext, guildId: string, dispatch: GuildDispatch, channelId: string | undefined): Promise<Response> {
+  try {
+    const topics = await ctx.owners.dispatch(guildId, dispatch.t, dispatch.d, channelId, dispatch.stated);
+    return jsonResponse({ topics }, { status: 202 });
+  } catch (error) {
+    if (error instanceof Refusal && error.reason === "unknown-channel") throw invalidField(dispatch.channelField, NOT_THE_GUILDS_CHANNEL);
+    throw error;
+  }
 }
 
 /** A guild as GET shows it: its fields, roles, channels and member count. */

@@ -1,7 +1,7 @@
 /**
  * The bus between nodes, over NATS (the engine users already run; we do not build our own):
- * each peer subscribes to its own subject, and what one peer sends another in an event-loop
- * turn goes as one NATS message on that subject (bus-core.ts batches it). NATS keeps one
+ * each peer subscribes to its own subject, and what one peer sends another in one task
+ * goes as one NATS message on that subject (bus-core.ts batches it). NATS keeps one
  * publisher's messages to one subject in order, so each link is FIFO, as the bus promises.
  * Replies travel the same way as pushes, so a reply and the events after it stay in order.
  *

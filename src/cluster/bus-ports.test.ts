@@ -14,7 +14,7 @@ busContract("MessagePort mesh, a worker to itself", (timeoutMs) => {
   return { a, b: a };
 });
 
-test("what one turn sends a peer crosses its link as one batch", async () => {
+test("what one task sends a peer crosses its link as one batch", async () => {
   const { a, b } = pair(2_000);
   b.listen({ push: () => undefined, request: () => true as never });
   a.listen({ push: () => undefined, request: () => true as never });

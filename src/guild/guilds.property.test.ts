@@ -48,6 +48,7 @@ import { MemoryGuildStore } from "../store/memory.ts";
 import type { Guild, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
 import { Guilds } from "./guilds.ts";
 import { memberListId } from "./member-list-id.ts";
+import { Refusal } from "./refusal.ts";
 import { type Overwrite, Permission, type Role, canView, channelPermissions, computeBasePermissions } from "./permissions.ts";
 import { type Rnd, type SimSession, SimWorkers, intBetween, pickOf, prng, subset } from "./guilds.test-support.ts";
 import { WireListClient, referenceList } from "./member-lists.test-support.ts";
@@ -378,7 +379,16 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
       const content = `secret${id}`;
       ops.push(`MESSAGE_CREATE ${id} in ${guildId}/${channelId}`);
       const d = { id, channel_id: channelId, guild_id: guildId, content, author: { id: "100" }, embeds: [], attachments: [], components: [] };
-      await guilds.dispatch(guildId, "MESSAGE_CREATE", d, channelId);
+      // A channel that is not the guild's is refused (ingress answers 400); nobody gets the event.
+      const known = channels.some((c) => c.id === channelId);
+      const refused = await (async () => guilds.dispatch(guildId, "MESSAGE_CREATE", d, channelId))().then(
+        () => false,
+        (error: unknown) => {
+          if (known || !(error instanceof Refusal && error.reason === "unknown-channel")) throw error;
+          return true;
+        },
+      );
+      if (!known && !refused) throw new Error(`MESSAGE_CREATE to ${channelId}, not a channel of ${guildId}, was not refused`);
       return { t: "MESSAGE_CREATE", id, guildId, channelId, intent: Intent.GUILD_MESSAGES, passive: false, permissions: 0n, content };
     }
     if (r < 26 && channels.length > 0) {

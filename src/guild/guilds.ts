@@ -353,11 +353,13 @@ export class Guilds {
    * the event's rule (Discord's, or for an app's own event the audience its sender states).
    * Returns how many topics it went to; undefined if there is no such guild.
    */
-  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): MaybePromise<number | undefined> {
+  /** An event pushed in through ingress; refused if the guild or the channel it names (one of the guild's) is unknown. Returns the topics it went to. */
+  dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): MaybePromise<number> {
     return this.#on(guildId, true, (guild) => {
-      if (!guild) return undefined;
+      const owned = required(guild);
+      if (channelId !== undefined && !owned.state.channel(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
       const rule = stated ? statedRule(stated) : knownRule(t);
-      return this.#timed(t, () => this.#deliver(guild.audience(rule, channelId), t, d));
+      return this.#timed(t, () => this.#deliver(owned.audience(rule, channelId), t, d));
     });
   }
 
