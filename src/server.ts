@@ -27,7 +27,8 @@ import { createHttpHandler } from "./api/http.ts";
 import { createIngressRoutes, ingressAuthorizer } from "./api/ingress.ts";
 import { createClusterRoute } from "./api/cluster.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
-import { createMessageRoutes } from "./api/messages.ts";
+import { MESSAGE_ROUTES } from "./api/messages.ts";
+import { createRestRoutes } from "./api/rest.ts";
 import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
 import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
@@ -237,7 +238,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     removeMember: (guildId, userId) => owners.deleteMember(guildId, userId),
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
-  const messages = createMessageRoutes({ store, owners, ids, verifyToken });
+  const rest = createRestRoutes({ store, owners, ids, verifyToken, now: Date.now }, MESSAGE_ROUTES);
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,
@@ -273,7 +274,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [createOpenApiRoute(options.version), bootstrap, messages, guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
+    routes: [createOpenApiRoute(options.version), bootstrap, rest, guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({

@@ -33,7 +33,6 @@ import type { ClassMove } from "./permission-classes.ts";
 import { announceViewChanges, type ChannelViews } from "./view-changes.ts";
 import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
 import {
-  messageFrom,
   patchedChannel,
   patchedGuild,
   patchedMember,
@@ -41,11 +40,30 @@ import {
   type ChannelPatch,
   type GuildPatch,
   type MemberPatch,
-  type MessageRequest,
   type RolePatch,
 } from "./patches.ts";
+import {
+  checkBulkDelete,
+  checkDelete,
+  checkPin,
+  checkSend,
+  editedMessage,
+  MAX_PINS,
+  newMessage,
+  NONCE_WINDOW_MS,
+  requirePermissions,
+  viewerPermissions,
+  type MessageEdit,
+  type MessageRequest,
+} from "./message-rules.ts";
+import { messageEventJson, messageJson, type MessageExtras } from "./message-json.ts";
+import { Permission } from "./permissions.ts";
+import type { StoredMessage } from "../store/message-records.ts";
+import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
+
+type Json = Record<string, unknown>;
 
 /**
  * A worker that holds sessions: its peer id on the bus (`{node}/{worker}`, cluster/bus.ts).
@@ -361,13 +379,102 @@ export class Guilds {
     });
   }
 
-  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
-  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): MaybePromise<Record<string, unknown>> {
+  // Messages (message-rules.ts): each checks the member's permissions on
+  // the guild as it is now, reads the messages it is about, writes, then dispatches, in one
+  // step of the guild's queue.
+
+  /** A member posts a message (`POST /channels/:id/messages`): the message object of the answer. */
+  createMessage(guildId: string, channelId: string, authorId: string, request: MessageRequest, now: number): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const permissions = checkSend(owned.state, channelId, authorId, request.reference !== undefined);
+      const { store } = this.#options;
+      const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
+      return Promise.all([
+        nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
+        request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
+      ]).then(([earlier, repliedTo]) => {
+        if (earlier && now - snowflakeTime(earlier.id) <= NONCE_WINDOW_MS) return messageJson(earlier, { nonce: request.nonce });
+        if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
+        const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
+        const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
+        return this.#commit(slot, owned, [{ k: "message", message }], () => {
+          this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
+          return messageJson(message, extras);
+        });
+      });
+    });
+  }
+
+  /** PATCH of a message: MESSAGE_UPDATE with `edited_timestamp`; the message object of the answer. */
+  editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
+    return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
+      const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
+      return this.#commit(slot, owned, [{ k: "message", message: next }], () => {
+        this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
+        return messageJson(next);
+      });
+    });
+  }
+
+  /** DELETE of a message: its author, or a member with MANAGE_MESSAGES; MESSAGE_DELETE. */
+  deleteMessage(guildId: string, channelId: string, messageId: string, actorId: string): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
+      checkDelete(message, actorId, permissions);
+      return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: [messageId] }], () =>
+        this.#messageEvent(owned, "MESSAGE_DELETE", channelId, { id: messageId, channel_id: channelId, guild_id: guildId }),
+      );
+    });
+  }
+
+  /** Bulk delete (MANAGE_MESSAGES): MESSAGE_DELETE_BULK with the ids that were there. */
+  bulkDeleteMessages(guildId: string, channelId: string, messageIds: readonly string[], actorId: string, now: number): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      requirePermissions(viewerPermissions(owned.state, channelId, actorId), Permission.MANAGE_MESSAGES);
+      checkBulkDelete(messageIds, now, snowflakeTime);
+      const { store } = this.#options;
+      return Promise.all(messageIds.map((id) => store.getMessage(channelId, id))).then((found) => {
+        const ids = found.flatMap((message) => (message ? [message.id] : []));
+        if (ids.length === 0) return;
+        return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: ids }], () =>
+          this.#messageEvent(owned, "MESSAGE_DELETE_BULK", channelId, { ids, channel_id: channelId, guild_id: guildId }),
+        );
+      });
+    });
+  }
+
+  /** Pins (`pinned`) or unpins a message (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE when it changed. */
+  pinMessage(guildId: string, channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
+      checkPin(permissions);
+      if ((message.pinnedAt !== null) === pinned) return;
+      const { store } = this.#options;
+      return Promise.all([store.countPinnedMessages(channelId), store.listPinnedMessages(channelId, 2)]).then(([count, latest]) => {
+        if (pinned && count >= MAX_PINS) throw new Refusal("max-pins", `Maximum number of pins reached (${MAX_PINS})`);
+        const lastPin = pinned ? now : (latest.find((m) => m.id !== messageId)?.pinnedAt ?? null);
+        const next = { ...message, pinnedAt: pinned ? now : null };
+        return this.#commit(slot, owned, [{ k: "message", message: next }], () =>
+          this.#messageEvent(owned, "CHANNEL_PINS_UPDATE", channelId, {
+            guild_id: guildId,
+            channel_id: channelId,
+            last_pin_timestamp: lastPin === null ? null : discordTimestamp(lastPin),
+          }),
+        );
+      });
+    });
+  }
+
+  /**
+   * A member reads a channel (GET /channels/:id, its messages, pins, reactors): refused unless it
+   * may view it and has `needs` (a bitfield) there; the channel object. The messages themselves
+   * are read from the store by the caller, after this answers.
+   */
+  readChannel(guildId: string, channelId: string, userId: string, needs: string): MaybePromise<Json> {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
-      const message = messageFrom(owned.state, channelId, author, request);
-      this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
-      return message;
+      requirePermissions(viewerPermissions(owned.state, channelId, userId), BigInt(needs));
+      return channelJson(owned.state.channelRecord(channelId) as StoredChannel);
     });
   }
 
@@ -753,6 +860,29 @@ export class Guilds {
       if (owned.sessionsOf(holder.userId) === 1) this.#setPresence(owned, holder.userId, holder.presence);
     }
     for (const [worker, moved] of moves) this.#options.delivery.rehome(worker, owned.id, moved);
+  }
+
+  /** An operation on one message of the guild: the actor may view its channel; the message must be there (else 10008). */
+  #onMessage<T>(
+    guildId: string,
+    channelId: string,
+    messageId: string,
+    actorId: string,
+    operation: (owned: OwnedGuild, slot: Slot, message: StoredMessage, permissions: bigint) => MaybePromise<T>,
+  ): MaybePromise<T> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const permissions = viewerPermissions(owned.state, channelId, actorId);
+      return this.#options.store.getMessage(channelId, messageId).then((message) => {
+        if (!message) throw new Refusal("unknown-message", "Unknown Message");
+        return operation(owned, slot, message, permissions);
+      });
+    });
+  }
+
+  /** An event about a channel's messages, to those who can view the channel, by the event's rule. */
+  #messageEvent(owned: OwnedGuild, t: string, channelId: string, d: Json): void {
+    this.#timed(t, () => this.#deliver(owned.audience(knownRule(t), channelId), t, d));
   }
 
   /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */
