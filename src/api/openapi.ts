@@ -173,10 +173,11 @@ const discord = (summary: string, responses: Record<string, unknown>, params: st
 const many = (schema: string) => ({ type: "array", items: ref(schema) });
 const C = ["channel_id"];
 const CM = ["channel_id", "message_id"];
+const CME = ["channel_id", "message_id", "emoji"];
 const sent = (what: string) => ({ "200": json(ref("Message"), what) });
 const done = { "204": noContent };
 
-/** Discord's REST routes a bot uses all day (api/messages.ts). */
+/** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
@@ -199,6 +200,18 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}/pins/{message_id}": {
     put: discord("Pin (Discord's older route).", done, CM),
     delete: discord("Unpin (Discord's older route).", done, CM),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions": { delete: discord("Remove all reactions (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_ALL.", done, CM) },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}": {
+    get: discord("Users who reacted with the emoji: type 0/1, after, limit 1-100.", { "200": json(many("DiscordUser"), "Users.") }, CME),
+    delete: discord("Remove every reaction with the emoji (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_EMOJI.", done, CME),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": {
+    put: discord("React (READ_MESSAGE_HISTORY; ADD_REACTIONS for a new emoji): MESSAGE_REACTION_ADD.", done, CME),
+    delete: discord("Remove one's reaction: MESSAGE_REACTION_REMOVE.", done, CME),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}": {
+    delete: discord("Remove another user's reaction (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE.", done, [...CME, "user_id"]),
   },
 
 };

@@ -33,6 +33,8 @@ export const OWNER_OPS = [
   "deleteMessage",
   "bulkDeleteMessages",
   "pinMessage",
+  "addReaction",
+  "removeReactions",
   "readChannel",
   "createGuild",
   "updateGuild",

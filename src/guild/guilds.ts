@@ -49,6 +49,7 @@ import {
   checkSend,
   editedMessage,
   MAX_PINS,
+  MAX_REACTION_EMOJIS,
   newMessage,
   NONCE_WINDOW_MS,
   requirePermissions,
@@ -56,9 +57,9 @@ import {
   type MessageEdit,
   type MessageRequest,
 } from "./message-rules.ts";
-import { messageEventJson, messageJson, type MessageExtras } from "./message-json.ts";
+import { emojiJson, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
 import { Permission } from "./permissions.ts";
-import type { StoredMessage } from "../store/message-records.ts";
+import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
 import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
@@ -379,7 +380,7 @@ export class Guilds {
     });
   }
 
-  // Messages (message-rules.ts): each checks the member's permissions on
+  // Messages and reactions (message-rules.ts): each checks the member's permissions on
   // the guild as it is now, reads the messages it is about, writes, then dispatches, in one
   // step of the guild's queue.
 
@@ -461,6 +462,59 @@ export class Guilds {
             last_pin_timestamp: lastPin === null ? null : discordTimestamp(lastPin),
           }),
         );
+      });
+    });
+  }
+
+  /**
+   * A member reacts (READ_MESSAGE_HISTORY; ADD_REACTIONS for an emoji nobody used on it yet):
+   * MESSAGE_REACTION_ADD, unless it had reacted so already.
+   */
+  addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
+      requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
+      return this.#reactions(channelId, messageId, userId).then((counts) => {
+        const same = counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+        if (!same) {
+          requirePermissions(permissions, Permission.ADD_REACTIONS);
+          if (counts.length >= MAX_REACTION_EMOJIS) throw new Refusal("max-reactions", "Maximum number of reactions reached (20)");
+        }
+        if (same && (burst ? same.meBurst : same.me)) return;
+        const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
+        return this.#commit(slot, owned, [{ k: "reaction", reaction }], () => {
+          const member = owned.state.member(userId);
+          const user = owned.state.user(userId);
+          this.#messageEvent(owned, "MESSAGE_REACTION_ADD", channelId, {
+            ...reactionEventJson(guildId, channelId, messageId, userId, emoji, burst),
+            ...(member && user && { member: memberJson(member, user) }),
+            message_author_id: message.authorId,
+          });
+        });
+      });
+    });
+  }
+
+  /**
+   * Removes reactions from a message: the member's own with one emoji, or (MANAGE_MESSAGES)
+   * another user's, every user's with one emoji, or all. MESSAGE_REACTION_REMOVE per reaction
+   * removed, MESSAGE_REACTION_REMOVE_EMOJI, or MESSAGE_REACTION_REMOVE_ALL.
+   */
+  removeReactions(guildId: string, channelId: string, messageId: string, actorId: string, emoji?: ReactionEmoji, userId?: string): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, _message, permissions) => {
+      if (userId !== actorId) requirePermissions(permissions, Permission.MANAGE_MESSAGES);
+      const selector: ReactionSelector = { channelId, messageId, ...(emoji && { emojiKey: emojiKey(emoji) }), ...(userId !== undefined && { userId }) };
+      return this.#reactions(channelId, messageId, userId ?? actorId).then((counts) => {
+        const same = emoji && counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+        if (counts.length === 0 || (emoji && !same) || (userId !== undefined && !same?.me && !same?.meBurst)) return;
+        return this.#commit(slot, owned, [{ k: "delete-reactions", selector }], () => {
+          if (!same) return this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE_ALL", channelId, { channel_id: channelId, message_id: messageId, guild_id: guildId });
+          if (userId === undefined) {
+            return this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE_EMOJI", channelId, { channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(same.emoji) });
+          }
+          for (const burst of [false, true]) {
+            if (burst ? same.meBurst : same.me) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, reactionEventJson(guildId, channelId, messageId, userId, same.emoji, burst));
+          }
+        });
       });
     });
   }
@@ -878,6 +932,11 @@ export class Guilds {
         return operation(owned, slot, message, permissions);
       });
     });
+  }
+
+  /** The reactions of one message, `me` for `viewerId`. */
+  async #reactions(channelId: string, messageId: string, viewerId: string): Promise<ReactionCount[]> {
+    return (await this.#options.store.messageReactions(channelId, [messageId], viewerId)).get(messageId) ?? [];
   }
 
   /** An event about a channel's messages, to those who can view the channel, by the event's rule. */

@@ -107,3 +107,8 @@ export function messageEventJson(state: GuildState, message: StoredMessage, extr
   json.channel_type = state.channelRecord(message.channelId)?.type ?? 0;
   return json;
 }
+
+/** MESSAGE_REACTION_ADD's (less `member` and `message_author_id`) and MESSAGE_REACTION_REMOVE's `d`. */
+export function reactionEventJson(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
+  return { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(emoji), burst, burst_colors: [], type: burst ? 1 : 0 };
+}

@@ -57,6 +57,9 @@ export const NONCE_WINDOW_MS = 5 * 60_000;
 /** How many messages a channel may have pinned (Discord's limit, 30003 beyond). */
 export const MAX_PINS = 250;
 
+/** How many different emojis a message may have reactions with (30010 beyond). */
+export const MAX_REACTION_EMOJIS = 20;
+
 /** Bulk delete refuses messages older than this (50034). */
 export const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3600_000;
 
