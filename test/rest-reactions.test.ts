@@ -1,13 +1,13 @@
 /**
- * Reactions over Discord's REST routes, over real HTTP and gateway sockets: each
- * event reaches only sessions with its intent (GUILD_MESSAGE_REACTIONS)
+ * Reactions and typing over Discord's REST routes, over real HTTP and gateway sockets: each
+ * event reaches only sessions with its intent (GUILD_MESSAGE_REACTIONS, GUILD_MESSAGE_TYPING)
  * that can view the channel; the permissions Discord asks (ADD_REACTIONS for a new emoji,
- * MANAGE_MESSAGES for others' reactions) are checked.
+ * MANAGE_MESSAGES for others' reactions, SEND_MESSAGES to type) are checked.
  */
 import { describe, expect, test } from "bun:test";
 import { Intents, restServer, type World } from "./support/rest-world.ts";
 
-const { GUILDS, GUILD_MESSAGES, GUILD_MESSAGE_REACTIONS } = Intents;
+const { GUILDS, GUILD_MESSAGES, GUILD_MESSAGE_REACTIONS, GUILD_MESSAGE_TYPING } = Intents;
 const ADD_REACTIONS = 1n << 6n;
 
 const rest = restServer("reactions");
@@ -103,5 +103,27 @@ describe("reactions", () => {
     expect((await rest.api("DELETE", reactions(w, id), undefined, w.owner.auth)).status).toBe(204);
     expect(await rest.event(watcher, "MESSAGE_REACTION_REMOVE_ALL", from)).toEqual({ channel_id: w.lobby.id, message_id: id, guild_id: w.guild.id });
     expect(await rest.api("GET", reactions(w, id, `/${THUMBS}`), undefined, w.owner.auth)).toMatchObject({ status: 200, json: [] });
+  });
+});
+
+describe("typing", () => {
+  test("POST /typing: 204 and TYPING_START with the member to GUILD_MESSAGE_TYPING sessions only; SEND_MESSAGES needed", async () => {
+    const w = await rest.world();
+    const watcher = await rest.session(w.owner, GUILDS | GUILD_MESSAGE_TYPING, w.guild.id);
+    const other = await rest.user("other");
+    await rest.join(w.guild.id, other);
+    const deaf = await rest.session(other, GUILDS | GUILD_MESSAGES, w.guild.id);
+    const from = deaf.frames.length;
+    expect((await rest.api("POST", `/api/v10/channels/${w.lobby.id}/typing`, undefined, w.member.auth)).status).toBe(204);
+    const typing = await rest.event(watcher, "TYPING_START", 0);
+    expect(typing).toMatchObject({ channel_id: w.lobby.id, guild_id: w.guild.id, user_id: w.member.id, member: { user: { id: w.member.id } } });
+    expect(Number.isInteger(typing.timestamp)).toBe(true);
+    await rest.nothingSince(deaf, w.guild.id, "TYPING_START", from);
+    expect(await rest.api("POST", `/api/v10/channels/${w.secret.id}/typing`, undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
+    const muted = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
+      name: "muted",
+      permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 11n).toString() }],
+    })) as { id: string };
+    expect(await rest.api("POST", `/api/v10/channels/${muted.id}/typing`, undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Messages over REST, as Discord's message resource (docs: resources/message): send, read one,
- * read history (before/after/around, newest first), edit, delete, bulk delete, and pins (Discord's
- * current `/messages/pins` routes and the older `/pins` ones). Each write is one owner
+ * read history (before/after/around, newest first), edit, delete, bulk delete, pins (Discord's
+ * current `/messages/pins` routes and the older `/pins` ones) and typing. Each write is one owner
  * call: the guild's owner checks the caller's permissions, stores the change and dispatches its
- * event (MESSAGE_CREATE/UPDATE/DELETE/DELETE_BULK, CHANNEL_PINS_UPDATE) in one
+ * event (MESSAGE_CREATE/UPDATE/DELETE/DELETE_BULK, CHANNEL_PINS_UPDATE, TYPING_START) in one
  * step. A read asks the owner whether the caller may read the channel, then reads the store.
  */
 import { Permission } from "../guild/permissions.ts";
@@ -100,6 +100,13 @@ async function listPinsOld(call: RestCall): Promise<Response> {
   return ok(await messagesJson(records(call), await call.ctx.store.listPinnedMessages(channel.id, 50), call.user.id));
 }
 
+async function typing(call: RestCall): Promise<Response> {
+  const channel = await channelOf(call);
+  const { owners, now } = call.ctx;
+  await owners.typing(channel.guildId, channel.id, call.user.id, now());
+  return noContent();
+}
+
 /** The channel, once its guild's owner says the caller may read its history (VIEW_CHANNEL and READ_MESSAGE_HISTORY). */
 async function readable(call: RestCall) {
   const channel = await channelOf(call);
@@ -119,4 +126,5 @@ export const MESSAGE_ROUTES: readonly RestRoute[] = [
   { template: "/channels/{channel_id}/messages/{message_id}", methods: { GET: getMessage, PATCH: editMessage, DELETE: deleteMessage } },
   { template: "/channels/{channel_id}/pins", methods: { GET: listPinsOld } },
   { template: "/channels/{channel_id}/pins/{message_id}", methods: pinRoutes },
+  { template: "/channels/{channel_id}/typing", methods: { POST: typing } },
 ];

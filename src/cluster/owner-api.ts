@@ -35,6 +35,7 @@ export const OWNER_OPS = [
   "pinMessage",
   "addReaction",
   "removeReactions",
+  "typing",
   "readChannel",
   "createGuild",
   "updateGuild",

@@ -380,7 +380,7 @@ export class Guilds {
     });
   }
 
-  // Messages and reactions (message-rules.ts): each checks the member's permissions on
+  // Messages, reactions and typing (message-rules.ts): each checks the member's permissions on
   // the guild as it is now, reads the messages it is about, writes, then dispatches, in one
   // step of the guild's queue.
 
@@ -515,6 +515,23 @@ export class Guilds {
             if (burst ? same.meBurst : same.me) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, reactionEventJson(guildId, channelId, messageId, userId, same.emoji, burst));
           }
         });
+      });
+    });
+  }
+
+  /** A member starts typing (VIEW_CHANNEL and SEND_MESSAGES): TYPING_START; nothing is stored. */
+  typing(guildId: string, channelId: string, userId: string, now: number): MaybePromise<void> {
+    return this.#on(guildId, true, (guild) => {
+      const owned = required(guild);
+      requirePermissions(checkSend(owned.state, channelId, userId, false), Permission.SEND_MESSAGES);
+      const member = owned.state.member(userId);
+      const user = owned.state.user(userId);
+      this.#messageEvent(owned, "TYPING_START", channelId, {
+        channel_id: channelId,
+        guild_id: guildId,
+        user_id: userId,
+        timestamp: Math.floor(now / 1000),
+        ...(member && user && { member: memberJson(member, user) }),
       });
     });
   }
