@@ -135,6 +135,7 @@ const schemas: Record<string, Schema> = {
   ),
   Pins: object({ items: { type: "array", items: object({ pinned_at: { type: "string" }, message: ref("Message") }, ["pinned_at", "message"]) }, has_more: { type: "boolean" } }, ["items", "has_more"]),
   BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
+  PartialGuild: object({ id: snowflake, name: { type: "string" }, icon: nullable("string"), owner: { type: "boolean" }, permissions: bitfield }, ["id", "name", "owner", "permissions"]),
   Gateway: object({ url: { type: "string" } }, ["url"]),
   GatewayBot: object(
     { url: { type: "string" }, shards: { type: "integer" }, session_start_limit: object({ total: { type: "integer" }, remaining: { type: "integer" }, reset_after: { type: "integer" }, max_concurrency: { type: "integer" } }, ["total", "remaining", "reset_after", "max_concurrency"]) },
@@ -174,11 +175,13 @@ const many = (schema: string) => ({ type: "array", items: ref(schema) });
 const C = ["channel_id"];
 const CM = ["channel_id", "message_id"];
 const CME = ["channel_id", "message_id", "emoji"];
+const G = ["guild_id"];
 const sent = (what: string) => ({ "200": json(ref("Message"), what) });
 const done = { "204": noContent };
 
-/** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts). */
+/** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
+  "/api/v{version}/channels/{channel_id}": { get: discord("A channel the caller can view.", { "200": json(ref("Channel"), "The channel.") }, C) },
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
     post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES): stored; MESSAGE_CREATE to those who can view the channel.", sent("The message."), C, { requestBody: requestBody(ref("MessageCreate")) }),
@@ -214,7 +217,14 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}": {
     delete: discord("Remove another user's reaction (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE.", done, [...CME, "user_id"]),
   },
-
+  "/api/v{version}/guilds/{guild_id}": { get: discord("The guild (a member only); with_counts adds approximate counts.", { "200": json(ref("Guild"), "The guild.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/channels": { get: discord("The channels the caller can view.", { "200": json(many("Channel"), "Channels.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/roles": { get: discord("The roles.", { "200": json(many("Role"), "Roles.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/members": { get: discord("Members by id: limit 1-1000, after (the GUILD_MEMBERS intent).", { "200": json(many("Member"), "Members.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/members/search": { get: discord("Members whose name starts with query: limit 1-1000.", { "200": json(many("Member"), "Members.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/members/{user_id}": { get: discord("One member.", { "200": json(ref("Member"), "The member.") }, [...G, "user_id"]) },
+  "/api/v{version}/users/@me/guilds": { get: discord("The caller's guilds with its permissions: before, after, limit 1-200, with_counts.", { "200": json(many("PartialGuild"), "Guilds.") }, []) },
+  "/api/v{version}/users/{user_id}": { get: discord("A user.", { "200": json(ref("DiscordUser"), "The user.") }, ["user_id"]) },
 };
 
 const paths: Record<string, Record<string, Operation>> = {

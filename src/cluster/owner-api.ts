@@ -37,6 +37,7 @@ export const OWNER_OPS = [
   "removeReactions",
   "typing",
   "readChannel",
+  "readGuild",
   "createGuild",
   "updateGuild",
   "deleteGuild",

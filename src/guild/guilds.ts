@@ -42,6 +42,7 @@ import {
   type MemberPatch,
   type RolePatch,
 } from "./patches.ts";
+import { readGuild, type GuildRead } from "./guild-reads.ts";
 import {
   checkBulkDelete,
   checkDelete,
@@ -547,6 +548,11 @@ export class Guilds {
       requirePermissions(viewerPermissions(owned.state, channelId, userId), BigInt(needs));
       return channelJson(owned.state.channelRecord(channelId) as StoredChannel);
     });
+  }
+
+  /** A member reads the guild (GET /guilds/:id[/...]), see guild-reads.ts. */
+  readGuild(guildId: string, userId: string, read: GuildRead): MaybePromise<unknown> {
+    return this.#on(guildId, true, (guild) => readGuild(required(guild), userId, read));
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
