@@ -30,6 +30,7 @@ import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { MESSAGE_ROUTES } from "./api/messages.ts";
 import { REACTION_ROUTES } from "./api/reactions.ts";
 import { READ_ROUTES } from "./api/reads.ts";
+import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
 import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
 import { createPageRoutes } from "./api/pages.ts";
@@ -240,7 +241,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     removeMember: (guildId, userId) => owners.deleteMember(guildId, userId),
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
-  const rest = createRestRoutes({ store, owners, ids, verifyToken, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
+  const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
+  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,

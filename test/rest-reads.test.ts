@@ -68,3 +68,33 @@ describe("reads", () => {
     expect((await rest.fetch("GET", `/api/v10/guilds/${w.guild.id}`, "Bot bad")).status).toBe(401);
   });
 });
+
+describe("rate limits", () => {
+  const api = restServer("limits", ["--rest-rate-limit", "2", "--rest-rate-window-ms", "60000"]);
+
+  test("X-RateLimit-* on every answer of a bucket; over it 429 with retry_after; buckets are per route and channel", async () => {
+    const w = await api.world();
+    const path = `/api/v10/channels/${w.lobby.id}`;
+    const first = await api.fetch("GET", path, w.member.auth);
+    expect(first.status).toBe(200);
+    const bucket = first.headers.get("x-ratelimit-bucket");
+    expect(bucket).toMatch(/^[0-9a-f]{32}$/);
+    expect({ limit: first.headers.get("x-ratelimit-limit"), remaining: first.headers.get("x-ratelimit-remaining") }).toEqual({ limit: "2", remaining: "1" });
+    const resetAfter = Number(first.headers.get("x-ratelimit-reset-after"));
+    expect(resetAfter).toBeGreaterThan(0);
+    expect(resetAfter).toBeLessThanOrEqual(60);
+    expect(Number(first.headers.get("x-ratelimit-reset")) * 1000).toBeGreaterThan(Date.now());
+    expect((await api.fetch("GET", path, w.member.auth)).headers.get("x-ratelimit-remaining")).toBe("0");
+    const refused = await api.fetch("GET", path, w.member.auth);
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as Json;
+    expect(body).toMatchObject({ message: "You are being rate limited.", global: false });
+    expect(body.retry_after as number).toBeGreaterThan(0);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(refused.headers.get("x-ratelimit-scope")).toBe("user");
+    expect(refused.headers.get("x-ratelimit-bucket")).toBe(bucket);
+    // Another channel is another bucket; the same channel for another user too.
+    expect((await api.fetch("GET", `/api/v10/channels/${w.secret.id}`, w.owner.auth)).status).toBe(200);
+    expect((await api.fetch("GET", path, w.owner.auth)).status).toBe(200);
+  });
+});

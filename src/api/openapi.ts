@@ -163,13 +163,13 @@ const bootstrap = (summary: string, schema: string, auth = true): Record<string,
   get: { summary, parameters: [version], ...(auth ? { security: CLIENT } : {}), responses: { "200": json(ref(schema), "OK"), ...(auth ? { "401": error } : {}), "4XX": error } },
 });
 
-/** A Discord REST operation: a client token, 4xx errors as Discord's. */
+/** A Discord REST operation: a client token, rate limited (X-RateLimit-* headers, 429), 4xx errors as Discord's. */
 const discord = (summary: string, responses: Record<string, unknown>, params: string[], extra: Partial<Operation> = {}): Operation => ({
   summary,
   security: CLIENT,
   parameters: [version, ...params.map((name) => path(name, name === "emoji" ? { type: "string", description: "A Unicode emoji, URL-encoded." } : snowflake))],
   ...extra,
-  responses: { ...responses, "4XX": error },
+  responses: { ...responses, "429": json(object({ message: { type: "string" }, retry_after: { type: "number" }, global: { type: "boolean" } }, ["message", "retry_after", "global"]), "Rate limited."), "4XX": error },
 });
 const many = (schema: string) => ({ type: "array", items: ref(schema) });
 const C = ["channel_id"];

@@ -1,7 +1,8 @@
 /**
  * The Discord REST routes a bot calls all day (messages, reactions, typing, pins, reads), under
  * `/api/v10` and `/api/v9`, as one table: each route a path template and a handler per method.
- * A request is authenticated (a client token) and handled; the handler makes one owner call,
+ * A request is authenticated (a client token), rate limited (rate-limits.ts: its bucket is the
+ * route and its first id, the major parameter) and handled; the handler makes one owner call,
  * where the guild's owner checks the caller's permissions in the step that answers.
  * A path that matches a route under another method gets 405, before any lookup.
  */
@@ -9,8 +10,9 @@ import type { Owners } from "../cluster/owner-api.ts";
 import { Refusal } from "../guild/refusal.ts";
 import type { GuildStore, StoredChannel, User } from "../store/guild-store.ts";
 import type { TokenVerifier } from "../session/auth.ts";
-import { methodNotAllowed, unauthorized } from "./errors.ts";
+import { errorAnswer, methodNotAllowed, unauthorized } from "./errors.ts";
 import type { Routes } from "./http.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
@@ -20,6 +22,7 @@ export interface RestContext {
   readonly owners: Owners;
   readonly ids: SnowflakeGenerator;
   readonly verifyToken: TokenVerifier;
+  readonly rateLimits: RateLimits;
   readonly now: () => number;
 }
 
@@ -75,7 +78,20 @@ export function createRestRoutes(ctx: RestContext, routes: readonly RestRoute[])
       const user = token ? await ctx.verifyToken(token) : undefined;
       if (!user) return unauthorized();
       const params = Object.fromEntries(names.map((name, i) => [name, decoded(match[i + 1] as string)]));
-      return handler({ ctx, request, url, params, user });
+      const major = params.channel_id ?? params.guild_id ?? "";
+      const limited = ctx.rateLimits.take(user.id, `${method} ${route.template}`, major);
+      if ("refused" in limited) return limited.refused;
+      let response: Response;
+      try {
+        response = await handler({ ctx, request, url, params, user });
+      } catch (error) {
+        // Answered here rather than by http.ts, so that errors carry the bucket's headers too.
+        const answer = errorAnswer(error);
+        if (!answer) throw error;
+        response = answer;
+      }
+      for (const [name, value] of Object.entries(limited.headers)) response.headers.set(name, value);
+      return response;
     }
     return undefined;
   };
