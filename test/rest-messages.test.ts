@@ -102,6 +102,11 @@ describe("POST /channels/:id/messages", () => {
     });
     expect(await post({ content: "x", allowed_mentions: { parse: ["users"], users: [w.owner.id] } })).toMatchObject({ status: 400, json: { code: 50035 } });
     expect(await post({ content: "x", flags: 1 })).toMatchObject({ status: 400, json: { code: 50035 } });
+    expect(await post({ content: "x", flags: 1 << 15 })).toMatchObject({ status: 400, json: { code: 50035 } });
+    // @everyone has no SEND_TTS_MESSAGES here; the owner has every permission.
+    expect(await post({ content: "x", tts: true })).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect((await post({ content: "x", tts: true }, w.lobby.id, w.owner)).json).toMatchObject({ tts: true });
+    expect((await post({ content: "x", embeds: [{ type: "image", title: "t" }] })).json.embeds).toEqual([{ type: "rich", title: "t" }]);
     expect(await post({ content: "x" }, w.secret.id)).toMatchObject({ status: 403, json: { code: 50001 } });
     expect(await post({ content: "x", message_reference: { message_id: "123" } })).toMatchObject({ status: 400, json: { code: 50035 } });
     expect((await post({ content: "x", message_reference: { message_id: "123", fail_if_not_exists: false } })).json).toMatchObject({ type: 0 });
@@ -116,7 +121,7 @@ describe("POST /channels/:id/messages", () => {
 });
 
 describe("history and one message", () => {
-  test("pages newest first by before, after and around; one by id; 10008 for none; READ_MESSAGE_HISTORY and VIEW_CHANNEL needed", async () => {
+  test("pages newest first by before, after and around; one by id; 10008 for none; nothing without READ_MESSAGE_HISTORY; 50001 without VIEW_CHANNEL", async () => {
     const w = await rest.world();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await send(w, "owner", { content: `m${i}` })).id as string);
@@ -140,7 +145,11 @@ describe("history and one message", () => {
       name: "no-history",
       permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 16n).toString() }],
     })) as { id: string };
-    expect(await rest.api("GET", at(noHistory.id), undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    // Discord: without READ_MESSAGE_HISTORY "no messages will be returned"; one message is refused.
+    const unseen = (await send(w, "owner", { content: "unseen" }, noHistory.id)).id as string;
+    expect(await rest.api("GET", at(noHistory.id), undefined, w.member.auth)).toEqual({ status: 200, json: [] as unknown as Json });
+    expect(await rest.api("GET", at(noHistory.id, "/pins"), undefined, w.member.auth)).toEqual({ status: 200, json: { items: [], has_more: false } });
+    expect(await rest.api("GET", at(noHistory.id, `/${unseen}`), undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
   });
 });
 
@@ -158,6 +167,11 @@ describe("edit and delete", () => {
     expect(await rest.event(member, "MESSAGE_UPDATE", from)).toMatchObject({ id: sent.id, content: "" });
     expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { content: "mine now" }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50005 } });
     expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { content: null }, w.owner.auth)).toMatchObject({ status: 400, json: { code: 50006 } });
+    // Flags: SUPPRESS_EMBEDS set and unset; other bits ignored (Discord: "ignored without error").
+    expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { flags: 4 | 1 }, w.owner.auth)).toMatchObject({ status: 200, json: { flags: 4 } });
+    expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { flags: 0 }, w.owner.auth)).toMatchObject({ status: 200, json: { flags: 0 } });
+    // Another member may change flags only, with MANAGE_MESSAGES.
+    expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { flags: 4 }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50005 } });
     expect(await rest.api("PATCH", at(w.lobby.id, "/1"), { content: "x" }, w.owner.auth)).toMatchObject({ status: 404, json: { code: 10008 } });
   });
 
@@ -215,12 +229,14 @@ describe("pins", () => {
     expect((old.json as unknown as Json[]).map((m) => m.id)).toEqual([one]);
   });
 
-  test("a role with MANAGE_MESSAGES may pin and delete others' messages", async () => {
+  test("a role with MANAGE_MESSAGES may suppress embeds of, pin and delete others' messages, not edit their content", async () => {
     const w = await rest.world();
     const mods = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "mods", permissions: MANAGE_MESSAGES.toString() })) as { id: string };
     const mod = await rest.user("mod");
     await rest.join(w.guild.id, mod, [mods.id]);
     const theirs = (await send(w, "owner", { content: "theirs" })).id as string;
+    expect(await rest.api("PATCH", at(w.lobby.id, `/${theirs}`), { flags: 4 }, mod.auth)).toMatchObject({ status: 200, json: { flags: 4, content: "theirs" } });
+    expect(await rest.api("PATCH", at(w.lobby.id, `/${theirs}`), { content: "mine" }, mod.auth)).toMatchObject({ status: 403, json: { code: 50005 } });
     expect((await rest.api("PUT", at(w.lobby.id, `/pins/${theirs}`), undefined, mod.auth)).status).toBe(204);
     expect((await rest.api("DELETE", at(w.lobby.id, `/${theirs}`), undefined, mod.auth)).status).toBe(204);
   });

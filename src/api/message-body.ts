@@ -15,8 +15,7 @@ type Json = Record<string, unknown>;
 
 /** Flags a sender may set: SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS, IS_VOICE_MESSAGE, IS_COMPONENTS_V2. */
 const CREATE_FLAGS = (1 << 2) | (1 << 12) | (1 << 13) | (1 << 15);
-/** Flags an edit may set: SUPPRESS_EMBEDS, IS_COMPONENTS_V2. */
-const EDIT_FLAGS = (1 << 2) | (1 << 15);
+const IS_COMPONENTS_V2 = 1 << 15;
 const MENTION_KINDS: readonly MentionKind[] = ["users", "roles", "everyone"];
 
 /** A send's body; `id` is the new message's. */
@@ -27,6 +26,10 @@ export function readMessageCreate(body: Json, id: string, channelId: string): Me
   if (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0) throw new HttpError(400, ApiCode.UNKNOWN_STICKER, "Unknown Sticker");
   if (content === "" && embeds.length === 0 && components.length === 0) {
     throw new HttpError(400, ApiCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message");
+  }
+  const flags = readFlags(body.flags, CREATE_FLAGS) ?? 0;
+  if ((flags & IS_COMPONENTS_V2) !== 0 && (content !== "" || embeds.length > 0)) {
+    throw invalidField("flags", "IS_COMPONENTS_V2 messages may only hold components");
   }
   const nonce = body.nonce ?? undefined;
   if (nonce !== undefined && !(typeof nonce === "string" && nonce.length <= 25) && !Number.isSafeInteger(nonce)) {
@@ -40,7 +43,7 @@ export function readMessageCreate(body: Json, id: string, channelId: string): Me
     tts: body.tts === undefined || body.tts === null ? false : bool(body.tts, "tts"),
     embeds,
     components,
-    flags: readFlags(body.flags, CREATE_FLAGS) ?? 0,
+    flags,
     ...optionalAllowedMentions(body.allowed_mentions),
     ...(body.message_reference !== undefined && body.message_reference !== null && { reference: readReference(body.message_reference, channelId) }),
   };
@@ -52,7 +55,8 @@ export function readMessageEdit(body: Json): MessageEdit {
     ...(body.content !== undefined && { content: body.content === null ? null : text(body.content, "content", 0, 2000) }),
     ...(body.embeds !== undefined && { embeds: body.embeds === null ? null : readEmbeds(body.embeds) }),
     ...(body.components !== undefined && { components: body.components === null ? null : readComponents(body.components) }),
-    ...(body.flags !== undefined && { flags: readFlags(body.flags, EDIT_FLAGS) }),
+    // The owner keeps the bits an edit may not change (message-rules.ts).
+    ...(body.flags !== undefined && { flags: body.flags === null ? null : integer(body.flags, "flags", 0, 2 ** 31 - 1) }),
     ...optionalAllowedMentions(body.allowed_mentions),
   };
 }
@@ -115,7 +119,8 @@ function readEmbeds(value: unknown): Json[] {
         return item;
       });
     }
-    return { type: "rich", ...embed };
+    // "type: rich regardless of if you try to set it" (docs: "Create Message", limitations).
+    return { ...embed, type: "rich" };
   });
   if (total > 6000) throw invalidField("embeds", "must hold at most 6000 characters in all");
   return embeds;

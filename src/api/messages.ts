@@ -4,18 +4,17 @@
  * current `/messages/pins` routes and the older `/pins` ones) and typing. Each write is one owner
  * call: the guild's owner checks the caller's permissions, stores the change and dispatches its
  * event (MESSAGE_CREATE/UPDATE/DELETE/DELETE_BULK, CHANNEL_PINS_UPDATE, TYPING_START) in one
- * step. A read asks the owner whether the caller may read the channel, then reads the store.
+ * step. A read asks the owner what the caller may do in the channel, then reads the store.
  */
 import { Permission } from "../guild/permissions.ts";
+import { Refusal } from "../guild/refusal.ts";
+import type { StoredChannel } from "../store/guild-store.ts";
 import { integer, snowflake } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
 import { readMessageCreate, readMessageEdit } from "./message-body.ts";
 import { messagesJson, pinnedJson, type MessageRecordsRead } from "./message-reads.ts";
 import { channelOf, noContent, ok, type RestCall, type RestRoute } from "./rest.ts";
-
-/** What reading a channel's messages needs, besides VIEW_CHANNEL. */
-const HISTORY = Permission.READ_MESSAGE_HISTORY.toString();
 
 /** Largest message body read: 10 embeds of 6000 characters and 40 components fit well within it. */
 const MAX_MESSAGE_BODY_BYTES = 256 * 1024;
@@ -29,19 +28,21 @@ async function createMessage(call: RestCall): Promise<Response> {
 
 /** `GET /channels/:id/messages`: `limit` 1..100 (50), at most one of `before`, `after`, `around`. */
 async function listMessages(call: RestCall): Promise<Response> {
-  const channel = await readable(call);
+  const { channel, history } = await readable(call);
   const query = call.url.searchParams;
   const limit = query.has("limit") ? integer(Number(query.get("limit")), "limit", 1, 100) : 50;
   const anchors = (["before", "after", "around"] as const).filter((key) => query.has(key));
   if (anchors.length > 1) throw invalidField(anchors[1] as string, `cannot be given with ${anchors[0]}`);
   const anchor = anchors[0];
   const page = anchor === undefined ? { limit } : { limit, [anchor]: snowflake(query.get(anchor), anchor) };
+  // Discord: "If the current user is missing the READ_MESSAGE_HISTORY permission in the channel, then no messages will be returned."
+  if (!history) return ok([]);
   const messages = await call.ctx.store.listMessages(channel.id, page);
   return ok(await messagesJson(records(call), messages, call.user.id));
 }
 
 async function getMessage(call: RestCall): Promise<Response> {
-  const channel = await readable(call);
+  const channel = await historyReadable(call);
   const message = await call.ctx.store.getMessage(channel.id, call.params.message_id as string);
   if (!message) throw new HttpError(404, ApiCode.UNKNOWN_MESSAGE, "Unknown Message");
   return ok((await messagesJson(records(call), [message], call.user.id))[0]);
@@ -85,18 +86,20 @@ function pin(pinned: boolean): (call: RestCall) => Promise<Response> {
 
 /** `GET .../messages/pins`: `{items: [{pinned_at, message}], has_more}`, `before` an ISO time, `limit` 1..50 (50). */
 async function listPins(call: RestCall): Promise<Response> {
-  const channel = await readable(call);
+  const { channel, history } = await readable(call);
   const query = call.url.searchParams;
   const limit = query.has("limit") ? integer(Number(query.get("limit")), "limit", 1, 50) : 50;
   const before = query.has("before") ? Date.parse(query.get("before") as string) : undefined;
   if (before !== undefined && !Number.isFinite(before)) throw invalidField("before", "must be an ISO 8601 time");
+  if (!history) return ok({ items: [], has_more: false });
   const pinned = await call.ctx.store.listPinnedMessages(channel.id, limit + 1, before);
   return ok({ items: await pinnedJson(records(call), pinned.slice(0, limit), call.user.id), has_more: pinned.length > limit });
 }
 
 /** `GET /channels/:id/pins` (Discord's older route): the pinned messages, latest pinned first. */
 async function listPinsOld(call: RestCall): Promise<Response> {
-  const channel = await readable(call);
+  const { channel, history } = await readable(call);
+  if (!history) return ok([]);
   return ok(await messagesJson(records(call), await call.ctx.store.listPinnedMessages(channel.id, 50), call.user.id));
 }
 
@@ -107,10 +110,25 @@ async function typing(call: RestCall): Promise<Response> {
   return noContent();
 }
 
-/** The channel, once its guild's owner says the caller may read its history (VIEW_CHANNEL and READ_MESSAGE_HISTORY). */
-async function readable(call: RestCall) {
+/** Voice and stage channels, whose messages need CONNECT as well (Discord's rule). */
+const VOICE_TYPES = new Set([2, 13]);
+
+/**
+ * The channel, once its guild's owner says the caller may view it (and connect to it, for a
+ * voice channel's messages), and whether it may read its history (READ_MESSAGE_HISTORY).
+ */
+export async function readable(call: RestCall): Promise<{ channel: StoredChannel; history: boolean }> {
   const channel = await channelOf(call);
-  await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id, HISTORY);
+  const { permissions } = await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id);
+  const bits = BigInt(permissions);
+  if (VOICE_TYPES.has(channel.type) && (bits & Permission.CONNECT) === 0n) throw new Refusal("missing-access", "Missing Access");
+  return { channel, history: (bits & Permission.READ_MESSAGE_HISTORY) !== 0n };
+}
+
+/** The channel, if the caller may read its history (else 403 50013). */
+export async function historyReadable(call: RestCall): Promise<StoredChannel> {
+  const { channel, history } = await readable(call);
+  if (!history) throw new Refusal("missing-permissions", "Missing Permissions");
   return channel;
 }
 

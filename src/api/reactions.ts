@@ -8,11 +8,11 @@
  * here have no custom emojis, so a custom one is unknown (10014), as Discord answers an emoji
  * the bot cannot use.
  */
-import { Permission } from "../guild/permissions.ts";
 import { emojiKey, type ReactionEmoji } from "../store/message-records.ts";
 import { userObject } from "../guild/user-json.ts";
 import { integer, snowflake } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
+import { historyReadable } from "./messages.ts";
 import { channelOf, noContent, ok, type RestCall, type RestRoute } from "./rest.ts";
 
 /** What an emoji in a path must hold to be one: a pictograph, a flag's letters or a keycap. */
@@ -45,14 +45,13 @@ function remove(whose: "own" | "user" | "emoji" | "all"): (call: RestCall) => Pr
 
 /** `GET .../reactions/:emoji`: the users who reacted so, `type` 0 (normal) or 1 (burst), `after`, `limit` 1..100 (25). */
 async function reactors(call: RestCall): Promise<Response> {
-  const channel = await channelOf(call);
+  const channel = await historyReadable(call);
   const emoji = emojiOf(call);
   const query = call.url.searchParams;
   const type = query.has("type") ? integer(Number(query.get("type")), "type", 0, 1) : 0;
   const limit = query.has("limit") ? integer(Number(query.get("limit")), "limit", 1, 100) : 25;
   const after = query.has("after") ? snowflake(query.get("after"), "after") : undefined;
-  const { owners, store } = call.ctx;
-  await owners.readChannel(channel.guildId, channel.id, call.user.id, Permission.READ_MESSAGE_HISTORY.toString());
+  const { store } = call.ctx;
   const messageId = call.params.message_id as string;
   if (!(await store.getMessage(channel.id, messageId))) throw new HttpError(404, ApiCode.UNKNOWN_MESSAGE, "Unknown Message");
   const users = await store.listReactors(channel.id, messageId, emojiKey(emoji), type === 1, limit, after);

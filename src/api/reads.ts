@@ -15,7 +15,7 @@ import { channelOf, ok, type RestCall, type RestRoute } from "./rest.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
   const channel = await channelOf(call);
-  return ok(await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id, "0"));
+  return ok((await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id)).channel);
 }
 
 function guildRead(read: (call: RestCall) => GuildRead): (call: RestCall) => Promise<Response> {

@@ -389,7 +389,7 @@ export class Guilds {
   createMessage(guildId: string, channelId: string, authorId: string, request: MessageRequest, now: number): MaybePromise<Json> {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
-      const permissions = checkSend(owned.state, channelId, authorId, request.reference !== undefined);
+      const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts });
       const { store } = this.#options;
       const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
       return Promise.all([
@@ -524,7 +524,7 @@ export class Guilds {
   typing(guildId: string, channelId: string, userId: string, now: number): MaybePromise<void> {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
-      requirePermissions(checkSend(owned.state, channelId, userId, false), Permission.SEND_MESSAGES);
+      checkSend(owned.state, channelId, userId);
       const member = owned.state.member(userId);
       const user = owned.state.user(userId);
       this.#messageEvent(owned, "TYPING_START", channelId, {
@@ -539,14 +539,15 @@ export class Guilds {
 
   /**
    * A member reads a channel (GET /channels/:id, its messages, pins, reactors): refused unless it
-   * may view it and has `needs` (a bitfield) there; the channel object. The messages themselves
-   * are read from the store by the caller, after this answers.
+   * may view it; the channel object and the member's permissions in it (a bitfield), by which
+   * the caller decides what it may read. The messages themselves are read from the store by the
+   * caller, after this answers.
    */
-  readChannel(guildId: string, channelId: string, userId: string, needs: string): MaybePromise<Json> {
+  readChannel(guildId: string, channelId: string, userId: string): MaybePromise<{ channel: Json; permissions: string }> {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
-      requirePermissions(viewerPermissions(owned.state, channelId, userId), BigInt(needs));
-      return channelJson(owned.state.channelRecord(channelId) as StoredChannel);
+      const permissions = viewerPermissions(owned.state, channelId, userId);
+      return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
     });
   }
 

@@ -81,22 +81,27 @@ export function requirePermissions(permissions: bigint, needed: bigint): void {
   if ((permissions & needed) !== needed) throw new Refusal("missing-permissions", "Missing Permissions");
 }
 
-/** The permissions a send needs, checked; answers the author's permissions in the channel. */
-export function checkSend(state: GuildState, channelId: string, authorId: string, reply: boolean): bigint {
+/**
+ * The permissions a send needs (docs: "Create Message", limitations): SEND_MESSAGES, and
+ * READ_MESSAGE_HISTORY for a reply, SEND_TTS_MESSAGES for tts; answers the author's
+ * permissions in the channel.
+ */
+export function checkSend(state: GuildState, channelId: string, authorId: string, needs: { reply?: boolean; tts?: boolean } = {}): bigint {
   const permissions = viewerPermissions(state, channelId, authorId);
   if (NOT_TEXT.has(state.channelRecord(channelId)?.type ?? 0)) throw new Refusal("non-text-channel", "Cannot send messages in a non-text channel");
-  requirePermissions(permissions, Permission.SEND_MESSAGES | (reply ? Permission.READ_MESSAGE_HISTORY : 0n));
+  const { SEND_MESSAGES, READ_MESSAGE_HISTORY, SEND_TTS_MESSAGES } = Permission;
+  requirePermissions(permissions, SEND_MESSAGES | (needs.reply ? READ_MESSAGE_HISTORY : 0n) | (needs.tts ? SEND_TTS_MESSAGES : 0n));
   return permissions;
 }
 
-/** The record a send stores: mentions resolved, tts only with SEND_TTS_MESSAGES (Discord drops it silently). */
+/** The record a send stores, its mentions resolved. */
 export function newMessage(state: GuildState, channelId: string, authorId: string, permissions: bigint, request: MessageRequest, repliedTo: StoredMessage | undefined): StoredMessage {
   const author = state.user(authorId);
   if (!author) throw new Refusal("unknown-member", "Unknown Member");
   const mentions = resolveMentions(state, request.content, request.allowedMentions, permissions, repliedTo?.authorId);
   const data: MessageData = {
     author: userObject(author),
-    tts: request.tts && (permissions & Permission.SEND_TTS_MESSAGES) !== 0n,
+    tts: request.tts,
     mentions: mentionedUsers(state, mentions.userIds),
     mention_roles: mentions.roleIds,
     mention_everyone: mentions.everyone,
@@ -145,7 +150,20 @@ export function editedMessage(state: GuildState, message: StoredMessage, editorI
     mentioned = { mentions: mentionedUsers(state, resolved.userIds), mention_roles: resolved.roleIds, mention_everyone: resolved.everyone };
   }
   const next: MessageData = { ...data, ...mentioned, embeds, components };
-  return { ...message, content, flags: edit.flags === undefined || edit.flags === null ? message.flags : edit.flags, editedAt: now, data: JSON.stringify(next) };
+  return { ...message, content, flags: editedFlags(message.flags, edit.flags), editedAt: now, data: JSON.stringify(next) };
+}
+
+const SUPPRESS_EMBEDS = 1 << 2;
+const IS_COMPONENTS_V2 = 1 << 15;
+
+/**
+ * An edit's flags (docs: "Edit Message"): SUPPRESS_EMBEDS may be set and unset,
+ * IS_COMPONENTS_V2 only set; other bits keep their value ("unsupported flag changes are
+ * currently ignored without error").
+ */
+function editedFlags(flags: number, requested: number | null | undefined): number {
+  if (requested === undefined || requested === null) return flags;
+  return (flags & ~SUPPRESS_EMBEDS) | (requested & (SUPPRESS_EMBEDS | IS_COMPONENTS_V2));
 }
 
 /** A reply's author replied to, if the reply mentioned it (a mention its content does not write): an edit keeps it. */
