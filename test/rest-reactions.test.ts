@@ -40,6 +40,7 @@ describe("reactions", () => {
       emoji: { id: null, name: "👍" },
       message_author_id: w.owner.id,
       burst: false,
+      burst_colors: [],
       type: 0,
       member: { user: { id: w.member.id } },
     });
@@ -87,7 +88,6 @@ describe("reactions", () => {
       guild_id: w.guild.id,
       emoji: { id: null, name: "👍" },
       burst: false,
-      burst_colors: [],
       type: 0,
     });
     expect(await rest.api("DELETE", reactions(w, id, `/${THUMBS}/${w.owner.id}`), undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });

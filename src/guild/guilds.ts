@@ -489,6 +489,7 @@ export class Guilds {
             ...reactionEventJson(guildId, channelId, messageId, userId, emoji, burst),
             ...(member && user && { member: memberJson(member, user) }),
             message_author_id: message.authorId,
+            burst_colors: [],
           });
         });
       });

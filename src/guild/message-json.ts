@@ -108,7 +108,7 @@ export function messageEventJson(state: GuildState, message: StoredMessage, extr
   return json;
 }
 
-/** MESSAGE_REACTION_ADD's (less `member` and `message_author_id`) and MESSAGE_REACTION_REMOVE's `d`. */
+/** MESSAGE_REACTION_REMOVE's `d`, and the fields MESSAGE_REACTION_ADD's shares with it (docs: gateway events). */
 export function reactionEventJson(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
-  return { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(emoji), burst, burst_colors: [], type: burst ? 1 : 0 };
+  return { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(emoji), burst, type: burst ? 1 : 0 };
 }
