@@ -141,6 +141,14 @@ describe("history and one message", () => {
     expect(await rest.api("GET", at(w.lobby.id, "?limit=101"), undefined, w.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
     expect(await rest.api("GET", at(w.lobby.id, `?before=${ids[1]}&after=${ids[0]}`), undefined, w.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
     expect(await rest.api("GET", at(w.secret.id), undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
+    // A voice channel's messages also need CONNECT.
+    const voice = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
+      name: "voice",
+      type: 2,
+      permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 20n).toString() }],
+    })) as { id: string };
+    expect(await rest.api("GET", at(voice.id), undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
+    expect(await rest.api("GET", at(voice.id), undefined, w.owner.auth)).toEqual({ status: 200, json: [] as unknown as Json });
     const noHistory = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
       name: "no-history",
       permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 16n).toString() }],
