@@ -4,8 +4,8 @@
  * takes a token, then speaks Gateway v10 (gateway-connection.ts): guilds, the channels the user
  * can view (GUILD_CREATE and CHANNEL_CREATE/DELETE say which), live messages, sending over
  * `POST /api/v10/channels/:id/messages`, and the lazy member list (op 14, then
- * GUILD_MEMBER_LIST_UPDATE) with presence dots. No history and no typing: guildgate has no
- * routes for them.
+ * GUILD_MEMBER_LIST_UPDATE) with presence dots. It does not load history or show typing yet,
+ * though guildgate has both routes.
  */
 import { GatewayConnection } from "./gateway-connection.ts";
 import { MemberListState, type ListMember, type MemberListUpdate } from "./member-list.ts";
