@@ -10,7 +10,7 @@ import { MemoryGuildStore } from "./memory.ts";
 import { MIGRATIONS, PostgresGuildStore } from "./postgres.ts";
 import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
 import { freshDatabase } from "../../test/support/postgres.ts";
-import type { ReactionEmoji, StoredMessage, StoredReaction } from "./message-records.ts";
+import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
 
 const U64_MAX = "18446744073709551615";
 
@@ -91,6 +91,12 @@ const PARTY: ReactionEmoji = { id: "900", name: "party", animated: true };
 
 function reaction(messageId: string, userId: string, emoji: ReactionEmoji = FIRE, burst = false): StoredReaction {
   return { channelId: "30", messageId, userId, emoji, burst };
+}
+
+/** A file of message `messageId` in channel 30: every byte value, so nothing is read as text. */
+function attachment(id: string, messageId: string, overrides: Partial<StoredAttachment> = {}): StoredAttachment {
+  const data = new Uint8Array(300).map((_, i) => (i * 7) % 256);
+  return { id, channelId: "30", messageId, filename: "notes ü.bin", contentType: "application/octet-stream", data, ...overrides };
 }
 
 const putMessages = (store: GuildStore, ...messages: StoredMessage[]) =>
@@ -809,6 +815,34 @@ for (const implementation of implementations) {
       expect((await store.messageReactions("40", ["12"], "5")).get("12")).toHaveLength(1);
     });
 
+    test("an attachment keeps its bytes and fields, by channel and id; it goes with its message, its channel or its guild", async () => {
+      const kept = attachment("20", "10");
+      await store.writeGuild("1", GENERATION, [
+        { k: "message", message: message("10") },
+        { k: "attachment", attachment: kept },
+        { k: "attachment", attachment: attachment("21", "10", { contentType: null, data: new Uint8Array(0) }) },
+        { k: "message", message: message("11") },
+        { k: "attachment", attachment: attachment("22", "11") },
+        { k: "message", message: message("12", { channelId: "31" }) },
+        { k: "attachment", attachment: attachment("23", "12", { channelId: "31" }) },
+      ]);
+      expect(await store.getAttachment("30", "20")).toEqual(kept);
+      expect(await (await opened.second()).getAttachment("30", "20")).toEqual(kept);
+      expect(await store.getAttachment("30", "21")).toEqual(attachment("21", "10", { contentType: null, data: new Uint8Array(0) }));
+      expect(await store.getAttachment("31", "20")).toBeUndefined();
+      await store.writeGuild("1", GENERATION, [{ k: "delete-messages", channelId: "30", messageIds: ["10"] }]);
+      expect(await store.getAttachment("30", "20")).toBeUndefined();
+      expect(await store.getAttachment("30", "21")).toBeUndefined();
+      expect(await store.getAttachment("30", "22")).toBeDefined();
+      await deleteChannel(store, "1", "30");
+      expect(await store.getAttachment("30", "22")).toBeUndefined();
+      expect(await store.getAttachment("31", "23")).toBeDefined();
+      await deleteGuild(store, "1");
+      expect(await store.getAttachment("31", "23")).toBeUndefined();
+      await expect(store.writeGuild("1", GENERATION, [{ k: "attachment", attachment: attachment("24", "10", { filename: "" }) }])).rejects.toThrow(RangeError);
+      await expect(store.writeGuild("1", GENERATION, [{ k: "attachment", attachment: attachment("x", "10") }])).rejects.toThrow(RangeError);
+    });
+
     test("message writes are fenced and checked like every guild write", async () => {
       const next = await opened.second();
       await store.claimGuild("1", 1);
@@ -983,7 +1017,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["attachments", "channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
     await db.close();
   });
 

@@ -1,7 +1,7 @@
 /**
  * The `GuildStore` contract: the durable state a node keeps across restarts.
  * It holds users, guilds, roles, channels (with permission overwrites), members, and the
- * messages of the guilds' channels with their reactions (message-records.ts). Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
+ * messages of the guilds' channels with their reactions and attachments (message-records.ts). Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
  * nodes, `--database`) and `memory.ts` (tests). All three pass the shared contract suite
  * in `guild-store.case.test.ts`.
  *
@@ -14,9 +14,11 @@ import { isSnowflake } from "../protocol/fields.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import type { Overwrite } from "../guild/permissions.ts";
 import {
+  assertValidAttachment,
   assertValidMessage,
   assertValidReaction,
   type MessagePage,
+  type StoredAttachment,
   type ReactionCount,
   type ReactionSelector,
   type StoredMessage,
@@ -61,15 +63,18 @@ export type GuildWrite =
   | { readonly k: "delete-member"; readonly userId: string }
   /** Inserts or replaces the message with its (channel, id). */
   | { readonly k: "message"; readonly message: StoredMessage }
-  /** The messages with these ids in the channel (ids not there are skipped), with their reactions. */
+  /** A message's file (write it with its message: the batch is one transaction). */
+  | { readonly k: "attachment"; readonly attachment: StoredAttachment }
+  /** The messages with these ids in the channel (ids not there are skipped), with their reactions and attachments. */
   | { readonly k: "delete-messages"; readonly channelId: string; readonly messageIds: readonly string[] }
   /** Adds the reaction; one the user already has (same emoji and kind) stays as it was. */
   | { readonly k: "reaction"; readonly reaction: StoredReaction }
   /** Removes the reactions the selector names (both kinds). */
   | { readonly k: "delete-reactions"; readonly selector: ReactionSelector }
   /**
-   * The guild and every role, channel, member, message and reaction with its id (its fence
-   * stays). A "delete-channel" also removes the channel's messages and reactions.
+   * The guild and every role, channel, member, message, reaction and attachment with its id
+   * (its fence stays). A "delete-channel" also removes the channel's messages, reactions and
+   * attachments.
    */
   | { readonly k: "delete-guild" };
 
@@ -189,6 +194,8 @@ export interface GuildStore {
    * order; users that are gone are left out.
    */
   listReactors(channelId: string, messageId: string, emojiKey: string, burst: boolean, limit: number, after?: string): Promise<User[]>;
+  /** The attachment with this id in the channel, bytes and all, or undefined. */
+  getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined>;
 
   /**
    * An owner at ring `generation` (an integer ≥ 0) takes the guild: its fence becomes
@@ -267,6 +274,9 @@ export function assertValidGuildWrite(guildId: string, generation: number, write
         break;
       case "reaction":
         assertValidReaction(write.reaction);
+        break;
+      case "attachment":
+        assertValidAttachment(write.attachment);
         break;
       case "delete-reactions": {
         const { channelId, messageId, emojiKey, userId } = write.selector;

@@ -25,12 +25,14 @@ import {
 } from "./guild-store.ts";
 import {
   assertValidMessagePage,
+  copyAttachment,
   copyMessage,
   copyReaction,
   emojiKey,
   selects,
   type MessagePage,
   type ReactionCount,
+  type StoredAttachment,
   type StoredMessage,
   type StoredReaction,
 } from "./message-records.ts";
@@ -73,6 +75,8 @@ export class MemoryGuildStore implements GuildStore {
   readonly #messages = new Map<string, Map<string, StoredMessage>>();
   /** Every reaction, in order of arrival (so an emoji's first use orders a message's reactions). */
   #reactions: KeptReaction[] = [];
+  /** channel id → attachment id → attachment, with its guild (for "delete-guild"). */
+  readonly #attachments = new Map<string, Map<string, { guildId: string; attachment: StoredAttachment }>>();
 
   async getUser(id: string): Promise<User | undefined> {
     const user = this.#users.get(id);
@@ -241,6 +245,11 @@ export class MemoryGuildStore implements GuildStore {
     return new Map([...counts].map(([messageId, perEmoji]) => [messageId, [...perEmoji.values()]]));
   }
 
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    const kept = this.#attachments.get(channelId)?.get(attachmentId);
+    return kept && copyAttachment(kept.attachment);
+  }
+
   async listReactors(channelId: string, messageId: string, key: string, burst: boolean, limit: number, after?: string): Promise<User[]> {
     assertValidPage(limit, after);
     const userIds = this.#reactions
@@ -317,6 +326,15 @@ export class MemoryGuildStore implements GuildStore {
         const messages = this.#messages.get(write.channelId);
         for (const id of ids) messages?.delete(id);
         this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== write.channelId || !ids.has(reaction.messageId));
+        const attachments = this.#attachments.get(write.channelId);
+        for (const [id, { attachment }] of attachments ?? []) if (ids.has(attachment.messageId)) attachments?.delete(id);
+        return;
+      }
+      case "attachment": {
+        const { attachment } = write;
+        let attachments = this.#attachments.get(attachment.channelId);
+        if (!attachments) this.#attachments.set(attachment.channelId, (attachments = new Map()));
+        attachments.set(attachment.id, { guildId, attachment: copyAttachment(attachment) });
         return;
       }
       case "reaction": {
@@ -333,6 +351,7 @@ export class MemoryGuildStore implements GuildStore {
         this.#channels.delete(write.channelId);
         this.#messages.delete(write.channelId);
         this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== write.channelId);
+        this.#attachments.delete(write.channelId);
         return;
       case "delete-guild":
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
@@ -342,13 +361,17 @@ export class MemoryGuildStore implements GuildStore {
           if (messages.size === 0) this.#messages.delete(channelId);
         }
         this.#reactions = this.#reactions.filter((kept) => kept.guildId !== guildId);
+        for (const [channelId, attachments] of this.#attachments) {
+          for (const [id, kept] of attachments) if (kept.guildId === guildId) attachments.delete(id);
+          if (attachments.size === 0) this.#attachments.delete(channelId);
+        }
         this.#members.delete(guildId);
         this.#guilds.delete(guildId);
     }
   }
 
   async close(): Promise<void> {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages]) map.clear();
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments]) map.clear();
     this.#reactions = [];
   }
 }

@@ -31,6 +31,20 @@ export interface StoredMessage {
   readonly data: string;
 }
 
+/**
+ * A file sent with a message: its bytes, kept by (channel, id) with the message it belongs to;
+ * the message's `data` holds Discord's attachment object for it (the owner made it).
+ */
+export interface StoredAttachment {
+  readonly id: string;
+  readonly channelId: string;
+  readonly messageId: string;
+  readonly filename: string;
+  /** The media type the sender gave, or null. */
+  readonly contentType: string | null;
+  readonly data: Uint8Array;
+}
+
 /** A reaction's emoji: a Unicode emoji (`id` null) or a custom one. */
 export interface ReactionEmoji {
   readonly id: string | null;
@@ -146,6 +160,21 @@ export function assertValidReaction(reaction: StoredReaction): void {
     throw new RangeError("reaction emoji name must be a string of 1 to 64 characters");
   }
   if (typeof emoji.animated !== "boolean" || typeof reaction.burst !== "boolean") throw new RangeError("reaction animated and burst must be booleans");
+}
+
+/** Throws `RangeError` unless `attachment` is a record every store can hold. */
+export function assertValidAttachment(attachment: StoredAttachment): void {
+  snowflake(attachment.id, "attachment id");
+  snowflake(attachment.channelId, `attachment ${attachment.id}: channelId`);
+  snowflake(attachment.messageId, `attachment ${attachment.id}: messageId`);
+  const { filename, contentType, data } = attachment;
+  if (typeof filename !== "string" || filename.length === 0 || filename.length > 1024) throw new RangeError(`attachment ${attachment.id}: filename must be 1 to 1024 characters`);
+  if (contentType !== null && (typeof contentType !== "string" || contentType.length > 255)) throw new RangeError(`attachment ${attachment.id}: contentType must be a string of at most 255 characters or null`);
+  if (!(data instanceof Uint8Array)) throw new RangeError(`attachment ${attachment.id}: data must be bytes`);
+}
+
+export function copyAttachment({ id, channelId, messageId, filename, contentType, data }: StoredAttachment): StoredAttachment {
+  return { id, channelId, messageId, filename, contentType, data: new Uint8Array(data) };
 }
 
 /** Throws `RangeError` unless `page` is a valid `listMessages` page. */

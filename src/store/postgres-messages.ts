@@ -1,5 +1,5 @@
 /**
- * Messages and reactions in the PostgreSQL store (postgres.ts): its schema step, its reads,
+ * Messages, reactions and attachments in the PostgreSQL store (postgres.ts): its schema step, its reads,
  * and the message writes of a guild batch, which postgres.ts sends inside the batch's
  * transaction. A write's statements are lazy (Bun.SQL starts a query when it is awaited), so
  * the batch starts them in its order. Ids are `numeric(20)` as in postgres.ts, so they order as numbers; a
@@ -14,6 +14,7 @@ import {
   type MessagePage,
   type ReactionCount,
   type ReactionSelector,
+  type StoredAttachment,
   type StoredMessage,
   type StoredReaction,
 } from "./message-records.ts";
@@ -50,6 +51,22 @@ export const MESSAGES_MIGRATION = `CREATE TABLE messages (
      UNIQUE (channel_id, message_id, emoji_key, burst, user_id)
    );
    CREATE INDEX reactions_by_guild ON reactions (guild_id);`;
+
+/** The schema step that adds attachments: a message's files, bytes in the row (bytea). */
+export const ATTACHMENTS_MIGRATION = `CREATE TABLE attachments (
+     channel_id numeric(20) NOT NULL,
+     id numeric(20) NOT NULL,
+     guild_id numeric(20) NOT NULL,
+     message_id numeric(20) NOT NULL,
+     filename text NOT NULL,
+     content_type text,
+     data bytea NOT NULL,
+     PRIMARY KEY (channel_id, id)
+   );
+   CREATE INDEX attachments_by_message ON attachments (channel_id, message_id);
+   CREATE INDEX attachments_by_guild ON attachments (guild_id);`;
+
+type AttachmentRow = { channel_id: string; id: string; message_id: string; filename: string; content_type: string | null; data: Uint8Array };
 
 type MessageRow = {
   channel_id: string;
@@ -89,6 +106,12 @@ export class PostgresMessages<UserRow> {
   constructor(sql: SQL, toUser: (row: UserRow) => User) {
     this.#sql = sql;
     this.#toUser = toUser;
+  }
+
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    const [row] = await this.#sql<AttachmentRow[]>`SELECT * FROM attachments WHERE channel_id = ${channelId} AND id = ${attachmentId}`;
+    if (!row) return undefined;
+    return { id: row.id, channelId: row.channel_id, messageId: row.message_id, filename: row.filename, contentType: row.content_type, data: new Uint8Array(row.data) };
   }
 
   async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {
@@ -182,7 +205,18 @@ export function deleteMessages(sql: SQL, channelId: string, messageIds: readonly
   return [
     sql`DELETE FROM messages WHERE channel_id = ${channelId} AND id IN (SELECT value::numeric FROM json_array_elements_text(${ids}::text::json))`,
     sql`DELETE FROM reactions WHERE channel_id = ${channelId} AND message_id IN (SELECT value::numeric FROM json_array_elements_text(${ids}::text::json))`,
+    sql`DELETE FROM attachments WHERE channel_id = ${channelId} AND message_id IN (SELECT value::numeric FROM json_array_elements_text(${ids}::text::json))`,
   ];
+}
+
+/** A message's file (upsert) in a guild's batch transaction. */
+export function putAttachment(sql: SQL, guildId: string, attachment: StoredAttachment): Promise<unknown> {
+  const { channelId, id, messageId, filename, contentType, data } = attachment;
+  return sql`
+    INSERT INTO attachments (channel_id, id, guild_id, message_id, filename, content_type, data)
+    VALUES (${channelId}, ${id}, ${guildId}, ${messageId}, ${filename}, ${contentType}, ${data})
+    ON CONFLICT (channel_id, id) DO UPDATE SET guild_id = excluded.guild_id, message_id = excluded.message_id,
+      filename = excluded.filename, content_type = excluded.content_type, data = excluded.data`;
 }
 
 export function putReaction(sql: SQL, guildId: string, reaction: StoredReaction): Promise<unknown> {
@@ -199,12 +233,16 @@ export function deleteReactions(sql: SQL, { channelId, messageId, emojiKey: key,
   return sql`DELETE FROM reactions WHERE channel_id = ${channelId} AND message_id = ${messageId} AND emoji_key = ${key} AND user_id = ${userId}`;
 }
 
-/** A channel is deleted: its messages and reactions go with it. */
+/** A channel is deleted: its messages, reactions and attachments go with it. */
 export function deleteChannelMessages(sql: SQL, channelId: string): Promise<unknown>[] {
-  return [sql`DELETE FROM messages WHERE channel_id = ${channelId}`, sql`DELETE FROM reactions WHERE channel_id = ${channelId}`];
+  return [
+    sql`DELETE FROM messages WHERE channel_id = ${channelId}`,
+    sql`DELETE FROM reactions WHERE channel_id = ${channelId}`,
+    sql`DELETE FROM attachments WHERE channel_id = ${channelId}`,
+  ];
 }
 
-/** A guild is deleted: every message and reaction in it goes. */
+/** A guild is deleted: every message, reaction and attachment in it goes. */
 export function deleteGuildMessages(sql: SQL, guildId: string): Promise<unknown>[] {
-  return [sql`DELETE FROM messages WHERE guild_id = ${guildId}`, sql`DELETE FROM reactions WHERE guild_id = ${guildId}`];
+  return [sql`DELETE FROM messages WHERE guild_id = ${guildId}`, sql`DELETE FROM reactions WHERE guild_id = ${guildId}`, sql`DELETE FROM attachments WHERE guild_id = ${guildId}`];
 }

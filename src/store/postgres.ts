@@ -32,14 +32,16 @@ import {
   type User,
 } from "./guild-store.ts";
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
-import { assertValidMessagePage, type MessagePage, type ReactionCount, type StoredMessage } from "./message-records.ts";
+import { assertValidMessagePage, type MessagePage, type ReactionCount, type StoredAttachment, type StoredMessage } from "./message-records.ts";
 import {
   deleteChannelMessages,
   deleteGuildMessages,
   deleteMessages,
   deleteReactions,
+  ATTACHMENTS_MIGRATION,
   MESSAGES_MIGRATION,
   PostgresMessages,
+  putAttachment,
   putMessage,
   putReaction,
 } from "./postgres-messages.ts";
@@ -103,6 +105,8 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Messages and reactions (postgres-messages.ts).
   MESSAGES_MIGRATION,
+  // Attachments, a message's files (postgres-messages.ts).
+  ATTACHMENTS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -390,6 +394,11 @@ export class PostgresGuildStore implements GuildStore {
     return this.#messages.listReactors(channelId, messageId, emojiKey, burst, limit, after);
   }
 
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    if (!isSnowflake(channelId) || !isSnowflake(attachmentId)) return undefined;
+    return this.#messages.getAttachment(channelId, attachmentId);
+  }
+
   async claimGuild(guildId: string, generation: number): Promise<void> {
     assertValidGuildWrite(guildId, generation, []);
     await raiseFence(this.#sql, guildId, generation);
@@ -476,6 +485,8 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
       return deleteMessages(sql, write.channelId, write.messageIds);
     case "reaction":
       return putReaction(sql, guildId, write.reaction);
+    case "attachment":
+      return putAttachment(sql, guildId, write.attachment);
     case "delete-reactions":
       return deleteReactions(sql, write.selector);
     case "delete-guild":

@@ -1,5 +1,5 @@
 /**
- * Messages and reactions in the SQLite store (sqlite.ts): its schema step, its reads, and
+ * Messages, reactions and attachments in the SQLite store (sqlite.ts): its schema step, its reads, and
  * the message writes of a guild batch, which sqlite.ts runs inside the batch's transaction.
  * - Ids order as numbers through `*_order` columns (left-padded to 20 digits), as in sqlite.ts,
  *   so a history page is one index range scan.
@@ -15,6 +15,7 @@ import {
   type MessagePage,
   type ReactionCount,
   type ReactionSelector,
+  type StoredAttachment,
   type StoredMessage,
   type StoredReaction,
 } from "./message-records.ts";
@@ -55,6 +56,22 @@ export const MESSAGES_MIGRATION = `CREATE TABLE messages (
    );
    CREATE INDEX reactions_by_reactor ON reactions (channel_id, message_id, emoji_key, burst, user_order);
    CREATE INDEX reactions_by_guild ON reactions (guild_id);`;
+
+/** The schema step that adds attachments: a message's files, bytes in the row. */
+export const ATTACHMENTS_MIGRATION = `CREATE TABLE attachments (
+     channel_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     guild_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     filename TEXT NOT NULL,
+     content_type TEXT,
+     data BLOB NOT NULL,
+     PRIMARY KEY (channel_id, id)
+   ) WITHOUT ROWID;
+   CREATE INDEX attachments_by_message ON attachments (channel_id, message_id);
+   CREATE INDEX attachments_by_guild ON attachments (guild_id);`;
+
+type AttachmentRow = { channel_id: string; id: string; message_id: string; filename: string; content_type: string | null; data: Uint8Array };
 
 type MessageRow = {
   channel_id: string;
@@ -202,25 +219,50 @@ export class SqliteMessages<UserRow> {
       .map((row) => this.#toUser(row));
   }
 
+  getAttachment(channelId: string, attachmentId: string): StoredAttachment | undefined {
+    const row = this.#db
+      .query<AttachmentRow, [{ channel_id: string; id: string }]>(
+        "SELECT channel_id, id, message_id, filename, content_type, data FROM attachments WHERE channel_id = $channel_id AND id = $id",
+      )
+      .get({ channel_id: channelId, id: attachmentId });
+    if (!row) return undefined;
+    return { id: row.id, channelId: row.channel_id, messageId: row.message_id, filename: row.filename, contentType: row.content_type, data: new Uint8Array(row.data) };
+  }
+
   // Writes, each inside the transaction of a guild's batch (sqlite.ts `writeGuild`).
 
   deleteMessages(channelId: string, messageIds: readonly string[]): void {
     for (const id of messageIds) {
+      for (const table of ["reactions", "attachments"]) this.#run(`DELETE FROM ${table} WHERE channel_id = $channel_id AND message_id = $id`, { channel_id: channelId, id });
       this.#run("DELETE FROM messages WHERE channel_id = $channel_id AND id = $id", { channel_id: channelId, id });
-      this.#run("DELETE FROM reactions WHERE channel_id = $channel_id AND message_id = $id", { channel_id: channelId, id });
     }
   }
 
-  /** A channel is deleted: its messages and reactions go with it. */
+  /** A channel is deleted: its messages, reactions and attachments go with it. */
   deleteChannel(channelId: string): void {
-    this.#run("DELETE FROM messages WHERE channel_id = $channel_id", { channel_id: channelId });
-    this.#run("DELETE FROM reactions WHERE channel_id = $channel_id", { channel_id: channelId });
+    for (const table of ["messages", "reactions", "attachments"]) this.#run(`DELETE FROM ${table} WHERE channel_id = $channel_id`, { channel_id: channelId });
   }
 
-  /** A guild is deleted: every message and reaction in it goes. */
+  /** A guild is deleted: every message, reaction and attachment in it goes. */
   deleteGuild(guildId: string): void {
-    this.#run("DELETE FROM messages WHERE guild_id = $guild_id", { guild_id: guildId });
-    this.#run("DELETE FROM reactions WHERE guild_id = $guild_id", { guild_id: guildId });
+    for (const table of ["messages", "reactions", "attachments"]) this.#run(`DELETE FROM ${table} WHERE guild_id = $guild_id`, { guild_id: guildId });
+  }
+
+  putAttachment(guildId: string, attachment: StoredAttachment): void {
+    this.#db
+      .query<unknown, [Record<string, string | null | Uint8Array>]>(
+        `INSERT OR REPLACE INTO attachments (channel_id, id, guild_id, message_id, filename, content_type, data)
+         VALUES ($channel_id, $id, $guild_id, $message_id, $filename, $content_type, $data)`,
+      )
+      .run({
+        channel_id: attachment.channelId,
+        id: attachment.id,
+        guild_id: guildId,
+        message_id: attachment.messageId,
+        filename: attachment.filename,
+        content_type: attachment.contentType,
+        data: attachment.data,
+      });
   }
 
   putMessage(message: StoredMessage): void {

@@ -31,8 +31,8 @@ import {
   type User,
 } from "./guild-store.ts";
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
-import type { MessagePage, ReactionCount, StoredMessage } from "./message-records.ts";
-import { MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
+import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from "./message-records.ts";
+import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -114,6 +114,8 @@ export const migrations: readonly string[] = [
    ) WITHOUT ROWID;`,
   // Messages and reactions (sqlite-messages.ts).
   MESSAGES_MIGRATION,
+  // Attachments, a message's files (sqlite-messages.ts).
+  ATTACHMENTS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -587,6 +589,10 @@ export class SqliteGuildStore implements GuildStore {
     return this.#messages.listReactors(channelId, messageId, emojiKey, burst, limit, after);
   }
 
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    return this.#messages.getAttachment(channelId, attachmentId);
+  }
+
   async highestFence(): Promise<number> {
     return this.#db.query<{ fence: number }, []>("SELECT COALESCE(MAX(generation), 0) AS fence FROM guild_owners").get()?.fence ?? 0;
   }
@@ -632,6 +638,8 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.deleteMessages(write.channelId, write.messageIds);
       case "reaction":
         return this.#messages.putReaction(guildId, write.reaction);
+      case "attachment":
+        return this.#messages.putAttachment(guildId, write.attachment);
       case "delete-reactions":
         return this.#messages.deleteReactions(write.selector);
       case "delete-guild":
