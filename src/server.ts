@@ -32,6 +32,7 @@ import { REACTION_ROUTES } from "./api/reactions.ts";
 import { READ_ROUTES } from "./api/reads.ts";
 import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
+import { AttachmentSigner, createAttachmentRoute, MAX_UPLOAD_BYTES } from "./api/attachments.ts";
 import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
 import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
@@ -242,7 +243,8 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
-  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
+  const attachments = new AttachmentSigner(options.secrets.tokenSecret);
+  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,
@@ -278,7 +280,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [createOpenApiRoute(options.version), bootstrap, rest, guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
+    routes: [createOpenApiRoute(options.version), bootstrap, rest, createAttachmentRoute(store, attachments), guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({
@@ -288,6 +290,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       http,
       internalError: (error) => internalErrors.answer(error),
       maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+      maxUploadBytes: MAX_UPLOAD_BYTES,
       payloadTooLarge,
       handlers: gateway.handlers,
       maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,

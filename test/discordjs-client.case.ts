@@ -9,7 +9,7 @@
  * READY guild got its GUILD_CREATE); its caches hold the guild, channel, roles and members;
  * `messageCreate` fires for a message a human posts over REST and for the bot's own
  * `channel.send`; channels, roles and members added through ingress after login reach
- * the caches through `channelCreate`, `roleCreate` and `guildMemberAdd`; the bot edits,
+ * the caches through `channelCreate`, `roleCreate` and `guildMemberAdd`; the bot sends a file, edits,
  * reacts to, pins, reads back and deletes a message with discord.js's own calls, and
  * `messageUpdate`, `messageReactionAdd`, `channelPinsUpdate` and `messageDelete` fire, with no
  * `rateLimited`.
@@ -211,7 +211,7 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       expect(guild.memberCount).toBe(3);
     }, WAIT_MS * 3 + 5_000);
 
-    test("edit, react, pin, history and delete with discord.js's own calls: each event fires, nothing is rate limited", async () => {
+    test("a file, edit, react, pin, history and delete with discord.js's own calls: each event fires, nothing is rate limited", async () => {
       const c = await loggedIn;
       const channel = c.channels.cache.get(w.channelId);
       if (!channel?.isTextBased() || !channel.isSendable() || channel.isDMBased()) throw new Error(`channel ${w.channelId} is not a guild text channel in discord.js's cache`);
@@ -221,7 +221,10 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       expect((await api("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.roleId, pinners] })).status).toBe(200);
       await updated;
 
-      const message = await channel.send("workout");
+      const message = await channel.send({ content: "workout", files: [{ attachment: Buffer.from("hello file"), name: "hello.txt" }] });
+      const file = message.attachments.first();
+      expect(file?.name).toBe("hello.txt");
+      expect(await (await fetch(file?.url as string)).text()).toBe("hello file");
       const edit = next(c, Events.MessageUpdate, (_, after) => after.id === message.id, "messageUpdate");
       const edited = await message.edit("workout edited");
       expect(edited.content).toBe("workout edited");

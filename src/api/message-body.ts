@@ -6,7 +6,7 @@
  * within Discord's bounds.
  */
 import type { AllowedMentions, MentionKind } from "../guild/mentions.ts";
-import type { MessageEdit, MessageRequest, ReplyReference } from "../guild/message-rules.ts";
+import type { AttachmentUpload, MessageEdit, MessageRequest, ReplyReference } from "../guild/message-rules.ts";
 import { isObject } from "../protocol/fields.ts";
 import { bool, integer, snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField } from "./errors.ts";
@@ -18,13 +18,13 @@ const CREATE_FLAGS = (1 << 2) | (1 << 12) | (1 << 13) | (1 << 15);
 const IS_COMPONENTS_V2 = 1 << 15;
 const MENTION_KINDS: readonly MentionKind[] = ["users", "roles", "everyone"];
 
-/** A send's body; `id` is the new message's. */
-export function readMessageCreate(body: Json, id: string, channelId: string): MessageRequest {
+/** A send's body; `id` is the new message's, `uploads` the files sent with it (api/attachments.ts). */
+export function readMessageCreate(body: Json, id: string, channelId: string, uploads: readonly AttachmentUpload[] = []): MessageRequest {
   const content = body.content === undefined || body.content === null ? "" : text(body.content, "content", 0, 2000);
   const embeds = body.embeds === undefined || body.embeds === null ? [] : readEmbeds(body.embeds);
   const components = body.components === undefined || body.components === null ? [] : readComponents(body.components);
   if (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0) throw new HttpError(400, ApiCode.UNKNOWN_STICKER, "Unknown Sticker");
-  if (content === "" && embeds.length === 0 && components.length === 0) {
+  if (content === "" && embeds.length === 0 && components.length === 0 && uploads.length === 0) {
     throw new HttpError(400, ApiCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message");
   }
   const flags = readFlags(body.flags, CREATE_FLAGS) ?? 0;
@@ -46,6 +46,7 @@ export function readMessageCreate(body: Json, id: string, channelId: string): Me
     flags,
     ...optionalAllowedMentions(body.allowed_mentions),
     ...(body.message_reference !== undefined && body.message_reference !== null && { reference: readReference(body.message_reference, channelId) }),
+    attachments: uploads,
   };
 }
 

@@ -12,6 +12,7 @@ import type { StoredChannel } from "../store/guild-store.ts";
 import { integer, snowflake } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
+import { isMultipart, readUpload } from "./attachments.ts";
 import { readMessageCreate, readMessageEdit } from "./message-body.ts";
 import { messagesJson, pinnedJson, type MessageRecordsRead } from "./message-reads.ts";
 import { channelOf, noContent, ok, type RestCall, type RestRoute } from "./rest.ts";
@@ -22,7 +23,10 @@ const MAX_MESSAGE_BODY_BYTES = 256 * 1024;
 async function createMessage(call: RestCall): Promise<Response> {
   const channel = await channelOf(call);
   const { ctx } = call;
-  const request = readMessageCreate(await readJsonObject(call.request, MAX_MESSAGE_BODY_BYTES), ctx.ids.next(), channel.id);
+  const { body, uploads } = isMultipart(call.request)
+    ? await readUpload(call.request, channel.id, ctx.ids, ctx.attachments)
+    : { body: await readJsonObject(call.request, MAX_MESSAGE_BODY_BYTES), uploads: [] };
+  const request = readMessageCreate(body, ctx.ids.next(), channel.id, uploads);
   return ok(await ctx.owners.createMessage(channel.guildId, channel.id, call.user.id, request, ctx.now()));
 }
 

@@ -184,7 +184,15 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}": { get: discord("A channel the caller can view.", { "200": json(ref("Channel"), "The channel.") }, C) },
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
-    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES): stored; MESSAGE_CREATE to those who can view the channel.", sent("The message."), C, { requestBody: requestBody(ref("MessageCreate")) }),
+    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES; ATTACH_FILES for files): stored; MESSAGE_CREATE to those who can view the channel.", sent("The message."), C, {
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": { schema: ref("MessageCreate") },
+          "multipart/form-data": { schema: object({ payload_json: { type: "string", description: "The JSON body." }, "files[0]": { type: "string", format: "binary" } }) },
+        },
+      },
+    }),
   },
   "/api/v{version}/channels/{channel_id}/messages/bulk-delete": {
     post: discord("Delete 2-100 messages under 14 days old (MANAGE_MESSAGES): MESSAGE_DELETE_BULK.", done, C, { requestBody: requestBody(ref("BulkDelete")) }),
@@ -295,6 +303,13 @@ const paths: Record<string, Record<string, Operation>> = {
   },
   "/internal/channels/{channel_id}/dispatch": {
     post: ingress("Send an event to those of the guild's sessions that can view the channel.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
+  },
+  "/attachments/{channel_id}/{attachment_id}/{filename}": {
+    get: {
+      summary: "A file sent with a message, at the URL its attachment object gives (hm: the signature guildgate made); images inline, anything else as a download.",
+      parameters: [path("channel_id"), path("attachment_id"), path("filename", { type: "string" }), { name: "hm", in: "query", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "The file.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } }, "404": error },
+    },
   },
   "/": { get: { summary: "The chat page (WebSocket upgrades on / are the gateway).", responses: { "200": html } } },
   "/dashboard": { get: { summary: "The dashboard page.", responses: { "200": html } } },

@@ -389,7 +389,7 @@ export class Guilds {
   createMessage(guildId: string, channelId: string, authorId: string, request: MessageRequest, now: number): MaybePromise<Json> {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
-      const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts });
+      const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts, files: request.attachments.length > 0 });
       const { store } = this.#options;
       const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
       return Promise.all([
@@ -400,7 +400,11 @@ export class Guilds {
         if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
         const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
         const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
-        return this.#commit(slot, owned, [{ k: "message", message }], () => {
+        const files = request.attachments.map(({ id, filename, contentType, data }): GuildWrite => ({
+          k: "attachment",
+          attachment: { id, channelId, messageId: message.id, filename, contentType, data },
+        }));
+        return this.#commit(slot, owned, [{ k: "message", message }, ...files], () => {
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });

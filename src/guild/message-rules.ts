@@ -21,6 +21,16 @@ export interface ReplyReference {
   readonly failIfNotExists: boolean;
 }
 
+/** A file sent with a message (api/attachments.ts made its id, its URL and Discord's attachment object). */
+export interface AttachmentUpload {
+  readonly id: string;
+  readonly filename: string;
+  readonly contentType: string | null;
+  readonly data: Uint8Array;
+  /** Discord's attachment object for it, as the message shows it. */
+  readonly json: Json;
+}
+
 /** A message a member posts (`POST /channels/:id/messages`), its id given by the worker that took it. */
 export interface MessageRequest {
   readonly id: string;
@@ -34,6 +44,7 @@ export interface MessageRequest {
   readonly flags: number;
   readonly allowedMentions?: AllowedMentions;
   readonly reference?: ReplyReference;
+  readonly attachments: readonly AttachmentUpload[];
 }
 
 /** A PATCH of a message: fields absent stay, null empties them. */
@@ -83,14 +94,14 @@ export function requirePermissions(permissions: bigint, needed: bigint): void {
 
 /**
  * The permissions a send needs (docs: "Create Message", limitations): SEND_MESSAGES, and
- * READ_MESSAGE_HISTORY for a reply, SEND_TTS_MESSAGES for tts; answers the author's
- * permissions in the channel.
+ * READ_MESSAGE_HISTORY for a reply, SEND_TTS_MESSAGES for tts, ATTACH_FILES for files;
+ * answers the author's permissions in the channel.
  */
-export function checkSend(state: GuildState, channelId: string, authorId: string, needs: { reply?: boolean; tts?: boolean } = {}): bigint {
+export function checkSend(state: GuildState, channelId: string, authorId: string, needs: { reply?: boolean; tts?: boolean; files?: boolean } = {}): bigint {
   const permissions = viewerPermissions(state, channelId, authorId);
   if (NOT_TEXT.has(state.channelRecord(channelId)?.type ?? 0)) throw new Refusal("non-text-channel", "Cannot send messages in a non-text channel");
-  const { SEND_MESSAGES, READ_MESSAGE_HISTORY, SEND_TTS_MESSAGES } = Permission;
-  requirePermissions(permissions, SEND_MESSAGES | (needs.reply ? READ_MESSAGE_HISTORY : 0n) | (needs.tts ? SEND_TTS_MESSAGES : 0n));
+  const { SEND_MESSAGES, READ_MESSAGE_HISTORY, SEND_TTS_MESSAGES, ATTACH_FILES } = Permission;
+  requirePermissions(permissions, SEND_MESSAGES | (needs.reply ? READ_MESSAGE_HISTORY : 0n) | (needs.tts ? SEND_TTS_MESSAGES : 0n) | (needs.files ? ATTACH_FILES : 0n));
   return permissions;
 }
 
@@ -107,7 +118,7 @@ export function newMessage(state: GuildState, channelId: string, authorId: strin
     mention_everyone: mentions.everyone,
     embeds: request.embeds,
     components: request.components,
-    attachments: [],
+    attachments: request.attachments.map((upload) => upload.json),
     ...(repliedTo && { message_reference: { type: 0, message_id: repliedTo.id, channel_id: channelId, guild_id: state.id } }),
   };
   return {

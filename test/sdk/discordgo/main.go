@@ -13,8 +13,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bwmarrin/discordgo"
@@ -82,7 +84,17 @@ func run(s *discordgo.Session, command map[string]string) error {
 		emit("sent", map[string]any{"id": m.ID})
 	case "workout":
 		channelID := command["channel_id"]
-		m, err := s.ChannelMessageSend(channelID, "workout")
+		file := &discordgo.File{Name: "hello.txt", ContentType: "text/plain", Reader: strings.NewReader("hello file")}
+		m, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: "workout", Files: []*discordgo.File{file}})
+		if err != nil {
+			return err
+		}
+		response, err := s.Client.Get(m.Attachments[0].URL)
+		if err != nil {
+			return err
+		}
+		attached, err := io.ReadAll(response.Body)
+		response.Body.Close()
 		if err != nil {
 			return err
 		}
@@ -107,7 +119,7 @@ func run(s *discordgo.Session, command map[string]string) error {
 		if err := s.ChannelMessageDelete(channelID, m.ID); err != nil {
 			return err
 		}
-		emit("workout", map[string]any{"id": m.ID, "edited": edited.Content, "history": history})
+		emit("workout", map[string]any{"id": m.ID, "edited": edited.Content, "history": history, "attachment": m.Attachments[0].URL, "attached": string(attached)})
 	case "guild":
 		emit("guild", snapshot(s, command["guild_id"]))
 	case "presence":

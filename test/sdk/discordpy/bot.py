@@ -10,6 +10,7 @@ command per line on stdin (see test/sdk/scenario.ts for both).
 """
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -103,13 +104,14 @@ async def run_command(command):
         emit("sent", id=str(message.id))
     elif kind == "workout":
         channel = client.get_channel(int(command["channel_id"]))
-        message = await channel.send("workout")
+        message = await channel.send("workout", file=discord.File(io.BytesIO(b"hello file"), filename="hello.txt"))
+        attached = (await message.attachments[0].read()).decode()
         edited = await message.edit(content="workout edited")
         await message.add_reaction("\N{THUMBS UP SIGN}")
         await message.pin()
         history = [str(m.id) async for m in channel.history(limit=50)]
         await message.delete()
-        emit("workout", id=str(message.id), edited=edited.content, history=history)
+        emit("workout", id=str(message.id), edited=edited.content, history=history, attachment=message.attachments[0].url, attached=attached)
     elif kind == "guild":
         emit("guild", **snapshot(client.get_guild(int(command["guild_id"]))))
     elif kind == "presence":
