@@ -392,10 +392,7 @@ export class Guilds {
       const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts, files: request.attachments.length > 0 });
       const { store } = this.#options;
       const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
-      return Promise.all([
-        nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
-        request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
-      ]).then(([earlier, repliedTo]) => {
+      const send = ([earlier, repliedTo]: [StoredMessage | undefined, StoredMessage | undefined]): Promise<Json> | Json => {
         if (earlier && now - snowflakeTime(earlier.id) <= NONCE_WINDOW_MS) return messageJson(earlier, { nonce: request.nonce });
         if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
         const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
@@ -408,7 +405,13 @@ export class Guilds {
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });
-      });
+      };
+      // A plain message reads nothing first: its only wait is its own write.
+      if (nonce === undefined && request.reference === undefined) return send([undefined, undefined]);
+      return Promise.all([
+        nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
+        request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
+      ]).then(send);
     });
   }
 
