@@ -42,10 +42,16 @@ export function readGuild(guild: OwnedGuild, viewerId: string, read: GuildRead):
     case "member":
       return memberOf(guild, read.userId);
     case "members": {
+      const ids = memberIdsInOrder(guild);
       const after = BigInt(read.after ?? "0");
-      const ids = [...state.members()].map((m) => BigInt(m.userId)).filter((id) => id > after);
-      ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      return ids.slice(0, read.limit).map((id) => memberOf(guild, id.toString()));
+      // The first id above `after`: a binary search of the sorted ids.
+      let low = 0;
+      for (let high = ids.length; low < high; ) {
+        const mid = (low + high) >>> 1;
+        if ((ids[mid] as bigint) <= after) low = mid + 1;
+        else high = mid;
+      }
+      return ids.slice(low, low + read.limit).map((id) => memberOf(guild, id.toString()));
     }
     case "search": {
       const query = read.query.toLowerCase();
@@ -59,6 +65,17 @@ export function readGuild(guild: OwnedGuild, viewerId: string, read: GuildRead):
       return found;
     }
   }
+}
+
+/** Each guild's member ids in numeric order, as of a state version: a guild's pages sort it once per change, not per request. */
+const sortedIds = new WeakMap<OwnedGuild, { version: number; ids: bigint[] }>();
+
+function memberIdsInOrder(guild: OwnedGuild): readonly bigint[] {
+  const cached = sortedIds.get(guild);
+  if (cached?.version === guild.state.version) return cached.ids;
+  const ids = [...guild.state.members()].map((m) => BigInt(m.userId)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  sortedIds.set(guild, { version: guild.state.version, ids });
+  return ids;
 }
 
 function memberOf(guild: OwnedGuild, userId: string): Json {
