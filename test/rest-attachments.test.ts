@@ -91,4 +91,34 @@ describe("attachments", () => {
     const bad = await fetch(`${rest.httpBase}/api/v10/channels/${w.lobby.id}/messages`, { method: "POST", headers: { authorization: w.member.auth }, body: badJson });
     expect({ status: bad.status, code: ((await bad.json()) as Json).code }).toEqual({ status: 400, code: 50109 });
   });
+
+  test("an edit keeps the files its attachments list names (Discord v10), adds new ones it numbers, and the dropped ones' URLs are gone", async () => {
+    const w = await rest.world();
+    const sent = await upload(w.lobby.id, w.member.auth, { content: "files" }, [
+      { name: "one.txt", type: "text/plain", data: "one" },
+      { name: "two.txt", type: "text/plain", data: "two" },
+    ]);
+    const message = (await sent.json()) as Json;
+    const [one, two] = message.attachments as Json[];
+    const at = `${rest.httpBase}/api/v10/channels/${w.lobby.id}/messages/${message.id}`;
+    // A new file, numbered 0, kept with "one"; "two" is not named, so it goes.
+    const form = new FormData();
+    form.set("payload_json", JSON.stringify({ attachments: [{ id: one?.id }, { id: 0 }] }));
+    form.set("files[0]", new Blob(["three"], { type: "text/plain" }), "three.txt");
+    const edited = await fetch(at, { method: "PATCH", headers: { authorization: w.member.auth }, body: form });
+    expect(edited.status).toBe(200);
+    const after = ((await edited.json()) as Json).attachments as Json[];
+    expect(after.map((a) => a.filename)).toEqual(["one.txt", "three.txt"]);
+    expect(await (await fetch(after[1]?.url as string)).text()).toBe("three");
+    expect(await (await fetch(one?.url as string)).text()).toBe("one");
+    expect((await fetch(two?.url as string)).status).toBe(404);
+    // Without an attachments list the files stay; an empty list drops them all.
+    expect((await rest.api("PATCH", `/api/v10/channels/${w.lobby.id}/messages/${message.id}`, { content: "still files" }, w.member.auth)).json.attachments).toHaveLength(2);
+    const emptied = await rest.api("PATCH", `/api/v10/channels/${w.lobby.id}/messages/${message.id}`, { attachments: [] }, w.member.auth);
+    expect(emptied).toMatchObject({ status: 200, json: { attachments: [], content: "still files" } });
+    expect((await fetch(one?.url as string)).status).toBe(404);
+    // Another member may not touch the files (only flags), and a message left empty is refused.
+    expect((await rest.api("PATCH", `/api/v10/channels/${w.lobby.id}/messages/${message.id}`, { attachments: [] }, w.owner.auth)).json.code).toBe(50005);
+    expect((await rest.api("PATCH", `/api/v10/channels/${w.lobby.id}/messages/${message.id}`, { content: null }, w.member.auth)).json.code).toBe(50006);
+  });
 });

@@ -66,7 +66,7 @@ export async function readUpload(
   channelId: string,
   ids: SnowflakeGenerator,
   signer: AttachmentSigner,
-): Promise<{ body: Json; uploads: AttachmentUpload[] }> {
+): Promise<{ body: Json; uploads: AttachmentUpload[]; indices: string[] }> {
   const bytes = await readCapped(request, MAX_UPLOAD_BYTES);
   let form: Form;
   try {
@@ -98,7 +98,7 @@ export async function readUpload(
       return { id, filename, contentType, data, json };
     }),
   );
-  return { body, uploads };
+  return { body, uploads, indices: files.map((file) => file.index) };
 }
 
 /** The JSON body of a multipart request: `payload_json`, or else the form's plain fields. */

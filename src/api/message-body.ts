@@ -17,6 +17,8 @@ type Json = Record<string, unknown>;
 const CREATE_FLAGS = (1 << 2) | (1 << 12) | (1 << 13) | (1 << 15);
 const IS_COMPONENTS_V2 = 1 << 15;
 const MENTION_KINDS: readonly MentionKind[] = ["users", "roles", "everyone"];
+/** Most new files an edit may add (as a send). */
+const MAX_NEW_FILES = 10;
 
 /** A send's body; `id` is the new message's, `uploads` the files sent with it (api/attachments.ts). */
 export function readMessageCreate(body: Json, id: string, channelId: string, uploads: readonly AttachmentUpload[] = []): MessageRequest {
@@ -50,9 +52,25 @@ export function readMessageCreate(body: Json, id: string, channelId: string, upl
   };
 }
 
-/** An edit's body: absent fields stay, null ones are emptied. */
-export function readMessageEdit(body: Json): MessageEdit {
+/**
+ * An edit's body: absent fields stay, null ones are emptied. `uploads` are the files sent with
+ * it, `indices` their `files[n]` numbers; `attachments`, when given, lists every file the
+ * message keeps (Discord v10): its attachments' ids and the new files' numbers.
+ */
+export function readMessageEdit(body: Json, uploads: readonly AttachmentUpload[] = [], indices: readonly string[] = []): MessageEdit {
+  let kept: { keepAttachments?: string[]; uploads?: AttachmentUpload[] } = uploads.length > 0 ? { uploads: [...uploads] } : {};
+  if (body.attachments !== undefined && body.attachments !== null) {
+    const named = list(body.attachments, "attachments", 10 + MAX_NEW_FILES, (item, field) => {
+      if (!isObject(item) || (typeof item.id !== "string" && typeof item.id !== "number")) throw invalidField(`${field}.id`, "must be an attachment id or a file's number");
+      return String(item.id);
+    });
+    kept = {
+      keepAttachments: named.filter((id) => !indices.includes(id)).map((id) => snowflake(id, "attachments[].id")),
+      uploads: uploads.filter((_, i) => named.includes(indices[i] as string)),
+    };
+  }
   return {
+    ...kept,
     ...(body.content !== undefined && { content: body.content === null ? null : text(body.content, "content", 0, 2000) }),
     ...(body.embeds !== undefined && { embeds: body.embeds === null ? null : readEmbeds(body.embeds) }),
     ...(body.components !== undefined && { components: body.components === null ? null : readComponents(body.components) }),

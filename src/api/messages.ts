@@ -54,7 +54,11 @@ async function getMessage(call: RestCall): Promise<Response> {
 
 async function editMessage(call: RestCall): Promise<Response> {
   const channel = await channelOf(call);
-  const edit = readMessageEdit(await readJsonObject(call.request, MAX_MESSAGE_BODY_BYTES));
+  const { ctx } = call;
+  const { body, uploads, indices } = isMultipart(call.request)
+    ? await readUpload(call.request, channel.id, ctx.ids, ctx.attachments)
+    : { body: await readJsonObject(call.request, MAX_MESSAGE_BODY_BYTES), uploads: [], indices: [] };
+  const edit = readMessageEdit(body, uploads, indices);
   const { owners, now } = call.ctx;
   return ok(await owners.editMessage(channel.guildId, channel.id, call.params.message_id as string, call.user.id, edit, now()));
 }

@@ -128,7 +128,7 @@ const schemas: Record<string, Schema> = {
     allowed_mentions: object({ parse: { type: "array", items: { enum: ["users", "roles", "everyone"] } }, users: { type: "array", items: snowflake }, roles: { type: "array", items: snowflake }, replied_user: { type: "boolean" } }),
     flags: { type: "integer" },
   }),
-  MessageEdit: object({ content: nullable("string", { maxLength: 2000 }), embeds: nullable("array"), components: nullable("array"), flags: nullable("integer"), allowed_mentions: { type: "object" } }),
+  MessageEdit: object({ content: nullable("string", { maxLength: 2000 }), embeds: nullable("array"), components: nullable("array"), flags: nullable("integer"), allowed_mentions: { type: "object" }, attachments: nullable("array") }),
   Message: object(
     { id: snowflake, type: { type: "integer" }, channel_id: snowflake, guild_id: snowflake, author: ref("DiscordUser"), content: { type: "string" }, timestamp: { type: "string" }, edited_timestamp: nullable("string"), pinned: { type: "boolean" } },
     ["id", "channel_id", "author", "content", "timestamp"],
@@ -171,6 +171,8 @@ const discord = (summary: string, responses: Record<string, unknown>, params: st
   ...extra,
   responses: { ...responses, "429": json(object({ message: { type: "string" }, retry_after: { type: "number" }, global: { type: "boolean" } }, ["message", "retry_after", "global"]), "Rate limited."), "4XX": error },
 });
+/** A message body with files: the JSON body in payload_json, files in files[n]. */
+const WITH_FILES = object({ payload_json: { type: "string", description: "The JSON body." }, "files[0]": { type: "string", format: "binary" } });
 const many = (schema: string) => ({ type: "array", items: ref(schema) });
 const C = ["channel_id"];
 const CM = ["channel_id", "message_id"];
@@ -189,7 +191,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
         required: true,
         content: {
           "application/json": { schema: ref("MessageCreate") },
-          "multipart/form-data": { schema: object({ payload_json: { type: "string", description: "The JSON body." }, "files[0]": { type: "string", format: "binary" } }) },
+          "multipart/form-data": { schema: WITH_FILES },
         },
       },
     }),
@@ -204,7 +206,12 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}": {
     get: discord("One message.", sent("The message."), CM),
-    patch: discord("Edit (the author; others only flags, with MANAGE_MESSAGES): MESSAGE_UPDATE.", sent("The message."), CM, { requestBody: requestBody(ref("MessageEdit")) }),
+    patch: discord("Edit (the author; others only flags, with MANAGE_MESSAGES): MESSAGE_UPDATE. `attachments` lists the files kept and new ones (multipart).", sent("The message."), CM, {
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: ref("MessageEdit") }, "multipart/form-data": { schema: WITH_FILES } },
+      },
+    }),
     delete: discord("Delete (the author, or MANAGE_MESSAGES): MESSAGE_DELETE.", done, CM),
   },
   "/api/v{version}/channels/{channel_id}/pins": { get: discord("Pinned messages (Discord's older route).", { "200": json(many("Message"), "Messages.") }, C) },

@@ -58,7 +58,7 @@ import {
   type MessageEdit,
   type MessageRequest,
 } from "./message-rules.ts";
-import { emojiJson, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
+import { emojiJson, messageData, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
 import { Permission } from "./permissions.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
 import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
@@ -419,7 +419,14 @@ export class Guilds {
   editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
     return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
       const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
-      return this.#commit(slot, owned, [{ k: "message", message: next }], () => {
+      const keptIds = new Set(messageData(next).attachments.map((a) => a.id as string));
+      const dropped = messageData(message).attachments.map((a) => a.id as string).filter((id) => !keptIds.has(id));
+      const writes: GuildWrite[] = [
+        { k: "message", message: next },
+        ...(edit.uploads ?? []).map(({ id, filename, contentType, data }): GuildWrite => ({ k: "attachment", attachment: { id, channelId, messageId, filename, contentType, data } })),
+        ...(dropped.length > 0 ? [{ k: "delete-attachments" as const, channelId, attachmentIds: dropped }] : []),
+      ];
+      return this.#commit(slot, owned, writes, () => {
         this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
         return messageJson(next);
       });

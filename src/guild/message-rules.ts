@@ -54,6 +54,10 @@ export interface MessageEdit {
   readonly components?: readonly Json[] | null;
   readonly flags?: number | null;
   readonly allowedMentions?: AllowedMentions;
+  /** The ids of the attachments the message keeps, when the edit names them (Discord v10: all it keeps); absent: all. */
+  readonly keepAttachments?: readonly string[];
+  /** New files (author only; ATTACH_FILES). */
+  readonly uploads?: readonly AttachmentUpload[];
 }
 
 /** Channel types messages cannot be sent in: category, directory, forum, media. */
@@ -143,7 +147,8 @@ export function newMessage(state: GuildState, channelId: string, authorId: strin
  */
 export function editedMessage(state: GuildState, message: StoredMessage, editorId: string, permissions: bigint, edit: MessageEdit, now: number): StoredMessage {
   const own = message.authorId === editorId;
-  const onlyFlags = edit.content === undefined && edit.embeds === undefined && edit.components === undefined;
+  const uploads = edit.uploads ?? [];
+  const onlyFlags = edit.content === undefined && edit.embeds === undefined && edit.components === undefined && edit.keepAttachments === undefined && uploads.length === 0;
   if (!own && !(onlyFlags && (permissions & Permission.MANAGE_MESSAGES) !== 0n)) {
     throw new Refusal("others-message", "Cannot edit a message authored by another user");
   }
@@ -152,7 +157,10 @@ export function editedMessage(state: GuildState, message: StoredMessage, editorI
   const content = edit.content === undefined ? message.content : (edit.content ?? "");
   const embeds = edit.embeds === undefined ? data.embeds : (edit.embeds ?? []);
   const components = edit.components === undefined ? data.components : (edit.components ?? []);
-  if (content === "" && embeds.length === 0 && components.length === 0 && data.attachments.length === 0) {
+  if (uploads.length > 0) requirePermissions(permissions, Permission.ATTACH_FILES);
+  const keep = edit.keepAttachments;
+  const attachments = [...(keep === undefined ? data.attachments : data.attachments.filter((a) => keep.includes(a.id as string))), ...uploads.map((u) => u.json)];
+  if (content === "" && embeds.length === 0 && components.length === 0 && attachments.length === 0) {
     throw new Refusal("empty-message", "Cannot send an empty message");
   }
   let mentioned: Pick<MessageData, "mentions" | "mention_roles" | "mention_everyone"> = data;
@@ -160,7 +168,7 @@ export function editedMessage(state: GuildState, message: StoredMessage, editorI
     const resolved = resolveMentions(state, content, edit.allowedMentions, own ? permissions : 0n, repliedAuthor(message, data));
     mentioned = { mentions: mentionedUsers(state, resolved.userIds), mention_roles: resolved.roleIds, mention_everyone: resolved.everyone };
   }
-  const next: MessageData = { ...data, ...mentioned, embeds, components };
+  const next: MessageData = { ...data, ...mentioned, embeds, components, attachments };
   return { ...message, content, flags: editedFlags(message.flags, edit.flags), editedAt: now, data: JSON.stringify(next) };
 }
 

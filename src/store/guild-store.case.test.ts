@@ -830,6 +830,11 @@ for (const implementation of implementations) {
       expect(await (await opened.second()).getAttachment("30", "20")).toEqual(kept);
       expect(await store.getAttachment("30", "21")).toEqual(attachment("21", "10", { contentType: null, data: new Uint8Array(0) }));
       expect(await store.getAttachment("31", "20")).toBeUndefined();
+      // An edit drops one file of a message: the others stay (ids not there are skipped).
+      await store.writeGuild("1", GENERATION, [{ k: "delete-attachments", channelId: "30", attachmentIds: ["21", "99"] }]);
+      expect(await store.getAttachment("30", "21")).toBeUndefined();
+      expect(await store.getAttachment("30", "20")).toEqual(kept);
+      await store.writeGuild("1", GENERATION, [{ k: "attachment", attachment: attachment("21", "10") }]);
       await store.writeGuild("1", GENERATION, [{ k: "delete-messages", channelId: "30", messageIds: ["10"] }]);
       expect(await store.getAttachment("30", "20")).toBeUndefined();
       expect(await store.getAttachment("30", "21")).toBeUndefined();

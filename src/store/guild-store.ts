@@ -65,6 +65,8 @@ export type GuildWrite =
   | { readonly k: "message"; readonly message: StoredMessage }
   /** A message's file (write it with its message: the batch is one transaction). */
   | { readonly k: "attachment"; readonly attachment: StoredAttachment }
+  /** The attachments with these ids in the channel (ids not there are skipped): files an edit dropped. */
+  | { readonly k: "delete-attachments"; readonly channelId: string; readonly attachmentIds: readonly string[] }
   /** The messages with these ids in the channel (ids not there are skipped), with their reactions and attachments. */
   | { readonly k: "delete-messages"; readonly channelId: string; readonly messageIds: readonly string[] }
   /** Adds the reaction; one the user already has (same emoji and kind) stays as it was. */
@@ -277,6 +279,10 @@ export function assertValidGuildWrite(guildId: string, generation: number, write
         break;
       case "attachment":
         assertValidAttachment(write.attachment);
+        break;
+      case "delete-attachments":
+        assertSnowflake(write.channelId, "channel id");
+        for (const id of write.attachmentIds) assertSnowflake(id, "attachment id");
         break;
       case "delete-reactions": {
         const { channelId, messageId, emojiKey, userId } = write.selector;

@@ -330,6 +330,11 @@ export class MemoryGuildStore implements GuildStore {
         for (const [id, { attachment }] of attachments ?? []) if (ids.has(attachment.messageId)) attachments?.delete(id);
         return;
       }
+      case "delete-attachments": {
+        const attachments = this.#attachments.get(write.channelId);
+        for (const id of write.attachmentIds) attachments?.delete(id);
+        return;
+      }
       case "attachment": {
         const { attachment } = write;
         let attachments = this.#attachments.get(attachment.channelId);

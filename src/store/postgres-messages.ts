@@ -209,6 +209,12 @@ export function deleteMessages(sql: SQL, channelId: string, messageIds: readonly
   ];
 }
 
+/** Files an edit dropped, in a guild's batch transaction. */
+export function deleteAttachments(sql: SQL, channelId: string, attachmentIds: readonly string[]): Promise<unknown> {
+  const ids = JSON.stringify(attachmentIds);
+  return sql`DELETE FROM attachments WHERE channel_id = ${channelId} AND id IN (SELECT value::numeric FROM json_array_elements_text(${ids}::text::json))`;
+}
+
 /** A message's file (upsert) in a guild's batch transaction. */
 export function putAttachment(sql: SQL, guildId: string, attachment: StoredAttachment): Promise<unknown> {
   const { channelId, id, messageId, filename, contentType, data } = attachment;

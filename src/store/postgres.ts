@@ -41,6 +41,7 @@ import {
   ATTACHMENTS_MIGRATION,
   MESSAGES_MIGRATION,
   PostgresMessages,
+  deleteAttachments,
   putAttachment,
   putMessage,
   putReaction,
@@ -487,6 +488,8 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
       return putReaction(sql, guildId, write.reaction);
     case "attachment":
       return putAttachment(sql, guildId, write.attachment);
+    case "delete-attachments":
+      return deleteAttachments(sql, write.channelId, write.attachmentIds);
     case "delete-reactions":
       return deleteReactions(sql, write.selector);
     case "delete-guild":

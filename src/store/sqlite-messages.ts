@@ -248,6 +248,10 @@ export class SqliteMessages<UserRow> {
     for (const table of ["messages", "reactions", "attachments"]) this.#run(`DELETE FROM ${table} WHERE guild_id = $guild_id`, { guild_id: guildId });
   }
 
+  deleteAttachments(channelId: string, attachmentIds: readonly string[]): void {
+    for (const id of attachmentIds) this.#run("DELETE FROM attachments WHERE channel_id = $channel_id AND id = $id", { channel_id: channelId, id });
+  }
+
   putAttachment(guildId: string, attachment: StoredAttachment): void {
     this.#db
       .query<unknown, [Record<string, string | null | Uint8Array>]>(

@@ -640,6 +640,8 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.putReaction(guildId, write.reaction);
       case "attachment":
         return this.#messages.putAttachment(guildId, write.attachment);
+      case "delete-attachments":
+        return this.#messages.deleteAttachments(write.channelId, write.attachmentIds);
       case "delete-reactions":
         return this.#messages.deleteReactions(write.selector);
       case "delete-guild":
