@@ -32,7 +32,7 @@ import { REACTION_ROUTES } from "./api/reactions.ts";
 import { READ_ROUTES } from "./api/reads.ts";
 import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
-import { AttachmentSigner, createAttachmentRoute, MAX_UPLOAD_BYTES } from "./api/attachments.ts";
+import { Attachments, createAttachmentRoute, defaultMaxUploadBytes } from "./api/attachments.ts";
 import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
 import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
@@ -243,7 +243,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
-  const attachments = new AttachmentSigner(options.secrets.tokenSecret);
+  const attachments = new Attachments(options.secrets.tokenSecret, config.maxUploadBytes ?? defaultMaxUploadBytes(config.cluster !== undefined));
   const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
@@ -290,7 +290,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       http,
       internalError: (error) => internalErrors.answer(error),
       maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
-      maxUploadBytes: MAX_UPLOAD_BYTES,
+      maxUploadBytes: attachments.maxUploadBytes,
       payloadTooLarge,
       handlers: gateway.handlers,
       maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,

@@ -122,3 +122,20 @@ describe("attachments", () => {
     expect((await rest.api("PATCH", `/api/v10/channels/${w.lobby.id}/messages/${message.id}`, { content: null }, w.member.auth)).json.code).toBe(50006);
   });
 });
+
+describe("--max-upload-bytes", () => {
+  const small = restServer("small-uploads", ["--max-upload-bytes", "4096"]);
+
+  test("bounds a message's files together: within it taken, past it 413 (40005)", async () => {
+    const w = await small.world();
+    const send = (size: number) => {
+      const form = new FormData();
+      form.set("payload_json", JSON.stringify({ content: "x" }));
+      form.set("files[0]", new Blob([new Uint8Array(size)]), "f.bin");
+      return fetch(`${small.httpBase}/api/v10/channels/${w.lobby.id}/messages`, { method: "POST", headers: { authorization: w.member.auth }, body: form });
+    };
+    expect((await send(1000)).status).toBe(200);
+    const refused = await send(5000);
+    expect({ status: refused.status, code: ((await refused.json()) as Json).code }).toEqual({ status: 413, code: 40005 });
+  });
+});

@@ -24,17 +24,27 @@ type Form = Awaited<ReturnType<Response["formData"]>>;
 
 /** Most files one message may carry (Discord's limit). */
 export const MAX_FILES = 10;
-/** Largest upload body, bytes: every file of a message together. */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/**
+ * Largest upload body, bytes (every file of a message together) unless `--max-upload-bytes`
+ * says: 10 MiB, or in a cluster 768 KiB, since the files cross NATS to the guild's owner in
+ * one message, under nats-server's default max_payload (1 MiB).
+ */
+export function defaultMaxUploadBytes(cluster: boolean): number {
+  return cluster ? 768 * 1024 : 10 * 1024 * 1024;
+}
 
 /** Media types served inline; anything else downloads. */
 const INLINE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
-/** Signs and checks attachment paths with a key of this node (the client token secret). */
-export class AttachmentSigner {
+/** What this node does with files: signs and checks their paths (with the client token secret), and bounds uploads. */
+export class Attachments {
   readonly #key: string;
 
-  constructor(key: string) {
+  constructor(
+    key: string,
+    /** Largest upload body, bytes. */
+    readonly maxUploadBytes: number,
+  ) {
     this.#key = `attachments:${key}`;
   }
 
@@ -65,9 +75,9 @@ export async function readUpload(
   request: Request,
   channelId: string,
   ids: SnowflakeGenerator,
-  signer: AttachmentSigner,
+  attachments: Attachments,
 ): Promise<{ body: Json; uploads: AttachmentUpload[]; indices: string[] }> {
-  const bytes = await readCapped(request, MAX_UPLOAD_BYTES);
+  const bytes = await readCapped(request, attachments.maxUploadBytes);
   let form: Form;
   try {
     form = await new Response(bytes, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
@@ -91,7 +101,7 @@ export async function readUpload(
       const contentType = file.type === "" ? null : file.type.slice(0, 255);
       const id = ids.next();
       const path = attachmentPath(channelId, id, filename);
-      const url = `${origin}${path}?hm=${signer.sign(path)}`;
+      const url = `${origin}${path}?hm=${attachments.sign(path)}`;
       const data = new Uint8Array(await file.arrayBuffer());
       const json: Json = { id, filename, size: data.length, url, proxy_url: url, ...(contentType !== null && { content_type: contentType }) };
       if (typeof about.description === "string") json.description = about.description.slice(0, 1024);
@@ -124,14 +134,14 @@ function formBody(form: Form): Json {
 const SERVED = /^\/attachments\/(\d{1,20})\/(\d{1,20})\/([^/]+)$/;
 
 /** `GET /attachments/:channel/:attachment/:filename?hm=`: the file, if the signature is the one guildgate gave. */
-export function createAttachmentRoute(store: GuildStore, signer: AttachmentSigner): Routes {
+export function createAttachmentRoute(store: GuildStore, attachments: Attachments): Routes {
   return async (request, url) => {
     const match = SERVED.exec(url.pathname);
     if (!match) return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
     const [, channelId, attachmentId] = match as unknown as [string, string, string];
     const unknown = () => errorResponse(404, ApiCode.UNKNOWN_ASSET, "Unknown Asset");
-    if (!signer.verify(url.pathname, url.searchParams.get("hm") ?? "")) return unknown();
+    if (!attachments.verify(url.pathname, url.searchParams.get("hm") ?? "")) return unknown();
     const attachment = await store.getAttachment(channelId, attachmentId);
     if (!attachment) return unknown();
     const type = attachment.contentType ?? "application/octet-stream";

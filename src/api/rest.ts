@@ -14,7 +14,7 @@ import { errorAnswer, methodNotAllowed, unauthorized } from "./errors.ts";
 import type { Routes } from "./http.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
-import type { AttachmentSigner } from "./attachments.ts";
+import type { Attachments } from "./attachments.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 export interface RestContext {
@@ -24,7 +24,7 @@ export interface RestContext {
   readonly ids: SnowflakeGenerator;
   readonly verifyToken: TokenVerifier;
   /** Signs the URLs of the files sent with messages (api/attachments.ts). */
-  readonly attachments: AttachmentSigner;
+  readonly attachments: Attachments;
   readonly rateLimits: RateLimits;
   readonly now: () => number;
 }
