@@ -62,6 +62,21 @@ export interface Config {
   readonly cluster: string | undefined;
   /** This node's name (in the cluster, and the start of its session ids): letters, digits, `-` and `_`. */
   readonly nodeId: string;
+  /**
+   * REST requests per route bucket (user, route, channel or guild) per `restRateWindowMs`, per
+   * worker (api/rate-limits.ts). Default 50; 0: no route limits (and no X-RateLimit headers).
+   */
+  readonly restRateLimit: number;
+  /** The window of `restRateLimit`, ms. Default 1000. */
+  readonly restRateWindowMs: number;
+  /** REST requests per user per second across routes, per worker (Discord's global limit is 50). Default 0: none. */
+  readonly restGlobalRateLimit: number;
+  /**
+   * Largest `multipart/form-data` body (a message's files together), bytes. Default 10 MiB; in a
+   * cluster 768 KiB, as the files cross NATS to the guild's owner in one message, under
+   * nats-server's default max_payload (1 MiB: raise both together).
+   */
+  readonly maxUploadBytes: number | undefined;
 }
 
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -174,6 +189,10 @@ const OPTIONS: readonly Option[] = [
   { key: "passiveThreshold", flag: "--passive-threshold", help: "members above which user sessions are passive until they subscribe", parse: integer(0, 100_000_000), fallback: 75_000 },
   { key: "demo", flag: "--demo", help: "seed a demo guild and let anyone join it from the page at / (never in production)", parse: yesNo, fallback: false, switch: true },
   { key: "cluster", flag: "--cluster", help: "NATS URL nats://host:4222: run as one node of a cluster (needs --database)", parse: natsUrl, fallback: undefined },
+  { key: "restRateLimit", flag: "--rest-rate-limit", help: "REST requests per route bucket per window, per worker (0: none)", parse: integer(0, 1_000_000), fallback: 1000 },
+  { key: "restRateWindowMs", flag: "--rest-rate-window-ms", help: "the window of --rest-rate-limit", parse: integer(1, 3_600_000), fallback: 1000 },
+  { key: "restGlobalRateLimit", flag: "--rest-global-rate-limit", help: "REST requests per user per second, per worker (0: none)", parse: integer(0, 1_000_000), fallback: 0 },
+  { key: "maxUploadBytes", flag: "--max-upload-bytes", help: "largest message upload (its files together; default 10 MiB, 768 KiB in a cluster)", parse: integer(1024, 1024 * 1024 * 1024), fallback: undefined },
   { key: "nodeId", flag: "--node-id", help: "this node's name in the cluster (default: the host's name, and the process id in a cluster)", parse: nodeId, fallback: undefined },
 ];
 

@@ -27,7 +27,12 @@ import { createHttpHandler } from "./api/http.ts";
 import { createIngressRoutes, ingressAuthorizer } from "./api/ingress.ts";
 import { createClusterRoute } from "./api/cluster.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
-import { createMessageRoutes } from "./api/messages.ts";
+import { MESSAGE_ROUTES } from "./api/messages.ts";
+import { REACTION_ROUTES } from "./api/reactions.ts";
+import { READ_ROUTES } from "./api/reads.ts";
+import { RateLimits } from "./api/rate-limits.ts";
+import { createRestRoutes } from "./api/rest.ts";
+import { Attachments, createAttachmentRoute, defaultMaxUploadBytes } from "./api/attachments.ts";
 import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts";
 import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
@@ -237,7 +242,9 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     removeMember: (guildId, userId) => owners.deleteMember(guildId, userId),
   });
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
-  const messages = createMessageRoutes({ store, owners, ids, verifyToken });
+  const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
+  const attachments = new Attachments(options.secrets.tokenSecret, config.maxUploadBytes ?? defaultMaxUploadBytes(config.cluster !== undefined));
+  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,
@@ -277,7 +284,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [createOpenApiRoute(options.version), bootstrap, messages, guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
+    routes: [createOpenApiRoute(options.version), bootstrap, rest, createAttachmentRoute(store, attachments), guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({
@@ -287,6 +294,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       http,
       internalError: (error) => internalErrors.answer(error),
       maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+      maxUploadBytes: attachments.maxUploadBytes,
       payloadTooLarge,
       handlers: gateway.handlers,
       maxPayloadBytes: TRANSPORT_MAX_PAYLOAD,

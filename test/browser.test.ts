@@ -89,6 +89,23 @@ test("the dashboard refuses a wrong secret, and after the right one shows 2 sess
   await page.close();
 }, 60_000);
 
+test("a page opening a channel loads its history; typing in one page shows in the other; a deleted message goes from both", async () => {
+  const dave = await joinDemo("dave");
+  // Posted before dave's page opened: it comes from GET /api/v10/channels/:id/messages.
+  await dave.page.waitForSelector("#messages li:has-text('hello from alice')", WAIT);
+  await dave.page.type("#composer input", "hm");
+  await bob.page.waitForSelector("#typing:has-text('dave is typing')", WAIT);
+  await dave.page.press("#composer input", "Enter");
+  const posted = await bob.page.waitForSelector("#messages li:has-text('hm')", WAIT);
+  const messageId = (await posted.getAttribute("data-message-id")) as string;
+  const token = (await dave.page.evaluate("sessionStorage.getItem('guildgate-token')")) as string;
+  const channelId = (await dave.page.getAttribute("#channels li[aria-current=true]", "data-channel-id")) as string;
+  const deleted = await fetch(`${binary.base}/api/v10/channels/${channelId}/messages/${messageId}`, { method: "DELETE", headers: { authorization: token } });
+  expect(deleted.status).toBe(204);
+  for (const page of [bob.page, dave.page]) await page.waitForSelector(`#messages li[data-message-id="${messageId}"]`, { ...WAIT, state: "detached" });
+  await dave.page.close();
+}, 60_000);
+
 test("when a page closes, the other page's member list shows that user offline", async () => {
   await alice.page.close({ runBeforeUnload: true });
   await bob.page.waitForSelector(memberRow(bob.page, alice.userId, "offline"), WAIT);

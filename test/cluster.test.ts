@@ -62,7 +62,8 @@ describe("two workers", () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect(response.status).toBeLessThan(300);
-    return (await response.json()) as Json;
+    const text = await response.text();
+    return text === "" ? {} : (JSON.parse(text) as Json);
   }
 
   async function user(name: string): Promise<{ id: string; token: string }> {
@@ -209,5 +210,31 @@ describe("two workers", () => {
     await post(0, author.token, channelId, "one trip");
     expect((bus.stats.sent.get("owner") ?? 0) - before.sent).toBe(1);
     expect((bus.stats.received.get("reply") ?? 0) - before.replies).toBe(1);
+  });
+
+  test("the REST routes from the worker that does not own the guild: reply, edit, react, pin, history and reads, events on both workers", async () => {
+    const [a, b] = [await user("restful"), await user("other")];
+    const { guildId, channelId } = await guildOwnedBy(1, [a.id, b.id]);
+    const intents = GUILDS_AND_MESSAGES | (1 << 10);
+    const onZero = await connect(0, { op: 2, d: { token: a.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+    const onOne = await connect(1, { op: 2, d: { token: b.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+    await onZero.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    await onOne.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const at = `/api/v10/channels/${channelId}/messages`;
+    const auth = `Bot ${a.token}`;
+    const first = await post(0, b.token, channelId, "first");
+    const reply = (await api(0, "POST", at, { content: "reply", message_reference: { message_id: first } }, auth)).id as string;
+    await api(0, "PATCH", `${at}/${reply}`, { content: "edited" }, auth);
+    await api(0, "PUT", `${at}/${reply}/reactions/${encodeURIComponent("👍")}/@me`, undefined, auth);
+    await api(0, "PUT", `${at}/pins/${reply}`, undefined, auth);
+    for (const client of [onZero, onOne]) {
+      await client.next((f) => f.t === "CHANNEL_PINS_UPDATE");
+      const events = dispatches(client).map((f) => f.t).filter((t) => t?.startsWith("MESSAGE") || t === "CHANNEL_PINS_UPDATE");
+      expect(events).toEqual(["MESSAGE_CREATE", "MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_REACTION_ADD", "CHANNEL_PINS_UPDATE"]);
+    }
+    const history = (await api(0, "GET", at, undefined, auth)) as unknown as Json[];
+    expect(history.map((m) => [m.id, m.content, m.pinned])).toEqual([[reply, "edited", true], [first, "first", false]]);
+    expect(history[0]).toMatchObject({ referenced_message: { id: first }, reactions: [{ count: 1, me: true }] });
+    expect(await api(0, "GET", `/api/v10/guilds/${guildId}?with_counts=true`, undefined, auth)).toMatchObject({ id: guildId, approximate_member_count: 2, approximate_presence_count: 2 });
   });
 });

@@ -9,7 +9,10 @@
  * READY guild got its GUILD_CREATE); its caches hold the guild, channel, roles and members;
  * `messageCreate` fires for a message a human posts over REST and for the bot's own
  * `channel.send`; channels, roles and members added through ingress after login reach
- * the caches through `channelCreate`, `roleCreate` and `guildMemberAdd`.
+ * the caches through `channelCreate`, `roleCreate` and `guildMemberAdd`; the bot sends a file, edits,
+ * reacts to, pins, reads back and deletes a message with discord.js's own calls, and
+ * `messageUpdate`, `messageReactionAdd`, `channelPinsUpdate` and `messageDelete` fire, with no
+ * `rateLimited`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
@@ -31,6 +34,8 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
     let client: Client | undefined;
     /** discord.js's debug lines, shown when a wait times out. */
     const debug: string[] = [];
+    /** discord.js's rateLimited events: none may come. */
+    const rateLimited: string[] = [];
     const w = { bot: { id: "", token: "" }, human: { id: "", token: "" }, guildId: "", channelId: "", roleId: "" };
     /** The logged-in client, once ready; each test awaits it, so a failed login fails them all at once. */
     let loggedIn: Promise<Client>;
@@ -79,11 +84,12 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       await created("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.roleId], nick: "Gatekeeper" });
 
       const c = new Client({
-        intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMembers],
+        intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMembers],
         rest: { api: `${server.httpBase}/api` },
       });
       client = c;
       c.on(Events.Debug, (line) => void debug.push(line));
+      c.rest.on("rateLimited", (info) => void rateLimited.push(JSON.stringify(info)));
       const start = Date.now();
       const readyEvent = next(c, Events.ClientReady, () => true, "clientReady");
       // A failed login rejects here and in every test, not as an unhandled rejection.
@@ -203,6 +209,48 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       expect(member.roles.cache.has(role.id as string)).toBe(true);
       expect(guild.members.cache.has(late.id)).toBe(true);
       expect(guild.memberCount).toBe(3);
+    }, WAIT_MS * 3 + 5_000);
+
+    test("a file, edit, react, pin, history and delete with discord.js's own calls: each event fires, nothing is rate limited", async () => {
+      const c = await loggedIn;
+      const channel = c.channels.cache.get(w.channelId);
+      if (!channel?.isTextBased() || !channel.isSendable() || channel.isDMBased()) throw new Error(`channel ${w.channelId} is not a guild text channel in discord.js's cache`);
+      // Pinning needs PIN_MESSAGES or MANAGE_MESSAGES (1 << 13).
+      const pinners = ((await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "pinners", permissions: "8192" })) as { id: string }).id;
+      const updated = next(c, Events.GuildMemberUpdate, (_, after) => after.id === w.bot.id && after.roles.cache.has(pinners), "guildMemberUpdate of the bot");
+      expect((await api("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.roleId, pinners] })).status).toBe(200);
+      await updated;
+
+      const message = await channel.send({ content: "workout", files: [{ attachment: Buffer.from("hello file"), name: "hello.txt" }] });
+      const file = message.attachments.first();
+      expect(file?.name).toBe("hello.txt");
+      expect(await (await fetch(file?.url as string)).text()).toBe("hello file");
+      const edit = next(c, Events.MessageUpdate, (_, after) => after.id === message.id, "messageUpdate");
+      const edited = await message.edit("workout edited");
+      expect(edited.content).toBe("workout edited");
+      expect(edited.editedTimestamp).not.toBeNull();
+      const [, after] = await edit;
+      expect(after.content).toBe("workout edited");
+
+      const reaction = next(c, Events.MessageReactionAdd, (r) => r.message.id === message.id, "messageReactionAdd");
+      await message.react("👍");
+      const [added, reactor] = await reaction;
+      expect(added.emoji.name).toBe("👍");
+      expect(reactor.id).toBe(w.bot.id);
+
+      const pins = next(c, Events.ChannelPinsUpdate, (ch) => ch.id === w.channelId, "channelPinsUpdate");
+      await message.pin();
+      await pins;
+
+      const history = await channel.messages.fetch({ limit: 50 });
+      expect(history.first()?.id).toBe(message.id);
+      expect(history.get(message.id)?.pinned).toBe(true);
+      expect(history.get(message.id)?.reactions.cache.get("👍")?.count).toBe(1);
+
+      const deleted = next(c, Events.MessageDelete, (m) => m.id === message.id, "messageDelete");
+      await message.delete();
+      await deleted;
+      expect(rateLimited).toEqual([]);
     }, WAIT_MS * 3 + 5_000);
   });
 }

@@ -16,14 +16,25 @@ export const ApiCode = {
   UNKNOWN_CHANNEL: 10003,
   UNKNOWN_GUILD: 10004,
   UNKNOWN_MEMBER: 10007,
+  UNKNOWN_MESSAGE: 10008,
   UNKNOWN_ROLE: 10011,
   UNKNOWN_USER: 10013,
-  OWNS_GUILDS: 40011,
+  UNKNOWN_EMOJI: 10014,
+  UNKNOWN_ASSET: 10021,
+  UNKNOWN_STICKER: 10060,
+  MAX_PINS: 30003,
+  MAX_REACTIONS: 30010,
   MAX_GUILD_MEMBERS: 30019,
   REQUEST_ENTITY_TOO_LARGE: 40005,
+  OWNS_GUILDS: 40011,
   MISSING_ACCESS: 50001,
+  CANNOT_EDIT_OTHERS_MESSAGE: 50005,
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
+  CANNOT_SEND_IN_NON_TEXT_CHANNEL: 50008,
   MISSING_PERMISSIONS: 50013,
+  BULK_DELETE_COUNT: 50016,
+  SYSTEM_MESSAGE: 50021,
+  BULK_DELETE_TOO_OLD: 50034,
   INVALID_FORM_BODY: 50035,
   INVALID_JSON: 50109,
 } as const;
@@ -33,13 +44,25 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** For 50035: the body field at fault (e.g. "embeds[0].title"), named in the answer's `errors`. */
+    readonly field?: string,
   ) {
     super(message);
   }
 }
 
-export function errorResponse(status: number, code: number, message: string): Response {
-  return jsonResponse({ code, message }, { status });
+/** `{code, message}`, and for a field at fault Discord's `errors`: the field's path as nested keys, then `_errors`. */
+export function errorResponse(status: number, code: number, message: string, field?: string): Response {
+  if (field === undefined) return jsonResponse({ code, message }, { status });
+  return jsonResponse({ code, message, errors: fieldErrors(field, message) }, { status });
+}
+
+/** `embeds[0].title` -> `{embeds: {"0": {title: {_errors: [{code, message}]}}}}`, as Discord nests them. */
+export function fieldErrors(field: string, message: string): Record<string, unknown> {
+  const path = field.split(/[.[\]]+/).filter((part) => part !== "");
+  let errors: Record<string, unknown> = { _errors: [{ code: "BASE_TYPE_INVALID", message }] };
+  for (const key of path.reverse()) errors = { [key]: errors };
+  return errors;
 }
 
 export const unauthorized = (): Response => errorResponse(401, ApiCode.GENERAL, "401: Unauthorized");
@@ -52,7 +75,7 @@ export const methodNotAllowed = (allow: string): Response => {
 
 /** A field that failed validation: 400 naming the field. */
 export function invalidField(field: string, problem: string): HttpError {
-  return new HttpError(400, ApiCode.INVALID_FORM_BODY, `Invalid Form Body: ${field} ${problem}`);
+  return new HttpError(400, ApiCode.INVALID_FORM_BODY, `Invalid Form Body: ${field} ${problem}`, field);
 }
 
 /** Each refusal's HTTP status and Discord code. */
@@ -66,14 +89,24 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   conflict: [409, ApiCode.GENERAL],
   "missing-access": [403, ApiCode.MISSING_ACCESS],
   "missing-permissions": [403, ApiCode.MISSING_PERMISSIONS],
+  "unknown-message": [404, ApiCode.UNKNOWN_MESSAGE],
+  "unknown-emoji": [400, ApiCode.UNKNOWN_EMOJI],
+  "non-text-channel": [400, ApiCode.CANNOT_SEND_IN_NON_TEXT_CHANNEL],
+  "others-message": [403, ApiCode.CANNOT_EDIT_OTHERS_MESSAGE],
+  "system-message": [400, ApiCode.SYSTEM_MESSAGE],
+  "empty-message": [400, ApiCode.CANNOT_SEND_EMPTY_MESSAGE],
+  "bulk-delete-too-old": [400, ApiCode.BULK_DELETE_TOO_OLD],
+  "max-pins": [400, ApiCode.MAX_PINS],
+  "max-reactions": [400, ApiCode.MAX_REACTIONS],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */
 export function errorAnswer(error: unknown): Response | undefined {
-  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
+  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.field);
   if (error instanceof Refusal) {
     const [status, code] = REFUSALS[error.reason];
-    return errorResponse(status, code, error.reason === "invalid-field" ? `Invalid Form Body: ${error.message}` : error.message);
+    if (error.reason !== "invalid-field") return errorResponse(status, code, error.message);
+    return errorResponse(status, code, `Invalid Form Body: ${error.message}`, error.field);
   }
   // Too many guild loads in flight: bail early, the caller retries.
   if (error instanceof GuildUnavailableError) return errorResponse(503, ApiCode.GENERAL, error.message);

@@ -6,7 +6,7 @@
  */
 import { ApiCode, errorResponse, HttpError } from "./errors.ts";
 
-/** Largest body any route reads (a dispatch's `d`), bytes; the transports refuse larger ones unread. */
+/** Largest body any route reads but an upload (a dispatch's `d`), bytes; the transports refuse larger ones unread. */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -49,7 +49,7 @@ export async function readJsonObject(
 }
 
 /** The body's bytes; a 413 once it declares or streams more than `maxBytes` (and no more is read). */
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const tooLarge = (): HttpError => new HttpError(413, ApiCode.REQUEST_ENTITY_TOO_LARGE, `Request entity too large: at most ${maxBytes} bytes`);
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
   if (!request.body) return new Uint8Array(0);

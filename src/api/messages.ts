@@ -1,66 +1,156 @@
 /**
- * `POST /api/v{9,10}/channels/:id/messages`, Discord-compatible, so a chat works with
- * nothing but the binary and clients: the caller's client token (`Bot`/`Bearer`/raw), VIEW_CHANNEL
- * and SEND_MESSAGES in the channel, then MESSAGE_CREATE to every session that can view the
- * channel (content emptied for those without MESSAGE_CONTENT) and the message as the reply.
- * Messages are not stored: guildgate is a gateway, not a message database.
- *
- * Body: `{content, nonce?, tts?}`; content is 1–2000 characters.
+ * Messages over REST, as Discord's message resource (docs: resources/message): send, read one,
+ * read history (before/after/around, newest first), edit, delete, bulk delete, pins (Discord's
+ * current `/messages/pins` routes and the older `/pins` ones) and typing. Each write is one owner
+ * call: the guild's owner checks the caller's permissions, stores the change and dispatches its
+ * event (MESSAGE_CREATE/UPDATE/DELETE/DELETE_BULK, CHANNEL_PINS_UPDATE, TYPING_START) in one
+ * step. A read asks the owner what the caller may do in the channel, then reads the store.
  */
-import type { Owners } from "../cluster/owner-api.ts";
+import { Permission } from "../guild/permissions.ts";
 import { Refusal } from "../guild/refusal.ts";
-import type { GuildStore } from "../store/guild-store.ts";
-import type { TokenVerifier } from "../session/auth.ts";
-import { bool, text } from "./body-fields.ts";
-import { ApiCode, HttpError, invalidField, methodNotAllowed, unauthorized } from "./errors.ts";
+import type { StoredChannel } from "../store/guild-store.ts";
+import { integer, snowflake } from "./body-fields.ts";
+import { ApiCode, HttpError, invalidField } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
-import type { SnowflakeGenerator } from "./snowflake.ts";
-import { jsonResponse } from "../protocol/json-response.ts";
-import { discordTimestamp } from "../protocol/timestamp.ts";
+import { isMultipart, readUpload } from "./attachments.ts";
+import { readMessageCreate, readMessageEdit } from "./message-body.ts";
+import { messagesJson, pinnedJson, type MessageRecordsRead } from "./message-reads.ts";
+import { channelOf, noContent, ok, type RestCall, type RestRoute } from "./rest.ts";
 
-export interface MessageContext {
-  store: GuildStore;
-  /** The guild owners' operations, wherever they run. */
-  owners: Owners;
-  ids: SnowflakeGenerator;
-  verifyToken: TokenVerifier;
-  now?: () => number;
+/** Largest message body read: 10 embeds of 6000 characters and 40 components fit well within it. */
+const MAX_MESSAGE_BODY_BYTES = 256 * 1024;
+
+async function createMessage(call: RestCall): Promise<Response> {
+  const channel = await channelOf(call);
+  const { ctx } = call;
+  const { body, uploads } = isMultipart(call.request)
+    ? await readUpload(call.request, channel.id, ctx.ids, ctx.attachments)
+    : { body: await readJsonObject(call.request, MAX_MESSAGE_BODY_BYTES), uploads: [] };
+  const request = readMessageCreate(body, ctx.ids.next(), channel.id, uploads);
+  return ok(await ctx.owners.createMessage(channel.guildId, channel.id, call.user.id, request, ctx.now()));
 }
 
-const PATH = /^\/api\/v(?:9|10)\/channels\/(\d{1,20})\/messages$/;
+/** `GET /channels/:id/messages`: `limit` 1..100 (50), at most one of `before`, `after`, `around`. */
+async function listMessages(call: RestCall): Promise<Response> {
+  const { channel, history } = await readable(call);
+  const query = call.url.searchParams;
+  const limit = query.has("limit") ? integer(Number(query.get("limit")), "limit", 1, 100) : 50;
+  const anchors = (["before", "after", "around"] as const).filter((key) => query.has(key));
+  if (anchors.length > 1) throw invalidField(anchors[1] as string, `cannot be given with ${anchors[0]}`);
+  const anchor = anchors[0];
+  const page = anchor === undefined ? { limit } : { limit, [anchor]: snowflake(query.get(anchor), anchor) };
+  // Discord: "If the current user is missing the READ_MESSAGE_HISTORY permission in the channel, then no messages will be returned."
+  if (!history) return ok([]);
+  const messages = await call.ctx.store.listMessages(channel.id, page);
+  return ok(await messagesJson(records(call), messages, call.user.id));
+}
 
-export function createMessageRoutes(ctx: MessageContext): (request: Request, url: URL) => Promise<Response | undefined> {
-  return async (request, url) => {
-    const match = PATH.exec(url.pathname);
-    if (!match) return undefined;
-    if (request.method !== "POST") return methodNotAllowed("POST");
-    return createMessage(ctx, request, match[1] as string);
+async function getMessage(call: RestCall): Promise<Response> {
+  const channel = await historyReadable(call);
+  const message = await call.ctx.store.getMessage(channel.id, call.params.message_id as string);
+  if (!message) throw new HttpError(404, ApiCode.UNKNOWN_MESSAGE, "Unknown Message");
+  return ok((await messagesJson(records(call), [message], call.user.id))[0]);
+}
+
+async function editMessage(call: RestCall): Promise<Response> {
+  const channel = await channelOf(call);
+  const { ctx } = call;
+  const { body, uploads, indices } = isMultipart(call.request)
+    ? await readUpload(call.request, channel.id, ctx.ids, ctx.attachments)
+    : { body: await readJsonObject(call.request, MAX_MESSAGE_BODY_BYTES), uploads: [], indices: [] };
+  const edit = readMessageEdit(body, uploads, indices);
+  const { owners, now } = call.ctx;
+  return ok(await owners.editMessage(channel.guildId, channel.id, call.params.message_id as string, call.user.id, edit, now()));
+}
+
+async function deleteMessage(call: RestCall): Promise<Response> {
+  const channel = await channelOf(call);
+  await call.ctx.owners.deleteMessage(channel.guildId, channel.id, call.params.message_id as string, call.user.id);
+  return noContent();
+}
+
+/** `POST .../messages/bulk-delete` `{messages}`: 2 to 100 ids (50016 otherwise). */
+async function bulkDelete(call: RestCall): Promise<Response> {
+  const channel = await channelOf(call);
+  const body = await readJsonObject(call.request);
+  if (!Array.isArray(body.messages)) throw invalidField("messages", "must be an array of message ids");
+  if (body.messages.length < 2 || body.messages.length > 100) {
+    throw new HttpError(400, ApiCode.BULK_DELETE_COUNT, "You must provide at least 2 and fewer than 100 messages to delete.");
+  }
+  const ids = body.messages.map((id, i) => snowflake(id, `messages[${i}]`));
+  const { owners, now } = call.ctx;
+  await owners.bulkDeleteMessages(channel.guildId, channel.id, ids, call.user.id, now());
+  return noContent();
+}
+
+function pin(pinned: boolean): (call: RestCall) => Promise<Response> {
+  return async (call) => {
+    const channel = await channelOf(call);
+    const { owners, now } = call.ctx;
+    await owners.pinMessage(channel.guildId, channel.id, call.params.message_id as string, call.user.id, pinned, now());
+    return noContent();
   };
 }
 
-/** Checks the body here; the guild's owner checks the author's permissions and dispatches, in one call. */
-async function createMessage(ctx: MessageContext, request: Request, channelId: string): Promise<Response> {
-  const token = request.headers.get("authorization");
-  const author = token ? await ctx.verifyToken(token) : undefined;
-  if (!author) return unauthorized();
-  const channel = await ctx.store.getChannel(channelId);
-  if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
-  const body = await readJsonObject(request, 16 * 1024);
-  if (body.content === undefined || body.content === "") {
-    throw new HttpError(400, ApiCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message");
-  }
-  const content = text(body.content, "content", 1, 2000);
-  const nonce = body.nonce;
-  if (nonce !== undefined && !(typeof nonce === "string" && nonce.length <= 25) && !Number.isSafeInteger(nonce)) {
-    throw invalidField("nonce", "must be a string of at most 25 characters or an integer");
-  }
-  const tts = body.tts === undefined ? false : bool(body.tts, "tts");
-  const message = await ctx.owners.createMessage(channel.guildId, channel.id, author, {
-    id: ctx.ids.next(),
-    content,
-    nonce: nonce as string | number | undefined,
-    tts,
-    timestamp: discordTimestamp((ctx.now ?? Date.now)()),
-  });
-  return jsonResponse(message);
+/** `GET .../messages/pins`: `{items: [{pinned_at, message}], has_more}`, `before` an ISO time, `limit` 1..50 (50). */
+async function listPins(call: RestCall): Promise<Response> {
+  const { channel, history } = await readable(call);
+  const query = call.url.searchParams;
+  const limit = query.has("limit") ? integer(Number(query.get("limit")), "limit", 1, 50) : 50;
+  const before = query.has("before") ? Date.parse(query.get("before") as string) : undefined;
+  if (before !== undefined && !Number.isFinite(before)) throw invalidField("before", "must be an ISO 8601 time");
+  if (!history) return ok({ items: [], has_more: false });
+  const pinned = await call.ctx.store.listPinnedMessages(channel.id, limit + 1, before);
+  return ok({ items: await pinnedJson(records(call), pinned.slice(0, limit), call.user.id), has_more: pinned.length > limit });
 }
+
+/** `GET /channels/:id/pins` (Discord's older route): the pinned messages, latest pinned first. */
+async function listPinsOld(call: RestCall): Promise<Response> {
+  const { channel, history } = await readable(call);
+  if (!history) return ok([]);
+  return ok(await messagesJson(records(call), await call.ctx.store.listPinnedMessages(channel.id, 50), call.user.id));
+}
+
+async function typing(call: RestCall): Promise<Response> {
+  const channel = await channelOf(call);
+  const { owners, now } = call.ctx;
+  await owners.typing(channel.guildId, channel.id, call.user.id, now());
+  return noContent();
+}
+
+/** Voice and stage channels, whose messages need CONNECT as well (Discord's rule). */
+const VOICE_TYPES = new Set([2, 13]);
+
+/**
+ * The channel, once its guild's owner says the caller may view it (and connect to it, for a
+ * voice channel's messages), and whether it may read its history (READ_MESSAGE_HISTORY).
+ */
+export async function readable(call: RestCall): Promise<{ channel: StoredChannel; history: boolean }> {
+  const channel = await channelOf(call);
+  const { permissions } = await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id);
+  const bits = BigInt(permissions);
+  if (VOICE_TYPES.has(channel.type) && (bits & Permission.CONNECT) === 0n) throw new Refusal("missing-access", "Missing Access");
+  return { channel, history: (bits & Permission.READ_MESSAGE_HISTORY) !== 0n };
+}
+
+/** The channel, if the caller may read its history (else 403 50013). */
+export async function historyReadable(call: RestCall): Promise<StoredChannel> {
+  const { channel, history } = await readable(call);
+  if (!history) throw new Refusal("missing-permissions", "Missing Permissions");
+  return channel;
+}
+
+const records = (call: RestCall): MessageRecordsRead => call.ctx.store;
+
+const pinRoutes = { PUT: pin(true), DELETE: pin(false) };
+
+export const MESSAGE_ROUTES: readonly RestRoute[] = [
+  { template: "/channels/{channel_id}/messages", methods: { GET: listMessages, POST: createMessage } },
+  { template: "/channels/{channel_id}/messages/bulk-delete", methods: { POST: bulkDelete } },
+  { template: "/channels/{channel_id}/messages/pins", methods: { GET: listPins } },
+  { template: "/channels/{channel_id}/messages/pins/{message_id}", methods: pinRoutes },
+  { template: "/channels/{channel_id}/messages/{message_id}", methods: { GET: getMessage, PATCH: editMessage, DELETE: deleteMessage } },
+  { template: "/channels/{channel_id}/pins", methods: { GET: listPinsOld } },
+  { template: "/channels/{channel_id}/pins/{message_id}", methods: pinRoutes },
+  { template: "/channels/{channel_id}/typing", methods: { POST: typing } },
+];

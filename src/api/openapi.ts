@@ -117,8 +117,25 @@ const schemas: Record<string, Schema> = {
   Topics: object({ topics: { type: "integer", description: "How many topics (permission class x intent variant) the event went to." } }, ["topics"]),
   TokenRequest: body({ expires_in: { type: "integer", minimum: 1, maximum: 315_360_000, description: "Seconds; none: the token does not expire." } }),
   Token: object({ token: { type: "string" } }, ["token"]),
-  MessageCreate: object({ content: { type: "string", minLength: 1, maxLength: 2000 }, nonce: { type: ["string", "integer"] }, tts: { type: "boolean" } }, ["content"]),
-  Message: object({ id: snowflake, channel_id: snowflake, guild_id: snowflake, author: ref("DiscordUser"), content: { type: "string" }, timestamp: { type: "string" } }, ["id", "channel_id", "author", "content", "timestamp"]),
+  MessageCreate: object({
+    content: { type: "string", maxLength: 2000 },
+    nonce: { type: ["string", "integer"] },
+    enforce_nonce: { type: "boolean" },
+    tts: { type: "boolean" },
+    embeds: { type: "array", maxItems: 10, items: { type: "object" } },
+    components: { type: "array", maxItems: 40, items: { type: "object" } },
+    message_reference: object({ message_id: snowflake, channel_id: snowflake, fail_if_not_exists: { type: "boolean" } }, ["message_id"]),
+    allowed_mentions: object({ parse: { type: "array", items: { enum: ["users", "roles", "everyone"] } }, users: { type: "array", items: snowflake }, roles: { type: "array", items: snowflake }, replied_user: { type: "boolean" } }),
+    flags: { type: "integer" },
+  }),
+  MessageEdit: object({ content: nullable("string", { maxLength: 2000 }), embeds: nullable("array"), components: nullable("array"), flags: nullable("integer"), allowed_mentions: { type: "object" }, attachments: nullable("array") }),
+  Message: object(
+    { id: snowflake, type: { type: "integer" }, channel_id: snowflake, guild_id: snowflake, author: ref("DiscordUser"), content: { type: "string" }, timestamp: { type: "string" }, edited_timestamp: nullable("string"), pinned: { type: "boolean" } },
+    ["id", "channel_id", "author", "content", "timestamp"],
+  ),
+  Pins: object({ items: { type: "array", items: object({ pinned_at: { type: "string" }, message: ref("Message") }, ["pinned_at", "message"]) }, has_more: { type: "boolean" } }, ["items", "has_more"]),
+  BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
+  PartialGuild: object({ id: snowflake, name: { type: "string" }, icon: nullable("string"), owner: { type: "boolean" }, permissions: bitfield }, ["id", "name", "owner", "permissions"]),
   Gateway: object({ url: { type: "string" } }, ["url"]),
   GatewayBot: object(
     { url: { type: "string" }, shards: { type: "integer" }, session_start_limit: object({ total: { type: "integer" }, remaining: { type: "integer" }, reset_after: { type: "integer" }, max_concurrency: { type: "integer" } }, ["total", "remaining", "reset_after", "max_concurrency"]) },
@@ -146,6 +163,85 @@ const bootstrap = (summary: string, schema: string, auth = true): Record<string,
   get: { summary, parameters: [version], ...(auth ? { security: CLIENT } : {}), responses: { "200": json(ref(schema), "OK"), ...(auth ? { "401": error } : {}), "4XX": error } },
 });
 
+/** A Discord REST operation: a client token, rate limited (X-RateLimit-* headers, 429), 4xx errors as Discord's. */
+const discord = (summary: string, responses: Record<string, unknown>, params: string[], extra: Partial<Operation> = {}): Operation => ({
+  summary,
+  security: CLIENT,
+  parameters: [version, ...params.map((name) => path(name, name === "emoji" ? { type: "string", description: "A Unicode emoji, URL-encoded." } : snowflake))],
+  ...extra,
+  responses: { ...responses, "429": json(object({ message: { type: "string" }, retry_after: { type: "number" }, global: { type: "boolean" } }, ["message", "retry_after", "global"]), "Rate limited."), "4XX": error },
+});
+/** A message body with files: the JSON body in payload_json, files in files[n]. */
+const WITH_FILES = object({ payload_json: { type: "string", description: "The JSON body." }, "files[0]": { type: "string", format: "binary" } });
+const many = (schema: string) => ({ type: "array", items: ref(schema) });
+const C = ["channel_id"];
+const CM = ["channel_id", "message_id"];
+const CME = ["channel_id", "message_id", "emoji"];
+const G = ["guild_id"];
+const sent = (what: string) => ({ "200": json(ref("Message"), what) });
+const done = { "204": noContent };
+
+/** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts). */
+const DISCORD_REST: Record<string, Record<string, Operation>> = {
+  "/api/v{version}/channels/{channel_id}": { get: discord("A channel the caller can view.", { "200": json(ref("Channel"), "The channel.") }, C) },
+  "/api/v{version}/channels/{channel_id}/messages": {
+    get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
+    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES; ATTACH_FILES for files): stored; MESSAGE_CREATE to those who can view the channel.", sent("The message."), C, {
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": { schema: ref("MessageCreate") },
+          "multipart/form-data": { schema: WITH_FILES },
+        },
+      },
+    }),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/bulk-delete": {
+    post: discord("Delete 2-100 messages under 14 days old (MANAGE_MESSAGES): MESSAGE_DELETE_BULK.", done, C, { requestBody: requestBody(ref("BulkDelete")) }),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/pins": { get: discord("Pinned messages, latest pinned first: before (ISO time), limit 1-50.", { "200": json(ref("Pins"), "Pins.") }, C) },
+  "/api/v{version}/channels/{channel_id}/messages/pins/{message_id}": {
+    put: discord("Pin (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE.", done, CM),
+    delete: discord("Unpin: CHANNEL_PINS_UPDATE.", done, CM),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}": {
+    get: discord("One message.", sent("The message."), CM),
+    patch: discord("Edit (the author; others only flags, with MANAGE_MESSAGES): MESSAGE_UPDATE. `attachments` lists the files kept and new ones (multipart).", sent("The message."), CM, {
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: ref("MessageEdit") }, "multipart/form-data": { schema: WITH_FILES } },
+      },
+    }),
+    delete: discord("Delete (the author, or MANAGE_MESSAGES): MESSAGE_DELETE.", done, CM),
+  },
+  "/api/v{version}/channels/{channel_id}/pins": { get: discord("Pinned messages (Discord's older route).", { "200": json(many("Message"), "Messages.") }, C) },
+  "/api/v{version}/channels/{channel_id}/pins/{message_id}": {
+    put: discord("Pin (Discord's older route).", done, CM),
+    delete: discord("Unpin (Discord's older route).", done, CM),
+  },
+  "/api/v{version}/channels/{channel_id}/typing": { post: discord("Typing (SEND_MESSAGES): TYPING_START.", done, C) },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions": { delete: discord("Remove all reactions (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_ALL.", done, CM) },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}": {
+    get: discord("Users who reacted with the emoji: type 0/1, after, limit 1-100.", { "200": json(many("DiscordUser"), "Users.") }, CME),
+    delete: discord("Remove every reaction with the emoji (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_EMOJI.", done, CME),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": {
+    put: discord("React (READ_MESSAGE_HISTORY; ADD_REACTIONS for a new emoji): MESSAGE_REACTION_ADD.", done, CME),
+    delete: discord("Remove one's reaction: MESSAGE_REACTION_REMOVE.", done, CME),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}": {
+    delete: discord("Remove another user's reaction (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE.", done, [...CME, "user_id"]),
+  },
+  "/api/v{version}/guilds/{guild_id}": { get: discord("The guild (a member only); with_counts adds approximate counts.", { "200": json(ref("Guild"), "The guild.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/channels": { get: discord("The channels the caller can view.", { "200": json(many("Channel"), "Channels.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/roles": { get: discord("The roles.", { "200": json(many("Role"), "Roles.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/members": { get: discord("Members by id: limit 1-1000, after (the GUILD_MEMBERS intent).", { "200": json(many("Member"), "Members.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/members/search": { get: discord("Members whose name starts with query: limit 1-1000.", { "200": json(many("Member"), "Members.") }, G) },
+  "/api/v{version}/guilds/{guild_id}/members/{user_id}": { get: discord("One member.", { "200": json(ref("Member"), "The member.") }, [...G, "user_id"]) },
+  "/api/v{version}/users/@me/guilds": { get: discord("The caller's guilds with its permissions: before, after, limit 1-200, with_counts.", { "200": json(many("PartialGuild"), "Guilds.") }, []) },
+  "/api/v{version}/users/{user_id}": { get: discord("A user.", { "200": json(ref("DiscordUser"), "The user.") }, ["user_id"]) },
+};
+
 const paths: Record<string, Record<string, Operation>> = {
   "/healthz": { get: { summary: "Health: 200 once the gateway accepts connections.", responses: { "200": json(ref("Health"), "Healthy") } } },
   "/metrics": {
@@ -166,15 +262,7 @@ const paths: Record<string, Record<string, Operation>> = {
   "/api/v{version}/users/@me": bootstrap("The caller's user.", "DiscordUser"),
   "/api/v{version}/applications/@me": bootstrap("The caller's application (named after its user).", "Application"),
   "/api/v{version}/oauth2/applications/@me": bootstrap("The caller's application (named after its user).", "Application"),
-  "/api/v{version}/channels/{channel_id}/messages": {
-    post: {
-      summary: "Send a message: VIEW_CHANNEL and SEND_MESSAGES needed; MESSAGE_CREATE to those who can view the channel. Not stored.",
-      security: CLIENT,
-      parameters: [version, path("channel_id")],
-      requestBody: requestBody(ref("MessageCreate")),
-      responses: { "200": json(ref("Message"), "The message."), "4XX": error },
-    },
-  },
+  ...DISCORD_REST,
   "/internal/users": { post: ingress("Create a user.", { "201": json(ref("User"), "Created.") }, { requestBody: requestBody(ref("UserCreate")) }) },
   "/internal/users/{user_id}": {
     get: ingress("A user.", { "200": json(ref("User"), "The user.") }, { parameters: [path("user_id")] }),
@@ -222,6 +310,13 @@ const paths: Record<string, Record<string, Operation>> = {
   },
   "/internal/channels/{channel_id}/dispatch": {
     post: ingress("Send an event to those of the guild's sessions that can view the channel.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
+  },
+  "/attachments/{channel_id}/{attachment_id}/{filename}": {
+    get: {
+      summary: "A file sent with a message, at the URL its attachment object gives (hm: the signature guildgate made); images inline, anything else as a download.",
+      parameters: [path("channel_id"), path("attachment_id"), path("filename", { type: "string" }), { name: "hm", in: "query", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "The file.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } }, "404": error },
+    },
   },
   "/": { get: { summary: "The chat page (WebSocket upgrades on / are the gateway).", responses: { "200": html } } },
   "/dashboard": { get: { summary: "The dashboard page.", responses: { "200": html } } },

@@ -3,7 +3,9 @@
  * | process << 12 | increment. Strictly increasing per generator, even when
  * the clock stalls or steps back (the increment borrows from the next ms).
  */
-const DISCORD_EPOCH = 1_420_070_400_000n;
+import { DISCORD_EPOCH_MS } from "../protocol/timestamp.ts";
+
+const DISCORD_EPOCH = BigInt(DISCORD_EPOCH_MS);
 
 export class SnowflakeGenerator {
   readonly #worker: number;

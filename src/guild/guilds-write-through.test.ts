@@ -70,7 +70,7 @@ const message = { id: "99", channel_id: CHANNEL, guild_id: GUILD, content: "hi" 
 function gated(inner: GuildStore) {
   let held: (() => void)[] | undefined;
   let failure: Error | undefined;
-  const counts = { claims: 0, writes: 0 };
+  const counts = { claims: 0, writes: 0, messageReads: 0 };
   const store: GuildStore = new Proxy(inner, {
     get(target, key, receiver) {
       if (key === "claimGuild") {
@@ -88,6 +88,7 @@ function gated(inner: GuildStore) {
           return target.writeGuild(...args);
         };
       }
+      if (key === "getMessage" || key === "findMessageByNonce") counts.messageReads++;
       const value = Reflect.get(target, key, receiver) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -147,6 +148,23 @@ describe("Guilds writes through", () => {
     expect(await sent).toBe(1);
     expect(delivery.events).toEqual(["GUILD_ROLE_UPDATE", "MESSAGE_CREATE"]);
     expect((await gate.store.getRole(GUILD))?.name).toBe("renamed");
+  });
+
+  test("a posted message is stored, then published; a plain one reads nothing first; a failed write publishes nothing", async () => {
+    const { gate, guilds, delivery } = await loaded();
+    const request = (id: string) => ({ id, content: "hi", enforceNonce: false, tts: false, embeds: [], components: [], flags: 0, attachments: [] });
+    gate.hold();
+    const posted = guilds.createMessage(GUILD, CHANNEL, "2", request("100"), Date.now());
+    await Promise.resolve();
+    expect(delivery.events).toEqual([]);
+    expect(gate.counts.messageReads).toBe(0);
+    gate.release();
+    expect((await posted).id).toBe("100");
+    expect(delivery.events).toEqual(["MESSAGE_CREATE"]);
+    expect((await gate.store.getMessage(CHANNEL, "100"))?.content).toBe("hi");
+    gate.fail(new Error("disk full"));
+    await expect(guilds.createMessage(GUILD, CHANNEL, "2", request("101"), Date.now())).rejects.toThrow("disk full");
+    expect(delivery.events).toEqual(["MESSAGE_CREATE"]);
   });
 
   test("a failed write: the caller gets the error, nothing is published, the guild stays as it was and serves on", async () => {

@@ -2,7 +2,8 @@
  * The issue-4 bar, as a property test of the owner (`Guilds`): random guilds (roles with and
  * without VIEW_CHANNEL and ADMINISTRATOR, channels with @everyone, role and member
  * overwrites, an owner), random sessions (intents, bot or not, passive or not, on 1–3
- * workers) and random operations (messages, custom events, role/channel/member/owner
+ * workers) and random operations (messages dispatched, messages posted by random members over
+ * REST (`Guilds.createMessage`), custom events, role/channel/member/owner
  * changes, guild deletion, sessions coming, going, subscribing to member lists (op 14) and
  * resuming on another worker). The worker side is `SimWorkers` (guilds.test-support.ts), which does in memory
  * what `SessionGuilds` does on each worker.
@@ -35,6 +36,10 @@
  *                moves and nick changes included) or online/offline, sorted by name.
  *  - listQuiet:  a change that changes no list (a channel, role or guild renamed) sends no
  *                list update and lets nobody go of a list.
+ *  - rest:       a member's POST of a message is answered as Discord's algorithm says: refused
+ *                with 50001 (missing-access) without VIEW_CHANNEL, 50013 (missing-permissions)
+ *                without SEND_MESSAGES, else sent (and then checked as every message is: the
+ *                entitled get it once, nobody else; a refused one reaches nobody).
  *  - manifold:   one publish call per worker per event.
  *  - crash:      no operation throws.
  *
@@ -58,7 +63,7 @@ const SEEDS = 300;
 const STEPS = 40;
 const HIGH_THRESHOLD = 1_000_000;
 
-const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "lists", "listContent", "listQuiet", "manifold", "crash"] as const;
+const CATEGORIES = ["leak", "delivery", "content", "view", "announce", "update", "intents", "membership", "lists", "listContent", "listQuiet", "rest", "manifold", "crash"] as const;
 type Category = (typeof CATEGORIES)[number];
 
 interface Failure {
@@ -235,6 +240,10 @@ interface Coverage {
   quietChecks: number;
   /** Sessions that could view an event's channel and had its intents, but lacked its permissions. */
   deniedByPermission: number;
+  /** REST posts answered, per answer. */
+  restSent: number;
+  restNoAccess: number;
+  restNoPermission: number;
 }
 
 const coverage: Coverage = {
@@ -251,6 +260,9 @@ const coverage: Coverage = {
   listWindows: 0,
   quietChecks: 0,
   deniedByPermission: 0,
+  restSent: 0,
+  restNoAccess: 0,
+  restNoPermission: 0,
 };
 
 async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
@@ -370,6 +382,30 @@ async function runSeed(seed: number, steps = STEPS): Promise<Failure[]> {
     const members = (await currentMembers(guildId));
     const sessions = [...sim.sessions.values()];
     const r = rnd() * 100;
+    if (r < 8 && channels.length > 0 && members.length > 0) {
+      // A member posts over REST: the owner answers as Discord's algorithm says, then sends it.
+      const authorId = pickOf(rnd, members);
+      const channelId = pickOf(rnd, channels).id;
+      const id = fresh(900_000);
+      const content = `rest${id}`;
+      const want = !(await hasPermissions(store, guildId, authorId, VIEW_CHANNEL, channelId))
+        ? "missing-access"
+        : !(await hasPermissions(store, guildId, authorId, SEND_MESSAGES, channelId))
+          ? "missing-permissions"
+          : "sent";
+      const request = { id, content, enforceNonce: false, tts: false, embeds: [], components: [], flags: 0, attachments: [] };
+      let got: string;
+      try {
+        await guilds.createMessage(guildId, channelId, authorId, request, Date.now());
+        got = "sent";
+      } catch (error) {
+        got = error instanceof Refusal ? error.reason : `threw ${String(error)}`;
+      }
+      ops.push(`POST message ${id} by ${authorId} in ${guildId}/${channelId}: ${got}`);
+      if (got !== want) fail("rest", `POST message by ${authorId} in ${guildId}/${channelId}: ${got}, Discord's algorithm says ${want}`);
+      coverage[got === "sent" ? "restSent" : got === "missing-access" ? "restNoAccess" : "restNoPermission"]++;
+      return got === "sent" ? { t: "MESSAGE_CREATE", id, guildId, channelId, intent: Intent.GUILD_MESSAGES, passive: false, permissions: 0n, content } : undefined;
+    }
     if (r < 22) {
       // MESSAGE_CREATE (now and then to a channel that is gone or of another guild).
       const elsewhere = (await Promise.all(live.map(currentChannels))).flat().filter((c) => c.guildId !== guildId);
@@ -840,6 +876,9 @@ describe("Guilds property: random guilds, sessions and events against the direct
     expect(coverage.listWindows).toBeGreaterThan(10_000);
     expect(coverage.quietChecks).toBeGreaterThan(300);
     expect(coverage.deniedByPermission).toBeGreaterThan(100);
+    expect(coverage.restSent).toBeGreaterThan(100);
+    expect(coverage.restNoAccess).toBeGreaterThan(100);
+    expect(coverage.restNoPermission).toBeGreaterThan(20);
   });
 
   for (const category of CATEGORIES) {

@@ -33,7 +33,6 @@ import type { ClassMove } from "./permission-classes.ts";
 import { announceViewChanges, type ChannelViews } from "./view-changes.ts";
 import { OFFLINE, presenceJson, samePresence, type Presence } from "./presence.ts";
 import {
-  messageFrom,
   patchedChannel,
   patchedGuild,
   patchedMember,
@@ -41,11 +40,32 @@ import {
   type ChannelPatch,
   type GuildPatch,
   type MemberPatch,
-  type MessageRequest,
   type RolePatch,
 } from "./patches.ts";
+import { readGuild, type GuildRead } from "./guild-reads.ts";
+import {
+  checkBulkDelete,
+  checkDelete,
+  checkPin,
+  checkSend,
+  editedMessage,
+  MAX_PINS,
+  MAX_REACTION_EMOJIS,
+  newMessage,
+  NONCE_WINDOW_MS,
+  requirePermissions,
+  viewerPermissions,
+  type MessageEdit,
+  type MessageRequest,
+} from "./message-rules.ts";
+import { emojiJson, messageData, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
+import { Permission } from "./permissions.ts";
+import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
+import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
+
+type Json = Record<string, unknown>;
 
 /**
  * A worker that holds sessions: its peer id on the bus (`{node}/{worker}`, cluster/bus.ts).
@@ -363,14 +383,194 @@ export class Guilds {
     });
   }
 
-  /** A member posts a message (`POST /channels/:id/messages`): checked and dispatched in one step. */
-  createMessage(guildId: string, channelId: string, author: User, request: MessageRequest): MaybePromise<Record<string, unknown>> {
+  // Messages, reactions and typing (message-rules.ts): each checks the member's permissions on
+  // the guild as it is now, reads the messages it is about, writes, then dispatches, in one
+  // step of the guild's queue.
+
+  /** A member posts a message (`POST /channels/:id/messages`): the message object of the answer. */
+  createMessage(guildId: string, channelId: string, authorId: string, request: MessageRequest, now: number): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts, files: request.attachments.length > 0 });
+      const { store } = this.#options;
+      const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
+      const send = ([earlier, repliedTo]: [StoredMessage | undefined, StoredMessage | undefined]): Promise<Json> | Json => {
+        if (earlier && now - snowflakeTime(earlier.id) <= NONCE_WINDOW_MS) return messageJson(earlier, { nonce: request.nonce });
+        if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
+        const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
+        const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
+        const files = request.attachments.map(({ id, filename, contentType, data }): GuildWrite => ({
+          k: "attachment",
+          attachment: { id, channelId, messageId: message.id, filename, contentType, data },
+        }));
+        return this.#commit(slot, owned, [{ k: "message", message }, ...files], () => {
+          this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
+          return messageJson(message, extras);
+        });
+      };
+      // A plain message reads nothing first: its only wait is its own write.
+      if (nonce === undefined && request.reference === undefined) return send([undefined, undefined]);
+      return Promise.all([
+        nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
+        request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
+      ]).then(send);
+    });
+  }
+
+  /** PATCH of a message: MESSAGE_UPDATE with `edited_timestamp`; the message object of the answer. */
+  editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
+    return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
+      const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
+      const keptIds = new Set(messageData(next).attachments.map((a) => a.id as string));
+      const dropped = messageData(message).attachments.map((a) => a.id as string).filter((id) => !keptIds.has(id));
+      const writes: GuildWrite[] = [
+        { k: "message", message: next },
+        ...(edit.uploads ?? []).map(({ id, filename, contentType, data }): GuildWrite => ({ k: "attachment", attachment: { id, channelId, messageId, filename, contentType, data } })),
+        ...(dropped.length > 0 ? [{ k: "delete-attachments" as const, channelId, attachmentIds: dropped }] : []),
+      ];
+      return this.#commit(slot, owned, writes, () => {
+        this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
+        return messageJson(next);
+      });
+    });
+  }
+
+  /** DELETE of a message: its author, or a member with MANAGE_MESSAGES; MESSAGE_DELETE. */
+  deleteMessage(guildId: string, channelId: string, messageId: string, actorId: string): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
+      checkDelete(message, actorId, permissions);
+      return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: [messageId] }], () =>
+        this.#messageEvent(owned, "MESSAGE_DELETE", channelId, { id: messageId, channel_id: channelId, guild_id: guildId }),
+      );
+    });
+  }
+
+  /** Bulk delete (MANAGE_MESSAGES): MESSAGE_DELETE_BULK with the ids that were there. */
+  bulkDeleteMessages(guildId: string, channelId: string, messageIds: readonly string[], actorId: string, now: number): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      requirePermissions(viewerPermissions(owned.state, channelId, actorId), Permission.MANAGE_MESSAGES);
+      checkBulkDelete(messageIds, now, snowflakeTime);
+      const { store } = this.#options;
+      return Promise.all(messageIds.map((id) => store.getMessage(channelId, id))).then((found) => {
+        const ids = found.flatMap((message) => (message ? [message.id] : []));
+        if (ids.length === 0) return;
+        return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: ids }], () =>
+          this.#messageEvent(owned, "MESSAGE_DELETE_BULK", channelId, { ids, channel_id: channelId, guild_id: guildId }),
+        );
+      });
+    });
+  }
+
+  /** Pins (`pinned`) or unpins a message (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE when it changed. */
+  pinMessage(guildId: string, channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
+      checkPin(permissions);
+      if ((message.pinnedAt !== null) === pinned) return;
+      const { store } = this.#options;
+      return Promise.all([store.countPinnedMessages(channelId), store.listPinnedMessages(channelId, 2)]).then(([count, latest]) => {
+        if (pinned && count >= MAX_PINS) throw new Refusal("max-pins", `Maximum number of pins reached (${MAX_PINS})`);
+        const lastPin = pinned ? now : (latest.find((m) => m.id !== messageId)?.pinnedAt ?? null);
+        const next = { ...message, pinnedAt: pinned ? now : null };
+        return this.#commit(slot, owned, [{ k: "message", message: next }], () =>
+          this.#messageEvent(owned, "CHANNEL_PINS_UPDATE", channelId, {
+            guild_id: guildId,
+            channel_id: channelId,
+            last_pin_timestamp: lastPin === null ? null : discordTimestamp(lastPin),
+          }),
+        );
+      });
+    });
+  }
+
+  /**
+   * A member reacts (READ_MESSAGE_HISTORY; ADD_REACTIONS for an emoji nobody used on it yet):
+   * MESSAGE_REACTION_ADD, unless it had reacted so already.
+   */
+  addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
+      requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
+      return this.#reactions(channelId, messageId, userId).then((counts) => {
+        const same = counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+        if (!same) {
+          requirePermissions(permissions, Permission.ADD_REACTIONS);
+          if (counts.length >= MAX_REACTION_EMOJIS) throw new Refusal("max-reactions", "Maximum number of reactions reached (20)");
+        }
+        if (same && (burst ? same.meBurst : same.me)) return;
+        const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
+        return this.#commit(slot, owned, [{ k: "reaction", reaction }], () => {
+          const member = owned.state.member(userId);
+          const user = owned.state.user(userId);
+          this.#messageEvent(owned, "MESSAGE_REACTION_ADD", channelId, {
+            ...reactionEventJson(guildId, channelId, messageId, userId, emoji, burst),
+            ...(member && user && { member: memberJson(member, user) }),
+            message_author_id: message.authorId,
+            burst_colors: [],
+          });
+        });
+      });
+    });
+  }
+
+  /**
+   * Removes reactions from a message: the member's own with one emoji, or (MANAGE_MESSAGES)
+   * another user's, every user's with one emoji, or all. MESSAGE_REACTION_REMOVE per reaction
+   * removed, MESSAGE_REACTION_REMOVE_EMOJI, or MESSAGE_REACTION_REMOVE_ALL.
+   */
+  removeReactions(guildId: string, channelId: string, messageId: string, actorId: string, emoji?: ReactionEmoji, userId?: string): MaybePromise<void> {
+    return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, _message, permissions) => {
+      if (userId !== actorId) requirePermissions(permissions, Permission.MANAGE_MESSAGES);
+      const selector: ReactionSelector = { channelId, messageId, ...(emoji && { emojiKey: emojiKey(emoji) }), ...(userId !== undefined && { userId }) };
+      return this.#reactions(channelId, messageId, userId ?? actorId).then((counts) => {
+        const same = emoji && counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+        if (counts.length === 0 || (emoji && !same) || (userId !== undefined && !same?.me && !same?.meBurst)) return;
+        return this.#commit(slot, owned, [{ k: "delete-reactions", selector }], () => {
+          if (!same) return this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE_ALL", channelId, { channel_id: channelId, message_id: messageId, guild_id: guildId });
+          if (userId === undefined) {
+            return this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE_EMOJI", channelId, { channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(same.emoji) });
+          }
+          for (const burst of [false, true]) {
+            if (burst ? same.meBurst : same.me) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, reactionEventJson(guildId, channelId, messageId, userId, same.emoji, burst));
+          }
+        });
+      });
+    });
+  }
+
+  /** A member starts typing (VIEW_CHANNEL and SEND_MESSAGES): TYPING_START; nothing is stored. */
+  typing(guildId: string, channelId: string, userId: string, now: number): MaybePromise<void> {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
-      const message = messageFrom(owned.state, channelId, author, request);
-      this.#timed("MESSAGE_CREATE", () => this.#deliver(owned.audience(knownRule("MESSAGE_CREATE"), channelId), "MESSAGE_CREATE", message));
-      return message;
+      checkSend(owned.state, channelId, userId);
+      const member = owned.state.member(userId);
+      const user = owned.state.user(userId);
+      this.#messageEvent(owned, "TYPING_START", channelId, {
+        channel_id: channelId,
+        guild_id: guildId,
+        user_id: userId,
+        timestamp: Math.floor(now / 1000),
+        ...(member && user && { member: memberJson(member, user) }),
+      });
     });
+  }
+
+  /**
+   * A member reads a channel (GET /channels/:id, its messages, pins, reactors): refused unless it
+   * may view it; the channel object and the member's permissions in it (a bitfield), by which
+   * the caller decides what it may read. The messages themselves are read from the store by the
+   * caller, after this answers.
+   */
+  readChannel(guildId: string, channelId: string, userId: string): MaybePromise<{ channel: Json; permissions: string }> {
+    return this.#on(guildId, true, (guild) => {
+      const owned = required(guild);
+      const permissions = viewerPermissions(owned.state, channelId, userId);
+      return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
+    });
+  }
+
+  /** A member reads the guild (GET /guilds/:id[/...]), see guild-reads.ts. */
+  readGuild(guildId: string, userId: string, read: GuildRead): MaybePromise<unknown> {
+    return this.#on(guildId, true, (guild) => readGuild(required(guild), userId, read));
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
@@ -750,6 +950,34 @@ export class Guilds {
       if (owned.sessionsOf(holder.userId) === 1) this.#setPresence(owned, holder.userId, holder.presence);
     }
     for (const [worker, moved] of moves) this.#options.delivery.rehome(worker, owned.id, moved);
+  }
+
+  /** An operation on one message of the guild: the actor may view its channel; the message must be there (else 10008). */
+  #onMessage<T>(
+    guildId: string,
+    channelId: string,
+    messageId: string,
+    actorId: string,
+    operation: (owned: OwnedGuild, slot: Slot, message: StoredMessage, permissions: bigint) => MaybePromise<T>,
+  ): MaybePromise<T> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const permissions = viewerPermissions(owned.state, channelId, actorId);
+      return this.#options.store.getMessage(channelId, messageId).then((message) => {
+        if (!message) throw new Refusal("unknown-message", "Unknown Message");
+        return operation(owned, slot, message, permissions);
+      });
+    });
+  }
+
+  /** The reactions of one message, `me` for `viewerId`. */
+  async #reactions(channelId: string, messageId: string, viewerId: string): Promise<ReactionCount[]> {
+    return (await this.#options.store.messageReactions(channelId, [messageId], viewerId)).get(messageId) ?? [];
+  }
+
+  /** An event about a channel's messages, to those who can view the channel, by the event's rule. */
+  #messageEvent(owned: OwnedGuild, t: string, channelId: string, d: Json): void {
+    this.#timed(t, () => this.#deliver(owned.audience(knownRule(t), channelId), t, d));
   }
 
   /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */

@@ -5,12 +5,10 @@
  * writes, so two requests changing one record never overwrite each other's fields.
  * Bitfields are decimal strings here, as on the wire: these cross the bus as plain data.
  */
-import type { Guild, Member, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
+import type { Guild, Member, StoredChannel, StoredRole } from "../store/guild-store.ts";
 import type { GuildState } from "./guild-state.ts";
-import { memberJson } from "./guild-json.ts";
-import { channelPermissions, Permission, type Overwrite } from "./permissions.ts";
-import { badField, Refusal } from "./refusal.ts";
-import { userObject } from "./user-json.ts";
+import type { Overwrite } from "./permissions.ts";
+import { badField } from "./refusal.ts";
 
 /** A PATCH of a guild. */
 export interface GuildPatch {
@@ -51,15 +49,6 @@ export interface ChannelPatch {
 export interface MemberPatch {
   roleIds?: string[];
   nick?: string | null;
-}
-
-/** A message a member posts (`POST /channels/:id/messages`), its id and time given by the worker that took it. */
-export interface MessageRequest {
-  id: string;
-  content: string;
-  nonce?: string | number;
-  tts: boolean;
-  timestamp: string;
 }
 
 /** The channel types a channel may be under: categories. */
@@ -119,43 +108,4 @@ export function patchedMember(state: GuildState, userId: string, patch: MemberPa
     nick: patch.nick === undefined ? (existing?.nick ?? null) : patch.nick,
     joinedAt: existing?.joinedAt ?? now,
   };
-}
-
-/**
- * MESSAGE_CREATE's `d` for a member's message in a channel, once Discord's checks pass: the
- * author must view the channel (else 403 50001) and may send in it (else 50013).
- */
-export function messageFrom(state: GuildState, channelId: string, author: User, request: MessageRequest): Record<string, unknown> {
-  const channel = state.channelRecord(channelId);
-  if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
-  const member = state.member(author.id);
-  const permissions = member ? channelPermissions(state.guild(), member, channel) : 0n;
-  if ((permissions & Permission.VIEW_CHANNEL) === 0n) throw new Refusal("missing-access", "Missing Access");
-  if ((permissions & Permission.SEND_MESSAGES) === 0n) throw new Refusal("missing-permissions", "Missing Permissions");
-  // MESSAGE_CREATE's member is the partial member: no `user` (that is `author`).
-  const { user: _author, ...memberFields } = memberJson(member as Member, author);
-  const message: Record<string, unknown> = {
-    id: request.id,
-    type: 0,
-    channel_id: channel.id,
-    guild_id: state.id,
-    author: userObject(author),
-    member: memberFields,
-    content: request.content,
-    timestamp: request.timestamp,
-    edited_timestamp: null,
-    tts: request.tts,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    mention_channels: [],
-    attachments: [],
-    embeds: [],
-    reactions: [],
-    pinned: false,
-    flags: 0,
-    components: [],
-  };
-  if (request.nonce !== undefined) message.nonce = request.nonce;
-  return message;
 }

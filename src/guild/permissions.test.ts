@@ -49,13 +49,15 @@ describe("Permission", () => {
     expect(Permission.USE_EXTERNAL_SOUNDS).toBe(0x200000000000n);
     expect(Permission.SEND_POLLS).toBe(0x2000000000000n);
     expect(Permission.USE_EXTERNAL_APPS).toBe(0x4000000000000n);
+    expect(Permission.PIN_MESSAGES).toBe(0x8000000000000n);
+    expect(Permission.BYPASS_SLOWMODE).toBe(0x10000000000000n);
   });
 
   test("flags are distinct single bits and ALL is their union", () => {
     const values = Object.values(Permission);
     expect(new Set(values).size).toBe(values.length);
     for (const v of values) expect(v & (v - 1n)).toBe(0n);
-    expect(values.length).toBe(49);
+    expect(values.length).toBe(51);
     expect(ALL_PERMISSIONS).toBe(values.reduce((a, b) => a | b, 0n));
     expect(ALL_PERMISSIONS & (1n << 47n)).toBe(0n);
   });

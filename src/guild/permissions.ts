@@ -5,7 +5,7 @@
  * cached per (channel, class) by `PermissionClasses`, so the hot path never sees them.
  */
 
-/** Discord's documented permission flags (bits 0–50; 47 and 48 are unassigned). */
+/** Discord's documented permission flags (bits 0–52; 47 and 48 are unassigned). */
 export const Permission = {
   CREATE_INSTANT_INVITE: 1n << 0n,
   KICK_MEMBERS: 1n << 1n,
@@ -56,6 +56,8 @@ export const Permission = {
   SEND_VOICE_MESSAGES: 1n << 46n,
   SEND_POLLS: 1n << 49n,
   USE_EXTERNAL_APPS: 1n << 50n,
+  PIN_MESSAGES: 1n << 51n,
+  BYPASS_SLOWMODE: 1n << 52n,
 } as const satisfies Record<string, bigint>;
 
 /** Name of one of Discord's permission flags. */

@@ -13,7 +13,16 @@ export type RefusalReason =
   | "invalid-field"
   | "conflict"
   | "missing-access"
-  | "missing-permissions";
+  | "missing-permissions"
+  | "unknown-message"
+  | "unknown-emoji"
+  | "non-text-channel"
+  | "others-message"
+  | "system-message"
+  | "empty-message"
+  | "bulk-delete-too-old"
+  | "max-pins"
+  | "max-reactions";
 
 export class Refusal extends Error {
   override name = "Refusal";

@@ -4,17 +4,23 @@
  * takes a token, then speaks Gateway v10 (gateway-connection.ts): guilds, the channels the user
  * can view (GUILD_CREATE and CHANNEL_CREATE/DELETE say which), live messages, sending over
  * `POST /api/v10/channels/:id/messages`, and the lazy member list (op 14, then
- * GUILD_MEMBER_LIST_UPDATE) with presence dots. No history and no typing: guildgate has no
- * routes for them.
+ * GUILD_MEMBER_LIST_UPDATE) with presence dots. A channel's last 50 messages load over
+ * `GET /api/v10/channels/:id/messages` when it is first opened; edits and deletes apply; typing
+ * goes out over `POST /api/v10/channels/:id/typing` and others' shows under the messages.
  */
 import { GatewayConnection } from "./gateway-connection.ts";
 import { MemberListState, type ListMember, type MemberListUpdate } from "./member-list.ts";
 
-const Intent = { GUILDS: 1, GUILD_MEMBERS: 2, GUILD_PRESENCES: 256, GUILD_MESSAGES: 512, MESSAGE_CONTENT: 32768 } as const;
-/** Everything the page shows; the privileged ones need the user's `privileged_intents`. */
-const FULL_INTENTS = Intent.GUILDS | Intent.GUILD_MEMBERS | Intent.GUILD_PRESENCES | Intent.GUILD_MESSAGES | Intent.MESSAGE_CONTENT;
+const Intent = { GUILDS: 1, GUILD_MEMBERS: 2, GUILD_PRESENCES: 256, GUILD_MESSAGES: 512, GUILD_MESSAGE_TYPING: 2048, MESSAGE_CONTENT: 32768 } as const;
 /** Without privileged intents (after a 4014): others' message content arrives empty. */
-const BASIC_INTENTS = Intent.GUILDS | Intent.GUILD_MESSAGES;
+const BASIC_INTENTS = Intent.GUILDS | Intent.GUILD_MESSAGES | Intent.GUILD_MESSAGE_TYPING;
+/** Everything the page shows; the privileged ones need the user's `privileged_intents`. */
+const FULL_INTENTS = BASIC_INTENTS | Intent.GUILD_MEMBERS | Intent.GUILD_PRESENCES | Intent.MESSAGE_CONTENT;
+/** Messages loaded when a channel is first opened. */
+const HISTORY = 50;
+/** Discord's typing indicator lasts 10 s; a client sends again after about 8 s of typing. */
+const TYPING_SHOWN_MS = 10_000;
+const TYPING_EVERY_MS = 8_000;
 /** Messages kept per channel. */
 const MAX_MESSAGES = 200;
 const TOKEN_KEY = "guildgate-token";
@@ -74,6 +80,11 @@ const state = {
   guildId: undefined as string | undefined,
   channelId: undefined as string | undefined,
   messages: new Map<string, Message[]>(),
+  /** Channels whose history was asked for. */
+  historyLoaded: new Set<string>(),
+  /** Who is typing in which channel, until when (ms). */
+  typing: new Map<string, Map<string, { name: string; until: number }>>(),
+  lastTypingSent: 0,
   lists: new Map<string, MemberListState>(),
   /** Each subscribed channel's member list id, learnt from the SYNC that answers its op 14. */
   listOfChannel: new Map<string, string>(),
@@ -167,11 +178,34 @@ function onDispatch(t: string, d: unknown): void {
     }
     case "MESSAGE_CREATE": {
       const message = d as Message;
+      state.typing.get(message.channel_id)?.delete(message.author.id);
+      return addMessages(message.channel_id, [message]);
+    }
+    case "MESSAGE_UPDATE": {
+      const message = d as Message;
       const list = state.messages.get(message.channel_id) ?? [];
-      list.push(message);
-      if (list.length > MAX_MESSAGES) list.shift();
-      state.messages.set(message.channel_id, list);
+      const at = list.findIndex((m) => m.id === message.id);
+      if (at >= 0) list[at] = { ...list[at], ...message };
       if (message.channel_id === state.channelId) renderMessages();
+      return;
+    }
+    case "MESSAGE_DELETE":
+    case "MESSAGE_DELETE_BULK": {
+      const { channel_id, id, ids } = d as { channel_id: string; id?: string; ids?: string[] };
+      const gone = new Set(ids ?? [id]);
+      state.messages.set(channel_id, (state.messages.get(channel_id) ?? []).filter((m) => !gone.has(m.id)));
+      if (channel_id === state.channelId) renderMessages();
+      return;
+    }
+    case "TYPING_START": {
+      const typing = d as { channel_id: string; user_id: string; member?: { nick?: string | null; user?: Author } };
+      if (typing.user_id === state.me?.id) return;
+      const who = state.typing.get(typing.channel_id) ?? new Map();
+      state.typing.set(typing.channel_id, who);
+      const name = typing.member?.user ? displayName(typing.member.user, typing.member.nick) : "someone";
+      who.set(typing.user_id, { name, until: Date.now() + TYPING_SHOWN_MS });
+      renderTyping();
+      setTimeout(renderTyping, TYPING_SHOWN_MS + 100);
       return;
     }
     case "GUILD_MEMBER_LIST_UPDATE": {
@@ -203,8 +237,26 @@ function selectGuild(guildId: string | undefined): void {
   selectChannel(firstChannel(guildId));
 }
 
+/** Adds messages to a channel's list, once each, in id (time) order, keeping the last MAX_MESSAGES. */
+function addMessages(channelId: string, messages: readonly Message[]): void {
+  const byId = new Map((state.messages.get(channelId) ?? []).map((m) => [m.id, m]));
+  for (const message of messages) byId.set(message.id, message);
+  const list = [...byId.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).slice(-MAX_MESSAGES);
+  state.messages.set(channelId, list);
+  if (channelId === state.channelId) renderMessages();
+}
+
+/** The channel's last messages, the first time it is opened. */
+async function loadHistory(channelId: string): Promise<void> {
+  if (state.historyLoaded.has(channelId)) return;
+  state.historyLoaded.add(channelId);
+  const response = await fetch(`/api/v10/channels/${channelId}/messages?limit=${HISTORY}`, { headers: { authorization: state.token } });
+  if (response.ok) addMessages(channelId, (await response.json()) as Message[]);
+}
+
 function selectChannel(channelId: string | undefined): void {
   state.channelId = channelId;
+  if (channelId) void loadHistory(channelId);
   if (channelId && state.guildId) {
     // Op 14: the first 100 of this channel's member list, kept up to date by GUILD_MEMBER_LIST_UPDATE.
     state.awaitingList = channelId;
@@ -235,6 +287,15 @@ function render(): void {
   $("channel-topic").textContent = channel?.topic ?? "";
   renderMessages();
   renderMembers();
+  renderTyping();
+}
+
+function renderTyping(): void {
+  const now = Date.now();
+  const who = state.channelId ? state.typing.get(state.channelId) : undefined;
+  for (const [userId, { until }] of who ?? []) if (until <= now) who?.delete(userId);
+  const names = [...(who?.values() ?? [])].map((typing) => typing.name);
+  $("typing").textContent = names.length === 0 ? "" : `${names.join(", ")} ${names.length === 1 ? "is" : "are"} typing…`;
 }
 
 function renderMessages(): void {
@@ -295,11 +356,18 @@ async function send(content: string): Promise<void> {
   if (!response.ok) $("send-error").textContent = ((await response.json()) as { message?: string }).message ?? `error ${response.status}`;
 }
 
+$("composer").addEventListener("input", () => {
+  if (!state.channelId || Date.now() - state.lastTypingSent < TYPING_EVERY_MS) return;
+  state.lastTypingSent = Date.now();
+  void fetch(`/api/v10/channels/${state.channelId}/typing`, { method: "POST", headers: { authorization: state.token } });
+});
+
 $("composer").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = (event.target as HTMLFormElement).elements.namedItem("content") as HTMLInputElement;
   if (!input.value.trim() || !state.channelId) return;
   void send(input.value);
+  state.lastTypingSent = 0;
   input.value = "";
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { sourcesContaining } from "./test-helpers.ts";
-import { discordTimestamp } from "./timestamp.ts";
+import { discordTimestamp, snowflakeTime } from "./timestamp.ts";
 
 describe("discordTimestamp", () => {
   test("writes Discord's form: microseconds and +00:00", () => {
@@ -16,5 +16,13 @@ describe("discordTimestamp", () => {
 
   test("is the only way src/ writes a timestamp (no toISOString elsewhere)", () => {
     expect(sourcesContaining("toISOString(")).toEqual(["protocol/timestamp.ts"]);
+  });
+});
+
+describe("snowflakeTime", () => {
+  test("reads the time a snowflake was made (Discord's documented example)", () => {
+    // docs: reference, "Snowflake ID Broken Down in Binary": 175928847299117063 -> 2016-04-30 11:18:25.796 UTC.
+    expect(snowflakeTime("175928847299117063")).toBe(1_462_015_105_796);
+    expect(snowflakeTime("0")).toBe(1_420_070_400_000);
   });
 });

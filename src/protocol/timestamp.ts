@@ -11,3 +11,11 @@ export function discordTimestamp(ms: number): string {
   // toISOString: "YYYY-MM-DDTHH:mm:ss.sssZ"; throws RangeError for a time out of range.
   return `${new Date(ms).toISOString().slice(0, -1)}000+00:00`;
 }
+
+/** Discord's epoch, the first ms of 2015 (UTC): a snowflake's time counts from it. */
+export const DISCORD_EPOCH_MS = 1_420_070_400_000;
+
+/** When the snowflake `id` was made, ms since the Unix epoch (its top 42 bits). */
+export function snowflakeTime(id: string): number {
+  return Number(BigInt(id) >> 22n) + DISCORD_EPOCH_MS;
+}

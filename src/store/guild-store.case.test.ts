@@ -10,6 +10,7 @@ import { MemoryGuildStore } from "./memory.ts";
 import { MIGRATIONS, PostgresGuildStore } from "./postgres.ts";
 import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
 import { freshDatabase } from "../../test/support/postgres.ts";
+import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
 
 const U64_MAX = "18446744073709551615";
 
@@ -66,6 +67,43 @@ function channel(id: string, guildId: string, overrides: Partial<StoredChannel> 
 function member(guildId: string, userId: string, overrides: Partial<Member> = {}): Member {
   return { guildId, userId, roleIds: [], nick: null, joinedAt: 1_700_000_000_000, ...overrides };
 }
+
+/** A message of guild 1 in channel 30. */
+function message(id: string, overrides: Partial<StoredMessage> = {}): StoredMessage {
+  return {
+    id,
+    channelId: "30",
+    guildId: "1",
+    authorId: "5",
+    type: 0,
+    content: `message ${id}`,
+    flags: 0,
+    editedAt: null,
+    pinnedAt: null,
+    nonce: null,
+    data: JSON.stringify({ tts: false, embeds: [] }),
+    ...overrides,
+  };
+}
+
+const FIRE: ReactionEmoji = { id: null, name: "🔥", animated: false };
+const PARTY: ReactionEmoji = { id: "900", name: "party", animated: true };
+
+function reaction(messageId: string, userId: string, emoji: ReactionEmoji = FIRE, burst = false): StoredReaction {
+  return { channelId: "30", messageId, userId, emoji, burst };
+}
+
+/** A file of message `messageId` in channel 30: every byte value, so nothing is read as text. */
+function attachment(id: string, messageId: string, overrides: Partial<StoredAttachment> = {}): StoredAttachment {
+  const data = new Uint8Array(300).map((_, i) => (i * 7) % 256);
+  return { id, channelId: "30", messageId, filename: "notes ü.bin", contentType: "application/octet-stream", data, ...overrides };
+}
+
+const putMessages = (store: GuildStore, ...messages: StoredMessage[]) =>
+  store.writeGuild("1", GENERATION, messages.map((record) => ({ k: "message", message: record })));
+const react = (store: GuildStore, ...reactions: StoredReaction[]) =>
+  store.writeGuild("1", GENERATION, reactions.map((record) => ({ k: "reaction", reaction: record })));
+const messageIds = (messages: readonly StoredMessage[]) => messages.map((m) => m.id);
 
 /** The generation the contract's writes carry (fencing has its own tests). */
 const GENERATION = 0;
@@ -140,7 +178,7 @@ const implementations: { name: string; open(): Promise<Opened> }[] = [
         second: async () => stores[stores.push(await PostgresGuildStore.open(url)) - 1] as GuildStore,
         dispose: async () => {
           for (const store of stores) await store.close();
-          await admin`TRUNCATE users, guilds, roles, channels, members, guild_owners`;
+          await admin`TRUNCATE users, guilds, roles, channels, members, guild_owners, messages, reactions`;
         },
       };
     },
@@ -633,6 +671,198 @@ for (const implementation of implementations) {
       expect(await store.renewClaim("2", 1, 2)).toBe(false);
     });
 
+    test("a message round-trips every field, and is found by its channel and id only", async () => {
+      const full = message("175928847299117063", {
+        authorId: "18446744073709551615",
+        type: 19,
+        content: "O'Brien \"quoted\" 🦊 <@5>",
+        flags: 4 | 4096,
+        editedAt: 1_700_000_000_123,
+        pinnedAt: 1_700_000_000_456,
+        nonce: "n-1",
+        data: JSON.stringify({ mentions: [{ id: "5" }], embeds: [{ title: "t" }], message_reference: { message_id: "7" } }),
+      });
+      await putMessages(store, full);
+      expect(await store.getMessage("30", full.id)).toEqual(full);
+      expect(await (await opened.second()).getMessage("30", full.id)).toEqual(full);
+      expect(await store.getMessage("31", full.id)).toBeUndefined();
+      expect(await store.getMessage("30", "1")).toBeUndefined();
+      // A write with the same (channel, id) replaces it: an edit.
+      await putMessages(store, { ...full, content: "edited", editedAt: 1_700_000_001_000 });
+      expect(await store.getMessage("30", full.id)).toEqual({ ...full, content: "edited", editedAt: 1_700_000_001_000 });
+      expect(messageIds(await store.listMessages("30", { limit: 10 }))).toEqual([full.id]);
+    });
+
+    test("history pages by numeric id, newest first: latest, before, after and around, one channel only", async () => {
+      // Ids of different lengths: text order would put "100" before "20".
+      const history = ["7", "20", "33", "100", "250", "1000", "1001"].map((id) => message(id));
+      await putMessages(store, ...history, message("500", { channelId: "31" }));
+      const page = async (p: Parameters<GuildStore["listMessages"]>[1]) => messageIds(await store.listMessages("30", p));
+      expect(await page({ limit: 100 })).toEqual(["1001", "1000", "250", "100", "33", "20", "7"]);
+      expect(await page({ limit: 3 })).toEqual(["1001", "1000", "250"]);
+      expect(await page({ limit: 0 })).toEqual([]);
+      expect(await page({ limit: 3, before: "250" })).toEqual(["100", "33", "20"]);
+      expect(await page({ limit: 3, before: "21" })).toEqual(["20", "7"]);
+      // After: the oldest ones after it, still newest first.
+      expect(await page({ limit: 2, after: "20" })).toEqual(["100", "33"]);
+      expect(await page({ limit: 10, after: "1001" })).toEqual([]);
+      // Around: half (rounded down) older than it, the rest from it on.
+      expect(await page({ limit: 4, around: "100" })).toEqual(["1000", "250", "100", "33", "20"].slice(1));
+      expect(await page({ limit: 5, around: "100" })).toEqual(["1000", "250", "100", "33", "20"]);
+      expect(await page({ limit: 1, around: "100" })).toEqual(["100"]);
+      expect(await page({ limit: 3, around: "99" })).toEqual(["250", "100", "33"]);
+      expect(messageIds(await store.listMessages("31", { limit: 10 }))).toEqual(["500"]);
+      expect(await store.listMessages("32", { limit: 10 })).toEqual([]);
+      await expect(store.listMessages("30", { limit: 5, before: "1", after: "2" })).rejects.toThrow(RangeError);
+      await expect(store.listMessages("30", { limit: -1 })).rejects.toThrow(RangeError);
+    });
+
+    test("delete-messages removes those of the channel with their reactions, skipping ids not there", async () => {
+      await putMessages(store, message("10"), message("11"), message("12"), message("10", { channelId: "31" }));
+      await react(store, reaction("10", "5"), reaction("11", "5"), { ...reaction("10", "5"), channelId: "31" });
+      await store.writeGuild("1", GENERATION, [{ k: "delete-messages", channelId: "30", messageIds: ["10", "11", "99"] }]);
+      expect(messageIds(await store.listMessages("30", { limit: 10 }))).toEqual(["12"]);
+      expect(await store.getMessage("31", "10")).toBeDefined();
+      expect(await store.messageReactions("30", ["10", "11"], "5")).toEqual(new Map());
+      expect((await store.messageReactions("31", ["10"], "5")).get("10")).toHaveLength(1);
+      // A message put again with a deleted id starts with no reactions.
+      await putMessages(store, message("10"));
+      expect(await store.messageReactions("30", ["10"], "5")).toEqual(new Map());
+    });
+
+    test("pinned messages list by pin time, latest first, before a time, and count", async () => {
+      await putMessages(
+        store,
+        message("10", { pinnedAt: 3_000 }),
+        message("11"),
+        message("12", { pinnedAt: 1_000 }),
+        message("13", { pinnedAt: 3_000 }),
+        message("14", { channelId: "31", pinnedAt: 5_000 }),
+      );
+      expect(messageIds(await store.listPinnedMessages("30", 10))).toEqual(["13", "10", "12"]);
+      expect(messageIds(await store.listPinnedMessages("30", 1))).toEqual(["13"]);
+      expect(messageIds(await store.listPinnedMessages("30", 10, 3_000))).toEqual(["12"]);
+      expect(await store.countPinnedMessages("30")).toBe(3);
+      expect(await store.countPinnedMessages("32")).toBe(0);
+      await putMessages(store, message("10"));
+      expect(await store.countPinnedMessages("30")).toBe(2);
+    });
+
+    test("findMessageByNonce answers the author's newest message with that nonce in the channel", async () => {
+      await putMessages(store, message("10", { nonce: "abc" }), message("12", { nonce: "abc" }), message("13", { nonce: "abc", authorId: "6" }), message("14", { nonce: "abc", channelId: "31" }));
+      expect((await store.findMessageByNonce("30", "5", "abc"))?.id).toBe("12");
+      expect((await store.findMessageByNonce("30", "6", "abc"))?.id).toBe("13");
+      expect(await store.findMessageByNonce("30", "5", "abd")).toBeUndefined();
+      expect(await store.findMessageByNonce("30", "7", "abc")).toBeUndefined();
+    });
+
+    test("reactions count per emoji in order of first use, with the viewer's own, normal and burst apart", async () => {
+      await putMessages(store, message("10"), message("11"));
+      await react(store, reaction("10", "6", PARTY), reaction("10", "5"), reaction("10", "6"), reaction("10", "5"), reaction("10", "7", FIRE, true), reaction("11", "7"));
+      const counts = await store.messageReactions("30", ["10", "11", "12"], "5");
+      expect(counts.get("10")).toEqual([
+        { emoji: PARTY, normal: 1, burst: 0, me: false, meBurst: false },
+        { emoji: FIRE, normal: 2, burst: 1, me: true, meBurst: false },
+      ]);
+      expect(counts.get("11")).toEqual([{ emoji: FIRE, normal: 1, burst: 0, me: false, meBurst: false }]);
+      expect(counts.has("12")).toBe(false);
+      expect((await store.messageReactions("30", ["10"], "7")).get("10")?.[1]).toMatchObject({ me: false, meBurst: true });
+      expect(await store.messageReactions("31", ["10"], "5")).toEqual(new Map());
+    });
+
+    test("reactors page by numeric user id per emoji and kind, leaving out users that are gone", async () => {
+      for (const id of ["5", "20", "100", "7"]) await store.putUser(user(id));
+      await putMessages(store, message("10"));
+      await react(store, reaction("10", "100"), reaction("10", "20"), reaction("10", "5"), reaction("10", "8"), reaction("10", "7", FIRE, true), reaction("10", "7", PARTY));
+      const reactors = async (key: string, burst: boolean, limit: number, after?: string) => ids(await store.listReactors("30", "10", key, burst, limit, after));
+      expect(await reactors("🔥", false, 10)).toEqual(["5", "20", "100"]);
+      expect(await reactors("🔥", false, 2)).toEqual(["5", "20"]);
+      expect(await reactors("🔥", false, 10, "20")).toEqual(["100"]);
+      expect(await reactors("🔥", true, 10)).toEqual(["7"]);
+      expect(await reactors("900", false, 10)).toEqual(["7"]);
+      expect(await reactors("party", false, 10)).toEqual([]);
+      expect((await store.listReactors("30", "10", "🔥", false, 10))[0]).toEqual(user("5"));
+    });
+
+    test("delete-reactions removes one user's with an emoji (both kinds), one emoji's, or all", async () => {
+      await putMessages(store, message("10"), message("11"));
+      await react(store, reaction("10", "5"), reaction("10", "5", FIRE, true), reaction("10", "6"), reaction("10", "5", PARTY), reaction("11", "5"));
+      const summary = async () => ((await store.messageReactions("30", ["10", "11"], "5")).get("10") ?? []).map((c) => [c.emoji.name, c.normal, c.burst]);
+      await store.writeGuild("1", GENERATION, [{ k: "delete-reactions", selector: { channelId: "30", messageId: "10", emojiKey: "🔥", userId: "5" } }]);
+      expect(await summary()).toEqual([["🔥", 1, 0], ["party", 1, 0]]);
+      await store.writeGuild("1", GENERATION, [{ k: "delete-reactions", selector: { channelId: "30", messageId: "10", emojiKey: "900" } }]);
+      expect(await summary()).toEqual([["🔥", 1, 0]]);
+      await store.writeGuild("1", GENERATION, [{ k: "delete-reactions", selector: { channelId: "30", messageId: "10" } }]);
+      expect(await summary()).toEqual([]);
+      expect((await store.messageReactions("30", ["11"], "5")).get("11")).toHaveLength(1);
+      const userWithoutEmoji = store.writeGuild("1", GENERATION, [{ k: "delete-reactions", selector: { channelId: "30", messageId: "10", userId: "5" } }]);
+      await expect(userWithoutEmoji).rejects.toThrow(RangeError);
+    });
+
+    test("a deleted channel takes its messages and reactions; a deleted guild takes all of its own", async () => {
+      await putMessages(store, message("10"), message("11", { channelId: "31" }));
+      await store.writeGuild("2", GENERATION, [{ k: "message", message: message("12", { guildId: "2", channelId: "40" }) }]);
+      await react(store, reaction("10", "5"), { ...reaction("11", "5"), channelId: "31" });
+      await store.writeGuild("2", GENERATION, [{ k: "reaction", reaction: { ...reaction("12", "5"), channelId: "40" } }]);
+      await deleteChannel(store, "1", "30");
+      expect(await store.listMessages("30", { limit: 10 })).toEqual([]);
+      expect(await store.messageReactions("30", ["10"], "5")).toEqual(new Map());
+      expect(messageIds(await store.listMessages("31", { limit: 10 }))).toEqual(["11"]);
+      await deleteGuild(store, "1");
+      expect(await store.listMessages("31", { limit: 10 })).toEqual([]);
+      expect(await store.messageReactions("31", ["11"], "5")).toEqual(new Map());
+      expect(messageIds(await store.listMessages("40", { limit: 10 }))).toEqual(["12"]);
+      expect((await store.messageReactions("40", ["12"], "5")).get("12")).toHaveLength(1);
+    });
+
+    test("an attachment keeps its bytes and fields, by channel and id; it goes with its message, its channel or its guild", async () => {
+      const kept = attachment("20", "10");
+      await store.writeGuild("1", GENERATION, [
+        { k: "message", message: message("10") },
+        { k: "attachment", attachment: kept },
+        { k: "attachment", attachment: attachment("21", "10", { contentType: null, data: new Uint8Array(0) }) },
+        { k: "message", message: message("11") },
+        { k: "attachment", attachment: attachment("22", "11") },
+        { k: "message", message: message("12", { channelId: "31" }) },
+        { k: "attachment", attachment: attachment("23", "12", { channelId: "31" }) },
+      ]);
+      expect(await store.getAttachment("30", "20")).toEqual(kept);
+      expect(await (await opened.second()).getAttachment("30", "20")).toEqual(kept);
+      expect(await store.getAttachment("30", "21")).toEqual(attachment("21", "10", { contentType: null, data: new Uint8Array(0) }));
+      expect(await store.getAttachment("31", "20")).toBeUndefined();
+      // An edit drops one file of a message: the others stay (ids not there are skipped).
+      await store.writeGuild("1", GENERATION, [{ k: "delete-attachments", channelId: "30", attachmentIds: ["21", "99"] }]);
+      expect(await store.getAttachment("30", "21")).toBeUndefined();
+      expect(await store.getAttachment("30", "20")).toEqual(kept);
+      await store.writeGuild("1", GENERATION, [{ k: "attachment", attachment: attachment("21", "10") }]);
+      await store.writeGuild("1", GENERATION, [{ k: "delete-messages", channelId: "30", messageIds: ["10"] }]);
+      expect(await store.getAttachment("30", "20")).toBeUndefined();
+      expect(await store.getAttachment("30", "21")).toBeUndefined();
+      expect(await store.getAttachment("30", "22")).toBeDefined();
+      await deleteChannel(store, "1", "30");
+      expect(await store.getAttachment("30", "22")).toBeUndefined();
+      expect(await store.getAttachment("31", "23")).toBeDefined();
+      await deleteGuild(store, "1");
+      expect(await store.getAttachment("31", "23")).toBeUndefined();
+      await expect(store.writeGuild("1", GENERATION, [{ k: "attachment", attachment: attachment("24", "10", { filename: "" }) }])).rejects.toThrow(RangeError);
+      await expect(store.writeGuild("1", GENERATION, [{ k: "attachment", attachment: attachment("x", "10") }])).rejects.toThrow(RangeError);
+    });
+
+    test("message writes are fenced and checked like every guild write", async () => {
+      const next = await opened.second();
+      await store.claimGuild("1", 1);
+      await next.claimGuild("1", 2);
+      const stale = store.writeGuild("1", 1, [{ k: "message", message: message("10") }, { k: "reaction", reaction: reaction("10", "5") }]);
+      await expect(stale).rejects.toBeInstanceOf(GuildFencedError);
+      expect(await next.getMessage("30", "10")).toBeUndefined();
+      await expect(next.writeGuild("1", 2, [{ k: "message", message: message("10", { guildId: "2" }) }])).rejects.toThrow(RangeError);
+      for (const bad of [{ id: "01" }, { type: 256 }, { flags: -1 }, { editedAt: 1.5 }, { nonce: "x".repeat(26) }, { authorId: "a" }] as Partial<StoredMessage>[]) {
+        await expect(next.writeGuild("1", 2, [{ k: "message", message: message("10", bad) }])).rejects.toThrow(RangeError);
+      }
+      await expect(next.writeGuild("1", 2, [{ k: "reaction", reaction: { ...reaction("10", "5"), emoji: { id: null, name: "", animated: false } } }])).rejects.toThrow(RangeError);
+      expect(await next.getMessage("30", "10")).toBeUndefined();
+    });
+
     test("the highest fence is the latest generation any owner claimed a guild with (0 before any)", async () => {
       expect(await store.highestFence()).toBe(0);
       await store.claimGuild("1", 4);
@@ -792,7 +1022,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["channels", "guild_owners", "guilds", "members", "roles", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["attachments", "channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
     await db.close();
   });
 
@@ -867,6 +1097,30 @@ describe("SqliteGuildStore", () => {
     );
     expect(plan("SELECT * FROM guilds WHERE id_order > '5' ORDER BY id_order LIMIT 3")).toMatch(/guilds_by_id_order/);
     await db.close();
+  });
+
+  test("history and reactor pages use the indexes, not a table scan", async () => {
+    const store = new SqliteGuildStore(dir);
+    await store.close();
+    const db = new Database(join(dir, STORE_FILE), { readonly: true });
+    const plan = (sql: string) => (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join("; ");
+    expect(plan("SELECT * FROM messages WHERE channel_id = '1' AND id_order < '5' ORDER BY id_order DESC LIMIT 50")).toMatch(/INDEX messages_by_channel_order/);
+    expect(plan("SELECT * FROM messages WHERE channel_id = '1' AND pinned_at IS NOT NULL AND pinned_at < 5 ORDER BY pinned_at DESC, id_order DESC LIMIT 50")).toMatch(/INDEX messages_pinned/);
+    expect(plan("SELECT * FROM reactions WHERE channel_id = '1' AND message_id = '2' AND emoji_key = 'x' AND burst = 0 AND user_order > '5' ORDER BY user_order LIMIT 25")).toMatch(/INDEX reactions_by_reactor/);
+    await db.close();
+  });
+
+  test("a file at schema version 4 (before messages) migrates forward, keeps its guild and stores messages", async () => {
+    const old = new Database(join(dir, STORE_FILE), { create: true, strict: true });
+    for (const step of migrations.slice(0, 4)) old.run(step as string);
+    old.run("PRAGMA user_version = 4");
+    old.run(`INSERT INTO guilds (id, name, owner_id, icon, created_at) VALUES ('1', 'g', '5', NULL, 0)`);
+    await old.close();
+    const store = new SqliteGuildStore(dir);
+    expect(await store.getGuild("1")).toEqual(guild("1", { name: "g", ownerId: "5", createdAt: 0 }));
+    await putMessages(store, message("10"));
+    expect(await store.getMessage("30", "10")).toEqual(message("10"));
+    await store.close();
   });
 
   test("pages of random member ids match the memory model", async () => {

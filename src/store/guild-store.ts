@@ -1,7 +1,7 @@
 /**
  * The `GuildStore` contract: the durable state a node keeps across restarts.
- * It holds users, guilds, roles, channels (with permission overwrites) and
- * members. Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
+ * It holds users, guilds, roles, channels (with permission overwrites), members, and the
+ * messages of the guilds' channels with their reactions and attachments (message-records.ts). Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
  * nodes, `--database`) and `memory.ts` (tests). All three pass the shared contract suite
  * in `guild-store.case.test.ts`.
  *
@@ -13,6 +13,17 @@
 import { isSnowflake } from "../protocol/fields.ts";
 import { PRIVILEGED_INTENTS } from "../protocol/opcodes.ts";
 import type { Overwrite } from "../guild/permissions.ts";
+import {
+  assertValidAttachment,
+  assertValidMessage,
+  assertValidReaction,
+  type MessagePage,
+  type StoredAttachment,
+  type ReactionCount,
+  type ReactionSelector,
+  type StoredMessage,
+  type StoredReaction,
+} from "./message-records.ts";
 
 /** A user or bot account that may connect to the gateway. */
 export interface User {
@@ -50,7 +61,23 @@ export type GuildWrite =
   | { readonly k: "delete-channel"; readonly channelId: string }
   | { readonly k: "member"; readonly member: Member }
   | { readonly k: "delete-member"; readonly userId: string }
-  /** The guild and every role, channel and member with its id (its fence stays). */
+  /** Inserts or replaces the message with its (channel, id). */
+  | { readonly k: "message"; readonly message: StoredMessage }
+  /** A message's file (write it with its message: the batch is one transaction). */
+  | { readonly k: "attachment"; readonly attachment: StoredAttachment }
+  /** The attachments with these ids in the channel (ids not there are skipped): files an edit dropped. */
+  | { readonly k: "delete-attachments"; readonly channelId: string; readonly attachmentIds: readonly string[] }
+  /** The messages with these ids in the channel (ids not there are skipped), with their reactions and attachments. */
+  | { readonly k: "delete-messages"; readonly channelId: string; readonly messageIds: readonly string[] }
+  /** Adds the reaction; one the user already has (same emoji and kind) stays as it was. */
+  | { readonly k: "reaction"; readonly reaction: StoredReaction }
+  /** Removes the reactions the selector names (both kinds). */
+  | { readonly k: "delete-reactions"; readonly selector: ReactionSelector }
+  /**
+   * The guild and every role, channel, member, message, reaction and attachment with its id
+   * (its fence stays). A "delete-channel" also removes the channel's messages, reactions and
+   * attachments.
+   */
   | { readonly k: "delete-guild" };
 
 /** A member of a guild with its user, as a guild's owner loads them. */
@@ -142,6 +169,36 @@ export interface GuildStore {
   /** Ids of the guilds the user is a member of, in ascending numeric order. */
   guildsOfUser(userId: string): Promise<string[]>;
 
+  /*
+   * Messages and reactions (message-records.ts), read by channel. Written only through
+   * `writeGuild`, by the owner of the channel's guild.
+   */
+  getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined>;
+  /** A page of the channel's history (`MessagePage`), newest first. */
+  listMessages(channelId: string, page: MessagePage): Promise<StoredMessage[]>;
+  /**
+   * Up to `limit` pinned messages of the channel pinned before `pinnedBefore` (ms; all when
+   * absent), the latest pinned first (then the higher id).
+   */
+  listPinnedMessages(channelId: string, limit: number, pinnedBefore?: number): Promise<StoredMessage[]>;
+  /** How many messages of the channel are pinned. */
+  countPinnedMessages(channelId: string): Promise<number>;
+  /** The newest message of `authorId` in the channel sent with `nonce`, or undefined. */
+  findMessageByNonce(channelId: string, authorId: string, nonce: string): Promise<StoredMessage | undefined>;
+  /**
+   * The reactions of each of `messageIds` in the channel that has any, per emoji in the order
+   * each emoji was first used on it; `me`/`meBurst` say whether `viewerId` reacted so.
+   */
+  messageReactions(channelId: string, messageIds: readonly string[], viewerId: string): Promise<Map<string, ReactionCount[]>>;
+  /**
+   * Up to `limit` users who reacted to the message with the emoji (`emojiKey`) and kind
+   * (`burst`), with user id greater than `after` (all when absent), in ascending numeric id
+   * order; users that are gone are left out.
+   */
+  listReactors(channelId: string, messageId: string, emojiKey: string, burst: boolean, limit: number, after?: string): Promise<User[]>;
+  /** The attachment with this id in the channel, bytes and all, or undefined. */
+  getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined>;
+
   /**
    * An owner at ring `generation` (an integer ≥ 0) takes the guild: its fence becomes
    * max(fence, generation). Rejects with `GuildFencedError` if the fence is above
@@ -209,6 +266,35 @@ export function assertValidGuildWrite(guildId: string, generation: number, write
       case "delete-member":
         assertSnowflake(write.userId, "user id");
         break;
+      case "message":
+        assertValidMessage(write.message);
+        own(write.message.guildId, `message ${write.message.id}`);
+        break;
+      case "delete-messages":
+        assertSnowflake(write.channelId, "channel id");
+        for (const id of write.messageIds) assertSnowflake(id, "message id");
+        break;
+      case "reaction":
+        assertValidReaction(write.reaction);
+        break;
+      case "attachment":
+        assertValidAttachment(write.attachment);
+        break;
+      case "delete-attachments":
+        assertSnowflake(write.channelId, "channel id");
+        for (const id of write.attachmentIds) assertSnowflake(id, "attachment id");
+        break;
+      case "delete-reactions": {
+        const { channelId, messageId, emojiKey, userId } = write.selector;
+        assertSnowflake(channelId, "channel id");
+        assertSnowflake(messageId, "message id");
+        if (emojiKey !== undefined && (typeof emojiKey !== "string" || emojiKey.length === 0)) throw new RangeError("emojiKey must be a non-empty string");
+        if (userId !== undefined) {
+          assertSnowflake(userId, "user id");
+          if (emojiKey === undefined) throw new RangeError("a reaction selector with a userId needs an emojiKey");
+        }
+        break;
+      }
       case "delete-guild":
         break;
       default:

@@ -23,6 +23,19 @@ import {
   type StoredRole,
   type User,
 } from "./guild-store.ts";
+import {
+  assertValidMessagePage,
+  copyAttachment,
+  copyMessage,
+  copyReaction,
+  emojiKey,
+  selects,
+  type MessagePage,
+  type ReactionCount,
+  type StoredAttachment,
+  type StoredMessage,
+  type StoredReaction,
+} from "./message-records.ts";
 
 /** Canonical snowflakes order as numbers when compared by length, then by text. */
 function compareSnowflakes(a: string, b: string): number {
@@ -42,6 +55,12 @@ function pageKeys(keys: Iterable<string>, limit: number, after: string | undefin
     .slice(0, limit);
 }
 
+/** A reaction as kept here, with its guild (for "delete-guild"). */
+interface KeptReaction {
+  readonly guildId: string;
+  readonly reaction: StoredReaction;
+}
+
 /** `GuildStore` over Maps; records are copied in and out. */
 export class MemoryGuildStore implements GuildStore {
   readonly #users = new Map<string, User>();
@@ -52,6 +71,12 @@ export class MemoryGuildStore implements GuildStore {
   readonly #members = new Map<string, Map<string, Member>>();
   /** guild id → its fence: the generation of the owner that claimed it last. */
   readonly #fences = new Map<string, number>();
+  /** channel id → message id → message. */
+  readonly #messages = new Map<string, Map<string, StoredMessage>>();
+  /** Every reaction, in order of arrival (so an emoji's first use orders a message's reactions). */
+  #reactions: KeptReaction[] = [];
+  /** channel id → attachment id → attachment, with its guild (for "delete-guild"). */
+  readonly #attachments = new Map<string, Map<string, { guildId: string; attachment: StoredAttachment }>>();
 
   async getUser(id: string): Promise<User | undefined> {
     const user = this.#users.get(id);
@@ -154,6 +179,86 @@ export class MemoryGuildStore implements GuildStore {
     }));
   }
 
+  async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {
+    const message = this.#messages.get(channelId)?.get(messageId);
+    return message && copyMessage(message);
+  }
+
+  async listMessages(channelId: string, page: MessagePage): Promise<StoredMessage[]> {
+    assertValidMessagePage(page);
+    const messages = this.#messages.get(channelId);
+    const ids = [...(messages?.keys() ?? [])].sort(compareSnowflakes);
+    const olderThan = (anchor: string) => ids.filter((id) => compareSnowflakes(id, anchor) < 0);
+    const newest = (list: string[], n: number) => (n === 0 ? [] : list.slice(-n));
+    const { limit, before, after, around } = page;
+    let picked: string[];
+    if (before !== undefined) picked = newest(olderThan(before), limit);
+    else if (after !== undefined) picked = ids.filter((id) => compareSnowflakes(id, after) > 0).slice(0, limit);
+    else if (around !== undefined) {
+      const below = Math.floor(limit / 2);
+      picked = [...newest(olderThan(around), below), ...ids.filter((id) => compareSnowflakes(id, around) >= 0).slice(0, limit - below)];
+    } else picked = newest(ids, limit);
+    return picked.reverse().map((id) => copyMessage(messages?.get(id) as StoredMessage));
+  }
+
+  async listPinnedMessages(channelId: string, limit: number, pinnedBefore?: number): Promise<StoredMessage[]> {
+    assertValidPage(limit, undefined);
+    return [...(this.#messages.get(channelId)?.values() ?? [])]
+      .filter((m) => m.pinnedAt !== null && (pinnedBefore === undefined || m.pinnedAt < pinnedBefore))
+      .sort((a, b) => (b.pinnedAt as number) - (a.pinnedAt as number) || compareSnowflakes(b.id, a.id))
+      .slice(0, limit)
+      .map(copyMessage);
+  }
+
+  async countPinnedMessages(channelId: string): Promise<number> {
+    let count = 0;
+    for (const message of this.#messages.get(channelId)?.values() ?? []) if (message.pinnedAt !== null) count++;
+    return count;
+  }
+
+  async findMessageByNonce(channelId: string, authorId: string, nonce: string): Promise<StoredMessage | undefined> {
+    const found = [...(this.#messages.get(channelId)?.values() ?? [])]
+      .filter((m) => m.authorId === authorId && m.nonce === nonce)
+      .sort((a, b) => compareSnowflakes(b.id, a.id))[0];
+    return found && copyMessage(found);
+  }
+
+  async messageReactions(channelId: string, messageIds: readonly string[], viewerId: string): Promise<Map<string, ReactionCount[]>> {
+    const wanted = new Set(messageIds);
+    const counts = new Map<string, Map<string, { emoji: StoredReaction["emoji"]; normal: number; burst: number; me: boolean; meBurst: boolean }>>();
+    for (const { reaction } of this.#reactions) {
+      if (reaction.channelId !== channelId || !wanted.has(reaction.messageId)) continue;
+      let perEmoji = counts.get(reaction.messageId);
+      if (!perEmoji) counts.set(reaction.messageId, (perEmoji = new Map()));
+      const key = emojiKey(reaction.emoji);
+      let count = perEmoji.get(key);
+      if (!count) perEmoji.set(key, (count = { emoji: copyReaction(reaction).emoji, normal: 0, burst: 0, me: false, meBurst: false }));
+      const mine = reaction.userId === viewerId;
+      if (reaction.burst) {
+        count.burst++;
+        count.meBurst ||= mine;
+      } else {
+        count.normal++;
+        count.me ||= mine;
+      }
+    }
+    return new Map([...counts].map(([messageId, perEmoji]) => [messageId, [...perEmoji.values()]]));
+  }
+
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    const kept = this.#attachments.get(channelId)?.get(attachmentId);
+    return kept && copyAttachment(kept.attachment);
+  }
+
+  async listReactors(channelId: string, messageId: string, key: string, burst: boolean, limit: number, after?: string): Promise<User[]> {
+    assertValidPage(limit, after);
+    const userIds = this.#reactions
+      .map(({ reaction }) => reaction)
+      .filter((r) => r.channelId === channelId && r.messageId === messageId && emojiKey(r.emoji) === key && r.burst === burst && this.#users.has(r.userId))
+      .map((r) => r.userId);
+    return pageKeys(userIds, limit, after).map((id) => copyUser(this.#users.get(id) as User));
+  }
+
   async claimGuild(guildId: string, generation: number): Promise<void> {
     assertValidGuildWrite(guildId, generation, []);
     this.#fence(guildId, generation);
@@ -197,9 +302,6 @@ export class MemoryGuildStore implements GuildStore {
       case "channel":
         this.#channels.set(write.channel.id, copyChannel(write.channel));
         return;
-      case "delete-channel":
-        this.#channels.delete(write.channelId);
-        return;
       case "member": {
         let members = this.#members.get(guildId);
         if (!members) this.#members.set(guildId, (members = new Map()));
@@ -212,15 +314,69 @@ export class MemoryGuildStore implements GuildStore {
         if (members?.size === 0) this.#members.delete(guildId);
         return;
       }
+      case "message": {
+        const { message } = write;
+        let messages = this.#messages.get(message.channelId);
+        if (!messages) this.#messages.set(message.channelId, (messages = new Map()));
+        messages.set(message.id, copyMessage(message));
+        return;
+      }
+      case "delete-messages": {
+        const ids = new Set(write.messageIds);
+        const messages = this.#messages.get(write.channelId);
+        for (const id of ids) messages?.delete(id);
+        this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== write.channelId || !ids.has(reaction.messageId));
+        const attachments = this.#attachments.get(write.channelId);
+        for (const [id, { attachment }] of attachments ?? []) if (ids.has(attachment.messageId)) attachments?.delete(id);
+        return;
+      }
+      case "delete-attachments": {
+        const attachments = this.#attachments.get(write.channelId);
+        for (const id of write.attachmentIds) attachments?.delete(id);
+        return;
+      }
+      case "attachment": {
+        const { attachment } = write;
+        let attachments = this.#attachments.get(attachment.channelId);
+        if (!attachments) this.#attachments.set(attachment.channelId, (attachments = new Map()));
+        attachments.set(attachment.id, { guildId, attachment: copyAttachment(attachment) });
+        return;
+      }
+      case "reaction": {
+        const { reaction } = write;
+        const same = (r: StoredReaction) =>
+          r.channelId === reaction.channelId && r.messageId === reaction.messageId && r.userId === reaction.userId && r.burst === reaction.burst && emojiKey(r.emoji) === emojiKey(reaction.emoji);
+        if (!this.#reactions.some((kept) => same(kept.reaction))) this.#reactions.push({ guildId, reaction: copyReaction(reaction) });
+        return;
+      }
+      case "delete-reactions":
+        this.#reactions = this.#reactions.filter(({ reaction }) => !selects(write.selector, reaction));
+        return;
+      case "delete-channel":
+        this.#channels.delete(write.channelId);
+        this.#messages.delete(write.channelId);
+        this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== write.channelId);
+        this.#attachments.delete(write.channelId);
+        return;
       case "delete-guild":
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
         for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
+        for (const [channelId, messages] of this.#messages) {
+          for (const [id, message] of messages) if (message.guildId === guildId) messages.delete(id);
+          if (messages.size === 0) this.#messages.delete(channelId);
+        }
+        this.#reactions = this.#reactions.filter((kept) => kept.guildId !== guildId);
+        for (const [channelId, attachments] of this.#attachments) {
+          for (const [id, kept] of attachments) if (kept.guildId === guildId) attachments.delete(id);
+          if (attachments.size === 0) this.#attachments.delete(channelId);
+        }
         this.#members.delete(guildId);
         this.#guilds.delete(guildId);
     }
   }
 
   async close(): Promise<void> {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences]) map.clear();
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments]) map.clear();
+    this.#reactions = [];
   }
 }

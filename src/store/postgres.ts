@@ -32,6 +32,20 @@ import {
   type User,
 } from "./guild-store.ts";
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
+import { assertValidMessagePage, type MessagePage, type ReactionCount, type StoredAttachment, type StoredMessage } from "./message-records.ts";
+import {
+  deleteChannelMessages,
+  deleteGuildMessages,
+  deleteMessages,
+  deleteReactions,
+  ATTACHMENTS_MIGRATION,
+  MESSAGES_MIGRATION,
+  PostgresMessages,
+  deleteAttachments,
+  putAttachment,
+  putMessage,
+  putReaction,
+} from "./postgres-messages.ts";
 
 /**
  * Schema steps; step i is version i + 1 in `schema_migrations`. Append only: never edit a
@@ -90,6 +104,10 @@ export const MIGRATIONS: readonly string[] = [
      guild_id numeric(20) PRIMARY KEY,
      generation bigint NOT NULL
    );`,
+  // Messages and reactions (postgres-messages.ts).
+  MESSAGES_MIGRATION,
+  // Attachments, a message's files (postgres-messages.ts).
+  ATTACHMENTS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -197,9 +215,11 @@ export function redactedDatabaseUrl(url: string): string {
 
 export class PostgresGuildStore implements GuildStore {
   readonly #sql: SQL;
+  readonly #messages: PostgresMessages<UserRow>;
 
   private constructor(sql: SQL) {
     this.#sql = sql;
+    this.#messages = new PostgresMessages(sql, toUser);
   }
 
   /**
@@ -339,6 +359,47 @@ export class PostgresGuildStore implements GuildStore {
     return rows.map((row) => row.guild_id);
   }
 
+  async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {
+    if (!isSnowflake(channelId) || !isSnowflake(messageId)) return undefined;
+    return this.#messages.getMessage(channelId, messageId);
+  }
+
+  async listMessages(channelId: string, page: MessagePage): Promise<StoredMessage[]> {
+    assertValidMessagePage(page);
+    return isSnowflake(channelId) ? this.#messages.listMessages(channelId, page) : [];
+  }
+
+  async listPinnedMessages(channelId: string, limit: number, pinnedBefore?: number): Promise<StoredMessage[]> {
+    assertValidPage(limit, undefined);
+    return isSnowflake(channelId) ? this.#messages.listPinnedMessages(channelId, limit, pinnedBefore) : [];
+  }
+
+  async countPinnedMessages(channelId: string): Promise<number> {
+    return isSnowflake(channelId) ? this.#messages.countPinnedMessages(channelId) : 0;
+  }
+
+  async findMessageByNonce(channelId: string, authorId: string, nonce: string): Promise<StoredMessage | undefined> {
+    if (!isSnowflake(channelId) || !isSnowflake(authorId)) return undefined;
+    return this.#messages.findMessageByNonce(channelId, authorId, nonce);
+  }
+
+  async messageReactions(channelId: string, messageIds: readonly string[], viewerId: string): Promise<Map<string, ReactionCount[]>> {
+    const ids = messageIds.filter(isSnowflake);
+    if (!isSnowflake(channelId) || !isSnowflake(viewerId) || ids.length === 0) return new Map();
+    return this.#messages.messageReactions(channelId, ids, viewerId);
+  }
+
+  async listReactors(channelId: string, messageId: string, emojiKey: string, burst: boolean, limit: number, after?: string): Promise<User[]> {
+    assertValidPage(limit, after);
+    if (!isSnowflake(channelId) || !isSnowflake(messageId)) return [];
+    return this.#messages.listReactors(channelId, messageId, emojiKey, burst, limit, after);
+  }
+
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    if (!isSnowflake(channelId) || !isSnowflake(attachmentId)) return undefined;
+    return this.#messages.getAttachment(channelId, attachmentId);
+  }
+
   async claimGuild(guildId: string, generation: number): Promise<void> {
     assertValidGuildWrite(guildId, generation, []);
     await raiseFence(this.#sql, guildId, generation);
@@ -359,8 +420,9 @@ export class PostgresGuildStore implements GuildStore {
     assertValidGuildWrite(guildId, generation, writes);
     await this.#sql.begin(async (tx) => {
       await raiseFence(tx, guildId, generation);
-      // In order on the one connection, without waiting for each answer.
-      await Promise.all(writes.map((write) => applyWrite(tx, guildId, write)));
+      // In order on the one connection, without waiting for each answer: a query starts when
+      // first awaited, and Promise.all awaits them in this order.
+      await Promise.all(writes.flatMap((write) => applyWrite(tx, guildId, write)));
     });
   }
 
@@ -379,7 +441,8 @@ async function raiseFence(sql: SQL, guildId: string, generation: number): Promis
   if (fence > generation) throw new GuildFencedError(guildId, generation, fence);
 }
 
-function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unknown> {
+/** The statements of one write, not yet started (see `writeGuild`). */
+function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unknown> | Promise<unknown>[] {
   switch (write.k) {
     case "guild": {
       const { id, name, ownerId, icon, createdAt } = write.guild;
@@ -407,7 +470,7 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
           position = excluded.position, parent_id = excluded.parent_id, overwrites = excluded.overwrites, topic = excluded.topic`;
     }
     case "delete-channel":
-      return sql`DELETE FROM channels WHERE id = ${write.channelId}`;
+      return [sql`DELETE FROM channels WHERE id = ${write.channelId}`, ...deleteChannelMessages(sql, write.channelId)];
     case "member": {
       const { userId, roleIds, nick, joinedAt } = write.member;
       return sql`
@@ -417,13 +480,26 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
     }
     case "delete-member":
       return sql`DELETE FROM members WHERE guild_id = ${guildId} AND user_id = ${write.userId}`;
+    case "message":
+      return putMessage(sql, write.message);
+    case "delete-messages":
+      return deleteMessages(sql, write.channelId, write.messageIds);
+    case "reaction":
+      return putReaction(sql, guildId, write.reaction);
+    case "attachment":
+      return putAttachment(sql, guildId, write.attachment);
+    case "delete-attachments":
+      return deleteAttachments(sql, write.channelId, write.attachmentIds);
+    case "delete-reactions":
+      return deleteReactions(sql, write.selector);
     case "delete-guild":
-      return Promise.all([
+      return [
+        ...deleteGuildMessages(sql, guildId),
         sql`DELETE FROM roles WHERE guild_id = ${guildId}`,
         sql`DELETE FROM channels WHERE guild_id = ${guildId}`,
         sql`DELETE FROM members WHERE guild_id = ${guildId}`,
         sql`DELETE FROM guilds WHERE id = ${guildId}`,
-      ]);
+      ];
   }
 }
 

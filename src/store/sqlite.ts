@@ -31,6 +31,8 @@ import {
   type User,
 } from "./guild-store.ts";
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
+import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from "./message-records.ts";
+import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -110,6 +112,10 @@ export const migrations: readonly string[] = [
      guild_id TEXT PRIMARY KEY NOT NULL,
      generation INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // Messages and reactions (sqlite-messages.ts).
+  MESSAGES_MIGRATION,
+  // Attachments, a message's files (sqlite-messages.ts).
+  ATTACHMENTS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -265,6 +271,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #renew: Statement<unknown, [{ guild_id: string; claimed: number; generation: number }]>;
   /** Every prepared statement, for `close`. */
   readonly #statements: Statement[] = [];
+  readonly #messages: SqliteMessages<UserRow>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -383,6 +390,7 @@ export class SqliteGuildStore implements GuildStore {
       this.#listMembersWithUsersAfter,
       this.#fence,
     );
+    this.#messages = new SqliteMessages(db, toUser);
   }
 
   async getUser(id: string): Promise<User | undefined> {
@@ -551,6 +559,40 @@ export class SqliteGuildStore implements GuildStore {
     }));
   }
 
+  async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {
+    return this.#messages.getMessage(channelId, messageId);
+  }
+
+  async listMessages(channelId: string, page: MessagePage): Promise<StoredMessage[]> {
+    return this.#messages.listMessages(channelId, page);
+  }
+
+  async listPinnedMessages(channelId: string, limit: number, pinnedBefore?: number): Promise<StoredMessage[]> {
+    assertValidPage(limit, undefined);
+    return this.#messages.listPinnedMessages(channelId, limit, pinnedBefore);
+  }
+
+  async countPinnedMessages(channelId: string): Promise<number> {
+    return this.#messages.countPinnedMessages(channelId);
+  }
+
+  async findMessageByNonce(channelId: string, authorId: string, nonce: string): Promise<StoredMessage | undefined> {
+    return this.#messages.findMessageByNonce(channelId, authorId, nonce);
+  }
+
+  async messageReactions(channelId: string, messageIds: readonly string[], viewerId: string): Promise<Map<string, ReactionCount[]>> {
+    return this.#messages.messageReactions(channelId, messageIds, viewerId);
+  }
+
+  async listReactors(channelId: string, messageId: string, emojiKey: string, burst: boolean, limit: number, after?: string): Promise<User[]> {
+    assertValidPage(limit, after);
+    return this.#messages.listReactors(channelId, messageId, emojiKey, burst, limit, after);
+  }
+
+  async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
+    return this.#messages.getAttachment(channelId, attachmentId);
+  }
+
   async highestFence(): Promise<number> {
     return this.#db.query<{ fence: number }, []>("SELECT COALESCE(MAX(generation), 0) AS fence FROM guild_owners").get()?.fence ?? 0;
   }
@@ -584,12 +626,26 @@ export class SqliteGuildStore implements GuildStore {
       case "channel":
         return this.#storeChannel(write.channel);
       case "delete-channel":
+        this.#messages.deleteChannel(write.channelId);
         return void this.#deleteChannel.run({ id: write.channelId });
       case "member":
         return this.#storeMember(write.member);
       case "delete-member":
         return void this.#deleteMember.run({ guild_id: guildId, user_id: write.userId });
+      case "message":
+        return this.#messages.putMessage(write.message);
+      case "delete-messages":
+        return this.#messages.deleteMessages(write.channelId, write.messageIds);
+      case "reaction":
+        return this.#messages.putReaction(guildId, write.reaction);
+      case "attachment":
+        return this.#messages.putAttachment(guildId, write.attachment);
+      case "delete-attachments":
+        return this.#messages.deleteAttachments(write.channelId, write.attachmentIds);
+      case "delete-reactions":
+        return this.#messages.deleteReactions(write.selector);
       case "delete-guild":
+        this.#messages.deleteGuild(guildId);
         this.#deleteGuildRoles.run({ id: guildId });
         this.#deleteGuildChannels.run({ id: guildId });
         this.#deleteGuildMembers.run({ id: guildId });

@@ -3,7 +3,7 @@
  * per-socket backpressure come from the runtime.
  */
 import type { Server, ServerWebSocket } from "bun";
-import type { Socket, StartTransport, Transport, TransportOptions } from "./transport.ts";
+import { bodyLimit, type Socket, type StartTransport, type Transport, type TransportOptions } from "./transport.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 export const startBunTransport: StartTransport = <Data>(options: TransportOptions<Data>): Transport => {
@@ -23,7 +23,7 @@ export const startBunTransport: StartTransport = <Data>(options: TransportOption
     // 300 MiB into a route that never reads it, +16 MiB RSS).
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch(request, server) {
-      if (Number(request.headers.get("content-length") ?? 0) > options.maxRequestBodyBytes) return options.payloadTooLarge();
+      if (Number(request.headers.get("content-length") ?? 0) > bodyLimit(request.headers.get("content-type"), options)) return options.payloadTooLarge();
       const url = new URL(request.url);
       if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
         const data = options.upgrade(request);

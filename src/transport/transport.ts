@@ -46,6 +46,8 @@ export interface TransportOptions<Data> {
    * before any of the body is read; a streamed body is never held past it.
    */
   maxRequestBodyBytes: number;
+  /** The same for a `multipart/form-data` body (a message's files): larger, as files are. */
+  maxUploadBytes: number;
   payloadTooLarge(): Response;
   handlers: SocketHandlers<Data>;
   /** Largest client frame the server reads; the session enforces the protocol's own limit below it. */
@@ -72,3 +74,8 @@ export interface Transport extends Publisher {
 }
 
 export type StartTransport = <Data>(options: TransportOptions<Data>) => Transport;
+
+/** The largest body a request may send: an upload's limit for `multipart/form-data`, else the usual one. */
+export function bodyLimit(contentType: string | null, options: Pick<TransportOptions<unknown>, "maxRequestBodyBytes" | "maxUploadBytes">): number {
+  return (contentType ?? "").toLowerCase().startsWith("multipart/form-data") ? options.maxUploadBytes : options.maxRequestBodyBytes;
+}

@@ -10,7 +10,7 @@
  * a `closed` flag.
  */
 import uWS from "uWebSockets.js";
-import type { Socket, StartTransport, Transport, TransportOptions } from "./transport.ts";
+import { bodyLimit, type Socket, type StartTransport, type Transport, type TransportOptions } from "./transport.ts";
 import { declaresTooLarge, readBody, readHead, respond, toRequest, upgradeFailed, upgradeRequired, type RequestHead } from "./uws-http.ts";
 
 /** What Bun.serve's `stop(true)` sends every open socket. */
@@ -154,10 +154,10 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
         answer = upgradeFailed;
       } else if (method === "GET" || method === "HEAD") {
         answer = () => options.http(toRequest(head, null));
-      } else if (declaresTooLarge(head, options.maxRequestBodyBytes)) {
+      } else if (declaresTooLarge(head, bodyLimit(head.headers.get("content-type"), options))) {
         answer = options.payloadTooLarge;
       } else {
-        const body = readBody(res, options.maxRequestBodyBytes);
+        const body = readBody(res, bodyLimit(head.headers.get("content-type"), options));
         answer = async () => {
           const bytes = await body;
           return bytes === null ? options.payloadTooLarge() : options.http(toRequest(head, bytes));

@@ -14,9 +14,16 @@
  *   where a snapshot is `{"id","name","channels","roles","members"}`, ids sorted;
  * - `{"event":"message","id","channel_id","author_id","content"}` per MESSAGE_CREATE;
  * - `{"event":"channel_create","id","name","guild_id"}`;
+ * - `{"event":"message_edit","id","content"}`, `{"event":"reaction_add","message_id","user_id","emoji"}`,
+ *   `{"event":"message_delete","id"}`, `{"event":"pins_update","channel_id","pinned"}`;
  * - commands: `{"cmd":"send","channel_id","content"}` -> `{"event":"sent","id"}`,
  *   `{"cmd":"guild","guild_id"}` -> `{"event":"guild",...snapshot}`,
- *   `{"cmd":"presence","status","activity"}` -> `{"event":"presence_sent"}`, `{"cmd":"quit"}`;
+ *   `{"cmd":"presence","status","activity"}` -> `{"event":"presence_sent"}`,
+ *   `{"cmd":"workout","channel_id"}`: with its own calls it sends "workout" with a file
+ *   hello.txt holding "hello file", edits it to "workout edited", reacts with 👍, pins it,
+ *   downloads the file, reads the last 50 messages and deletes it ->
+ *   `{"event":"workout","id","edited","history","attachment","attached"}` (history: ids, newest
+ *   first; attachment: the file's URL; attached: what it downloaded), `{"cmd":"quit"}`;
  * - `{"event":"error","message"}` when a command fails.
  *
  * The gateway's `--public-url` is a TCP proxy (support/tcp-proxy.ts), so READY's
@@ -240,6 +247,36 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         expect(sdk.linesOf("message", from).map((line) => line.content)).toEqual([...missed, "after the resume"]);
         expect(dispatches(from)).toEqual(["RESUMED"]);
         expect(sdk.linesOf("error")).toEqual([]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "edits, reacts to, pins, reads back and deletes its message with its own calls; each event comes back; no word about rate limits",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        // Pinning needs PIN_MESSAGES (1 << 51), which @everyone does not have.
+        const pinners = (await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "pinners", permissions: (1n << 51n).toString() })).id as string;
+        expect((await api("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.viewers, pinners] })).status).toBe(200);
+        const before = await post(w.general, "before the workout");
+        sdk.send({ cmd: "workout", channel_id: w.general });
+        const done = await sdk.next((line) => line.event === "workout", "its workout's answer", from);
+        expect(done.edited).toBe("workout edited");
+        // The file went up as the SDK sends files (multipart, payload_json) and is served at its URL, until the delete.
+        expect(done.attachment).toMatch(/\/attachments\/\d+\/\d+\/hello\.txt\?hm=/);
+        expect(done.attached).toBe("hello file");
+        const history = done.history as string[];
+        expect(history.slice(0, 2)).toEqual([done.id as string, before]);
+        await sdk.next((line) => line.event === "message_delete" && line.id === done.id, "MESSAGE_DELETE of its message", from);
+        expect(sdk.linesOf("message_edit", from)).toContainEqual({ event: "message_edit", id: done.id, content: "workout edited" });
+        expect(sdk.linesOf("reaction_add", from)).toEqual([{ event: "reaction_add", message_id: done.id, user_id: w.bot.id, emoji: "👍" }]);
+        expect(sdk.linesOf("pins_update", from)).toEqual([{ event: "pins_update", channel_id: w.general, pinned: true }]);
+        expect((await fetch(done.attachment as string)).status).toBe(404);
+        const gone = await api("GET", `/api/v10/channels/${w.general}/messages/${done.id}`, undefined, `Bot ${w.human.token}`);
+        expect(gone).toMatchObject({ status: 404, json: { code: 10008 } });
+        expect(sdk.linesOf("error")).toEqual([]);
+        expect(sdk.rateLimitNotices).toEqual([]);
       },
       STEP_MS,
     );

@@ -17,6 +17,8 @@ const STDERR_LINES = 40;
 
 export class SdkProcess {
   readonly lines: SdkLine[] = [];
+  /** Every stderr line that speaks of rate limits (an SDK's warning about missing or odd headers, or a 429). */
+  readonly rateLimitNotices: string[] = [];
   readonly #child: Bun.Subprocess<"pipe", "pipe", "pipe">;
   readonly #stderr: string[] = [];
   #waiters: (() => void)[] = [];
@@ -27,6 +29,7 @@ export class SdkProcess {
     void this.#read(this.#child.stdout, (line) => this.#push(line));
     void this.#read(this.#child.stderr, (line) => {
       this.#stderr.push(line);
+      if (/rate.?limit/i.test(line)) this.rateLimitNotices.push(line);
       if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
     });
     void this.#child.exited.then(() => {

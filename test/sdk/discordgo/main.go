@@ -13,8 +13,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bwmarrin/discordgo"
@@ -80,6 +82,44 @@ func run(s *discordgo.Session, command map[string]string) error {
 			return err
 		}
 		emit("sent", map[string]any{"id": m.ID})
+	case "workout":
+		channelID := command["channel_id"]
+		file := &discordgo.File{Name: "hello.txt", ContentType: "text/plain", Reader: strings.NewReader("hello file")}
+		m, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: "workout", Files: []*discordgo.File{file}})
+		if err != nil {
+			return err
+		}
+		response, err := s.Client.Get(m.Attachments[0].URL)
+		if err != nil {
+			return err
+		}
+		attached, err := io.ReadAll(response.Body)
+		response.Body.Close()
+		if err != nil {
+			return err
+		}
+		edited, err := s.ChannelMessageEdit(channelID, m.ID, "workout edited")
+		if err != nil {
+			return err
+		}
+		if err := s.MessageReactionAdd(channelID, m.ID, "👍"); err != nil {
+			return err
+		}
+		if err := s.ChannelMessagePin(channelID, m.ID); err != nil {
+			return err
+		}
+		messages, err := s.ChannelMessages(channelID, 50, "", "", "")
+		if err != nil {
+			return err
+		}
+		history := []string{}
+		for _, each := range messages {
+			history = append(history, each.ID)
+		}
+		if err := s.ChannelMessageDelete(channelID, m.ID); err != nil {
+			return err
+		}
+		emit("workout", map[string]any{"id": m.ID, "edited": edited.Content, "history": history, "attachment": m.Attachments[0].URL, "attached": string(attached)})
 	case "guild":
 		emit("guild", snapshot(s, command["guild_id"]))
 	case "presence":
@@ -100,7 +140,7 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsGuildMessages | discordgo.IntentsGuildMessageReactions | discordgo.IntentMessageContent
 	// Handlers run one at a time, in the order events arrive (by default each runs in its own goroutine).
 	s.SyncEvents = true
 
@@ -133,6 +173,18 @@ func main() {
 	})
 	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
 		emit("message", map[string]any{"id": m.ID, "channel_id": m.ChannelID, "author_id": m.Author.ID, "content": m.Content})
+	})
+	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageUpdate) {
+		emit("message_edit", map[string]any{"id": m.ID, "content": m.Content})
+	})
+	s.AddHandler(func(s *discordgo.Session, r *discordgo.MessageReactionAdd) {
+		emit("reaction_add", map[string]any{"message_id": r.MessageID, "user_id": r.UserID, "emoji": r.Emoji.Name})
+	})
+	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageDelete) {
+		emit("message_delete", map[string]any{"id": m.ID})
+	})
+	s.AddHandler(func(s *discordgo.Session, p *discordgo.ChannelPinsUpdate) {
+		emit("pins_update", map[string]any{"channel_id": p.ChannelID, "pinned": p.LastPinTimestamp != ""})
 	})
 	s.AddHandler(func(s *discordgo.Session, c *discordgo.ChannelCreate) {
 		emit("channel_create", map[string]any{"id": c.ID, "name": c.Name, "guild_id": c.GuildID})

@@ -10,6 +10,7 @@ command per line on stdin (see test/sdk/scenario.ts for both).
 """
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -72,6 +73,26 @@ async def on_message(message):
 
 
 @client.event
+async def on_raw_message_edit(payload):
+    emit("message_edit", id=str(payload.message_id), content=payload.data.get("content"))
+
+
+@client.event
+async def on_raw_reaction_add(payload):
+    emit("reaction_add", message_id=str(payload.message_id), user_id=str(payload.user_id), emoji=str(payload.emoji))
+
+
+@client.event
+async def on_raw_message_delete(payload):
+    emit("message_delete", id=str(payload.message_id))
+
+
+@client.event
+async def on_guild_channel_pins_update(channel, last_pin):
+    emit("pins_update", channel_id=str(channel.id), pinned=last_pin is not None)
+
+
+@client.event
 async def on_guild_channel_create(channel):
     emit("channel_create", id=str(channel.id), name=channel.name, guild_id=str(channel.guild.id))
 
@@ -81,6 +102,16 @@ async def run_command(command):
     if kind == "send":
         message = await client.get_channel(int(command["channel_id"])).send(command["content"])
         emit("sent", id=str(message.id))
+    elif kind == "workout":
+        channel = client.get_channel(int(command["channel_id"]))
+        message = await channel.send("workout", file=discord.File(io.BytesIO(b"hello file"), filename="hello.txt"))
+        attached = (await message.attachments[0].read()).decode()
+        edited = await message.edit(content="workout edited")
+        await message.add_reaction("\N{THUMBS UP SIGN}")
+        await message.pin()
+        history = [str(m.id) async for m in channel.history(limit=50)]
+        await message.delete()
+        emit("workout", id=str(message.id), edited=edited.content, history=history, attachment=message.attachments[0].url, attached=attached)
     elif kind == "guild":
         emit("guild", **snapshot(client.get_guild(int(command["guild_id"]))))
     elif kind == "presence":

@@ -1,0 +1,217 @@
+/**
+ * What a guild's owner decides about a message request, as Discord decides it (docs: message
+ * resource, each endpoint's required permissions): who may send, edit, delete, pin and react,
+ * and the stored record a send or an edit makes. Pure: the owner runs these on the guild as it
+ * is now, in the step that writes and dispatches (guilds.ts).
+ */
+import type { GuildState } from "./guild-state.ts";
+import type { StoredMessage } from "../store/message-records.ts";
+import { resolveMentions, type AllowedMentions } from "./mentions.ts";
+import { messageData, type MessageData } from "./message-json.ts";
+import { channelPermissions, Permission } from "./permissions.ts";
+import { Refusal, badField } from "./refusal.ts";
+import { userObject } from "./user-json.ts";
+
+type Json = Record<string, unknown>;
+
+/** A reply's `message_reference`, as api/ read it. */
+export interface ReplyReference {
+  readonly messageId: string;
+  /** false: a reply to a message that is not there is sent as a plain message. */
+  readonly failIfNotExists: boolean;
+}
+
+/** A file sent with a message (api/attachments.ts made its id, its URL and Discord's attachment object). */
+export interface AttachmentUpload {
+  readonly id: string;
+  readonly filename: string;
+  readonly contentType: string | null;
+  readonly data: Uint8Array;
+  /** Discord's attachment object for it, as the message shows it. */
+  readonly json: Json;
+}
+
+/** A message a member posts (`POST /channels/:id/messages`), its id given by the worker that took it. */
+export interface MessageRequest {
+  readonly id: string;
+  readonly content: string;
+  readonly nonce?: string | number;
+  /** Answer the author's message sent with the same nonce in the last few minutes instead of sending again. */
+  readonly enforceNonce: boolean;
+  readonly tts: boolean;
+  readonly embeds: readonly Json[];
+  readonly components: readonly Json[];
+  readonly flags: number;
+  readonly allowedMentions?: AllowedMentions;
+  readonly reference?: ReplyReference;
+  readonly attachments: readonly AttachmentUpload[];
+}
+
+/** A PATCH of a message: fields absent stay, null empties them. */
+export interface MessageEdit {
+  readonly content?: string | null;
+  readonly embeds?: readonly Json[] | null;
+  readonly components?: readonly Json[] | null;
+  readonly flags?: number | null;
+  readonly allowedMentions?: AllowedMentions;
+  /** The ids of the attachments the message keeps, when the edit names them (Discord v10: all it keeps); absent: all. */
+  readonly keepAttachments?: readonly string[];
+  /** New files (author only; ATTACH_FILES). */
+  readonly uploads?: readonly AttachmentUpload[];
+}
+
+/** Channel types messages cannot be sent in: category, directory, forum, media. */
+const NOT_TEXT = new Set([4, 14, 15, 16]);
+
+/** Discord's DEFAULT (0) and REPLY (19) message types: the ones a member may edit and delete as theirs. */
+export const MessageType = { DEFAULT: 0, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19 } as const;
+
+/** How long enforce_nonce remembers a nonce (Discord: "the past few minutes"). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
+/** How many messages a channel may have pinned (Discord's limit, 30003 beyond). */
+export const MAX_PINS = 250;
+
+/** How many different emojis a message may have reactions with (30010 beyond). */
+export const MAX_REACTION_EMOJIS = 20;
+
+/** Bulk delete refuses messages older than this (50034). */
+export const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3600_000;
+
+/**
+ * The member's permissions in the channel, once it may view it: refuses a channel the guild
+ * does not have (10003) and a member who cannot view it (403 50001, as Discord answers).
+ */
+export function viewerPermissions(state: GuildState, channelId: string, userId: string): bigint {
+  const channel = state.channelRecord(channelId);
+  if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
+  const member = state.member(userId);
+  const permissions = member ? channelPermissions(state.guild(), member, channel) : 0n;
+  if ((permissions & Permission.VIEW_CHANNEL) === 0n) throw new Refusal("missing-access", "Missing Access");
+  return permissions;
+}
+
+/** Refuses (403 50013) unless `permissions` has every bit of `needed`. */
+export function requirePermissions(permissions: bigint, needed: bigint): void {
+  if ((permissions & needed) !== needed) throw new Refusal("missing-permissions", "Missing Permissions");
+}
+
+/**
+ * The permissions a send needs (docs: "Create Message", limitations): SEND_MESSAGES, and
+ * READ_MESSAGE_HISTORY for a reply, SEND_TTS_MESSAGES for tts, ATTACH_FILES for files;
+ * answers the author's permissions in the channel.
+ */
+export function checkSend(state: GuildState, channelId: string, authorId: string, needs: { reply?: boolean; tts?: boolean; files?: boolean } = {}): bigint {
+  const permissions = viewerPermissions(state, channelId, authorId);
+  if (NOT_TEXT.has(state.channelRecord(channelId)?.type ?? 0)) throw new Refusal("non-text-channel", "Cannot send messages in a non-text channel");
+  const { SEND_MESSAGES, READ_MESSAGE_HISTORY, SEND_TTS_MESSAGES, ATTACH_FILES } = Permission;
+  requirePermissions(permissions, SEND_MESSAGES | (needs.reply ? READ_MESSAGE_HISTORY : 0n) | (needs.tts ? SEND_TTS_MESSAGES : 0n) | (needs.files ? ATTACH_FILES : 0n));
+  return permissions;
+}
+
+/** The record a send stores, its mentions resolved. */
+export function newMessage(state: GuildState, channelId: string, authorId: string, permissions: bigint, request: MessageRequest, repliedTo: StoredMessage | undefined): StoredMessage {
+  const author = state.user(authorId);
+  if (!author) throw new Refusal("unknown-member", "Unknown Member");
+  const mentions = resolveMentions(state, request.content, request.allowedMentions, permissions, repliedTo?.authorId);
+  const data: MessageData = {
+    author: userObject(author),
+    tts: request.tts,
+    mentions: mentionedUsers(state, mentions.userIds),
+    mention_roles: mentions.roleIds,
+    mention_everyone: mentions.everyone,
+    embeds: request.embeds,
+    components: request.components,
+    attachments: request.attachments.map((upload) => upload.json),
+    ...(repliedTo && { message_reference: { type: 0, message_id: repliedTo.id, channel_id: channelId, guild_id: state.id } }),
+  };
+  return {
+    id: request.id,
+    channelId,
+    guildId: state.id,
+    authorId,
+    type: repliedTo ? MessageType.REPLY : MessageType.DEFAULT,
+    content: request.content,
+    flags: request.flags,
+    editedAt: null,
+    pinnedAt: null,
+    nonce: request.nonce === undefined ? null : String(request.nonce),
+    data: JSON.stringify(data),
+  };
+}
+
+/**
+ * The message after an edit by `editorId`: the author may change everything; anyone else,
+ * only its flags, with MANAGE_MESSAGES (Discord: 50005 otherwise). Mentions are resolved
+ * again for new content. Refuses an edit that leaves it empty (50006).
+ */
+export function editedMessage(state: GuildState, message: StoredMessage, editorId: string, permissions: bigint, edit: MessageEdit, now: number): StoredMessage {
+  const own = message.authorId === editorId;
+  const uploads = edit.uploads ?? [];
+  const onlyFlags = edit.content === undefined && edit.embeds === undefined && edit.components === undefined && edit.keepAttachments === undefined && uploads.length === 0;
+  if (!own && !(onlyFlags && (permissions & Permission.MANAGE_MESSAGES) !== 0n)) {
+    throw new Refusal("others-message", "Cannot edit a message authored by another user");
+  }
+  if (message.type !== MessageType.DEFAULT && message.type !== MessageType.REPLY) throw new Refusal("system-message", "Cannot execute action on a system message");
+  const data = messageData(message);
+  const content = edit.content === undefined ? message.content : (edit.content ?? "");
+  const embeds = edit.embeds === undefined ? data.embeds : (edit.embeds ?? []);
+  const components = edit.components === undefined ? data.components : (edit.components ?? []);
+  if (uploads.length > 0) requirePermissions(permissions, Permission.ATTACH_FILES);
+  const keep = edit.keepAttachments;
+  const attachments = [...(keep === undefined ? data.attachments : data.attachments.filter((a) => keep.includes(a.id as string))), ...uploads.map((u) => u.json)];
+  if (content === "" && embeds.length === 0 && components.length === 0 && attachments.length === 0) {
+    throw new Refusal("empty-message", "Cannot send an empty message");
+  }
+  let mentioned: Pick<MessageData, "mentions" | "mention_roles" | "mention_everyone"> = data;
+  if (edit.content !== undefined) {
+    const resolved = resolveMentions(state, content, edit.allowedMentions, own ? permissions : 0n, repliedAuthor(message, data));
+    mentioned = { mentions: mentionedUsers(state, resolved.userIds), mention_roles: resolved.roleIds, mention_everyone: resolved.everyone };
+  }
+  const next: MessageData = { ...data, ...mentioned, embeds, components, attachments };
+  return { ...message, content, flags: editedFlags(message.flags, edit.flags), editedAt: now, data: JSON.stringify(next) };
+}
+
+const SUPPRESS_EMBEDS = 1 << 2;
+const IS_COMPONENTS_V2 = 1 << 15;
+
+/**
+ * An edit's flags (docs: "Edit Message"): SUPPRESS_EMBEDS may be set and unset,
+ * IS_COMPONENTS_V2 only set; other bits keep their value ("unsupported flag changes are
+ * currently ignored without error").
+ */
+function editedFlags(flags: number, requested: number | null | undefined): number {
+  if (requested === undefined || requested === null) return flags;
+  return (flags & ~SUPPRESS_EMBEDS) | (requested & (SUPPRESS_EMBEDS | IS_COMPONENTS_V2));
+}
+
+/** A reply's author replied to, if the reply mentioned it (a mention its content does not write): an edit keeps it. */
+function repliedAuthor(message: StoredMessage, data: MessageData): string | undefined {
+  if (data.message_reference === undefined) return undefined;
+  return data.mentions.map((user) => user.id as string).find((id) => !new RegExp(`<@!?${id}>`).test(message.content));
+}
+
+/** Deleting one message: its author may, anyone else needs MANAGE_MESSAGES. */
+export function checkDelete(message: StoredMessage, actorId: string, permissions: bigint): void {
+  if (message.authorId !== actorId) requirePermissions(permissions, Permission.MANAGE_MESSAGES);
+}
+
+/** Pinning or unpinning needs PIN_MESSAGES (Discord's since 2025; MANAGE_MESSAGES before it, still honoured). */
+export function checkPin(permissions: bigint): void {
+  requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
+  if ((permissions & (Permission.PIN_MESSAGES | Permission.MANAGE_MESSAGES)) === 0n) throw new Refusal("missing-permissions", "Missing Permissions");
+}
+
+/** Bulk delete: 2 to 100 distinct ids, none older than two weeks (their ids tell their age). */
+export function checkBulkDelete(ids: readonly string[], now: number, timeOf: (id: string) => number): void {
+  if (new Set(ids).size !== ids.length) throw badField("messages", "has duplicate ids");
+  if (ids.some((id) => now - timeOf(id) > BULK_DELETE_MAX_AGE_MS)) throw new Refusal("bulk-delete-too-old", "You can only bulk delete messages that are under 14 days old.");
+}
+
+/** User objects of the mentioned users (members of the guild, so known to it). */
+function mentionedUsers(state: GuildState, userIds: readonly string[]): Json[] {
+  return userIds.flatMap((id) => {
+    const user = state.user(id);
+    return user ? [userObject(user)] : [];
+  });
+}
