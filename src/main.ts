@@ -1,6 +1,6 @@
 /**
  * The `guildgate` command: flags and environment -> config -> a running node: N worker
- * threads (`--workers`, default the number of cores) sharing one port, each with its
+ * threads (`--workers`, default one per core but one) sharing one port, each with its
  * sessions and the guilds the ring gives it; with `--cluster`, one node of a cluster whose
  * membership (cluster/membership.ts) sets the ring. SIGTERM or SIGINT leaves the cluster,
  * drains the workers (op 7 to every session) and exits 0.

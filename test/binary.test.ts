@@ -59,9 +59,9 @@ test("serves /healthz with the embedded addon and keeps secrets off stdout", asy
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; workers: string[]; version: string };
-    // One worker per core by default, each answering HTTP on the shared port.
+    // One worker per core but one by default, each answering HTTP on the shared port.
     const { config } = parseCommand([], {}) as { config: Config };
-    const workers = Array.from({ length: Math.min(32, availableParallelism()) }, (_, i) => peerId(config.nodeId, i));
+    const workers = Array.from({ length: Math.max(1, Math.min(32, availableParallelism() - 1)) }, (_, i) => peerId(config.nodeId, i));
     expect(body).toMatchObject({ status: "ok", version: packageJson.version, workers });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);

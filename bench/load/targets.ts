@@ -50,7 +50,7 @@ export interface TargetOptions {
   heartbeatIntervalMs: number;
   /** guildgate: --identify-in-flight (its default is 16384). */
   identifyInFlight: number;
-  /** guildgate: --workers (per node; its default is the number of cores, and 1 with several nodes). */
+  /** guildgate: --workers (per node; its default is one per core but one, and 1 with several nodes). */
   workers?: number;
   /** Server processes: guildgate cluster nodes, or baseline processes. */
   nodes: number;
