@@ -75,9 +75,11 @@ function localizations(value: unknown, field: string, check: (text: unknown, fie
   return { ...map };
 }
 
-/** Integers in `allowed`, or null when `nullable`. */
+/** A list of integers from `allowed`, each at most once. */
 function enumList(value: unknown, field: string, allowed: readonly number[]): number[] {
-  return array(value, field, allowed.length * 4).map((item, i) => {
+  const list = array(value, field, allowed.length);
+  if (new Set(list).size !== list.length) throw invalidField(field, "must not repeat a value");
+  return list.map((item, i) => {
     if (typeof item !== "number" || !allowed.includes(item)) throw invalidField(`${field}[${i}]`, `must be one of ${allowed.join(", ")}`);
     return item;
   });
@@ -99,13 +101,16 @@ function choice(value: unknown, field: string, type: number): Json {
   });
 }
 
-/** An option at `field`; `level` 0 is the command's own options, subcommands nest below. */
-function option(value: unknown, field: string, level: number): Json {
+/** Where an option list sits: the command's own, a group's (subcommands only) or a subcommand's (no subcommands). */
+type Parent = "command" | "group" | "subcommand";
+
+/** An option at `field` in a list of `parent`. */
+function option(value: unknown, field: string, parent: Parent): Json {
   const body = object(value, field);
   const type = integer(body.type, `${field}.type`, 1, 11);
   const sub = type === SUB_COMMAND || type === SUB_COMMAND_GROUP;
-  // A group holds subcommands only; subcommands sit at the top or in a group.
-  if ((type === SUB_COMMAND_GROUP && level > 0) || (type === SUB_COMMAND && level > 1)) {
+  // Groups sit at the top only; subcommands at the top or in a group.
+  if ((type === SUB_COMMAND_GROUP && parent !== "command") || (type === SUB_COMMAND && parent === "subcommand")) {
     throw commandFieldError(`${field}.type`, "APPLICATION_COMMAND_OPTION_TYPE_INVALID", "Subcommands and groups cannot nest here.");
   }
   const out: Json = {
@@ -138,7 +143,7 @@ function option(value: unknown, field: string, level: number): Json {
     if (body.min_length !== undefined && body.min_length !== null) out.min_length = integer(body.min_length, `${field}.min_length`, 0, 6000);
     if (body.max_length !== undefined && body.max_length !== null) out.max_length = integer(body.max_length, `${field}.max_length`, 1, 6000);
   }
-  if (sub) out.options = options(body.options ?? [], `${field}.options`, level + 1, type === SUB_COMMAND_GROUP);
+  if (sub) out.options = options(body.options ?? [], `${field}.options`, type === SUB_COMMAND_GROUP ? "group" : "subcommand");
   return dropUndefined(out);
 }
 
@@ -146,8 +151,8 @@ function option(value: unknown, field: string, level: number): Json {
  * A list of options: at most 25, unique names, required ones first, and either all
  * subcommands/groups or none (a group's list: subcommands only).
  */
-function options(value: unknown, field: string, level: number, subcommandsOnly: boolean): Json[] {
-  const list = array(value, field, MAX_OPTIONS).map((item, i) => option(item, `${field}[${i}]`, level));
+function options(value: unknown, field: string, parent: Parent): Json[] {
+  const list = array(value, field, MAX_OPTIONS).map((item, i) => option(item, `${field}[${i}]`, parent));
   const names = new Set<string>();
   let optionalSeen = false;
   let subSeen = false;
@@ -155,7 +160,7 @@ function options(value: unknown, field: string, level: number, subcommandsOnly: 
     const sub = item.type === SUB_COMMAND || item.type === SUB_COMMAND_GROUP;
     if (names.has(item.name as string)) throw commandFieldError(`${field}[${i}].name`, "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS", "Option names must be unique.");
     names.add(item.name as string);
-    if ((subcommandsOnly && item.type !== SUB_COMMAND) || (i > 0 && sub !== subSeen)) {
+    if ((parent === "group" && item.type !== SUB_COMMAND) || (i > 0 && sub !== subSeen)) {
       throw commandFieldError(`${field}[${i}]`, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "Subcommands and groups cannot be mixed with other options.");
     }
     subSeen = sub;
@@ -207,6 +212,6 @@ export function readCommand(value: unknown, field: string, previous?: CommandInp
     integration_types: installs === undefined || installs === null ? [0] : enumList(installs, at("integration_types"), [0, 1]),
     nsfw: nsfw === undefined || nsfw === null ? false : bool(nsfw, at("nsfw")),
   };
-  if (hasOptions) data.options = options(optionsValue, at("options"), 0, false);
+  if (hasOptions) data.options = options(optionsValue, at("options"), "command");
   return { type, name, data };
 }
