@@ -3,6 +3,7 @@
  * application's global commands and its commands in each guild, each scope its own set. The
  * store offers one atomic read-modify-write per scope (`changeCommands`); what a change means
  * (upsert by name, bulk overwrite, limits) is decided by its caller (api/command-registry.ts).
+ * A guild's commands go with the guild (`GuildStore.writeGuild`'s "delete-guild").
  */
 import { isSnowflake } from "../protocol/fields.ts";
 

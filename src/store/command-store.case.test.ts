@@ -79,6 +79,18 @@ for (const implementation of storeImplementations) {
       expect((await store.listCommands(APP, null)).map((c) => c.name)).toEqual(["kept"]);
     });
 
+    test("a guild's deletion takes its commands of every application, and no other scope's", async () => {
+      await store.changeCommands(APP, GUILD, putting([command("1", "here", GUILD)], undefined));
+      await store.changeCommands("101", GUILD, putting([command("2", "theirs", GUILD, "101")], undefined));
+      await store.changeCommands(APP, "201", putting([command("3", "elsewhere", "201")], undefined));
+      await store.changeCommands(APP, null, putting([command("4", "global")], undefined));
+      await store.writeGuild(GUILD, 1, [{ k: "delete-guild" }]);
+      expect(await store.listCommands(APP, GUILD)).toEqual([]);
+      expect(await store.listCommands("101", GUILD)).toEqual([]);
+      expect((await store.listCommands(APP, "201")).map((c) => c.id)).toEqual(["3"]);
+      expect((await store.listCommands(APP, null)).map((c) => c.id)).toEqual(["4"]);
+    });
+
     test("changes of one scope run one after another, also from a second store on the same data", async () => {
       const second = await opened.second();
       // Each adds a command named by how many it saw: with any overlap two would share a name.

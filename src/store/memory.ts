@@ -384,6 +384,7 @@ export class MemoryGuildStore implements GuildStore {
         this.#attachments.delete(write.channelId);
         return;
       case "delete-guild":
+        for (const key of this.#commands.keys()) if (key.endsWith(`/${guildId}`)) this.#commands.delete(key);
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
         for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
         for (const [channelId, messages] of this.#messages) {

@@ -26,7 +26,8 @@ export const COMMANDS_MIGRATION = `CREATE TABLE application_commands (
      version text NOT NULL,
      data text NOT NULL
    );
-   CREATE INDEX application_commands_by_scope ON application_commands (application_id, guild_id);`;
+   CREATE INDEX application_commands_by_scope ON application_commands (application_id, guild_id);
+   CREATE INDEX application_commands_by_guild ON application_commands (guild_id);`;
 
 export class PostgresCommands implements CommandStore {
   readonly #sql: SQL;
@@ -59,6 +60,11 @@ export class PostgresCommands implements CommandStore {
       return planned.result;
     });
   }
+}
+
+/** Removes the guild's commands of every application (postgres.ts runs it inside a "delete-guild" batch). */
+export function deleteGuildCommands(sql: SQL, guildId: string): Promise<unknown> {
+  return sql`DELETE FROM application_commands WHERE guild_id = ${guildId}`;
 }
 
 async function list(sql: SQL, applicationId: string, scope: string): Promise<StoredCommand[]> {

@@ -16,7 +16,7 @@
  *   fsync off): ~330 µs for such a transaction, ~55 µs for an awaited autocommit statement.
  */
 import { SQL } from "bun";
-import { COMMANDS_MIGRATION, PostgresCommands } from "./postgres-commands.ts";
+import { COMMANDS_MIGRATION, deleteGuildCommands, PostgresCommands } from "./postgres-commands.ts";
 import type { CommandChange, StoredCommand } from "./command-records.ts";
 import { isSnowflake } from "../protocol/fields.ts";
 import {
@@ -509,6 +509,7 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
     case "delete-guild":
       return [
         ...deleteGuildMessages(sql, guildId),
+        deleteGuildCommands(sql, guildId),
         sql`DELETE FROM roles WHERE guild_id = ${guildId}`,
         sql`DELETE FROM channels WHERE guild_id = ${guildId}`,
         sql`DELETE FROM members WHERE guild_id = ${guildId}`,

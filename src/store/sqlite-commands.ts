@@ -26,7 +26,8 @@ export const COMMANDS_MIGRATION = `CREATE TABLE application_commands (
      version TEXT NOT NULL,
      data TEXT NOT NULL
    ) WITHOUT ROWID;
-   CREATE INDEX application_commands_by_scope ON application_commands (application_id, guild_id);`;
+   CREATE INDEX application_commands_by_scope ON application_commands (application_id, guild_id);
+   CREATE INDEX application_commands_by_guild ON application_commands (guild_id);`;
 
 type Scope = { application_id: string; guild_id: string };
 
@@ -40,6 +41,11 @@ export class SqliteCommands implements CommandStore {
   #list(scope: Scope): StoredCommand[] {
     const rows = this.#db.query<CommandRow, [Scope]>("SELECT * FROM application_commands WHERE application_id = $application_id AND guild_id = $guild_id").all(scope);
     return byId(rows.map(fromCommandRow));
+  }
+
+  /** Removes the guild's commands of every application (sqlite.ts calls it inside a "delete-guild" batch). */
+  deleteGuild(guildId: string): void {
+    this.#db.query<unknown, [{ guild_id: string }]>("DELETE FROM application_commands WHERE guild_id = $guild_id").run({ guild_id: guildId });
   }
 
   async listCommands(applicationId: string, guildId: string | null): Promise<StoredCommand[]> {

@@ -660,6 +660,7 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.deleteReactions(write.selector);
       case "delete-guild":
         this.#messages.deleteGuild(guildId);
+        this.#commands.deleteGuild(guildId);
         this.#deleteGuildRoles.run({ id: guildId });
         this.#deleteGuildChannels.run({ id: guildId });
         this.#deleteGuildMembers.run({ id: guildId });
