@@ -29,6 +29,7 @@ import { createClusterRoute } from "./api/cluster.ts";
 import { createGuildIngressRoutes } from "./api/ingress-guilds.ts";
 import { MESSAGE_ROUTES } from "./api/messages.ts";
 import { REACTION_ROUTES } from "./api/reactions.ts";
+import { COMMAND_ROUTES } from "./api/commands.ts";
 import { READ_ROUTES } from "./api/reads.ts";
 import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
@@ -244,7 +245,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
   const attachments = new Attachments(options.secrets.tokenSecret, config.maxUploadBytes ?? defaultMaxUploadBytes(config.cluster !== undefined));
-  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES]);
+  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES]);
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,

@@ -12,10 +12,11 @@
  * the caches through `channelCreate`, `roleCreate` and `guildMemberAdd`; the bot sends a file, edits,
  * reacts to, pins, reads back and deletes a message with discord.js's own calls, and
  * `messageUpdate`, `messageReactionAdd`, `channelPinsUpdate` and `messageDelete` fire, with no
- * `rateLimited`.
+ * `rateLimited`; `client.application.commands` and `guild.commands` register, edit, read and
+ * delete slash commands (set, create, edit, fetch, delete).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
+import { ApplicationCommandOptionType, ApplicationCommandType, ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 import { callJson } from "./support/http.ts";
 
@@ -252,5 +253,36 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       await deleted;
       expect(rateLimited).toEqual([]);
     }, WAIT_MS * 3 + 5_000);
+
+    test("application.commands: set (bulk overwrite), create, edit, fetch and delete, global and in the guild, as discord.js's own objects", async () => {
+      const c = await loggedIn;
+      const application = c.application;
+      if (!application) throw new Error("discord.js has no client.application after READY");
+      const echo = { name: "echo", description: "Echoes", options: [{ type: ApplicationCommandOptionType.String as const, name: "text", description: "What to echo", required: true }] };
+      const set = await application.commands.set([echo, { type: ApplicationCommandType.User, name: "Inspect" }]);
+      expect([...set.values()].map((command) => [command.name, command.type, command.applicationId])).toEqual([
+        ["echo", ApplicationCommandType.ChatInput, w.bot.id],
+        ["Inspect", ApplicationCommandType.User, w.bot.id],
+      ]);
+      const echoed = set.find((command) => command.name === "echo");
+      expect(echoed?.options).toMatchObject([{ name: "text", required: true }]);
+      // Setting the same list again keeps the commands (same ids).
+      expect([...(await application.commands.set([echo, { type: ApplicationCommandType.User, name: "Inspect" }])).keys()].sort()).toEqual([...set.keys()].sort());
+      const ping = await application.commands.create({ name: "ping", description: "Pong" });
+      const edited = await application.commands.edit(ping.id, { description: "Pong!" });
+      expect(edited.id).toBe(ping.id);
+      expect(edited.description).toBe("Pong!");
+      expect([...(await application.commands.fetch()).values()].map((command) => command.name).sort()).toEqual(["Inspect", "echo", "ping"]);
+      await application.commands.delete(ping.id);
+      expect((await application.commands.fetch()).has(ping.id)).toBe(false);
+      const guild = c.guilds.cache.get(w.guildId);
+      if (!guild) throw new Error("the guild is not in discord.js's cache");
+      const inGuild = await guild.commands.set([{ name: "local", description: "Only here" }]);
+      expect([...inGuild.values()].map((command) => [command.name, command.guildId])).toEqual([["local", w.guildId]]);
+      expect([...(await guild.commands.fetch()).values()].map((command) => command.name)).toEqual(["local"]);
+      const refused = await application.commands.create({ name: "Bad Name", description: "x" }).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ status: 400, code: 50035 });
+      expect(rateLimited).toEqual([]);
+    }, WAIT_MS);
   });
 }

@@ -22,9 +22,11 @@ export const ApiCode = {
   UNKNOWN_EMOJI: 10014,
   UNKNOWN_ASSET: 10021,
   UNKNOWN_STICKER: 10060,
+  UNKNOWN_APPLICATION_COMMAND: 10063,
   MAX_PINS: 30003,
   MAX_REACTIONS: 30010,
   MAX_GUILD_MEMBERS: 30019,
+  MAX_APPLICATION_COMMANDS: 30032,
   REQUEST_ENTITY_TOO_LARGE: 40005,
   OWNS_GUILDS: 40011,
   MISSING_ACCESS: 50001,
@@ -46,21 +48,29 @@ export class HttpError extends Error {
     message: string,
     /** For 50035: the body field at fault (e.g. "embeds[0].title"), named in the answer's `errors`. */
     readonly field?: string,
+    /** What `errors` says of the field; by default BASE_TYPE_INVALID with `message`. */
+    readonly fieldError?: FieldError,
   ) {
     super(message);
   }
 }
 
-/** `{code, message}`, and for a field at fault Discord's `errors`: the field's path as nested keys, then `_errors`. */
-export function errorResponse(status: number, code: number, message: string, field?: string): Response {
-  if (field === undefined) return jsonResponse({ code, message }, { status });
-  return jsonResponse({ code, message, errors: fieldErrors(field, message) }, { status });
+/** One entry of a field's `_errors`: Discord's error name (e.g. "APPLICATION_COMMANDS_DUPLICATE_NAME") and what it says. */
+export interface FieldError {
+  readonly code: string;
+  readonly message: string;
 }
 
-/** `embeds[0].title` -> `{embeds: {"0": {title: {_errors: [{code, message}]}}}}`, as Discord nests them. */
-export function fieldErrors(field: string, message: string): Record<string, unknown> {
+/** `{code, message}`, and for a field at fault Discord's `errors`: the field's path as nested keys, then `_errors`. */
+export function errorResponse(status: number, code: number, message: string, field?: string, fieldError?: FieldError): Response {
+  if (field === undefined) return jsonResponse({ code, message }, { status });
+  return jsonResponse({ code, message, errors: fieldErrors(field, fieldError ?? { code: "BASE_TYPE_INVALID", message }) }, { status });
+}
+
+/** `embeds[0].title` -> `{embeds: {"0": {title: {_errors: [{code, message}]}}}}`, as Discord nests them; `""` is the body itself. */
+export function fieldErrors(field: string, error: FieldError): Record<string, unknown> {
   const path = field.split(/[.[\]]+/).filter((part) => part !== "");
-  let errors: Record<string, unknown> = { _errors: [{ code: "BASE_TYPE_INVALID", message }] };
+  let errors: Record<string, unknown> = { _errors: [{ code: error.code, message: error.message }] };
   for (const key of path.reverse()) errors = { [key]: errors };
   return errors;
 }
@@ -102,7 +112,7 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */
 export function errorAnswer(error: unknown): Response | undefined {
-  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.field);
+  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.field, error.fieldError);
   if (error instanceof Refusal) {
     const [status, code] = REFUSALS[error.reason];
     if (error.reason !== "invalid-field") return errorResponse(status, code, error.message);

@@ -28,6 +28,15 @@ export async function readJsonObject(
   maxBytes = 64 * 1024,
   emptyIsObject = false,
 ): Promise<Record<string, unknown>> {
+  const body = await readJson(request, maxBytes, emptyIsObject ? {} : undefined);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, ApiCode.INVALID_FORM_BODY, "Invalid Form Body: the body must be a JSON object");
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Reads a JSON body of at most `maxBytes` (any JSON value), or throws a 400/413; an empty body is `empty` if given. */
+export async function readJson(request: Request, maxBytes: number, empty?: unknown): Promise<unknown> {
   let text: string;
   try {
     text = utf8.decode(await readCapped(request, maxBytes));
@@ -35,17 +44,12 @@ export async function readJsonObject(
     if (error instanceof HttpError) throw error;
     throw new HttpError(400, ApiCode.INVALID_JSON, "The request body contains invalid JSON: it is not UTF-8.");
   }
-  if (emptyIsObject && text.trim() === "") return {};
-  let body: unknown;
+  if (empty !== undefined && text.trim() === "") return empty;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new HttpError(400, ApiCode.INVALID_JSON, "The request body contains invalid JSON.");
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new HttpError(400, ApiCode.INVALID_FORM_BODY, "Invalid Form Body: the body must be a JSON object");
-  }
-  return body as Record<string, unknown>;
 }
 
 /** The body's bytes; a 413 once it declares or streams more than `maxBytes` (and no more is read). */

@@ -135,6 +135,26 @@ const schemas: Record<string, Schema> = {
   ),
   Pins: object({ items: { type: "array", items: object({ pinned_at: { type: "string" }, message: ref("Message") }, ["pinned_at", "message"]) }, has_more: { type: "boolean" } }, ["items", "has_more"]),
   BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
+  ApplicationCommandCreate: object(
+    {
+      type: { type: "integer", enum: [1, 2, 3], description: "1 CHAT_INPUT (default), 2 USER, 3 MESSAGE." },
+      name: { type: "string", minLength: 1, maxLength: 32, description: "CHAT_INPUT: letters, digits, -, _ and ', lowercase where a letter has one." },
+      description: { type: "string", maxLength: 100, description: "CHAT_INPUT: 1-100 characters; USER and MESSAGE: empty." },
+      options: { type: "array", maxItems: 25, items: { type: "object" }, description: "CHAT_INPUT only; required before optional, unique names, up to 25 choices each." },
+      default_member_permissions: { type: ["string", "integer", "null"] },
+      dm_permission: nullable("boolean"),
+      contexts: nullable("array"),
+      integration_types: { type: "array", items: { type: "integer", enum: [0, 1] } },
+      nsfw: { type: "boolean" },
+      name_localizations: nullable("object"),
+      description_localizations: nullable("object"),
+    },
+    ["name"],
+  ),
+  ApplicationCommand: object(
+    { id: snowflake, application_id: snowflake, guild_id: snowflake, version: snowflake, type: { type: "integer" }, name: { type: "string" }, description: { type: "string" }, options: { type: "array" }, default_member_permissions: nullable("string") },
+    ["id", "application_id", "version", "type", "name", "description"],
+  ),
   PartialGuild: object({ id: snowflake, name: { type: "string" }, icon: nullable("string"), owner: { type: "boolean" }, permissions: bitfield }, ["id", "name", "owner", "permissions"]),
   Gateway: object({ url: { type: "string" } }, ["url"]),
   GatewayBot: object(
@@ -181,7 +201,27 @@ const G = ["guild_id"];
 const sent = (what: string) => ({ "200": json(ref("Message"), what) });
 const done = { "204": noContent };
 
-/** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts). */
+/** The command registry's routes, global (`scope` "") and per guild (api/commands.ts). */
+function commandRoutes(at: string, params: string[], scope: string): Record<string, Record<string, Operation>> {
+  const one = [...params, "command_id"];
+  const command = { "200": json(ref("ApplicationCommand"), "The command.") };
+  return {
+    [at]: {
+      get: discord(`The application's ${scope}commands (the caller's token must be the application's bot's).`, { "200": json(many("ApplicationCommand"), "Commands.") }, params),
+      post: discord(`Create a ${scope}command; one of the same type and name is replaced (200) rather than added (201).`, { ...command, "201": json(ref("ApplicationCommand"), "Created.") }, params, { requestBody: requestBody(ref("ApplicationCommandCreate")) }),
+      put: discord(`Overwrite every ${scope}command: listed names that exist keep their ids; the rest are deleted.`, { "200": json(many("ApplicationCommand"), "Commands.") }, params, {
+        requestBody: requestBody({ type: "array", maxItems: 130, items: ref("ApplicationCommandCreate") }),
+      }),
+    },
+    [`${at}/{command_id}`]: {
+      get: discord(`One ${scope}command.`, command, one),
+      patch: discord(`Edit a ${scope}command: given fields replace the command's.`, command, one, { requestBody: requestBody(ref("ApplicationCommandCreate")) }),
+      delete: discord(`Delete a ${scope}command.`, done, one),
+    },
+  };
+}
+
+/** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts, commands.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}": { get: discord("A channel the caller can view.", { "200": json(ref("Channel"), "The channel.") }, C) },
   "/api/v{version}/channels/{channel_id}/messages": {
@@ -240,6 +280,8 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/guilds/{guild_id}/members/{user_id}": { get: discord("One member.", { "200": json(ref("Member"), "The member.") }, [...G, "user_id"]) },
   "/api/v{version}/users/@me/guilds": { get: discord("The caller's guilds with its permissions: before, after, limit 1-200, with_counts.", { "200": json(many("PartialGuild"), "Guilds.") }, []) },
   "/api/v{version}/users/{user_id}": { get: discord("A user.", { "200": json(ref("DiscordUser"), "The user.") }, ["user_id"]) },
+  ...commandRoutes("/api/v{version}/applications/{application_id}/commands", ["application_id"], "global "),
+  ...commandRoutes("/api/v{version}/applications/{application_id}/guilds/{guild_id}/commands", ["application_id", "guild_id"], "guild "),
 };
 
 const paths: Record<string, Record<string, Operation>> = {

@@ -9,6 +9,7 @@ import { GuildFencedError, type Guild, type GuildStore, type Member, type Stored
 import { MemoryGuildStore } from "./memory.ts";
 import { MIGRATIONS, PostgresGuildStore } from "./postgres.ts";
 import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
+import { closeStoreImplementations, storeImplementations, type Opened } from "../../test/support/store-implementations.ts";
 import { freshDatabase } from "../../test/support/postgres.ts";
 import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
 
@@ -130,67 +131,9 @@ async function seedGuild(store: GuildStore, guildId: string): Promise<void> {
   await putMember(store, member(guildId, "2", { roleIds: [`${guildId}1`] }));
 }
 
-interface Opened {
-  store: GuildStore;
-  /** Another store on the same data, as a second owner (another worker or node) opens it. */
-  second(): Promise<GuildStore>;
-  dispose(): Promise<void>;
-}
+afterAll(closeStoreImplementations);
 
-/** PostgreSQL: one database per run of the suite, emptied after each test. */
-let postgres: { url: string; drop(): Promise<void>; admin: SQL } | undefined;
-
-/** Each implementation, opened fresh per test; `dispose` removes anything it left behind. */
-const implementations: { name: string; open(): Promise<Opened> }[] = [
-  {
-    name: "MemoryGuildStore",
-    open: async () => {
-      const store = new MemoryGuildStore();
-      return { store, second: async () => store, dispose: () => store.close() };
-    },
-  },
-  {
-    name: "SqliteGuildStore",
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "guildgate-store-"));
-      const stores = [new SqliteGuildStore(dir)];
-      return {
-        store: stores[0] as GuildStore,
-        second: async () => stores[stores.push(new SqliteGuildStore(dir)) - 1] as GuildStore,
-        dispose: async () => {
-          for (const store of stores) await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: "PostgresGuildStore",
-    open: async () => {
-      if (!postgres) {
-        const database = await freshDatabase();
-        postgres = { ...database, admin: new SQL(database.url, { max: 1 }) };
-      }
-      const { url, admin } = postgres;
-      const stores = [await PostgresGuildStore.open(url)];
-      return {
-        store: stores[0] as GuildStore,
-        second: async () => stores[stores.push(await PostgresGuildStore.open(url)) - 1] as GuildStore,
-        dispose: async () => {
-          for (const store of stores) await store.close();
-          await admin`TRUNCATE users, guilds, roles, channels, members, guild_owners, messages, reactions`;
-        },
-      };
-    },
-  },
-];
-
-afterAll(async () => {
-  await postgres?.admin.close();
-  await postgres?.drop();
-});
-
-for (const implementation of implementations) {
+for (const implementation of storeImplementations) {
   describe(`GuildStore contract: ${implementation.name}`, () => {
     let store: GuildStore;
     let opened: Opened;
@@ -1022,7 +965,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["attachments", "channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["application_commands", "attachments", "channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
     await db.close();
   });
 

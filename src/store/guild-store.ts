@@ -1,7 +1,8 @@
 /**
  * The `GuildStore` contract: the durable state a node keeps across restarts.
  * It holds users, guilds, roles, channels (with permission overwrites), members, and the
- * messages of the guilds' channels with their reactions and attachments (message-records.ts). Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
+ * messages of the guilds' channels with their reactions and attachments (message-records.ts), and
+ * the applications' commands (command-records.ts). Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
  * nodes, `--database`) and `memory.ts` (tests). All three pass the shared contract suite
  * in `guild-store.case.test.ts`.
  *
@@ -24,6 +25,7 @@ import {
   type StoredMessage,
   type StoredReaction,
 } from "./message-records.ts";
+import type { CommandStore } from "./command-records.ts";
 
 /** A user or bot account that may connect to the gateway. */
 export interface User {
@@ -116,7 +118,8 @@ export class GuildFencedError extends Error {
  * is refused whole with `GuildFencedError`, so an owner that lost the guild can never
  * overwrite the new owner's writes.
  */
-export interface GuildStore {
+/** Includes the application commands (`CommandStore`, command-records.ts). */
+export interface GuildStore extends CommandStore {
   /** The user with this id, or undefined. */
   getUser(id: string): Promise<User | undefined>;
   /**

@@ -4,6 +4,7 @@
  * and keeps this store an obviously-correct model for the SQL ones. Methods are `async`
  * only to fit the interface: each does its work at once.
  */
+import { assertValidCommand, assertValidScope, byId, copyCommand, type CommandChange, type StoredCommand } from "./command-records.ts";
 import {
   assertValidGuildWrite,
   assertValidPage,
@@ -77,6 +78,8 @@ export class MemoryGuildStore implements GuildStore {
   #reactions: KeptReaction[] = [];
   /** channel id → attachment id → attachment, with its guild (for "delete-guild"). */
   readonly #attachments = new Map<string, Map<string, { guildId: string; attachment: StoredAttachment }>>();
+  /** `application id/guild id` (`""` for global) → command id → command. */
+  readonly #commands = new Map<string, Map<string, StoredCommand>>();
 
   async getUser(id: string): Promise<User | undefined> {
     const user = this.#users.get(id);
@@ -250,6 +253,28 @@ export class MemoryGuildStore implements GuildStore {
     return kept && copyAttachment(kept.attachment);
   }
 
+  async listCommands(applicationId: string, guildId: string | null): Promise<StoredCommand[]> {
+    assertValidScope(applicationId, guildId);
+    return this.#listCommands(applicationId, guildId);
+  }
+
+  #listCommands(applicationId: string, guildId: string | null): StoredCommand[] {
+    return byId([...(this.#commands.get(`${applicationId}/${guildId ?? ""}`)?.values() ?? [])].map(copyCommand));
+  }
+
+  async changeCommands<T>(applicationId: string, guildId: string | null, change: (commands: StoredCommand[]) => CommandChange<T>): Promise<T> {
+    assertValidScope(applicationId, guildId);
+    // Synchronous from read to write, so changes of a scope never interleave.
+    const planned = change(this.#listCommands(applicationId, guildId));
+    for (const command of planned.put) assertValidCommand(command, applicationId, guildId);
+    const key = `${applicationId}/${guildId ?? ""}`;
+    const scope = this.#commands.get(key) ?? new Map<string, StoredCommand>();
+    this.#commands.set(key, scope);
+    for (const id of planned.deleted) scope.delete(id);
+    for (const command of planned.put) scope.set(command.id, copyCommand(command));
+    return planned.result;
+  }
+
   async listReactors(channelId: string, messageId: string, key: string, burst: boolean, limit: number, after?: string): Promise<User[]> {
     assertValidPage(limit, after);
     const userIds = this.#reactions
@@ -359,6 +384,7 @@ export class MemoryGuildStore implements GuildStore {
         this.#attachments.delete(write.channelId);
         return;
       case "delete-guild":
+        for (const key of this.#commands.keys()) if (key.endsWith(`/${guildId}`)) this.#commands.delete(key);
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
         for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
         for (const [channelId, messages] of this.#messages) {

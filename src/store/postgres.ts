@@ -16,6 +16,8 @@
  *   fsync off): ~330 µs for such a transaction, ~55 µs for an awaited autocommit statement.
  */
 import { SQL } from "bun";
+import { COMMANDS_MIGRATION, deleteGuildCommands, PostgresCommands } from "./postgres-commands.ts";
+import type { CommandChange, StoredCommand } from "./command-records.ts";
 import { isSnowflake } from "../protocol/fields.ts";
 import {
   assertValidGuildWrite,
@@ -108,6 +110,8 @@ export const MIGRATIONS: readonly string[] = [
   MESSAGES_MIGRATION,
   // Attachments, a message's files (postgres-messages.ts).
   ATTACHMENTS_MIGRATION,
+  // Application commands (postgres-commands.ts).
+  COMMANDS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -216,10 +220,12 @@ export function redactedDatabaseUrl(url: string): string {
 export class PostgresGuildStore implements GuildStore {
   readonly #sql: SQL;
   readonly #messages: PostgresMessages<UserRow>;
+  readonly #commands: PostgresCommands;
 
   private constructor(sql: SQL) {
     this.#sql = sql;
     this.#messages = new PostgresMessages(sql, toUser);
+    this.#commands = new PostgresCommands(sql);
   }
 
   /**
@@ -400,6 +406,14 @@ export class PostgresGuildStore implements GuildStore {
     return this.#messages.getAttachment(channelId, attachmentId);
   }
 
+  listCommands(applicationId: string, guildId: string | null): Promise<StoredCommand[]> {
+    return this.#commands.listCommands(applicationId, guildId);
+  }
+
+  changeCommands<T>(applicationId: string, guildId: string | null, change: (commands: StoredCommand[]) => CommandChange<T>): Promise<T> {
+    return this.#commands.changeCommands(applicationId, guildId, change);
+  }
+
   async claimGuild(guildId: string, generation: number): Promise<void> {
     assertValidGuildWrite(guildId, generation, []);
     await raiseFence(this.#sql, guildId, generation);
@@ -495,6 +509,7 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
     case "delete-guild":
       return [
         ...deleteGuildMessages(sql, guildId),
+        deleteGuildCommands(sql, guildId),
         sql`DELETE FROM roles WHERE guild_id = ${guildId}`,
         sql`DELETE FROM channels WHERE guild_id = ${guildId}`,
         sql`DELETE FROM members WHERE guild_id = ${guildId}`,

@@ -33,6 +33,8 @@ import {
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
 import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from "./message-records.ts";
 import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
+import { COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
+import type { CommandChange, StoredCommand } from "./command-records.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -116,6 +118,8 @@ export const migrations: readonly string[] = [
   MESSAGES_MIGRATION,
   // Attachments, a message's files (sqlite-messages.ts).
   ATTACHMENTS_MIGRATION,
+  // Application commands (sqlite-commands.ts).
+  COMMANDS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -272,6 +276,7 @@ export class SqliteGuildStore implements GuildStore {
   /** Every prepared statement, for `close`. */
   readonly #statements: Statement[] = [];
   readonly #messages: SqliteMessages<UserRow>;
+  readonly #commands: SqliteCommands;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -391,6 +396,7 @@ export class SqliteGuildStore implements GuildStore {
       this.#fence,
     );
     this.#messages = new SqliteMessages(db, toUser);
+    this.#commands = new SqliteCommands(db);
   }
 
   async getUser(id: string): Promise<User | undefined> {
@@ -593,6 +599,14 @@ export class SqliteGuildStore implements GuildStore {
     return this.#messages.getAttachment(channelId, attachmentId);
   }
 
+  listCommands(applicationId: string, guildId: string | null): Promise<StoredCommand[]> {
+    return this.#commands.listCommands(applicationId, guildId);
+  }
+
+  changeCommands<T>(applicationId: string, guildId: string | null, change: (commands: StoredCommand[]) => CommandChange<T>): Promise<T> {
+    return this.#commands.changeCommands(applicationId, guildId, change);
+  }
+
   async highestFence(): Promise<number> {
     return this.#db.query<{ fence: number }, []>("SELECT COALESCE(MAX(generation), 0) AS fence FROM guild_owners").get()?.fence ?? 0;
   }
@@ -646,6 +660,7 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.deleteReactions(write.selector);
       case "delete-guild":
         this.#messages.deleteGuild(guildId);
+        this.#commands.deleteGuild(guildId);
         this.#deleteGuildRoles.run({ id: guildId });
         this.#deleteGuildChannels.run({ id: guildId });
         this.#deleteGuildMembers.run({ id: guildId });

@@ -23,7 +23,12 @@
  *   hello.txt holding "hello file", edits it to "workout edited", reacts with 👍, pins it,
  *   downloads the file, reads the last 50 messages and deletes it ->
  *   `{"event":"workout","id","edited","history","attachment","attached"}` (history: ids, newest
- *   first; attachment: the file's URL; attached: what it downloaded), `{"cmd":"quit"}`;
+ *   first; attachment: the file's URL; attached: what it downloaded),
+ *   `{"cmd":"commands","guild_id"}`: with the SDK's own bulk overwrite (discord.py
+ *   `tree.sync()`) it registers the global slash command `echo` (a required string option
+ *   `text`) and the user command `Inspect`, then `local` in the guild ->
+ *   `{"event":"commands","global","guild"}` (each a list of `{id,name,type}` as answered),
+ *   `{"cmd":"quit"}`;
  * - `{"event":"error","message"}` when a command fails.
  *
  * The gateway's `--public-url` is a TCP proxy (support/tcp-proxy.ts), so READY's
@@ -246,6 +251,29 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         await sdk.next(isMessage("after the resume"), "a message after the resume", from);
         expect(sdk.linesOf("message", from).map((line) => line.content)).toEqual([...missed, "after the resume"]);
         expect(dispatches(from)).toEqual(["RESUMED"]);
+        expect(sdk.linesOf("error")).toEqual([]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "registers its slash commands with its own bulk overwrite, global and in the guild; the registry lists what it answered",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        sdk.send({ cmd: "commands", guild_id: w.guildId });
+        const done = await sdk.next((line) => line.event === "commands", "its commands' answer", from);
+        expect(done.global).toMatchObject([
+          { name: "echo", type: 1 },
+          { name: "Inspect", type: 2 },
+        ]);
+        expect(done.guild).toMatchObject([{ name: "local", type: 1 }]);
+        const bot = `Bot ${w.bot.token}`;
+        const global = await api("GET", `/api/v10/applications/${w.bot.id}/commands`, undefined, bot);
+        expect(global.json).toMatchObject((done.global as Json[]).map(({ id, name }) => ({ id, name, application_id: w.bot.id })));
+        expect((global.json as unknown as Json[])[0]?.options).toMatchObject([{ type: 3, name: "text", description: "What to echo", required: true }]);
+        const local = await api("GET", `/api/v10/applications/${w.bot.id}/guilds/${w.guildId}/commands`, undefined, bot);
+        expect(local.json).toMatchObject([{ id: (done.guild as Json[])[0]?.id, name: "local", guild_id: w.guildId }]);
         expect(sdk.linesOf("error")).toEqual([]);
       },
       STEP_MS,

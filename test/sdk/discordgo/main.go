@@ -74,6 +74,15 @@ func snapshot(s *discordgo.Session, guildID string) map[string]any {
 	return map[string]any{"id": g.ID, "name": g.Name, "channels": channels, "roles": roles, "members": members}
 }
 
+// listed is each command's id, name and type, as the registry answered.
+func listed(commands []*discordgo.ApplicationCommand) []map[string]any {
+	out := []map[string]any{}
+	for _, c := range commands {
+		out = append(out, map[string]any{"id": c.ID, "name": c.Name, "type": int(c.Type)})
+	}
+	return out
+}
+
 func run(s *discordgo.Session, command map[string]string) error {
 	switch command["cmd"] {
 	case "send":
@@ -120,6 +129,22 @@ func run(s *discordgo.Session, command map[string]string) error {
 			return err
 		}
 		emit("workout", map[string]any{"id": m.ID, "edited": edited.Content, "history": history, "attachment": m.Attachments[0].URL, "attached": string(attached)})
+	case "commands":
+		appID := s.State.User.ID
+		global, err := s.ApplicationCommandBulkOverwrite(appID, "", []*discordgo.ApplicationCommand{
+			{Name: "echo", Description: "Echoes", Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionString, Name: "text", Description: "What to echo", Required: true},
+			}},
+			{Type: discordgo.UserApplicationCommand, Name: "Inspect"},
+		})
+		if err != nil {
+			return err
+		}
+		local, err := s.ApplicationCommandBulkOverwrite(appID, command["guild_id"], []*discordgo.ApplicationCommand{{Name: "local", Description: "Only here"}})
+		if err != nil {
+			return err
+		}
+		emit("commands", map[string]any{"global": listed(global), "guild": listed(local)})
 	case "guild":
 		emit("guild", snapshot(s, command["guild_id"]))
 	case "presence":

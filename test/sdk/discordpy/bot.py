@@ -18,6 +18,7 @@ import threading
 
 import discord
 import yarl
+from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 discord.http.Route.BASE = os.environ["GUILDGATE_API"] + "/v10"
@@ -48,6 +49,26 @@ intents = discord.Intents.default()
 intents.members = True
 intents.message_content = True
 client = Bot(intents=intents, guild_ready_timeout=0.5)
+tree = app_commands.CommandTree(client)
+
+
+@tree.command(name="echo", description="Echoes")
+@app_commands.describe(text="What to echo")
+async def echo(interaction: discord.Interaction, text: str):
+    await interaction.response.send_message(text)
+
+
+@tree.context_menu(name="Inspect")
+async def inspect(interaction: discord.Interaction, user: discord.User):
+    await interaction.response.send_message(user.name)
+
+
+async def local(interaction: discord.Interaction):
+    await interaction.response.send_message("local")
+
+
+def listed(commands):
+    return [{"id": str(c.id), "name": c.name, "type": c.type.value} for c in commands]
 
 
 @client.event
@@ -117,6 +138,10 @@ async def run_command(command):
     elif kind == "presence":
         await client.change_presence(status=discord.Status(command["status"]), activity=discord.Game(command["activity"]))
         emit("presence_sent")
+    elif kind == "commands":
+        guild = discord.Object(id=int(command["guild_id"]))
+        tree.add_command(app_commands.Command(name="local", description="Only here", callback=local), guild=guild, override=True)
+        emit("commands", **{"global": listed(await tree.sync()), "guild": listed(await tree.sync(guild=guild))})
     elif kind == "quit":
         await client.close()
 
