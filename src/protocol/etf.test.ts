@@ -1,0 +1,200 @@
+import { describe, expect, test } from "bun:test";
+import { decodeEtf, encodeEtf, encodeEtfFrame, EtfError, MAX_ETF_DEPTH } from "./etf.ts";
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
+
+// Byte sequences checked by hand against discord/erlpack's cpp/encoder.h (erlpack_append_*)
+// and the Erlang external term format spec.
+describe("encodeEtf writes what erlpack writes", () => {
+  test.each([
+    ["null as the atom nil (SMALL_ATOM_EXT)", null, [131, 115, 3, ...ascii("nil")]],
+    ["true", true, [131, 115, 4, ...ascii("true")]],
+    ["false", false, [131, 115, 5, ...ascii("false")]],
+    ["0 as SMALL_INTEGER_EXT", 0, [131, 97, 0]],
+    ["255 as SMALL_INTEGER_EXT", 255, [131, 97, 255]],
+    ["256 as INTEGER_EXT, big-endian", 256, [131, 98, 0, 0, 1, 0]],
+    ["-1 as INTEGER_EXT", -1, [131, 98, 255, 255, 255, 255]],
+    ["2^31 - 1 as INTEGER_EXT", 2 ** 31 - 1, [131, 98, 127, 255, 255, 255]],
+    ["2^31 as SMALL_BIG_EXT, little-endian digits", 2 ** 31, [131, 110, 4, 0, 0, 0, 0, 128]],
+    ["-(2^40) as SMALL_BIG_EXT with sign 1", -(2 ** 40), [131, 110, 6, 1, 0, 0, 0, 0, 0, 1]],
+    ["1.5 as NEW_FLOAT_EXT", 1.5, [131, 70, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]],
+    ["a string as BINARY_EXT", "abc", [131, 109, 0, 0, 0, 3, ...ascii("abc")]],
+    ["UTF-8 in a BINARY_EXT", "é", [131, 109, 0, 0, 0, 2, 0xc3, 0xa9]],
+    ["[] as NIL_EXT", [], [131, 106]],
+    ["a list as LIST_EXT with a NIL_EXT tail", [1, 2], [131, 108, 0, 0, 0, 2, 97, 1, 97, 2, 106]],
+    ["an object as MAP_EXT with atom keys", { a: 1 }, [131, 116, 0, 0, 0, 1, 115, 1, 97, 97, 1]],
+    ["a key that is no identifier as a BINARY_EXT", { "en-US": 1 }, [131, 116, 0, 0, 0, 1, 109, 0, 0, 0, 5, ...ascii("en-US"), 97, 1]],
+    ["the key nil as a BINARY_EXT (erlpack would read the atom as null)", { nil: 1 }, [131, 116, 0, 0, 0, 1, 109, 0, 0, 0, 3, ...ascii("nil"), 97, 1]],
+  ])("%s", (_name, value, expected) => {
+    expect([...encodeEtf(value)]).toEqual(expected);
+  });
+
+  test("a snowflake under id is a 64-bit SMALL_BIG_EXT (Discord's docs' example id)", () => {
+    const [, ...rest] = encodeEtf({ id: "175928847299117063" });
+    expect(rest).toEqual([116, 0, 0, 0, 1, 115, 2, ...ascii("id"), 110, 8, 0, 7, 0, 2, 193, 90, 6, 113, 2]);
+  });
+
+  test("snowflakes under *_id, and in *_ids, roles and mention_roles lists, are integers", () => {
+    const value = { guild_id: "300", user_ids: ["1"], roles: ["2"], mention_roles: ["3"] };
+    expect([...encodeEtf(value)]).toEqual([
+      131, 116, 0, 0, 0, 4,
+      115, 8, ...ascii("guild_id"), 98, 0, 0, 1, 44,
+      115, 8, ...ascii("user_ids"), 108, 0, 0, 0, 1, 97, 1, 106,
+      115, 5, ...ascii("roles"), 108, 0, 0, 0, 1, 97, 2, 106,
+      115, 13, ...ascii("mention_roles"), 108, 0, 0, 0, 1, 97, 3, 106,
+    ]);
+  });
+
+  test("u64 max is the largest snowflake; past it, and custom_id, content and snowflake map keys, stay strings", () => {
+    expect([...encodeEtf({ id: "18446744073709551615" })].slice(-11)).toEqual([110, 8, 0, 255, 255, 255, 255, 255, 255, 255, 255]);
+    expect(decodeEtf(encodeEtf({ id: "18446744073709551616" }), { atomKeys: true })).toEqual({ id: "18446744073709551616" });
+    expect(decodeEtf(encodeEtf({ id: "0123" }), { atomKeys: true })).toEqual({ id: "0123" });
+    const kept = { custom_id: "42", content: "42", resolved: { "175928847299117063": { id: "7" } } };
+    expect(decodeEtf(encodeEtf(kept), { atomKeys: true })).toEqual({ custom_id: "42", content: "42", resolved: { "175928847299117063": { id: 7 } } });
+  });
+});
+
+describe("encodeEtfFrame", () => {
+  test("a dispatch has atom keys and t as an atom, like Discord's", () => {
+    const frame = encodeEtfFrame('{"op":0,"d":{"id":"5"},"s":3,"t":"READY"}');
+    expect([...frame]).toEqual([
+      131, 116, 0, 0, 0, 4,
+      115, 2, ...ascii("op"), 97, 0,
+      115, 1, ...ascii("d"), 116, 0, 0, 0, 1, 115, 2, ...ascii("id"), 97, 5,
+      115, 1, ...ascii("s"), 97, 3,
+      115, 1, ...ascii("t"), 115, 5, ...ascii("READY"),
+    ]);
+  });
+
+  test("a frame with no event has s and t nil", () => {
+    expect(decodeEtf(encodeEtfFrame('{"op":11,"d":null,"s":null,"t":null}'), { atomKeys: true })).toEqual({ op: 11, d: null, s: null, t: null });
+  });
+});
+
+describe("decodeEtf", () => {
+  test("reads each tag a client sends", () => {
+    expect(decodeEtf(bytes(131, 97, 7))).toBe(7);
+    expect(decodeEtf(bytes(131, 98, 255, 255, 255, 254))).toBe(-2);
+    expect(decodeEtf(bytes(131, 70, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0))).toBe(1.5);
+    expect(decodeEtf(bytes(131, 100, 0, 4, ...ascii("true")))).toBe(true);
+    expect(decodeEtf(bytes(131, 118, 0, 5, ...ascii("false")))).toBe(false);
+    expect(decodeEtf(bytes(131, 119, 3, ...ascii("nil")))).toBe(null);
+    expect(decodeEtf(bytes(131, 115, 4, ...ascii("null")))).toBe(null);
+    expect(decodeEtf(bytes(131, 115, 2, ...ascii("ok")))).toBe("ok");
+    // Erlang writes a list of bytes, such as a shard [0, 1], as STRING_EXT.
+    expect(decodeEtf(bytes(131, 107, 0, 2, 0, 1))).toEqual([0, 1]);
+    expect(decodeEtf(bytes(131, 110, 8, 0, 7, 0, 2, 193, 90, 6, 113, 2))).toBe("175928847299117063");
+    expect(decodeEtf(bytes(131, 111, 0, 0, 0, 2, 1, 1, 1))).toBe(-257);
+    expect(decodeEtf(bytes(131, 116, 0, 0, 0, 1, 109, 0, 0, 0, 2, ...ascii("op"), 97, 1))).toEqual({ op: 1 });
+  });
+
+  test("a key __proto__ is a plain property, as in JSON.parse", () => {
+    const value = decodeEtf(bytes(131, 116, 0, 0, 0, 1, 109, 0, 0, 0, 9, ...ascii("__proto__"), 97, 1)) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(["__proto__"]);
+  });
+
+  const deep = (levels: number) => [131, ...Array.from({ length: levels }, () => [108, 0, 0, 0, 1]).flat(), 106, ...Array(levels).fill(106)];
+
+  test.each([
+    ["an empty input", [], /version/],
+    ["a wrong version byte", [130, 97, 1], /version byte is 130/],
+    ["a truncated integer", [131, 98, 0, 0], /runs past the end/],
+    ["a truncated binary", [131, 109, 0, 0, 0, 9, 97], /runs past the end/],
+    ["a list longer than the input (no allocation)", [131, 108, 255, 255, 255, 255, 106], /runs past the end/],
+    ["a map larger than the input", [131, 116, 127, 255, 255, 255], /runs past the end/],
+    ["an unknown tag", [131, 200], /unsupported tag 200/],
+    ["a tuple (not in the gateway's subset)", [131, 104, 1, 97, 1], /unsupported tag 104/],
+    ["a compressed term (clients must not compress)", [131, 80, 0, 0, 0, 1, 0], /unsupported tag 80/],
+    ["an improper list", [131, 108, 0, 0, 0, 1, 97, 1, 97, 2], /not proper/],
+    ["a bigint over 64 bits", [131, 110, 9, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1], /over 64 bits/],
+    ["a binary that is not UTF-8", [131, 109, 0, 0, 0, 1, 0xff], /not UTF-8/],
+    ["an atom map key (Discord: 4002)", [131, 116, 0, 0, 0, 1, 115, 2, ...ascii("op"), 97, 1], /keys must be binaries/],
+    ["a NaN float", [131, 70, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], /not finite/],
+    ["bytes after the term", [131, 97, 1, 97], /bytes after the term/],
+    [`nesting deeper than ${MAX_ETF_DEPTH}`, deep(MAX_ETF_DEPTH + 1), /nested deeper/],
+  ])("refuses %s with an EtfError", (_name, input, message) => {
+    const decode = () => decodeEtf(new Uint8Array(input as number[]));
+    expect(decode).toThrow(EtfError);
+    expect(decode).toThrow(message as RegExp);
+  });
+
+  test(`takes nesting of exactly ${MAX_ETF_DEPTH}`, () => {
+    expect(() => decodeEtf(new Uint8Array(deep(MAX_ETF_DEPTH)))).not.toThrow();
+  });
+});
+
+/** A small seeded PRNG (mulberry32), so a failure names the seed that found it. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KEYS = ["id", "guild_id", "content", "user_ids", "roles", "custom_id", "nil", "a b", "é", "x".repeat(300), "op", "175928847299117063"];
+const STRINGS = ["", "abc", "175928847299117063", "18446744073709551616", "0", "07", "héllo 🎉", "x".repeat(70_000)];
+const NUMBERS = [0, 1, 255, 256, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 1.5, -0.25, 1e300];
+
+function randomValue(next: () => number, depth: number): unknown {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const kind = depth >= 4 ? Math.floor(next() * 4) : Math.floor(next() * 6);
+  switch (kind) {
+    case 0:
+      return pick([null, true, false]);
+    case 1:
+      return next() < 0.5 ? pick(NUMBERS) : Math.floor((next() - 0.5) * 2 ** 40);
+    case 2:
+    case 3:
+      return pick(STRINGS);
+    case 4:
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: Math.floor(next() * 4) }, () => [pick(KEYS), randomValue(next, depth + 1)]));
+  }
+}
+
+/** What a decoder reads back: snowflake fields' u64 strings become integers (numbers up to 2^53). */
+function model(value: unknown, snowflake: boolean, listKey: string): unknown {
+  if (typeof value === "string" && snowflake && /^(?:0|[1-9]\d{0,19})$/.test(value) && BigInt(value) < 2n ** 64n) {
+    const n = BigInt(value);
+    return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : value;
+  }
+  if (Array.isArray(value)) {
+    const ids = listKey.endsWith("_ids") || listKey === "roles" || listKey === "mention_roles";
+    return value.map((item) => model(item, ids, ""));
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, model(v, k === "id" || (k.endsWith("_id") && k !== "custom_id"), k)]));
+  }
+  return value;
+}
+
+test("round trip: random JSON values decode to themselves, snowflake fields as integers (500 seeds)", () => {
+  for (let seed = 1; seed <= 500; seed++) {
+    const value = randomValue(random(seed), 0);
+    const decoded = decodeEtf(encodeEtf(value), { atomKeys: true });
+    if (!Bun.deepEquals(decoded, model(value, false, ""), true)) throw new Error(`seed ${seed}: ${JSON.stringify(value)} came back as ${JSON.stringify(decoded)}`);
+  }
+});
+
+test("random corruptions of a valid frame decode or throw EtfError, never anything else (2000 seeds)", () => {
+  const valid = encodeEtf({ op: 2, d: { token: "abc", intents: 513, shard: [0, 1], properties: { os: "linux" }, presence: { since: null, afk: false } } });
+  let thrown = 0;
+  for (let seed = 1; seed <= 2000; seed++) {
+    const next = random(seed);
+    const input = valid.slice(0, Math.max(1, Math.floor(next() * (valid.length + 1))));
+    for (let i = 0; i < 3; i++) input[Math.floor(next() * input.length)] = Math.floor(next() * 256);
+    try {
+      decodeEtf(input);
+    } catch (error) {
+      if (!(error instanceof EtfError)) throw new Error(`seed ${seed}: ${String(error)}`);
+      thrown++;
+    }
+  }
+  expect(thrown).toBeGreaterThan(1000);
+});

@@ -1,0 +1,459 @@
+/**
+ * Erlang's External Term Format as Discord's gateway speaks it with `encoding=etf`: the subset
+ * erlpack (discord/erlpack, the codec Discord's API and clients use) writes and reads.
+ *
+ * Encoding a frame (`encodeEtfFrame`) turns one of our JSON frames into the terms Discord sends:
+ * - `null` → atom `nil`, booleans → atoms `true`/`false`, written as SMALL_ATOM_EXT (erlpack's
+ *   Python encoder: latin-1 atoms "until all of the clients we know can speak" UTF-8 ones; the
+ *   JS erlpack decoder cannot read SMALL_ATOM_UTF8_EXT at all);
+ * - integers → SMALL_INTEGER_EXT (0–255), INTEGER_EXT (int32), else SMALL_BIG_EXT; other
+ *   numbers → NEW_FLOAT_EXT; strings → BINARY_EXT; arrays → LIST_EXT (empty: NIL_EXT);
+ *   objects → MAP_EXT;
+ * - snowflakes as 64-bit integers, as Discord's docs say ("Snowflake IDs are transmitted as
+ *   64-bit integers over ETF"): a decimal u64 string under a key `id` or `*_id` (not
+ *   `custom_id`, which is the app's own text), or in an array under `*_ids`, `roles` or
+ *   `mention_roles`. Map keys stay strings, as Discord sends them (discord-api-docs#3657:
+ *   `resolved.messages` keys are strings over ETF);
+ * - map keys that are identifiers as atoms, and `t` as an atom: Discord's frames are Elixir maps
+ *   with atom keys (Nostrum reads `payload.op`, `payload.d.heartbeat_interval` and matches
+ *   `payload.t == :READY` straight off `binary_to_term`); any other key is a BINARY_EXT.
+ *
+ * Decoding a client frame (`decodeEtf`) gives the values `JSON.parse` (parse-json.ts) would:
+ * binaries → strings (UTF-8 or an error), atoms nil/null/true/false → null/booleans (other
+ * atoms → strings), integers → numbers (beyond 2^53 → decimal strings), NEW_FLOAT_EXT →
+ * numbers, LIST_EXT/NIL_EXT → arrays, STRING_EXT → arrays of bytes (Erlang's `[0, 1]` shard is
+ * one; erlpack reads it the same way), MAP_EXT with BINARY_EXT keys → objects. Map keys must
+ * be binaries: Discord answers atom keys with 4002. Anything else (an unknown or unsupported
+ * tag, a truncated term, a length past the end, a bigint over 8 bytes, nesting deeper than
+ * `MAX_ETF_DEPTH`, trailing bytes) throws `EtfError`, which the gateway closes with 4002.
+ */
+
+/** ETF's version byte: every term starts with it. */
+export const ETF_VERSION = 131;
+/** Deepest nesting of lists and maps a client frame may have (Discord's deepest, op 37, has 7). */
+export const MAX_ETF_DEPTH = 32;
+
+const NEW_FLOAT = 70;
+const SMALL_INTEGER = 97;
+const INTEGER = 98;
+const ATOM = 100;
+const NIL = 106;
+const STRING = 107;
+const LIST = 108;
+const BINARY = 109;
+const SMALL_BIG = 110;
+const LARGE_BIG = 111;
+const SMALL_ATOM = 115;
+const MAP = 116;
+const ATOM_UTF8 = 118;
+const SMALL_ATOM_UTF8 = 119;
+
+/** A term this codec cannot read: truncated, malformed, or outside the gateway's subset. */
+export class EtfError extends Error {
+  override readonly name = "EtfError";
+}
+
+/** Keys written as atoms: identifiers that no decoder reads back as something else. */
+const ATOM_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+const SPECIAL_ATOMS: ReadonlySet<string> = new Set(["nil", "null", "true", "false"]);
+const SNOWFLAKE_TEXT = /^(?:0|[1-9]\d{0,19})$/;
+const TWO_32 = 2 ** 32;
+
+/** Whether a string under `key` is a snowflake field (see the module doc). */
+function isSnowflakeKey(key: string): boolean {
+  return key === "id" || (key.endsWith("_id") && key !== "custom_id");
+}
+
+/** Whether an array under `key` holds snowflakes. */
+function isSnowflakeListKey(key: string): boolean {
+  return key.endsWith("_ids") || key === "roles" || key === "mention_roles";
+}
+
+const textEncoder = new TextEncoder();
+
+/** A growable byte buffer that writes terms. One per module: encoding is synchronous. */
+class TermWriter {
+  #bytes = new Uint8Array(4096);
+  #view = new DataView(this.#bytes.buffer);
+  #at = 0;
+
+  reset(): void {
+    this.#at = 0;
+  }
+
+  /** A copy of what was written. */
+  take(): Uint8Array {
+    return this.#bytes.slice(0, this.#at);
+  }
+
+  #ensure(extra: number): void {
+    if (this.#at + extra <= this.#bytes.length) return;
+    let size = this.#bytes.length * 2;
+    while (size < this.#at + extra) size *= 2;
+    const bytes = new Uint8Array(size);
+    bytes.set(this.#bytes.subarray(0, this.#at));
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer);
+  }
+
+  byte(value: number): void {
+    this.#ensure(1);
+    this.#bytes[this.#at++] = value;
+  }
+
+  #header(tag: number, length: number): void {
+    this.#ensure(5);
+    this.#bytes[this.#at] = tag;
+    this.#view.setUint32(this.#at + 1, length);
+    this.#at += 5;
+  }
+
+  /** An atom of ASCII text (< 256 bytes), as SMALL_ATOM_EXT. */
+  atom(name: string): void {
+    this.#ensure(2 + name.length);
+    this.#bytes[this.#at++] = SMALL_ATOM;
+    this.#bytes[this.#at++] = name.length;
+    for (let i = 0; i < name.length; i++) this.#bytes[this.#at++] = name.charCodeAt(i);
+  }
+
+  binary(text: string): void {
+    this.#ensure(5 + text.length * 3);
+    const start = this.#at;
+    this.#at += 5;
+    const { written } = textEncoder.encodeInto(text, this.#bytes.subarray(this.#at));
+    this.#bytes[start] = BINARY;
+    this.#view.setUint32(start + 1, written);
+    this.#at += written;
+  }
+
+  /** A safe integer: the smallest of SMALL_INTEGER_EXT, INTEGER_EXT and SMALL_BIG_EXT. */
+  integer(value: number): void {
+    if (value >= 0 && value <= 255) {
+      this.#ensure(2);
+      this.#bytes[this.#at++] = SMALL_INTEGER;
+      this.#bytes[this.#at++] = value;
+    } else if (value >= -0x8000_0000 && value <= 0x7fff_ffff) {
+      this.#ensure(5);
+      this.#bytes[this.#at] = INTEGER;
+      this.#view.setInt32(this.#at + 1, value);
+      this.#at += 5;
+    } else {
+      const magnitude = Math.abs(value);
+      this.#big(value < 0, magnitude % TWO_32, Math.floor(magnitude / TWO_32));
+    }
+  }
+
+  /** A u64 given as its decimal text (checked by the caller), as `integer` would write it. */
+  unsignedDecimal(text: string): void {
+    let low = 0;
+    let high = 0;
+    for (let i = 0; i < text.length; i++) {
+      const next = low * 10 + (text.charCodeAt(i) - 48);
+      low = next % TWO_32;
+      high = high * 10 + Math.floor(next / TWO_32);
+    }
+    if (high === 0 && low <= 0x7fff_ffff) this.integer(low);
+    else this.#big(false, low, high);
+  }
+
+  /** SMALL_BIG_EXT of `high * 2^32 + low`, little-endian digits, no leading zero bytes. */
+  #big(negative: boolean, low: number, high: number): void {
+    this.#ensure(11);
+    const start = this.#at;
+    this.#bytes[start] = SMALL_BIG;
+    this.#bytes[start + 2] = negative ? 1 : 0;
+    this.#at += 3;
+    let digits = 0;
+    for (let part of [low, high]) {
+      for (let i = 0; i < 4; i++) {
+        this.#bytes[this.#at + digits++] = part & 0xff;
+        part = Math.floor(part / 256);
+      }
+    }
+    while (digits > 0 && this.#bytes[this.#at + digits - 1] === 0) digits--;
+    this.#bytes[start + 1] = digits;
+    this.#at += digits;
+  }
+
+  float(value: number): void {
+    this.#ensure(9);
+    this.#bytes[this.#at] = NEW_FLOAT;
+    this.#view.setFloat64(this.#at + 1, value);
+    this.#at += 9;
+  }
+
+  listHeader(length: number): void {
+    this.#header(LIST, length);
+  }
+
+  mapHeader(arity: number): void {
+    this.#header(MAP, arity);
+  }
+}
+
+const writer = new TermWriter();
+
+/** Writes a JSON value; `key` is the map key it sits under ("" for none), for the snowflake rule. */
+function writeValue(value: unknown, key: string, snowflake: boolean): void {
+  switch (typeof value) {
+    case "string":
+      if (snowflake && SNOWFLAKE_TEXT.test(value) && isU64(value)) writer.unsignedDecimal(value);
+      else writer.binary(value);
+      return;
+    case "number":
+      if (Number.isSafeInteger(value)) writer.integer(value);
+      else writer.float(value);
+      return;
+    case "boolean":
+      writer.atom(value ? "true" : "false");
+      return;
+    case "object":
+      if (value === null) writer.atom("nil");
+      else if (Array.isArray(value)) writeList(value, isSnowflakeListKey(key));
+      else writeMap(value as Record<string, unknown>);
+      return;
+    default:
+      writer.atom("nil");
+  }
+}
+
+function writeList(list: readonly unknown[], snowflakes: boolean): void {
+  if (list.length === 0) return writer.byte(NIL);
+  writer.listHeader(list.length);
+  for (const item of list) writeValue(item, "", snowflakes);
+  writer.byte(NIL);
+}
+
+function writeMap(object: Record<string, unknown>): void {
+  const keys = Object.keys(object);
+  writer.mapHeader(keys.length);
+  for (const key of keys) {
+    writeKey(key);
+    writeValue(object[key], key, isSnowflakeKey(key));
+  }
+}
+
+function writeKey(key: string): void {
+  if (ATOM_KEY.test(key) && !SPECIAL_ATOMS.has(key)) writer.atom(key);
+  else writer.binary(key);
+}
+
+const U64_MAX = "18446744073709551615";
+
+function isU64(text: string): boolean {
+  return text.length < U64_MAX.length || text <= U64_MAX;
+}
+
+/** One JSON-like value as a whole ETF term (version byte first), Discord's way (module doc). */
+export function encodeEtf(value: unknown): Uint8Array {
+  writer.reset();
+  writer.byte(ETF_VERSION);
+  writeValue(value, "", false);
+  return writer.take();
+}
+
+/**
+ * A gateway frame (`{op, d, s, t}` JSON text, as json-codec.ts builds it) as the ETF frame
+ * Discord sends: the same payload, with `t` an atom.
+ */
+export function encodeEtfFrame(frameJson: string): Uint8Array {
+  const frame = JSON.parse(frameJson) as Record<string, unknown>;
+  writer.reset();
+  writer.byte(ETF_VERSION);
+  const keys = Object.keys(frame);
+  writer.mapHeader(keys.length);
+  for (const key of keys) {
+    writer.atom(key);
+    const value = frame[key];
+    if (key === "t" && typeof value === "string") writer.atom(value);
+    else writeValue(value, key, false);
+  }
+  return writer.take();
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const latin1 = new TextDecoder("latin1");
+
+/** Reads one term; every read is bounds-checked, and lengths are checked before allocating. */
+class TermReader {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #atomKeys: boolean;
+  #at = 0;
+  #depth = 0;
+
+  constructor(bytes: Uint8Array, atomKeys: boolean) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#atomKeys = atomKeys;
+  }
+
+  get done(): boolean {
+    return this.#at === this.#bytes.length;
+  }
+
+  #need(count: number, what: string): void {
+    if (this.#at + count > this.#bytes.length) throw new EtfError(`${what} runs past the end`);
+  }
+
+  u8(what: string): number {
+    this.#need(1, what);
+    return this.#bytes[this.#at++] as number;
+  }
+
+  #u16(what: string): number {
+    this.#need(2, what);
+    const value = this.#view.getUint16(this.#at);
+    this.#at += 2;
+    return value;
+  }
+
+  #u32(what: string): number {
+    this.#need(4, what);
+    const value = this.#view.getUint32(this.#at);
+    this.#at += 4;
+    return value;
+  }
+
+  #slice(length: number, what: string): Uint8Array {
+    this.#need(length, what);
+    const bytes = this.#bytes.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    return bytes;
+  }
+
+  term(): unknown {
+    const tag = this.u8("term");
+    switch (tag) {
+      case SMALL_INTEGER:
+        return this.u8("integer");
+      case INTEGER: {
+        this.#need(4, "integer");
+        const value = this.#view.getInt32(this.#at);
+        this.#at += 4;
+        return value;
+      }
+      case NEW_FLOAT: {
+        this.#need(8, "float");
+        const value = this.#view.getFloat64(this.#at);
+        this.#at += 8;
+        if (!Number.isFinite(value)) throw new EtfError("float is not finite");
+        return value;
+      }
+      case SMALL_BIG:
+        return this.#big(this.u8("bigint"));
+      case LARGE_BIG:
+        return this.#big(this.#u32("bigint"));
+      case ATOM:
+        return atomValue(latin1.decode(this.#slice(this.#u16("atom"), "atom")));
+      case SMALL_ATOM:
+        return atomValue(latin1.decode(this.#slice(this.u8("atom"), "atom")));
+      case ATOM_UTF8:
+        return atomValue(this.#utf8(this.#slice(this.#u16("atom"), "atom")));
+      case SMALL_ATOM_UTF8:
+        return atomValue(this.#utf8(this.#slice(this.u8("atom"), "atom")));
+      case BINARY:
+        return this.#utf8(this.#slice(this.#u32("binary"), "binary"));
+      case STRING:
+        return Array.from(this.#slice(this.#u16("string"), "string"));
+      case NIL:
+        return [];
+      case LIST:
+        return this.#list();
+      case MAP:
+        return this.#map();
+      default:
+        throw new EtfError(`unsupported tag ${tag}`);
+    }
+  }
+
+  #utf8(bytes: Uint8Array): string {
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw new EtfError("binary is not UTF-8");
+    }
+  }
+
+  /** SMALL_BIG_EXT/LARGE_BIG_EXT: up to 8 digits (erlpack's limit); beyond 2^53 a decimal string. */
+  #big(digits: number): number | string {
+    const negative = this.u8("bigint") !== 0;
+    if (digits > 8) throw new EtfError("integer over 64 bits");
+    const bytes = this.#slice(digits, "bigint");
+    let low = 0;
+    let high = 0;
+    for (let i = Math.min(digits, 4) - 1; i >= 0; i--) low = low * 256 + (bytes[i] as number);
+    for (let i = digits - 1; i >= 4; i--) high = high * 256 + (bytes[i] as number);
+    const magnitude = high * TWO_32 + low;
+    if (Number.isSafeInteger(magnitude)) return negative ? -magnitude : magnitude;
+    const text = ((BigInt(high) << 32n) | BigInt(low)).toString();
+    return negative ? `-${text}` : text;
+  }
+
+  #nest(): void {
+    if (++this.#depth > MAX_ETF_DEPTH) throw new EtfError(`nested deeper than ${MAX_ETF_DEPTH}`);
+  }
+
+  #list(): unknown[] {
+    const length = this.#u32("list");
+    // Each element takes at least one byte, and the tail one more.
+    this.#need(length + 1, "list");
+    this.#nest();
+    const items = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) items[i] = this.term();
+    if (this.u8("list tail") !== NIL) throw new EtfError("list is not proper (tail is not NIL_EXT)");
+    this.#depth--;
+    return items;
+  }
+
+  #map(): Record<string, unknown> {
+    const arity = this.#u32("map");
+    this.#need(arity * 2, "map");
+    this.#nest();
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < arity; i++) {
+      if (!this.#atomKeys && this.#bytes[this.#at] !== BINARY) throw new EtfError("map keys must be binaries (strings)");
+      const key = this.term();
+      if (typeof key !== "string") throw new EtfError("map keys must be strings");
+      const value = this.term();
+      // A key "__proto__" must become a plain property, as in JSON.parse.
+      if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      else object[key] = value;
+    }
+    this.#depth--;
+    return object;
+  }
+}
+
+function atomValue(name: string): string | boolean | null {
+  switch (name) {
+    case "nil":
+    case "null":
+      return null;
+    case "true":
+      return true;
+    case "false":
+      return false;
+    default:
+      return name;
+  }
+}
+
+/** Options of `decodeEtf`. */
+export interface EtfDecodeOptions {
+  /**
+   * Take atoms as map keys (default false). A client's frame must use binaries, as Discord
+   * requires; a frame from the gateway (read by a client) has atom keys.
+   */
+  atomKeys?: boolean;
+}
+
+/** One whole ETF term (version byte first, nothing after it) as a JSON-like value; throws `EtfError`. */
+export function decodeEtf(bytes: Uint8Array, options: EtfDecodeOptions = {}): unknown {
+  const reader = new TermReader(bytes, options.atomKeys ?? false);
+  const version = reader.u8("version");
+  if (version !== ETF_VERSION) throw new EtfError(`version byte is ${version}, not ${ETF_VERSION}`);
+  const value = reader.term();
+  if (!reader.done) throw new EtfError("bytes after the term");
+  return value;
+}
