@@ -213,7 +213,7 @@ export function gatewayContract(harness: HarnessFactory): void {
     });
 
     test("closes with 4012 for an unsupported version or encoding", async () => {
-      for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=etf"]) {
+      for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=msgpack"]) {
         const client = new RawClient(server.gatewayUrl + query);
         expect((await client.closed).code).toBe(4012);
       }
