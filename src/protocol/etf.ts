@@ -56,7 +56,7 @@ export class EtfError extends Error {
 /** Keys written as atoms: identifiers that no decoder reads back as something else. */
 const ATOM_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const SPECIAL_ATOMS: ReadonlySet<string> = new Set(["nil", "null", "true", "false"]);
-const SNOWFLAKE_TEXT = /^(?:0|[1-9]\d{0,19})$/;
+const U64_MAX = "18446744073709551615";
 const TWO_32 = 2 ** 32;
 
 /** Whether a string under `key` is a snowflake field (see the module doc). */
@@ -118,12 +118,27 @@ class TermWriter {
 
   binary(text: string): void {
     this.#ensure(5 + text.length * 3);
+    const bytes = this.#bytes;
     const start = this.#at;
-    this.#at += 5;
-    const { written } = textEncoder.encodeInto(text, this.#bytes.subarray(this.#at));
-    this.#bytes[start] = BINARY;
+    const body = start + 5;
+    // ASCII is copied by hand: encodeInto's call and subarray cost more on short strings.
+    let written = 0;
+    for (; written < text.length; written++) {
+      const c = text.charCodeAt(written);
+      if (c >= 0x80) break;
+      bytes[body + written] = c;
+    }
+    if (written < text.length) written = textEncoder.encodeInto(text, bytes.subarray(body)).written;
+    bytes[start] = BINARY;
     this.#view.setUint32(start + 1, written);
-    this.#at += written;
+    this.#at = body + written;
+  }
+
+  /** Bytes written before, copied as they are (a cached key). */
+  raw(encoded: Uint8Array): void {
+    this.#ensure(encoded.length);
+    this.#bytes.set(encoded, this.#at);
+    this.#at += encoded.length;
   }
 
   /** A safe integer: the smallest of SMALL_INTEGER_EXT, INTEGER_EXT and SMALL_BIG_EXT. */
@@ -143,36 +158,53 @@ class TermWriter {
     }
   }
 
-  /** A u64 given as its decimal text (checked by the caller), as `integer` would write it. */
-  unsignedDecimal(text: string): void {
+  /**
+   * `text` as an integer if it is a u64 in decimal without leading zeros (a snowflake), as
+   * `integer` would write it; false, writing nothing, if it is not one.
+   */
+  snowflake(text: string): boolean {
+    const length = text.length;
+    if (length === 0 || length > 20 || (length > 1 && text.charCodeAt(0) === 48)) return false;
+    if (length === 20 && text > U64_MAX) return false;
+    // Base 2^32 in two doubles, 4 digits a step (low * 10^4 + chunk stays under 2^53).
     let low = 0;
     let high = 0;
-    for (let i = 0; i < text.length; i++) {
-      const next = low * 10 + (text.charCodeAt(i) - 48);
-      low = next % TWO_32;
-      high = high * 10 + Math.floor(next / TWO_32);
+    for (let i = 0; i < length; ) {
+      const end = Math.min(i + 4, length);
+      let chunk = 0;
+      let scale = 1;
+      for (; i < end; i++) {
+        const digit = text.charCodeAt(i) - 48;
+        if (digit < 0 || digit > 9) return false;
+        chunk = chunk * 10 + digit;
+        scale *= 10;
+      }
+      const next = low * scale + chunk;
+      const carry = Math.floor(next / TWO_32);
+      low = next - carry * TWO_32;
+      high = high * scale + carry;
     }
     if (high === 0 && low <= 0x7fff_ffff) this.integer(low);
     else this.#big(false, low, high);
+    return true;
   }
 
-  /** SMALL_BIG_EXT of `high * 2^32 + low`, little-endian digits, no leading zero bytes. */
+  /** SMALL_BIG_EXT of `high * 2^32 + low` (each < 2^32), little-endian digits, no leading zero bytes. */
   #big(negative: boolean, low: number, high: number): void {
     this.#ensure(11);
+    const bytes = this.#bytes;
     const start = this.#at;
-    this.#bytes[start] = SMALL_BIG;
-    this.#bytes[start + 2] = negative ? 1 : 0;
-    this.#at += 3;
-    let digits = 0;
-    for (let part of [low, high]) {
-      for (let i = 0; i < 4; i++) {
-        this.#bytes[this.#at + digits++] = part & 0xff;
-        part = Math.floor(part / 256);
-      }
+    bytes[start] = SMALL_BIG;
+    bytes[start + 2] = negative ? 1 : 0;
+    const body = start + 3;
+    for (let i = 0; i < 4; i++) {
+      bytes[body + i] = (low >>> (8 * i)) & 0xff;
+      bytes[body + 4 + i] = (high >>> (8 * i)) & 0xff;
     }
-    while (digits > 0 && this.#bytes[this.#at + digits - 1] === 0) digits--;
-    this.#bytes[start + 1] = digits;
-    this.#at += digits;
+    let digits = 8;
+    while (digits > 0 && bytes[body + digits - 1] === 0) digits--;
+    bytes[start + 1] = digits;
+    this.#at = body + digits;
   }
 
   float(value: number): void {
@@ -197,8 +229,7 @@ const writer = new TermWriter();
 function writeValue(value: unknown, key: string, snowflake: boolean): void {
   switch (typeof value) {
     case "string":
-      if (snowflake && SNOWFLAKE_TEXT.test(value) && isU64(value)) writer.unsignedDecimal(value);
-      else writer.binary(value);
+      if (!snowflake || !writer.snowflake(value)) writer.binary(value);
       return;
     case "number":
       if (Number.isSafeInteger(value)) writer.integer(value);
@@ -233,15 +264,22 @@ function writeMap(object: Record<string, unknown>): void {
   }
 }
 
+/** Keys' terms, by key: the same few hundred field names come in every event. */
+const keyTerms = new Map<string, Uint8Array>();
+const MAX_CACHED_KEYS = 4096;
+const keyWriter = new TermWriter();
+
 function writeKey(key: string): void {
-  if (ATOM_KEY.test(key) && !SPECIAL_ATOMS.has(key)) writer.atom(key);
-  else writer.binary(key);
-}
-
-const U64_MAX = "18446744073709551615";
-
-function isU64(text: string): boolean {
-  return text.length < U64_MAX.length || text <= U64_MAX;
+  let term = keyTerms.get(key);
+  if (term === undefined) {
+    keyWriter.reset();
+    if (ATOM_KEY.test(key) && !SPECIAL_ATOMS.has(key)) keyWriter.atom(key);
+    else keyWriter.binary(key);
+    term = keyWriter.take();
+    // Keys that are data (snowflakes in `resolved`, say) would grow it without end.
+    if (keyTerms.size < MAX_CACHED_KEYS) keyTerms.set(key, term);
+  }
+  writer.raw(term);
 }
 
 /** One JSON-like value as a whole ETF term (version byte first), Discord's way (module doc). */
