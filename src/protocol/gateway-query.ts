@@ -9,9 +9,9 @@
  *   @discordjs/ws, so a client asking for an encoding we lack stops, instead of reconnecting
  *   forever with the same URL (the docs name no code for this case).
  * - `compress`: absent means none; zlib-stream is served (as shared, history-free blocks:
- *   see zlib-shared.ts), with either encoding. Anything else (zstd-stream, a typo) falls back to plain text
- *   frames instead of closing: discord.py and @discordjs/ws both read text frames as
- *   uncompressed JSON whatever they asked for. zstd-stream is not served because its
+ *   see zlib-shared.ts), with either encoding. Anything else (zstd-stream, a typo) falls
+ *   back to uncompressed frames (text for json) instead of closing: discord.py and
+ *   @discordjs/ws both read text frames as uncompressed JSON whatever they asked for. zstd-stream is not served because its
  *   clients (discord.py's zstandard decompressobj) read one zstd frame per connection,
  *   so its frames could not be compressed once and shared between sessions.
  */
