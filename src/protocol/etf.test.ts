@@ -173,3 +173,11 @@ test("random corruptions of a valid frame decode or throw EtfError, never anythi
   }
   expect(thrown).toBeGreaterThan(1000);
 });
+
+test("a frame larger than the writer's buffer (a big GUILD_CREATE) is written whole, and the next one too", () => {
+  const members = Array.from({ length: 20_000 }, (_, i) => ({ user: { id: String(175928847299117063n + BigInt(i)), username: `member${i}` }, roles: [] }));
+  const big = decodeEtf(encodeEtf({ members }), { atomKeys: true }) as { members: unknown[] };
+  expect(big.members).toHaveLength(20_000);
+  expect(big.members[19_999]).toEqual({ user: { id: "175928847299137062", username: "member19999" }, roles: [] });
+  expect([...encodeEtf("a")]).toEqual([131, 109, 0, 0, 0, 1, 97]);
+});

@@ -72,8 +72,11 @@ function isSnowflakeListKey(key: string): boolean {
 const textEncoder = new TextEncoder();
 
 /** A growable byte buffer that writes terms. One per module: encoding is synchronous. */
+const INITIAL_BUFFER_BYTES = 4096;
+const KEPT_BUFFER_BYTES = 1024 * 1024;
+
 class TermWriter {
-  #bytes = new Uint8Array(4096);
+  #bytes = new Uint8Array(INITIAL_BUFFER_BYTES);
   #view = new DataView(this.#bytes.buffer);
   #at = 0;
 
@@ -81,9 +84,14 @@ class TermWriter {
     this.#at = 0;
   }
 
-  /** A copy of what was written. */
+  /** A copy of what was written. A buffer grown past 1 MiB (a large GUILD_CREATE) is let go. */
   take(): Uint8Array {
-    return this.#bytes.slice(0, this.#at);
+    const out = this.#bytes.slice(0, this.#at);
+    if (this.#bytes.length > KEPT_BUFFER_BYTES) {
+      this.#bytes = new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.#view = new DataView(this.#bytes.buffer);
+    }
+    return out;
   }
 
   #ensure(extra: number): void {
