@@ -26,7 +26,8 @@ import {
   type JsonObject,
 } from "./fields.ts";
 import { ALL_INTENTS, Op, isClientOp, type ClientOp } from "./opcodes.ts";
-import { decodeEtf, EtfError } from "./etf.ts";
+import { decodeEtf } from "./etf-decode.ts";
+import { EtfError } from "./etf.ts";
 import { parseJson } from "./parse-json.ts";
 import type {
   Activity,

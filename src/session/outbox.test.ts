@@ -6,7 +6,7 @@
 import { expect, test } from "bun:test";
 import { inflateSync } from "node:zlib";
 import { FakePublisher, FakeSocket } from "../../test/support/fake-socket.ts";
-import { decodeEtf } from "../protocol/etf.ts";
+import { decodeEtf } from "../protocol/etf-decode.ts";
 import { wireTopic } from "../protocol/topics.ts";
 import { Outbox } from "./outbox.ts";
 import { ResumeLog } from "./resume-log.ts";

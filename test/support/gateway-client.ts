@@ -5,7 +5,7 @@
  * (etf-client.ts) and reads the gateway's binary frames as terms.
  */
 import zlib from "node:zlib";
-import { decodeEtf } from "../../src/protocol/etf.ts";
+import { decodeEtf } from "../../src/protocol/etf-decode.ts";
 import { encodeClientEtf } from "./etf-client.ts";
 
 export interface Frame {
