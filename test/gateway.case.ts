@@ -213,7 +213,7 @@ export function gatewayContract(harness: HarnessFactory): void {
     });
 
     test("closes with 4012 for an unsupported version or encoding", async () => {
-      for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=etf"]) {
+      for (const query of ["/?v=8&encoding=json", "/?v=10&encoding=msgpack"]) {
         const client = new RawClient(server.gatewayUrl + query);
         expect((await client.closed).code).toBe(4012);
       }
@@ -229,6 +229,24 @@ export function gatewayContract(harness: HarnessFactory): void {
       client.sendBinary({ op: 1, d: null });
       expect(await client.op(11)).toEqual({ op: 11, d: null, s: null, t: null });
       expect(client.readyState).toBe(WebSocket.OPEN);
+    });
+
+    test("encoding=etf, plain and with zlib-stream: IDENTIFY, op 3 and a heartbeat in ETF; HELLO, READY, a dispatch and the ACK in ETF", async () => {
+      for (const compress of [false, true]) {
+        const { user, token } = await account();
+        const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=etf${compress ? "&compress=zlib-stream" : ""}`, { etf: true, compress });
+        open.push(client);
+        await client.opened();
+        expect(await client.op(10)).toEqual({ op: 10, d: { heartbeat_interval: HEARTBEAT_MS }, s: null, t: null });
+        client.send({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "é", device: "t" } } });
+        expect((await client.dispatch("READY")).d).toMatchObject({ v: 10, user: { id: user.id }, shard: [0, 1] });
+        client.send({ op: 3, d: { since: null, activities: [{ name: "naïve ☕", type: 0 }], status: "idle", afk: false } });
+        await server.dispatch(userTopic(user.id), "ETF_PROBE", JSON.stringify({ user_id: user.id, n: 1.5 }));
+        expect((await client.dispatch("ETF_PROBE")).d).toEqual({ user_id: user.id, n: 1.5 });
+        client.send({ op: 1, d: null });
+        expect(await client.op(11)).toEqual({ op: 11, d: null, s: null, t: null });
+        expect(client.readyState).toBe(WebSocket.OPEN);
+      }
     });
 
     const badBinary: [string, Uint8Array][] = [

@@ -45,12 +45,17 @@ describe("parseGatewayQuery", () => {
     }
   });
 
-  test("etf and other encodings close with 4012", () => {
-    for (const encoding of ["etf", "ETF", "msgpack", ""]) {
+  test("encoding=etf is served, with or without zlib-stream", () => {
+    expect(parseGatewayQuery("/?v=10&encoding=etf")).toEqual({ ok: true, version: 10, encoding: "etf", compress: null });
+    expect(parseGatewayQuery("/?v=10&encoding=etf&compress=zlib-stream")).toEqual({ ok: true, version: 10, encoding: "etf", compress: "zlib-stream" });
+  });
+
+  test("other encodings close with 4012", () => {
+    for (const encoding of ["ETF", "msgpack", ""]) {
       expect(parseGatewayQuery(`/?v=10&encoding=${encoding}`)).toEqual({
         ok: false,
         closeCode: 4012,
-        reason: "Unsupported encoding: only encoding=json",
+        reason: "Unsupported encoding: only encoding=json or etf",
       });
     }
   });

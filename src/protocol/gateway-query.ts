@@ -4,14 +4,14 @@
  * - `v`: 10 or 9 (Discord docs: required). Discord still serves v9, and discordgo 0.29 dials
  *   `?v=9`; both get the same payloads (READY's `v` says which was asked for). A missing `v`
  *   means 10; any other value closes with 4012.
- * - `encoding`: json only; missing means json. etf or anything else closes with 4012 too,
- *   not 4002: 4012 is fatal in discord.py and @discordjs/ws, so a client asking for an
- *   encoding we lack stops, instead of reconnecting forever with the same URL (the docs
- *   name no code for this case).
+ * - `encoding`: json (the default when missing) or etf (etf.ts: binary frames both ways).
+ *   Anything else closes with 4012 too, not 4002: 4012 is fatal in discord.py and
+ *   @discordjs/ws, so a client asking for an encoding we lack stops, instead of reconnecting
+ *   forever with the same URL (the docs name no code for this case).
  * - `compress`: absent means none; zlib-stream is served (as shared, history-free blocks:
- *   see zlib-shared.ts). Anything else (zstd-stream, a typo) falls back to plain text
- *   frames instead of closing: discord.py and @discordjs/ws both read text frames as
- *   uncompressed JSON whatever they asked for. zstd-stream is not served because its
+ *   see zlib-shared.ts), with either encoding. Anything else (zstd-stream, a typo) falls
+ *   back to uncompressed frames (text for json) instead of closing: discord.py and
+ *   @discordjs/ws both read text frames as uncompressed JSON whatever they asked for. zstd-stream is not served because its
  *   clients (discord.py's zstandard decompressobj) read one zstd frame per connection,
  *   so its frames could not be compressed once and shared between sessions.
  */
@@ -20,6 +20,9 @@ import { CloseCode } from "./close-codes.ts";
 /** Transport compression this gateway serves. */
 export type CompressionKind = "zlib-stream";
 
+/** Payload encodings served: JSON text, or Erlang terms in binary frames (etf.ts). */
+export type Encoding = "json" | "etf";
+
 /** Gateway versions served; every one gets the same payloads. */
 export type GatewayVersion = 9 | 10;
 
@@ -27,7 +30,7 @@ export type GatewayVersion = 9 | 10;
 export interface GatewayQuery {
   ok: true;
   version: GatewayVersion;
-  encoding: "json";
+  encoding: Encoding;
   /** Transport compression, or null for plain text frames. */
   compress: CompressionKind | null;
 }
@@ -47,7 +50,7 @@ export function parseGatewayQuery(url: string | URL): GatewayQuery | GatewayQuer
   const version = params.get("v");
   if (version !== null && version !== "10" && version !== "9") return reject("Invalid API version: only v=10 and v=9 are supported");
   const encoding = params.get("encoding");
-  if (encoding !== null && encoding !== "json") return reject("Unsupported encoding: only encoding=json");
+  if (encoding !== null && encoding !== "json" && encoding !== "etf") return reject("Unsupported encoding: only encoding=json or etf");
   const compress = params.get("compress") === "zlib-stream" ? "zlib-stream" : null;
-  return { ok: true, version: version === "9" ? 9 : 10, encoding: "json", compress };
+  return { ok: true, version: version === "9" ? 9 : 10, encoding: encoding ?? "json", compress };
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { guildTopic, listTopic, parseTopic, restoredTopic, userTopic, wireTopic } from "./topics.ts";
+import { guildTopic, listTopic, parseTopic, restoredTopic, userTopic, WIRE_FORMATS, wireTopic } from "./topics.ts";
 
 test("every topic a builder makes parses back to what it was built from", () => {
   expect(parseTopic(guildTopic("81384788765712384", 3, "201p"))).toEqual({ kind: "guild", guildId: "81384788765712384", classId: 3, variant: "201p" });
@@ -9,11 +9,14 @@ test("every topic a builder makes parses back to what it was built from", () => 
   expect(parseTopic(restoredTopic(guildTopic("1", 0, "1")))).toEqual({ kind: "restored" });
 });
 
-test("a compressed session's transport topic is its own, beside the plain one", () => {
+test("each wire format's transport topic is its own, beside the plain JSON one", () => {
   const topic = guildTopic("1", 0, "1");
-  expect(wireTopic(topic, false)).toBe(topic);
-  expect(wireTopic(topic, true)).not.toBe(topic);
-  expect(wireTopic(topic, true).startsWith(topic)).toBe(true);
+  const onWire = WIRE_FORMATS.map((wire) => wireTopic(topic, wire));
+  expect(onWire[0]).toBe(topic);
+  expect(new Set(onWire).size).toBe(4);
+  for (const wired of onWire) expect(wired.startsWith(topic)).toBe(true);
+  expect(wireTopic(topic, { etf: false, compressed: true })).toBe(`${topic}|z`);
+  expect(wireTopic(topic, { etf: true, compressed: false })).toBe(`${topic}|e`);
 });
 
 test("a string no builder made does not parse", () => {

@@ -9,8 +9,8 @@
  * - `u:{user}`: a user's sessions on shard 0 (events addressed to the user);
  * - `r:{topic}`: a topic as it was before a restart (its class ids meant the old process's),
  *   kept so a RESUME replays what the session missed;
- * - `{topic}|z`: the transport topic of a topic's zlib-stream sessions (they get the same
- *   event deflated once).
+ * - `{topic}|z`, `{topic}|e`, `{topic}|ez`: the transport topics of a topic's zlib-stream,
+ *   ETF and ETF + zlib-stream sessions: each wire format gets the same event encoded once.
  */
 
 /** A session's topic in a guild. */
@@ -35,12 +35,24 @@ export function restoredTopic(topic: string): string {
   return RESTORED_PREFIX + topic;
 }
 
-/** The suffix that marks a topic's zlib-stream variant. */
-const COMPRESSED_SUFFIX = "|z";
+/** How a socket's frames are written: the encoding it asked for, and whether they are deflated. */
+export interface WireFormat {
+  readonly etf: boolean;
+  readonly compressed: boolean;
+}
 
-/** The transport topic a socket subscribes to for a topic. */
-export function wireTopic(topic: string, compressed: boolean): string {
-  return compressed ? topic + COMPRESSED_SUFFIX : topic;
+/** Every wire format, JSON text first (the plain topic). */
+export const WIRE_FORMATS: readonly WireFormat[] = [
+  { etf: false, compressed: false },
+  { etf: false, compressed: true },
+  { etf: true, compressed: false },
+  { etf: true, compressed: true },
+];
+
+/** The transport topic a socket of `wire` format subscribes to for a topic. */
+export function wireTopic(topic: string, wire: WireFormat): string {
+  if (wire.etf) return wire.compressed ? `${topic}|ez` : `${topic}|e`;
+  return wire.compressed ? `${topic}|z` : topic;
 }
 
 /** A topic taken apart. */

@@ -26,6 +26,8 @@ import {
   type JsonObject,
 } from "./fields.ts";
 import { ALL_INTENTS, Op, isClientOp, type ClientOp } from "./opcodes.ts";
+import { decodeEtf } from "./etf-decode.ts";
+import { EtfError } from "./etf.ts";
 import { parseJson } from "./parse-json.ts";
 import type {
   Activity,
@@ -69,6 +71,27 @@ export function validateFrame(text: string): ClientFrame {
     throw decodeError("frame", "is not valid JSON");
   }
   if (!isObject(value)) throw decodeError("frame", "must be a JSON object");
+  return clientFrame(value);
+}
+
+/**
+ * Decodes a binary frame of an encoding=etf connection (etf.ts): an ETF map of at most 4096
+ * bytes, with string keys and a client opcode `op`, read into the values JSON would give.
+ */
+export function validateEtfFrame(bytes: Uint8Array): ClientFrame {
+  if (bytes.byteLength > MAX_FRAME_BYTES) throw decodeError("frame", `is over ${MAX_FRAME_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = decodeEtf(bytes);
+  } catch (error) {
+    if (error instanceof EtfError) throw decodeError("frame", `is not valid ETF: ${error.message}`);
+    throw error;
+  }
+  if (!isObject(value)) throw decodeError("frame", "must be an ETF map");
+  return clientFrame(value);
+}
+
+function clientFrame(value: JsonObject): ClientFrame {
   const op = value.op;
   if (typeof op !== "number" || !Number.isInteger(op)) throw decodeError("op", "must be an integer");
   if (!isClientOp(op)) throw new ProtocolError(CloseCode.UNKNOWN_OPCODE, `op ${op}`);

@@ -16,12 +16,12 @@ export const ZLIB_HEADER = new Uint8Array([0x78, 0x9c]);
 const OPTIONS: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH, level: 6 };
 
 /** One frame as a self-contained, sync-flushed deflate block (ends in 00 00 FF FF). */
-export function deflateFrame(frame: string): Uint8Array {
-  return zlib.deflateRawSync(Buffer.from(frame, "utf8"), OPTIONS);
+export function deflateFrame(frame: string | Uint8Array): Uint8Array {
+  return zlib.deflateRawSync(typeof frame === "string" ? Buffer.from(frame, "utf8") : frame, OPTIONS);
 }
 
 /** The first bytes a compressed connection receives: the header, then its first frame. */
-export function deflateFirstFrame(frame: string): Uint8Array {
+export function deflateFirstFrame(frame: string | Uint8Array): Uint8Array {
   const block = deflateFrame(frame);
   const out = new Uint8Array(ZLIB_HEADER.length + block.length);
   out.set(ZLIB_HEADER, 0);

@@ -14,7 +14,14 @@ import { parseGatewayQuery } from "../protocol/gateway-query.ts";
 import { encodePayload } from "../protocol/json-codec.ts";
 import { Op } from "../protocol/opcodes.ts";
 import type { ResumeData } from "../protocol/payloads.ts";
-import { binaryFrameText, validateClientPayload, validateFrame, type ClientPayload } from "../protocol/validate.ts";
+import {
+  binaryFrameText,
+  validateClientPayload,
+  validateEtfFrame,
+  validateFrame,
+  type ClientFrame,
+  type ClientPayload,
+} from "../protocol/validate.ts";
 import type { Socket, SocketHandlers } from "../transport/transport.ts";
 import { FrameRateLimit } from "./frame-rate-limit.ts";
 import type { Heartbeats } from "./heartbeats.ts";
@@ -70,6 +77,7 @@ export class Gateway {
     return {
       version: query.ok ? query.version : 10,
       compressed: query.ok && query.compress === "zlib-stream",
+      etf: query.ok && query.encoding === "etf",
       refuse: query.ok ? null : { code: query.closeCode, reason: query.reason },
       state: "hello",
       session: null,
@@ -156,8 +164,7 @@ export class Gateway {
     if (!connection.rateLimit.hit()) {
       return sessions.close(socket, CloseCode.RATE_LIMITED, CLOSE_REASONS[CloseCode.RATE_LIMITED]);
     }
-    const text = typeof message === "string" ? message : binaryFrameText(message);
-    const payload = validateClientPayload(validateFrame(text));
+    const payload = validateClientPayload(this.#frame(connection, message));
     switch (payload.op) {
       case Op.HEARTBEAT:
         return heartbeats.beat(socket);
@@ -174,6 +181,18 @@ export class Gateway {
         if (payload.op === Op.PRESENCE_UPDATE) connection.session.presence = presenceFrom(payload.d);
         this.#options.guildOp(connection.session, payload);
     }
+  }
+
+  /**
+   * The client frame: ETF in a binary frame on an etf connection (a text frame there is a
+   * decode error); JSON otherwise, in a text frame or as UTF-8 in a binary one (hikari).
+   */
+  #frame(connection: Connection, message: string | Uint8Array): ClientFrame {
+    if (connection.etf) {
+      if (typeof message === "string") throw new ProtocolError(CloseCode.DECODE_ERROR, "frame must be binary ETF (encoding=etf)");
+      return validateEtfFrame(message);
+    }
+    return validateFrame(typeof message === "string" ? message : binaryFrameText(message));
   }
 
   /** IDENTIFY and RESUME come once, on a socket that got HELLO (else 4005). */

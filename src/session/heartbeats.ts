@@ -7,8 +7,8 @@
 import { encodePayload } from "../protocol/json-codec.ts";
 import { CLOSE_REASONS, CloseCode } from "../protocol/close-codes.ts";
 import { Op } from "../protocol/opcodes.ts";
-import { deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Socket } from "../transport/transport.ts";
+import { WireFrames } from "./outbox.ts";
 import type { Connection } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
 
@@ -22,8 +22,8 @@ export interface HeartbeatsOptions {
 
 /** A missed heartbeat is judged after the interval plus this grace (client jitter, latency). */
 const GRACE = 1.5;
-const ACK = encodePayload(Op.HEARTBEAT_ACK, null);
-const ACK_DEFLATED = deflateFrame(ACK);
+/** The ACK in each wire format, each built once. */
+const ACK = new WireFrames(encodePayload(Op.HEARTBEAT_ACK, null));
 const REQUEST = encodePayload(Op.HEARTBEAT, null);
 
 export class Heartbeats {
@@ -47,7 +47,8 @@ export class Heartbeats {
     const connection = socket.data;
     connection.heartbeatDeadline = this.deadline();
     connection.heartbeatRequested = false;
-    socket.send(connection.compressed ? ACK_DEFLATED : ACK);
+    // HELLO went first, so a compressed socket's stream has its header already.
+    socket.send(ACK.get(connection));
   }
 
   /** Asks overdue sockets for a heartbeat, closes silent ones, ends sessions past the resume window. */

@@ -1,15 +1,19 @@
 /**
  * Frames leaving a worker. Every dispatch is stamped from the worker's counter and built once.
- * A dispatch to topics is kept in the resume log and published natively, once per topic,
- * plus once deflated for the topic's compressed subscribers. A dispatch to one session is
- * kept in the log too, unless it is a large answer the client can ask for again.
+ * A dispatch to topics is kept in the resume log (as JSON) and published natively once per
+ * topic and wire format that has subscribers: JSON text, deflated JSON, ETF, deflated ETF.
+ * Each format's frame is built at most once per event, when a first topic has subscribers
+ * in it, and never per recipient. A dispatch to one session is kept in the log too, unless
+ * it is a large answer the client can ask for again; it and replays are written in the
+ * socket's own format as they go out.
  */
+import { encodeEtfFrame } from "../protocol/etf.ts";
 import { encodeDispatch } from "../protocol/json-codec.ts";
 import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Publisher, Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SequenceCounter } from "./sequence-counter.ts";
-import { wireTopic } from "../protocol/topics.ts";
+import { WIRE_FORMATS, wireTopic, type WireFormat } from "../protocol/topics.ts";
 import type { Connection, Session } from "./session.ts";
 
 export interface OutboxOptions {
@@ -67,14 +71,15 @@ export class Outbox {
     const { resumeLog, publisher } = this.#options;
     if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
     else resumeLog.appendToTopics(s, topics, frame);
-    let deflated: Uint8Array | null = null;
+    const encoded = new WireFrames(frame);
     for (const topic of topics) {
-      const plain = publisher.subscriberCount(topic);
-      if (plain > 0) publisher.publish(topic, frame);
-      const compressedTopic = wireTopic(topic, true);
-      const compressed = publisher.subscriberCount(compressedTopic);
-      if (compressed > 0) publisher.publish(compressedTopic, (deflated ??= deflateFrame(frame)));
-      this.fanoutDeliveries += plain + compressed;
+      for (const wire of WIRE_FORMATS) {
+        const onWire = wireTopic(topic, wire);
+        const subscribers = publisher.subscriberCount(onWire);
+        if (subscribers === 0) continue;
+        publisher.publish(onWire, encoded.get(wire));
+        this.fanoutDeliveries += subscribers;
+      }
     }
     this.#count(t);
     return s;
@@ -105,16 +110,17 @@ export class Outbox {
     if (session.socket) this.send(session.socket, encodeDispatch(t, this.stamp(), dJson));
   }
 
-  /** One frame to one socket, deflated when the socket asked for zlib-stream. */
+  /** One frame (JSON text) to one socket, in its wire format: as ETF for etf, deflated for zlib-stream. */
   send(socket: Socket<Connection>, frame: string): void {
     const connection = socket.data;
+    const encoded = connection.etf ? encodeEtfFrame(frame) : frame;
     if (!connection.compressed) {
-      socket.send(frame);
+      socket.send(encoded);
     } else if (connection.zlibStarted) {
-      socket.send(deflateFrame(frame));
+      socket.send(deflateFrame(encoded));
     } else {
       connection.zlibStarted = true;
-      socket.send(deflateFirstFrame(frame));
+      socket.send(deflateFirstFrame(encoded));
     }
   }
 
@@ -122,17 +128,39 @@ export class Outbox {
   hold(session: Session, topic: string): void {
     session.topics.add(topic);
     const socket = session.socket;
-    if (socket && socket.data.state === "ready") socket.subscribe(wireTopic(topic, socket.data.compressed));
+    if (socket && socket.data.state === "ready") socket.subscribe(wireTopic(topic, socket.data));
   }
 
   /** The reverse of `hold`. */
   release(session: Session, topic: string): void {
     session.topics.delete(topic);
     const socket = session.socket;
-    if (socket) socket.unsubscribe(wireTopic(topic, socket.data.compressed));
+    if (socket) socket.unsubscribe(wireTopic(topic, socket.data));
   }
 
   #count(t: string): void {
     this.dispatches.set(t, (this.dispatches.get(t) ?? 0) + 1);
+  }
+}
+
+/**
+ * One frame (JSON text) in each wire format, each built on first use and kept: an event's
+ * frames for its subscribers, a constant frame for every socket. Deflated frames are
+ * sync-flushed blocks for sockets past their first frame (zlib-shared.ts).
+ */
+export class WireFrames {
+  readonly #json: string;
+  #deflated: Uint8Array | null = null;
+  #etf: Uint8Array | null = null;
+  #etfDeflated: Uint8Array | null = null;
+
+  constructor(json: string) {
+    this.#json = json;
+  }
+
+  get(wire: WireFormat): string | Uint8Array {
+    if (!wire.etf) return wire.compressed ? (this.#deflated ??= deflateFrame(this.#json)) : this.#json;
+    const etf = (this.#etf ??= encodeEtfFrame(this.#json));
+    return wire.compressed ? (this.#etfDeflated ??= deflateFrame(etf)) : etf;
   }
 }

@@ -16,6 +16,8 @@ export interface Connection {
   readonly version: GatewayVersion;
   /** Frames go out as shared zlib-stream blocks (see protocol/zlib-shared.ts). */
   readonly compressed: boolean;
+  /** encoding=etf: frames both ways are Erlang terms in binary frames (protocol/etf.ts). */
+  readonly etf: boolean;
   /** A close code to send as soon as the socket opens (bad version or encoding). */
   readonly refuse: { code: number; reason: string } | null;
   state: "hello" | "authenticating" | "resuming" | "ready" | "closing";
@@ -41,7 +43,7 @@ export interface Session {
   readonly largeThreshold: number;
   /** What others see of this session's user (IDENTIFY `presence`, then op 3). */
   presence: Presence;
-  /** Logical topics held (without the compression suffix), for subscribe and replay. */
+  /** Logical topics held (without the wire format's suffix), for subscribe and replay. */
   readonly topics: Set<string>;
   /** Guilds joined: the variant and topic held in each. */
   readonly guilds: Map<string, SessionGuild>;

@@ -185,7 +185,7 @@ export class Sessions {
     this.#out.lifecycle(session, t, dJson);
   }
 
-  /** One frame to one socket (deflated for zlib-stream). */
+  /** One frame (JSON text) to one socket, in its wire format (see `Outbox.send`). */
   send(socket: Socket<Connection>, frame: string): void {
     this.#out.send(socket, frame);
   }
@@ -207,7 +207,7 @@ export class Sessions {
 
   /** The socket takes the topics of its session (at READY, and when a RESUME completes). */
   subscribeAll(socket: Socket<Connection>, session: Session): void {
-    for (const topic of session.topics) socket.subscribe(wireTopic(topic, socket.data.compressed));
+    for (const topic of session.topics) socket.subscribe(wireTopic(topic, socket.data));
   }
 
   /** Dispatches sent by event type, and frames handed to the transport (for /metrics). */
@@ -231,7 +231,7 @@ export class Sessions {
       const socket = session.socket;
       this.end(session);
       if (!socket) continue;
-      for (const topic of session.topics) socket.unsubscribe(wireTopic(topic, socket.data.compressed));
+      for (const topic of session.topics) socket.unsubscribe(wireTopic(topic, socket.data));
       socket.data.session = null;
       if (socket.data.state !== "closing") this.invalidSession(socket);
     }

@@ -1,8 +1,12 @@
 /**
  * A minimal raw gateway client for tests: a real WebSocket, every frame kept
- * in order, helpers to wait for an op, a dispatch or the close.
+ * in order, helpers to wait for an op, a dispatch or the close. With `etf`, it
+ * speaks encoding=etf: it sends Erlang terms as erlpack's JS encoder writes them
+ * (etf-client.ts) and reads the gateway's binary frames as terms.
  */
 import zlib from "node:zlib";
+import { decodeEtf } from "../../src/protocol/etf-decode.ts";
+import { encodeClientEtf } from "./etf-client.ts";
 
 export interface Frame {
   op: number;
@@ -21,7 +25,10 @@ export class RawClient {
   /** Compressed messages inflate one after another, each up to its sync flush. */
   #inflating: Promise<void> = Promise.resolve();
 
-  constructor(url: string, options: { compress?: boolean } = {}) {
+  readonly #etf: boolean;
+
+  constructor(url: string, options: { compress?: boolean; etf?: boolean } = {}) {
+    this.#etf = options.etf ?? false;
     this.#socket = new WebSocket(url);
     this.#socket.binaryType = "arraybuffer";
     if (options.compress) {
@@ -41,8 +48,11 @@ export class RawClient {
     this.#socket.onmessage = (event) => {
       if (typeof event.data === "string") return this.#push(event.data);
       const inflate = this.#inflate;
-      if (!inflate) throw new Error("binary frame on an uncompressed connection");
       const bytes = new Uint8Array(event.data as ArrayBuffer);
+      if (!inflate) {
+        if (!this.#etf) throw new Error("binary frame on an uncompressed JSON connection");
+        return this.#push(bytes);
+      }
       this.#inflating = this.#inflating.then(
         () =>
           new Promise<void>((resolve) => {
@@ -52,7 +62,8 @@ export class RawClient {
             inflate.write(bytes);
             inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
               inflate.off("data", onData);
-              this.#push(Buffer.concat(chunks).toString("utf8"));
+              const inflated = Buffer.concat(chunks);
+              this.#push(this.#etf ? new Uint8Array(inflated) : inflated.toString("utf8"));
               resolve();
             });
           }),
@@ -64,9 +75,10 @@ export class RawClient {
     return this.#opened;
   }
 
-  /** Sends a text frame: `payload` as is if a string, else as JSON. */
+  /** Sends a text frame of `payload` as is if a string; else `payload` as JSON text, or as ETF in a binary frame with `etf`. */
   send(payload: unknown): void {
-    this.#socket.send(typeof payload === "string" ? payload : JSON.stringify(payload));
+    if (typeof payload === "string") return this.#socket.send(payload);
+    this.#socket.send(this.#etf ? encodeClientEtf(payload) : JSON.stringify(payload));
   }
 
   /** Sends a binary frame: `payload` as is if bytes, else as UTF-8 JSON (as hikari sends everything). */
@@ -109,8 +121,10 @@ export class RawClient {
     return this.next((f) => f.op === 0 && f.t === t, timeoutMs);
   }
 
-  #push(text: string): void {
-    this.frames.push(JSON.parse(text) as Frame);
+  /** A text frame is JSON; a binary one (after inflating) an ETF term, with the gateway's atom keys. */
+  #push(message: string | Uint8Array): void {
+    if ((typeof message === "string") === this.#etf) throw new Error(`${this.#etf ? "text" : "binary"} frame on ${this.#etf ? "an ETF" : "a JSON"} connection`);
+    this.frames.push((typeof message === "string" ? JSON.parse(message) : decodeEtf(message, { atomKeys: true })) as Frame);
     this.#wake();
   }
 

@@ -103,9 +103,10 @@ export class RestWorld {
     expect((await this.api("PUT", `/internal/guilds/${guildId}/members/${account.id}`, { roles })).status).toBeLessThan(300);
   }
 
-  /** A session through READY and the guild's GUILD_CREATE. */
-  async session(account: Account, intents: number, guildId: string): Promise<RawClient> {
-    const client = new RawClient(`${this.gatewayUrl}/?v=10&encoding=json`);
+  /** A session through READY and the guild's GUILD_CREATE; with `etf`, on encoding=etf (and `compress`, zlib-stream). */
+  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: boolean } = {}): Promise<RawClient> {
+    const query = `?v=10&encoding=${wire.etf ? "etf" : "json"}${wire.compress ? "&compress=zlib-stream" : ""}`;
+    const client = new RawClient(`${this.gatewayUrl}/${query}`, wire);
     this.#open.push(client);
     await client.opened();
     await client.op(10);
