@@ -4,6 +4,8 @@
  * and keeps this store an obviously-correct model for the SQL ones. Methods are `async`
  * only to fit the interface: each does its work at once.
  */
+import { compareSnowflakes } from "../protocol/fields.ts";
+import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import {
   assertValidGuildWrite,
   assertValidPage,
@@ -36,11 +38,6 @@ import {
   type StoredMessage,
   type StoredReaction,
 } from "./message-records.ts";
-
-/** Canonical snowflakes order as numbers when compared by length, then by text. */
-function compareSnowflakes(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 /** By position, then numeric id: the order of `listRoles` and `listChannels`. */
 function byPosition(a: { position: number; id: string }, b: { position: number; id: string }): number {
@@ -77,6 +74,9 @@ export class MemoryGuildStore implements GuildStore {
   #reactions: KeptReaction[] = [];
   /** channel id → attachment id → attachment, with its guild (for "delete-guild"). */
   readonly #attachments = new Map<string, Map<string, { guildId: string; attachment: StoredAttachment }>>();
+  /** DM channels by id, and their ids by pair (`low:high`). */
+  readonly #dmChannels = new Map<string, DmChannel>();
+  readonly #dmChannelOfPair = new Map<string, string>();
 
   async getUser(id: string): Promise<User | undefined> {
     const user = this.#users.get(id);
@@ -243,6 +243,21 @@ export class MemoryGuildStore implements GuildStore {
       }
     }
     return new Map([...counts].map(([messageId, perEmoji]) => [messageId, [...perEmoji.values()]]));
+  }
+
+  async openDmChannel(channel: DmChannel): Promise<DmChannel> {
+    assertValidDmChannel(channel);
+    const pair = channel.recipientIds.join(":");
+    const existing = this.#dmChannelOfPair.get(pair);
+    if (existing !== undefined) return copyDmChannel(this.#dmChannels.get(existing) as DmChannel);
+    this.#dmChannels.set(channel.id, copyDmChannel(channel));
+    this.#dmChannelOfPair.set(pair, channel.id);
+    return copyDmChannel(channel);
+  }
+
+  async getDmChannel(id: string): Promise<DmChannel | undefined> {
+    const channel = this.#dmChannels.get(id);
+    return channel && copyDmChannel(channel);
   }
 
   async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {

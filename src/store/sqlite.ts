@@ -33,6 +33,8 @@ import {
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
 import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from "./message-records.ts";
 import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
+import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
+import type { DmChannel } from "./dm-channels.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -116,6 +118,8 @@ export const migrations: readonly string[] = [
   MESSAGES_MIGRATION,
   // Attachments, a message's files (sqlite-messages.ts).
   ATTACHMENTS_MIGRATION,
+  // DM channels (sqlite-dm-channels.ts).
+  DM_CHANNELS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -272,6 +276,7 @@ export class SqliteGuildStore implements GuildStore {
   /** Every prepared statement, for `close`. */
   readonly #statements: Statement[] = [];
   readonly #messages: SqliteMessages<UserRow>;
+  readonly #dmChannels: SqliteDmChannels;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -391,6 +396,15 @@ export class SqliteGuildStore implements GuildStore {
       this.#fence,
     );
     this.#messages = new SqliteMessages(db, toUser);
+    this.#dmChannels = new SqliteDmChannels(db);
+  }
+
+  async openDmChannel(channel: DmChannel): Promise<DmChannel> {
+    return this.#dmChannels.open(channel);
+  }
+
+  async getDmChannel(id: string): Promise<DmChannel | undefined> {
+    return this.#dmChannels.get(id);
   }
 
   async getUser(id: string): Promise<User | undefined> {
