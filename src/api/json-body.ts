@@ -4,6 +4,7 @@
  * body is read; a streamed (chunked) body is refused as soon as it passes it. Bytes
  * that are not UTF-8 are refused, never replaced, so what is stored is what was sent.
  */
+import { parseJson } from "../protocol/parse-json.ts";
 import { ApiCode, errorResponse, HttpError } from "./errors.ts";
 
 /** Largest body any route reads but an upload (a dispatch's `d`), bytes; the transports refuse larger ones unread. */
@@ -38,7 +39,8 @@ export async function readJsonObject(
   if (emptyIsObject && text.trim() === "") return {};
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    // Snowflakes sent as JSON numbers (discord.py sends ids so) stay exact, as decimal strings.
+    body = parseJson(text);
   } catch {
     throw new HttpError(400, ApiCode.INVALID_JSON, "The request body contains invalid JSON.");
   }

@@ -134,6 +134,11 @@ const schemas: Record<string, Schema> = {
     ["id", "channel_id", "author", "content", "timestamp"],
   ),
   Pins: object({ items: { type: "array", items: object({ pinned_at: { type: "string" }, message: ref("Message") }, ["pinned_at", "message"]) }, has_more: { type: "boolean" } }, ["items", "has_more"]),
+  DmChannel: object(
+    { id: snowflake, type: { const: 1 }, last_message_id: nullable("string"), flags: { type: "integer" }, recipients: { type: "array", items: ref("DiscordUser") } },
+    ["id", "type", "recipients"],
+  ),
+  DmOpen: object({ recipient_id: { type: ["string", "integer"], description: "The user: a snowflake (discord.py sends it as a JSON number)." } }, ["recipient_id"]),
   BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
   PartialGuild: object({ id: snowflake, name: { type: "string" }, icon: nullable("string"), owner: { type: "boolean" }, permissions: bitfield }, ["id", "name", "owner", "permissions"]),
   Gateway: object({ url: { type: "string" } }, ["url"]),
@@ -183,10 +188,12 @@ const done = { "204": noContent };
 
 /** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
-  "/api/v{version}/channels/{channel_id}": { get: discord("A channel the caller can view.", { "200": json(ref("Channel"), "The channel.") }, C) },
+  "/api/v{version}/channels/{channel_id}": {
+    get: discord("A channel the caller can view, or a DM channel the caller is in.", { "200": json({ oneOf: [ref("Channel"), ref("DmChannel")] }, "The channel.") }, C),
+  },
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
-    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES; ATTACH_FILES for files): stored; MESSAGE_CREATE to those who can view the channel.", sent("The message."), C, {
+    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES; ATTACH_FILES for files): stored; MESSAGE_CREATE to those who can view the channel (in a DM: to both users, 50007 where Discord refuses).", sent("The message."), C, {
       requestBody: {
         required: true,
         content: {
@@ -238,6 +245,11 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/guilds/{guild_id}/members": { get: discord("Members by id: limit 1-1000, after (the GUILD_MEMBERS intent).", { "200": json(many("Member"), "Members.") }, G) },
   "/api/v{version}/guilds/{guild_id}/members/search": { get: discord("Members whose name starts with query: limit 1-1000.", { "200": json(many("Member"), "Members.") }, G) },
   "/api/v{version}/guilds/{guild_id}/members/{user_id}": { get: discord("One member.", { "200": json(ref("Member"), "The member.") }, [...G, "user_id"]) },
+  "/api/v{version}/users/@me/channels": {
+    post: discord("Open the DM channel with a user, or answer the one there is (CHANNEL_CREATE to a user that opens it; none to a bot).", { "200": json(ref("DmChannel"), "The DM channel.") }, [], {
+      requestBody: requestBody(ref("DmOpen")),
+    }),
+  },
   "/api/v{version}/users/@me/guilds": { get: discord("The caller's guilds with its permissions: before, after, limit 1-200, with_counts.", { "200": json(many("PartialGuild"), "Guilds.") }, []) },
   "/api/v{version}/users/{user_id}": { get: discord("A user.", { "200": json(ref("DiscordUser"), "The user.") }, ["user_id"]) },
 };

@@ -45,7 +45,7 @@ function remove(whose: "own" | "user" | "emoji" | "all"): (call: RestCall) => Pr
 
 /** `GET .../reactions/:emoji`: the users who reacted so, `type` 0 (normal) or 1 (burst), `after`, `limit` 1..100 (25). */
 async function reactors(call: RestCall): Promise<Response> {
-  const channel = await historyReadable(call);
+  const channelId = await historyReadable(call);
   const emoji = emojiOf(call);
   const query = call.url.searchParams;
   const type = query.has("type") ? integer(Number(query.get("type")), "type", 0, 1) : 0;
@@ -53,8 +53,8 @@ async function reactors(call: RestCall): Promise<Response> {
   const after = query.has("after") ? snowflake(query.get("after"), "after") : undefined;
   const { store } = call.ctx;
   const messageId = call.params.message_id as string;
-  if (!(await store.getMessage(channel.id, messageId))) throw new HttpError(404, ApiCode.UNKNOWN_MESSAGE, "Unknown Message");
-  const users = await store.listReactors(channel.id, messageId, emojiKey(emoji), type === 1, limit, after);
+  if (!(await store.getMessage(channelId, messageId))) throw new HttpError(404, ApiCode.UNKNOWN_MESSAGE, "Unknown Message");
+  const users = await store.listReactors(channelId, messageId, emojiKey(emoji), type === 1, limit, after);
   return ok(users.map(userObject));
 }
 

@@ -27,6 +27,8 @@ export interface RestContext {
   readonly attachments: Attachments;
   readonly rateLimits: RateLimits;
   readonly now: () => number;
+  /** An event for every session of a user, through the user's owner (cluster/user-events.ts). */
+  readonly dispatchToUser: (userId: string, t: string, dJson: string) => void;
 }
 
 /** One request to a route: its path parameters by name and the caller. */

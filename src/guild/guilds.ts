@@ -49,16 +49,20 @@ import {
   checkPin,
   checkSend,
   editedMessage,
+  editWrites,
   MAX_PINS,
   MAX_REACTION_EMOJIS,
   newMessage,
-  NONCE_WINDOW_MS,
+  readSendLookups,
+  repeatedSend,
   requirePermissions,
+  sentWrites,
   viewerPermissions,
   type MessageEdit,
   type MessageRequest,
+  type SendLookups,
 } from "./message-rules.ts";
-import { emojiJson, messageData, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
+import { emojiJson, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
 import { Permission } from "./permissions.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
 import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
@@ -392,28 +396,19 @@ export class Guilds {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
       const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts, files: request.attachments.length > 0 });
-      const { store } = this.#options;
-      const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
-      const send = ([earlier, repliedTo]: [StoredMessage | undefined, StoredMessage | undefined]): Promise<Json> | Json => {
-        if (earlier && now - snowflakeTime(earlier.id) <= NONCE_WINDOW_MS) return messageJson(earlier, { nonce: request.nonce });
-        if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
+      const send = (lookups: SendLookups): Promise<Json> | Json => {
+        const earlier = repeatedSend(lookups, request, now);
+        if (earlier) return messageJson(earlier, { nonce: request.nonce });
+        const repliedTo = lookups[1];
         const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
         const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
-        const files = request.attachments.map(({ id, filename, contentType, data }): GuildWrite => ({
-          k: "attachment",
-          attachment: { id, channelId, messageId: message.id, filename, contentType, data },
-        }));
-        return this.#commit(slot, owned, [{ k: "message", message }, ...files], () => {
+        return this.#commit(slot, owned, sentWrites(message, request.attachments), () => {
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });
       };
       // A plain message reads nothing first: its only wait is its own write.
-      if (nonce === undefined && request.reference === undefined) return send([undefined, undefined]);
-      return Promise.all([
-        nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
-        request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
-      ]).then(send);
+      return readSendLookups(this.#options.store, channelId, authorId, request)?.then(send) ?? send([undefined, undefined]);
     });
   }
 
@@ -421,14 +416,7 @@ export class Guilds {
   editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
     return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
       const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
-      const keptIds = new Set(messageData(next).attachments.map((a) => a.id as string));
-      const dropped = messageData(message).attachments.map((a) => a.id as string).filter((id) => !keptIds.has(id));
-      const writes: GuildWrite[] = [
-        { k: "message", message: next },
-        ...(edit.uploads ?? []).map(({ id, filename, contentType, data }): GuildWrite => ({ k: "attachment", attachment: { id, channelId, messageId, filename, contentType, data } })),
-        ...(dropped.length > 0 ? [{ k: "delete-attachments" as const, channelId, attachmentIds: dropped }] : []),
-      ];
-      return this.#commit(slot, owned, writes, () => {
+      return this.#commit(slot, owned, editWrites(message, next, edit.uploads ?? []), () => {
         this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
         return messageJson(next);
       });

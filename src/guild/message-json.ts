@@ -2,10 +2,10 @@
  * Messages as Discord's API shapes them (docs: message, "Message Object"), from the stored
  * record (store/message-records.ts): REST answers, and MESSAGE_CREATE/UPDATE with the
  * gateway's extra fields (`guild_id`, the author's `member`, a `member` on each mention,
- * `channel_type`). `timestamp` is the id's time, as on Discord. Reactions go only into REST
+ * `channel_type`); a DM's message has no `guild_id` and no `member`. `timestamp` is the id's time, as on Discord. Reactions go only into REST
  * answers: their `me` is the caller's.
  */
-import type { ReactionCount, ReactionEmoji, StoredMessage } from "../store/message-records.ts";
+import { isDirectMessage, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
 import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import type { GuildState } from "./guild-state.ts";
 import { memberJson } from "./guild-json.ts";
@@ -73,7 +73,7 @@ export function messageJson(message: StoredMessage, extras: MessageExtras = {}):
     components: data.components,
     id: message.id,
     channel_id: message.channelId,
-    guild_id: message.guildId,
+    ...(!isDirectMessage(message) && { guild_id: message.guildId }),
     author: data.author,
     pinned: message.pinnedAt !== null,
     mention_everyone: data.mention_everyone,
