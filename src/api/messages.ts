@@ -10,6 +10,7 @@
  */
 import { Permission } from "../guild/permissions.ts";
 import { Refusal } from "../guild/refusal.ts";
+import { VOICE_CHANNEL_TYPES } from "../guild/voice-states.ts";
 import { integer, snowflake } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
@@ -129,7 +130,7 @@ async function typing(call: RestCall): Promise<Response> {
 
 /**
  * The channel's id, once its guild's owner says the caller may view it (and connect to it, for
- * a voice channel's messages), and whether it may read its history (READ_MESSAGE_HISTORY). A
+ * a voice channel's messages: Discord's rule), and whether it may read its history (READ_MESSAGE_HISTORY). A
  * DM channel's recipients may read all of it.
  */
 export async function readable(call: RestCall): Promise<{ channelId: string; history: boolean }> {
@@ -137,7 +138,7 @@ export async function readable(call: RestCall): Promise<{ channelId: string; his
   if (kind === "dm") return { channelId: channel.id, history: true };
   const { permissions } = await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id);
   const bits = BigInt(permissions);
-  if (VOICE_TYPES.has(channel.type) && (bits & Permission.CONNECT) === 0n) throw new Refusal("missing-access", "Missing Access");
+  if (VOICE_CHANNEL_TYPES.has(channel.type) && (bits & Permission.CONNECT) === 0n) throw new Refusal("missing-access", "Missing Access");
   return { channelId: channel.id, history: (bits & Permission.READ_MESSAGE_HISTORY) !== 0n };
 }
 
@@ -147,9 +148,6 @@ export async function historyReadable(call: RestCall): Promise<string> {
   if (!history) throw new Refusal("missing-permissions", "Missing Permissions");
   return channelId;
 }
-
-/** Voice and stage channels, whose messages need CONNECT as well (Discord's rule). */
-const VOICE_TYPES = new Set([2, 13]);
 
 const records = (call: RestCall): MessageRecordsRead => call.ctx.store;
 

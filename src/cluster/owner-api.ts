@@ -27,6 +27,7 @@ const GUILD_OPS = [
   "subscribeList",
   "unsubscribeList",
   "setPresence",
+  "setVoiceState",
   "requestMembers",
   "dispatch",
   "createMessage",

@@ -63,7 +63,8 @@ import {
   type SendLookups,
 } from "./message-rules.ts";
 import { emojiJson, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
-import { Permission } from "./permissions.ts";
+import { channelPermissions, Permission } from "./permissions.ts";
+import { VOICE_CHANNEL_TYPES, voiceStateJson, type VoiceRequest } from "./voice-states.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
 import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
@@ -277,13 +278,13 @@ export class Guilds {
     });
   }
 
-  /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
+  /** A session leaves (it ended, or the member left); its user leaves voice and goes offline with its last session. */
   leave(guildId: string, userId: string, variant: string, worker: WorkerId): MaybePromise<void> {
     return this.#on(guildId, false, (guild) => {
       if (!guild) return;
       this.#timed("leave", () => {
         guild.detach(userId, variant, worker);
-        if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+        if (guild.sessionsOf(userId) === 0) this.#lastSessionLeft(guild, userId);
       });
     });
   }
@@ -359,6 +360,28 @@ export class Guilds {
   setPresence(guildId: string, userId: string, presence: Presence): MaybePromise<void> {
     return this.#on(guildId, false, (guild) => {
       if (guild && guild.sessionsOf(userId) > 0) this.#timed("PRESENCE_UPDATE", () => this.#setPresence(guild, userId, presence));
+    });
+  }
+
+  /**
+   * A session's op 4: the member joins a voice or stage channel it may view and connect to
+   * (VIEW_CHANNEL, CONNECT), changes its own mute or deafen, or leaves voice (`channelId`
+   * null). VOICE_STATE_UPDATE goes to the sessions with GUILD_VOICE_STATES that can view the
+   * channel (the one it left, when it leaves). A request for any other channel changes nothing,
+   * as Discord ignores it.
+   */
+  setVoiceState(guildId: string, userId: string, request: VoiceRequest): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => {
+      const member = guild?.state.member(userId);
+      if (!guild || !member || guild.sessionsOf(userId) === 0) return;
+      if (request.channelId !== null) {
+        const channel = guild.state.channelRecord(request.channelId);
+        const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
+        if (!channel || !VOICE_CHANNEL_TYPES.has(channel.type) || (channelPermissions(guild.state.guild(), member, channel) & needed) !== needed) return;
+      }
+      const before = guild.voiceStates.get(userId);
+      if (!guild.voiceStates.apply(userId, request)) return;
+      this.#publishVoiceState(guild, userId, { ...request }, request.channelId ?? before?.channelId);
     });
   }
 
@@ -814,6 +837,7 @@ export class Guilds {
   #applyMemberDeleted(owned: OwnedGuild, user: User): void {
     this.#timed("GUILD_MEMBER_REMOVE", () => {
       this.#options.delivery.memberRemoved(owned.id, user.id);
+      this.#leaveVoice(owned, user.id);
       owned.state.deleteMember(user.id);
       this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: owned.id, user: userObject(user) });
       this.#deliverLists(owned, owned.lists.memberChanged(user.id));
@@ -1046,6 +1070,27 @@ export class Guilds {
     const d = memberJson(member, user, guild.id);
     this.#publish(guild, "GUILD_MEMBER_UPDATE", d);
     this.#options.delivery.sendToSelf(guild.id, member.userId, "GUILD_MEMBER_UPDATE", JSON.stringify(d));
+  }
+
+  /** VOICE_STATE_UPDATE for a member's state, to those who can view `channelId` (the channel it is in, or left). */
+  #publishVoiceState(guild: OwnedGuild, userId: string, state: VoiceRequest, channelId: string | undefined): void {
+    const member = guild.state.member(userId);
+    const user = guild.state.user(userId);
+    if (!member || !user) return;
+    const d = voiceStateJson(userId, state, { guildId: guild.id, member, user });
+    this.#timed("VOICE_STATE_UPDATE", () => this.#deliver(guild.audience(knownRule("VOICE_STATE_UPDATE"), channelId), "VOICE_STATE_UPDATE", d));
+  }
+
+  /** The member's last session in the guild is gone: it leaves voice and goes offline. */
+  #lastSessionLeft(guild: OwnedGuild, userId: string): void {
+    this.#leaveVoice(guild, userId);
+    this.#setPresence(guild, userId, OFFLINE);
+  }
+
+  /** The member leaves voice, if it is in a channel: those who can view that channel are told. */
+  #leaveVoice(guild: OwnedGuild, userId: string): void {
+    const voice = guild.voiceStates.remove(userId);
+    if (voice) this.#publishVoiceState(guild, userId, { ...voice, channelId: null }, voice.channelId);
   }
 
   #setPresence(guild: OwnedGuild, userId: string, presence: Presence): void {
