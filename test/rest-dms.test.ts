@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import type { Json } from "./support/http.ts";
 import { Intents, restServer, type Account } from "./support/rest-world.ts";
 
-const { GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES } = Intents;
+const { GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, DIRECT_MESSAGE_TYPING } = Intents;
 
 const rest = restServer("rest-dms");
 
@@ -132,5 +132,24 @@ describe("messages in a DM channel", () => {
     const apart = (await open(w.member, stranger)).id as string;
     expect(await rest.api("POST", at(apart), { content: "hello?" }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50007 } });
     expect(await rest.api("GET", at(apart), undefined, w.member.auth)).toMatchObject({ status: 200, json: [] });
+  });
+
+  test("typing: TYPING_START to the sessions with DIRECT_MESSAGE_TYPING; reacting, pinning and bulk delete answer 50003 in a DM", async () => {
+    const w = await rest.world();
+    const outsider = await rest.user("outsider");
+    const dm = (await open(w.owner, w.member)).id as string;
+    const watcher = await rest.session(w.owner, GUILDS | DIRECT_MESSAGE_TYPING, w.guild.id);
+    const typist = await rest.session(w.member, GUILDS | DIRECT_MESSAGES, w.guild.id);
+    const from = typist.frames.length;
+    expect((await rest.api("POST", `/api/v10/channels/${dm}/typing`, undefined, w.member.auth)).status).toBe(204);
+    expect(await rest.event(watcher, "TYPING_START", 0)).toMatchObject({ channel_id: dm, user_id: w.member.id });
+    await rest.nothingForUserSince(typist, w.member.id, "TYPING_START", from);
+    expect(await rest.api("POST", `/api/v10/channels/${dm}/typing`, undefined, outsider.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
+    const message = (await rest.api("POST", at(dm), { content: "react to me" }, w.member.auth)).json.id as string;
+    const refused = { status: 403, json: { code: 50003 } };
+    expect(await rest.api("PUT", at(dm, `/${message}/reactions/${encodeURIComponent("👍")}/@me`), undefined, w.owner.auth)).toMatchObject(refused);
+    expect(await rest.api("PUT", at(dm, `/pins/${message}`), undefined, w.owner.auth)).toMatchObject(refused);
+    expect(await rest.api("POST", at(dm, "/bulk-delete"), { messages: [message, "123"] }, w.member.auth)).toMatchObject(refused);
+    expect(await rest.api("GET", at(dm, "/pins"), undefined, w.owner.auth)).toMatchObject({ status: 200, json: { items: [] } });
   });
 });

@@ -2,7 +2,7 @@
  * DM channels over REST (docs: user, "Create DM"; channel, "Get Channel"): `POST
  * /users/@me/channels` `{recipient_id}` opens the DM channel of the caller and the recipient,
  * or answers the one they have; `GET /channels/:id` answers it to its recipients. Messages in
- * it go through the message routes (messages.ts), which find the channel by `routedChannelOf`.
+ * it go through the message routes (messages.ts), which find the channel by `routedChannelOf` (rest.ts).
  *
  * Opening needs no owner: the store keeps one channel per pair (dm-channels.ts), atomically,
  * so opens on any node answer the same channel. A user (not a bot) that opens it gets
@@ -12,26 +12,11 @@
  */
 import { dmChannelJson } from "../guild/direct-messages.ts";
 import { Refusal } from "../guild/refusal.ts";
-import type { StoredChannel, User } from "../store/guild-store.ts";
+import type { User } from "../store/guild-store.ts";
 import { dmPair, type DmChannel } from "../store/dm-channels.ts";
 import { snowflake } from "./body-fields.ts";
 import { readJsonObject } from "./json-body.ts";
 import { ok, type RestCall, type RestRoute } from "./rest.ts";
-
-/** The channel a route names: a guild's channel (its guild's owner decides), or a DM channel the caller is in. */
-export type RoutedChannel = { readonly kind: "guild"; readonly channel: StoredChannel } | { readonly kind: "dm"; readonly channel: DmChannel };
-
-/** The channel a route names (10003 if none); a DM channel only to its recipients (else 403 50001). */
-export async function routedChannelOf(call: RestCall): Promise<RoutedChannel> {
-  const id = call.params.channel_id as string;
-  const { store } = call.ctx;
-  const channel = await store.getChannel(id);
-  if (channel) return { kind: "guild", channel };
-  const dm = await store.getDmChannel(id);
-  if (!dm) throw new Refusal("unknown-channel", "Unknown Channel");
-  if (!dm.recipientIds.includes(call.user.id)) throw new Refusal("missing-access", "Missing Access");
-  return { kind: "dm", channel: dm };
-}
 
 /** The DM channel object for the caller, with its last message's id. */
 async function channelJson(call: RestCall, channel: DmChannel): Promise<Record<string, unknown>> {

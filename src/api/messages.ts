@@ -5,8 +5,9 @@
  * call: the guild's owner checks the caller's permissions, stores the change and dispatches its
  * event (MESSAGE_CREATE/UPDATE/DELETE/DELETE_BULK, CHANNEL_PINS_UPDATE, TYPING_START) in one
  * step. A read asks the owner what the caller may do in the channel, then reads the store.
- * In a DM channel (direct-messages.ts), send, edit and delete are the DM channel owner's, and
- * its recipients read it all; pins, bulk delete and typing are guild channels' only (10003).
+ * In a DM channel (direct-messages.ts), send, edit, delete and typing are the DM channel
+ * owner's, and its recipients read it all, pins too; pinning and bulk delete are guild
+ * channels' only (50003 in a DM).
  */
 import { Permission } from "../guild/permissions.ts";
 import { Refusal } from "../guild/refusal.ts";
@@ -17,8 +18,7 @@ import { readJsonObject } from "./json-body.ts";
 import { isMultipart, readUpload } from "./attachments.ts";
 import { readMessageCreate, readMessageEdit } from "./message-body.ts";
 import { messagesJson, pinnedJson, type MessageRecordsRead } from "./message-reads.ts";
-import { channelOf, noContent, ok, type RestCall, type RestRoute } from "./rest.ts";
-import { routedChannelOf } from "./direct-messages.ts";
+import { channelOf, noContent, ok, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
 
 /** Largest message body read: 10 embeds of 6000 characters and 40 components fit well within it. */
 const MAX_MESSAGE_BODY_BYTES = 256 * 1024;
@@ -122,9 +122,10 @@ async function listPinsOld(call: RestCall): Promise<Response> {
 }
 
 async function typing(call: RestCall): Promise<Response> {
-  const channel = await channelOf(call);
+  const { kind, channel } = await routedChannelOf(call);
   const { owners, now } = call.ctx;
-  await owners.typing(channel.guildId, channel.id, call.user.id, now());
+  if (kind === "dm") await owners.dmTyping(channel.id, call.user.id, now());
+  else await owners.typing(channel.guildId, channel.id, call.user.id, now());
   return noContent();
 }
 

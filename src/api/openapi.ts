@@ -226,7 +226,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
     put: discord("Pin (Discord's older route).", done, CM),
     delete: discord("Unpin (Discord's older route).", done, CM),
   },
-  "/api/v{version}/channels/{channel_id}/typing": { post: discord("Typing (SEND_MESSAGES): TYPING_START.", done, C) },
+  "/api/v{version}/channels/{channel_id}/typing": { post: discord("Typing (SEND_MESSAGES; in a DM, its recipients): TYPING_START.", done, C) },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions": { delete: discord("Remove all reactions (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_ALL.", done, CM) },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}": {
     get: discord("Users who reacted with the emoji: type 0/1, after, limit 1-100.", { "200": json(many("DiscordUser"), "Users.") }, CME),

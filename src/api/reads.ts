@@ -12,8 +12,8 @@ import { userObject } from "../guild/user-json.ts";
 import { Intent } from "../protocol/opcodes.ts";
 import { integer, snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
-import { ok, type RestCall, type RestRoute } from "./rest.ts";
-import { getDmChannel, routedChannelOf } from "./direct-messages.ts";
+import { ok, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
+import { getDmChannel } from "./direct-messages.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
   const { kind, channel } = await routedChannelOf(call);

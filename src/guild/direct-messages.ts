@@ -1,6 +1,6 @@
 /**
  * DM channels on their owner (Discord's channel type 1): sending, editing and deleting
- * messages in a DM channel. The ring names a DM channel's owner by the channel's id, as it
+ * messages in a DM channel, and typing there. The ring names a DM channel's owner by the channel's id, as it
  * names a guild's by the guild's, so in a cluster exactly one worker runs a DM channel's
  * operations, one at a time in arrival order (guild-queue.ts), and both recipients get its
  * events in that one order. A DM channel has no state to hold: its recipients never change,
@@ -134,6 +134,13 @@ export class DirectMessages {
       if (message.authorId !== actorId) throw new Refusal("dm-channel", "Cannot execute action on a DM channel");
       await this.#write(channelId, [{ k: "delete-messages", channelId, messageIds: [messageId] }]);
       this.#tell(conversation, "MESSAGE_DELETE", { id: messageId, channel_id: channelId });
+    });
+  }
+
+  /** A recipient starts typing: TYPING_START to both recipients (DIRECT_MESSAGE_TYPING); nothing is stored. */
+  dmTyping(channelId: string, userId: string, now: number): Promise<void> {
+    return this.#on(channelId, userId, async (conversation) => {
+      this.#tell(conversation, "TYPING_START", { channel_id: channelId, user_id: userId, timestamp: Math.floor(now / 1000) });
     });
   }
 

@@ -18,6 +18,7 @@ export const Intents = {
   GUILD_MESSAGE_REACTIONS: 1 << 10,
   GUILD_MESSAGE_TYPING: 1 << 11,
   DIRECT_MESSAGES: 1 << 12,
+  DIRECT_MESSAGE_TYPING: 1 << 14,
   MESSAGE_CONTENT: 1 << 15,
 } as const;
 
