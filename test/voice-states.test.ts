@@ -21,6 +21,20 @@ async function newcomer(guildId: string, name: string): Promise<Account> {
   return account;
 }
 
+/**
+ * A guild with a voice channel of `type` (2 voice, 13 stage), the owner watching voice states
+ * and the member in the channel (its join seen by the watcher).
+ */
+async function memberInVoice(type: number) {
+  const w = await rest.world();
+  const room = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, { name: "room", type })) as { id: string };
+  const watcher = await rest.session(w.owner, GUILDS | GUILD_VOICE_STATES, w.guild.id);
+  const speaker = await rest.session(w.member, GUILDS, w.guild.id);
+  voice(speaker, w.guild.id, room.id);
+  await rest.event(watcher, "VOICE_STATE_UPDATE", 0, (d) => d.channel_id === room.id);
+  return { w, room, watcher, speaker };
+}
+
 const sessionIdOf = (client: RawClient): string => (client.frames.find((f) => f.t === "READY")?.d as Json).session_id as string;
 
 const voice = (client: RawClient, guildId: string, channelId: string | null, selfMute = false): void =>
@@ -94,13 +108,22 @@ describe("op 4, voice states", () => {
   });
 
   test("a member in voice whose last session ends leaves voice: VOICE_STATE_UPDATE with channel_id null", async () => {
-    const w = await rest.world();
-    const room = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, { name: "room", type: 13 })) as { id: string };
-    const watcher = await rest.session(w.owner, GUILDS | GUILD_VOICE_STATES, w.guild.id);
-    const speaker = await rest.session(w.member, GUILDS, w.guild.id);
-    voice(speaker, w.guild.id, room.id);
-    await rest.event(watcher, "VOICE_STATE_UPDATE", 0, (d) => d.channel_id === room.id);
+    const { w, watcher, speaker } = await memberInVoice(13);
     speaker.close(1000);
     expect(await rest.event(watcher, "VOICE_STATE_UPDATE", 0, (d) => d.channel_id === null)).toMatchObject({ user_id: w.member.id });
+  });
+
+  test("a voice channel deleted with a member in it: VOICE_STATE_UPDATE with channel_id null before CHANNEL_DELETE, and no voice state left", async () => {
+    const { w, room, watcher } = await memberInVoice(2);
+    const from = watcher.frames.length;
+    expect((await rest.api("DELETE", `/internal/guilds/${w.guild.id}/channels/${room.id}`)).status).toBeLessThan(300);
+    await rest.event(watcher, "CHANNEL_DELETE", from, (d) => d.id === room.id);
+    const events = watcher.frames.slice(from).filter((f) => f.t === "VOICE_STATE_UPDATE" || f.t === "CHANNEL_DELETE");
+    expect(events.map((f) => [f.t, (f.d as Json).channel_id ?? null])).toEqual([
+      ["VOICE_STATE_UPDATE", null],
+      ["CHANNEL_DELETE", null],
+    ]);
+    const late = await rest.session(await newcomer(w.guild.id, "late"), GUILDS | GUILD_VOICE_STATES, w.guild.id);
+    expect((late.frames.find((f) => f.t === "GUILD_CREATE")?.d as Json).voice_states).toEqual([]);
   });
 });

@@ -804,6 +804,8 @@ export class Guilds {
   }
 
   #applyChannelDeleted(owned: OwnedGuild, channelId: string): void {
+    // Those in it leave voice first, told to those who could view it.
+    for (const state of [...owned.voiceStates.values()]) if (state.channelId === channelId) this.#leaveVoice(owned, state.userId);
     this.#timed("CHANNEL_DELETE", () =>
       this.#viewChanges(owned, () => {
         owned.state.deleteChannel(channelId);
