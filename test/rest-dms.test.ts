@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import type { Json } from "./support/http.ts";
 import { Intents, restServer, type Account } from "./support/rest-world.ts";
 
-const { GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, DIRECT_MESSAGE_TYPING } = Intents;
+const { GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, DIRECT_MESSAGE_REACTIONS, DIRECT_MESSAGE_TYPING } = Intents;
 
 const rest = restServer("rest-dms");
 
@@ -134,7 +134,7 @@ describe("messages in a DM channel", () => {
     expect(await rest.api("GET", at(apart), undefined, w.member.auth)).toMatchObject({ status: 200, json: [] });
   });
 
-  test("typing: TYPING_START to the sessions with DIRECT_MESSAGE_TYPING; reacting, pinning and bulk delete answer 50003 in a DM", async () => {
+  test("typing: TYPING_START to the sessions with DIRECT_MESSAGE_TYPING; pinning and bulk delete answer 50003 in a DM", async () => {
     const w = await rest.world();
     const outsider = await rest.user("outsider");
     const dm = (await open(w.owner, w.member)).id as string;
@@ -145,11 +145,33 @@ describe("messages in a DM channel", () => {
     expect(await rest.event(watcher, "TYPING_START", 0)).toMatchObject({ channel_id: dm, user_id: w.member.id });
     await rest.nothingForUserSince(typist, w.member.id, "TYPING_START", from);
     expect(await rest.api("POST", `/api/v10/channels/${dm}/typing`, undefined, outsider.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
-    const message = (await rest.api("POST", at(dm), { content: "react to me" }, w.member.auth)).json.id as string;
+    const message = (await rest.api("POST", at(dm), { content: "pin me" }, w.member.auth)).json.id as string;
     const refused = { status: 403, json: { code: 50003 } };
-    expect(await rest.api("PUT", at(dm, `/${message}/reactions/${encodeURIComponent("👍")}/@me`), undefined, w.owner.auth)).toMatchObject(refused);
     expect(await rest.api("PUT", at(dm, `/pins/${message}`), undefined, w.owner.auth)).toMatchObject(refused);
     expect(await rest.api("POST", at(dm, "/bulk-delete"), { messages: [message, "123"] }, w.member.auth)).toMatchObject(refused);
     expect(await rest.api("GET", at(dm, "/pins"), undefined, w.owner.auth)).toMatchObject({ status: 200, json: { items: [] } });
+  });
+
+  test("reactions: the recipients react and take theirs back (DIRECT_MESSAGE_REACTIONS); removing another's, or all, answers 50003", async () => {
+    const w = await rest.world();
+    const dm = (await open(w.owner, w.member)).id as string;
+    const reactor = await rest.session(w.owner, GUILDS | DIRECT_MESSAGE_REACTIONS, w.guild.id);
+    const author = await rest.session(w.member, GUILDS | DIRECT_MESSAGES, w.guild.id);
+    const from = author.frames.length;
+    const message = (await rest.api("POST", at(dm), { content: "react to me" }, w.member.auth)).json.id as string;
+    const thumbs = `/${message}/reactions/${encodeURIComponent("👍")}`;
+    expect((await rest.api("PUT", at(dm, `${thumbs}/@me`), undefined, w.owner.auth)).status).toBe(204);
+    const added = await rest.event(reactor, "MESSAGE_REACTION_ADD", 0);
+    expect(added).toEqual({ user_id: w.owner.id, channel_id: dm, message_id: message, emoji: { id: null, name: "👍" }, burst: false, type: 0, message_author_id: w.member.id, burst_colors: [] });
+    expect((await rest.api("GET", at(dm, `/${message}`), undefined, w.member.auth)).json.reactions).toMatchObject([{ count: 1, me: false, emoji: { name: "👍" } }]);
+    expect((await rest.api("GET", at(dm, thumbs), undefined, w.member.auth)).json).toMatchObject([{ id: w.owner.id }]);
+    const refused = { status: 403, json: { code: 50003 } };
+    expect(await rest.api("DELETE", at(dm, `${thumbs}/${w.owner.id}`), undefined, w.member.auth)).toMatchObject(refused);
+    expect(await rest.api("DELETE", at(dm, thumbs), undefined, w.member.auth)).toMatchObject(refused);
+    expect(await rest.api("DELETE", at(dm, `/${message}/reactions`), undefined, w.member.auth)).toMatchObject(refused);
+    expect((await rest.api("DELETE", at(dm, `${thumbs}/@me`), undefined, w.owner.auth)).status).toBe(204);
+    expect(await rest.event(reactor, "MESSAGE_REACTION_REMOVE", 0)).toEqual({ user_id: w.owner.id, channel_id: dm, message_id: message, emoji: { id: null, name: "👍" }, burst: false, type: 0 });
+    await rest.nothingForUserSince(author, w.member.id, "MESSAGE_REACTION_ADD", from);
+    expect(author.frames.slice(from).filter((f) => f.t === "MESSAGE_REACTION_REMOVE")).toEqual([]);
   });
 });

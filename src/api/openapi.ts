@@ -233,7 +233,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
     delete: discord("Remove every reaction with the emoji (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_EMOJI.", done, CME),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": {
-    put: discord("React (READ_MESSAGE_HISTORY; ADD_REACTIONS for a new emoji): MESSAGE_REACTION_ADD.", done, CME),
+    put: discord("React (READ_MESSAGE_HISTORY; ADD_REACTIONS for a new emoji; in a DM, its recipients): MESSAGE_REACTION_ADD.", done, CME),
     delete: discord("Remove one's reaction: MESSAGE_REACTION_REMOVE.", done, CME),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}": {

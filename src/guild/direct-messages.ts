@@ -1,6 +1,6 @@
 /**
  * DM channels on their owner (Discord's channel type 1): sending, editing and deleting
- * messages in a DM channel, and typing there. The ring names a DM channel's owner by the channel's id, as it
+ * messages in a DM channel, reacting to them, and typing there. The ring names a DM channel's owner by the channel's id, as it
  * names a guild's by the guild's, so in a cluster exactly one worker runs a DM channel's
  * operations, one at a time in arrival order (guild-queue.ts), and both recipients get its
  * events in that one order. A DM channel has no state to hold: its recipients never change,
@@ -18,14 +18,15 @@
  */
 import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
 import type { DmChannel } from "../store/dm-channels.ts";
-import type { StoredMessage } from "../store/message-records.ts";
+import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
 import { GuildQueue } from "./guild-queue.ts";
 import { GuildMovedError } from "./guilds.ts";
-import { messageJson, type MessageExtras } from "./message-json.ts";
+import { messageJson, reactionAddedJson, reactionsRemovedJson, type MessageExtras } from "./message-json.ts";
 import {
   editedMessage,
   editWrites,
   newMessage,
+  newReaction,
   readSendLookups,
   repeatedSend,
   sentWrites,
@@ -137,6 +138,27 @@ export class DirectMessages {
     });
   }
 
+  /** A recipient reacts: MESSAGE_REACTION_ADD to both recipients (DIRECT_MESSAGE_REACTIONS), unless it had reacted so already. */
+  addDmReaction(channelId: string, messageId: string, userId: string, emoji: ReactionEmoji): Promise<void> {
+    return this.#on(channelId, userId, async (conversation) => {
+      const message = await this.#message(channelId, messageId);
+      if (!newReaction(await this.#reactions(channelId, messageId, userId), emoji, false, DM_PERMISSIONS)) return;
+      await this.#write(channelId, [{ k: "reaction", reaction: { channelId, messageId, userId, emoji, burst: false } }]);
+      this.#tell(conversation, "MESSAGE_REACTION_ADD", reactionAddedJson(undefined, message, userId, emoji, false));
+    });
+  }
+
+  /** A recipient takes its reaction with `emoji` back: MESSAGE_REACTION_REMOVE to both recipients, per kind it had. */
+  removeDmReaction(channelId: string, messageId: string, userId: string, emoji: ReactionEmoji): Promise<void> {
+    return this.#on(channelId, userId, async (conversation) => {
+      await this.#message(channelId, messageId);
+      const had = (await this.#reactions(channelId, messageId, userId)).find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+      if (!had?.me && !had?.meBurst) return;
+      await this.#write(channelId, [{ k: "delete-reactions", selector: { channelId, messageId, emojiKey: emojiKey(emoji), userId } }]);
+      for (const d of reactionsRemovedJson(undefined, channelId, messageId, userId, had)) this.#tell(conversation, "MESSAGE_REACTION_REMOVE", d);
+    });
+  }
+
   /** A recipient starts typing: TYPING_START to both recipients (DIRECT_MESSAGE_TYPING); nothing is stored. */
   dmTyping(channelId: string, userId: string, now: number): Promise<void> {
     return this.#on(channelId, userId, async (conversation) => {
@@ -190,6 +212,11 @@ export class DirectMessages {
     const message = await this.#options.store.getMessage(channelId, messageId);
     if (!message) throw new Refusal("unknown-message", "Unknown Message");
     return message;
+  }
+
+  /** The message's reactions, `me` for `viewerId`. */
+  async #reactions(channelId: string, messageId: string, viewerId: string): Promise<ReactionCount[]> {
+    return (await this.#options.store.messageReactions(channelId, [messageId], viewerId)).get(messageId) ?? [];
   }
 
   /** Commits a DM channel's writes under its own id, fenced at this owner's generation. */

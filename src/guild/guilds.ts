@@ -51,8 +51,8 @@ import {
   editedMessage,
   editWrites,
   MAX_PINS,
-  MAX_REACTION_EMOJIS,
   newMessage,
+  newReaction,
   readSendLookups,
   repeatedSend,
   requirePermissions,
@@ -62,7 +62,7 @@ import {
   type MessageRequest,
   type SendLookups,
 } from "./message-rules.ts";
-import { emojiJson, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
+import { emojiJson, messageEventJson, messageJson, reactionAddedJson, reactionsRemovedJson, type MessageExtras } from "./message-json.ts";
 import { channelPermissions, Permission } from "./permissions.ts";
 import { VOICE_CHANNEL_TYPES, voiceStateJson, type VoiceRequest } from "./voice-states.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
@@ -500,23 +500,15 @@ export class Guilds {
    */
   addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
-      requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
       return this.#reactions(channelId, messageId, userId).then((counts) => {
-        const same = counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
-        if (!same) {
-          requirePermissions(permissions, Permission.ADD_REACTIONS);
-          if (counts.length >= MAX_REACTION_EMOJIS) throw new Refusal("max-reactions", "Maximum number of reactions reached (20)");
-        }
-        if (same && (burst ? same.meBurst : same.me)) return;
+        if (!newReaction(counts, emoji, burst, permissions)) return;
         const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
         return this.#commit(slot, owned, [{ k: "reaction", reaction }], () => {
           const member = owned.state.member(userId);
           const user = owned.state.user(userId);
           this.#messageEvent(owned, "MESSAGE_REACTION_ADD", channelId, {
-            ...reactionEventJson(guildId, channelId, messageId, userId, emoji, burst),
+            ...reactionAddedJson(guildId, message, userId, emoji, burst),
             ...(member && user && { member: memberJson(member, user) }),
-            message_author_id: message.authorId,
-            burst_colors: [],
           });
         });
       });
@@ -540,9 +532,7 @@ export class Guilds {
           if (userId === undefined) {
             return this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE_EMOJI", channelId, { channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(same.emoji) });
           }
-          for (const burst of [false, true]) {
-            if (burst ? same.meBurst : same.me) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, reactionEventJson(guildId, channelId, messageId, userId, same.emoji, burst));
-          }
+          for (const d of reactionsRemovedJson(guildId, channelId, messageId, userId, same)) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, d);
         });
       });
     });

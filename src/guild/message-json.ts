@@ -108,7 +108,20 @@ export function messageEventJson(state: GuildState, message: StoredMessage, extr
   return json;
 }
 
-/** MESSAGE_REACTION_REMOVE's `d`, and the fields MESSAGE_REACTION_ADD's shares with it (docs: gateway events). */
-export function reactionEventJson(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
-  return { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(emoji), burst, type: burst ? 1 : 0 };
+/**
+ * MESSAGE_REACTION_REMOVE's `d`, and the fields MESSAGE_REACTION_ADD's shares with it (docs:
+ * gateway events); `guildId` undefined in a DM.
+ */
+export function reactionEventJson(guildId: string | undefined, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
+  return { user_id: userId, channel_id: channelId, message_id: messageId, ...(guildId !== undefined && { guild_id: guildId }), emoji: emojiJson(emoji), burst, type: burst ? 1 : 0 };
+}
+
+/** MESSAGE_REACTION_ADD's `d` (the reactor's `member` added in a guild). */
+export function reactionAddedJson(guildId: string | undefined, message: StoredMessage, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
+  return { ...reactionEventJson(guildId, message.channelId, message.id, userId, emoji, burst), message_author_id: message.authorId, burst_colors: [] };
+}
+
+/** The MESSAGE_REACTION_REMOVE `d`s of taking back a user's reactions with one emoji: one per kind (normal, burst) it had. */
+export function reactionsRemovedJson(guildId: string | undefined, channelId: string, messageId: string, userId: string, had: ReactionCount): Json[] {
+  return [false, true].filter((burst) => (burst ? had.meBurst : had.me)).map((burst) => reactionEventJson(guildId, channelId, messageId, userId, had.emoji, burst));
 }

@@ -7,7 +7,7 @@
 import type { GuildState } from "./guild-state.ts";
 import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
 import { snowflakeTime } from "../protocol/timestamp.ts";
-import type { StoredMessage } from "../store/message-records.ts";
+import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
 import { resolveMentions, type AllowedMentions, type MentionScope } from "./mentions.ts";
 import { messageData, type MessageData } from "./message-json.ts";
 import { channelPermissions, Permission } from "./permissions.ts";
@@ -238,6 +238,21 @@ export function editWrites(before: StoredMessage, after: StoredMessage, uploads:
 
 function uploadWrites({ id: messageId, channelId }: StoredMessage, uploads: readonly AttachmentUpload[]): GuildWrite[] {
   return uploads.map(({ id, filename, contentType, data }) => ({ k: "attachment", attachment: { id, channelId, messageId, filename, contentType, data } }));
+}
+
+/**
+ * Whether a user's reaction with `emoji` is new on a message whose reactions are `counts` (as
+ * that user sees them): false if it reacted so already. It needs READ_MESSAGE_HISTORY, and for
+ * an emoji nobody used on it yet ADD_REACTIONS and room (MAX_REACTION_EMOJIS).
+ */
+export function newReaction(counts: readonly ReactionCount[], emoji: ReactionEmoji, burst: boolean, permissions: bigint): boolean {
+  requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
+  const same = counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+  if (!same) {
+    requirePermissions(permissions, Permission.ADD_REACTIONS);
+    if (counts.length >= MAX_REACTION_EMOJIS) throw new Refusal("max-reactions", "Maximum number of reactions reached (20)");
+  }
+  return !(same && (burst ? same.meBurst : same.me));
 }
 
 /** Deleting one message: its author may, anyone else needs MANAGE_MESSAGES. */
