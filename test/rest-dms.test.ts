@@ -134,7 +134,7 @@ describe("messages in a DM channel", () => {
     expect(await rest.api("GET", at(apart), undefined, w.member.auth)).toMatchObject({ status: 200, json: [] });
   });
 
-  test("typing: TYPING_START to the sessions with DIRECT_MESSAGE_TYPING; pinning and bulk delete answer 50003 in a DM", async () => {
+  test("typing: TYPING_START to the sessions with DIRECT_MESSAGE_TYPING; pins: CHANNEL_PINS_UPDATE with DIRECT_MESSAGES; bulk delete answers 50003 in a DM", async () => {
     const w = await rest.world();
     const outsider = await rest.user("outsider");
     const dm = (await open(w.owner, w.member)).id as string;
@@ -146,10 +146,17 @@ describe("messages in a DM channel", () => {
     await rest.nothingForUserSince(typist, w.member.id, "TYPING_START", from);
     expect(await rest.api("POST", `/api/v10/channels/${dm}/typing`, undefined, outsider.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
     const message = (await rest.api("POST", at(dm), { content: "pin me" }, w.member.auth)).json.id as string;
-    const refused = { status: 403, json: { code: 50003 } };
-    expect(await rest.api("PUT", at(dm, `/pins/${message}`), undefined, w.owner.auth)).toMatchObject(refused);
-    expect(await rest.api("POST", at(dm, "/bulk-delete"), { messages: [message, "123"] }, w.member.auth)).toMatchObject(refused);
-    expect(await rest.api("GET", at(dm, "/pins"), undefined, w.owner.auth)).toMatchObject({ status: 200, json: { items: [] } });
+    expect((await rest.api("PUT", at(dm, `/pins/${message}`), undefined, w.owner.auth)).status).toBe(204);
+    const update = await rest.event(typist, "CHANNEL_PINS_UPDATE", from);
+    expect(update).toMatchObject({ channel_id: dm });
+    expect(typeof update.last_pin_timestamp).toBe("string");
+    expect(update.guild_id).toBeUndefined();
+    expect(await rest.api("GET", at(dm, "/pins"), undefined, w.member.auth)).toMatchObject({ status: 200, json: { items: [{ message: { id: message, pinned: true } }] } });
+    expect((await rest.api("DELETE", `/api/v10/channels/${dm}/pins/${message}`, undefined, w.member.auth)).status).toBe(204);
+    expect(await rest.event(typist, "CHANNEL_PINS_UPDATE", from, (d) => d.last_pin_timestamp === null)).toMatchObject({ channel_id: dm });
+    // The owner's session asked for typing only.
+    await rest.nothingForUserSince(watcher, w.owner.id, "CHANNEL_PINS_UPDATE", 0);
+    expect(await rest.api("POST", at(dm, "/bulk-delete"), { messages: [message, "123"] }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50003 } });
   });
 
   test("reactions: the recipients react and take theirs back (DIRECT_MESSAGE_REACTIONS); removing another's, or all, answers 50003", async () => {

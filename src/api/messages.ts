@@ -5,9 +5,9 @@
  * call: the guild's owner checks the caller's permissions, stores the change and dispatches its
  * event (MESSAGE_CREATE/UPDATE/DELETE/DELETE_BULK, CHANNEL_PINS_UPDATE, TYPING_START) in one
  * step. A read asks the owner what the caller may do in the channel, then reads the store.
- * In a DM channel (direct-messages.ts), send, edit, delete and typing are the DM channel
- * owner's, and its recipients read it all, pins too; pinning and bulk delete are guild
- * channels' only (50003 in a DM).
+ * In a DM channel (direct-messages.ts), send, edit, delete, pins and typing are the DM
+ * channel owner's, and its recipients read it all; bulk delete is refused there (50003), as on
+ * Discord.
  */
 import { Permission } from "../guild/permissions.ts";
 import { Refusal } from "../guild/refusal.ts";
@@ -95,9 +95,11 @@ async function bulkDelete(call: RestCall): Promise<Response> {
 
 function pin(pinned: boolean): (call: RestCall) => Promise<Response> {
   return async (call) => {
-    const channel = await channelOf(call);
+    const { kind, channel } = await routedChannelOf(call);
     const { owners, now } = call.ctx;
-    await owners.pinMessage(channel.guildId, channel.id, call.params.message_id as string, call.user.id, pinned, now());
+    const messageId = call.params.message_id as string;
+    if (kind === "dm") await owners.dmPin(channel.id, messageId, call.user.id, pinned, now());
+    else await owners.pinMessage(channel.guildId, channel.id, messageId, call.user.id, pinned, now());
     return noContent();
   };
 }

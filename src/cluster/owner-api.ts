@@ -54,7 +54,7 @@ const GUILD_OPS = [
 ] as const satisfies readonly (keyof Guilds)[];
 
 /** The operations a DM channel's owner runs (guild/direct-messages.ts); each takes the DM channel's id first. */
-const DM_OPS = ["createDmMessage", "editDmMessage", "deleteDmMessage", "addDmReaction", "removeDmReaction", "dmTyping"] as const satisfies readonly (keyof DirectMessages)[];
+const DM_OPS = ["createDmMessage", "editDmMessage", "deleteDmMessage", "addDmReaction", "removeDmReaction", "dmPin", "dmTyping"] as const satisfies readonly (keyof DirectMessages)[];
 
 /** Every owner operation: the ring names its owner by its first argument, a guild or a DM channel. */
 export const OWNER_OPS = [...GUILD_OPS, ...DM_OPS] as const;

@@ -1,6 +1,6 @@
 /**
  * DM channels on their owner (Discord's channel type 1): sending, editing and deleting
- * messages in a DM channel, reacting to them, and typing there. The ring names a DM channel's owner by the channel's id, as it
+ * messages in a DM channel, reacting to them, pinning them, and typing there. The ring names a DM channel's owner by the channel's id, as it
  * names a guild's by the guild's, so in a cluster exactly one worker runs a DM channel's
  * operations, one at a time in arrival order (guild-queue.ts), and both recipients get its
  * events in that one order. A DM channel has no state to hold: its recipients never change,
@@ -27,6 +27,7 @@ import {
   editWrites,
   newMessage,
   newReaction,
+  pinChange,
   readSendLookups,
   repeatedSend,
   sentWrites,
@@ -156,6 +157,16 @@ export class DirectMessages {
       if (!had?.me && !had?.meBurst) return;
       await this.#write(channelId, [{ k: "delete-reactions", selector: { channelId, messageId, emojiKey: emojiKey(emoji), userId } }]);
       for (const d of reactionsRemovedJson(undefined, channelId, messageId, userId, had)) this.#tell(conversation, "MESSAGE_REACTION_REMOVE", d);
+    });
+  }
+
+  /** A recipient pins (`pinned`) or unpins a message: CHANNEL_PINS_UPDATE to both recipients when it changed. */
+  dmPin(channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): Promise<void> {
+    return this.#on(channelId, actorId, async (conversation) => {
+      const change = await pinChange(this.#options.store, await this.#message(channelId, messageId), pinned, now);
+      if (!change) return;
+      await this.#write(channelId, [{ k: "message", message: change.message }]);
+      this.#tell(conversation, "CHANNEL_PINS_UPDATE", { channel_id: channelId, last_pin_timestamp: change.lastPinTimestamp });
     });
   }
 

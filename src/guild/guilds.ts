@@ -50,9 +50,9 @@ import {
   checkSend,
   editedMessage,
   editWrites,
-  MAX_PINS,
   newMessage,
   newReaction,
+  pinChange,
   readSendLookups,
   repeatedSend,
   requirePermissions,
@@ -66,7 +66,7 @@ import { emojiJson, messageEventJson, messageJson, reactionAddedJson, reactionsR
 import { channelPermissions, Permission } from "./permissions.ts";
 import { VOICE_CHANNEL_TYPES, voiceStateJson, type VoiceRequest } from "./voice-states.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
-import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
+import { snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
 
@@ -477,18 +477,10 @@ export class Guilds {
   pinMessage(guildId: string, channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
       checkPin(permissions);
-      if ((message.pinnedAt !== null) === pinned) return;
-      const { store } = this.#options;
-      return Promise.all([store.countPinnedMessages(channelId), store.listPinnedMessages(channelId, 2)]).then(([count, latest]) => {
-        if (pinned && count >= MAX_PINS) throw new Refusal("max-pins", `Maximum number of pins reached (${MAX_PINS})`);
-        const lastPin = pinned ? now : (latest.find((m) => m.id !== messageId)?.pinnedAt ?? null);
-        const next = { ...message, pinnedAt: pinned ? now : null };
-        return this.#commit(slot, owned, [{ k: "message", message: next }], () =>
-          this.#messageEvent(owned, "CHANNEL_PINS_UPDATE", channelId, {
-            guild_id: guildId,
-            channel_id: channelId,
-            last_pin_timestamp: lastPin === null ? null : discordTimestamp(lastPin),
-          }),
+      return pinChange(this.#options.store, message, pinned, now).then((change) => {
+        if (!change) return;
+        return this.#commit(slot, owned, [{ k: "message", message: change.message }], () =>
+          this.#messageEvent(owned, "CHANNEL_PINS_UPDATE", channelId, { guild_id: guildId, channel_id: channelId, last_pin_timestamp: change.lastPinTimestamp }),
         );
       });
     });

@@ -6,7 +6,7 @@
  */
 import type { GuildState } from "./guild-state.ts";
 import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
-import { snowflakeTime } from "../protocol/timestamp.ts";
+import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
 import { resolveMentions, type AllowedMentions, type MentionScope } from "./mentions.ts";
 import { messageData, type MessageData } from "./message-json.ts";
@@ -264,6 +264,24 @@ export function checkDelete(message: StoredMessage, actorId: string, permissions
 export function checkPin(permissions: bigint): void {
   requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
   if ((permissions & (Permission.PIN_MESSAGES | Permission.MANAGE_MESSAGES)) === 0n) throw new Refusal("missing-permissions", "Missing Permissions");
+}
+
+/** A pin or unpin, decided: the message as it is to be stored, and CHANNEL_PINS_UPDATE's `last_pin_timestamp` after it. */
+export interface PinChange {
+  readonly message: StoredMessage;
+  readonly lastPinTimestamp: string | null;
+}
+
+/**
+ * Pins (`pinned`) or unpins `message` at `now` (ms): undefined if it is so already; refuses a
+ * pin past MAX_PINS. Reads the channel's pins.
+ */
+export async function pinChange(store: Pick<GuildStore, "countPinnedMessages" | "listPinnedMessages">, message: StoredMessage, pinned: boolean, now: number): Promise<PinChange | undefined> {
+  if ((message.pinnedAt !== null) === pinned) return undefined;
+  const [count, latest] = await Promise.all([store.countPinnedMessages(message.channelId), store.listPinnedMessages(message.channelId, 2)]);
+  if (pinned && count >= MAX_PINS) throw new Refusal("max-pins", `Maximum number of pins reached (${MAX_PINS})`);
+  const lastPin = pinned ? now : (latest.find((m) => m.id !== message.id)?.pinnedAt ?? null);
+  return { message: { ...message, pinnedAt: pinned ? now : null }, lastPinTimestamp: lastPin === null ? null : discordTimestamp(lastPin) };
 }
 
 /** Bulk delete: 2 to 100 distinct ids, none older than two weeks (their ids tell their age). */
