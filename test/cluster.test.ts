@@ -236,6 +236,22 @@ describe("two workers", () => {
     }
   });
 
+  test("a worker answers guild-holds with the voice state each of its sessions asked for there (op 4), so a new owner of the guild takes it over", async () => {
+    const a = await user("speaker");
+    const { guildId } = await guildOwnedBy(1, [a.id]);
+    const { id: room } = (await api(1, "POST", `/internal/guilds/${guildId}/channels`, { name: "room", type: 2 })) as { id: string };
+    const client = await connect(0, identify(a.token, GUILDS_AND_MESSAGES | (1 << 7)));
+    const ready = await client.next((f) => f.t === "READY");
+    await client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    client.send({ op: 4, d: { guild_id: guildId, channel_id: room, self_mute: false, self_deaf: true } });
+    await client.next((f) => f.t === "VOICE_STATE_UPDATE" && (f.d as Json).channel_id === room);
+    const bus = servers[0]?.bus;
+    if (!bus) throw new Error("no worker 0");
+    const holders = await bus.request(bus.self, { k: "guild-holds", guildId });
+    const voice = { sessionId: (ready.d as Json).session_id, channelId: room, selfMute: false, selfDeaf: true };
+    expect(holders).toEqual([expect.objectContaining({ userId: a.id, voice })]);
+  });
+
   test("the REST routes from the worker that does not own the guild: reply, edit, react, pin, history and reads, events on both workers", async () => {
     const [a, b] = [await user("restful"), await user("other")];
     const { guildId, channelId } = await guildOwnedBy(1, [a.id, b.id]);

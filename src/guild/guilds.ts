@@ -172,12 +172,14 @@ export interface Joiner {
   largeThreshold: number;
 }
 
-/** A session a worker holds in a guild: who, on which worker, in which variant, showing what. */
+/** A session a worker holds in a guild: who, on which worker, in which variant, showing what, in which voice channel. */
 export interface Holder {
   worker: WorkerId;
   userId: string;
   variant: string;
   presence: Presence;
+  /** What its last op 4 in the guild asked for, if it is in voice there. */
+  voice?: VoiceRequest;
 }
 
 /** The guild could not be loaded now (too many loads in flight); the caller may retry. */
@@ -374,11 +376,7 @@ export class Guilds {
     return this.#on(guildId, false, (guild) => {
       const member = guild?.state.member(userId);
       if (!guild || !member || guild.sessionsOf(userId) === 0) return;
-      if (request.channelId !== null) {
-        const channel = guild.state.channelRecord(request.channelId);
-        const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
-        if (!channel || !VOICE_CHANNEL_TYPES.has(channel.type) || (channelPermissions(guild.state.guild(), member, channel) & needed) !== needed) return;
-      }
+      if (request.channelId !== null && !mayJoinVoice(guild, member, request.channelId)) return;
       const before = guild.voiceStates.get(userId);
       if (!guild.voiceStates.apply(userId, request)) return;
       this.#publishVoiceState(guild, userId, { ...request }, request.channelId ?? before?.channelId);
@@ -934,13 +932,16 @@ export class Guilds {
    * left or was lost): before any operation runs here, the old owner stops serving it (an
    * event it accepted went out before it answered; none after), and the sessions every worker
    * holds in it join again, so no event from now on misses them; each worker moves its
-   * sessions to their class's topic here. A guild nobody held costs one question to each worker.
+   * sessions to their class's topic here, and the voice states its sessions carry are taken
+   * over. A guild nobody held costs one question to each worker.
    */
   async #takeOver(owned: OwnedGuild): Promise<void> {
     const moves = new Map<WorkerId, [string, number][]>();
     for (const holder of await this.#options.takeOver(owned.id, owned.state.generation)) {
       if (!owned.state.member(holder.userId)) continue;
       owned.attach(holder.userId, holder.variant, holder.worker);
+      // Its sessions know it in voice already: the state is taken over as it was, if it still may be.
+      if (holder.voice?.channelId && mayJoinVoice(owned, owned.state.member(holder.userId) as Member, holder.voice.channelId)) owned.voiceStates.apply(holder.userId, holder.voice);
       const classId = owned.classes.classOf(holder.userId) as number;
       moves.set(holder.worker, [...(moves.get(holder.worker) ?? []), [holder.userId, classId]]);
       if (owned.sessionsOf(holder.userId) === 1) this.#setPresence(owned, holder.userId, holder.presence);
@@ -1099,6 +1100,13 @@ export class Guilds {
       }
     }
   }
+}
+
+/** Whether the member may be in the voice channel: a voice or stage channel of the guild it may view and connect to. */
+function mayJoinVoice(guild: OwnedGuild, member: Member, channelId: string): boolean {
+  const channel = guild.state.channelRecord(channelId);
+  const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
+  return channel !== undefined && VOICE_CHANNEL_TYPES.has(channel.type) && (channelPermissions(guild.state.guild(), member, channel) & needed) === needed;
 }
 
 /** The guild, or the refusal an operation on a guild that is not there gets. */

@@ -115,8 +115,11 @@ export class SessionGuilds {
       case Op.VOICE_STATE_UPDATE: {
         // The member's voice state in a guild it is in; there is no voice server (no VOICE_SERVER_UPDATE).
         const { guild_id: guildId, channel_id: channelId, self_mute: selfMute, self_deaf: selfDeaf } = payload.d;
-        if (!session.guilds.has(guildId)) return;
-        this.#owners.setVoiceState(guildId, session.user.id, { sessionId: session.id, channelId, selfMute, selfDeaf }).catch(this.#report);
+        const joined = session.guilds.get(guildId);
+        if (!joined) return;
+        const request = { sessionId: session.id, channelId, selfMute, selfDeaf };
+        joined.voice = channelId === null ? undefined : request;
+        this.#owners.setVoiceState(guildId, session.user.id, request).catch(this.#report);
         return;
       }
     }
