@@ -236,7 +236,7 @@ describe("two workers", () => {
     }
   });
 
-  test("a worker answers guild-holds with the voice state each of its sessions asked for there (op 4), so a new owner of the guild takes it over", async () => {
+  test("a worker answers guild-holds with the voice state each of its sessions asked for there (op 4), also after the session moved, so a new owner of the guild takes it over", async () => {
     const a = await user("speaker");
     const { guildId } = await guildOwnedBy(1, [a.id]);
     const { id: room } = (await api(1, "POST", `/internal/guilds/${guildId}/channels`, { name: "room", type: 2 })) as { id: string };
@@ -250,6 +250,15 @@ describe("two workers", () => {
     const holders = await bus.request(bus.self, { k: "guild-holds", guildId });
     const voice = { sessionId: (ready.d as Json).session_id, channelId: room, selfMute: false, selfDeaf: true };
     expect(holders).toEqual([expect.objectContaining({ userId: a.id, voice })]);
+    // A RESUME on the other worker moves the session, and what it asked for with it.
+    const seq = Math.max(...dispatches(client).map((f) => f.s as number));
+    client.close(4000);
+    await client.closed;
+    const resumed = await connect(1, { op: 6, d: { token: a.token, session_id: voice.sessionId, seq } });
+    await resumed.dispatch("RESUMED");
+    const there = servers[1]?.bus;
+    if (!there) throw new Error("no worker 1");
+    expect(await there.request(there.self, { k: "guild-holds", guildId })).toEqual([expect.objectContaining({ userId: a.id, voice })]);
   });
 
   test("the REST routes from the worker that does not own the guild: reply, edit, react, pin, history and reads, events on both workers", async () => {
