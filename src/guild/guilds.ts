@@ -379,7 +379,7 @@ export class Guilds {
       if (request.channelId !== null && !mayJoinVoice(guild, member, request.channelId)) return;
       const before = guild.voiceStates.get(userId);
       if (!guild.voiceStates.apply(userId, request)) return;
-      this.#publishVoiceState(guild, userId, { ...request }, request.channelId ?? before?.channelId);
+      this.#publishVoiceState(guild, userId, request, request.channelId ?? before?.channelId);
     });
   }
 
