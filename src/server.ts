@@ -31,6 +31,7 @@ import { MESSAGE_ROUTES } from "./api/messages.ts";
 import { REACTION_ROUTES } from "./api/reactions.ts";
 import { COMMAND_ROUTES } from "./api/commands.ts";
 import { READ_ROUTES } from "./api/reads.ts";
+import { DM_ROUTES } from "./api/direct-messages.ts";
 import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
 import { Attachments, createAttachmentRoute, defaultMaxUploadBytes } from "./api/attachments.ts";
@@ -39,6 +40,7 @@ import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
 import { createOpenApiRoute } from "./api/openapi.ts";
 import { Guilds } from "./guild/guilds.ts";
+import { DirectMessages } from "./guild/direct-messages.ts";
 import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, type PeerId } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
@@ -160,6 +162,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
     disconnectUser: (userId, code, reason) => void sessions.disconnectUser(userId, code, reason),
   });
+  const dms = new DirectMessages({
+    store,
+    dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson),
+    generation: () => ring.generation,
+    owns: (channelId) => ownerOf(channelId) === bus.self,
+  });
   // Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker).
   const trace = [`guildgate-${options.node}-worker-${options.worker}`];
   const resumes = new Resumes({
@@ -204,7 +212,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     request: <R extends BusRequest>(from: string, message: R): BusReply<R> | Promise<BusReply<R>> => {
       switch (message.k) {
         case "owner":
-          return runOwnerCall(guilds, message) as BusReply<R> | Promise<BusReply<R>>;
+          return runOwnerCall({ guilds, dms }, message) as BusReply<R> | Promise<BusReply<R>>;
         case "stats":
           return localStats() as BusReply<R>;
         case "identify-start":
@@ -245,7 +253,10 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
   const attachments = new Attachments(options.secrets.tokenSecret, config.maxUploadBytes ?? defaultMaxUploadBytes(config.cluster !== undefined));
-  const rest = createRestRoutes({ store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now }, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES]);
+  const rest = createRestRoutes(
+    { store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now, dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson) },
+    [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES, ...DM_ROUTES],
+  );
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,

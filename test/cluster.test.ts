@@ -91,8 +91,8 @@ describe("two workers", () => {
     return client;
   }
 
-  function identify(token: string): Json {
-    return { op: 2, d: { token, intents: GUILDS_AND_MESSAGES, properties: { os: "linux", browser: "t", device: "t" } } };
+  function identify(token: string, intents = GUILDS_AND_MESSAGES): Json {
+    return { op: 2, d: { token, intents, properties: { os: "linux", browser: "t", device: "t" } } };
   }
 
   async function post(worker: number, token: string, channelId: string, content: string): Promise<string> {
@@ -210,6 +210,55 @@ describe("two workers", () => {
     await post(0, author.token, channelId, "one trip");
     expect((bus.stats.sent.get("owner") ?? 0) - before.sent).toBe(1);
     expect((bus.stats.received.get("reply") ?? 0) - before.replies).toBe(1);
+  });
+
+  test("a DM channel is owned by the worker the ring names by its id: a post on the other is one owner call; both users' sessions, on both workers, get the posts in one order", async () => {
+    const human = async (name: string) => {
+      const { id } = (await api(0, "POST", "/internal/users", { username: name })) as { id: string };
+      return { id, token: (await api(0, "POST", `/internal/users/${id}/token`)).token as string };
+    };
+    const [a, b] = [await human("dm-a"), await human("dm-b")];
+    await guildOwnedBy(0, [a.id, b.id]);
+    const intents = GUILDS_AND_MESSAGES | (1 << 12);
+    const sessions = [await connect(0, identify(a.token, intents)), await connect(1, identify(b.token, intents))];
+    for (const client of sessions) await client.dispatch("READY");
+    const dm = (await api(0, "POST", "/api/v10/users/@me/channels", { recipient_id: b.id }, `Bot ${a.token}`)).id as string;
+    const owner = ring.find(dm);
+    const bus = servers[1 - owner]?.bus;
+    if (!bus) throw new Error("no such worker");
+    const before = bus.stats.sent.get("owner") ?? 0;
+    const far = (await api(1 - owner, "POST", `/api/v10/channels/${dm}/messages`, { content: "from the other worker" }, `Bot ${a.token}`)).id as string;
+    expect((bus.stats.sent.get("owner") ?? 0) - before).toBe(1);
+    const near = (await api(owner, "POST", `/api/v10/channels/${dm}/messages`, { content: "on the owner" }, `Bot ${b.token}`)).id as string;
+    for (const client of sessions) {
+      await client.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === near);
+      expect(messageIds(dispatches(client))).toEqual([far, near]);
+    }
+  });
+
+  test("a worker answers guild-holds with the voice state each of its sessions asked for there (op 4), also after the session moved, so a new owner of the guild takes it over", async () => {
+    const a = await user("speaker");
+    const { guildId } = await guildOwnedBy(1, [a.id]);
+    const { id: room } = (await api(1, "POST", `/internal/guilds/${guildId}/channels`, { name: "room", type: 2 })) as { id: string };
+    const client = await connect(0, identify(a.token, GUILDS_AND_MESSAGES | (1 << 7)));
+    const ready = await client.next((f) => f.t === "READY");
+    await client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    client.send({ op: 4, d: { guild_id: guildId, channel_id: room, self_mute: false, self_deaf: true } });
+    await client.next((f) => f.t === "VOICE_STATE_UPDATE" && (f.d as Json).channel_id === room);
+    const bus = servers[0]?.bus;
+    if (!bus) throw new Error("no worker 0");
+    const holders = await bus.request(bus.self, { k: "guild-holds", guildId });
+    const voice = { sessionId: (ready.d as Json).session_id, channelId: room, selfMute: false, selfDeaf: true };
+    expect(holders).toEqual([expect.objectContaining({ userId: a.id, voice })]);
+    // A RESUME on the other worker moves the session, and what it asked for with it.
+    const seq = Math.max(...dispatches(client).map((f) => f.s as number));
+    client.close(4000);
+    await client.closed;
+    const resumed = await connect(1, { op: 6, d: { token: a.token, session_id: voice.sessionId, seq } });
+    await resumed.dispatch("RESUMED");
+    const there = servers[1]?.bus;
+    if (!there) throw new Error("no worker 1");
+    expect(await there.request(there.self, { k: "guild-holds", guildId })).toEqual([expect.objectContaining({ userId: a.id, voice })]);
   });
 
   test("the REST routes from the worker that does not own the guild: reply, edit, react, pin, history and reads, events on both workers", async () => {

@@ -138,4 +138,17 @@ describe("--max-upload-bytes", () => {
     const refused = await send(5000);
     expect({ status: refused.status, code: ((await refused.json()) as Json).code }).toEqual({ status: 413, code: 40005 });
   });
+
+  test("in a DM channel: a file sent there is kept with its message, served at its URL, and goes with it", async () => {
+    const w = await rest.world();
+    const dm = (await rest.api("POST", "/api/v10/users/@me/channels", { recipient_id: w.owner.id }, w.member.auth)).json.id as string;
+    const response = await upload(dm, w.member.auth, { content: "a file" }, [{ name: "dm.bin", type: "application/octet-stream", data: BINARY }]);
+    expect(response.status).toBe(200);
+    const message = (await response.json()) as Json;
+    const [attachment] = message.attachments as Json[];
+    expect(new Uint8Array(await (await fetch(attachment?.url as string)).arrayBuffer())).toEqual(BINARY);
+    expect((await rest.api("GET", `/api/v10/channels/${dm}/messages/${message.id}`, undefined, w.owner.auth)).json.attachments).toEqual([attachment]);
+    expect((await rest.api("DELETE", `/api/v10/channels/${dm}/messages/${message.id}`, undefined, w.member.auth)).status).toBe(204);
+    expect((await fetch(attachment?.url as string)).status).toBe(404);
+  });
 });

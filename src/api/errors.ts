@@ -30,7 +30,9 @@ export const ApiCode = {
   REQUEST_ENTITY_TOO_LARGE: 40005,
   OWNS_GUILDS: 40011,
   MISSING_ACCESS: 50001,
+  CANNOT_EXECUTE_ON_DM: 50003,
   CANNOT_EDIT_OTHERS_MESSAGE: 50005,
+  CANNOT_MESSAGE_USER: 50007,
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
   CANNOT_SEND_IN_NON_TEXT_CHANNEL: 50008,
   MISSING_PERMISSIONS: 50013,
@@ -108,6 +110,8 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   "bulk-delete-too-old": [400, ApiCode.BULK_DELETE_TOO_OLD],
   "max-pins": [400, ApiCode.MAX_PINS],
   "max-reactions": [400, ApiCode.MAX_REACTIONS],
+  "cannot-message-user": [403, ApiCode.CANNOT_MESSAGE_USER],
+  "dm-channel": [403, ApiCode.CANNOT_EXECUTE_ON_DM],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */

@@ -4,6 +4,7 @@
  * body is read; a streamed (chunked) body is refused as soon as it passes it. Bytes
  * that are not UTF-8 are refused, never replaced, so what is stored is what was sent.
  */
+import { parseJson } from "../protocol/parse-json.ts";
 import { ApiCode, errorResponse, HttpError } from "./errors.ts";
 
 /** Largest body any route reads but an upload (a dispatch's `d`), bytes; the transports refuse larger ones unread. */
@@ -46,7 +47,8 @@ export async function readJson(request: Request, maxBytes: number, empty?: unkno
   }
   if (empty !== undefined && text.trim() === "") return empty;
   try {
-    return JSON.parse(text);
+    // Snowflakes sent as JSON numbers (discord.py sends ids so) stay exact, as decimal strings.
+    return parseJson(text);
   } catch {
     throw new HttpError(400, ApiCode.INVALID_JSON, "The request body contains invalid JSON.");
   }

@@ -134,6 +134,11 @@ const schemas: Record<string, Schema> = {
     ["id", "channel_id", "author", "content", "timestamp"],
   ),
   Pins: object({ items: { type: "array", items: object({ pinned_at: { type: "string" }, message: ref("Message") }, ["pinned_at", "message"]) }, has_more: { type: "boolean" } }, ["items", "has_more"]),
+  DmChannel: object(
+    { id: snowflake, type: { const: 1 }, last_message_id: nullable("string"), flags: { type: "integer" }, recipients: { type: "array", items: ref("DiscordUser") } },
+    ["id", "type", "recipients"],
+  ),
+  DmOpen: object({ recipient_id: { type: ["string", "integer"], description: "The user: a snowflake (discord.py sends it as a JSON number)." } }, ["recipient_id"]),
   BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
   ApplicationCommandCreate: object(
     {
@@ -223,10 +228,12 @@ function commandRoutes(at: string, params: string[], scope: string): Record<stri
 
 /** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts, commands.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
-  "/api/v{version}/channels/{channel_id}": { get: discord("A channel the caller can view.", { "200": json(ref("Channel"), "The channel.") }, C) },
+  "/api/v{version}/channels/{channel_id}": {
+    get: discord("A channel the caller can view, or a DM channel the caller is in.", { "200": json({ oneOf: [ref("Channel"), ref("DmChannel")] }, "The channel.") }, C),
+  },
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
-    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES; ATTACH_FILES for files): stored; MESSAGE_CREATE to those who can view the channel.", sent("The message."), C, {
+    post: discord("Send a message (VIEW_CHANNEL, SEND_MESSAGES; ATTACH_FILES for files): stored; MESSAGE_CREATE to those who can view the channel (in a DM: to both users, 50007 where Discord refuses).", sent("The message."), C, {
       requestBody: {
         required: true,
         content: {
@@ -241,7 +248,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   },
   "/api/v{version}/channels/{channel_id}/messages/pins": { get: discord("Pinned messages, latest pinned first: before (ISO time), limit 1-50.", { "200": json(ref("Pins"), "Pins.") }, C) },
   "/api/v{version}/channels/{channel_id}/messages/pins/{message_id}": {
-    put: discord("Pin (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE.", done, CM),
+    put: discord("Pin (PIN_MESSAGES or MANAGE_MESSAGES; in a DM, its recipients): CHANNEL_PINS_UPDATE.", done, CM),
     delete: discord("Unpin: CHANNEL_PINS_UPDATE.", done, CM),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}": {
@@ -259,14 +266,14 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
     put: discord("Pin (Discord's older route).", done, CM),
     delete: discord("Unpin (Discord's older route).", done, CM),
   },
-  "/api/v{version}/channels/{channel_id}/typing": { post: discord("Typing (SEND_MESSAGES): TYPING_START.", done, C) },
+  "/api/v{version}/channels/{channel_id}/typing": { post: discord("Typing (SEND_MESSAGES; in a DM, its recipients): TYPING_START.", done, C) },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions": { delete: discord("Remove all reactions (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_ALL.", done, CM) },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}": {
     get: discord("Users who reacted with the emoji: type 0/1, after, limit 1-100.", { "200": json(many("DiscordUser"), "Users.") }, CME),
     delete: discord("Remove every reaction with the emoji (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE_EMOJI.", done, CME),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": {
-    put: discord("React (READ_MESSAGE_HISTORY; ADD_REACTIONS for a new emoji): MESSAGE_REACTION_ADD.", done, CME),
+    put: discord("React (READ_MESSAGE_HISTORY; ADD_REACTIONS for a new emoji; in a DM, its recipients): MESSAGE_REACTION_ADD.", done, CME),
     delete: discord("Remove one's reaction: MESSAGE_REACTION_REMOVE.", done, CME),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}": {
@@ -278,6 +285,11 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/guilds/{guild_id}/members": { get: discord("Members by id: limit 1-1000, after (the GUILD_MEMBERS intent).", { "200": json(many("Member"), "Members.") }, G) },
   "/api/v{version}/guilds/{guild_id}/members/search": { get: discord("Members whose name starts with query: limit 1-1000.", { "200": json(many("Member"), "Members.") }, G) },
   "/api/v{version}/guilds/{guild_id}/members/{user_id}": { get: discord("One member.", { "200": json(ref("Member"), "The member.") }, [...G, "user_id"]) },
+  "/api/v{version}/users/@me/channels": {
+    post: discord("Open the DM channel with a user, or answer the one there is (CHANNEL_CREATE to a user that opens it; none to a bot).", { "200": json(ref("DmChannel"), "The DM channel.") }, [], {
+      requestBody: requestBody(ref("DmOpen")),
+    }),
+  },
   "/api/v{version}/users/@me/guilds": { get: discord("The caller's guilds with its permissions: before, after, limit 1-200, with_counts.", { "200": json(many("PartialGuild"), "Guilds.") }, []) },
   "/api/v{version}/users/{user_id}": { get: discord("A user.", { "200": json(ref("DiscordUser"), "The user.") }, ["user_id"]) },
   ...commandRoutes("/api/v{version}/applications/{application_id}/commands", ["application_id"], "global "),

@@ -3,7 +3,8 @@
  * `with_counts`), its channels, roles, one member, the member list (`limit`, `after`; needs the
  * GUILD_MEMBERS privileged intent, as on Discord) and a member search, a user, and the caller's
  * guilds. Guild reads are one owner call each: the owner answers from the guild it holds,
- * and only to a member (the channels: those it can view).
+ * and only to a member (the channels: those it can view). A DM channel is read by its recipients
+ * from the store (direct-messages.ts).
  */
 import type { GuildRead } from "../guild/guild-reads.ts";
 import { computeBasePermissions } from "../guild/permissions.ts";
@@ -11,10 +12,12 @@ import { userObject } from "../guild/user-json.ts";
 import { Intent } from "../protocol/opcodes.ts";
 import { integer, snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
-import { channelOf, ok, type RestCall, type RestRoute } from "./rest.ts";
+import { ok, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
+import { getDmChannel } from "./direct-messages.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
-  const channel = await channelOf(call);
+  const { kind, channel } = await routedChannelOf(call);
+  if (kind === "dm") return getDmChannel(call, channel);
   return ok((await call.ctx.owners.readChannel(channel.guildId, channel.id, call.user.id)).channel);
 }
 

@@ -9,6 +9,7 @@
 import type { Owners } from "../cluster/owner-api.ts";
 import { Refusal } from "../guild/refusal.ts";
 import type { GuildStore, StoredChannel, User } from "../store/guild-store.ts";
+import type { DmChannel } from "../store/dm-channels.ts";
 import type { TokenVerifier } from "../session/auth.ts";
 import { errorAnswer, methodNotAllowed, unauthorized } from "./errors.ts";
 import type { Routes } from "./http.ts";
@@ -27,6 +28,8 @@ export interface RestContext {
   readonly attachments: Attachments;
   readonly rateLimits: RateLimits;
   readonly now: () => number;
+  /** An event for every session of a user, through the user's owner (cluster/user-events.ts). */
+  readonly dispatchToUser: (userId: string, t: string, dJson: string) => void;
 }
 
 /** One request to a route: its path parameters by name and the caller. */
@@ -109,10 +112,29 @@ function decoded(segment: string): string {
   }
 }
 
-/** The channel a route names, from the store (it says which guild's owner to ask); 10003 if there is none. */
+/** The channel a route names: a guild's channel (its guild's owner decides), or a DM channel the caller is in. */
+export type RoutedChannel = { readonly kind: "guild"; readonly channel: StoredChannel } | { readonly kind: "dm"; readonly channel: DmChannel };
+
+/** The channel a route names (10003 if none); a DM channel only to its recipients (else 403 50001). */
+export async function routedChannelOf(call: RestCall): Promise<RoutedChannel> {
+  const id = call.params.channel_id as string;
+  const { store } = call.ctx;
+  const channel = await store.getChannel(id);
+  if (channel) return { kind: "guild", channel };
+  const dm = await store.getDmChannel(id);
+  if (!dm) throw new Refusal("unknown-channel", "Unknown Channel");
+  if (!dm.recipientIds.includes(call.user.id)) throw new Refusal("missing-access", "Missing Access");
+  return { kind: "dm", channel: dm };
+}
+
+/**
+ * The guild channel a route names, from the store (it says which guild's owner to ask): 10003
+ * if there is none; for a DM channel, 50003 to its recipients (a route guildgate serves in guild
+ * channels only), 50001 to others.
+ */
 export async function channelOf(call: RestCall): Promise<StoredChannel> {
-  const channel = await call.ctx.store.getChannel(call.params.channel_id as string);
-  if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
+  const { kind, channel } = await routedChannelOf(call);
+  if (kind === "dm") throw new Refusal("dm-channel", "Cannot execute action on a DM channel");
   return channel;
 }
 

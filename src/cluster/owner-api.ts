@@ -11,13 +11,14 @@
  * `Refusal` are rebuilt from their bus form.
  */
 import { GuildMovedError, GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
+import type { DirectMessages } from "../guild/direct-messages.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
 import { GuildFencedError } from "../store/guild-store.ts";
 import { BusError, type Bus, type BusReply, type BusRequest, type PeerId } from "./bus.ts";
 import { acceptedAt } from "./ingress-latency.ts";
 
 /** The operations a guild's owner runs; each takes its guild first (an id, or a record naming it). */
-export const OWNER_OPS = [
+const GUILD_OPS = [
   "join",
   "warm",
   "guildCreate",
@@ -26,6 +27,7 @@ export const OWNER_OPS = [
   "subscribeList",
   "unsubscribeList",
   "setPresence",
+  "setVoiceState",
   "requestMembers",
   "dispatch",
   "createMessage",
@@ -51,10 +53,26 @@ export const OWNER_OPS = [
   "deleteMember",
 ] as const satisfies readonly (keyof Guilds)[];
 
-export type OwnerOp = (typeof OWNER_OPS)[number];
+/** The operations a DM channel's owner runs (guild/direct-messages.ts); each takes the DM channel's id first. */
+const DM_OPS = ["createDmMessage", "editDmMessage", "deleteDmMessage", "addDmReaction", "removeDmReaction", "dmPin", "dmTyping"] as const satisfies readonly (keyof DirectMessages)[];
 
-/** What a guild's owner does. */
-export type GuildOwner = Pick<Guilds, OwnerOp>;
+/** Every owner operation: the ring names its owner by its first argument, a guild or a DM channel. */
+export const OWNER_OPS = [...GUILD_OPS, ...DM_OPS] as const;
+
+export type OwnerOp = (typeof OWNER_OPS)[number];
+type GuildOp = (typeof GUILD_OPS)[number];
+type DmOp = (typeof DM_OPS)[number];
+
+/** What an owner does: its guilds' operations and its DM channels'. */
+export type GuildOwner = Pick<Guilds, GuildOp> & Pick<DirectMessages, DmOp>;
+
+/** The objects that run a peer's owner operations: its guilds, and its DM channels. */
+export interface LocalOwners {
+  readonly guilds: Pick<Guilds, GuildOp>;
+  readonly dms: Pick<DirectMessages, DmOp>;
+}
+
+const DM_OP_NAMES: ReadonlySet<OwnerOp> = new Set(DM_OPS);
 
 /** An owner operation as a bus request. */
 export type OwnerCall = {
@@ -75,7 +93,7 @@ export type Owners = {
   [K in OwnerOp]: (...args: Parameters<GuildOwner[K]>) => Promise<Awaited<ReturnType<GuildOwner[K]>>>;
 };
 
-/** The guild an operation is about: its first argument, a guild id or a guild (`id`), role, channel or member (`guildId`) record. */
+/** The guild (or DM channel) an operation is about: its first argument, an id, or a guild (`id`), role, channel or member (`guildId`) record. */
 function guildOf(first: unknown): string {
   if (typeof first === "string") return first;
   const record = first as { id: string; guildId?: string };
@@ -125,10 +143,11 @@ function worthAskingAgain(error: unknown): boolean {
   return error instanceof BusError && (error.code === "guild-moved" || error.code === "guild-fenced" || error.code === "peer-gone" || error.code === "guild-unavailable");
 }
 
-/** The owner side of an owner call: runs it on this peer's guilds; its errors in their bus form. */
-export function runOwnerCall<C extends OwnerCall>(local: GuildOwner, call: C): OwnerReply<C> | Promise<OwnerReply<C>> {
-  const operation = local[call.op] as (...args: unknown[]) => OwnerReply<C> | Promise<OwnerReply<C>>;
-  const run = (): OwnerReply<C> | Promise<OwnerReply<C>> => operation.apply(local, call.args);
+/** The owner side of an owner call: runs it on this peer's guilds or DM channels; its errors in their bus form. */
+export function runOwnerCall<C extends OwnerCall>(local: LocalOwners, call: C): OwnerReply<C> | Promise<OwnerReply<C>> {
+  const target: object = DM_OP_NAMES.has(call.op) ? local.dms : local.guilds;
+  const operation = (target as Record<OwnerOp, (...args: unknown[]) => OwnerReply<C> | Promise<OwnerReply<C>>>)[call.op];
+  const run = (): OwnerReply<C> | Promise<OwnerReply<C>> => operation.apply(target, call.args);
   return inBusForm(() => (call.acceptedAt === undefined ? run() : acceptedAt.run(call.acceptedAt, run)));
 }
 

@@ -172,6 +172,7 @@ export const STATE_EVENTS: ReadonlySet<string> = new Set([
   "GUILD_MEMBERS_CHUNK",
   "GUILD_MEMBER_LIST_UPDATE",
   "PRESENCE_UPDATE",
+  "VOICE_STATE_UPDATE",
 ]);
 
 /**

@@ -2,7 +2,8 @@
  * GUILD_CREATE for a session joining a guild: the guild, its roles, the channels the
  * member's class can view, and members and presences as Discord limits them (a guild over
  * the session's `large_threshold` is "large": only the session's own member, no presences;
- * presences need GUILD_PRESENCES). A storm of identifies into one guild must not rebuild
+ * presences need GUILD_PRESENCES; voice states, in the channels the member can view, need
+ * GUILD_VOICE_STATES). A storm of identifies into one guild must not rebuild
  * it per session, so the parts are serialised once per state version (channels once per
  * class) and joined as strings.
  */
@@ -10,6 +11,7 @@ import { Intent } from "../protocol/opcodes.ts";
 import { channelJson, guildJson, memberJson } from "./guild-json.ts";
 import type { OwnedGuild } from "./owned-guild.ts";
 import { presenceJson } from "./presence.ts";
+import { voiceStateJson } from "./voice-states.ts";
 import { discordTimestamp } from "../protocol/timestamp.ts";
 
 /** Discord's default `large_threshold`. */
@@ -45,7 +47,7 @@ export class GuildCreateCache {
       `{"joined_at":${JSON.stringify(discordTimestamp(member.joinedAt))},"large":${large},` +
       `"unavailable":false,"member_count":${state.memberCount},"lazy":true,` +
       `"channels":${this.#channelList(classId)},"members":${members},"presences":${presences},` +
-      `"threads":[],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],` +
+      `"threads":[],"voice_states":${this.#voiceStateList(classId, intents)},"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],` +
       this.#head.slice(1)
     );
   }
@@ -84,6 +86,14 @@ export class GuildCreateCache {
       this.#channels.set(serial, list);
     }
     return list;
+  }
+
+  /** The voice states in channels the class can view, with GUILD_VOICE_STATES (few: built per join). */
+  #voiceStateList(classId: number, intents: number): string {
+    if ((intents & Intent.GUILD_VOICE_STATES) === 0) return "[]";
+    const { voiceStates, classes } = this.#guild;
+    const visible = [...voiceStates.values()].filter((state) => classes.canView(classId, state.channelId));
+    return JSON.stringify(visible.map((state) => voiceStateJson(state.userId, state)));
   }
 
   #presenceList(): string {

@@ -223,6 +223,32 @@ describe("Guilds writes through", () => {
     expect(() => old.guilds.dispatch(GUILD, "MESSAGE_CREATE", message, CHANNEL)).toThrow(GuildMovedError);
   });
 
+  test("a new owner takes over the voice states its holders carry, where they may still be, and GUILD_CREATE lists them", async () => {
+    const store = new MemoryGuildStore();
+    await seed(store);
+    // @everyone has no CONNECT in the guild; this channel grants it.
+    const overwrites = [{ id: GUILD, type: 0 as const, allow: Permission.CONNECT, deny: 0n }];
+    const voice = { id: "12", guildId: GUILD, type: 2, name: "voice", position: 1, parentId: null, overwrites, topic: null };
+    await store.writeGuild(GUILD, 0, [{ k: "channel", channel: voice }]);
+    const request = (channelId: string) => ({ sessionId: "s", channelId, selfMute: true, selfDeaf: false });
+    const next = new Guilds({
+      store,
+      delivery: recorder(),
+      loadSemaphore: semaphore,
+      passiveThreshold: 1_000_000,
+      generation: () => 2,
+      owns: () => true,
+      // Member 2 in the voice channel, member 3 "in" the text channel (no voice state may be there).
+      takeOver: async () => [
+        { worker: "w0", userId: "2", variant: "0", presence: ONLINE, voice: request(voice.id) },
+        { worker: "w0", userId: "3", variant: "0", presence: ONLINE, voice: request(CHANNEL) },
+      ],
+    });
+    const joined = await next.join(GUILD, { ...joiner("1"), intents: Intent.GUILDS | Intent.GUILD_VOICE_STATES });
+    const states = (JSON.parse(joined?.guildCreate ?? "{}") as { voice_states: unknown[] }).voice_states;
+    expect(states).toEqual([expect.objectContaining({ user_id: "2", channel_id: voice.id, session_id: "s", self_mute: true })]);
+  });
+
   test("callers that ask for an unloaded guild at once share one load", async () => {
     const gate = gated(new MemoryGuildStore());
     await seed(gate.store);

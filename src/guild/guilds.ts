@@ -49,19 +49,24 @@ import {
   checkPin,
   checkSend,
   editedMessage,
-  MAX_PINS,
-  MAX_REACTION_EMOJIS,
+  editWrites,
   newMessage,
-  NONCE_WINDOW_MS,
+  newReaction,
+  pinChange,
+  readSendLookups,
+  repeatedSend,
   requirePermissions,
+  sentWrites,
   viewerPermissions,
   type MessageEdit,
   type MessageRequest,
+  type SendLookups,
 } from "./message-rules.ts";
-import { emojiJson, messageData, messageEventJson, messageJson, reactionEventJson, type MessageExtras } from "./message-json.ts";
-import { Permission } from "./permissions.ts";
+import { emojiJson, messageEventJson, messageJson, reactionAddedJson, reactionsRemovedJson, type MessageExtras } from "./message-json.ts";
+import { channelPermissions, Permission } from "./permissions.ts";
+import { VOICE_CHANNEL_TYPES, voiceStateJson, type VoiceRequest } from "./voice-states.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector, type StoredMessage, type StoredReaction } from "../store/message-records.ts";
-import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
+import { snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
 
@@ -167,12 +172,14 @@ export interface Joiner {
   largeThreshold: number;
 }
 
-/** A session a worker holds in a guild: who, on which worker, in which variant, showing what. */
+/** A session a worker holds in a guild: who, on which worker, in which variant, showing what, in which voice channel. */
 export interface Holder {
   worker: WorkerId;
   userId: string;
   variant: string;
   presence: Presence;
+  /** What its last op 4 in the guild asked for, if it is in voice there. */
+  voice?: VoiceRequest;
 }
 
 /** The guild could not be loaded now (too many loads in flight); the caller may retry. */
@@ -273,13 +280,13 @@ export class Guilds {
     });
   }
 
-  /** A session leaves (it ended, or the member left); its user goes offline with its last session. */
+  /** A session leaves (it ended, or the member left); its user leaves voice and goes offline with its last session. */
   leave(guildId: string, userId: string, variant: string, worker: WorkerId): MaybePromise<void> {
     return this.#on(guildId, false, (guild) => {
       if (!guild) return;
       this.#timed("leave", () => {
         guild.detach(userId, variant, worker);
-        if (guild.sessionsOf(userId) === 0) this.#setPresence(guild, userId, OFFLINE);
+        if (guild.sessionsOf(userId) === 0) this.#lastSessionLeft(guild, userId);
       });
     });
   }
@@ -358,6 +365,24 @@ export class Guilds {
     });
   }
 
+  /**
+   * A session's op 4: the member joins a voice or stage channel it may view and connect to
+   * (VIEW_CHANNEL, CONNECT), changes its own mute or deafen, or leaves voice (`channelId`
+   * null). VOICE_STATE_UPDATE goes to the sessions with GUILD_VOICE_STATES that can view the
+   * channel (the one it left, when it leaves). A request for any other channel changes nothing,
+   * as Discord ignores it.
+   */
+  setVoiceState(guildId: string, userId: string, request: VoiceRequest): MaybePromise<void> {
+    return this.#on(guildId, false, (guild) => {
+      const member = guild?.state.member(userId);
+      if (!guild || !member || guild.sessionsOf(userId) === 0) return;
+      if (request.channelId !== null && !mayJoinVoice(guild, member, request.channelId)) return;
+      const before = guild.voiceStates.get(userId);
+      if (!guild.voiceStates.apply(userId, request)) return;
+      this.#publishVoiceState(guild, userId, request, request.channelId ?? before?.channelId);
+    });
+  }
+
   /** Op 8: the GUILD_MEMBERS_CHUNK `d`s for a member's session; undefined if it is not a member. */
   requestMembers(guildId: string, userId: string, request: GuildMembersRequest, intents: number): MaybePromise<string[] | undefined> {
     return this.#on(guildId, false, (guild) => {
@@ -392,28 +417,19 @@ export class Guilds {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
       const permissions = checkSend(owned.state, channelId, authorId, { reply: request.reference !== undefined, tts: request.tts, files: request.attachments.length > 0 });
-      const { store } = this.#options;
-      const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
-      const send = ([earlier, repliedTo]: [StoredMessage | undefined, StoredMessage | undefined]): Promise<Json> | Json => {
-        if (earlier && now - snowflakeTime(earlier.id) <= NONCE_WINDOW_MS) return messageJson(earlier, { nonce: request.nonce });
-        if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
+      const send = (lookups: SendLookups): Promise<Json> | Json => {
+        const earlier = repeatedSend(lookups, request, now);
+        if (earlier) return messageJson(earlier, { nonce: request.nonce });
+        const repliedTo = lookups[1];
         const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
         const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
-        const files = request.attachments.map(({ id, filename, contentType, data }): GuildWrite => ({
-          k: "attachment",
-          attachment: { id, channelId, messageId: message.id, filename, contentType, data },
-        }));
-        return this.#commit(slot, owned, [{ k: "message", message }, ...files], () => {
+        return this.#commit(slot, owned, sentWrites(message, request.attachments), () => {
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });
       };
       // A plain message reads nothing first: its only wait is its own write.
-      if (nonce === undefined && request.reference === undefined) return send([undefined, undefined]);
-      return Promise.all([
-        nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
-        request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
-      ]).then(send);
+      return readSendLookups(this.#options.store, channelId, authorId, request)?.then(send) ?? send([undefined, undefined]);
     });
   }
 
@@ -421,14 +437,7 @@ export class Guilds {
   editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
     return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
       const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
-      const keptIds = new Set(messageData(next).attachments.map((a) => a.id as string));
-      const dropped = messageData(message).attachments.map((a) => a.id as string).filter((id) => !keptIds.has(id));
-      const writes: GuildWrite[] = [
-        { k: "message", message: next },
-        ...(edit.uploads ?? []).map(({ id, filename, contentType, data }): GuildWrite => ({ k: "attachment", attachment: { id, channelId, messageId, filename, contentType, data } })),
-        ...(dropped.length > 0 ? [{ k: "delete-attachments" as const, channelId, attachmentIds: dropped }] : []),
-      ];
-      return this.#commit(slot, owned, writes, () => {
+      return this.#commit(slot, owned, editWrites(message, next, edit.uploads ?? []), () => {
         this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
         return messageJson(next);
       });
@@ -466,18 +475,10 @@ export class Guilds {
   pinMessage(guildId: string, channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
       checkPin(permissions);
-      if ((message.pinnedAt !== null) === pinned) return;
-      const { store } = this.#options;
-      return Promise.all([store.countPinnedMessages(channelId), store.listPinnedMessages(channelId, 2)]).then(([count, latest]) => {
-        if (pinned && count >= MAX_PINS) throw new Refusal("max-pins", `Maximum number of pins reached (${MAX_PINS})`);
-        const lastPin = pinned ? now : (latest.find((m) => m.id !== messageId)?.pinnedAt ?? null);
-        const next = { ...message, pinnedAt: pinned ? now : null };
-        return this.#commit(slot, owned, [{ k: "message", message: next }], () =>
-          this.#messageEvent(owned, "CHANNEL_PINS_UPDATE", channelId, {
-            guild_id: guildId,
-            channel_id: channelId,
-            last_pin_timestamp: lastPin === null ? null : discordTimestamp(lastPin),
-          }),
+      return pinChange(this.#options.store, message, pinned, now).then((change) => {
+        if (!change) return;
+        return this.#commit(slot, owned, [{ k: "message", message: change.message }], () =>
+          this.#messageEvent(owned, "CHANNEL_PINS_UPDATE", channelId, { guild_id: guildId, channel_id: channelId, last_pin_timestamp: change.lastPinTimestamp }),
         );
       });
     });
@@ -489,23 +490,15 @@ export class Guilds {
    */
   addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
-      requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
       return this.#reactions(channelId, messageId, userId).then((counts) => {
-        const same = counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
-        if (!same) {
-          requirePermissions(permissions, Permission.ADD_REACTIONS);
-          if (counts.length >= MAX_REACTION_EMOJIS) throw new Refusal("max-reactions", "Maximum number of reactions reached (20)");
-        }
-        if (same && (burst ? same.meBurst : same.me)) return;
+        if (!newReaction(counts, emoji, burst, permissions)) return;
         const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
         return this.#commit(slot, owned, [{ k: "reaction", reaction }], () => {
           const member = owned.state.member(userId);
           const user = owned.state.user(userId);
           this.#messageEvent(owned, "MESSAGE_REACTION_ADD", channelId, {
-            ...reactionEventJson(guildId, channelId, messageId, userId, emoji, burst),
+            ...reactionAddedJson(guildId, message, userId, emoji, burst),
             ...(member && user && { member: memberJson(member, user) }),
-            message_author_id: message.authorId,
-            burst_colors: [],
           });
         });
       });
@@ -529,9 +522,7 @@ export class Guilds {
           if (userId === undefined) {
             return this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE_EMOJI", channelId, { channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(same.emoji) });
           }
-          for (const burst of [false, true]) {
-            if (burst ? same.meBurst : same.me) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, reactionEventJson(guildId, channelId, messageId, userId, same.emoji, burst));
-          }
+          for (const d of reactionsRemovedJson(guildId, channelId, messageId, userId, same)) this.#messageEvent(owned, "MESSAGE_REACTION_REMOVE", channelId, d);
         });
       });
     });
@@ -793,6 +784,8 @@ export class Guilds {
   }
 
   #applyChannelDeleted(owned: OwnedGuild, channelId: string): void {
+    // Those in it leave voice first, told to those who could view it.
+    for (const state of [...owned.voiceStates.values()]) if (state.channelId === channelId) this.#leaveVoice(owned, state.userId);
     this.#timed("CHANNEL_DELETE", () =>
       this.#viewChanges(owned, () => {
         owned.state.deleteChannel(channelId);
@@ -826,6 +819,7 @@ export class Guilds {
   #applyMemberDeleted(owned: OwnedGuild, user: User): void {
     this.#timed("GUILD_MEMBER_REMOVE", () => {
       this.#options.delivery.memberRemoved(owned.id, user.id);
+      this.#leaveVoice(owned, user.id);
       owned.state.deleteMember(user.id);
       this.#publish(owned, "GUILD_MEMBER_REMOVE", { guild_id: owned.id, user: userObject(user) });
       this.#deliverLists(owned, owned.lists.memberChanged(user.id));
@@ -938,13 +932,16 @@ export class Guilds {
    * left or was lost): before any operation runs here, the old owner stops serving it (an
    * event it accepted went out before it answered; none after), and the sessions every worker
    * holds in it join again, so no event from now on misses them; each worker moves its
-   * sessions to their class's topic here. A guild nobody held costs one question to each worker.
+   * sessions to their class's topic here, and the voice states its sessions carry are taken
+   * over. A guild nobody held costs one question to each worker.
    */
   async #takeOver(owned: OwnedGuild): Promise<void> {
     const moves = new Map<WorkerId, [string, number][]>();
     for (const holder of await this.#options.takeOver(owned.id, owned.state.generation)) {
       if (!owned.state.member(holder.userId)) continue;
       owned.attach(holder.userId, holder.variant, holder.worker);
+      // Its sessions know it in voice already: the state is taken over as it was, if it still may be.
+      if (holder.voice?.channelId && mayJoinVoice(owned, owned.state.member(holder.userId) as Member, holder.voice.channelId)) owned.voiceStates.apply(holder.userId, holder.voice);
       const classId = owned.classes.classOf(holder.userId) as number;
       moves.set(holder.worker, [...(moves.get(holder.worker) ?? []), [holder.userId, classId]]);
       if (owned.sessionsOf(holder.userId) === 1) this.#setPresence(owned, holder.userId, holder.presence);
@@ -1060,6 +1057,27 @@ export class Guilds {
     this.#options.delivery.sendToSelf(guild.id, member.userId, "GUILD_MEMBER_UPDATE", JSON.stringify(d));
   }
 
+  /** VOICE_STATE_UPDATE for a member's state, to those who can view `channelId` (the channel it is in, or left). */
+  #publishVoiceState(guild: OwnedGuild, userId: string, state: VoiceRequest, channelId: string | undefined): void {
+    const member = guild.state.member(userId);
+    const user = guild.state.user(userId);
+    if (!member || !user) return;
+    const d = voiceStateJson(userId, state, { guildId: guild.id, member, user });
+    this.#timed("VOICE_STATE_UPDATE", () => this.#deliver(guild.audience(knownRule("VOICE_STATE_UPDATE"), channelId), "VOICE_STATE_UPDATE", d));
+  }
+
+  /** The member's last session in the guild is gone: it leaves voice and goes offline. */
+  #lastSessionLeft(guild: OwnedGuild, userId: string): void {
+    this.#leaveVoice(guild, userId);
+    this.#setPresence(guild, userId, OFFLINE);
+  }
+
+  /** The member leaves voice, if it is in a channel: those who can view that channel are told. */
+  #leaveVoice(guild: OwnedGuild, userId: string): void {
+    const voice = guild.voiceStates.remove(userId);
+    if (voice) this.#publishVoiceState(guild, userId, { ...voice, channelId: null }, voice.channelId);
+  }
+
   #setPresence(guild: OwnedGuild, userId: string, presence: Presence): void {
     if (samePresence(guild.presences.set(userId, presence), presence)) return;
     this.#publish(guild, "PRESENCE_UPDATE", presenceJson(userId, presence, guild.id));
@@ -1082,6 +1100,13 @@ export class Guilds {
       }
     }
   }
+}
+
+/** Whether the member may be in the voice channel: a voice or stage channel of the guild it may view and connect to. */
+function mayJoinVoice(guild: OwnedGuild, member: Member, channelId: string): boolean {
+  const channel = guild.state.channelRecord(channelId);
+  const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
+  return channel !== undefined && VOICE_CHANNEL_TYPES.has(channel.type) && (channelPermissions(guild.state.guild(), member, channel) & needed) === needed;
 }
 
 /** The guild, or the refusal an operation on a guild that is not there gets. */

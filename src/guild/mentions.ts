@@ -4,10 +4,19 @@
  * them (no `allowed_mentions`: every kind is parsed, and a reply mentions the author replied
  * to), and only where they can ping: a member of the guild for a user, a role that is
  * mentionable (or an author with MENTION_EVERYONE) for a role, an author with
- * MENTION_EVERYONE for @everyone and @here.
+ * MENTION_EVERYONE for @everyone and @here. In a DM: its recipients, and no roles or @everyone.
  */
-import type { GuildState } from "./guild-state.ts";
+import type { StoredRole } from "../store/guild-store.ts";
 import { Permission } from "./permissions.ts";
+
+/** Where a message is, as resolving its mentions reads it: its guild (`GuildState`), or a DM channel (direct-messages.ts). */
+export interface MentionScope {
+  /** The guild's id (its @everyone role's), or the DM channel's. */
+  readonly id: string;
+  /** The record of a user who may be mentioned here (a member of the guild, a recipient of the DM), or undefined. */
+  member(userId: string): object | undefined;
+  role(roleId: string): StoredRole | undefined;
+}
 
 export type MentionKind = "users" | "roles" | "everyone";
 
@@ -35,7 +44,7 @@ const EVERYONE_MENTION = /@(?:everyone|here)/;
  * `repliedTo` is the author of the message it replies to, if it is a reply.
  */
 export function resolveMentions(
-  state: GuildState,
+  state: MentionScope,
   content: string,
   allowed: AllowedMentions | undefined,
   permissions: bigint,

@@ -2,10 +2,10 @@
  * Messages as Discord's API shapes them (docs: message, "Message Object"), from the stored
  * record (store/message-records.ts): REST answers, and MESSAGE_CREATE/UPDATE with the
  * gateway's extra fields (`guild_id`, the author's `member`, a `member` on each mention,
- * `channel_type`). `timestamp` is the id's time, as on Discord. Reactions go only into REST
+ * `channel_type`); a DM's message has no `guild_id` and no `member`. `timestamp` is the id's time, as on Discord. Reactions go only into REST
  * answers: their `me` is the caller's.
  */
-import type { ReactionCount, ReactionEmoji, StoredMessage } from "../store/message-records.ts";
+import { isDirectMessage, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
 import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
 import type { GuildState } from "./guild-state.ts";
 import { memberJson } from "./guild-json.ts";
@@ -73,7 +73,7 @@ export function messageJson(message: StoredMessage, extras: MessageExtras = {}):
     components: data.components,
     id: message.id,
     channel_id: message.channelId,
-    guild_id: message.guildId,
+    ...(!isDirectMessage(message) && { guild_id: message.guildId }),
     author: data.author,
     pinned: message.pinnedAt !== null,
     mention_everyone: data.mention_everyone,
@@ -108,7 +108,20 @@ export function messageEventJson(state: GuildState, message: StoredMessage, extr
   return json;
 }
 
-/** MESSAGE_REACTION_REMOVE's `d`, and the fields MESSAGE_REACTION_ADD's shares with it (docs: gateway events). */
-export function reactionEventJson(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
-  return { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: guildId, emoji: emojiJson(emoji), burst, type: burst ? 1 : 0 };
+/**
+ * MESSAGE_REACTION_REMOVE's `d`, and the fields MESSAGE_REACTION_ADD's shares with it (docs:
+ * gateway events); `guildId` undefined in a DM.
+ */
+export function reactionEventJson(guildId: string | undefined, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
+  return { user_id: userId, channel_id: channelId, message_id: messageId, ...(guildId !== undefined && { guild_id: guildId }), emoji: emojiJson(emoji), burst, type: burst ? 1 : 0 };
+}
+
+/** MESSAGE_REACTION_ADD's `d` (the reactor's `member` added in a guild). */
+export function reactionAddedJson(guildId: string | undefined, message: StoredMessage, userId: string, emoji: ReactionEmoji, burst: boolean): Json {
+  return { ...reactionEventJson(guildId, message.channelId, message.id, userId, emoji, burst), message_author_id: message.authorId, burst_colors: [] };
+}
+
+/** The MESSAGE_REACTION_REMOVE `d`s of taking back a user's reactions with one emoji: one per kind (normal, burst) it had. */
+export function reactionsRemovedJson(guildId: string | undefined, channelId: string, messageId: string, userId: string, had: ReactionCount): Json[] {
+  return [false, true].filter((burst) => (burst ? had.meBurst : had.me)).map((burst) => reactionEventJson(guildId, channelId, messageId, userId, had.emoji, burst));
 }

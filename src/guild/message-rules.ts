@@ -5,8 +5,10 @@
  * is now, in the step that writes and dispatches (guilds.ts).
  */
 import type { GuildState } from "./guild-state.ts";
-import type { StoredMessage } from "../store/message-records.ts";
-import { resolveMentions, type AllowedMentions } from "./mentions.ts";
+import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
+import { discordTimestamp, snowflakeTime } from "../protocol/timestamp.ts";
+import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
+import { resolveMentions, type AllowedMentions, type MentionScope } from "./mentions.ts";
 import { messageData, type MessageData } from "./message-json.ts";
 import { channelPermissions, Permission } from "./permissions.ts";
 import { Refusal, badField } from "./refusal.ts";
@@ -60,6 +62,11 @@ export interface MessageEdit {
   readonly uploads?: readonly AttachmentUpload[];
 }
 
+/** Where a message is sent, as a send or an edit reads it: a guild (`GuildState`) or a DM channel (direct-messages.ts). */
+export interface MessageScope extends MentionScope {
+  user(userId: string): User | undefined;
+}
+
 /** Channel types messages cannot be sent in: category, directory, forum, media. */
 const NOT_TEXT = new Set([4, 14, 15, 16]);
 
@@ -110,7 +117,7 @@ export function checkSend(state: GuildState, channelId: string, authorId: string
 }
 
 /** The record a send stores, its mentions resolved. */
-export function newMessage(state: GuildState, channelId: string, authorId: string, permissions: bigint, request: MessageRequest, repliedTo: StoredMessage | undefined): StoredMessage {
+export function newMessage(state: MessageScope, channelId: string, authorId: string, permissions: bigint, request: MessageRequest, repliedTo: StoredMessage | undefined): StoredMessage {
   const author = state.user(authorId);
   if (!author) throw new Refusal("unknown-member", "Unknown Member");
   const mentions = resolveMentions(state, request.content, request.allowedMentions, permissions, repliedTo?.authorId);
@@ -123,7 +130,8 @@ export function newMessage(state: GuildState, channelId: string, authorId: strin
     embeds: request.embeds,
     components: request.components,
     attachments: request.attachments.map((upload) => upload.json),
-    ...(repliedTo && { message_reference: { type: 0, message_id: repliedTo.id, channel_id: channelId, guild_id: state.id } }),
+    // A DM's scope is its channel: a reply there names no guild.
+    ...(repliedTo && { message_reference: { type: 0, message_id: repliedTo.id, channel_id: channelId, ...(state.id !== channelId && { guild_id: state.id }) } }),
   };
   return {
     id: request.id,
@@ -145,7 +153,7 @@ export function newMessage(state: GuildState, channelId: string, authorId: strin
  * only its flags, with MANAGE_MESSAGES (Discord: 50005 otherwise). Mentions are resolved
  * again for new content. Refuses an edit that leaves it empty (50006).
  */
-export function editedMessage(state: GuildState, message: StoredMessage, editorId: string, permissions: bigint, edit: MessageEdit, now: number): StoredMessage {
+export function editedMessage(state: MessageScope, message: StoredMessage, editorId: string, permissions: bigint, edit: MessageEdit, now: number): StoredMessage {
   const own = message.authorId === editorId;
   const uploads = edit.uploads ?? [];
   const onlyFlags = edit.content === undefined && edit.embeds === undefined && edit.components === undefined && edit.keepAttachments === undefined && uploads.length === 0;
@@ -191,6 +199,62 @@ function repliedAuthor(message: StoredMessage, data: MessageData): string | unde
   return data.mentions.map((user) => user.id as string).find((id) => !new RegExp(`<@!?${id}>`).test(message.content));
 }
 
+/** What a send reads first: the author's message with the same nonce (`enforce_nonce`), and the message it replies to. */
+export type SendLookups = readonly [earlier: StoredMessage | undefined, repliedTo: StoredMessage | undefined];
+
+/** Reads a send's `SendLookups`; undefined when it needs neither (a plain message reads nothing first). */
+export function readSendLookups(store: Pick<GuildStore, "findMessageByNonce" | "getMessage">, channelId: string, authorId: string, request: MessageRequest): Promise<SendLookups> | undefined {
+  const nonce = request.enforceNonce && request.nonce !== undefined ? String(request.nonce) : undefined;
+  if (nonce === undefined && request.reference === undefined) return undefined;
+  return Promise.all([
+    nonce === undefined ? undefined : store.findMessageByNonce(channelId, authorId, nonce),
+    request.reference === undefined ? undefined : store.getMessage(channelId, request.reference.messageId),
+  ]);
+}
+
+/**
+ * The author's earlier message to answer instead of sending again (its nonce was sent within
+ * `NONCE_WINDOW_MS`); refuses a reply to a message that is not there when it must be.
+ */
+export function repeatedSend([earlier, repliedTo]: SendLookups, request: MessageRequest, now: number): StoredMessage | undefined {
+  if (earlier && now - snowflakeTime(earlier.id) <= NONCE_WINDOW_MS) return earlier;
+  if (request.reference?.failIfNotExists && !repliedTo) throw badField("message_reference", "Unknown message");
+  return undefined;
+}
+
+/** What a send writes: the message and its files, in one batch. */
+export function sentWrites(message: StoredMessage, uploads: readonly AttachmentUpload[]): GuildWrite[] {
+  return [{ k: "message", message }, ...uploadWrites(message, uploads)];
+}
+
+/** What an edit writes: the message, its new files, and the removal of the files it no longer keeps. */
+export function editWrites(before: StoredMessage, after: StoredMessage, uploads: readonly AttachmentUpload[]): GuildWrite[] {
+  const keptIds = new Set(messageData(after).attachments.map((a) => a.id as string));
+  const dropped = messageData(before).attachments.map((a) => a.id as string).filter((id) => !keptIds.has(id));
+  const writes: GuildWrite[] = [{ k: "message", message: after }, ...uploadWrites(after, uploads)];
+  if (dropped.length > 0) writes.push({ k: "delete-attachments", channelId: after.channelId, attachmentIds: dropped });
+  return writes;
+}
+
+function uploadWrites({ id: messageId, channelId }: StoredMessage, uploads: readonly AttachmentUpload[]): GuildWrite[] {
+  return uploads.map(({ id, filename, contentType, data }) => ({ k: "attachment", attachment: { id, channelId, messageId, filename, contentType, data } }));
+}
+
+/**
+ * Whether a user's reaction with `emoji` is new on a message whose reactions are `counts` (as
+ * that user sees them): false if it reacted so already. It needs READ_MESSAGE_HISTORY, and for
+ * an emoji nobody used on it yet ADD_REACTIONS and room (MAX_REACTION_EMOJIS).
+ */
+export function newReaction(counts: readonly ReactionCount[], emoji: ReactionEmoji, burst: boolean, permissions: bigint): boolean {
+  requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
+  const same = counts.find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+  if (!same) {
+    requirePermissions(permissions, Permission.ADD_REACTIONS);
+    if (counts.length >= MAX_REACTION_EMOJIS) throw new Refusal("max-reactions", "Maximum number of reactions reached (20)");
+  }
+  return !(same && (burst ? same.meBurst : same.me));
+}
+
 /** Deleting one message: its author may, anyone else needs MANAGE_MESSAGES. */
 export function checkDelete(message: StoredMessage, actorId: string, permissions: bigint): void {
   if (message.authorId !== actorId) requirePermissions(permissions, Permission.MANAGE_MESSAGES);
@@ -202,6 +266,24 @@ export function checkPin(permissions: bigint): void {
   if ((permissions & (Permission.PIN_MESSAGES | Permission.MANAGE_MESSAGES)) === 0n) throw new Refusal("missing-permissions", "Missing Permissions");
 }
 
+/** A pin or unpin, decided: the message as it is to be stored, and CHANNEL_PINS_UPDATE's `last_pin_timestamp` after it. */
+export interface PinChange {
+  readonly message: StoredMessage;
+  readonly lastPinTimestamp: string | null;
+}
+
+/**
+ * Pins (`pinned`) or unpins `message` at `now` (ms): undefined if it is so already; refuses a
+ * pin past MAX_PINS. Reads the channel's pins.
+ */
+export async function pinChange(store: Pick<GuildStore, "countPinnedMessages" | "listPinnedMessages">, message: StoredMessage, pinned: boolean, now: number): Promise<PinChange | undefined> {
+  if ((message.pinnedAt !== null) === pinned) return undefined;
+  const [count, latest] = await Promise.all([store.countPinnedMessages(message.channelId), store.listPinnedMessages(message.channelId, 2)]);
+  if (pinned && count >= MAX_PINS) throw new Refusal("max-pins", `Maximum number of pins reached (${MAX_PINS})`);
+  const lastPin = pinned ? now : (latest.find((m) => m.id !== message.id)?.pinnedAt ?? null);
+  return { message: { ...message, pinnedAt: pinned ? now : null }, lastPinTimestamp: lastPin === null ? null : discordTimestamp(lastPin) };
+}
+
 /** Bulk delete: 2 to 100 distinct ids, none older than two weeks (their ids tell their age). */
 export function checkBulkDelete(ids: readonly string[], now: number, timeOf: (id: string) => number): void {
   if (new Set(ids).size !== ids.length) throw badField("messages", "has duplicate ids");
@@ -209,7 +291,7 @@ export function checkBulkDelete(ids: readonly string[], now: number, timeOf: (id
 }
 
 /** User objects of the mentioned users (members of the guild, so known to it). */
-function mentionedUsers(state: GuildState, userIds: readonly string[]): Json[] {
+function mentionedUsers(state: MessageScope, userIds: readonly string[]): Json[] {
   return userIds.flatMap((id) => {
     const user = state.user(id);
     return user ? [userObject(user)] : [];

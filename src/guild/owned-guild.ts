@@ -11,6 +11,7 @@ import type { WorkerId } from "./guilds.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
 import { GuildMemberLists } from "./member-lists.ts";
 import { PresenceBook } from "./presence.ts";
+import { VoiceStates } from "./voice-states.ts";
 
 interface VariantCount {
   readonly worker: WorkerId;
@@ -39,6 +40,8 @@ export class OwnedGuild {
   readonly classes: PermissionClasses;
   /** Presences of members with a session, by user id. */
   readonly presences = new PresenceBook();
+  /** Voice states of members with a session (op 4), by user id. */
+  readonly voiceStates = new VoiceStates();
   readonly #topics = new Map<string, LiveTopic>();
   /** Per member with sessions: how many sessions hold each variant, per worker (usually one entry: an array, not a Map). */
   readonly #variants = new Map<string, VariantCount[]>();

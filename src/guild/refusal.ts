@@ -22,7 +22,11 @@ export type RefusalReason =
   | "empty-message"
   | "bulk-delete-too-old"
   | "max-pins"
-  | "max-reactions";
+  | "max-reactions"
+  /** A DM the sender may not send: the other user is a bot as well, shares no guild with it, or is gone. */
+  | "cannot-message-user"
+  /** What a DM channel does not allow (deleting the other user's message). */
+  | "dm-channel";
 
 export class Refusal extends Error {
   override name = "Refusal";

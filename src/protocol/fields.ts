@@ -56,6 +56,11 @@ export function isSnowflake(text: string): boolean {
   return SNOWFLAKE.test(text) && (text.length < U64_MAX.length || text <= U64_MAX);
 }
 
+/** Canonical snowflakes order as numbers when compared by length, then by text. */
+export function compareSnowflakes(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 /**
  * A snowflake as a string. Also takes non-negative safe-integer numbers, because discord.py
  * sends ids as JSON numbers in ops 4 and 8 (larger ones arrive as strings via parse-json.ts).

@@ -191,7 +191,7 @@ export class SessionHandoff {
     const { id, user, intents, shard, largeThreshold, presence } = session;
     const guilds = [...session.guilds].map(([guildId, held]): [string, SessionGuild] => [
       guildId,
-      { variant: held.variant, topic: held.topic, announcedAt: held.announcedAt, lists: new Map(held.lists ?? []) },
+      { variant: held.variant, topic: held.topic, announcedAt: held.announcedAt, lists: new Map(held.lists ?? []), ...(held.voice && { voice: { ...held.voice } }) },
     ]);
     return { id, user, intents, shard: [shard[0], shard[1]], largeThreshold, presence, topics: [...session.topics], guilds };
   }

@@ -1,7 +1,7 @@
 /**
  * Sessions in guilds, the session side: which guilds a new session is in, joining them after
  * READY (GUILD_CREATE and the topic to hold), leaving them when the session ends, the
- * GUILD_CREATEs a resumed session missed, and the guild ops (3, 8, 14, 31, 37, 43). What the
+ * GUILD_CREATEs a resumed session missed, and the guild ops (3, 4, 8, 14, 31, 37, 43). What the
  * owner tells the sessions is session-delivery.ts.
  *
  * The owner may be another worker: calls to it go through `Owners` (cluster/owner-api.ts) and
@@ -112,8 +112,16 @@ export class SessionGuilds {
         // Ephemeral data is voice channel status and start time; without voice, no channel has any.
         if (session.guilds.has(payload.d.guild_id)) this.#answer(session, "CHANNEL_INFO", { guild_id: payload.d.guild_id, channels: [] });
         return;
-      default:
-      // Voice (op 4) has no voice servers to talk to: accepted and ignored.
+      case Op.VOICE_STATE_UPDATE: {
+        // The member's voice state in a guild it is in; there is no voice server (no VOICE_SERVER_UPDATE).
+        const { guild_id: guildId, channel_id: channelId, self_mute: selfMute, self_deaf: selfDeaf } = payload.d;
+        const joined = session.guilds.get(guildId);
+        if (!joined) return;
+        const request = { sessionId: session.id, channelId, selfMute, selfDeaf };
+        joined.voice = channelId === null ? undefined : request;
+        this.#owners.setVoiceState(guildId, session.user.id, request).catch(this.#report);
+        return;
+      }
     }
   }
 

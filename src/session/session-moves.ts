@@ -98,7 +98,8 @@ export class SessionMoves {
     const holders: Holder[] = [];
     const add = (session: Session, held: (topic: string) => boolean): void => {
       const joined = session.guilds.get(guildId);
-      if (joined && held(joined.topic)) holders.push({ worker: this.#bus.self, userId: session.user.id, variant: joined.variant, presence: session.presence });
+      if (!joined || !held(joined.topic)) return;
+      holders.push({ worker: this.#bus.self, userId: session.user.id, variant: joined.variant, presence: session.presence, ...(joined.voice && { voice: joined.voice }) });
     };
     for (const session of this.#sessions.values()) add(session, (topic) => this.#movingIn.get(session.id)?.acks.has(topic) ?? true);
     for (const { session, held } of this.#handoff.movingOut()) add(session, held);

@@ -3,6 +3,7 @@
  * WebSocket; a session outlives its connection for the resume window, so a
  * client that drops can RESUME on a new socket and miss nothing.
  */
+import type { VoiceRequest } from "../guild/voice-states.ts";
 import { randomBytes } from "node:crypto";
 import type { GatewayVersion } from "../protocol/gateway-query.ts";
 import type { Socket } from "../transport/transport.ts";
@@ -60,6 +61,8 @@ export interface SessionGuild {
   announcedAt: number;
   /** Member-list chunks held (op 14), by list id. */
   lists?: Map<string, number[]>;
+  /** The voice channel its last op 4 asked for in the guild: a new owner of the guild takes it over. */
+  voice?: VoiceRequest;
 }
 
 /**

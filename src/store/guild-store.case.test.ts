@@ -12,6 +12,7 @@ import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
 import { closeStoreImplementations, storeImplementations, type Opened } from "../../test/support/store-implementations.ts";
 import { freshDatabase } from "../../test/support/postgres.ts";
 import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
+import type { DmChannel } from "./dm-channels.ts";
 
 const U64_MAX = "18446744073709551615";
 
@@ -806,6 +807,35 @@ for (const implementation of storeImplementations) {
       expect(await next.getMessage("30", "10")).toBeUndefined();
     });
 
+    test("a pair of users has one DM channel: a later open of the pair, through another store too, answers the first", async () => {
+      const first: DmChannel = { id: "700", recipientIds: ["5", U64_MAX], createdAt: 1_000 };
+      expect(await store.openDmChannel(first)).toEqual(first);
+      const again = { id: "701", recipientIds: ["5", U64_MAX] as const, createdAt: 2_000 };
+      expect(await (await opened.second()).openDmChannel(again)).toEqual(first);
+      expect(await store.getDmChannel("701")).toBeUndefined();
+      expect(await store.getDmChannel("700")).toEqual(first);
+      const other: DmChannel = { id: "702", recipientIds: ["5", "6"], createdAt: 3_000 };
+      expect(await store.openDmChannel(other)).toEqual(other);
+      expect(await store.getDmChannel("nope")).toBeUndefined();
+      expect(await store.getChannel("700")).toBeUndefined();
+    });
+
+    test("a DM channel with one user twice, recipients out of order or a bad id rejects with RangeError and stores nothing", async () => {
+      for (const recipientIds of [["5", "5"], ["6", "5"], ["5", "x"]] as const) {
+        await expect(store.openDmChannel({ id: "700", recipientIds: recipientIds as unknown as [string, string], createdAt: 0 })).rejects.toThrow(RangeError);
+      }
+      expect(await store.getDmChannel("700")).toBeUndefined();
+    });
+
+    test("a DM channel's messages are written under the channel's own id, fenced as a guild's", async () => {
+      await store.openDmChannel({ id: "700", recipientIds: ["5", "6"], createdAt: 0 });
+      const dm = message("10", { channelId: "700", guildId: "700" });
+      await store.writeGuild("700", 3, [{ k: "message", message: dm }]);
+      expect(await store.getMessage("700", "10")).toEqual(dm);
+      await expect(store.writeGuild("700", 2, [{ k: "delete-messages", channelId: "700", messageIds: ["10"] }])).rejects.toThrow(GuildFencedError);
+      expect(messageIds(await store.listMessages("700", { limit: 10 }))).toEqual(["10"]);
+    });
+
     test("the highest fence is the latest generation any owner claimed a guild with (0 before any)", async () => {
       expect(await store.highestFence()).toBe(0);
       await store.claimGuild("1", 4);
@@ -965,7 +995,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["application_commands", "attachments", "channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["application_commands", "attachments", "channels", "dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
     await db.close();
   });
 

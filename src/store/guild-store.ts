@@ -1,8 +1,9 @@
 /**
  * The `GuildStore` contract: the durable state a node keeps across restarts.
  * It holds users, guilds, roles, channels (with permission overwrites), members, and the
- * messages of the guilds' channels with their reactions and attachments (message-records.ts), and
- * the applications' commands (command-records.ts). Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
+ * messages of the guilds' channels with their reactions and attachments (message-records.ts), DM
+ * channels with theirs (dm-channels.ts), and the applications' commands (command-records.ts).
+ * Implementations: `sqlite.ts` (default, embedded), `postgres.ts` (shared by
  * nodes, `--database`) and `memory.ts` (tests). All three pass the shared contract suite
  * in `guild-store.case.test.ts`.
  *
@@ -26,6 +27,7 @@ import {
   type StoredReaction,
 } from "./message-records.ts";
 import type { CommandStore } from "./command-records.ts";
+import type { DmChannel } from "./dm-channels.ts";
 
 /** A user or bot account that may connect to the gateway. */
 export interface User {
@@ -201,6 +203,19 @@ export interface GuildStore extends CommandStore {
   listReactors(channelId: string, messageId: string, emojiKey: string, burst: boolean, limit: number, after?: string): Promise<User[]>;
   /** The attachment with this id in the channel, bytes and all, or undefined. */
   getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined>;
+
+  /*
+   * DM channels (dm-channels.ts). Their messages are written through `writeGuild` under the
+   * DM channel's id (its own fence), by the DM channel's owner.
+   */
+  /**
+   * The DM channel of the pair `channel.recipientIds`: the stored one if the pair has one,
+   * else `channel`, stored now. Atomic: opens of one pair through any stores of one database
+   * all answer the same channel. An invalid record rejects with `RangeError`.
+   */
+  openDmChannel(channel: DmChannel): Promise<DmChannel>;
+  /** The DM channel with this id, or undefined. */
+  getDmChannel(id: string): Promise<DmChannel | undefined>;
 
   /**
    * An owner at ring `generation` (an integer ≥ 0) takes the guild: its fence becomes

@@ -5,6 +5,8 @@
  * only to fit the interface: each does its work at once.
  */
 import { assertValidCommand, assertValidScope, byId, copyCommand, type CommandChange, type StoredCommand } from "./command-records.ts";
+import { compareSnowflakes } from "../protocol/fields.ts";
+import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import {
   assertValidGuildWrite,
   assertValidPage,
@@ -37,11 +39,6 @@ import {
   type StoredMessage,
   type StoredReaction,
 } from "./message-records.ts";
-
-/** Canonical snowflakes order as numbers when compared by length, then by text. */
-function compareSnowflakes(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 /** By position, then numeric id: the order of `listRoles` and `listChannels`. */
 function byPosition(a: { position: number; id: string }, b: { position: number; id: string }): number {
@@ -80,6 +77,9 @@ export class MemoryGuildStore implements GuildStore {
   readonly #attachments = new Map<string, Map<string, { guildId: string; attachment: StoredAttachment }>>();
   /** `application id/guild id` (`""` for global) → command id → command. */
   readonly #commands = new Map<string, Map<string, StoredCommand>>();
+  /** DM channels by id, and their ids by pair (`low:high`). */
+  readonly #dmChannels = new Map<string, DmChannel>();
+  readonly #dmChannelOfPair = new Map<string, string>();
 
   async getUser(id: string): Promise<User | undefined> {
     const user = this.#users.get(id);
@@ -246,6 +246,21 @@ export class MemoryGuildStore implements GuildStore {
       }
     }
     return new Map([...counts].map(([messageId, perEmoji]) => [messageId, [...perEmoji.values()]]));
+  }
+
+  async openDmChannel(channel: DmChannel): Promise<DmChannel> {
+    assertValidDmChannel(channel);
+    const pair = channel.recipientIds.join(":");
+    const existing = this.#dmChannelOfPair.get(pair);
+    if (existing !== undefined) return copyDmChannel(this.#dmChannels.get(existing) as DmChannel);
+    this.#dmChannels.set(channel.id, copyDmChannel(channel));
+    this.#dmChannelOfPair.set(pair, channel.id);
+    return copyDmChannel(channel);
+  }
+
+  async getDmChannel(id: string): Promise<DmChannel | undefined> {
+    const channel = this.#dmChannels.get(id);
+    return channel && copyDmChannel(channel);
   }
 
   async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {

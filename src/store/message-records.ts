@@ -14,6 +14,10 @@ export interface StoredMessage {
   /** Snowflake; its time is the message's `timestamp`, so ids order messages. */
   readonly id: string;
   readonly channelId: string;
+  /**
+   * Its guild; for a message in a DM channel, the DM channel's id: the unit whose owner writes
+   * it (its fence), as a guild is for a guild channel's messages (`isDirectMessage`).
+   */
   readonly guildId: string;
   readonly authorId: string;
   /** Discord's message type: 0 default, 6 a pin's notice, 19 a reply (an integer 0..255). */
@@ -82,6 +86,11 @@ export interface MessagePage {
   readonly before?: string;
   readonly after?: string;
   readonly around?: string;
+}
+
+/** Whether the message is in a DM channel (its unit is its channel, not a guild). */
+export function isDirectMessage(message: StoredMessage): boolean {
+  return message.guildId === message.channelId;
 }
 
 /** The key a reaction's emoji is stored and looked up under: a custom emoji's id, else its name. */

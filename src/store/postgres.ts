@@ -48,6 +48,8 @@ import {
   putMessage,
   putReaction,
 } from "./postgres-messages.ts";
+import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
+import type { DmChannel } from "./dm-channels.ts";
 
 /**
  * Schema steps; step i is version i + 1 in `schema_migrations`. Append only: never edit a
@@ -112,6 +114,8 @@ export const MIGRATIONS: readonly string[] = [
   ATTACHMENTS_MIGRATION,
   // Application commands (postgres-commands.ts).
   COMMANDS_MIGRATION,
+  // DM channels (postgres-dm-channels.ts).
+  DM_CHANNELS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -221,11 +225,13 @@ export class PostgresGuildStore implements GuildStore {
   readonly #sql: SQL;
   readonly #messages: PostgresMessages<UserRow>;
   readonly #commands: PostgresCommands;
+  readonly #dmChannels: PostgresDmChannels;
 
   private constructor(sql: SQL) {
     this.#sql = sql;
     this.#messages = new PostgresMessages(sql, toUser);
     this.#commands = new PostgresCommands(sql);
+    this.#dmChannels = new PostgresDmChannels(sql);
   }
 
   /**
@@ -310,6 +316,14 @@ export class PostgresGuildStore implements GuildStore {
   async listRoles(guildId: string): Promise<StoredRole[]> {
     if (!isSnowflake(guildId)) return [];
     return (await this.#sql<RoleRow[]>`SELECT * FROM roles WHERE guild_id = ${guildId} ORDER BY position, id`).map(toRole);
+  }
+
+  openDmChannel(channel: DmChannel): Promise<DmChannel> {
+    return this.#dmChannels.open(channel);
+  }
+
+  getDmChannel(id: string): Promise<DmChannel | undefined> {
+    return this.#dmChannels.get(id);
   }
 
   async getChannel(id: string): Promise<StoredChannel | undefined> {

@@ -35,6 +35,8 @@ import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from
 import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
 import { COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
 import type { CommandChange, StoredCommand } from "./command-records.ts";
+import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
+import type { DmChannel } from "./dm-channels.ts";
 
 /** The store's file name inside the data dir. */
 export const STORE_FILE = "guildgate.sqlite";
@@ -120,6 +122,8 @@ export const migrations: readonly string[] = [
   ATTACHMENTS_MIGRATION,
   // Application commands (sqlite-commands.ts).
   COMMANDS_MIGRATION,
+  // DM channels (sqlite-dm-channels.ts).
+  DM_CHANNELS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -277,6 +281,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #statements: Statement[] = [];
   readonly #messages: SqliteMessages<UserRow>;
   readonly #commands: SqliteCommands;
+  readonly #dmChannels: SqliteDmChannels;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -397,6 +402,15 @@ export class SqliteGuildStore implements GuildStore {
     );
     this.#messages = new SqliteMessages(db, toUser);
     this.#commands = new SqliteCommands(db);
+    this.#dmChannels = new SqliteDmChannels(db);
+  }
+
+  async openDmChannel(channel: DmChannel): Promise<DmChannel> {
+    return this.#dmChannels.open(channel);
+  }
+
+  async getDmChannel(id: string): Promise<DmChannel | undefined> {
+    return this.#dmChannels.get(id);
   }
 
   async getUser(id: string): Promise<User | undefined> {

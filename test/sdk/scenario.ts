@@ -3,7 +3,7 @@
  * its documented base-URL settings: log in; fill its guild cache (guild, channels, roles,
  * members); receive a message another user posts; send with its own send call and receive
  * the echo; not see a hidden channel until a role grants VIEW_CHANNEL (then get it by
- * CHANNEL_CREATE); keep its session across a presence change (op 3); and, after its socket
+ * CHANNEL_CREATE); open a DM and talk in it both ways; keep its session across a presence change (op 3); and, after its socket
  * is cut as a network would cut it, RESUME (RESUMED, not READY) and get every message posted
  * meanwhile exactly once, in order.
  *
@@ -18,6 +18,8 @@
  *   `{"event":"message_delete","id"}`, `{"event":"pins_update","channel_id","pinned"}`;
  * - commands: `{"cmd":"send","channel_id","content"}` -> `{"event":"sent","id"}`,
  *   `{"cmd":"guild","guild_id"}` -> `{"event":"guild",...snapshot}`,
+ *   `{"cmd":"dm","user_id","content"}`: opens the DM with the user and sends there, with its own
+ *   calls -> `{"event":"dm_sent","id","channel_id"}`,
  *   `{"cmd":"presence","status","activity"}` -> `{"event":"presence_sent"}`,
  *   `{"cmd":"workout","channel_id"}`: with its own calls it sends "workout" with a file
  *   hello.txt holding "hello file", edits it to "workout edited", reacts with 👍, pins it,
@@ -215,6 +217,23 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         expect(cached.channels).toEqual([w.general, w.hidden].sort());
         await post(w.hidden, "now the bot may read this");
         await sdk.next(isMessage("now the bot may read this"), "a message in the channel it can now view", from);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "opens a DM with its own calls and sends there; its echo and the human's answer in the DM arrive",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        sdk.send({ cmd: "dm", user_id: w.human.id, content: "a DM from the bot" });
+        const sent = await sdk.next((line) => line.event === "dm_sent", "its DM calls' answer", from);
+        const echo = await sdk.next(isMessage("a DM from the bot"), "the echo of its DM", from);
+        expect(echo).toEqual({ event: "message", id: sent.id, channel_id: sent.channel_id, author_id: w.bot.id, content: "a DM from the bot" });
+        const id = await post(sent.channel_id as string, "a DM from the human");
+        const answer = await sdk.next(isMessage("a DM from the human"), "the human's DM", from);
+        expect(answer).toEqual({ event: "message", id, channel_id: sent.channel_id, author_id: w.human.id, content: "a DM from the human" });
+        expect(sdk.linesOf("error", from)).toEqual([]);
       },
       STEP_MS,
     );

@@ -13,9 +13,13 @@ import { callJson, type Json } from "./http.ts";
 export const Intents = {
   GUILDS: 1 << 0,
   GUILD_MEMBERS: 1 << 1,
+  GUILD_VOICE_STATES: 1 << 7,
   GUILD_MESSAGES: 1 << 9,
   GUILD_MESSAGE_REACTIONS: 1 << 10,
   GUILD_MESSAGE_TYPING: 1 << 11,
+  DIRECT_MESSAGES: 1 << 12,
+  DIRECT_MESSAGE_REACTIONS: 1 << 13,
+  DIRECT_MESSAGE_TYPING: 1 << 14,
   MESSAGE_CONTENT: 1 << 15,
 } as const;
 
@@ -74,8 +78,8 @@ export class RestWorld {
     return json;
   }
 
-  async user(name: string, privileged = 0): Promise<Account> {
-    const { id } = (await this.created("/internal/users", { username: name, privileged_intents: privileged })) as { id: string };
+  async user(name: string, privileged = 0, bot = false): Promise<Account> {
+    const { id } = (await this.created("/internal/users", { username: name, privileged_intents: privileged, bot })) as { id: string };
     const token = (await this.api("POST", `/internal/users/${id}/token`)).json.token as string;
     return { id, token, auth: `Bot ${token}` };
   }
@@ -125,6 +129,14 @@ export class RestWorld {
   async nothingSince(client: RawClient, guildId: string, t: string, from: number): Promise<void> {
     const marker = `MARK_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
     expect((await this.api("POST", `/internal/guilds/${guildId}/dispatch`, { t: marker, d: {}, intents: 0, permissions: "0" })).status).toBe(202);
+    await client.next((f) => f.t === marker, 5_000, from);
+    expect(client.frames.slice(from).filter((f) => f.t === t)).toEqual([]);
+  }
+
+  /** As `nothingSince`, for events addressed to the user (DMs): the marker goes through the user's route. */
+  async nothingForUserSince(client: RawClient, userId: string, t: string, from: number): Promise<void> {
+    const marker = `MARK_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+    expect((await this.api("POST", `/internal/users/${userId}/dispatch`, { t: marker, d: {} })).status).toBe(202);
     await client.next((f) => f.t === marker, 5_000, from);
     expect(client.frames.slice(from).filter((f) => f.t === t)).toEqual([]);
   }

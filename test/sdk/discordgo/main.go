@@ -91,6 +91,16 @@ func run(s *discordgo.Session, command map[string]string) error {
 			return err
 		}
 		emit("sent", map[string]any{"id": m.ID})
+	case "dm":
+		channel, err := s.UserChannelCreate(command["user_id"])
+		if err != nil {
+			return err
+		}
+		m, err := s.ChannelMessageSend(channel.ID, command["content"])
+		if err != nil {
+			return err
+		}
+		emit("dm_sent", map[string]any{"id": m.ID, "channel_id": channel.ID})
 	case "workout":
 		channelID := command["channel_id"]
 		file := &discordgo.File{Name: "hello.txt", ContentType: "text/plain", Reader: strings.NewReader("hello file")}
@@ -165,7 +175,7 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsGuildMessages | discordgo.IntentsGuildMessageReactions | discordgo.IntentMessageContent
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsGuildMessages | discordgo.IntentsGuildMessageReactions | discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
 	// Handlers run one at a time, in the order events arrive (by default each runs in its own goroutine).
 	s.SyncEvents = true
 

@@ -123,6 +123,10 @@ async def run_command(command):
     if kind == "send":
         message = await client.get_channel(int(command["channel_id"])).send(command["content"])
         emit("sent", id=str(message.id))
+    elif kind == "dm":
+        channel = await (await client.fetch_user(int(command["user_id"]))).create_dm()
+        message = await channel.send(command["content"])
+        emit("dm_sent", id=str(message.id), channel_id=str(channel.id))
     elif kind == "workout":
         channel = client.get_channel(int(command["channel_id"]))
         message = await channel.send("workout", file=discord.File(io.BytesIO(b"hello file"), filename="hello.txt"))

@@ -1,0 +1,243 @@
+/**
+ * DM channels on their owner (Discord's channel type 1): sending, editing and deleting
+ * messages in a DM channel, reacting to them, pinning them, and typing there. The ring names a DM channel's owner by the channel's id, as it
+ * names a guild's by the guild's, so in a cluster exactly one worker runs a DM channel's
+ * operations, one at a time in arrival order (guild-queue.ts), and both recipients get its
+ * events in that one order. A DM channel has no state to hold: its recipients never change,
+ * so the owner keeps nothing but the queue of a channel that is busy, and reads the channel,
+ * its users and its messages from the store in the operation's turn.
+ *
+ * Writes are fenced as a guild's are: a DM channel's messages are written under the
+ * channel's own id at the owner's ring generation (`writeGuild`), so an owner that lost the
+ * channel to a later one is refused, and the caller asks the new owner (owner-api.ts).
+ *
+ * Events go to each recipient's sessions through the user's owner (cluster/user-events.ts),
+ * which every worker gates by the DIRECT_MESSAGES intent. Content is never emptied: Discord
+ * gives an app the content of DMs with it without MESSAGE_CONTENT, and every recipient of a
+ * DM's event is in the DM.
+ */
+import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
+import type { DmChannel } from "../store/dm-channels.ts";
+import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
+import { GuildQueue } from "./guild-queue.ts";
+import { GuildMovedError } from "./guilds.ts";
+import { messageJson, reactionAddedJson, reactionsRemovedJson, type MessageExtras } from "./message-json.ts";
+import {
+  editedMessage,
+  editWrites,
+  newMessage,
+  newReaction,
+  pinChange,
+  readSendLookups,
+  repeatedSend,
+  sentWrites,
+  type MessageEdit,
+  type MessageRequest,
+  type MessageScope,
+  type SendLookups,
+} from "./message-rules.ts";
+import { Permission } from "./permissions.ts";
+import { Refusal } from "./refusal.ts";
+import { userObject } from "./user-json.ts";
+
+type Json = Record<string, unknown>;
+
+/** Discord's channel type of a DM. */
+export const DM_CHANNEL_TYPE = 1;
+
+/**
+ * What a recipient may do in a DM: Discord's implicit DM permissions. No MANAGE_MESSAGES (only
+ * the author edits or deletes a message) and no MENTION_EVERYONE.
+ */
+export const DM_PERMISSIONS =
+  Permission.VIEW_CHANNEL |
+  Permission.SEND_MESSAGES |
+  Permission.SEND_TTS_MESSAGES |
+  Permission.EMBED_LINKS |
+  Permission.ATTACH_FILES |
+  Permission.READ_MESSAGE_HISTORY |
+  Permission.ADD_REACTIONS |
+  Permission.USE_EXTERNAL_EMOJIS;
+
+export interface DirectMessagesOptions {
+  store: GuildStore;
+  /** An event for every session of a user (cluster/user-events.ts: through the user's owner). */
+  dispatchToUser: (userId: string, t: string, dJson: string) => void;
+  /** The ring generation: the fencing token of this owner's DM writes. */
+  generation: () => number;
+  /** Whether this worker owns the DM channel now (the ring); one it does not own fails with `GuildMovedError`. */
+  owns: (channelId: string) => boolean;
+}
+
+/** A DM channel in an operation's turn: the channel and its two users (undefined: gone). */
+interface Conversation {
+  readonly channel: DmChannel;
+  readonly users: readonly (User | undefined)[];
+  /** The DM channel as a send or an edit reads it (message-rules.ts). */
+  readonly scope: MessageScope;
+}
+
+/** The DM channel object (docs: channel, "Example DM Channel"): `recipients` are the users other than `viewerId`. */
+export function dmChannelJson(channel: DmChannel, users: readonly User[], viewerId: string, lastMessageId: string | null): Json {
+  return {
+    id: channel.id,
+    type: DM_CHANNEL_TYPE,
+    last_message_id: lastMessageId,
+    flags: 0,
+    recipients: users.filter((user) => user.id !== viewerId).map(userObject),
+  };
+}
+
+export class DirectMessages {
+  readonly #options: DirectMessagesOptions;
+  /** The queues of DM channels with operations running or waiting (dropped when idle). */
+  readonly #queues = new Map<string, GuildQueue>();
+
+  constructor(options: DirectMessagesOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * A recipient sends a message (`POST /channels/:id/messages`): MESSAGE_CREATE to both
+   * recipients; the message object of the answer. Refused (50007) when the other user is a
+   * bot as well as the sender, shares no guild with it, or is gone.
+   */
+  createDmMessage(channelId: string, authorId: string, request: MessageRequest, now: number): Promise<Json> {
+    return this.#on(channelId, authorId, async (conversation) => {
+      const { store } = this.#options;
+      const lookups: SendLookups = (await readSendLookups(store, channelId, authorId, request)) ?? [undefined, undefined];
+      const earlier = repeatedSend(lookups, request, now);
+      if (earlier) return messageJson(earlier, { nonce: request.nonce });
+      await this.#checkReachable(conversation, authorId);
+      const repliedTo = lookups[1];
+      const message = newMessage(conversation.scope, channelId, authorId, DM_PERMISSIONS, request, repliedTo);
+      const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
+      await this.#write(channelId, sentWrites(message, request.attachments));
+      this.#tell(conversation, "MESSAGE_CREATE", { ...messageJson(message, extras), channel_type: DM_CHANNEL_TYPE });
+      return messageJson(message, extras);
+    });
+  }
+
+  /** The author edits its message (`PATCH`): MESSAGE_UPDATE to both recipients; the message object of the answer. */
+  editDmMessage(channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): Promise<Json> {
+    return this.#on(channelId, editorId, async (conversation) => {
+      const message = await this.#message(channelId, messageId);
+      const next = editedMessage(conversation.scope, message, editorId, DM_PERMISSIONS, edit, now);
+      await this.#write(channelId, editWrites(message, next, edit.uploads ?? []));
+      this.#tell(conversation, "MESSAGE_UPDATE", { ...messageJson(next), channel_type: DM_CHANNEL_TYPE });
+      return messageJson(next);
+    });
+  }
+
+  /** The author deletes its message: MESSAGE_DELETE to both recipients. The other recipient's message is refused (50003). */
+  deleteDmMessage(channelId: string, messageId: string, actorId: string): Promise<void> {
+    return this.#on(channelId, actorId, async (conversation) => {
+      const message = await this.#message(channelId, messageId);
+      if (message.authorId !== actorId) throw new Refusal("dm-channel", "Cannot execute action on a DM channel");
+      await this.#write(channelId, [{ k: "delete-messages", channelId, messageIds: [messageId] }]);
+      this.#tell(conversation, "MESSAGE_DELETE", { id: messageId, channel_id: channelId });
+    });
+  }
+
+  /** A recipient reacts: MESSAGE_REACTION_ADD to both recipients (DIRECT_MESSAGE_REACTIONS), unless it had reacted so already. */
+  addDmReaction(channelId: string, messageId: string, userId: string, emoji: ReactionEmoji): Promise<void> {
+    return this.#on(channelId, userId, async (conversation) => {
+      const message = await this.#message(channelId, messageId);
+      if (!newReaction(await this.#reactions(channelId, messageId, userId), emoji, false, DM_PERMISSIONS)) return;
+      await this.#write(channelId, [{ k: "reaction", reaction: { channelId, messageId, userId, emoji, burst: false } }]);
+      this.#tell(conversation, "MESSAGE_REACTION_ADD", reactionAddedJson(undefined, message, userId, emoji, false));
+    });
+  }
+
+  /** A recipient takes its reaction with `emoji` back: MESSAGE_REACTION_REMOVE to both recipients, per kind it had. */
+  removeDmReaction(channelId: string, messageId: string, userId: string, emoji: ReactionEmoji): Promise<void> {
+    return this.#on(channelId, userId, async (conversation) => {
+      await this.#message(channelId, messageId);
+      const had = (await this.#reactions(channelId, messageId, userId)).find((count) => emojiKey(count.emoji) === emojiKey(emoji));
+      if (!had?.me && !had?.meBurst) return;
+      await this.#write(channelId, [{ k: "delete-reactions", selector: { channelId, messageId, emojiKey: emojiKey(emoji), userId } }]);
+      for (const d of reactionsRemovedJson(undefined, channelId, messageId, userId, had)) this.#tell(conversation, "MESSAGE_REACTION_REMOVE", d);
+    });
+  }
+
+  /** A recipient pins (`pinned`) or unpins a message: CHANNEL_PINS_UPDATE to both recipients when it changed. */
+  dmPin(channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): Promise<void> {
+    return this.#on(channelId, actorId, async (conversation) => {
+      const change = await pinChange(this.#options.store, await this.#message(channelId, messageId), pinned, now);
+      if (!change) return;
+      await this.#write(channelId, [{ k: "message", message: change.message }]);
+      this.#tell(conversation, "CHANNEL_PINS_UPDATE", { channel_id: channelId, last_pin_timestamp: change.lastPinTimestamp });
+    });
+  }
+
+  /** A recipient starts typing: TYPING_START to both recipients (DIRECT_MESSAGE_TYPING); nothing is stored. */
+  dmTyping(channelId: string, userId: string, now: number): Promise<void> {
+    return this.#on(channelId, userId, async (conversation) => {
+      this.#tell(conversation, "TYPING_START", { channel_id: channelId, user_id: userId, timestamp: Math.floor(now / 1000) });
+    });
+  }
+
+  /**
+   * Runs `operation` in the DM channel's turn, once the channel is known (else 10003) and
+   * `actorId` is one of its recipients (else 50001).
+   */
+  #on<T>(channelId: string, actorId: string, operation: (conversation: Conversation) => Promise<T>): Promise<T> {
+    if (!this.#options.owns(channelId)) throw new GuildMovedError(channelId);
+    let queue = this.#queues.get(channelId);
+    if (!queue) {
+      const created = new GuildQueue(() => {
+        if (this.#queues.get(channelId) === created) this.#queues.delete(channelId);
+      });
+      this.#queues.set(channelId, created);
+      queue = created;
+    }
+    return queue.run(async () => operation(await this.#conversation(channelId, actorId))) as Promise<T>;
+  }
+
+  async #conversation(channelId: string, actorId: string): Promise<Conversation> {
+    const { store } = this.#options;
+    const channel = await store.getDmChannel(channelId);
+    if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
+    if (!channel.recipientIds.includes(actorId)) throw new Refusal("missing-access", "Missing Access");
+    const users = await Promise.all(channel.recipientIds.map((id) => store.getUser(id)));
+    const user = (userId: string): User | undefined => users.find((found) => found?.id === userId);
+    // A DM's mentions are its recipients; it has no roles (its id is not a guild's).
+    return { channel, users, scope: { id: channelId, member: user, user, role: () => undefined } };
+  }
+
+  /** Discord's rule for who may be sent a DM: not a bot by a bot, and only someone it shares a guild with. */
+  async #checkReachable({ channel, users }: Conversation, authorId: string): Promise<void> {
+    const author = users.find((user) => user?.id === authorId);
+    const other = users.find((user) => user?.id !== authorId);
+    const refuse = (): never => {
+      throw new Refusal("cannot-message-user", "Cannot send messages to this user");
+    };
+    if (!author || !other || (author.bot && other.bot)) refuse();
+    const { store } = this.#options;
+    const [mine, theirs] = await Promise.all(channel.recipientIds.map((id) => store.guildsOfUser(id)));
+    const shared = new Set(mine);
+    if (!(theirs ?? []).some((guildId) => shared.has(guildId))) refuse();
+  }
+
+  async #message(channelId: string, messageId: string): Promise<StoredMessage> {
+    const message = await this.#options.store.getMessage(channelId, messageId);
+    if (!message) throw new Refusal("unknown-message", "Unknown Message");
+    return message;
+  }
+
+  /** The message's reactions, `me` for `viewerId`. */
+  async #reactions(channelId: string, messageId: string, viewerId: string): Promise<ReactionCount[]> {
+    return (await this.#options.store.messageReactions(channelId, [messageId], viewerId)).get(messageId) ?? [];
+  }
+
+  /** Commits a DM channel's writes under its own id, fenced at this owner's generation. */
+  #write(channelId: string, writes: readonly GuildWrite[]): Promise<void> {
+    return this.#options.store.writeGuild(channelId, this.#options.generation(), writes);
+  }
+
+  /** An event to every session of both recipients, serialised once. */
+  #tell({ channel }: Conversation, t: string, d: Json): void {
+    const dJson = JSON.stringify(d);
+    for (const userId of channel.recipientIds) this.#options.dispatchToUser(userId, t, dJson);
+  }
+}
