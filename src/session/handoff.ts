@@ -11,6 +11,7 @@ import type { Socket } from "../transport/transport.ts";
 import type { Resumes } from "./resume.ts";
 import type { Connection, Session, SessionGuild } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
+import { SmallMap, SmallSet } from "./small-collections.ts";
 
 /** A session on its way to another worker (see session-moves.ts). */
 export interface MovedSession {
@@ -198,7 +199,7 @@ export class SessionHandoff {
 
   /** Adds a session that comes from elsewhere (another worker, or before a restart), detached. */
   #adopt(moved: MovedSession): Session {
-    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#sessions.now() };
+    const session: Session = { ...moved, topics: new SmallSet(moved.topics), guilds: new SmallMap(moved.guilds), socket: null, detachedAt: this.#sessions.now() };
     this.#sessions.add(session);
     return session;
   }

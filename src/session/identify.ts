@@ -18,6 +18,7 @@ import type { TokenVerifier } from "./auth.ts";
 import { readyPayload } from "./ready.ts";
 import { newSessionId, type Connection, type Session } from "./session.ts";
 import type { SessionGuilds } from "./session-guilds.ts";
+import { SmallMap, SmallSet } from "./small-collections.ts";
 import type { Sessions } from "./sessions.ts";
 
 export interface IdentifyOptions {
@@ -105,8 +106,8 @@ export class Identify {
       shard,
       largeThreshold: d.large_threshold ?? DEFAULT_LARGE_THRESHOLD,
       presence: presenceFrom(d.presence),
-      topics: new Set(shard[0] === 0 ? [userTopic(user.id)] : []),
-      guilds: new Map(),
+      topics: new SmallSet(shard[0] === 0 ? [userTopic(user.id)] : []),
+      guilds: new SmallMap(),
       socket,
       detachedAt: 0,
     };

@@ -9,6 +9,7 @@ import type { Socket } from "../transport/transport.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Presence } from "../guild/presence.ts";
 import type { FrameRateLimit } from "./frame-rate-limit.ts";
+import type { SmallMap, SmallSet } from "./small-collections.ts";
 
 /** Per-socket state (the transport's socket data). */
 export interface Connection {
@@ -42,9 +43,9 @@ export interface Session {
   /** What others see of this session's user (IDENTIFY `presence`, then op 3). */
   presence: Presence;
   /** Logical topics held (without the compression suffix), for subscribe and replay. */
-  readonly topics: Set<string>;
+  readonly topics: SmallSet<string>;
   /** Guilds joined: the variant and topic held in each. */
-  readonly guilds: Map<string, SessionGuild>;
+  readonly guilds: SmallMap<string, SessionGuild>;
   socket: Socket<Connection> | null;
   /** ms timestamp when the socket went away; 0 while attached. */
   detachedAt: number;
