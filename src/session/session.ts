@@ -8,11 +8,11 @@ import type { GatewayVersion } from "../protocol/gateway-query.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Presence } from "../guild/presence.ts";
-import type { FrameRateLimit } from "./frame-rate-limit.ts";
+import type { FrameWindow } from "./frame-rate-limit.ts";
 import type { SmallMap, SmallSet } from "./small-collections.ts";
 
 /** Per-socket state (the transport's socket data). */
-export interface Connection {
+export interface Connection extends FrameWindow {
   /** The `v` the client connected with (READY echoes it; payloads are the same). */
   readonly version: GatewayVersion;
   /** Frames go out as shared zlib-stream blocks (see protocol/zlib-shared.ts). */
@@ -21,7 +21,6 @@ export interface Connection {
   readonly refuse: { code: number; reason: string } | null;
   state: "hello" | "authenticating" | "resuming" | "ready" | "closing";
   session: Session | null;
-  readonly rateLimit: FrameRateLimit;
   /** ms timestamp after which a missing heartbeat closes the socket. */
   heartbeatDeadline: number;
   /** Whether an op 1 asking for a heartbeat went out since the last one came in. */
