@@ -9,7 +9,7 @@ import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Publisher, Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SequenceCounter } from "./sequence-counter.ts";
-import { wireTopic } from "../protocol/topics.ts";
+import { userOfTopic, wireTopic } from "../protocol/topics.ts";
 import type { Connection, Session } from "./session.ts";
 
 export interface OutboxOptions {
@@ -18,6 +18,12 @@ export interface OutboxOptions {
   publisher: Publisher;
   /** The stamp before the first (default 0); tests start a worker near the limit. */
   sequenceStart?: number;
+  /**
+   * The sockets a user's topic reaches: its sessions' on shard 0 that are attached and ready.
+   * No socket subscribes to a user's topic in the transport (a topic per user cost ~285 B of
+   * native memory per session in uWS), so its frames go to these one by one.
+   */
+  userSockets(userId: string): Iterable<Socket<Connection>>;
   /**
    * The counter is nearly used up: called once per epoch, after the operation in progress,
    * to end every session of the epoch and call `restartEpoch`.
@@ -59,7 +65,8 @@ export class Outbox {
   /**
    * One event to the sessions holding any of `topics` (a guild event's classes): one frame,
    * one `s`, one resume-log entry, one native publish per topic (each session holds one
-   * topic per guild, so nobody gets it twice). Returns its `s`.
+   * topic per guild, so nobody gets it twice); a user's topic, one send per socket of the
+   * user. Returns its `s`.
    */
   publishTopics(topics: readonly string[], t: string, dJson: string): number {
     const s = this.stamp();
@@ -69,6 +76,14 @@ export class Outbox {
     else resumeLog.appendToTopics(s, topics, frame);
     let deflated: Uint8Array | null = null;
     for (const topic of topics) {
+      const userId = userOfTopic(topic);
+      if (userId !== undefined) {
+        for (const socket of this.#options.userSockets(userId)) {
+          this.send(socket, frame);
+          this.fanoutDeliveries++;
+        }
+        continue;
+      }
       const plain = publisher.subscriberCount(topic);
       if (plain > 0) publisher.publish(topic, frame);
       const compressedTopic = wireTopic(topic, true);
