@@ -86,6 +86,9 @@ test("IDENTIFY: READY with s 1 and the session's user topic held, then its guild
   const ready = socket.frames().find((f) => f.t === "READY");
   expect(ready?.s).toBe(1);
   expect(sessions.size).toBe(1);
+  // READY has the whole user; the session keeps only what it reads again.
+  expect((ready?.d as { user: { username: string } }).user.username).toBe(USER.username);
+  expect([...sessions.values()][0]?.user).toEqual({ id: USER.id, bot: USER.bot });
   // The session holds its user's topic; the transport does not (its events are sent per socket).
   expect([...sessions.values()][0]?.topics.has(`u:${USER.id}`)).toBe(true);
   expect([...socket.topics]).toEqual([]);

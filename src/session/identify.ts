@@ -101,7 +101,7 @@ export class Identify {
 
     const session: Session = {
       id: newSessionId(this.#options.node, this.#options.worker),
-      user,
+      user: { id: user.id, bot: user.bot },
       intents: d.intents,
       shard,
       largeThreshold: d.large_threshold ?? DEFAULT_LARGE_THRESHOLD,
@@ -114,7 +114,7 @@ export class Identify {
     sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = { ...readyPayload(session, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#options.trace };
+    const ready = { ...readyPayload(session, user, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#options.trace };
     socket.cork(() => {
       sessions.subscribeAll(socket, session);
       sessions.lifecycle(session, "READY", JSON.stringify(ready));

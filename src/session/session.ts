@@ -31,10 +31,16 @@ export interface Connection extends FrameWindow {
   zlibStarted: boolean;
 }
 
+/**
+ * What a session keeps of its user after READY: the id and whether it is a bot (the rest of
+ * the stored user, ~120 B per session with its strings, went out in READY and is not read again).
+ */
+export type SessionUser = Pick<User, "id" | "bot">;
+
 /** An identified session. */
 export interface Session {
   readonly id: string;
-  readonly user: User;
+  readonly user: SessionUser;
   readonly intents: number;
   readonly shard: readonly [id: number, count: number];
   /** IDENTIFY `large_threshold` (50–250). */
