@@ -72,7 +72,7 @@ function outboxFor(total: number): Outbox {
     publish: (topic) => void (delivered += counts.get(topic) ?? 0),
     subscriberCount: (topic) => counts.get(topic) ?? 0,
   };
-  return new Outbox({ resumeLog: new ResumeLog({ maxBytes: 64 * 1024 * 1024 }), publisher, epochEnding: () => {} });
+  return new Outbox({ resumeLog: new ResumeLog({ maxBytes: 64 * 1024 * 1024 }), publisher, epochEnding: () => {}, userSockets: () => [] });
 }
 
 summary(() => {

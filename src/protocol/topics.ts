@@ -25,7 +25,14 @@ export function listTopic(guildId: string, listId: string, chunk: number): strin
 
 /** The topic for events addressed to one user (DMs, their own user updates). */
 export function userTopic(userId: string): string {
-  return `u:${userId}`;
+  return USER_PREFIX + userId;
+}
+
+const USER_PREFIX = "u:";
+
+/** The user a user topic is for; undefined for any other topic. */
+export function userOfTopic(topic: string): string | undefined {
+  return topic.startsWith(USER_PREFIX) ? topic.slice(USER_PREFIX.length) : undefined;
 }
 
 const RESTORED_PREFIX = "r:";

@@ -4,19 +4,25 @@
  * after each window ends. The frame over the limit means close 4008 (RATE_LIMITED).
  */
 
-/**
- * Counts one connection's frames. `limit` defaults to 120 frames, `windowMs` to 60 000 ms,
- * `now` (a clock in ms) to `performance.now`.
- */
-/** One clock function for every instance (a default arrow would be a closure per socket). */
+/** A connection's count (its socket data carries these two fields: no object per socket). */
+export interface FrameWindow {
+  /** When the connection's current window opened, on the limit's clock. */
+  frameWindowStart: number;
+  /** Frames in it; 0 before the first. */
+  frameCount: number;
+}
+
+/** One clock function for every instance (a default arrow would be a closure per instance). */
 const monotonicNow = (): number => performance.now();
 
+/**
+ * The limit, one for every connection of a gateway. `limit` defaults to 120 frames,
+ * `windowMs` to 60 000 ms, `now` (a clock in ms) to `performance.now`.
+ */
 export class FrameRateLimit {
   readonly #limit: number;
   readonly #windowMs: number;
   readonly #now: () => number;
-  #windowStart = 0;
-  #count = 0;
 
   constructor(limit = 120, windowMs = 60_000, now: () => number = monotonicNow) {
     this.#limit = limit;
@@ -24,13 +30,13 @@ export class FrameRateLimit {
     this.#now = now;
   }
 
-  /** Counts a frame: true while the window holds at most `limit` frames, false from the one over it. */
-  hit(): boolean {
+  /** Counts a frame of `window`'s connection: true while its window holds at most `limit` frames, false from the one over it. */
+  hit(window: FrameWindow): boolean {
     const t = this.#now();
-    if (this.#count === 0 || t - this.#windowStart >= this.#windowMs) {
-      this.#windowStart = t;
-      this.#count = 0;
+    if (window.frameCount === 0 || t - window.frameWindowStart >= this.#windowMs) {
+      window.frameWindowStart = t;
+      window.frameCount = 0;
     }
-    return ++this.#count <= this.#limit;
+    return ++window.frameCount <= this.#limit;
   }
 }

@@ -86,7 +86,14 @@ test("IDENTIFY: READY with s 1 and the session's user topic held, then its guild
   const ready = socket.frames().find((f) => f.t === "READY");
   expect(ready?.s).toBe(1);
   expect(sessions.size).toBe(1);
-  expect([...socket.topics]).toEqual([`u:${USER.id}`]);
+  // READY has the whole user; the session keeps only what it reads again.
+  expect((ready?.d as { user: { username: string } }).user.username).toBe(USER.username);
+  expect([...sessions.values()][0]?.user).toEqual({ id: USER.id, bot: USER.bot });
+  // The session holds its user's topic; the transport does not (its events are sent per socket).
+  expect([...sessions.values()][0]?.topics.has(`u:${USER.id}`)).toBe(true);
+  expect([...socket.topics]).toEqual([]);
+  const s = sessions.publishTopics([`u:${USER.id}`], "TEST_EVENT", "{}");
+  expect(socket.frames().at(-1)).toEqual({ op: 0, d: {}, s, t: "TEST_EVENT" });
   await Bun.sleep(1);
   expect(joined).toEqual([["81384788765712384"]]);
 });
@@ -155,7 +162,8 @@ test("RESUME replays what the session missed, in order, then RESUMED; an unknown
     ["MISSED", 2],
     ["RESUMED", undefined],
   ]);
-  expect(again.topics.has(`u:${USER.id}`)).toBe(true);
+  const live = sessions.publishTopics([`u:${USER.id}`], "LIVE", "{}");
+  expect(again.frames().at(-1)).toEqual({ op: 0, d: {}, s: live, t: "LIVE" });
 
   const unknown = connect();
   send(unknown, { op: 6, d: { token: "good", session_id: "n.0.000000000000000000000000", seq: 1 } });

@@ -65,6 +65,7 @@ export interface GatewayStats {
 export class Gateway {
   readonly #options: GatewayOptions;
   readonly #hello: string;
+  readonly #frameLimit = new FrameRateLimit();
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -81,7 +82,8 @@ export class Gateway {
       refuse: query.ok ? null : { code: query.closeCode, reason: query.reason },
       state: "hello",
       session: null,
-      rateLimit: new FrameRateLimit(),
+      frameWindowStart: 0,
+      frameCount: 0,
       heartbeatDeadline: this.#options.heartbeats.deadline(),
       heartbeatRequested: false,
       onDrain: null,
@@ -161,7 +163,7 @@ export class Gateway {
     const { sessions, heartbeats, identify } = this.#options;
     const connection = socket.data;
     if (connection.state === "closing") return;
-    if (!connection.rateLimit.hit()) {
+    if (!this.#frameLimit.hit(connection)) {
       return sessions.close(socket, CloseCode.RATE_LIMITED, CLOSE_REASONS[CloseCode.RATE_LIMITED]);
     }
     const payload = validateClientPayload(this.#frame(connection, message));

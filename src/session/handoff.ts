@@ -6,16 +6,16 @@
  */
 import type { Presence } from "../guild/presence.ts";
 import { parseTopic, restoredTopic, userTopic } from "../protocol/topics.ts";
-import type { User } from "../store/guild-store.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { Resumes } from "./resume.ts";
-import type { Connection, Session, SessionGuild } from "./session.ts";
+import type { Connection, Session, SessionGuild, SessionUser } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
+import { SmallMap, SmallSet } from "./small-collections.ts";
 
 /** A session on its way to another worker (see session-moves.ts). */
 export interface MovedSession {
   id: string;
-  user: User;
+  user: SessionUser;
   intents: number;
   shard: [number, number];
   largeThreshold: number;
@@ -198,7 +198,7 @@ export class SessionHandoff {
 
   /** Adds a session that comes from elsewhere (another worker, or before a restart), detached. */
   #adopt(moved: MovedSession): Session {
-    const session: Session = { ...moved, topics: new Set(moved.topics), guilds: new Map(moved.guilds), socket: null, detachedAt: this.#sessions.now() };
+    const session: Session = { ...moved, topics: new SmallSet(moved.topics), guilds: new SmallMap(moved.guilds), socket: null, detachedAt: this.#sessions.now() };
     this.#sessions.add(session);
     return session;
   }

@@ -19,7 +19,10 @@ export class IdentifyLimit {
   readonly #maxConcurrency: number;
   readonly #windowMs: number;
   readonly #now: () => number;
-  /** "bucket:userId" -> end of its window, in ms on `now`'s clock. */
+  /**
+   * "bucket:userId" (just the user id with one bucket: no string per IDENTIFY beside the id
+   * the session keeps anyway) -> end of its window, in ms on `now`'s clock.
+   */
   readonly #windowEnds = new Map<string, number>();
   #queueKeys: string[] = [];
   #queueEnds: number[] = [];
@@ -67,7 +70,7 @@ export class IdentifyLimit {
     if (!Number.isInteger(shardId) || shardId < 0) {
       throw new RangeError(`IdentifyLimit: shard id must be an integer >= 0, got ${shardId}`);
     }
-    return `${shardId % this.#maxConcurrency}:${userId}`;
+    return this.#maxConcurrency === 1 ? userId : `${shardId % this.#maxConcurrency}:${userId}`;
   }
 
   /** Forgets every window that ended at or before `t`. */

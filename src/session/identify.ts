@@ -18,6 +18,7 @@ import type { TokenVerifier } from "./auth.ts";
 import { readyPayload } from "./ready.ts";
 import { newSessionId, type Connection, type Session } from "./session.ts";
 import type { SessionGuilds } from "./session-guilds.ts";
+import { SmallMap, SmallSet } from "./small-collections.ts";
 import type { Sessions } from "./sessions.ts";
 
 export interface IdentifyOptions {
@@ -100,20 +101,20 @@ export class Identify {
 
     const session: Session = {
       id: newSessionId(this.#options.node, this.#options.worker),
-      user,
+      user: { id: user.id, bot: user.bot },
       intents: d.intents,
       shard,
       largeThreshold: d.large_threshold ?? DEFAULT_LARGE_THRESHOLD,
       presence: presenceFrom(d.presence),
-      topics: new Set(shard[0] === 0 ? [userTopic(user.id)] : []),
-      guilds: new Map(),
+      topics: new SmallSet(shard[0] === 0 ? [userTopic(user.id)] : []),
+      guilds: new SmallMap(),
       socket,
       detachedAt: 0,
     };
     sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = { ...readyPayload(session, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#options.trace };
+    const ready = { ...readyPayload(session, user, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#options.trace };
     socket.cork(() => {
       sessions.subscribeAll(socket, session);
       sessions.lifecycle(session, "READY", JSON.stringify(ready));

@@ -20,14 +20,16 @@ function rig(sequenceStart = 0) {
   const publisher = new FakePublisher();
   const log = new ResumeLog();
   let endings = 0;
-  const outbox = new Outbox({ resumeLog: log, publisher, sequenceStart, epochEnding: () => void endings++ });
+  /** The sockets of each user's topic (the transport holds no user topics). */
+  const users = new Map<string, FakeSocket[]>();
+  const outbox = new Outbox({ resumeLog: log, publisher, sequenceStart, epochEnding: () => void endings++, userSockets: (userId) => users.get(userId) ?? [] });
   const socket = (topic: string, compressed = false, etf = false): FakeSocket => {
     const s = new FakeSocket(connection(compressed, etf));
     s.subscribe(wireTopic(topic, { compressed, etf }));
     publisher.sockets.add(s);
     return s;
   };
-  return { publisher, log, outbox, socket, endings: () => endings };
+  return { publisher, log, outbox, socket, users, endings: () => endings };
 }
 
 test("one event to many sessions: one frame, one stamp, one log entry, one native publish per topic", () => {
@@ -106,4 +108,19 @@ test("the first stamp within the epoch's headroom asks for the epoch's end, once
   expect(endings()).toBe(1);
   outbox.restartEpoch();
   expect(outbox.publishTopics(["u:1"], "D", "{}")).toBe(1);
+});
+
+test("a user's topic goes to the user's sockets one by one, with one stamp and one log entry, and never to the transport", () => {
+  const { outbox, publisher, log, users } = rig();
+  const plain = new FakeSocket(connection(false));
+  const compressed = new FakeSocket({ ...connection(true), zlibStarted: true });
+  users.set("7", [plain, compressed]);
+  const s = outbox.publishTopics(["u:7"], "TEST_EVENT", '{"n":1}');
+  expect(publisher.published).toEqual([]);
+  expect(plain.frames()).toEqual([{ op: 0, d: { n: 1 }, s, t: "TEST_EVENT" }]);
+  const block = compressed.sent[0] as Uint8Array;
+  const text = inflateSync(Buffer.concat([Buffer.from([0x78, 0x9c]), Buffer.from(block)]), { finishFlush: 2 }).toString();
+  expect(JSON.parse(text)).toEqual({ op: 0, d: { n: 1 }, s, t: "TEST_EVENT" });
+  expect(outbox.fanoutDeliveries).toBe(2);
+  expect(log.replay(0, new Set(["u:7"]), "x")?.length).toBe(1);
 });

@@ -13,7 +13,7 @@ import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
 import type { Publisher, Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SequenceCounter } from "./sequence-counter.ts";
-import { WIRE_FORMATS, wireTopic, type WireFormat } from "../protocol/topics.ts";
+import { WIRE_FORMATS, userOfTopic, wireTopic, type WireFormat } from "../protocol/topics.ts";
 import type { Connection, Session } from "./session.ts";
 
 export interface OutboxOptions {
@@ -22,6 +22,12 @@ export interface OutboxOptions {
   publisher: Publisher;
   /** The stamp before the first (default 0); tests start a worker near the limit. */
   sequenceStart?: number;
+  /**
+   * The sockets a user's topic reaches: its sessions' on shard 0 that are attached and ready.
+   * No socket subscribes to a user's topic in the transport (a topic per user cost ~285 B of
+   * native memory per session in uWS), so its frames go to these one by one.
+   */
+  userSockets(userId: string): Iterable<Socket<Connection>>;
   /**
    * The counter is nearly used up: called once per epoch, after the operation in progress,
    * to end every session of the epoch and call `restartEpoch`.
@@ -63,7 +69,8 @@ export class Outbox {
   /**
    * One event to the sessions holding any of `topics` (a guild event's classes): one frame,
    * one `s`, one resume-log entry, one native publish per topic (each session holds one
-   * topic per guild, so nobody gets it twice). Returns its `s`.
+   * topic per guild, so nobody gets it twice); a user's topic, one send per socket of the
+   * user. Returns its `s`.
    */
   publishTopics(topics: readonly string[], t: string, dJson: string): number {
     const s = this.stamp();
@@ -73,6 +80,14 @@ export class Outbox {
     else resumeLog.appendToTopics(s, topics, frame);
     const encoded = new WireFrames(frame);
     for (const topic of topics) {
+      const userId = userOfTopic(topic);
+      if (userId !== undefined) {
+        for (const socket of this.#options.userSockets(userId)) {
+          this.send(socket, frame);
+          this.fanoutDeliveries++;
+        }
+        continue;
+      }
       for (const wire of WIRE_FORMATS) {
         const onWire = wireTopic(topic, wire);
         const subscribers = publisher.subscriberCount(onWire);

@@ -5,16 +5,17 @@
  */
 import { userObject } from "../guild/user-json.ts";
 import type { GatewayVersion } from "../protocol/gateway-query.ts";
+import type { User } from "../store/guild-store.ts";
 import type { Session } from "./session.ts";
 
 /**
  * READY for a new session on a socket that asked for `version` (Discord's READY `v` is the
  * gateway version in use). A bot's application id is its user id, as on Discord.
  */
-export function readyPayload(session: Session, version: GatewayVersion, gatewayUrl: string, guildIds: readonly string[]): Record<string, unknown> {
+export function readyPayload(session: Session, user: User, version: GatewayVersion, gatewayUrl: string, guildIds: readonly string[]): Record<string, unknown> {
   return {
     v: version,
-    user: userObject(session.user),
+    user: userObject(user),
     // Stubs; a GUILD_CREATE follows for each, as on Discord.
     guilds: guildIds.map((id) => ({ id, unavailable: true })),
     session_id: session.id,

@@ -6,6 +6,11 @@
  * says so with null and the caller answers INVALID_SESSION; nothing is dropped silently.
  */
 
+/** The topics a replay takes frames of (a session's). */
+export interface TopicFilter {
+  has(topic: string): boolean;
+}
+
 /** Bounds of a `ResumeLog`. */
 export interface ResumeLogOptions {
   /** Total cost of the entries kept, in bytes: frame length + 64 per entry. Default 64 MiB. */
@@ -109,7 +114,7 @@ export class ResumeLog {
    * clock can tell a stamp it never gave (4007).
    * Replay does not evict by age: the age bound caps memory, it is not a resume deadline.
    */
-  replay(seq: number, topics: ReadonlySet<string>, sessionId: string): string[] | null {
+  replay(seq: number, topics: TopicFilter, sessionId: string): string[] | null {
     return this.replayBatch(seq, topics, sessionId, Number.POSITIVE_INFINITY)?.frames ?? null;
   }
 
@@ -120,7 +125,7 @@ export class ResumeLog {
    * sends batches as the socket drains, so a long replay never meets the
    * socket's backpressure bound.
    */
-  replayBatch(seq: number, topics: ReadonlySet<string>, sessionId: string, maxBytes: number): ReplayBatch | null {
+  replayBatch(seq: number, topics: TopicFilter, sessionId: string, maxBytes: number): ReplayBatch | null {
     // Negated so a NaN seq is refused too.
     if (!(seq >= this.#evictedThrough)) return null;
     const frames: string[] = [];
@@ -166,7 +171,7 @@ export class ResumeLog {
     return frames;
   }
 
-  #matches(slot: number, topics: ReadonlySet<string>, sessionId: string): boolean {
+  #matches(slot: number, topics: TopicFilter, sessionId: string): boolean {
     const key = this.#keys[slot] as string | readonly string[];
     switch (this.#kinds[slot]) {
       case DIRECT:

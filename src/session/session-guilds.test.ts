@@ -16,6 +16,7 @@ import type { Connection, Session } from "./session.ts";
 import { SessionDelivery } from "./session-delivery.ts";
 import { SessionGuilds } from "./session-guilds.ts";
 import { Sessions } from "./sessions.ts";
+import { SmallMap, SmallSet } from "./small-collections.ts";
 
 const GUILD = "81384788765712384";
 const USER: User = { id: "175928847299117063", username: "u", globalName: null, avatar: null, bot: true, privilegedIntents: 0, createdAt: 0, tokenGeneration: 0 };
@@ -54,8 +55,8 @@ function rig() {
     shard: [0, 1],
     largeThreshold: 50,
     presence: presenceFrom(undefined),
-    topics: new Set(),
-    guilds: new Map(),
+    topics: new SmallSet(),
+    guilds: new SmallMap(),
     socket,
     detachedAt: 0,
   };

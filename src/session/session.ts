@@ -9,10 +9,11 @@ import type { GatewayVersion } from "../protocol/gateway-query.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Presence } from "../guild/presence.ts";
-import type { FrameRateLimit } from "./frame-rate-limit.ts";
+import type { FrameWindow } from "./frame-rate-limit.ts";
+import type { SmallMap, SmallSet } from "./small-collections.ts";
 
 /** Per-socket state (the transport's socket data). */
-export interface Connection {
+export interface Connection extends FrameWindow {
   /** The `v` the client connected with (READY echoes it; payloads are the same). */
   readonly version: GatewayVersion;
   /** Frames go out as shared zlib-stream blocks (see protocol/zlib-shared.ts). */
@@ -23,7 +24,6 @@ export interface Connection {
   readonly refuse: { code: number; reason: string } | null;
   state: "hello" | "authenticating" | "resuming" | "ready" | "closing";
   session: Session | null;
-  readonly rateLimit: FrameRateLimit;
   /** ms timestamp after which a missing heartbeat closes the socket. */
   heartbeatDeadline: number;
   /** Whether an op 1 asking for a heartbeat went out since the last one came in. */
@@ -34,10 +34,16 @@ export interface Connection {
   zlibStarted: boolean;
 }
 
+/**
+ * What a session keeps of its user after READY: the id and whether it is a bot (the rest of
+ * the stored user, ~120 B per session with its strings, went out in READY and is not read again).
+ */
+export type SessionUser = Pick<User, "id" | "bot">;
+
 /** An identified session. */
 export interface Session {
   readonly id: string;
-  readonly user: User;
+  readonly user: SessionUser;
   readonly intents: number;
   readonly shard: readonly [id: number, count: number];
   /** IDENTIFY `large_threshold` (50–250). */
@@ -45,9 +51,9 @@ export interface Session {
   /** What others see of this session's user (IDENTIFY `presence`, then op 3). */
   presence: Presence;
   /** Logical topics held (without the wire format's suffix), for subscribe and replay. */
-  readonly topics: Set<string>;
+  readonly topics: SmallSet<string>;
   /** Guilds joined: the variant and topic held in each. */
-  readonly guilds: Map<string, SessionGuild>;
+  readonly guilds: SmallMap<string, SessionGuild>;
   socket: Socket<Connection> | null;
   /** ms timestamp when the socket went away; 0 while attached. */
   detachedAt: number;

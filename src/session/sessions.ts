@@ -9,7 +9,7 @@
  */
 import { Op } from "../protocol/opcodes.ts";
 import { encodePayload } from "../protocol/json-codec.ts";
-import { userTopic, wireTopic } from "../protocol/topics.ts";
+import { userOfTopic, userTopic, wireTopic } from "../protocol/topics.ts";
 import type { Publisher, Socket } from "../transport/transport.ts";
 import { Outbox } from "./outbox.ts";
 import type { ResumeLog } from "./resume-log.ts";
@@ -43,6 +43,7 @@ export class Sessions {
       publisher: options.publisher,
       sequenceStart: options.sequenceStart,
       epochEnding: () => this.#startEpoch(),
+      userSockets: (userId) => this.#userSockets(userId),
     });
   }
 
@@ -205,9 +206,22 @@ export class Sessions {
     this.#out.release(session, topic);
   }
 
-  /** The socket takes the topics of its session (at READY, and when a RESUME completes). */
+  /**
+   * The socket takes the topics of its session (at READY, and when a RESUME completes), but
+   * for its user's: that one reaches it through `#userSockets` from now on (its state is "ready").
+   */
   subscribeAll(socket: Socket<Connection>, session: Session): void {
-    for (const topic of session.topics) socket.subscribe(wireTopic(topic, socket.data));
+    for (const topic of session.topics) {
+      if (userOfTopic(topic) === undefined) socket.subscribe(wireTopic(topic, socket.data));
+    }
+  }
+
+  /** The sockets subscribed, in effect, to a user's topic: see `OutboxOptions.userSockets`. */
+  *#userSockets(userId: string): Generator<Socket<Connection>> {
+    for (const session of this.#table.ofUser(userId)) {
+      const socket = session.socket;
+      if (socket && socket.data.state === "ready" && session.topics.has(userTopic(userId))) yield socket;
+    }
   }
 
   /** Dispatches sent by event type, and frames handed to the transport (for /metrics). */

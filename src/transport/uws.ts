@@ -24,6 +24,16 @@ const utf8 = new TextDecoder();
 // Process-wide: no "uWebSockets: 20" header on responses, as Bun.serve sends none.
 uWS._cfg("999999990007");
 
+/**
+ * A topic every socket holds and nothing is published to. uWS.js frees a socket's subscriber
+ * when it leaves its last topic, and with it the frames published to it and not written yet:
+ * discord.js missed the bot's own GUILD_MEMBER_UPDATE after a role change (its one guild
+ * topic let go of in the class move), once sockets stopped holding their user's topic
+ * (test/discordjs-client-node.test.ts). A session on a shard other than 0 never held one.
+ * Topics are built in protocol/topics.ts, and none starts with a space.
+ */
+const SUBSCRIBER_TOPIC = " subscriber";
+
 /** uWS per-socket user data; uWS.js copies these fields onto its WebSocket object. */
 interface UserData<Data> {
   readonly data: Data;
@@ -121,6 +131,7 @@ export const startUwsTransport: StartTransport = <Data>(options: TransportOption
       const userData = ws.getUserData();
       const socket = new UwsSocket(ws, userData.data);
       userData.socket = socket;
+      ws.subscribe(SUBSCRIBER_TOPIC);
       sockets.add(socket);
       guarded(() => handlers.open(socket));
     },
