@@ -34,3 +34,13 @@ export function assertValidDmChannel(channel: DmChannel): void {
 export function copyDmChannel({ id, recipientIds: [low, high], createdAt }: DmChannel): DmChannel {
   return { id, recipientIds: [low, high], createdAt };
 }
+
+/** A `dm_channels` row as both SQL stores read it (`created_at`: a string from PostgreSQL's bigint). */
+export type DmChannelRow = {
+  id: string;
+  user_low: string;
+  user_high: string;
+  created_at: number | string;
+};
+
+export const dmChannelFromRow = (row: DmChannelRow): DmChannel => ({ id: row.id, recipientIds: [row.user_low, row.user_high], createdAt: Number(row.created_at) });

@@ -203,3 +203,37 @@ export function copyMessage(message: StoredMessage): StoredMessage {
 export function copyReaction({ channelId, messageId, userId, emoji, burst }: StoredReaction): StoredReaction {
   return { channelId, messageId, userId, emoji: { id: emoji.id, name: emoji.name, animated: emoji.animated }, burst };
 }
+
+/**
+ * A `messages` row as both SQL stores read it: PostgreSQL answers its bigints as strings,
+ * SQLite as numbers.
+ */
+export type MessageRow = {
+  channel_id: string;
+  id: string;
+  guild_id: string;
+  author_id: string;
+  type: number;
+  content: string;
+  flags: number | string;
+  edited_at: number | string | null;
+  pinned_at: number | string | null;
+  nonce: string | null;
+  data: string;
+};
+
+export function messageFromRow(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    channelId: row.channel_id,
+    guildId: row.guild_id,
+    authorId: row.author_id,
+    type: row.type,
+    content: row.content,
+    flags: Number(row.flags),
+    editedAt: row.edited_at === null ? null : Number(row.edited_at),
+    pinnedAt: row.pinned_at === null ? null : Number(row.pinned_at),
+    nonce: row.nonce,
+    data: row.data,
+  };
+}

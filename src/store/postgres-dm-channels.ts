@@ -5,7 +5,7 @@
  */
 import type { SQL } from "bun";
 import { isSnowflake } from "../protocol/fields.ts";
-import { assertValidDmChannel, type DmChannel } from "./dm-channels.ts";
+import { assertValidDmChannel, dmChannelFromRow, type DmChannel, type DmChannelRow } from "./dm-channels.ts";
 
 /** The schema step that adds DM channels (postgres.ts appends it to its migrations). */
 export const DM_CHANNELS_MIGRATION = `CREATE TABLE dm_channels (
@@ -15,10 +15,6 @@ export const DM_CHANNELS_MIGRATION = `CREATE TABLE dm_channels (
      created_at bigint NOT NULL,
      UNIQUE (user_low, user_high)
    );`;
-
-type DmChannelRow = { id: string; user_low: string; user_high: string; created_at: string };
-
-const toDmChannel = (row: DmChannelRow): DmChannel => ({ id: row.id, recipientIds: [row.user_low, row.user_high], createdAt: Number(row.created_at) });
 
 export class PostgresDmChannels {
   readonly #sql: SQL;
@@ -33,12 +29,12 @@ export class PostgresDmChannels {
     await this.#sql`INSERT INTO dm_channels (id, user_low, user_high, created_at) VALUES (${channel.id}, ${low}, ${high}, ${channel.createdAt})
                     ON CONFLICT (user_low, user_high) DO NOTHING`;
     const [row] = await this.#sql<DmChannelRow[]>`SELECT * FROM dm_channels WHERE user_low = ${low} AND user_high = ${high}`;
-    return toDmChannel(row as DmChannelRow);
+    return dmChannelFromRow(row as DmChannelRow);
   }
 
   async get(id: string): Promise<DmChannel | undefined> {
     if (!isSnowflake(id)) return undefined;
     const [row] = await this.#sql<DmChannelRow[]>`SELECT * FROM dm_channels WHERE id = ${id}`;
-    return row && toDmChannel(row);
+    return row && dmChannelFromRow(row);
   }
 }

@@ -11,7 +11,9 @@ import {
   assertValidMessagePage,
   countsByMessage,
   emojiKey,
+  messageFromRow,
   type MessagePage,
+  type MessageRow,
   type ReactionCount,
   type ReactionSelector,
   type StoredAttachment,
@@ -68,35 +70,7 @@ export const ATTACHMENTS_MIGRATION = `CREATE TABLE attachments (
 
 type AttachmentRow = { channel_id: string; id: string; message_id: string; filename: string; content_type: string | null; data: Uint8Array };
 
-type MessageRow = {
-  channel_id: string;
-  id: string;
-  guild_id: string;
-  author_id: string;
-  type: number;
-  content: string;
-  flags: string;
-  edited_at: string | null;
-  pinned_at: string | null;
-  nonce: string | null;
-  data: string;
-};
 
-function toMessage(row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    channelId: row.channel_id,
-    guildId: row.guild_id,
-    authorId: row.author_id,
-    type: row.type,
-    content: row.content,
-    flags: Number(row.flags),
-    editedAt: row.edited_at === null ? null : Number(row.edited_at),
-    pinnedAt: row.pinned_at === null ? null : Number(row.pinned_at),
-    nonce: row.nonce,
-    data: row.data,
-  };
-}
 
 /** The reads of messages and reactions, on `sql`; `toUser` reads a `users` row (postgres.ts owns that shape). */
 export class PostgresMessages<UserRow> {
@@ -116,7 +90,7 @@ export class PostgresMessages<UserRow> {
 
   async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {
     const [row] = await this.#sql<MessageRow[]>`SELECT * FROM messages WHERE channel_id = ${channelId} AND id = ${messageId}`;
-    return row && toMessage(row);
+    return row && messageFromRow(row);
   }
 
   async listMessages(channelId: string, page: MessagePage): Promise<StoredMessage[]> {
@@ -139,14 +113,14 @@ export class PostgresMessages<UserRow> {
       const [from, under] = await Promise.all([newer(around, limit - below, true), older(around, below)]);
       rows = [...from, ...under];
     } else rows = await sql<MessageRow[]>`SELECT * FROM messages WHERE channel_id = ${channelId} ORDER BY id DESC LIMIT ${limit}`;
-    return rows.map(toMessage);
+    return rows.map(messageFromRow);
   }
 
   async listPinnedMessages(channelId: string, limit: number, pinnedBefore?: number): Promise<StoredMessage[]> {
     const rows = await this.#sql<MessageRow[]>`
       SELECT * FROM messages WHERE channel_id = ${channelId} AND pinned_at IS NOT NULL AND pinned_at < ${pinnedBefore ?? Number.MAX_SAFE_INTEGER}
       ORDER BY pinned_at DESC, id DESC LIMIT ${limit}`;
-    return rows.map(toMessage);
+    return rows.map(messageFromRow);
   }
 
   async countPinnedMessages(channelId: string): Promise<number> {
@@ -157,7 +131,7 @@ export class PostgresMessages<UserRow> {
   async findMessageByNonce(channelId: string, authorId: string, nonce: string): Promise<StoredMessage | undefined> {
     const [row] = await this.#sql<MessageRow[]>`
       SELECT * FROM messages WHERE channel_id = ${channelId} AND author_id = ${authorId} AND nonce = ${nonce} ORDER BY id DESC LIMIT 1`;
-    return row && toMessage(row);
+    return row && messageFromRow(row);
   }
 
   async messageReactions(channelId: string, messageIds: readonly string[], viewerId: string): Promise<Map<string, ReactionCount[]>> {

@@ -4,7 +4,7 @@
  * then a read of that row; bun:sqlite runs both before any other call on the file.
  */
 import type { Database } from "bun:sqlite";
-import { assertValidDmChannel, type DmChannel } from "./dm-channels.ts";
+import { assertValidDmChannel, dmChannelFromRow, type DmChannel, type DmChannelRow } from "./dm-channels.ts";
 
 /** The schema step that adds DM channels (sqlite.ts appends it to its migrations). */
 export const DM_CHANNELS_MIGRATION = `CREATE TABLE dm_channels (
@@ -14,10 +14,6 @@ export const DM_CHANNELS_MIGRATION = `CREATE TABLE dm_channels (
      created_at INTEGER NOT NULL,
      UNIQUE (user_low, user_high)
    ) WITHOUT ROWID;`;
-
-type DmChannelRow = { id: string; user_low: string; user_high: string; created_at: number };
-
-const toDmChannel = (row: DmChannelRow): DmChannel => ({ id: row.id, recipientIds: [row.user_low, row.user_high], createdAt: row.created_at });
 
 export class SqliteDmChannels {
   readonly #db: Database;
@@ -34,11 +30,11 @@ export class SqliteDmChannels {
       .query("INSERT INTO dm_channels (id, user_low, user_high, created_at) VALUES ($id, $user_low, $user_high, $created_at) ON CONFLICT (user_low, user_high) DO NOTHING")
       .run({ id: channel.id, ...pair, created_at: channel.createdAt });
     const row = this.#db.query<DmChannelRow, [typeof pair]>("SELECT * FROM dm_channels WHERE user_low = $user_low AND user_high = $user_high").get(pair);
-    return toDmChannel(row as DmChannelRow);
+    return dmChannelFromRow(row as DmChannelRow);
   }
 
   get(id: string): DmChannel | undefined {
     const row = this.#db.query<DmChannelRow, [{ id: string }]>("SELECT * FROM dm_channels WHERE id = $id").get({ id });
-    return row ? toDmChannel(row) : undefined;
+    return row ? dmChannelFromRow(row) : undefined;
   }
 }

@@ -12,7 +12,9 @@ import {
   assertValidMessagePage,
   countsByMessage,
   emojiKey,
+  messageFromRow,
   type MessagePage,
+  type MessageRow,
   type ReactionCount,
   type ReactionSelector,
   type StoredAttachment,
@@ -73,19 +75,6 @@ export const ATTACHMENTS_MIGRATION = `CREATE TABLE attachments (
 
 type AttachmentRow = { channel_id: string; id: string; message_id: string; filename: string; content_type: string | null; data: Uint8Array };
 
-type MessageRow = {
-  channel_id: string;
-  id: string;
-  guild_id: string;
-  author_id: string;
-  type: number;
-  content: string;
-  flags: number;
-  edited_at: number | null;
-  pinned_at: number | null;
-  nonce: string | null;
-  data: string;
-};
 
 type CountRow = {
   message_id: string;
@@ -101,21 +90,6 @@ type CountRow = {
 const COLUMNS = "channel_id, id, guild_id, author_id, type, content, flags, edited_at, pinned_at, nonce, data";
 const KEY = (name: string) => `substr('0000000000000000000' || $${name}, -20)`;
 
-function toMessage(row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    channelId: row.channel_id,
-    guildId: row.guild_id,
-    authorId: row.author_id,
-    type: row.type,
-    content: row.content,
-    flags: row.flags,
-    editedAt: row.edited_at,
-    pinnedAt: row.pinned_at,
-    nonce: row.nonce,
-    data: row.data,
-  };
-}
 
 /** The message side of `SqliteGuildStore`, on its database; `UserRow` is a `users` row, read by `toUser` (sqlite.ts owns that shape). */
 export class SqliteMessages<UserRow> {
@@ -129,7 +103,7 @@ export class SqliteMessages<UserRow> {
 
   getMessage(channelId: string, messageId: string): StoredMessage | undefined {
     const row = this.#db.query<MessageRow, [{ channel_id: string; id: string }]>(`SELECT ${COLUMNS} FROM messages WHERE channel_id = $channel_id AND id = $id`).get({ channel_id: channelId, id: messageId });
-    return row ? toMessage(row) : undefined;
+    return row ? messageFromRow(row) : undefined;
   }
 
   listMessages(channelId: string, page: MessagePage): StoredMessage[] {
@@ -159,7 +133,7 @@ export class SqliteMessages<UserRow> {
         .query<MessageRow, [{ channel_id: string; limit: number }]>(`SELECT ${COLUMNS} FROM messages WHERE channel_id = $channel_id ORDER BY id_order DESC LIMIT $limit`)
         .all({ channel_id: channelId, limit });
     }
-    return rows.map(toMessage);
+    return rows.map(messageFromRow);
   }
 
   listPinnedMessages(channelId: string, limit: number, pinnedBefore?: number): StoredMessage[] {
@@ -169,7 +143,7 @@ export class SqliteMessages<UserRow> {
          ORDER BY pinned_at DESC, id_order DESC LIMIT $limit`,
       )
       .all({ channel_id: channelId, limit, before: pinnedBefore ?? Number.MAX_SAFE_INTEGER })
-      .map(toMessage);
+      .map(messageFromRow);
   }
 
   countPinnedMessages(channelId: string): number {
@@ -185,7 +159,7 @@ export class SqliteMessages<UserRow> {
         `SELECT ${COLUMNS} FROM messages WHERE channel_id = $channel_id AND author_id = $author_id AND nonce = $nonce ORDER BY id_order DESC LIMIT 1`,
       )
       .get({ channel_id: channelId, author_id: authorId, nonce });
-    return row ? toMessage(row) : undefined;
+    return row ? messageFromRow(row) : undefined;
   }
 
   messageReactions(channelId: string, messageIds: readonly string[], viewerId: string): Map<string, ReactionCount[]> {
