@@ -3,7 +3,10 @@
  * its documented base-URL settings: log in; fill its guild cache (guild, channels, roles,
  * members); receive a message another user posts; send with its own send call and receive
  * the echo; not see a hidden channel until a role grants VIEW_CHANNEL (then get it by
- * CHANNEL_CREATE); open a DM and talk in it both ways; keep its session across a presence change (op 3); and, after its socket
+ * CHANNEL_CREATE); open a DM and talk in it both ways (the DM reaching only the human's session
+ * with DIRECT_MESSAGES); keep its session across a presence change (op 3); do its message workout
+ * in a channel a bystander may not view, who gets none of its events and may read none of it over
+ * REST; and, after its socket
  * is cut as a network would cut it, RESUME (RESUMED, not READY) and get every message posted
  * meanwhile exactly once, in order.
  *
@@ -51,7 +54,13 @@ const INGRESS_SECRET = "sdk-ingress-secret-0123456789abcdef";
 const GUILDS = 1 << 0;
 const GUILD_MEMBERS = 1 << 1;
 const GUILD_PRESENCES = 1 << 8;
+const GUILD_MESSAGES = 1 << 9;
+const GUILD_MESSAGE_REACTIONS = 1 << 10;
+const GUILD_MESSAGE_TYPING = 1 << 11;
+const DIRECT_MESSAGES = 1 << 12;
 const MESSAGE_CONTENT = 1 << 15;
+/** Every guild intent a member's session can ask for: whatever it is not shown, it is not for its intents. */
+const ALL_GUILD_MESSAGE_INTENTS = GUILDS | GUILD_MEMBERS | GUILD_MESSAGES | GUILD_MESSAGE_REACTIONS | GUILD_MESSAGE_TYPING | MESSAGE_CONTENT;
 const VIEW_CHANNEL = (1n << 10n).toString();
 /** Setup may create a venv and install from PyPI, or download Go modules. */
 const SETUP_MS = 240_000;
@@ -69,6 +78,23 @@ interface Account {
   token: string;
 }
 
+/**
+ * A plain socket straight to the gateway, READY as `token` with `intents`. A user's IDENTIFYs are
+ * one per 5 s (max_concurrency 1), so an op 9 for a second session of the same user is waited out.
+ */
+async function identified(port: string, token: string, intents: number): Promise<RawClient> {
+  for (;;) {
+    const socket = new RawClient(`ws://127.0.0.1:${port}/?v=10&encoding=json`);
+    await socket.opened();
+    await socket.op(10);
+    socket.send({ op: 2, d: { token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+    const answer = await socket.next((f) => f.t === "READY" || f.op === 9);
+    if (answer.op !== 9) return socket;
+    socket.close();
+    await Bun.sleep(1_000);
+  }
+}
+
 export function sdkConformance(sdk: SdkUnderTest): void {
   describe(`${sdk.name} against dist/guildgate`, () => {
     let dir = "";
@@ -76,7 +102,19 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     let binary: RunningBinary | undefined;
     let client: SdkProcess | undefined;
     let observer: RawClient | undefined;
-    const w = { bot: { id: "", token: "" }, human: { id: "", token: "" }, guildId: "", general: "", hidden: "", viewers: "" };
+    /** The human's second session, the only one with DIRECT_MESSAGES. */
+    let humanDms: RawClient | undefined;
+    /** A member who may not view the hidden channel, on a session with every message intent. */
+    let bystander: RawClient | undefined;
+    const w = {
+      bot: { id: "", token: "" },
+      human: { id: "", token: "" },
+      outsider: { id: "", token: "" },
+      guildId: "",
+      general: "",
+      hidden: "",
+      viewers: "",
+    };
 
     const api = (method: string, path: string, body?: unknown, auth = `Bearer ${INGRESS_SECRET}`) =>
       callJson(binary?.base ?? "", method, path, body, auth);
@@ -111,6 +149,23 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     const isMessage = (content: string) => (line: SdkLine) => line.event === "message" && line.content === content;
     const dispatches = (from = 0) => sdkProcess().linesOf("dispatch", from).map((line) => line.t);
 
+    /**
+     * The bystander saw nothing of the hidden channel since frame `from` (a message it may see,
+     * posted after, is the barrier) and may not read any of it over REST.
+     */
+    async function expectUnseenByBystander(from: number, messageIds: string[]): Promise<void> {
+      const outsider = started(bystander, "the bystander");
+      const marker = await post(w.general, "a marker for the bystander");
+      const barrier = await outsider.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === marker, STEP_MS, from);
+      const seen = outsider.frames.slice(from, outsider.frames.indexOf(barrier));
+      expect(seen.filter((f) => JSON.stringify(f.d).includes(w.hidden))).toEqual([]);
+      const asOutsider = `Bot ${w.outsider.token}`;
+      expect(await api("GET", `/api/v10/channels/${w.hidden}/messages?limit=50`, undefined, asOutsider)).toMatchObject({ status: 403, json: { code: 50001 } });
+      for (const id of messageIds) {
+        expect(await api("GET", `/api/v10/channels/${w.hidden}/messages/${id}`, undefined, asOutsider)).toMatchObject({ status: 403, json: { code: 50001 } });
+      }
+    }
+
     beforeAll(async () => {
       const command = await sdk.command();
       dir = mkdtempSync(join(tmpdir(), "guildgate-sdk-"));
@@ -132,19 +187,21 @@ export function sdkConformance(sdk: SdkUnderTest): void {
       w.hidden = (await created("POST", `/internal/guilds/${w.guildId}/channels`, { name: "hidden", permission_overwrites: overwrites })).id as string;
       await created("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, {});
 
-      // The human watches presences on a plain socket, straight to the gateway.
-      observer = new RawClient(`ws://127.0.0.1:${new URL(binary.base).port}/?v=10&encoding=json`);
-      await observer.opened();
-      await observer.op(10);
-      observer.send({ op: 2, d: { token: w.human.token, intents: GUILDS | GUILD_PRESENCES, properties: { os: "linux", browser: "t", device: "t" } } });
-      await observer.dispatch("GUILD_CREATE");
+      w.outsider = await account("bystander", false, GUILD_MEMBERS | MESSAGE_CONTENT);
+      await created("PUT", `/internal/guilds/${w.guildId}/members/${w.outsider.id}`, {});
+
+      // Plain sockets, straight to the gateway: the human watches presences on one (without
+      // DIRECT_MESSAGES) and its DMs on another; the bystander watches everything it may.
+      const gatewayPort = new URL(binary.base).port;
+      observer = await identified(gatewayPort, w.human.token, GUILDS | GUILD_PRESENCES);
+      bystander = await identified(gatewayPort, w.outsider.token, ALL_GUILD_MESSAGE_INTENTS | DIRECT_MESSAGES);
 
       client = new SdkProcess(command, { GUILDGATE_API: `${binary.base}/api`, GUILDGATE_GATEWAY: gatewayUrl, GUILDGATE_TOKEN: w.bot.token });
     }, SETUP_MS);
 
     afterAll(async () => {
       await client?.stop();
-      observer?.close();
+      for (const socket of [observer, humanDms, bystander]) socket?.close();
       if (binary) await stopBinary(binary.child);
       await proxy?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
@@ -164,7 +221,7 @@ export function sdkConformance(sdk: SdkUnderTest): void {
               // The hidden channel is not in the cache: @everyone may not view it.
               channels: [w.general],
               roles: [w.guildId, w.viewers].sort(),
-              members: [w.bot.id, w.human.id].sort(),
+              members: [w.bot.id, w.human.id, w.outsider.id].sort(),
             },
           ],
         });
@@ -225,6 +282,9 @@ export function sdkConformance(sdk: SdkUnderTest): void {
       "opens a DM with its own calls and sends there; its echo and the human's answer in the DM arrive",
       async () => {
         const sdk = sdkProcess();
+        // The human's second session, the only one with DIRECT_MESSAGES, is READY before the DM.
+        const dms = await identified(new URL(started(binary, "the gateway").base).port, w.human.token, DIRECT_MESSAGES);
+        humanDms = dms;
         const from = sdk.lines.length;
         sdk.send({ cmd: "dm", user_id: w.human.id, content: "a DM from the bot" });
         const sent = await sdk.next((line) => line.event === "dm_sent", "its DM calls' answer", from);
@@ -234,6 +294,17 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         const answer = await sdk.next(isMessage("a DM from the human"), "the human's DM", from);
         expect(answer).toEqual({ event: "message", id, channel_id: sent.channel_id, author_id: w.human.id, content: "a DM from the human" });
         expect(sdk.linesOf("error", from)).toEqual([]);
+
+        // The DM reached the human's session with DIRECT_MESSAGES, content and all, and not the
+        // one without: a USER_UPDATE to every session of the human is the barrier after it.
+        const dm = await dms.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === sent.id, STEP_MS);
+        expect(dm.d).toMatchObject({ channel_id: sent.channel_id, content: "a DM from the bot", author: { id: w.bot.id } });
+        const watcher = started(observer, "the observer");
+        const watched = watcher.frames.length;
+        expect((await api("POST", `/internal/users/${w.human.id}/dispatch`, { t: "USER_UPDATE", d: { id: w.human.id, username: "human" } })).status).toBe(202);
+        const barrier = await watcher.next((f) => f.t === "USER_UPDATE", STEP_MS, watched);
+        const beforeBarrier = watcher.frames.slice(0, watcher.frames.indexOf(barrier));
+        expect(beforeBarrier.filter((f) => (f.d as Json | null)?.channel_id === sent.channel_id)).toEqual([]);
       },
       STEP_MS,
     );
@@ -306,8 +377,10 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         // Pinning needs PIN_MESSAGES (1 << 51), which @everyone does not have.
         const pinners = (await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "pinners", permissions: (1n << 51n).toString() })).id as string;
         expect((await api("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.viewers, pinners] })).status).toBe(200);
-        const before = await post(w.general, "before the workout");
-        sdk.send({ cmd: "workout", channel_id: w.general });
+        // In the hidden channel: the bystander, who may not view it, must see none of it.
+        const watched = started(bystander, "the bystander").frames.length;
+        const before = await post(w.hidden, "before the workout");
+        sdk.send({ cmd: "workout", channel_id: w.hidden });
         const done = await sdk.next((line) => line.event === "workout", "its workout's answer", from);
         expect(done.edited).toBe("workout edited");
         // The file went up as the SDK sends files (multipart, payload_json) and is served at its URL, until the delete.
@@ -318,12 +391,13 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         await sdk.next((line) => line.event === "message_delete" && line.id === done.id, "MESSAGE_DELETE of its message", from);
         expect(sdk.linesOf("message_edit", from)).toContainEqual({ event: "message_edit", id: done.id, content: "workout edited" });
         expect(sdk.linesOf("reaction_add", from)).toEqual([{ event: "reaction_add", message_id: done.id, user_id: w.bot.id, emoji: "👍" }]);
-        expect(sdk.linesOf("pins_update", from)).toEqual([{ event: "pins_update", channel_id: w.general, pinned: true }]);
+        expect(sdk.linesOf("pins_update", from)).toEqual([{ event: "pins_update", channel_id: w.hidden, pinned: true }]);
         expect((await fetch(done.attachment as string)).status).toBe(404);
-        const gone = await api("GET", `/api/v10/channels/${w.general}/messages/${done.id}`, undefined, `Bot ${w.human.token}`);
+        const gone = await api("GET", `/api/v10/channels/${w.hidden}/messages/${done.id}`, undefined, `Bot ${w.human.token}`);
         expect(gone).toMatchObject({ status: 404, json: { code: 10008 } });
         expect(sdk.linesOf("error")).toEqual([]);
         expect(sdk.rateLimitNotices).toEqual([]);
+        await expectUnseenByBystander(watched, [done.id as string, before]);
       },
       STEP_MS,
     );
