@@ -470,6 +470,22 @@ export function guildsContract(harness: HarnessFactory): void {
       expect(await expectExact()).not.toContain(`#${w.role.id}`);
     });
 
+    test("op 37 (op 14 for many guilds at once) gets the same member-list SYNC as op 14 for each guild it names", async () => {
+      const w = await world();
+      const viewer = await session(w.owner, GUILDS);
+      await guildCreate(viewer.client, w.guild.id);
+      const channels = { [w.lobby.id]: [[0, 99]] };
+      const syncOf = async (payload: unknown): Promise<Json> => {
+        const from = viewer.client.frames.length;
+        viewer.client.send(payload);
+        return (await viewer.client.next((f) => f.t === "GUILD_MEMBER_LIST_UPDATE", 5_000, from)).d as Json;
+      };
+      const single = await syncOf({ op: 14, d: { guild_id: w.guild.id, channels } });
+      const bulk = await syncOf({ op: 37, d: { subscriptions: { [w.guild.id]: { typing: true, channels } } } });
+      expect(single).toMatchObject({ guild_id: w.guild.id, id: "everyone", ops: [{ op: "SYNC", range: [0, 99] }] });
+      expect(bulk).toEqual(single);
+    });
+
     test("a member that loses sight of a private channel gets nothing more of its member list, whatever takes it away", async () => {
       const w = await world();
       await api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [w.role.id] });
