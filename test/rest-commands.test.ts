@@ -178,3 +178,72 @@ describe("who may use a scope", () => {
     expect((await call("DELETE", `${base}/${((await call("GET", base)).json as unknown as Json[])[0]?.id}`)).status).toBe(204);
   });
 });
+
+describe("command permissions", () => {
+  test("PUT by a member with MANAGE_GUILD and MANAGE_ROLES (not a bot: 20001; without them: 50013) replaces them, answers and tells the app's bot; GETs read them", async () => {
+    const w = await rest.world();
+    const bot = await rest.user("permitted-bot", 0, true);
+    await rest.join(w.guild.id, bot);
+    const botSession = await rest.session(bot, 1, w.guild.id);
+    const command = (await rest.api("POST", `/api/v10/applications/${bot.id}/commands`, ping, bot.auth)).json;
+    const base = `/api/v10/applications/${bot.id}/guilds/${w.guild.id}/commands`;
+    const entries = [
+      { id: w.role.id, type: 1, permission: true },
+      { id: w.member.id, type: 2, permission: false },
+      { id: w.lobby.id, type: 3, permission: false },
+      { id: (BigInt(w.guild.id) - 1n).toString(), type: 3, permission: true },
+    ];
+    expect(await rest.api("PUT", `${base}/${command.id}/permissions`, { permissions: entries }, bot.auth)).toMatchObject({ status: 403, json: { code: 20001 } });
+    expect(await rest.api("PUT", `${base}/${command.id}/permissions`, { permissions: entries }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect(await rest.api("GET", `${base}/${command.id}/permissions`, undefined, bot.auth)).toMatchObject({ status: 404, json: { code: 10066 } });
+
+    const from = botSession.frames.length;
+    const put = await rest.api("PUT", `${base}/${command.id}/permissions`, { permissions: entries }, w.owner.auth);
+    const expected = { id: command.id, application_id: bot.id, guild_id: w.guild.id, permissions: entries };
+    expect(put).toEqual({ status: 200, json: expected });
+    expect(await rest.event(botSession, "APPLICATION_COMMAND_PERMISSIONS_UPDATE", from)).toEqual(expected);
+    expect(await rest.api("GET", `${base}/${command.id}/permissions`, undefined, bot.auth)).toEqual({ status: 200, json: expected });
+    const appLevel = { permissions: [{ id: w.guild.id, type: 1, permission: false }] };
+    expect((await rest.api("PUT", `${base}/${bot.id}/permissions`, appLevel, w.owner.auth)).status).toBe(200);
+    const listed = await rest.api("GET", `${base}/permissions`, undefined, bot.auth);
+    // By ascending id: the application's (its bot user's) is older than its command's.
+    expect(listed).toEqual({ status: 200, json: [{ id: bot.id, application_id: bot.id, guild_id: w.guild.id, ...appLevel }, expected] as unknown as Json });
+    // Only the application reads them.
+    expect(await rest.api("GET", `${base}/permissions`, undefined, w.owner.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
+
+    // Renaming the command ends its permissions, as on Discord; an empty PUT removes the app-level ones.
+    expect((await rest.api("PATCH", `/api/v10/applications/${bot.id}/commands/${command.id}`, { name: "renamed" }, bot.auth)).status).toBe(200);
+    expect(await rest.api("GET", `${base}/${command.id}/permissions`, undefined, bot.auth)).toMatchObject({ status: 404, json: { code: 10066 } });
+    expect((await rest.api("PUT", `${base}/${bot.id}/permissions`, { permissions: [] }, w.owner.auth)).status).toBe(200);
+    expect(await rest.api("GET", `${base}/permissions`, undefined, bot.auth)).toEqual({ status: 200, json: [] as unknown as Json });
+  });
+
+  test("bad bodies and targets: 50035 naming the entry; 10063 for no such command; 404 10004 / 403 50001 for the guild", async () => {
+    const w = await rest.world();
+    const bot = await rest.user("checked-bot", 0, true);
+    const command = (await rest.api("POST", `/api/v10/applications/${bot.id}/commands`, ping, bot.auth)).json;
+    const base = `/api/v10/applications/${bot.id}/guilds/${w.guild.id}/commands`;
+    const put = (body: unknown, target = command.id as string) => rest.api("PUT", `${base}/${target}/permissions`, body, w.owner.auth);
+    expect(await put({ permissions: [] })).toMatchObject({ status: 403, json: { code: 50001 } });
+    await rest.join(w.guild.id, bot);
+    expect(await rest.api("PUT", `/api/v10/applications/${bot.id}/guilds/1/commands/${command.id}/permissions`, { permissions: [] }, w.owner.auth)).toMatchObject({
+      status: 404,
+      json: { code: 10004 },
+    });
+    expect(await put({ permissions: [] }, "1")).toMatchObject({ status: 404, json: { code: 10063 } });
+    const refusals: [unknown, string[]][] = [
+      [{}, ["permissions"]],
+      [{ permissions: Array.from({ length: 101 }, () => ({ id: w.role.id, type: 1, permission: true })) }, ["permissions"]],
+      [{ permissions: [{ id: w.role.id, type: 4, permission: true }] }, ["permissions", "0", "type"]],
+      [{ permissions: [{ id: w.role.id, type: 1, permission: "yes" }] }, ["permissions", "0", "permission"]],
+      [{ permissions: [{ id: w.role.id, type: 1, permission: true }, { id: w.lobby.id, type: 1, permission: true }] }, ["permissions", "1", "id"]],
+      [{ permissions: [{ id: "12345", type: 2, permission: true }] }, ["permissions", "0", "id"]],
+      [{ permissions: [{ id: w.role.id, type: 3, permission: true }] }, ["permissions", "0", "id"]],
+    ];
+    for (const [body, path] of refusals) {
+      const answer = await put(body);
+      expect({ body, status: answer.status, code: answer.json.code }).toEqual({ body, status: 400, code: 50035 });
+      expect({ body, at: errorAt(answer.json, path) }).toEqual({ body, at: "BASE_TYPE_INVALID" });
+    }
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { closeStoreImplementations, storeImplementations, type Opened } from "../../test/support/store-implementations.ts";
-import type { CommandChange, StoredCommand } from "./command-records.ts";
+import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./command-records.ts";
 import type { GuildStore } from "./guild-store.ts";
 
 const APP = "100";
@@ -13,6 +13,19 @@ const GUILD = "200";
 
 function command(id: string, name: string, guildId: string | null = null, applicationId = APP): StoredCommand {
   return { id, applicationId, guildId, type: 1, name, version: id, data: { description: `about ${name}`, options: [{ type: 3, name: "text", description: "t" }] } };
+}
+
+/** `targetId`'s permissions in GUILD: one role allowed, and `channel` denied. */
+function permissions(targetId: string, channel = "300", guildId = GUILD, applicationId = APP): StoredCommandPermissions {
+  return {
+    applicationId,
+    guildId,
+    targetId,
+    permissions: [
+      { id: "400", type: 1, permission: true },
+      { id: channel, type: 3, permission: false },
+    ],
+  };
 }
 
 /** A change that puts `commands` and answers `result`. */
@@ -99,6 +112,43 @@ for (const implementation of storeImplementations) {
       await Promise.all(Array.from({ length: 20 }, (_, i) => add(i % 2 === 0 ? store : second, i)));
       const names = (await store.listCommands(APP, GUILD)).map((c) => c.name).sort();
       expect(names).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`).sort());
+    });
+
+    test("command permissions: per guild and application, by ascending target id; a put replaces, an empty one removes", async () => {
+      expect(await store.listCommandPermissions(APP, GUILD)).toEqual([]);
+      await store.putCommandPermissions(permissions("10"));
+      await store.putCommandPermissions(permissions(APP));
+      await store.putCommandPermissions(permissions("9", "301"));
+      await store.putCommandPermissions(permissions("10", "302", "201"));
+      await store.putCommandPermissions(permissions("10", "303", GUILD, "101"));
+      expect(await store.listCommandPermissions(APP, GUILD)).toEqual([permissions("9", "301"), permissions("10"), permissions(APP)]);
+      await store.putCommandPermissions(permissions("10", "304"));
+      await store.putCommandPermissions({ ...permissions("9"), permissions: [] });
+      expect(await store.listCommandPermissions(APP, GUILD)).toEqual([permissions("10", "304"), permissions(APP)]);
+      expect(await store.listCommandPermissions(APP, "201")).toEqual([permissions("10", "302", "201")]);
+      expect(await store.listCommandPermissions("101", GUILD)).toEqual([permissions("10", "303", GUILD, "101")]);
+    });
+
+    test("a command's permissions go, in every guild, when it is deleted or renamed; an edit that keeps the name keeps them", async () => {
+      await store.changeCommands(APP, null, putting([command("1", "kept"), command("2", "renamed"), command("3", "deleted")], undefined));
+      for (const id of ["1", "2", "3"]) {
+        await store.putCommandPermissions(permissions(id));
+        await store.putCommandPermissions(permissions(id, "300", "201"));
+      }
+      await store.changeCommands(APP, null, putting([{ ...command("1", "kept"), version: "8" }, { ...command("2", "new name"), version: "9" }], undefined, ["3"]));
+      expect(await store.listCommandPermissions(APP, GUILD)).toEqual([permissions("1")]);
+      expect(await store.listCommandPermissions(APP, "201")).toEqual([permissions("1", "300", "201")]);
+    });
+
+    test("command permissions: invalid records reject with RangeError; a guild's deletion takes its permissions only", async () => {
+      for (const bad of [{ ...permissions("1"), targetId: "x" }, { ...permissions("1"), permissions: Array.from({ length: 101 }, () => ({ id: "1", type: 1 as const, permission: true })) }]) {
+        await expect(store.putCommandPermissions(bad)).rejects.toBeInstanceOf(RangeError);
+      }
+      await store.putCommandPermissions(permissions("1"));
+      await store.putCommandPermissions(permissions("1", "300", "201"));
+      await store.writeGuild(GUILD, 1, [{ k: "delete-guild" }]);
+      expect(await store.listCommandPermissions(APP, GUILD)).toEqual([]);
+      expect(await store.listCommandPermissions(APP, "201")).toEqual([permissions("1", "300", "201")]);
     });
   });
 }

@@ -995,7 +995,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["application_commands", "attachments", "channels", "dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
     await db.close();
   });
 

@@ -4,7 +4,18 @@
  * and keeps this store an obviously-correct model for the SQL ones. Methods are `async`
  * only to fit the interface: each does its work at once.
  */
-import { assertValidCommand, assertValidScope, byId, copyCommand, type CommandChange, type StoredCommand } from "./command-records.ts";
+import {
+  assertValidCommand,
+  assertValidCommandPermissions,
+  assertValidScope,
+  byId,
+  byTarget,
+  commandsLosingPermissions,
+  copyCommand,
+  type CommandChange,
+  type StoredCommand,
+  type StoredCommandPermissions,
+} from "./command-records.ts";
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import {
@@ -77,6 +88,8 @@ export class MemoryGuildStore implements GuildStore {
   readonly #attachments = new Map<string, Map<string, { guildId: string; attachment: StoredAttachment }>>();
   /** `application id/guild id` (`""` for global) → command id → command. */
   readonly #commands = new Map<string, Map<string, StoredCommand>>();
+  /** `application id/guild id` → target id (a command's, or the application's) → its permissions there. */
+  readonly #commandPermissions = new Map<string, Map<string, StoredCommandPermissions>>();
   /** DM channels by id, and their ids by pair (`low:high`). */
   readonly #dmChannels = new Map<string, DmChannel>();
   readonly #dmChannelOfPair = new Map<string, string>();
@@ -280,6 +293,7 @@ export class MemoryGuildStore implements GuildStore {
   async changeCommands<T>(applicationId: string, guildId: string | null, change: (commands: StoredCommand[]) => CommandChange<T>): Promise<T> {
     assertValidScope(applicationId, guildId);
     // Synchronous from read to write, so changes of a scope never interleave.
+    const before = this.#listCommands(applicationId, guildId);
     const planned = change(this.#listCommands(applicationId, guildId));
     for (const command of planned.put) assertValidCommand(command, applicationId, guildId);
     const key = `${applicationId}/${guildId ?? ""}`;
@@ -287,7 +301,25 @@ export class MemoryGuildStore implements GuildStore {
     this.#commands.set(key, scope);
     for (const id of planned.deleted) scope.delete(id);
     for (const command of planned.put) scope.set(command.id, copyCommand(command));
+    const ended = commandsLosingPermissions(before, planned);
+    for (const [permissionsKey, targets] of this.#commandPermissions) {
+      if (permissionsKey.startsWith(`${applicationId}/`)) for (const id of ended) targets.delete(id);
+    }
     return planned.result;
+  }
+
+  async listCommandPermissions(applicationId: string, guildId: string): Promise<StoredCommandPermissions[]> {
+    assertValidScope(applicationId, guildId);
+    return byTarget([...(this.#commandPermissions.get(`${applicationId}/${guildId}`)?.values() ?? [])].map((record) => structuredClone(record)));
+  }
+
+  async putCommandPermissions(record: StoredCommandPermissions): Promise<void> {
+    assertValidCommandPermissions(record);
+    const key = `${record.applicationId}/${record.guildId}`;
+    const targets = this.#commandPermissions.get(key) ?? new Map<string, StoredCommandPermissions>();
+    this.#commandPermissions.set(key, targets);
+    if (record.permissions.length === 0) targets.delete(record.targetId);
+    else targets.set(record.targetId, structuredClone(record));
   }
 
   async listReactors(channelId: string, messageId: string, key: string, burst: boolean, limit: number, after?: string): Promise<User[]> {
@@ -400,6 +432,7 @@ export class MemoryGuildStore implements GuildStore {
         return;
       case "delete-guild":
         for (const key of this.#commands.keys()) if (key.endsWith(`/${guildId}`)) this.#commands.delete(key);
+        for (const key of this.#commandPermissions.keys()) if (key.endsWith(`/${guildId}`)) this.#commandPermissions.delete(key);
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
         for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
         for (const [channelId, messages] of this.#messages) {

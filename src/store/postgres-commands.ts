@@ -6,14 +6,21 @@
 import type { SQL } from "bun";
 import {
   assertValidCommand,
+  assertValidCommandPermissions,
   assertValidScope,
   byId,
+  byTarget,
+  commandsLosingPermissions,
+  fromCommandPermissionsRow,
   fromCommandRow,
+  toCommandPermissionsRow,
   toCommandRow,
   type CommandChange,
+  type CommandPermissionsRow,
   type CommandRow,
   type CommandStore,
   type StoredCommand,
+  type StoredCommandPermissions,
 } from "./command-records.ts";
 
 /** The schema step that adds application commands (postgres.ts appends it to its migrations). */
@@ -28,6 +35,16 @@ export const COMMANDS_MIGRATION = `CREATE TABLE application_commands (
    );
    CREATE INDEX application_commands_by_scope ON application_commands (application_id, guild_id);
    CREATE INDEX application_commands_by_guild ON application_commands (guild_id);`;
+
+/** The schema step that adds command permissions (postgres.ts appends it to its migrations). */
+export const COMMAND_PERMISSIONS_MIGRATION = `CREATE TABLE application_command_permissions (
+     guild_id text NOT NULL,
+     application_id text NOT NULL,
+     target_id text NOT NULL,
+     permissions text NOT NULL,
+     PRIMARY KEY (guild_id, application_id, target_id)
+   );
+   CREATE INDEX application_command_permissions_by_target ON application_command_permissions (target_id);`;
 
 export class PostgresCommands implements CommandStore {
   readonly #sql: SQL;
@@ -46,8 +63,12 @@ export class PostgresCommands implements CommandStore {
     const scope = guildId ?? "";
     return this.#sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(${`application_commands/${applicationId}/${scope}`}))`;
+      const before = await list(tx, applicationId, scope);
       const planned = change(await list(tx, applicationId, scope));
       for (const command of planned.put) assertValidCommand(command, applicationId, guildId);
+      for (const id of commandsLosingPermissions(before, planned)) {
+        await tx`DELETE FROM application_command_permissions WHERE target_id = ${id} AND application_id = ${applicationId}`;
+      }
       for (const id of planned.deleted) await tx`DELETE FROM application_commands WHERE id = ${id} AND application_id = ${applicationId} AND guild_id = ${scope}`;
       for (const command of planned.put) {
         const row = toCommandRow(command);
@@ -60,11 +81,33 @@ export class PostgresCommands implements CommandStore {
       return planned.result;
     });
   }
+
+  async listCommandPermissions(applicationId: string, guildId: string): Promise<StoredCommandPermissions[]> {
+    assertValidScope(applicationId, guildId);
+    const rows = await this.#sql<CommandPermissionsRow[]>`
+      SELECT * FROM application_command_permissions WHERE guild_id = ${guildId} AND application_id = ${applicationId}`;
+    return byTarget(rows.map(fromCommandPermissionsRow));
+  }
+
+  async putCommandPermissions(record: StoredCommandPermissions): Promise<void> {
+    assertValidCommandPermissions(record);
+    const row = toCommandPermissionsRow(record);
+    if (record.permissions.length === 0) {
+      await this.#sql`
+        DELETE FROM application_command_permissions
+        WHERE guild_id = ${row.guild_id} AND application_id = ${row.application_id} AND target_id = ${row.target_id}`;
+      return;
+    }
+    await this.#sql`
+      INSERT INTO application_command_permissions (guild_id, application_id, target_id, permissions)
+      VALUES (${row.guild_id}, ${row.application_id}, ${row.target_id}, ${row.permissions})
+      ON CONFLICT (guild_id, application_id, target_id) DO UPDATE SET permissions = excluded.permissions`;
+  }
 }
 
-/** Removes the guild's commands of every application (postgres.ts runs it inside a "delete-guild" batch). */
-export function deleteGuildCommands(sql: SQL, guildId: string): Promise<unknown> {
-  return sql`DELETE FROM application_commands WHERE guild_id = ${guildId}`;
+/** Removes the guild's commands and command permissions of every application (postgres.ts runs them inside a "delete-guild" batch). */
+export function deleteGuildCommands(sql: SQL, guildId: string): Promise<unknown>[] {
+  return [sql`DELETE FROM application_commands WHERE guild_id = ${guildId}`, sql`DELETE FROM application_command_permissions WHERE guild_id = ${guildId}`];
 }
 
 async function list(sql: SQL, applicationId: string, scope: string): Promise<StoredCommand[]> {

@@ -16,8 +16,8 @@
  *   fsync off): ~330 µs for such a transaction, ~55 µs for an awaited autocommit statement.
  */
 import { SQL } from "bun";
-import { COMMANDS_MIGRATION, deleteGuildCommands, PostgresCommands } from "./postgres-commands.ts";
-import type { CommandChange, StoredCommand } from "./command-records.ts";
+import { COMMAND_PERMISSIONS_MIGRATION, COMMANDS_MIGRATION, deleteGuildCommands, PostgresCommands } from "./postgres-commands.ts";
+import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./command-records.ts";
 import { isSnowflake } from "../protocol/fields.ts";
 import {
   assertValidGuildWrite,
@@ -116,6 +116,8 @@ export const MIGRATIONS: readonly string[] = [
   COMMANDS_MIGRATION,
   // DM channels (postgres-dm-channels.ts).
   DM_CHANNELS_MIGRATION,
+  // Command permissions (postgres-commands.ts).
+  COMMAND_PERMISSIONS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -428,6 +430,14 @@ export class PostgresGuildStore implements GuildStore {
     return this.#commands.changeCommands(applicationId, guildId, change);
   }
 
+  listCommandPermissions(applicationId: string, guildId: string): Promise<StoredCommandPermissions[]> {
+    return this.#commands.listCommandPermissions(applicationId, guildId);
+  }
+
+  putCommandPermissions(record: StoredCommandPermissions): Promise<void> {
+    return this.#commands.putCommandPermissions(record);
+  }
+
   async claimGuild(guildId: string, generation: number): Promise<void> {
     assertValidGuildWrite(guildId, generation, []);
     await raiseFence(this.#sql, guildId, generation);
@@ -523,7 +533,7 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
     case "delete-guild":
       return [
         ...deleteGuildMessages(sql, guildId),
-        deleteGuildCommands(sql, guildId),
+        ...deleteGuildCommands(sql, guildId),
         sql`DELETE FROM roles WHERE guild_id = ${guildId}`,
         sql`DELETE FROM channels WHERE guild_id = ${guildId}`,
         sql`DELETE FROM members WHERE guild_id = ${guildId}`,

@@ -33,8 +33,8 @@ import {
 import { decodeOverwrites, decodeRoleIds, encodeOverwrites, encodeRoleIds } from "./json-columns.ts";
 import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from "./message-records.ts";
 import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
-import { COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
-import type { CommandChange, StoredCommand } from "./command-records.ts";
+import { COMMAND_PERMISSIONS_MIGRATION, COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
+import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./command-records.ts";
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
@@ -124,6 +124,8 @@ export const migrations: readonly string[] = [
   COMMANDS_MIGRATION,
   // DM channels (sqlite-dm-channels.ts).
   DM_CHANNELS_MIGRATION,
+  // Command permissions (sqlite-commands.ts).
+  COMMAND_PERMISSIONS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -619,6 +621,14 @@ export class SqliteGuildStore implements GuildStore {
 
   changeCommands<T>(applicationId: string, guildId: string | null, change: (commands: StoredCommand[]) => CommandChange<T>): Promise<T> {
     return this.#commands.changeCommands(applicationId, guildId, change);
+  }
+
+  listCommandPermissions(applicationId: string, guildId: string): Promise<StoredCommandPermissions[]> {
+    return this.#commands.listCommandPermissions(applicationId, guildId);
+  }
+
+  putCommandPermissions(record: StoredCommandPermissions): Promise<void> {
+    return this.#commands.putCommandPermissions(record);
   }
 
   async highestFence(): Promise<number> {
