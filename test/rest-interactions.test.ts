@@ -232,6 +232,8 @@ describe("responding", () => {
     expect(edited).toMatchObject({ status: 200, json: { id: loading.id, content: "done", flags: 0, embeds: [{ title: "Result", type: "rich" }] } });
     expect(await rest.event(s.memberSession, "MESSAGE_UPDATE", from)).toMatchObject({ id: loading.id, content: "done", flags: 0 });
     expect(await webhook(d, "GET", "/messages/@original")).toMatchObject({ status: 200, json: { id: loading.id, content: "done" } });
+    // discord.js sends it URL-encoded.
+    expect(await webhook(d, "GET", "/messages/%40original")).toMatchObject({ status: 200, json: { id: loading.id } });
   });
 
   test("EPHEMERAL: only the invoker's sessions get it, never stored in history; edits and deletes reach the invoker alone", async () => {

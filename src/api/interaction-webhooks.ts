@@ -33,7 +33,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 /** A token is two base64url parts joined by a dot (interaction-tokens.ts); a path segment without one is no token. */
 const TOKEN = "([\\w-]{1,200}\\.[\\w-]{1,100})";
 const CALLBACK = new RegExp(`^/api/v(?:9|10)/interactions/(\\d{1,20})/${TOKEN}/callback$`);
-const WEBHOOK = new RegExp(`^/api/v(?:9|10)/webhooks/(\\d{1,20})/${TOKEN}(?:/messages/(@original|\\d{1,20}))?$`);
+const WEBHOOK = new RegExp(`^/api/v(?:9|10)/webhooks/(\\d{1,20})/${TOKEN}(?:/messages/(@original|%40original|\\d{1,20}))?$`);
 
 export function createInteractionWebhookRoutes(ctx: Context): Routes {
   return async (request, url) => {
@@ -44,7 +44,9 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
     }
     const webhook = WEBHOOK.exec(url.pathname);
     if (!webhook) return undefined;
-    const [, applicationId, token, which] = webhook as unknown as [string, string, string, ResponseMessage | undefined];
+    const [, applicationId, token, named] = webhook as unknown as [string, string, string, string | undefined];
+    // SDKs send `@original` URL-encoded (discord.js: `%40original`).
+    const which: ResponseMessage | undefined = named === "%40original" ? "@original" : named;
     if (which === undefined && request.method !== "POST") return methodNotAllowed("POST");
     if (which !== undefined && !["GET", "HEAD", "PATCH", "DELETE"].includes(request.method)) return methodNotAllowed("GET, HEAD, PATCH, DELETE");
     const ref = webhookRef(ctx, applicationId, token);
