@@ -361,6 +361,36 @@ describe("components", () => {
     expect(reply.json.resource).toMatchObject({ message: { type: 19, message_reference: { message_id: message.id }, interaction_metadata: { type: 3, interacted_message_id: message.id } } });
   });
 
+  test("a button on an ephemeral reply: its click reaches the app; UPDATE_MESSAGE reaches the invoker alone and stores nothing", async () => {
+    const s = await scene();
+    const other = await rest.user("bystander");
+    await rest.join(s.guild.id, other);
+    const otherSession = await rest.session(other, MESSAGES, s.guild.id);
+    const d = await invoked(s, echoBody(s, s.lobby.id));
+    const components = [{ type: 1, components: [{ type: 2, style: 1, label: "Press", custom_id: "press" }] }];
+    const reply = (await callback(d, { type: 4, data: { content: "only you", flags: 64, components } }, "?with_response=true")).json.resource as Json;
+    const ephemeral = reply.message as Json;
+    const click = await invoked(s, { ...clickBody(s, ephemeral), message_flags: 64 });
+    expect(click.message).toMatchObject({ id: ephemeral.id, flags: 64 });
+    const [fromMember, fromOther] = [s.memberSession.frames.length, otherSession.frames.length];
+    expect((await callback(click, { type: 7, data: { content: "pressed", components: [] } })).status).toBe(204);
+    expect(await rest.event(s.memberSession, "MESSAGE_UPDATE", fromMember)).toMatchObject({ id: ephemeral.id, content: "pressed", flags: 64 });
+    await rest.nothingSince(otherSession, s.guild.id, "MESSAGE_UPDATE", fromOther);
+    expect(await rest.api("GET", `/api/v10/channels/${s.lobby.id}/messages/${ephemeral.id}`, undefined, s.member.auth)).toMatchObject({ status: 404, json: { code: 10008 } });
+  });
+
+  test("a response with a file (multipart, payload_json and files[0]) is a message with the attachment", async () => {
+    const s = await scene();
+    const d = await invoked(s, echoBody(s, s.lobby.id));
+    const form = new FormData();
+    form.set("payload_json", JSON.stringify({ type: 4, data: { content: "see file", attachments: [{ id: 0, filename: "note.txt" }] } }));
+    form.set("files[0]", new File(["hello"], "note.txt", { type: "text/plain" }));
+    const response = await fetch(`${rest.httpBase}/api/v10/interactions/${d.id}/${d.token}/callback?with_response=true`, { method: "POST", body: form });
+    expect(response.status).toBe(200);
+    const message = ((await response.json()) as Json).resource as Json;
+    expect(message).toMatchObject({ message: { content: "see file", attachments: [{ filename: "note.txt", size: 5 }] } });
+  });
+
   test("refusals: no such custom_id or component type, a message not the app's, an unknown message", async () => {
     const s = await scene();
     const message = await buttonMessage(s);

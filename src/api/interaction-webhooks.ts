@@ -15,7 +15,8 @@ import { INITIAL_RESPONSE_MS, INTERACTION_LIFETIME_MS, MessageFlag } from "../gu
 import { Refusal } from "../guild/refusal.ts";
 import { isObject } from "../protocol/fields.ts";
 import { snowflakeTime } from "../protocol/timestamp.ts";
-import { isMultipart, readJsonOrForm, readUpload } from "./attachments.ts";
+import type { AttachmentUpload } from "../guild/message-rules.ts";
+import { isMultipart, readUpload } from "./attachments.ts";
 import { integer, text } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField, methodNotAllowed } from "./errors.ts";
 import type { Routes } from "./http.ts";
@@ -75,13 +76,13 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
 async function respond(ctx: Context, request: Request, url: URL, id: string, token: string): Promise<Response> {
   const ref = ctx.interactionTokens.verify(token);
   if (ref?.id !== id || ctx.now() - snowflakeTime(id) > INITIAL_RESPONSE_MS) throw new Refusal("unknown-interaction", "Unknown interaction");
-  const body = await readJsonOrForm(request, MAX_BODY_BYTES);
-  const answer = await ctx.owners.respond(ref.guildId, { id, applicationId: ref.applicationId }, readResponse(ctx, ref, body), ctx.now());
+  const { body, uploads, indices } = await messageBody(ctx, request, ref);
+  const answer = await ctx.owners.respond(ref.guildId, { id, applicationId: ref.applicationId }, readResponse(ctx, ref, body, uploads, indices), ctx.now());
   return url.searchParams.get("with_response") === "true" ? ok(answer) : noContent();
 }
 
 /** A callback's body (docs: "Interaction Response Structure"): its type, and its data as that type takes it. */
-function readResponse(ctx: Context, ref: InteractionRef, body: Json): InteractionResponse {
+function readResponse(ctx: Context, ref: InteractionRef, body: Json, uploads: readonly AttachmentUpload[], indices: readonly string[]): InteractionResponse {
   const type = integer(body.type, "type", 1, 12);
   const data = body.data === undefined || body.data === null ? {} : body.data;
   if (!isObject(data)) throw invalidField("data", "must be an object");
@@ -90,13 +91,13 @@ function readResponse(ctx: Context, ref: InteractionRef, body: Json): Interactio
     case 6:
       return { type };
     case 4:
-      return { type, message: readMessageCreate(data, ctx.ids.next(), ref.channelId, [], MessageFlag.EPHEMERAL) };
+      return { type, message: readMessageCreate(data, ctx.ids.next(), ref.channelId, uploads, MessageFlag.EPHEMERAL) };
     case 5: {
       const flags = data.flags === undefined || data.flags === null ? 0 : integer(data.flags, "data.flags", 0, 2 ** 31 - 1);
       return { type, messageId: ctx.ids.next(), ephemeral: (flags & MessageFlag.EPHEMERAL) !== 0 };
     }
     case 7:
-      return { type, edit: readMessageEdit(data) };
+      return { type, edit: readMessageEdit(data, uploads, indices) };
     case 9: {
       text(data.title, "data.title", 1, 45);
       if (!Array.isArray(data.components) || data.components.length < 1 || data.components.length > 5) throw invalidField("data.components", "must be an array of 1 to 5 components");
@@ -116,8 +117,8 @@ function webhookRef(ctx: Context, applicationId: string, token: string): Interac
   return ref;
 }
 
-/** A webhook message body: JSON, or multipart with files. */
-async function messageBody(ctx: Context, request: Request, ref: InteractionRef): Promise<{ body: Json; uploads: Awaited<ReturnType<typeof readUpload>>["uploads"]; indices: string[] }> {
+/** A message body (a callback's, a webhook's): JSON, or multipart with files (named by their form parts, or by the body's top-level `attachments`). */
+async function messageBody(ctx: Context, request: Request, ref: InteractionRef): Promise<{ body: Json; uploads: AttachmentUpload[]; indices: string[] }> {
   if (isMultipart(request)) return readUpload(request, ref.channelId, ctx.ids, ctx.attachments);
   return { body: await readJsonObject(request, MAX_BODY_BYTES), uploads: [], indices: [] };
 }

@@ -180,7 +180,8 @@ export class GuildInteractions {
       return then(this.#messageOf(live, which), (message) => {
         const { channelId, guildId: unit } = live.facts;
         const d = { id: message.id, channel_id: channelId, guild_id: unit };
-        if (live.ephemeral.delete(message.id)) return turn.toMember(live.facts.userId, "MESSAGE_DELETE", d);
+        const holder = this.#holderOf(message.id);
+        if (holder?.ephemeral.delete(message.id)) return turn.toMember(holder.facts.userId, "MESSAGE_DELETE", d);
         const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
         return turn.commit(writes, () => turn.messageEvent("MESSAGE_DELETE", channelId, d));
       });
@@ -219,9 +220,11 @@ export class GuildInteractions {
       const permissions = permissionsIn(state, facts.channelId, facts.applicationId);
       const edited = editedMessage(state, message, facts.applicationId, permissions, edit, now);
       const next = { ...edited, flags: edited.flags & ~MessageFlag.LOADING };
-      if (live.ephemeral.has(next.id)) {
-        live.ephemeral.set(next.id, next);
-        turn.toMember(facts.userId, "MESSAGE_UPDATE", messageEventJson(state, next));
+      // An ephemeral message (this interaction's, or the one whose button was clicked) stays with the interaction that holds it.
+      const holder = this.#holderOf(next.id);
+      if (holder) {
+        holder.ephemeral.set(next.id, next);
+        turn.toMember(holder.facts.userId, "MESSAGE_UPDATE", messageEventJson(state, next));
         return next;
       }
       return turn.commit(editWrites(message, next, edit.uploads ?? []), () => {
@@ -240,14 +243,18 @@ export class GuildInteractions {
 
   /** A message of the channel: an ephemeral one held here, or a stored one (else 10008). */
   #message(channelId: string, messageId: string): MaybePromise<StoredMessage> {
-    for (const live of this.#live.values()) {
-      const ephemeral = live.ephemeral.get(messageId);
-      if (ephemeral && ephemeral.channelId === channelId) return ephemeral;
-    }
+    const ephemeral = this.#holderOf(messageId)?.ephemeral.get(messageId);
+    if (ephemeral?.channelId === channelId) return ephemeral;
     return this.#options.store.getMessage(channelId, messageId).then((message) => {
       if (!message) throw new Refusal("unknown-message", "Unknown Message");
       return message;
     });
+  }
+
+  /** The interaction holding an ephemeral message, if one does. */
+  #holderOf(messageId: string): Live | undefined {
+    for (const live of this.#live.values()) if (live.ephemeral.has(messageId)) return live;
+    return undefined;
   }
 
   /** The live interaction a token names, else `reason`. */
