@@ -56,6 +56,13 @@ async function scene(): Promise<Scene> {
   return { ...world, member, app, echo, appSession, memberSession };
 }
 
+/** Another member's session in the guild: it must see no ephemeral message. */
+async function bystander(s: Scene): Promise<RawClient> {
+  const other = await rest.user("bystander");
+  await rest.join(s.guild.id, other);
+  return rest.session(other, MESSAGES, s.guild.id);
+}
+
 /** The body Discord's client sends to invoke `echo` in `channelId`. */
 function echoBody(s: Scene, channelId: string, options: unknown[] = [{ type: 3, name: "text", value: "hi" }]): Json {
   return {
@@ -238,9 +245,7 @@ describe("responding", () => {
 
   test("EPHEMERAL: only the invoker's sessions get it, never stored in history; edits and deletes reach the invoker alone", async () => {
     const s = await scene();
-    const other = await rest.user("other");
-    await rest.join(s.guild.id, other);
-    const otherSession = await rest.session(other, MESSAGES, s.guild.id);
+    const otherSession = await bystander(s);
     const d = await invoked(s, echoBody(s, s.lobby.id));
     const [fromMember, fromOther, fromApp] = [s.memberSession.frames.length, otherSession.frames.length, s.appSession.frames.length];
     expect((await callback(d, { type: 4, data: { content: "secret", flags: 64 } })).status).toBe(204);
@@ -363,9 +368,7 @@ describe("components", () => {
 
   test("a button on an ephemeral reply: its click reaches the app; UPDATE_MESSAGE reaches the invoker alone and stores nothing", async () => {
     const s = await scene();
-    const other = await rest.user("bystander");
-    await rest.join(s.guild.id, other);
-    const otherSession = await rest.session(other, MESSAGES, s.guild.id);
+    const otherSession = await bystander(s);
     const d = await invoked(s, echoBody(s, s.lobby.id));
     const components = [{ type: 1, components: [{ type: 2, style: 1, label: "Press", custom_id: "press" }] }];
     const reply = (await callback(d, { type: 4, data: { content: "only you", flags: 64, components } }, "?with_response=true")).json.resource as Json;
