@@ -45,6 +45,7 @@ import { createOpenApiRoute } from "./api/openapi.ts";
 import { Guilds } from "./guild/guilds.ts";
 import { DirectMessages } from "./guild/direct-messages.ts";
 import { GuildInteractions } from "./guild/interactions.ts";
+import { dmPlace, guildPlace } from "./guild/interaction-places.ts";
 import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, type PeerId } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
@@ -164,7 +165,6 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       return answers.flatMap((holders) => holders ?? []);
     },
   });
-  const interactions = new GuildInteractions({ inTurn: (guildId, operation) => guilds.inTurn(guildId, operation), store });
   const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
     disconnectUser: (userId, code, reason) => void sessions.disconnectUser(userId, code, reason),
@@ -174,6 +174,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson),
     generation: () => ring.generation,
     owns: (channelId) => ownerOf(channelId) === bus.self,
+  });
+  // An interaction's unit is its guild, or (in a DM) its channel, as a message's is.
+  const interactions = new GuildInteractions({
+    inPlace: (unitId, channelId, actorId, operation) =>
+      unitId === channelId ? dms.inTurn(channelId, actorId, (turn) => operation(dmPlace(turn))) : guilds.inTurn(unitId, (turn) => operation(guildPlace(turn))),
+    store,
   });
   // Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker).
   const trace = [`guildgate-${options.node}-worker-${options.worker}`];

@@ -51,8 +51,8 @@ async function scene(): Promise<Scene> {
       app.auth,
     )
   ).json;
-  const appSession = await rest.session(app, MESSAGES, world.guild.id);
-  const memberSession = await rest.session(member, MESSAGES | Intents.MESSAGE_CONTENT, world.guild.id);
+  const appSession = await rest.session(app, MESSAGES | Intents.DIRECT_MESSAGES, world.guild.id);
+  const memberSession = await rest.session(member, MESSAGES | Intents.DIRECT_MESSAGES | Intents.MESSAGE_CONTENT, world.guild.id);
   return { ...world, member, app, echo, appSession, memberSession };
 }
 
@@ -426,5 +426,81 @@ describe("modals", () => {
     expect(await callback(submitted, { type: 9, data: modal })).toMatchObject({ status: 400, json: { code: 50035 } });
     expect((await callback(submitted, { type: 4, data: { content: "Thanks" } })).status).toBe(204);
     expect(await rest.api("POST", "/api/v10/interactions", { ...submit, data: { ...submit.data, custom_id: "other" } }, s.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
+  });
+});
+
+describe("in a DM with the app's bot", () => {
+  /** The scene's DM between the invoker and the app's bot (the scene's sessions get DMs: shard 0, DIRECT_MESSAGES). */
+  async function dm(s: Scene): Promise<{ channelId: string; appSession: RawClient; memberSession: RawClient }> {
+    const channelId = (await rest.api("POST", "/api/v10/users/@me/channels", { recipient_id: s.app.id }, s.member.auth)).json.id as string;
+    return { channelId, appSession: s.appSession, memberSession: s.memberSession };
+  }
+
+  function dmBody(s: Scene, channelId: string): Json {
+    const { guild_id: _guild, ...body } = echoBody(s, channelId);
+    return body;
+  }
+
+  test("a global command: INTERACTION_CREATE with `user` and no guild (context 1); the reply and its follow-up reach both, an ephemeral one the invoker alone", async () => {
+    const s = await scene();
+    const { channelId, appSession, memberSession } = await dm(s);
+    const from = appSession.frames.length;
+    expect(await rest.api("POST", "/api/v10/interactions", dmBody(s, channelId), s.member.auth)).toEqual({ status: 204, json: {} });
+    const d = await rest.event(appSession, "INTERACTION_CREATE", from);
+    expect(d).toMatchObject({ type: 2, channel_id: channelId, channel: { id: channelId, type: 1 }, user: { id: s.member.id }, context: 1, authorizing_integration_owners: { "0": "0" }, data: { name: "echo" } });
+    expect([d.guild_id, d.member]).toEqual([undefined, undefined]);
+    const [fromApp, fromMember] = [appSession.frames.length, memberSession.frames.length];
+    expect((await callback(d, { type: 4, data: { content: "in private" } })).status).toBe(204);
+    for (const [session, at] of [[appSession, fromApp], [memberSession, fromMember]] as const) {
+      const created = await rest.event(session, "MESSAGE_CREATE", at);
+      expect(created).toMatchObject({ type: 20, content: "in private", channel_id: channelId, author: { id: s.app.id }, interaction_metadata: { id: d.id, authorizing_integration_owners: { "0": "0" } } });
+      expect(created.guild_id).toBeUndefined();
+    }
+    const beforeFollowUp = appSession.frames.length;
+    const followUp = await webhook(d, "POST", "?wait=true", { content: "just you", flags: 64 });
+    expect(followUp).toMatchObject({ status: 200, json: { flags: 64, content: "just you" } });
+    expect(await rest.event(memberSession, "MESSAGE_CREATE", fromMember, (e) => e.id === followUp.json.id)).toMatchObject({ content: "just you" });
+    await rest.nothingForUserSince(appSession, s.app.id, "MESSAGE_CREATE", beforeFollowUp);
+    expect(await webhook(d, "PATCH", "/messages/@original", { content: "edited" })).toMatchObject({ status: 200, json: { content: "edited" } });
+    expect(await rest.event(memberSession, "MESSAGE_UPDATE", fromMember)).toMatchObject({ content: "edited", channel_id: channelId });
+  });
+
+  test("a button in the DM: the click (no guild_id) reaches the app; UPDATE_MESSAGE edits the message for both", async () => {
+    const s = await scene();
+    const { channelId, appSession, memberSession } = await dm(s);
+    const components = [{ type: 1, components: [{ type: 2, style: 1, label: "Press", custom_id: "press" }] }];
+    const message = (await rest.api("POST", `/api/v10/channels/${channelId}/messages`, { content: "Press", components }, s.app.auth)).json;
+    const from = appSession.frames.length;
+    const click: Json = { ...clickBody(s, message), channel_id: channelId };
+    delete click.guild_id;
+    expect(await rest.api("POST", "/api/v10/interactions", click, s.member.auth)).toEqual({ status: 204, json: {} });
+    const d = await rest.event(appSession, "INTERACTION_CREATE", from);
+    expect(d).toMatchObject({ type: 3, context: 1, message: { id: message.id, channel_id: channelId }, user: { id: s.member.id } });
+    const fromMember = memberSession.frames.length;
+    expect((await callback(d, { type: 7, data: { content: "Pressed", components: [] } })).status).toBe(204);
+    expect(await rest.event(memberSession, "MESSAGE_UPDATE", fromMember)).toMatchObject({ id: message.id, content: "Pressed", components: [] });
+  });
+
+  test("refusals: a guild command, a command not allowed in DMs, a DM the invoker is not in or without the app's bot", async () => {
+    const s = await scene();
+    const { channelId } = await dm(s);
+    const local = (await rest.api("POST", `/api/v10/applications/${s.app.id}/guilds/${s.guild.id}/commands`, { name: "local", description: "Here" }, s.app.auth)).json;
+    const guildOnly = (await rest.api("POST", `/api/v10/applications/${s.app.id}/commands`, { name: "guildonly", description: "No DMs", dm_permission: false }, s.app.auth)).json;
+    const outsider = await rest.user("dm-outsider");
+    const other = await rest.user("dm-other");
+    await rest.join(s.guild.id, other);
+    const otherDm = (await rest.api("POST", "/api/v10/users/@me/channels", { recipient_id: other.id }, s.member.auth)).json.id as string;
+    const command = (c: Json, channel = channelId): Json => ({ ...dmBody(s, channel), data: { id: c.id, name: c.name, type: 1 } });
+    const cases: [string, Json, number, number, Account?][] = [
+      ["a guild command", command(local), 404, 10063],
+      ["dm_permission false", command(guildOnly), 403, 50001],
+      ["a DM the invoker is not in", dmBody(s, channelId), 403, 50001, outsider],
+      ["a DM without the app's bot", dmBody(s, otherDm), 403, 50001],
+      ["no such channel", dmBody(s, "1"), 404, 10003],
+    ];
+    for (const [what, body, status, code, as] of cases) {
+      const answer = await rest.api("POST", "/api/v10/interactions", body, (as ?? s.member).auth);
+      expect({ what, status: answer.status, code: answer.json.code }).toEqual({ what, status, code });
+    }
   });
 });

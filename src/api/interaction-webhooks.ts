@@ -51,7 +51,7 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
     if (which === undefined && request.method !== "POST") return methodNotAllowed("POST");
     if (which !== undefined && !["GET", "HEAD", "PATCH", "DELETE"].includes(request.method)) return methodNotAllowed("GET, HEAD, PATCH, DELETE");
     const ref = webhookRef(ctx, applicationId, token);
-    const key = { id: ref.id, applicationId };
+    const key = { id: ref.id, applicationId, channelId: ref.channelId };
     const { owners, now } = ctx;
     if (which === undefined) {
       const { body, uploads } = await messageBody(ctx, request, ref);
@@ -77,7 +77,7 @@ async function respond(ctx: Context, request: Request, url: URL, id: string, tok
   const ref = ctx.interactionTokens.verify(token);
   if (ref?.id !== id || ctx.now() - snowflakeTime(id) > INITIAL_RESPONSE_MS) throw new Refusal("unknown-interaction", "Unknown interaction");
   const { body, uploads, indices } = await messageBody(ctx, request, ref);
-  const answer = await ctx.owners.respond(ref.guildId, { id, applicationId: ref.applicationId }, readResponse(ctx, ref, body, uploads, indices), ctx.now());
+  const answer = await ctx.owners.respond(ref.guildId, { id, applicationId: ref.applicationId, channelId: ref.channelId }, readResponse(ctx, ref, body, uploads, indices), ctx.now());
   return url.searchParams.get("with_response") === "true" ? ok(answer) : noContent();
 }
 

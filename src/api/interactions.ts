@@ -1,6 +1,7 @@
 /**
  * `POST /interactions` (under `/api/v10` and `/api/v9`): a user invokes an application command,
- * clicks a message component or submits a modal, as Discord's own client does (its body JSON,
+ * clicks a message component or submits a modal, in a guild channel or in its DM with the app's
+ * bot (no `guild_id`), as Discord's own client does (its body JSON,
  * or `multipart/form-data` with `payload_json`), and `POST /internal/interactions` for a backend
  * doing it for a user. The body is read here and checked against what it names: the
  * application (a bot user), the channel (one of the guild's), the command (global or this
@@ -33,7 +34,7 @@ const NOTHING: ResolveIds = { users: [], roles: [], channels: [], messages: [] }
 
 /** What starting an interaction needs, wherever it is asked for. */
 export interface InvokeContext {
-  readonly store: Pick<GuildStore, "getUser" | "getChannel" | "listCommands">;
+  readonly store: Pick<GuildStore, "getUser" | "getChannel" | "getDmChannel" | "listCommands">;
   readonly owners: Pick<Owners, "startInteraction">;
   readonly ids: SnowflakeGenerator;
   readonly interactionTokens: InteractionTokens;
@@ -48,18 +49,20 @@ export async function invoke(ctx: InvokeContext, body: Json, userId: string): Pr
   }
   const applicationId = snowflake(body.application_id, "application_id");
   const channelId = snowflake(body.channel_id, "channel_id");
-  if (body.guild_id === undefined || body.guild_id === null) throw invalidField("guild_id", "is required: guildgate serves interactions in guild channels only");
-  const guildId = snowflake(body.guild_id, "guild_id");
+  const inGuild = body.guild_id !== undefined && body.guild_id !== null;
+  const guildId = inGuild ? snowflake(body.guild_id, "guild_id") : undefined;
   if (body.session_id !== undefined) text(body.session_id, "session_id", 0, 128);
   if (body.nonce !== undefined && body.nonce !== null) text(String(body.nonce), "nonce", 0, 25);
   if (!isObject(body.data)) throw invalidField("data", "must be an object");
   const { store } = ctx;
   const app = await store.getUser(applicationId);
   if (!app?.bot) throw new Refusal("unknown-application", "Unknown Application");
-  const channel = await store.getChannel(channelId);
-  if (channel?.guildId !== guildId) throw new Refusal("unknown-channel", "Unknown Channel");
   const id = ctx.ids.next();
-  const base = { id, type, applicationId, guildId, channelId, userId };
+  // The interaction's unit, whose owner runs it: its guild, or in a DM its channel (as a message's).
+  const unitId = guildId ?? channelId;
+  if (guildId !== undefined && (await store.getChannel(channelId))?.guildId !== guildId) throw new Refusal("unknown-channel", "Unknown Channel");
+  if (guildId === undefined) await checkDm(store, channelId, userId);
+  const base = { id, type, applicationId, guildId: unitId, channelId, userId };
   const read =
     type === InteractionType.APPLICATION_COMMAND
       ? await commandInvocation(store, base, body.data)
@@ -67,7 +70,14 @@ export async function invoke(ctx: InvokeContext, body: Json, userId: string): Pr
         ? componentInvocation(base, body, body.data)
         : modalInvocation(base, body, body.data);
   const start: InteractionStart = { ...read, token: ctx.interactionTokens.mint(base), locale: "en-US" };
-  await ctx.owners.startInteraction(guildId, start, ctx.now());
+  await ctx.owners.startInteraction(unitId, start, ctx.now());
+}
+
+/** A DM channel the invoker is in (10003, 50001); that the app's bot is the other recipient, its owner checks. */
+async function checkDm(store: InvokeContext["store"], channelId: string, userId: string): Promise<void> {
+  const channel = await store.getDmChannel(channelId);
+  if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
+  if (!channel.recipientIds.includes(userId)) throw new Refusal("missing-access", "Missing Access");
 }
 
 type Base = Pick<InteractionFacts, "id" | "type" | "applicationId" | "guildId" | "channelId" | "userId">;
@@ -76,9 +86,13 @@ type Read = Omit<InteractionStart, "token" | "locale">;
 /** A command (`data: {id, name, type, options?, target_id?}`), the app's global one or this guild's. */
 async function commandInvocation(store: InvokeContext["store"], base: Base, data: Json): Promise<Read> {
   const commandId = snowflake(data.id, "data.id");
-  const commands = [...(await store.listCommands(base.applicationId, null)), ...(await store.listCommands(base.applicationId, base.guildId))];
+  const dm = base.guildId === base.channelId;
+  // In a DM, only global commands, and only those the DM allows (`dm_permission`, `contexts` with BOT_DM 1).
+  const commands = [...(await store.listCommands(base.applicationId, null)), ...(dm ? [] : await store.listCommands(base.applicationId, base.guildId))];
   const command = commands.find((each) => each.id === commandId);
   if (!command) throw new Refusal("unknown-command", "Unknown application command");
+  const { contexts } = command.data;
+  if (dm && (command.data.dm_permission === false || (Array.isArray(contexts) && !contexts.includes(1)))) throw new Refusal("missing-access", "Missing Access");
   if (data.name !== command.name) throw invalidField("data.name", "is not the command's name");
   if ((data.type ?? 1) !== command.type) throw invalidField("data.type", `must be ${command.type}`);
   const head = { id: command.id, name: command.name, type: command.type, ...(command.guildId !== null && { guild_id: command.guildId }) };

@@ -132,7 +132,7 @@ const schemas: Record<string, Schema> = {
     {
       type: { type: "integer", enum: [2, 3, 5], description: "2 APPLICATION_COMMAND, 3 MESSAGE_COMPONENT, 5 MODAL_SUBMIT." },
       application_id: snowflake,
-      guild_id: snowflake,
+      guild_id: { ...snowflake, description: "Absent in a DM with the app's bot." },
       channel_id: snowflake,
       message_id: { ...snowflake, description: "The message of the component clicked (type 3)." },
       message_flags: { type: "integer" },
@@ -143,7 +143,7 @@ const schemas: Record<string, Schema> = {
         description: "A command: {id, name, type, version, options?, target_id?}; a click: {component_type, custom_id, values?}; a modal's submission: {custom_id, components}.",
       },
     },
-    ["type", "application_id", "guild_id", "channel_id", "data"],
+    ["type", "application_id", "channel_id", "data"],
   ),
   InteractionResponse: object(
     { type: { type: "integer", enum: [1, 4, 5, 6, 7, 9] }, data: { type: "object", description: "A message (4, 7), {flags} (5), a modal {custom_id, title, components} (9)." } },

@@ -1,13 +1,14 @@
 /**
- * Interactions on their guild's owner (docs: interactions/receiving-and-responding): the
- * owner checks an invocation against the guild as it is now and sends INTERACTION_CREATE to
- * the application's bot sessions in the guild (nobody else); it holds what each interaction
- * has become (acknowledged or not, its original response, its follow-ups, its ephemeral
- * messages), and runs the callback and the webhook's requests on it, in the guild's turn, so
- * a second initial response is refused wherever the two requests landed. Messages a response
- * makes are the guild's messages, authored by the app's bot user, with the interaction's
- * metadata (interaction-json.ts); ephemeral ones (flag 64) are never stored: they go to the
- * invoker's sessions alone and live here with their interaction.
+ * Interactions on their guild's owner, or their DM channel's (docs: interactions/receiving-and-
+ * responding): the owner checks an invocation against the guild (or DM) as it is now, in its
+ * turn (interaction-places.ts), and sends INTERACTION_CREATE to the application's bot sessions
+ * there (nobody else). It holds what each interaction has become (acknowledged or not, its
+ * original response, its follow-ups, its ephemeral messages) and runs the callback and the
+ * webhook's requests on it in that same turn, so a second initial response is refused wherever
+ * the two requests landed. Messages a response makes are the place's messages, authored by the
+ * app's bot user, with the interaction's metadata (interaction-json.ts); ephemeral ones (flag
+ * 64) are never stored: they go to the invoker's sessions alone and live here with their
+ * interaction.
  *
  * An interaction is held 15 minutes from its creation (its token's lifetime), then dropped;
  * the table is swept as interactions come, so it never outgrows 15 minutes of them. It is
@@ -18,11 +19,9 @@ import type { GuildStore, GuildWrite } from "../store/guild-store.ts";
 import type { StoredMessage } from "../store/message-records.ts";
 import { snowflakeTime } from "../protocol/timestamp.ts";
 import type { MaybePromise } from "./guild-queue.ts";
-import type { GuildTurn } from "./guilds.ts";
-import { interactionCreateJson, interactionFieldsJson, InteractionType, permissionsIn, resolvedJson, type InteractionFacts, type ResolveIds } from "./interaction-json.ts";
-import { messageData, messageEventJson, messageJson } from "./message-json.ts";
-import { editedMessage, editWrites, MessageType, newMessage, requirePermissions, sentWrites, viewerPermissions, type MessageEdit, type MessageRequest } from "./message-rules.ts";
-import { Permission } from "./permissions.ts";
+import { inDm, InteractionType, type InteractionFacts, type ResolveIds } from "./interaction-json.ts";
+import { messageData, messageJson } from "./message-json.ts";
+import { editedMessage, editWrites, MessageType, newMessage, sentWrites, type MessageEdit, type MessageRequest, type MessageScope } from "./message-rules.ts";
 import { badField, Refusal } from "./refusal.ts";
 
 type Json = Record<string, unknown>;
@@ -54,10 +53,36 @@ export type InteractionResponse =
   | { readonly type: 7; readonly edit: MessageEdit }
   | { readonly type: 9; readonly customId: string };
 
-/** What an interaction's token names (api/interaction-tokens.ts). */
+/** What an interaction's token names (api/interaction-tokens.ts); its unit (guild or DM channel) is the operation's first argument. */
 export interface InteractionKey {
   readonly id: string;
   readonly applicationId: string;
+  readonly channelId: string;
+}
+
+/**
+ * Where an interaction happens, in its owner's turn: a guild or a DM channel with the app's
+ * bot (interaction-places.ts): what the interaction's operations read and do there.
+ */
+export interface InteractionPlace {
+  /** Users (and a guild's members and roles) as a send reads them. */
+  readonly scope: MessageScope;
+  /** What `userId` may do in the channel. */
+  permissions(channelId: string, userId: string): bigint;
+  /** Refuses an invocation the place does not allow: the invoker's access, the app's bot's presence. */
+  checkStart(facts: InteractionFacts): void;
+  /** INTERACTION_CREATE's `d`: `data` with what `ids` and `targets` resolve to; `message` a click's. */
+  createJson(facts: InteractionFacts, token: string, data: Json, ids: ResolveIds, targets: readonly StoredMessage[], message: StoredMessage | undefined, locale: string): Json;
+  /** The `interaction_metadata` and `interaction` of a message the interaction makes. */
+  fieldsJson(facts: InteractionFacts, originalResponseId: string | undefined): Json;
+  /** A message as MESSAGE_CREATE and MESSAGE_UPDATE carry it here. */
+  eventJson(message: StoredMessage): Json;
+  /** Writes `writes` (fenced as the place's writes are); once committed, runs `apply`. */
+  commit<T>(writes: readonly GuildWrite[], apply: () => T): Promise<T>;
+  /** An event about the channel's messages, to those who see them. */
+  messageEvent(t: string, channelId: string, d: Json): void;
+  /** An event for one user's sessions: in a guild those on its shard, in a DM those on shard 0. */
+  toUser(userId: string, t: string, d: Json): void;
 }
 
 interface Live {
@@ -75,8 +100,11 @@ interface Live {
 export type ResponseMessage = "@original" | string;
 
 export interface InteractionsOptions {
-  /** Runs an operation in the guild's turn (guilds.ts `inTurn`). */
-  readonly inTurn: <T>(guildId: string, operation: (turn: GuildTurn) => MaybePromise<T>) => MaybePromise<T>;
+  /**
+   * Runs an operation in the turn of the interaction's place: its guild (`unitId`), or its DM
+   * channel (`unitId` is `channelId`), `actorId` acting there.
+   */
+  readonly inPlace: <T>(unitId: string, channelId: string, actorId: string, operation: (place: InteractionPlace) => MaybePromise<T>) => MaybePromise<T>;
   readonly store: Pick<GuildStore, "getMessage">;
 }
 
@@ -89,33 +117,29 @@ export class GuildInteractions {
     this.#options = options;
   }
 
-  /** A member invokes a command, clicks a component or submits a modal: INTERACTION_CREATE to the app's bot sessions in the guild. */
-  startInteraction(guildId: string, start: InteractionStart, now: number): MaybePromise<void> {
-    return this.#options.inTurn(guildId, (turn) => {
-      const { state } = turn.owned;
-      const { facts } = start;
-      if (!state.member(facts.applicationId)) throw new Refusal("missing-access", "Missing Access");
-      const permissions = viewerPermissions(state, facts.channelId, facts.userId);
-      if (facts.type === InteractionType.APPLICATION_COMMAND) requirePermissions(permissions, Permission.USE_APPLICATION_COMMANDS);
+  /** A user invokes a command, clicks a component or submits a modal: INTERACTION_CREATE to the app's bot sessions there. */
+  startInteraction(unitId: string, start: InteractionStart, now: number): MaybePromise<void> {
+    const { facts } = start;
+    return this.#options.inPlace(unitId, facts.channelId, facts.userId, (place) => {
+      place.checkStart(facts);
       if (facts.type === InteractionType.MODAL_SUBMIT && !this.#modalShown(facts, now)) throw badField("data.custom_id", "names no modal this application showed this user");
-      const messageIds = [...(facts.type === InteractionType.MESSAGE_COMPONENT && facts.messageId !== undefined ? [facts.messageId] : []), ...start.resolve.messages];
+      const clicked = facts.type === InteractionType.MESSAGE_COMPONENT && facts.messageId !== undefined ? [facts.messageId] : [];
       const send = (messages: readonly StoredMessage[]): void => {
-        const component = facts.type === InteractionType.MESSAGE_COMPONENT ? checkComponent(messages[0], start) : undefined;
-        const targets = component ? messages.slice(1) : messages;
-        const resolved = resolvedJson(state, facts, start.resolve, targets);
-        const data = resolved ? { ...start.data, resolved } : start.data;
+        const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
+        const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
         this.#sweep(now);
         this.#live.set(facts.id, { facts, acknowledged: false, followUps: new Set(), ephemeral: new Map() });
-        turn.toMember(facts.applicationId, "INTERACTION_CREATE", interactionCreateJson(state, facts, start.token, data, component, start.locale));
+        place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
       };
+      const messageIds = [...clicked, ...start.resolve.messages];
       if (messageIds.length === 0) return send([]);
       return Promise.all(messageIds.map((id) => this.#message(facts.channelId, id))).then(send);
     });
   }
 
   /** The initial response (`POST /interactions/:id/:token/callback`): the interaction callback response object. */
-  respond(guildId: string, key: InteractionKey, response: InteractionResponse, now: number): MaybePromise<Json> {
-    return this.#options.inTurn(guildId, (turn) => {
+  respond(unitId: string, key: InteractionKey, response: InteractionResponse, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, (turn) => {
       const live = this.#held(key, now, "unknown-interaction");
       if (live.acknowledged) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
       checkResponseType(live.facts, response.type);
@@ -150,8 +174,8 @@ export class GuildInteractions {
   }
 
   /** A follow-up message (`POST /webhooks/:app/:token`), once the interaction was answered. */
-  followUp(guildId: string, key: InteractionKey, request: MessageRequest, now: number): MaybePromise<Json> {
-    return this.#options.inTurn(guildId, (turn) => {
+  followUp(unitId: string, key: InteractionKey, request: MessageRequest, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, (turn) => {
       const live = this.#answered(key, now);
       return then(this.#post(turn, live, request, live.originalId), (message) => {
         live.followUps.add(message.id);
@@ -161,27 +185,27 @@ export class GuildInteractions {
   }
 
   /** `GET /webhooks/:app/:token/messages/:id` (or `@original`). */
-  readResponse(guildId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<Json> {
-    return this.#options.inTurn(guildId, () => then(this.#messageOf(this.#answered(key, now), which), (message) => messageJson(message)));
+  readResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, () => then(this.#messageOf(this.#answered(key, now), which), (message) => messageJson(message)));
   }
 
   /** `PATCH /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_UPDATE. */
-  editResponse(guildId: string, key: InteractionKey, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<Json> {
-    return this.#options.inTurn(guildId, (turn) => {
+  editResponse(unitId: string, key: InteractionKey, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, (turn) => {
       const live = this.#answered(key, now);
       return then(this.#edit(turn, live, which, edit, now), (message) => messageJson(message));
     });
   }
 
   /** `DELETE /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_DELETE. */
-  deleteResponse(guildId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<void> {
-    return this.#options.inTurn(guildId, (turn) => {
+  deleteResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<void> {
+    return this.#in(unitId, key, (turn) => {
       const live = this.#answered(key, now);
       return then(this.#messageOf(live, which), (message) => {
-        const { channelId, guildId: unit } = live.facts;
-        const d = { id: message.id, channel_id: channelId, guild_id: unit };
+        const { channelId, guildId } = live.facts;
+        const d = { id: message.id, channel_id: channelId, ...(!inDm(live.facts) && { guild_id: guildId }) };
         const holder = this.#holderOf(message.id);
-        if (holder?.ephemeral.delete(message.id)) return turn.toMember(holder.facts.userId, "MESSAGE_DELETE", d);
+        if (holder?.ephemeral.delete(message.id)) return turn.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
         const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
         return turn.commit(writes, () => turn.messageEvent("MESSAGE_DELETE", channelId, d));
       });
@@ -189,49 +213,48 @@ export class GuildInteractions {
   }
 
   /** A message a response or follow-up makes: stored and sent to the channel, or (EPHEMERAL) kept here and sent to the invoker. */
-  #post(turn: GuildTurn, live: Live, request: MessageRequest, originalResponseId: string | undefined): MaybePromise<StoredMessage> {
-    const { state } = turn.owned;
+  #post(place: InteractionPlace, live: Live, request: MessageRequest, originalResponseId: string | undefined): MaybePromise<StoredMessage> {
     const { facts } = live;
-    const base = newMessage(state, facts.channelId, facts.applicationId, permissionsIn(state, facts.channelId, facts.applicationId), request, undefined);
+    const base = newMessage(place.scope, facts.channelId, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), request, undefined);
     const reply = facts.command === undefined && facts.messageId !== undefined;
-    const data = {
-      ...messageData(base),
-      ...interactionFieldsJson(state, facts, originalResponseId),
-      ...(reply && { message_reference: { type: 0, message_id: facts.messageId, channel_id: facts.channelId, guild_id: facts.guildId } }),
-    };
+    const reference = { type: 0, message_id: facts.messageId, channel_id: facts.channelId, ...(!inDm(facts) && { guild_id: facts.guildId }) };
+    const data = { ...messageData(base), ...place.fieldsJson(facts, originalResponseId), ...(reply && { message_reference: reference }) };
     const type = reply ? MessageType.REPLY : facts.command?.type === 1 ? MessageType.CHAT_INPUT_COMMAND : MessageType.CONTEXT_MENU_COMMAND;
     const message: StoredMessage = { ...base, type, data: JSON.stringify(data) };
     if ((message.flags & MessageFlag.EPHEMERAL) !== 0) {
       live.ephemeral.set(message.id, message);
-      turn.toMember(facts.userId, "MESSAGE_CREATE", messageEventJson(state, message));
+      place.toUser(facts.userId, "MESSAGE_CREATE", place.eventJson(message));
       return message;
     }
-    return turn.commit(sentWrites(message, request.attachments), () => {
-      turn.messageEvent("MESSAGE_CREATE", facts.channelId, messageEventJson(state, message));
+    return place.commit(sentWrites(message, request.attachments), () => {
+      place.messageEvent("MESSAGE_CREATE", facts.channelId, place.eventJson(message));
       return message;
     });
   }
 
   /** Edits one of the interaction's messages as its app; the deferred response stops loading. */
-  #edit(turn: GuildTurn, live: Live, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<StoredMessage> {
-    const { state } = turn.owned;
+  #edit(place: InteractionPlace, live: Live, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<StoredMessage> {
     const { facts } = live;
     return then(this.#messageOf(live, which), (message) => {
-      const permissions = permissionsIn(state, facts.channelId, facts.applicationId);
-      const edited = editedMessage(state, message, facts.applicationId, permissions, edit, now);
+      const edited = editedMessage(place.scope, message, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), edit, now);
       const next = { ...edited, flags: edited.flags & ~MessageFlag.LOADING };
       // An ephemeral message (this interaction's, or the one whose button was clicked) stays with the interaction that holds it.
       const holder = this.#holderOf(next.id);
       if (holder) {
         holder.ephemeral.set(next.id, next);
-        turn.toMember(holder.facts.userId, "MESSAGE_UPDATE", messageEventJson(state, next));
+        place.toUser(holder.facts.userId, "MESSAGE_UPDATE", place.eventJson(next));
         return next;
       }
-      return turn.commit(editWrites(message, next, edit.uploads ?? []), () => {
-        turn.messageEvent("MESSAGE_UPDATE", facts.channelId, messageEventJson(state, next));
+      return place.commit(editWrites(message, next, edit.uploads ?? []), () => {
+        place.messageEvent("MESSAGE_UPDATE", facts.channelId, place.eventJson(next));
         return next;
       });
     });
+  }
+
+  /** Runs an operation of the app's on the interaction `key` names, in its place's turn. */
+  #in<T>(unitId: string, key: InteractionKey, operation: (place: InteractionPlace) => MaybePromise<T>): MaybePromise<T> {
+    return this.#options.inPlace(unitId, key.channelId, key.applicationId, operation);
   }
 
   /** One of the interaction's messages: its original response or a follow-up (else 10008). */
