@@ -112,6 +112,10 @@ export class GuildInteractions {
   readonly #options: InteractionsOptions;
   /** Live interactions by id, in creation order (swept from the front). */
   readonly #live = new Map<string, Live>();
+  /** The live interaction holding each ephemeral message, by the message's id. */
+  readonly #holders = new Map<string, Live>();
+  /** The live interaction that showed each modal, by `modalKey`. */
+  readonly #modals = new Map<string, Live>();
 
   constructor(options: InteractionsOptions) {
     this.#options = options;
@@ -157,6 +161,7 @@ export class GuildInteractions {
           return answered();
         case 9:
           live.modal = response.customId;
+          this.#modals.set(modalKey(live.facts, response.customId), live);
           return answered();
         case 4:
         case 5: {
@@ -205,7 +210,10 @@ export class GuildInteractions {
         const { channelId, guildId } = live.facts;
         const d = { id: message.id, channel_id: channelId, ...(!inDm(live.facts) && { guild_id: guildId }) };
         const holder = this.#holderOf(message.id);
-        if (holder?.ephemeral.delete(message.id)) return turn.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
+        if (holder?.ephemeral.delete(message.id)) {
+          this.#holders.delete(message.id);
+          return turn.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
+        }
         const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
         return turn.commit(writes, () => turn.messageEvent("MESSAGE_DELETE", channelId, d));
       });
@@ -223,6 +231,7 @@ export class GuildInteractions {
     const message: StoredMessage = { ...base, type, data: JSON.stringify(data) };
     if ((message.flags & MessageFlag.EPHEMERAL) !== 0) {
       live.ephemeral.set(message.id, message);
+      this.#holders.set(message.id, live);
       place.toUser(facts.userId, "MESSAGE_CREATE", place.eventJson(message));
       return message;
     }
@@ -276,8 +285,7 @@ export class GuildInteractions {
 
   /** The interaction holding an ephemeral message, if one does. */
   #holderOf(messageId: string): Live | undefined {
-    for (const live of this.#live.values()) if (live.ephemeral.has(messageId)) return live;
-    return undefined;
+    return this.#holders.get(messageId);
   }
 
   /** The live interaction a token names, else `reason`. */
@@ -298,11 +306,7 @@ export class GuildInteractions {
   /** Whether the app showed this user, in this channel, the modal a MODAL_SUBMIT names (callback 9). */
   #modalShown(facts: InteractionFacts, now: number): boolean {
     this.#sweep(now);
-    for (const live of this.#live.values()) {
-      const shown = live.facts;
-      if (live.modal === facts.customId && shown.userId === facts.userId && shown.applicationId === facts.applicationId && shown.channelId === facts.channelId) return true;
-    }
-    return false;
+    return this.#modals.has(modalKey(facts, facts.customId ?? ""));
   }
 
   /** Drops the interactions past their lifetime (the oldest are first). */
@@ -310,9 +314,14 @@ export class GuildInteractions {
     for (const [id, live] of this.#live) {
       if (now - snowflakeTime(live.facts.id) <= INTERACTION_LIFETIME_MS) return;
       this.#live.delete(id);
+      for (const messageId of live.ephemeral.keys()) this.#holders.delete(messageId);
+      if (live.modal !== undefined && this.#modals.get(modalKey(live.facts, live.modal)) === live) this.#modals.delete(modalKey(live.facts, live.modal));
     }
   }
 }
+
+/** A modal shown by an app to a user in a channel, by its `custom_id`. */
+const modalKey = (facts: InteractionFacts, customId: string): string => `${facts.applicationId}:${facts.userId}:${facts.channelId}:${customId}`;
 
 /** `f` on a value or a promise of one, without making a promise of a value (the guild's turn stays synchronous when it can). */
 function then<T, U>(value: MaybePromise<T>, f: (value: T) => MaybePromise<U>, failed?: (error: unknown) => never): MaybePromise<U> {
