@@ -31,6 +31,15 @@ function table(): { interactions: GuildInteractions; told: string[] } {
   return { interactions, told };
 }
 
+/** A table with one interaction started at T0 (a command by user 3 for app 2), and ids made at T0. */
+async function begun(): Promise<ReturnType<typeof table> & { ids: SnowflakeGenerator; key: { id: string; applicationId: string; channelId: string } }> {
+  const ids = new SnowflakeGenerator(0, 0, () => T0);
+  const id = ids.next();
+  const made = table();
+  await made.interactions.startInteraction("10", start(id), T0);
+  return { ...made, ids, key: { id, applicationId: "2", channelId: "11" } };
+}
+
 const start = (id: string): InteractionStart => ({
   facts: { id, type: 2, applicationId: "2", guildId: "10", channelId: "11", userId: "3", command: { name: "ping", type: 1 } },
   token: "t",
@@ -50,11 +59,7 @@ const refusal = async (run: () => unknown): Promise<string | undefined> => {
 };
 
 test("answered once; the webhook only once answered; forgotten 15 minutes after creation", async () => {
-  const { interactions, told } = table();
-  const ids = new SnowflakeGenerator(0, 0, () => T0);
-  const id = ids.next();
-  const key = { id, applicationId: "2", channelId: "11" };
-  await interactions.startInteraction("10", start(id), T0);
+  const { interactions, told, ids, key } = await begun();
   expect(told).toEqual(["INTERACTION_CREATE to 2"]);
   expect(await refusal(() => interactions.followUp("10", key, message(ids.next(), "early"), T0))).toBe("unknown-webhook");
   await interactions.respond("10", key, { type: 4, message: message(ids.next(), "pong") }, T0 + 1_000);
@@ -65,11 +70,7 @@ test("answered once; the webhook only once answered; forgotten 15 minutes after 
 });
 
 test("a modal shown can be submitted until its interaction expires; its ephemeral messages go with it", async () => {
-  const { interactions, told } = table();
-  const ids = new SnowflakeGenerator(0, 0, () => T0);
-  const id = ids.next();
-  const key = { id, applicationId: "2", channelId: "11" };
-  await interactions.startInteraction("10", start(id), T0);
+  const { interactions, told, ids, key } = await begun();
   await interactions.respond("10", key, { type: 9, customId: "form" }, T0);
   const submit = (at: number) => {
     const submitted = ids.next();
