@@ -31,6 +31,9 @@ import { MESSAGE_ROUTES } from "./api/messages.ts";
 import { REACTION_ROUTES } from "./api/reactions.ts";
 import { COMMAND_PERMISSION_ROUTES } from "./api/command-permissions.ts";
 import { COMMAND_ROUTES } from "./api/commands.ts";
+import { createIngressInteractionRoute, INTERACTION_ROUTES } from "./api/interactions.ts";
+import { createInteractionWebhookRoutes } from "./api/interaction-webhooks.ts";
+import { InteractionTokens } from "./api/interaction-tokens.ts";
 import { READ_ROUTES } from "./api/reads.ts";
 import { DM_ROUTES } from "./api/direct-messages.ts";
 import { RateLimits } from "./api/rate-limits.ts";
@@ -42,6 +45,8 @@ import { createDashboardRoutes } from "./api/dashboard.ts";
 import { createOpenApiRoute } from "./api/openapi.ts";
 import { Guilds } from "./guild/guilds.ts";
 import { DirectMessages } from "./guild/direct-messages.ts";
+import { GuildInteractions } from "./guild/interactions.ts";
+import { dmPlace, guildPlace } from "./guild/interaction-places.ts";
 import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, type PeerId } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
 import { ClusterDelivery } from "./cluster/delivery.ts";
@@ -77,6 +82,8 @@ export interface ServerOptions {
   sessionsFile?: string;
   /** The stamp before this worker's first `s` (default 0); tests start near the 2^31 limit. */
   sequenceStart?: number;
+  /** The clock REST requests are handled by (default `Date.now`); tests move it past an interaction's windows. */
+  now?: () => number;
 }
 
 /**
@@ -169,6 +176,12 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     generation: () => ring.generation,
     owns: (channelId) => ownerOf(channelId) === bus.self,
   });
+  // An interaction's unit is its guild, or (in a DM) its channel, as a message's is.
+  const interactions = new GuildInteractions({
+    inPlace: (unitId, channelId, actorId, operation) =>
+      unitId === channelId ? dms.inTurn(channelId, actorId, (turn) => operation(dmPlace(turn))) : guilds.inTurn(unitId, (turn) => operation(guildPlace(turn))),
+    store,
+  });
   // Discord's `_trace` in READY and RESUMED: which server answered (here: node and worker).
   const trace = [`guildgate-${options.node}-worker-${options.worker}`];
   const resumes = new Resumes({
@@ -213,7 +226,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     request: <R extends BusRequest>(from: string, message: R): BusReply<R> | Promise<BusReply<R>> => {
       switch (message.k) {
         case "owner":
-          return runOwnerCall({ guilds, dms }, message) as BusReply<R> | Promise<BusReply<R>>;
+          return runOwnerCall({ guilds, dms, interactions }, message) as BusReply<R> | Promise<BusReply<R>>;
         case "stats":
           return localStats() as BusReply<R>;
         case "identify-start":
@@ -254,10 +267,19 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const guildIngress = createGuildIngressRoutes({ ingressSecret: options.secrets.ingressSecret, store, owners, ids });
   const rateLimits = new RateLimits({ routeLimit: config.restRateLimit, windowMs: config.restRateWindowMs, globalLimit: config.restGlobalRateLimit });
   const attachments = new Attachments(options.secrets.tokenSecret, config.maxUploadBytes ?? defaultMaxUploadBytes(config.cluster !== undefined));
-  const rest = createRestRoutes(
-    { store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now, dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson) },
-    [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES, ...COMMAND_PERMISSION_ROUTES, ...DM_ROUTES],
-  );
+  const restContext = {
+    store,
+    owners,
+    ids,
+    verifyToken,
+    rateLimits,
+    attachments,
+    interactionTokens: new InteractionTokens(options.secrets.tokenSecret),
+    now: options.now ?? Date.now,
+    dispatchToUser: (userId: string, t: string, dJson: string) => userEvents.dispatchToUser(userId, t, dJson),
+  };
+  const rest = createRestRoutes(restContext, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES, ...COMMAND_PERMISSION_ROUTES, ...DM_ROUTES, ...INTERACTION_ROUTES]);
+  const interactionRoutes = [createInteractionWebhookRoutes(restContext), createIngressInteractionRoute(restContext, ingressAuthorizer(options.secrets.ingressSecret))];
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
     peer: bus.self,
@@ -297,7 +319,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const http = createHttpHandler({
     version: options.version,
     ring,
-    routes: [createOpenApiRoute(options.version), bootstrap, rest, createAttachmentRoute(store, attachments), guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
+    routes: [createOpenApiRoute(options.version), bootstrap, rest, ...interactionRoutes, createAttachmentRoute(store, attachments), guildIngress, ingress, metrics, cluster, dashboard, ...demo, createPageRoutes()],
   });
   const listen = (port = config.port): RunningServer => {
     const started = options.startTransport({

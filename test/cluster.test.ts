@@ -286,4 +286,31 @@ describe("two workers", () => {
     expect(history[0]).toMatchObject({ referenced_message: { id: first }, reactions: [{ count: 1, me: true }] });
     expect(await api(0, "GET", `/api/v10/guilds/${guildId}?with_counts=true`, undefined, auth)).toMatchObject({ id: guildId, approximate_member_count: 2, approximate_presence_count: 2 });
   });
+
+  test("an interaction on a guild the other worker owns: invoked on one, answered and followed up on either; a second answer on the other worker is 40060", async () => {
+    const app = await user("interactive-app");
+    // A user who reads content (MESSAGE_CONTENT), so the test sees what the responses say.
+    const { id: invokerId } = (await api(0, "POST", "/internal/users", { username: "invoker", privileged_intents: 1 << 15 })) as { id: string };
+    const invoker = { id: invokerId, token: (await api(0, "POST", `/internal/users/${invokerId}/token`)).token as string };
+    const { guildId, channelId } = await guildOwnedBy(1, [app.id, invoker.id]);
+    const command = await api(0, "POST", `/api/v10/applications/${app.id}/commands`, { name: "ping", description: "Ping" }, `Bot ${app.token}`);
+    const appSession = await connect(0, identify(app.token));
+    const invokerSession = await connect(1, identify(invoker.token, GUILDS_AND_MESSAGES | (1 << 15)));
+    await appSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    await invokerSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const invoke = { type: 2, application_id: app.id, guild_id: guildId, channel_id: channelId, session_id: "s", nonce: "1", data: { version: command.version, id: command.id, name: "ping", type: 1 } };
+    await api(0, "POST", "/api/v10/interactions", invoke, `Bot ${invoker.token}`);
+    const d = (await appSession.next((f) => f.t === "INTERACTION_CREATE")).d as Json;
+    const at = (worker: number, path: string, method = "POST", body?: unknown) =>
+      fetch(`${base(worker)}/api/v10${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    expect((await at(0, `/interactions/${d.id}/${d.token}/callback`, "POST", { type: 5 })).status).toBe(204);
+    const second = await at(1, `/interactions/${d.id}/${d.token}/callback`, "POST", { type: 4, data: { content: "again" } });
+    expect({ status: second.status, body: await second.json() }).toMatchObject({ status: 400, body: { code: 40060 } });
+    const edited = await at(1, `/webhooks/${app.id}/${d.token}/messages/@original`, "PATCH", { content: "pong" });
+    expect(await edited.json()).toMatchObject({ content: "pong", flags: 0, type: 20 });
+    expect((await at(0, `/webhooks/${app.id}/${d.token}?wait=true`, "POST", { content: "more" })).status).toBe(200);
+    await invokerSession.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).content === "more");
+    const seen = dispatches(invokerSession).filter((f) => f.t?.startsWith("MESSAGE_")).map((f) => [f.t, (f.d as Json).content, (f.d as Json).flags]);
+    expect(seen).toEqual([["MESSAGE_CREATE", "", 128], ["MESSAGE_UPDATE", "pong", 0], ["MESSAGE_CREATE", "more", 0]]);
+  });
 });

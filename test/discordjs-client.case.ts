@@ -13,10 +13,28 @@
  * reacts to, pins, reads back and deletes a message with discord.js's own calls, and
  * `messageUpdate`, `messageReactionAdd`, `channelPinsUpdate` and `messageDelete` fire, with no
  * `rateLimited`; `client.application.commands` and `guild.commands` register, edit, read and
- * delete slash commands (set, create, edit, fetch, delete).
+ * delete slash commands (set, create, edit, fetch, delete); a user invokes a slash command
+ * (`POST /api/v10/interactions`, as Discord's client does) and `interactionCreate` fires, the bot
+ * `deferReply()`s and `editReply()`s, replies to its answer with an embed and a button, the user
+ * clicks it and the bot `update()`s the message, the user's session getting each step.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ApplicationCommandOptionType, ApplicationCommandType, ChannelType, Client, Events, GatewayIntentBits, type ClientEvents, type Message, type TextChannel } from "discord.js";
+import {
+  ActionRowBuilder,
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ButtonBuilder,
+  ButtonStyle,
+  ChannelType,
+  Client,
+  EmbedBuilder,
+  Events,
+  GatewayIntentBits,
+  type ClientEvents,
+  type Message,
+  type TextChannel,
+} from "discord.js";
+import { RawClient } from "./support/gateway-client.ts";
 import type { Harness, HarnessFactory } from "./support/harness.ts";
 import { callJson } from "./support/http.ts";
 
@@ -284,5 +302,65 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       expect(refused).toMatchObject({ status: 400, code: 50035 });
       expect(rateLimited).toEqual([]);
     }, WAIT_MS);
+
+    test("interactions: a user's slash command fires interactionCreate; deferReply, editReply, a reply with a button, its click, update()", async () => {
+      const c = await loggedIn;
+      const application = c.application;
+      if (!application) throw new Error("discord.js has no client.application after READY");
+      const greet = await application.commands.create({ name: "greet", description: "Greets", options: [{ type: ApplicationCommandOptionType.String, name: "whom", description: "Whom", required: true }] });
+      // A user who reads content, with a session of its own: what users see of each step.
+      const reader = await user("reader", false, 32768);
+      await created("PUT", `/internal/guilds/${w.guildId}/members/${reader.id}`, {});
+      const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      try {
+        await session.opened();
+        await session.op(10);
+        session.send({ op: 2, d: { token: reader.token, intents: 1 | 512 | 32768, properties: { os: "linux", browser: "t", device: "t" } } });
+        await session.next((f) => f.t === "GUILD_CREATE");
+        const invoke = {
+          type: 2,
+          application_id: w.bot.id,
+          guild_id: w.guildId,
+          channel_id: w.channelId,
+          session_id: "reader-session",
+          nonce: "1",
+          data: { version: greet.version, id: greet.id, name: "greet", type: 1, options: [{ type: 3, name: "whom", value: "world" }] },
+        };
+        const commandSeen = next(c, Events.InteractionCreate, (i) => i.isChatInputCommand() && i.commandName === "greet", "interactionCreate for /greet");
+        expect(await api("POST", "/api/v10/interactions", invoke, reader.token)).toEqual({ status: 204, json: {} });
+        const [command] = await commandSeen;
+        if (!command.isChatInputCommand()) throw new Error("not a slash command");
+        expect([command.guildId, command.channelId, command.user.id, command.options.getString("whom")]).toEqual([w.guildId, w.channelId, reader.id, "world"]);
+        expect(command.memberPermissions?.has("UseApplicationCommands")).toBe(true);
+        await command.deferReply();
+        const answer = await command.editReply({ content: "Hello, world" });
+        expect([answer.content, answer.author.id, answer.interactionMetadata?.id]).toEqual(["Hello, world", w.bot.id, command.id]);
+        const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId("again").setLabel("Again").setStyle(ButtonStyle.Primary));
+        const withButton = await answer.reply({ embeds: [new EmbedBuilder().setTitle("Greeted")], components: [row] });
+        const clickSeen = next(c, Events.InteractionCreate, (i) => i.isButton() && i.customId === "again", "interactionCreate for the button");
+        const click = { type: 3, application_id: w.bot.id, guild_id: w.guildId, channel_id: w.channelId, message_id: withButton.id, message_flags: 0, session_id: "reader-session", nonce: "2", data: { component_type: 2, custom_id: "again" } };
+        expect(await api("POST", "/api/v10/interactions", click, reader.token)).toEqual({ status: 204, json: {} });
+        const [button] = await clickSeen;
+        if (!button.isButton()) throw new Error("not a button");
+        expect([button.message.id, button.user.id]).toEqual([withButton.id, reader.id]);
+        await button.update({ content: "Greeted again", components: [] });
+        const updated = await session.next((f) => f.t === "MESSAGE_UPDATE" && (f.d as Json).id === withButton.id);
+        expect(updated.d).toMatchObject({ content: "Greeted again", components: [], embeds: [{ title: "Greeted" }] });
+        const seen = session.frames.filter((f) => f.t === "MESSAGE_CREATE" || f.t === "MESSAGE_UPDATE").map((f) => {
+          const d = f.d as Json;
+          return [f.t, d.type, d.content, d.flags, (d.components as unknown[]).length];
+        });
+        expect(seen).toEqual([
+          ["MESSAGE_CREATE", 20, "", 128, 0],
+          ["MESSAGE_UPDATE", 20, "Hello, world", 0, 0],
+          ["MESSAGE_CREATE", 19, "", 0, 1],
+          ["MESSAGE_UPDATE", 19, "Greeted again", 0, 0],
+        ]);
+        expect(session.frames.some((f) => f.t === "INTERACTION_CREATE")).toBe(false);
+        expect(rateLimited).toEqual([]);
+      } finally {
+        session.close();
+      }
+    }, WAIT_MS * 2);
   });
 }

@@ -36,6 +36,8 @@ beforeAll(async () => {
   ids.role_id = (await api("POST", `/internal/guilds/${ids.guild_id}/roles`, { name: "r" })).json.id as string;
   ids.channel_id = (await api("POST", `/internal/guilds/${ids.guild_id}/channels`, { name: "c" })).json.id as string;
   ids.version = "10";
+  // Shaped as an interaction token (two parts and a dot), signed by no one: the routes answer it 10062 or 50027.
+  ids.interaction_token = "aW50ZXJhY3Rpb24.bm90LWEtdG9rZW4";
 });
 
 afterAll(() => server.stop());

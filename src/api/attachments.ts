@@ -15,7 +15,7 @@ import type { GuildStore } from "../store/guild-store.ts";
 import { isObject } from "../protocol/fields.ts";
 import { ApiCode, errorResponse, HttpError, invalidField, methodNotAllowed } from "./errors.ts";
 import type { Routes } from "./http.ts";
-import { readCapped } from "./json-body.ts";
+import { readCapped, readJsonObject } from "./json-body.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 
 type Json = Record<string, unknown>;
@@ -77,13 +77,7 @@ export async function readUpload(
   ids: SnowflakeGenerator,
   attachments: Attachments,
 ): Promise<{ body: Json; uploads: AttachmentUpload[]; indices: string[] }> {
-  const bytes = await readCapped(request, attachments.maxUploadBytes);
-  let form: Form;
-  try {
-    form = await new Response(bytes, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
-  } catch {
-    throw new HttpError(400, ApiCode.INVALID_FORM_BODY, "Invalid Form Body: the body is not valid multipart/form-data");
-  }
+  const form = await readForm(request, attachments.maxUploadBytes);
   const body = formBody(form);
   const described = Array.isArray(body.attachments) ? body.attachments.filter(isObject) : [];
   const files: { index: string; file: File }[] = [];
@@ -109,6 +103,20 @@ export async function readUpload(
     }),
   );
   return { body, uploads, indices: files.map((file) => file.index) };
+}
+
+async function readForm(request: Request, maxBytes: number): Promise<Form> {
+  const bytes = await readCapped(request, maxBytes);
+  try {
+    return await new Response(bytes, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
+  } catch {
+    throw new HttpError(400, ApiCode.INVALID_FORM_BODY, "Invalid Form Body: the body is not valid multipart/form-data");
+  }
+}
+
+/** The JSON body of a request that is JSON, or multipart whose files are not taken (`payload_json`, else the plain fields). */
+export async function readJsonOrForm(request: Request, maxBytes: number): Promise<Json> {
+  return isMultipart(request) ? formBody(await readForm(request, maxBytes)) : readJsonObject(request, maxBytes);
 }
 
 /** The JSON body of a multipart request: `payload_json`, or else the form's plain fields. */

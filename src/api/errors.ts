@@ -13,6 +13,7 @@ import { jsonResponse } from "../protocol/json-response.ts";
 /** Discord JSON error codes used here. */
 export const ApiCode = {
   GENERAL: 0,
+  UNKNOWN_APPLICATION: 10002,
   UNKNOWN_CHANNEL: 10003,
   UNKNOWN_GUILD: 10004,
   UNKNOWN_MEMBER: 10007,
@@ -20,8 +21,10 @@ export const ApiCode = {
   UNKNOWN_ROLE: 10011,
   UNKNOWN_USER: 10013,
   UNKNOWN_EMOJI: 10014,
+  UNKNOWN_WEBHOOK: 10015,
   UNKNOWN_ASSET: 10021,
   UNKNOWN_STICKER: 10060,
+  UNKNOWN_INTERACTION: 10062,
   UNKNOWN_APPLICATION_COMMAND: 10063,
   UNKNOWN_APPLICATION_COMMAND_PERMISSIONS: 10066,
   BOTS_CANNOT_USE_ENDPOINT: 20001,
@@ -31,6 +34,7 @@ export const ApiCode = {
   MAX_APPLICATION_COMMANDS: 30032,
   REQUEST_ENTITY_TOO_LARGE: 40005,
   OWNS_GUILDS: 40011,
+  INTERACTION_ACKNOWLEDGED: 40060,
   MISSING_ACCESS: 50001,
   CANNOT_EXECUTE_ON_DM: 50003,
   CANNOT_EDIT_OTHERS_MESSAGE: 50005,
@@ -41,6 +45,7 @@ export const ApiCode = {
   BULK_DELETE_COUNT: 50016,
   SYSTEM_MESSAGE: 50021,
   BULK_DELETE_TOO_OLD: 50034,
+  INVALID_WEBHOOK_TOKEN: 50027,
   INVALID_FORM_BODY: 50035,
   INVALID_JSON: 50109,
 } as const;
@@ -114,6 +119,11 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   "max-reactions": [400, ApiCode.MAX_REACTIONS],
   "cannot-message-user": [403, ApiCode.CANNOT_MESSAGE_USER],
   "dm-channel": [403, ApiCode.CANNOT_EXECUTE_ON_DM],
+  "unknown-interaction": [404, ApiCode.UNKNOWN_INTERACTION],
+  "interaction-acknowledged": [400, ApiCode.INTERACTION_ACKNOWLEDGED],
+  "unknown-webhook": [404, ApiCode.UNKNOWN_WEBHOOK],
+  "unknown-application": [404, ApiCode.UNKNOWN_APPLICATION],
+  "unknown-command": [404, ApiCode.UNKNOWN_APPLICATION_COMMAND],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */

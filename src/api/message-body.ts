@@ -20,8 +20,11 @@ const MENTION_KINDS: readonly MentionKind[] = ["users", "roles", "everyone"];
 /** Most new files an edit may add (as a send). */
 const MAX_NEW_FILES = 10;
 
-/** A send's body; `id` is the new message's, `uploads` the files sent with it (api/attachments.ts). */
-export function readMessageCreate(body: Json, id: string, channelId: string, uploads: readonly AttachmentUpload[] = []): MessageRequest {
+/**
+ * A send's body; `id` is the new message's, `uploads` the files sent with it (api/attachments.ts),
+ * `moreFlags` the flags this kind of send may set besides a message's (EPHEMERAL for an interaction's).
+ */
+export function readMessageCreate(body: Json, id: string, channelId: string, uploads: readonly AttachmentUpload[] = [], moreFlags = 0): MessageRequest {
   const content = body.content === undefined || body.content === null ? "" : text(body.content, "content", 0, 2000);
   const embeds = body.embeds === undefined || body.embeds === null ? [] : readEmbeds(body.embeds);
   const components = body.components === undefined || body.components === null ? [] : readComponents(body.components);
@@ -29,7 +32,7 @@ export function readMessageCreate(body: Json, id: string, channelId: string, upl
   if (content === "" && embeds.length === 0 && components.length === 0 && uploads.length === 0) {
     throw new HttpError(400, ApiCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message");
   }
-  const flags = readFlags(body.flags, CREATE_FLAGS) ?? 0;
+  const flags = readFlags(body.flags, CREATE_FLAGS | moreFlags) ?? 0;
   if ((flags & IS_COMPONENTS_V2) !== 0 && (content !== "" || embeds.length > 0)) {
     throw invalidField("flags", "IS_COMPONENTS_V2 messages may only hold components");
   }

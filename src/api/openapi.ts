@@ -128,6 +128,34 @@ const schemas: Record<string, Schema> = {
     allowed_mentions: object({ parse: { type: "array", items: { enum: ["users", "roles", "everyone"] } }, users: { type: "array", items: snowflake }, roles: { type: "array", items: snowflake }, replied_user: { type: "boolean" } }),
     flags: { type: "integer" },
   }),
+  InteractionInvoke: object(
+    {
+      type: { type: "integer", enum: [2, 3, 5], description: "2 APPLICATION_COMMAND, 3 MESSAGE_COMPONENT, 5 MODAL_SUBMIT." },
+      application_id: snowflake,
+      guild_id: { ...snowflake, description: "Absent in a DM with the app's bot." },
+      channel_id: snowflake,
+      message_id: { ...snowflake, description: "The message of the component clicked (type 3)." },
+      message_flags: { type: "integer" },
+      session_id: { type: "string" },
+      nonce: { type: "string" },
+      data: {
+        type: "object",
+        description: "A command: {id, name, type, version, options?, target_id?}; a click: {component_type, custom_id, values?}; a modal's submission: {custom_id, components}.",
+      },
+    },
+    ["type", "application_id", "channel_id", "data"],
+  ),
+  InteractionResponse: object(
+    { type: { type: "integer", enum: [1, 4, 5, 6, 7, 9] }, data: { type: "object", description: "A message (4, 7), {flags} (5), a modal {custom_id, title, components} (9)." } },
+    ["type"],
+  ),
+  InteractionCallbackResponse: object(
+    {
+      interaction: object({ id: snowflake, type: { type: "integer" }, response_message_id: snowflake, response_message_loading: { type: "boolean" }, response_message_ephemeral: { type: "boolean" } }, ["id", "type"]),
+      resource: object({ type: { type: "integer" }, message: ref("Message") }, ["type"]),
+    },
+    ["interaction"],
+  ),
   MessageEdit: object({ content: nullable("string", { maxLength: 2000 }), embeds: nullable("array"), components: nullable("array"), flags: nullable("integer"), allowed_mentions: { type: "object" }, attachments: nullable("array") }),
   Message: object(
     { id: snowflake, type: { type: "integer" }, channel_id: snowflake, guild_id: snowflake, author: ref("DiscordUser"), content: { type: "string" }, timestamp: { type: "string" }, edited_timestamp: nullable("string"), pinned: { type: "boolean" } },
@@ -195,6 +223,13 @@ const discord = (summary: string, responses: Record<string, unknown>, params: st
   parameters: [version, ...params.map((name) => path(name, name === "emoji" ? { type: "string", description: "A Unicode emoji, URL-encoded." } : snowflake))],
   ...extra,
   responses: { ...responses, "429": json(object({ message: { type: "string" }, retry_after: { type: "number" }, global: { type: "boolean" } }, ["message", "retry_after", "global"]), "Rate limited."), "4XX": error },
+});
+/** A route an interaction's token opens (no Authorization), with the token in the path. */
+const interactionToken = (summary: string, responses: Record<string, unknown>, params: string[], extra: Partial<Operation> = {}): Operation => ({
+  summary,
+  parameters: [version, ...params.map((name) => path(name, name === "message_id" ? { type: "string", pattern: "^(@original|[0-9]{1,20})$" } : snowflake)), path("interaction_token", { type: "string" })],
+  ...extra,
+  responses: { ...responses, "4XX": error },
 });
 /** A message body with files: the JSON body in payload_json, files in files[n]. */
 const WITH_FILES = object({ payload_json: { type: "string", description: "The JSON body." }, "files[0]": { type: "string", format: "binary" } });
@@ -292,6 +327,29 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   },
   "/api/v{version}/users/@me/guilds": { get: discord("The caller's guilds with its permissions: before, after, limit 1-200, with_counts.", { "200": json(many("PartialGuild"), "Guilds.") }, []) },
   "/api/v{version}/users/{user_id}": { get: discord("A user.", { "200": json(ref("DiscordUser"), "The user.") }, ["user_id"]) },
+  "/api/v{version}/interactions": {
+    post: discord("Invoke a command, click a component or submit a modal, as Discord's client does (JSON, or multipart with payload_json): INTERACTION_CREATE to the app's bot sessions in the guild.", done, [], {
+      requestBody: { required: true, content: { "application/json": { schema: ref("InteractionInvoke") }, "multipart/form-data": { schema: WITH_FILES } } },
+    }),
+  },
+  "/api/v{version}/interactions/{interaction_id}/{interaction_token}/callback": {
+    post: interactionToken("The initial response, once, within 3 s (404 10062 after; 400 40060 the second time); with_response=true answers 200 with the callback response.", {
+      "200": json(ref("InteractionCallbackResponse"), "The callback response (with_response=true)."),
+      ...done,
+    }, ["interaction_id"], { requestBody: requestBody(ref("InteractionResponse")) }),
+  },
+  "/api/v{version}/webhooks/{application_id}/{interaction_token}": {
+    post: interactionToken("A follow-up message, within 15 minutes (401 50027 after); wait=true answers it.", { ...sent("The message (wait=true)."), ...done }, ["application_id"], {
+      requestBody: { required: true, content: { "application/json": { schema: ref("MessageCreate") }, "multipart/form-data": { schema: WITH_FILES } } },
+    }),
+  },
+  "/api/v{version}/webhooks/{application_id}/{interaction_token}/messages/{message_id}": {
+    get: interactionToken("The original response (message_id @original) or a follow-up.", sent("The message."), ["application_id", "message_id"]),
+    patch: interactionToken("Edit the original response or a follow-up: MESSAGE_UPDATE (a deferred response stops loading).", sent("The message."), ["application_id", "message_id"], {
+      requestBody: { required: true, content: { "application/json": { schema: ref("MessageEdit") }, "multipart/form-data": { schema: WITH_FILES } } },
+    }),
+    delete: interactionToken("Delete the original response or a follow-up: MESSAGE_DELETE.", done, ["application_id", "message_id"]),
+  },
   ...commandRoutes("/api/v{version}/applications/{application_id}/commands", ["application_id"], "global "),
   ...commandRoutes("/api/v{version}/applications/{application_id}/guilds/{guild_id}/commands", ["application_id", "guild_id"], "guild "),
 };
@@ -331,6 +389,11 @@ const paths: Record<string, Record<string, Operation>> = {
   },
   "/internal/users/{user_id}/dispatch": {
     post: ingress("Send an event to every session of the user.", { "202": json(object({}), "Accepted.") }, { parameters: [path("user_id")], requestBody: requestBody(ref("UserDispatch")) }),
+  },
+  "/internal/interactions": {
+    post: ingress("Start an interaction for a user (user_id), with the body Discord's client sends to POST /api/v10/interactions.", { "204": noContent }, {
+      requestBody: requestBody({ allOf: [ref("InteractionInvoke"), object({ user_id: snowflake }, ["user_id"])] }),
+    }),
   },
   "/internal/guilds": { post: ingress("Create a guild (the owner becomes a member).", { "201": json(ref("Guild"), "Created.") }, { requestBody: requestBody(ref("GuildCreate")) }) },
   "/internal/guilds/{guild_id}": {

@@ -16,6 +16,7 @@ import type { Routes } from "./http.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import type { Attachments } from "./attachments.ts";
+import type { InteractionTokens } from "./interaction-tokens.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
 
 export interface RestContext {
@@ -27,6 +28,8 @@ export interface RestContext {
   /** Signs the URLs of the files sent with messages (api/attachments.ts). */
   readonly attachments: Attachments;
   readonly rateLimits: RateLimits;
+  /** Signs and checks interaction tokens (interaction-tokens.ts). */
+  readonly interactionTokens: InteractionTokens;
   readonly now: () => number;
   /** An event for every session of a user, through the user's owner (cluster/user-events.ts). */
   readonly dispatchToUser: (userId: string, t: string, dJson: string) => void;

@@ -12,6 +12,7 @@
  */
 import { GuildMovedError, GuildUnavailableError, type Guilds } from "../guild/guilds.ts";
 import type { DirectMessages } from "../guild/direct-messages.ts";
+import type { GuildInteractions } from "../guild/interactions.ts";
 import { Refusal, type RefusalReason } from "../guild/refusal.ts";
 import { GuildFencedError } from "../store/guild-store.ts";
 import { BusError, type Bus, type BusReply, type BusRequest, type PeerId } from "./bus.ts";
@@ -56,23 +57,29 @@ const GUILD_OPS = [
 /** The operations a DM channel's owner runs (guild/direct-messages.ts); each takes the DM channel's id first. */
 const DM_OPS = ["createDmMessage", "editDmMessage", "deleteDmMessage", "addDmReaction", "removeDmReaction", "dmPin", "dmTyping"] as const satisfies readonly (keyof DirectMessages)[];
 
+/** The operations on a guild's interactions (guild/interactions.ts); each takes the guild's id first. */
+const INTERACTION_OPS = ["startInteraction", "respond", "followUp", "readResponse", "editResponse", "deleteResponse"] as const satisfies readonly (keyof GuildInteractions)[];
+
 /** Every owner operation: the ring names its owner by its first argument, a guild or a DM channel. */
-export const OWNER_OPS = [...GUILD_OPS, ...DM_OPS] as const;
+export const OWNER_OPS = [...GUILD_OPS, ...DM_OPS, ...INTERACTION_OPS] as const;
 
 export type OwnerOp = (typeof OWNER_OPS)[number];
 type GuildOp = (typeof GUILD_OPS)[number];
 type DmOp = (typeof DM_OPS)[number];
+type InteractionOp = (typeof INTERACTION_OPS)[number];
 
-/** What an owner does: its guilds' operations and its DM channels'. */
-export type GuildOwner = Pick<Guilds, GuildOp> & Pick<DirectMessages, DmOp>;
+/** What an owner does: its guilds' operations, its DM channels' and its guilds' interactions'. */
+export type GuildOwner = Pick<Guilds, GuildOp> & Pick<DirectMessages, DmOp> & Pick<GuildInteractions, InteractionOp>;
 
-/** The objects that run a peer's owner operations: its guilds, and its DM channels. */
+/** The objects that run a peer's owner operations: its guilds, its DM channels, its guilds' interactions. */
 export interface LocalOwners {
   readonly guilds: Pick<Guilds, GuildOp>;
   readonly dms: Pick<DirectMessages, DmOp>;
+  readonly interactions: Pick<GuildInteractions, InteractionOp>;
 }
 
 const DM_OP_NAMES: ReadonlySet<OwnerOp> = new Set(DM_OPS);
+const INTERACTION_OP_NAMES: ReadonlySet<OwnerOp> = new Set(INTERACTION_OPS);
 
 /** An owner operation as a bus request. */
 export type OwnerCall = {
@@ -145,7 +152,7 @@ function worthAskingAgain(error: unknown): boolean {
 
 /** The owner side of an owner call: runs it on this peer's guilds or DM channels; its errors in their bus form. */
 export function runOwnerCall<C extends OwnerCall>(local: LocalOwners, call: C): OwnerReply<C> | Promise<OwnerReply<C>> {
-  const target: object = DM_OP_NAMES.has(call.op) ? local.dms : local.guilds;
+  const target: object = DM_OP_NAMES.has(call.op) ? local.dms : INTERACTION_OP_NAMES.has(call.op) ? local.interactions : local.guilds;
   const operation = (target as Record<OwnerOp, (...args: unknown[]) => OwnerReply<C> | Promise<OwnerReply<C>>>)[call.op];
   const run = (): OwnerReply<C> | Promise<OwnerReply<C>> => operation.apply(target, call.args);
   return inBusForm(() => (call.acceptedAt === undefined ? run() : acceptedAt.run(call.acceptedAt, run)));

@@ -19,7 +19,7 @@
 import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
 import type { DmChannel } from "../store/dm-channels.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
-import { GuildQueue } from "./guild-queue.ts";
+import { GuildQueue, type MaybePromise } from "./guild-queue.ts";
 import { GuildMovedError } from "./guilds.ts";
 import { messageJson, reactionAddedJson, reactionsRemovedJson, type MessageExtras } from "./message-json.ts";
 import {
@@ -67,6 +67,19 @@ export interface DirectMessagesOptions {
   generation: () => number;
   /** Whether this worker owns the DM channel now (the ring); one it does not own fails with `GuildMovedError`. */
   owns: (channelId: string) => boolean;
+}
+
+/** What an operation run in a DM channel's turn (`DirectMessages.inTurn`) may do. */
+export interface DmTurn {
+  readonly channel: DmChannel;
+  /** Its recipients, as a send reads them. */
+  readonly scope: MessageScope;
+  /** Writes `writes` under the channel's id, fenced; once committed, runs `apply`. */
+  commit<T>(writes: readonly GuildWrite[], apply: () => T): Promise<T>;
+  /** An event to every session of both recipients. */
+  tell(t: string, d: Json): void;
+  /** An event to every session of one user (shard 0). */
+  toUser(userId: string, t: string, d: Json): void;
 }
 
 /** A DM channel in an operation's turn: the channel and its two users (undefined: gone). */
@@ -175,6 +188,23 @@ export class DirectMessages {
     return this.#on(channelId, userId, async (conversation) => {
       this.#tell(conversation, "TYPING_START", { channel_id: channelId, user_id: userId, timestamp: Math.floor(now / 1000) });
     });
+  }
+
+  /**
+   * Runs an operation of another part of the owner (interactions.ts) in the DM channel's turn,
+   * `actorId` one of its recipients: what it may do there (write fenced as a DM's messages are,
+   * and tell both recipients).
+   */
+  inTurn<T>(channelId: string, actorId: string, operation: (turn: DmTurn) => MaybePromise<T>): Promise<T> {
+    return this.#on(channelId, actorId, async (conversation) =>
+      operation({
+        channel: conversation.channel,
+        scope: conversation.scope,
+        commit: (writes, apply) => this.#write(channelId, writes).then(apply),
+        tell: (t, d) => this.#tell(conversation, t, d),
+        toUser: (userId, t, d) => this.#options.dispatchToUser(userId, t, JSON.stringify(d)),
+      }),
+    );
   }
 
   /**

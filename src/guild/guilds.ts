@@ -208,6 +208,17 @@ export class GuildMovedError extends Error {
   }
 }
 
+/** What an operation run in a guild's turn (`Guilds.inTurn`) may do. */
+export interface GuildTurn {
+  readonly owned: OwnedGuild;
+  /** Writes `writes` fenced at the guild's generation; once committed, runs `apply` (memory and sessions). */
+  commit<T>(writes: readonly GuildWrite[], apply: () => T): Promise<T>;
+  /** An event about a channel's messages, to those who may view the channel, by the event's rule. */
+  messageEvent(t: string, channelId: string, d: Json): void;
+  /** An event for one member's sessions in the guild (those on its shard). */
+  toMember(userId: string, t: string, d: Json): void;
+}
+
 /** Time spent handling one kind of owner operation (as Discord instrumented its guild loop). */
 export interface Timing {
   count: number;
@@ -562,6 +573,22 @@ export class Guilds {
   /** A member reads the guild (GET /guilds/:id[/...]), see guild-reads.ts. */
   readGuild(guildId: string, userId: string, read: GuildRead): MaybePromise<unknown> {
     return this.#on(guildId, true, (guild) => readGuild(required(guild), userId, read));
+  }
+
+  /**
+   * Runs an operation of another part of the owner (interactions.ts) on the guild in its turn,
+   * with what it may do there: write through and dispatch as the guild's own operations do.
+   */
+  inTurn<T>(guildId: string, operation: (turn: GuildTurn) => MaybePromise<T>): MaybePromise<T> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      return operation({
+        owned,
+        commit: (writes, apply) => this.#commit(slot, owned, writes, apply),
+        messageEvent: (t, channelId, d) => this.#messageEvent(owned, t, channelId, d),
+        toMember: (userId, t, d) => this.#options.delivery.sendToMember(owned.id, userId, t, JSON.stringify(d)),
+      });
+    });
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on

@@ -26,6 +26,11 @@ export interface MessageData {
   readonly attachments: readonly Json[];
   /** A reply's (or a pin notice's) reference: `{type, message_id, channel_id, guild_id}`. */
   readonly message_reference?: Json;
+  /** A message an interaction's response or follow-up made (guild/interaction-json.ts): the app, and what it answered. */
+  readonly application_id?: string;
+  readonly webhook_id?: string;
+  readonly interaction_metadata?: Json;
+  readonly interaction?: Json;
 }
 
 /** The `data` of a stored message. */
@@ -82,6 +87,9 @@ export function messageJson(message: StoredMessage, extras: MessageExtras = {}):
   if (extras.reactions && extras.reactions.length > 0) json.reactions = extras.reactions.map(reactionJson);
   if (extras.nonce !== undefined) json.nonce = extras.nonce;
   if (data.message_reference) json.message_reference = data.message_reference;
+  if (data.interaction_metadata) {
+    Object.assign(json, { application_id: data.application_id, webhook_id: data.webhook_id, interaction_metadata: data.interaction_metadata, interaction: data.interaction });
+  }
   if (extras.referenced !== undefined) json.referenced_message = extras.referenced;
   return json;
 }

@@ -70,8 +70,11 @@ export interface MessageScope extends MentionScope {
 /** Channel types messages cannot be sent in: category, directory, forum, media. */
 const NOT_TEXT = new Set([4, 14, 15, 16]);
 
-/** Discord's DEFAULT (0) and REPLY (19) message types: the ones a member may edit and delete as theirs. */
-export const MessageType = { DEFAULT: 0, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19 } as const;
+/** Discord's message types guildgate makes. */
+export const MessageType = { DEFAULT: 0, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
+
+/** The types an author may edit: DEFAULT and REPLY, and an app's responses to commands. */
+const EDITABLE_TYPES: ReadonlySet<number> = new Set([MessageType.DEFAULT, MessageType.REPLY, MessageType.CHAT_INPUT_COMMAND, MessageType.CONTEXT_MENU_COMMAND]);
 
 /** How long enforce_nonce remembers a nonce (Discord: "the past few minutes"). */
 export const NONCE_WINDOW_MS = 5 * 60_000;
@@ -160,7 +163,7 @@ export function editedMessage(state: MessageScope, message: StoredMessage, edito
   if (!own && !(onlyFlags && (permissions & Permission.MANAGE_MESSAGES) !== 0n)) {
     throw new Refusal("others-message", "Cannot edit a message authored by another user");
   }
-  if (message.type !== MessageType.DEFAULT && message.type !== MessageType.REPLY) throw new Refusal("system-message", "Cannot execute action on a system message");
+  if (!EDITABLE_TYPES.has(message.type)) throw new Refusal("system-message", "Cannot execute action on a system message");
   const data = messageData(message);
   const content = edit.content === undefined ? message.content : (edit.content ?? "");
   const embeds = edit.embeds === undefined ? data.embeds : (edit.embeds ?? []);

@@ -26,7 +26,15 @@ export type RefusalReason =
   /** A DM the sender may not send: the other user is a bot as well, shares no guild with it, or is gone. */
   | "cannot-message-user"
   /** What a DM channel does not allow (deleting the other user's message). */
-  | "dm-channel";
+  | "dm-channel"
+  /** An interaction its owner does not hold (never made, expired, or its guild changed owner). */
+  | "unknown-interaction"
+  /** A second initial response to an interaction. */
+  | "interaction-acknowledged"
+  /** An interaction's webhook that does not take the request (no initial response yet, or the interaction is gone). */
+  | "unknown-webhook"
+  | "unknown-application"
+  | "unknown-command";
 
 export class Refusal extends Error {
   override name = "Refusal";

@@ -5,7 +5,7 @@
  * another class's topic, joining or leaving the guild, and losing sight of a member list.
  * What sessions ask of their guilds is session-guilds.ts.
  */
-import { knownRule, parseVariant, variantReceives } from "../guild/audience.ts";
+import { ANY_SESSION, eventRule, parseVariant, variantReceives } from "../guild/audience.ts";
 import type { GuildDelivery, PublishPart, WorkerId } from "../guild/guilds.ts";
 import { guildTopic, listTopic } from "../protocol/topics.ts";
 import { shardOf, type SessionGuilds } from "./session-guilds.ts";
@@ -32,9 +32,12 @@ export class SessionDelivery implements GuildDelivery {
     this.#sendToSessions(guildId, userId, t, dJson, false);
   }
 
-  /** `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does not) take it. */
+  /**
+   * `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does
+   * not) take it; an event with no guild rule (INTERACTION_CREATE) goes to all of them.
+   */
   #sendToSessions(guildId: string, userId: string, t: string, dJson: string, receives: boolean): void {
-    const rule = knownRule(t);
+    const rule = eventRule(t) ?? ANY_SESSION;
     for (const session of this.#sessions.ofUser(userId)) {
       const joined = session.guilds.get(guildId);
       if (joined && variantReceives(parseVariant(joined.variant), rule) === receives) this.#sessions.sendTo(session, t, dJson);

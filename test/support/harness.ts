@@ -15,6 +15,8 @@ export interface ServerSetup {
   node: string;
   tokenSecret: string;
   args: readonly string[];
+  /** The server's REST clock (Bun harness only; default `Date.now`). */
+  now?: () => number;
 }
 
 /** A running gateway with an in-memory store, on port 0. */
@@ -54,6 +56,7 @@ export function startTestServer(setup: ServerSetup, startTransport: StartTranspo
     version: "test",
     node: setup.node,
     worker: 0,
+    now: setup.now,
   });
   return { server, store };
 }

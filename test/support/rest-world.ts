@@ -43,11 +43,11 @@ export interface World {
  * A server (Bun harness, in-memory store) for a test file's tests: started before them with
  * guildgate's `args`, stopped after them. Use it inside the tests.
  */
-export function restServer(node: string, args: readonly string[] = []): RestWorld {
+export function restServer(node: string, args: readonly string[] = [], now?: () => number): RestWorld {
   const world = new RestWorld();
   let server: Harness | undefined;
   beforeAll(async () => {
-    server = await bunHarness.start({ node, tokenSecret: `${node}-token-secret-0123456789abcdef`, args: ["--heartbeat-interval-ms", "30000", ...args] });
+    server = await bunHarness.start({ node, tokenSecret: `${node}-token-secret-0123456789abcdef`, args: ["--heartbeat-interval-ms", "30000", ...args], now });
     world.httpBase = server.httpBase;
     world.gatewayUrl = server.gatewayUrl;
   });

@@ -1,0 +1,85 @@
+/**
+ * The owner's table of interactions, on a stand-in place (a guild or DM's turn is a port):
+ * an interaction is answered once, its webhook takes requests only once answered, and it is
+ * forgotten 15 minutes after its creation (by its id's time), so the table never keeps them.
+ */
+import { expect, test } from "bun:test";
+import { SnowflakeGenerator } from "../api/snowflake.ts";
+import type { User } from "../store/guild-store.ts";
+import type { StoredMessage } from "../store/message-records.ts";
+import { GuildInteractions, INTERACTION_LIFETIME_MS, type InteractionPlace, type InteractionStart } from "./interactions.ts";
+import type { MessageRequest } from "./message-rules.ts";
+import { Refusal } from "./refusal.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+const user = (id: string): User => ({ id, username: `u${id}`, globalName: null, avatar: null, bot: id === "2", privilegedIntents: 0, createdAt: T0, tokenGeneration: 0 });
+
+function table(): { interactions: GuildInteractions; told: string[] } {
+  const told: string[] = [];
+  const place: InteractionPlace = {
+    scope: { id: "10", user, member: user, role: () => undefined },
+    permissions: () => 0n,
+    checkStart: () => {},
+    createJson: (facts) => ({ id: facts.id }),
+    fieldsJson: () => ({}),
+    eventJson: (message: StoredMessage) => ({ id: message.id }),
+    commit: (_writes, apply) => Promise.resolve(apply()),
+    messageEvent: (t) => void told.push(t),
+    toUser: (userId, t) => void told.push(`${t} to ${userId}`),
+  };
+  const interactions = new GuildInteractions({ inPlace: (_unit, _channel, _actor, operation) => operation(place), store: { getMessage: async () => undefined } });
+  return { interactions, told };
+}
+
+/** A table with one interaction started at T0 (a command by user 3 for app 2), and ids made at T0. */
+async function begun(): Promise<ReturnType<typeof table> & { ids: SnowflakeGenerator; key: { id: string; applicationId: string; channelId: string } }> {
+  const ids = new SnowflakeGenerator(0, 0, () => T0);
+  const id = ids.next();
+  const made = table();
+  await made.interactions.startInteraction("10", start(id), T0);
+  return { ...made, ids, key: { id, applicationId: "2", channelId: "11" } };
+}
+
+const start = (id: string): InteractionStart => ({
+  facts: { id, type: 2, applicationId: "2", guildId: "10", channelId: "11", userId: "3", command: { name: "ping", type: 1 } },
+  token: "t",
+  data: {},
+  resolve: { users: [], roles: [], channels: [], messages: [] },
+  locale: "en-US",
+});
+const message = (id: string, content: string): MessageRequest => ({ id, content, enforceNonce: false, tts: false, embeds: [], components: [], flags: 0, attachments: [] });
+const refusal = async (run: () => unknown): Promise<string | undefined> => {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof Refusal) return error.reason;
+    throw error;
+  }
+  return undefined;
+};
+
+test("answered once; the webhook only once answered; forgotten 15 minutes after creation", async () => {
+  const { interactions, told, ids, key } = await begun();
+  expect(told).toEqual(["INTERACTION_CREATE to 2"]);
+  expect(await refusal(() => interactions.followUp("10", key, message(ids.next(), "early"), T0))).toBe("unknown-webhook");
+  await interactions.respond("10", key, { type: 4, message: message(ids.next(), "pong") }, T0 + 1_000);
+  expect(await refusal(() => interactions.respond("10", key, { type: 6 }, T0 + 1_000))).toBe("interaction-acknowledged");
+  expect(await interactions.followUp("10", key, message(ids.next(), "more"), T0 + INTERACTION_LIFETIME_MS)).toMatchObject({ content: "more" });
+  expect(await refusal(() => interactions.followUp("10", key, message(ids.next(), "late"), T0 + INTERACTION_LIFETIME_MS + 1))).toBe("unknown-webhook");
+  expect(await refusal(() => interactions.respond("10", { ...key, applicationId: "9" }, { type: 6 }, T0))).toBe("unknown-interaction");
+});
+
+test("a modal shown can be submitted until its interaction expires; its ephemeral messages go with it", async () => {
+  const { interactions, told, ids, key } = await begun();
+  await interactions.respond("10", key, { type: 9, customId: "form" }, T0);
+  const submit = (at: number) => {
+    const submitted = ids.next();
+    return interactions.startInteraction("10", { ...start(submitted), facts: { ...start(submitted).facts, type: 5, command: undefined, customId: "form" } }, at);
+  };
+  await submit(T0 + 1_000);
+  const ephemeral = await interactions.followUp("10", key, { ...message(ids.next(), "secret"), flags: 64 }, T0);
+  expect(told.at(-1)).toBe("MESSAGE_CREATE to 3");
+  expect(await interactions.readResponse("10", key, ephemeral.id as string, T0)).toMatchObject({ content: "secret" });
+  expect(await refusal(() => submit(T0 + INTERACTION_LIFETIME_MS + 1))).toBe("invalid-field");
+  expect(await refusal(() => interactions.readResponse("10", key, ephemeral.id as string, T0 + INTERACTION_LIFETIME_MS + 1))).toBe("unknown-webhook");
+});

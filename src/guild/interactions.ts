@@ -1,0 +1,390 @@
+/**
+ * Interactions on their guild's owner, or their DM channel's (docs: interactions/receiving-and-
+ * responding): the owner checks an invocation against the guild (or DM) as it is now, in its
+ * turn (interaction-places.ts), and sends INTERACTION_CREATE to the application's bot sessions
+ * there (nobody else). It holds what each interaction has become (acknowledged or not, its
+ * original response, its follow-ups, its ephemeral messages) and runs the callback and the
+ * webhook's requests on it in that same turn, so a second initial response is refused wherever
+ * the two requests landed. Messages a response makes are the place's messages, authored by the
+ * app's bot user, with the interaction's metadata (interaction-json.ts); ephemeral ones (flag
+ * 64) are never stored: they go to the invoker's sessions alone and live here with their
+ * interaction.
+ *
+ * An interaction is held 15 minutes from its creation (its token's lifetime), then dropped;
+ * the table is swept as interactions come, so it never outgrows 15 minutes of them. It is
+ * memory only: when its guild changes owner (a node joins or leaves), the new owner does not
+ * know it (10062 / 10015), as a lost node's sessions are lost.
+ */
+import type { GuildStore, GuildWrite } from "../store/guild-store.ts";
+import type { StoredMessage } from "../store/message-records.ts";
+import { snowflakeTime } from "../protocol/timestamp.ts";
+import type { MaybePromise } from "./guild-queue.ts";
+import { inDm, InteractionType, type InteractionFacts, type ResolveIds } from "./interaction-json.ts";
+import { messageData, messageJson } from "./message-json.ts";
+import { editedMessage, editWrites, MessageType, newMessage, sentWrites, type MessageEdit, type MessageRequest, type MessageScope } from "./message-rules.ts";
+import { badField, Refusal } from "./refusal.ts";
+
+type Json = Record<string, unknown>;
+
+/** How long an interaction's token (and so the interaction) lives. */
+export const INTERACTION_LIFETIME_MS = 15 * 60_000;
+/** How long after its creation an interaction may get its initial response. */
+export const INITIAL_RESPONSE_MS = 3_000;
+
+export const MessageFlag = { EPHEMERAL: 1 << 6, LOADING: 1 << 7 } as const;
+
+/** An invocation, as api/ read it (its command, options and component checked against what it names there). */
+export interface InteractionStart {
+  readonly facts: InteractionFacts;
+  readonly token: string;
+  /** `data` as the app gets it, without `resolved`. */
+  readonly data: Json;
+  readonly resolve: ResolveIds;
+  readonly locale: string;
+  /** A component's type, to match the message's component of that `custom_id`. */
+  readonly componentType?: number;
+}
+
+/** An initial response, as api/ read it (docs: "Interaction Callback Type"). */
+export type InteractionResponse =
+  | { readonly type: 1 | 6 }
+  | { readonly type: 4; readonly message: MessageRequest }
+  | { readonly type: 5; readonly messageId: string; readonly ephemeral: boolean }
+  | { readonly type: 7; readonly edit: MessageEdit }
+  | { readonly type: 9; readonly customId: string };
+
+/** What an interaction's token names (api/interaction-tokens.ts); its unit (guild or DM channel) is the operation's first argument. */
+export interface InteractionKey {
+  readonly id: string;
+  readonly applicationId: string;
+  readonly channelId: string;
+}
+
+/**
+ * Where an interaction happens, in its owner's turn: a guild or a DM channel with the app's
+ * bot (interaction-places.ts): what the interaction's operations read and do there.
+ */
+export interface InteractionPlace {
+  /** Users (and a guild's members and roles) as a send reads them. */
+  readonly scope: MessageScope;
+  /** What `userId` may do in the channel. */
+  permissions(channelId: string, userId: string): bigint;
+  /** Refuses an invocation the place does not allow: the invoker's access, the app's bot's presence. */
+  checkStart(facts: InteractionFacts): void;
+  /** INTERACTION_CREATE's `d`: `data` with what `ids` and `targets` resolve to; `message` a click's. */
+  createJson(facts: InteractionFacts, token: string, data: Json, ids: ResolveIds, targets: readonly StoredMessage[], message: StoredMessage | undefined, locale: string): Json;
+  /** The `interaction_metadata` and `interaction` of a message the interaction makes. */
+  fieldsJson(facts: InteractionFacts, originalResponseId: string | undefined): Json;
+  /** A message as MESSAGE_CREATE and MESSAGE_UPDATE carry it here. */
+  eventJson(message: StoredMessage): Json;
+  /** Writes `writes` (fenced as the place's writes are); once committed, runs `apply`. */
+  commit<T>(writes: readonly GuildWrite[], apply: () => T): Promise<T>;
+  /** An event about the channel's messages, to those who see them. */
+  messageEvent(t: string, channelId: string, d: Json): void;
+  /** An event for one user's sessions: in a guild those on its shard, in a DM those on shard 0. */
+  toUser(userId: string, t: string, d: Json): void;
+}
+
+interface Live {
+  readonly facts: InteractionFacts;
+  acknowledged: boolean;
+  /** The original response: the message a response made, or the component's message after 6/7. */
+  originalId?: string;
+  readonly followUps: Set<string>;
+  readonly ephemeral: Map<string, StoredMessage>;
+  /** A modal it answered with (callback 9): its `custom_id`, for the MODAL_SUBMIT that follows. */
+  modal?: string;
+}
+
+/** `@original` or a message id: which of an interaction's messages a webhook route names. */
+export type ResponseMessage = "@original" | string;
+
+export interface InteractionsOptions {
+  /**
+   * Runs an operation in the turn of the interaction's place: its guild (`unitId`), or its DM
+   * channel (`unitId` is `channelId`), `actorId` acting there.
+   */
+  readonly inPlace: <T>(unitId: string, channelId: string, actorId: string, operation: (place: InteractionPlace) => MaybePromise<T>) => MaybePromise<T>;
+  readonly store: Pick<GuildStore, "getMessage">;
+}
+
+export class GuildInteractions {
+  readonly #options: InteractionsOptions;
+  /** Live interactions by id, in creation order (swept from the front). */
+  readonly #live = new Map<string, Live>();
+  /** The live interaction holding each ephemeral message, by the message's id. */
+  readonly #holders = new Map<string, Live>();
+  /** The live interaction that showed each modal, by `modalKey`. */
+  readonly #modals = new Map<string, Live>();
+
+  constructor(options: InteractionsOptions) {
+    this.#options = options;
+  }
+
+  /** A user invokes a command, clicks a component or submits a modal: INTERACTION_CREATE to the app's bot sessions there. */
+  startInteraction(unitId: string, start: InteractionStart, now: number): MaybePromise<void> {
+    const { facts } = start;
+    return this.#options.inPlace(unitId, facts.channelId, facts.userId, (place) => {
+      place.checkStart(facts);
+      if (facts.type === InteractionType.MODAL_SUBMIT && !this.#modalShown(facts, now)) throw badField("data.custom_id", "names no modal this application showed this user");
+      const clicked = facts.type === InteractionType.MESSAGE_COMPONENT && facts.messageId !== undefined ? [facts.messageId] : [];
+      const send = (messages: readonly StoredMessage[]): void => {
+        const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
+        const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
+        this.#sweep(now);
+        this.#live.set(facts.id, { facts, acknowledged: false, followUps: new Set(), ephemeral: new Map() });
+        place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
+      };
+      const messageIds = [...clicked, ...start.resolve.messages];
+      if (messageIds.length === 0) return send([]);
+      return Promise.all(messageIds.map((id) => this.#message(facts.channelId, id))).then(send);
+    });
+  }
+
+  /** The initial response (`POST /interactions/:id/:token/callback`): the interaction callback response object. */
+  respond(unitId: string, key: InteractionKey, response: InteractionResponse, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, (turn) => {
+      const live = this.#held(key, now, "unknown-interaction");
+      if (live.acknowledged) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
+      checkResponseType(live.facts, response.type);
+      live.acknowledged = true;
+      const answered = (message?: StoredMessage): Json => callbackJson(live, response.type, message);
+      const undo = (error: unknown): never => {
+        live.acknowledged = false;
+        throw error;
+      };
+      switch (response.type) {
+        case 1:
+          return answered();
+        case 6:
+          live.originalId = live.facts.messageId;
+          return answered();
+        case 9:
+          live.modal = response.customId;
+          this.#modals.set(modalKey(live.facts, response.customId), live);
+          return answered();
+        case 4:
+        case 5: {
+          const request = response.type === 4 ? response.message : loadingMessage(response.messageId, response.ephemeral);
+          return then(this.#post(turn, live, request, undefined), (message) => {
+            live.originalId = message.id;
+            return answered(message);
+          }, undo);
+        }
+        case 7:
+          live.originalId = live.facts.messageId;
+          return then(this.#edit(turn, live, "@original", response.edit, now), answered, undo);
+      }
+    });
+  }
+
+  /** A follow-up message (`POST /webhooks/:app/:token`), once the interaction was answered. */
+  followUp(unitId: string, key: InteractionKey, request: MessageRequest, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, (turn) => {
+      const live = this.#answered(key, now);
+      return then(this.#post(turn, live, request, live.originalId), (message) => {
+        live.followUps.add(message.id);
+        return messageJson(message);
+      });
+    });
+  }
+
+  /** `GET /webhooks/:app/:token/messages/:id` (or `@original`). */
+  readResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, () => then(this.#messageOf(this.#answered(key, now), which), (message) => messageJson(message)));
+  }
+
+  /** `PATCH /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_UPDATE. */
+  editResponse(unitId: string, key: InteractionKey, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<Json> {
+    return this.#in(unitId, key, (turn) => {
+      const live = this.#answered(key, now);
+      return then(this.#edit(turn, live, which, edit, now), (message) => messageJson(message));
+    });
+  }
+
+  /** `DELETE /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_DELETE. */
+  deleteResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<void> {
+    return this.#in(unitId, key, (turn) => {
+      const live = this.#answered(key, now);
+      return then(this.#messageOf(live, which), (message) => {
+        const { channelId, guildId } = live.facts;
+        const d = { id: message.id, channel_id: channelId, ...(!inDm(live.facts) && { guild_id: guildId }) };
+        const holder = this.#holderOf(message.id);
+        if (holder?.ephemeral.delete(message.id)) {
+          this.#holders.delete(message.id);
+          return turn.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
+        }
+        const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
+        return turn.commit(writes, () => turn.messageEvent("MESSAGE_DELETE", channelId, d));
+      });
+    });
+  }
+
+  /** A message a response or follow-up makes: stored and sent to the channel, or (EPHEMERAL) kept here and sent to the invoker. */
+  #post(place: InteractionPlace, live: Live, request: MessageRequest, originalResponseId: string | undefined): MaybePromise<StoredMessage> {
+    const { facts } = live;
+    const base = newMessage(place.scope, facts.channelId, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), request, undefined);
+    const reply = facts.command === undefined && facts.messageId !== undefined;
+    const reference = { type: 0, message_id: facts.messageId, channel_id: facts.channelId, ...(!inDm(facts) && { guild_id: facts.guildId }) };
+    const data = { ...messageData(base), ...place.fieldsJson(facts, originalResponseId), ...(reply && { message_reference: reference }) };
+    const type = reply ? MessageType.REPLY : facts.command?.type === 1 ? MessageType.CHAT_INPUT_COMMAND : MessageType.CONTEXT_MENU_COMMAND;
+    const message: StoredMessage = { ...base, type, data: JSON.stringify(data) };
+    if ((message.flags & MessageFlag.EPHEMERAL) !== 0) {
+      live.ephemeral.set(message.id, message);
+      this.#holders.set(message.id, live);
+      place.toUser(facts.userId, "MESSAGE_CREATE", place.eventJson(message));
+      return message;
+    }
+    return place.commit(sentWrites(message, request.attachments), () => {
+      place.messageEvent("MESSAGE_CREATE", facts.channelId, place.eventJson(message));
+      return message;
+    });
+  }
+
+  /** Edits one of the interaction's messages as its app; the deferred response stops loading. */
+  #edit(place: InteractionPlace, live: Live, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<StoredMessage> {
+    const { facts } = live;
+    return then(this.#messageOf(live, which), (message) => {
+      const edited = editedMessage(place.scope, message, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), edit, now);
+      const next = { ...edited, flags: edited.flags & ~MessageFlag.LOADING };
+      // An ephemeral message (this interaction's, or the one whose button was clicked) stays with the interaction that holds it.
+      const holder = this.#holderOf(next.id);
+      if (holder) {
+        holder.ephemeral.set(next.id, next);
+        place.toUser(holder.facts.userId, "MESSAGE_UPDATE", place.eventJson(next));
+        return next;
+      }
+      return place.commit(editWrites(message, next, edit.uploads ?? []), () => {
+        place.messageEvent("MESSAGE_UPDATE", facts.channelId, place.eventJson(next));
+        return next;
+      });
+    });
+  }
+
+  /** Runs an operation of the app's on the interaction `key` names, in its place's turn. */
+  #in<T>(unitId: string, key: InteractionKey, operation: (place: InteractionPlace) => MaybePromise<T>): MaybePromise<T> {
+    return this.#options.inPlace(unitId, key.channelId, key.applicationId, operation);
+  }
+
+  /** One of the interaction's messages: its original response or a follow-up (else 10008). */
+  #messageOf(live: Live, which: ResponseMessage): MaybePromise<StoredMessage> {
+    const id = which === "@original" ? live.originalId : which;
+    if (id === undefined || (id !== live.originalId && !live.followUps.has(id))) throw new Refusal("unknown-message", "Unknown Message");
+    return this.#message(live.facts.channelId, id);
+  }
+
+  /** A message of the channel: an ephemeral one held here, or a stored one (else 10008). */
+  #message(channelId: string, messageId: string): MaybePromise<StoredMessage> {
+    const ephemeral = this.#holderOf(messageId)?.ephemeral.get(messageId);
+    if (ephemeral?.channelId === channelId) return ephemeral;
+    return this.#options.store.getMessage(channelId, messageId).then((message) => {
+      if (!message) throw new Refusal("unknown-message", "Unknown Message");
+      return message;
+    });
+  }
+
+  /** The interaction holding an ephemeral message, if one does. */
+  #holderOf(messageId: string): Live | undefined {
+    return this.#holders.get(messageId);
+  }
+
+  /** The live interaction a token names, else `reason`. */
+  #held(key: InteractionKey, now: number, reason: "unknown-interaction" | "unknown-webhook"): Live {
+    this.#sweep(now);
+    const live = this.#live.get(key.id);
+    if (!live || live.facts.applicationId !== key.applicationId) throw new Refusal(reason, reason === "unknown-webhook" ? "Unknown Webhook" : "Unknown interaction");
+    return live;
+  }
+
+  /** The live interaction, once answered: its webhook takes requests from then on. */
+  #answered(key: InteractionKey, now: number): Live {
+    const live = this.#held(key, now, "unknown-webhook");
+    if (!live.acknowledged) throw new Refusal("unknown-webhook", "Unknown Webhook");
+    return live;
+  }
+
+  /** Whether the app showed this user, in this channel, the modal a MODAL_SUBMIT names (callback 9). */
+  #modalShown(facts: InteractionFacts, now: number): boolean {
+    this.#sweep(now);
+    return this.#modals.has(modalKey(facts, facts.customId ?? ""));
+  }
+
+  /** Drops the interactions past their lifetime (the oldest are first). */
+  #sweep(now: number): void {
+    for (const [id, live] of this.#live) {
+      if (now - snowflakeTime(live.facts.id) <= INTERACTION_LIFETIME_MS) return;
+      this.#live.delete(id);
+      for (const messageId of live.ephemeral.keys()) this.#holders.delete(messageId);
+      if (live.modal !== undefined && this.#modals.get(modalKey(live.facts, live.modal)) === live) this.#modals.delete(modalKey(live.facts, live.modal));
+    }
+  }
+}
+
+/** A modal shown by an app to a user in a channel, by its `custom_id`. */
+const modalKey = (facts: InteractionFacts, customId: string): string => `${facts.applicationId}:${facts.userId}:${facts.channelId}:${customId}`;
+
+/** `f` on a value or a promise of one, without making a promise of a value (the guild's turn stays synchronous when it can). */
+function then<T, U>(value: MaybePromise<T>, f: (value: T) => MaybePromise<U>, failed?: (error: unknown) => never): MaybePromise<U> {
+  if (value instanceof Promise) return value.then(f, failed);
+  if (!failed) return f(value);
+  try {
+    const result = f(value);
+    return result instanceof Promise ? result.catch(failed) : result;
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/**
+ * Which responses an interaction takes (docs: "Interaction Callback Type"): PONG only answers
+ * a PING (never made here), DEFERRED_UPDATE_MESSAGE and UPDATE_MESSAGE only a component's
+ * interaction (or a modal's shown from a component), MODAL anything but a modal's submission.
+ */
+function checkResponseType(facts: InteractionFacts, type: number): void {
+  const fromComponent = facts.type === InteractionType.MESSAGE_COMPONENT || (facts.type === InteractionType.MODAL_SUBMIT && facts.messageId !== undefined);
+  if (type === 1 && facts.type !== InteractionType.PING) throw badField("type", "PONG may only answer a PING");
+  if ((type === 6 || type === 7) && !fromComponent) throw badField("type", "DEFERRED_UPDATE_MESSAGE and UPDATE_MESSAGE only answer a component's interaction");
+  if (type === 9 && facts.type === InteractionType.MODAL_SUBMIT) throw badField("type", "a modal's submission cannot be answered with a modal");
+}
+
+/** The "thinking" message of DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: LOADING (and EPHEMERAL), empty until edited. */
+function loadingMessage(id: string, ephemeral: boolean): MessageRequest {
+  const flags = MessageFlag.LOADING | (ephemeral ? MessageFlag.EPHEMERAL : 0);
+  return { id, content: "", enforceNonce: false, tts: false, embeds: [], components: [], flags, attachments: [] };
+}
+
+/** The interaction callback response (`?with_response=true`): the interaction, and the message the response made or updated. */
+function callbackJson(live: Live, type: number, message: StoredMessage | undefined): Json {
+  const interaction: Json = { id: live.facts.id, type: live.facts.type };
+  if (message) {
+    interaction.response_message_id = message.id;
+    interaction.response_message_loading = (message.flags & MessageFlag.LOADING) !== 0;
+    interaction.response_message_ephemeral = (message.flags & MessageFlag.EPHEMERAL) !== 0;
+  }
+  return { interaction, ...(message ? { resource: { type, message: messageJson(message) } } : type === 9 ? {} : { resource: { type } }) };
+}
+
+/**
+ * The component a click names on its message (docs: message-components): the message must be
+ * the app's and hold a component of that `custom_id` and type (in rows, or nested in Components
+ * V2's containers and sections). Answers the message.
+ */
+function checkComponent(message: StoredMessage | undefined, start: InteractionStart): StoredMessage {
+  if (!message) throw new Refusal("unknown-message", "Unknown Message");
+  if (message.authorId !== start.facts.applicationId) throw badField("message_id", "is not a message of this application");
+  const found = findComponent(messageData(message).components, start.facts.customId ?? "");
+  if (!found || found.type !== start.componentType) throw badField("data.custom_id", "names no component of that type on the message");
+  return message;
+}
+
+function findComponent(components: readonly unknown[], customId: string): Json | undefined {
+  for (const component of components) {
+    if (typeof component !== "object" || component === null) continue;
+    const json = component as Json;
+    if (json.custom_id === customId) return json;
+    const nested = [...(Array.isArray(json.components) ? json.components : []), ...(json.accessory ? [json.accessory] : [])];
+    const found = findComponent(nested, customId);
+    if (found) return found;
+  }
+  return undefined;
+}
