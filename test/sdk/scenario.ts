@@ -33,7 +33,13 @@
  *   `tree.sync()`) it registers the global slash command `echo` (a required string option
  *   `text`) and the user command `Inspect`, then `local` in the guild ->
  *   `{"event":"commands","global","guild"}` (each a list of `{id,name,type}` as answered),
+ *   `{"cmd":"card","channel_id","message_id"}`: replies to the message with an embed and a
+ *   button (custom_id `press`) -> `{"event":"card","id"}`,
  *   `{"cmd":"quit"}`;
+ * - when a user invokes `echo`: `{"event":"interaction","id","name","user_id"}`, then it defers
+ *   and edits its original response to "echo: <text>" -> `{"event":"answered","id","message_id","content"}`;
+ *   when a user presses the card's button: it updates the card to "pressed" with no components
+ *   -> `{"event":"pressed","message_id","user_id"}`;
  * - `{"event":"error","message"}` when a command fails.
  *
  * The gateway's `--public-url` is a TCP proxy (support/tcp-proxy.ts), so READY's
@@ -114,6 +120,8 @@ export function sdkConformance(sdk: SdkUnderTest): void {
       general: "",
       hidden: "",
       viewers: "",
+      /** The global `echo` command's id, once registered. */
+      echo: "",
     };
 
     const api = (method: string, path: string, body?: unknown, auth = `Bearer ${INGRESS_SECRET}`) =>
@@ -358,6 +366,7 @@ export function sdkConformance(sdk: SdkUnderTest): void {
           { name: "Inspect", type: 2 },
         ]);
         expect(done.guild).toMatchObject([{ name: "local", type: 1 }]);
+        w.echo = ((done.global as Json[])[0]?.id as string) ?? "";
         const bot = `Bot ${w.bot.token}`;
         const global = await api("GET", `/api/v10/applications/${w.bot.id}/commands`, undefined, bot);
         expect(global.json).toMatchObject((done.global as Json[]).map(({ id, name }) => ({ id, name, application_id: w.bot.id })));
@@ -398,6 +407,68 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         expect(sdk.linesOf("error")).toEqual([]);
         expect(sdk.rateLimitNotices).toEqual([]);
         await expectUnseenByBystander(watched, [done.id as string, before]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "answers a user's slash command (deferred, then its original response edited) and its card's button, in a channel the bystander may not view",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        const watched = started(bystander, "the bystander").frames.length;
+        const sessionId = ((await started(observer, "the observer").dispatch("READY")).d as Json).session_id;
+        // As Discord's own client invokes a command: the user's token, the command as registered.
+        const invoke = {
+          type: 2,
+          application_id: w.bot.id,
+          guild_id: w.guildId,
+          channel_id: w.hidden,
+          session_id: sessionId,
+          nonce: "1",
+          data: { version: "1", id: w.echo, name: "echo", type: 1, options: [{ type: 3, name: "text", value: "hi" }] },
+        };
+        expect(await api("POST", "/api/v10/interactions", invoke, w.human.token)).toMatchObject({ status: 204 });
+        const invoked = await sdk.next((line) => line.event === "interaction", "INTERACTION_CREATE", from);
+        expect(invoked).toMatchObject({ name: "echo", user_id: w.human.id });
+        const answered = await sdk.next((line) => line.event === "answered", "its edited original response", from);
+        expect(answered.content).toBe("echo: hi");
+        const asHuman = `Bot ${w.human.token}`;
+        const response = await api("GET", `/api/v10/channels/${w.hidden}/messages/${answered.message_id}`, undefined, asHuman);
+        expect(response).toMatchObject({
+          status: 200,
+          json: { content: "echo: hi", author: { id: w.bot.id }, interaction_metadata: { id: invoked.id, type: 2, user: { id: w.human.id } } },
+        });
+
+        const asked = await post(w.hidden, "a card, please");
+        sdk.send({ cmd: "card", channel_id: w.hidden, message_id: asked });
+        const card = await sdk.next((line) => line.event === "card", "its card", from);
+        const shown = await api("GET", `/api/v10/channels/${w.hidden}/messages/${card.id}`, undefined, asHuman);
+        expect(shown).toMatchObject({
+          status: 200,
+          json: {
+            message_reference: { message_id: asked },
+            embeds: [{ title: "A card", description: "with a button" }],
+            components: [{ type: 1, components: [{ type: 2, custom_id: "press", label: "Press" }] }],
+          },
+        });
+        const press = {
+          type: 3,
+          application_id: w.bot.id,
+          guild_id: w.guildId,
+          channel_id: w.hidden,
+          message_id: card.id,
+          message_flags: 0,
+          session_id: sessionId,
+          nonce: "2",
+          data: { component_type: 2, custom_id: "press" },
+        };
+        expect(await api("POST", "/api/v10/interactions", press, w.human.token)).toMatchObject({ status: 204 });
+        expect(await sdk.next((line) => line.event === "pressed", "the button's interaction", from)).toMatchObject({ message_id: card.id, user_id: w.human.id });
+        const pressed = await api("GET", `/api/v10/channels/${w.hidden}/messages/${card.id}`, undefined, asHuman);
+        expect(pressed.json).toMatchObject({ content: "pressed", components: [] });
+        expect(sdk.linesOf("error")).toEqual([]);
+        await expectUnseenByBystander(watched, [answered.message_id as string, card.id as string]);
       },
       STEP_MS,
     );

@@ -43,6 +43,7 @@ func pointAt(api string) {
 	discordgo.EndpointGuilds = discordgo.EndpointAPI + "guilds/"
 	discordgo.EndpointChannels = discordgo.EndpointAPI + "channels/"
 	discordgo.EndpointUsers = discordgo.EndpointAPI + "users/"
+	discordgo.EndpointWebhooks = discordgo.EndpointAPI + "webhooks/"
 	discordgo.EndpointGateway = discordgo.EndpointAPI + "gateway"
 	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
 	discordgo.EndpointApplications = discordgo.EndpointAPI + "applications"
@@ -72,6 +73,32 @@ func snapshot(s *discordgo.Session, guildID string) map[string]any {
 	sort.Strings(roles)
 	sort.Strings(members)
 	return map[string]any{"id": g.ID, "name": g.Name, "channels": channels, "roles": roles, "members": members}
+}
+
+// answer handles an interaction as the scenario asks: /echo defers, then edits its original
+// response; the card's button edits the card.
+func answer(s *discordgo.Session, i *discordgo.InteractionCreate) error {
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		data := i.ApplicationCommandData()
+		emit("interaction", map[string]any{"id": i.ID, "name": data.Name, "user_id": i.Member.User.ID})
+		if err := s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}); err != nil {
+			return err
+		}
+		content := "echo: " + data.Options[0].StringValue()
+		m, err := s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &content})
+		if err != nil {
+			return err
+		}
+		emit("answered", map[string]any{"id": i.ID, "message_id": m.ID, "content": m.Content})
+	case discordgo.InteractionMessageComponent:
+		update := &discordgo.InteractionResponseData{Content: "pressed", Components: []discordgo.MessageComponent{}}
+		if err := s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: update}); err != nil {
+			return err
+		}
+		emit("pressed", map[string]any{"message_id": i.Message.ID, "user_id": i.Member.User.ID})
+	}
+	return nil
 }
 
 // listed is each command's id, name and type, as the registry answered.
@@ -155,6 +182,17 @@ func run(s *discordgo.Session, command map[string]string) error {
 			return err
 		}
 		emit("commands", map[string]any{"global": listed(global), "guild": listed(local)})
+	case "card":
+		press := discordgo.Button{Label: "Press", CustomID: "press", Style: discordgo.PrimaryButton}
+		m, err := s.ChannelMessageSendComplex(command["channel_id"], &discordgo.MessageSend{
+			Embeds:     []*discordgo.MessageEmbed{{Title: "A card", Description: "with a button"}},
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{press}}},
+			Reference:  &discordgo.MessageReference{MessageID: command["message_id"], ChannelID: command["channel_id"]},
+		})
+		if err != nil {
+			return err
+		}
+		emit("card", map[string]any{"id": m.ID})
 	case "guild":
 		emit("guild", snapshot(s, command["guild_id"]))
 	case "presence":
@@ -223,6 +261,12 @@ func main() {
 	})
 	s.AddHandler(func(s *discordgo.Session, c *discordgo.ChannelCreate) {
 		emit("channel_create", map[string]any{"id": c.ID, "name": c.Name, "guild_id": c.GuildID})
+	})
+
+	s.AddHandler(func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+		if err := answer(s, i); err != nil {
+			emit("error", map[string]any{"message": err.Error()})
+		}
 	})
 
 	if err := s.Open(); err != nil {

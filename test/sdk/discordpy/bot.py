@@ -55,7 +55,22 @@ tree = app_commands.CommandTree(client)
 @tree.command(name="echo", description="Echoes")
 @app_commands.describe(text="What to echo")
 async def echo(interaction: discord.Interaction, text: str):
-    await interaction.response.send_message(text)
+    emit("interaction", id=str(interaction.id), name=interaction.command.name, user_id=str(interaction.user.id))
+    await interaction.response.defer()
+    message = await interaction.edit_original_response(content="echo: " + text)
+    emit("answered", id=str(interaction.id), message_id=str(message.id), content=message.content)
+
+
+class Card(discord.ui.View):
+    """A button under the bot's reply; pressing it edits that message."""
+
+    def __init__(self):
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Press", custom_id="press")
+    async def press(self, interaction: discord.Interaction, button: discord.ui.Button):
+        await interaction.response.edit_message(content="pressed", view=None)
+        emit("pressed", message_id=str(interaction.message.id), user_id=str(interaction.user.id))
 
 
 @tree.context_menu(name="Inspect")
@@ -137,6 +152,10 @@ async def run_command(command):
         history = [str(m.id) async for m in channel.history(limit=50)]
         await message.delete()
         emit("workout", id=str(message.id), edited=edited.content, history=history, attachment=message.attachments[0].url, attached=attached)
+    elif kind == "card":
+        message = await client.get_channel(int(command["channel_id"])).fetch_message(int(command["message_id"]))
+        reply = await message.reply(embed=discord.Embed(title="A card", description="with a button"), view=Card())
+        emit("card", id=str(reply.id))
     elif kind == "guild":
         emit("guild", **snapshot(client.get_guild(int(command["guild_id"]))))
     elif kind == "presence":
