@@ -165,6 +165,27 @@ describe("starting an interaction", () => {
     expect(await rest.api("POST", "/api/v10/interactions", echoBody(s, s.lobby.id), s.member.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
   });
 
+  test("command permissions and default_member_permissions decide who may invoke (403 50013), as Discord's Permissions v2", async () => {
+    const s = await scene();
+    const commandPermissions = `/api/v10/applications/${s.app.id}/guilds/${s.guild.id}/commands`;
+    const invoke = (as: Account) => rest.api("POST", "/api/v10/interactions", echoBody(s, s.lobby.id), as.auth);
+    // The app is kept out of the lobby for everyone; the command lets the member in.
+    const all = { permissions: [{ id: s.lobby.id, type: 3, permission: false }] };
+    expect((await rest.api("PUT", `${commandPermissions}/${s.app.id}/permissions`, all, s.owner.auth)).status).toBe(200);
+    expect(await invoke(s.member)).toMatchObject({ status: 403, json: { code: 50013 } });
+    const memberAllowed = { permissions: [{ id: s.lobby.id, type: 3, permission: true }, { id: s.member.id, type: 2, permission: true }] };
+    expect((await rest.api("PUT", `${commandPermissions}/${s.echo.id}/permissions`, memberAllowed, s.owner.auth)).status).toBe(200);
+    expect(await invoke(s.member)).toEqual({ status: 204, json: {} });
+    // A command for admins only ("0"): the member may no longer, unless the command names it; the owner always may.
+    const adminsOnly = await rest.api("PATCH", `/api/v10/applications/${s.app.id}/commands/${s.echo.id}`, { default_member_permissions: "0" }, s.app.auth);
+    expect(adminsOnly.status).toBe(200);
+    expect(await invoke(s.member)).toEqual({ status: 204, json: {} });
+    expect((await rest.api("PUT", `${commandPermissions}/${s.echo.id}/permissions`, { permissions: [] }, s.owner.auth)).status).toBe(200);
+    expect((await rest.api("PUT", `${commandPermissions}/${s.app.id}/permissions`, { permissions: [] }, s.owner.auth)).status).toBe(200);
+    expect(await invoke(s.member)).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect(await invoke(s.owner)).toEqual({ status: 204, json: {} });
+  });
+
   test("multipart/form-data with payload_json is read as the JSON body", async () => {
     const s = await scene();
     const from = s.appSession.frames.length;
@@ -208,6 +229,10 @@ describe("responding", () => {
       json: { interaction: { id: d.id, type: 2, response_message_loading: false, response_message_ephemeral: false }, resource: { type: 4, message: { content: "pong", type: 20 } } },
     });
     expect((answer.json.interaction as Json).response_message_id).toBe(((answer.json.resource as Json).message as Json).id);
+    // discord.py asks with_response=1 (and wait=1): Discord reads true, True and 1 alike.
+    const again = await invoked(s, echoBody(s, s.lobby.id));
+    expect(await callback(again, { type: 4, data: { content: "pong" } }, "?with_response=1")).toMatchObject({ status: 200, json: { interaction: { id: again.id } } });
+    expect(await webhook(again, "POST", "?wait=1", { content: "more" })).toMatchObject({ status: 200, json: { content: "more" } });
   });
 
   test("the 3 s window, unknown ids, wrong and forged tokens: 404 10062; PONG and update types for a command: 400 50035", async () => {

@@ -24,6 +24,9 @@ describe("reads", () => {
     const guild = await rest.api("GET", `/api/v10/guilds/${w.guild.id}?with_counts=true`, undefined, w.member.auth);
     expect(guild).toMatchObject({ status: 200, json: { id: w.guild.id, name: "REST Guild", owner_id: w.owner.id, approximate_member_count: 2, approximate_presence_count: 0 } });
     expect((await rest.api("GET", `/api/v10/guilds/${w.guild.id}`, undefined, w.member.auth)).json.approximate_member_count).toBeUndefined();
+    // discord.py sends a boolean query as 1, Discord reads true, True and 1 alike.
+    expect((await rest.api("GET", `/api/v10/guilds/${w.guild.id}?with_counts=1`, undefined, w.member.auth)).json.approximate_member_count).toBe(2);
+    expect((await rest.api("GET", `/api/v10/guilds/${w.guild.id}?with_counts=0`, undefined, w.member.auth)).json.approximate_member_count).toBeUndefined();
     expect(ids((await rest.api("GET", `/api/v10/guilds/${w.guild.id}/channels`, undefined, w.member.auth)).json)).toEqual([w.lobby.id]);
     expect(ids((await rest.api("GET", `/api/v10/guilds/${w.guild.id}/channels`, undefined, w.owner.auth)).json).sort()).toEqual([w.lobby.id, w.secret.id].sort());
     expect(ids((await rest.api("GET", `/api/v10/guilds/${w.guild.id}/roles`, undefined, w.member.auth)).json).sort()).toEqual([w.guild.id, w.role.id].sort());

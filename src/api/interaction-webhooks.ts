@@ -23,7 +23,7 @@ import type { Routes } from "./http.ts";
 import type { InteractionRef } from "./interaction-tokens.ts";
 import { readJsonObject } from "./json-body.ts";
 import { readMessageCreate, readMessageEdit } from "./message-body.ts";
-import { noContent, ok, type RestContext } from "./rest.ts";
+import { noContent, ok, queryFlag, type RestContext } from "./rest.ts";
 
 type Json = Record<string, unknown>;
 type Context = Pick<RestContext, "owners" | "ids" | "attachments" | "interactionTokens" | "now">;
@@ -56,7 +56,7 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
     if (which === undefined) {
       const { body, uploads } = await messageBody(ctx, request, ref);
       const message = await owners.followUp(ref.guildId, key, readMessageCreate(body, ctx.ids.next(), ref.channelId, uploads, MessageFlag.EPHEMERAL), now());
-      return url.searchParams.get("wait") === "true" ? ok(message) : noContent();
+      return queryFlag(url, "wait") ? ok(message) : noContent();
     }
     switch (request.method) {
       case "PATCH": {
@@ -78,7 +78,7 @@ async function respond(ctx: Context, request: Request, url: URL, id: string, tok
   if (ref?.id !== id || ctx.now() - snowflakeTime(id) > INITIAL_RESPONSE_MS) throw new Refusal("unknown-interaction", "Unknown interaction");
   const { body, uploads, indices } = await messageBody(ctx, request, ref);
   const answer = await ctx.owners.respond(ref.guildId, { id, applicationId: ref.applicationId, channelId: ref.channelId }, readResponse(ctx, ref, body, uploads, indices), ctx.now());
-  return url.searchParams.get("with_response") === "true" ? ok(answer) : noContent();
+  return queryFlag(url, "with_response") ? ok(answer) : noContent();
 }
 
 /** A callback's body (docs: "Interaction Response Structure"): its type, and its data as that type takes it. */

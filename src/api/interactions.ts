@@ -34,7 +34,7 @@ const NOTHING: ResolveIds = { users: [], roles: [], channels: [], messages: [] }
 
 /** What starting an interaction needs, wherever it is asked for. */
 export interface InvokeContext {
-  readonly store: Pick<GuildStore, "getUser" | "getChannel" | "getDmChannel" | "listCommands">;
+  readonly store: Pick<GuildStore, "getUser" | "getChannel" | "getDmChannel" | "listCommands" | "listCommandPermissions">;
   readonly owners: Pick<Owners, "startInteraction">;
   readonly ids: SnowflakeGenerator;
   readonly interactionTokens: InteractionTokens;
@@ -96,7 +96,15 @@ async function commandInvocation(store: InvokeContext["store"], base: Base, data
   if (data.name !== command.name) throw invalidField("data.name", "is not the command's name");
   if ((data.type ?? 1) !== command.type) throw invalidField("data.type", `must be ${command.type}`);
   const head = { id: command.id, name: command.name, type: command.type, ...(command.guildId !== null && { guild_id: command.guildId }) };
-  const facts = { ...base, command: { name: command.name, type: command.type } };
+  // Who may use it in a guild: its permissions there and the app's (guild/command-access.ts), checked by the owner.
+  const access = dm
+    ? undefined
+    : {
+        commandId: command.id,
+        defaultMemberPermissions: typeof command.data.default_member_permissions === "string" ? command.data.default_member_permissions : null,
+        records: (await store.listCommandPermissions(base.applicationId, base.guildId)).filter((r) => r.targetId === command.id || r.targetId === base.applicationId),
+      };
+  const facts = { ...base, command: { name: command.name, type: command.type, ...(access && { access }) } };
   if (command.type === 1) {
     const { options, resolve } = readOptions(data.options, command.data.options, "data.options");
     return { facts, data: { ...head, ...(options.length > 0 && { options }) }, resolve };

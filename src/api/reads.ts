@@ -12,7 +12,7 @@ import { userObject } from "../guild/user-json.ts";
 import { Intent } from "../protocol/opcodes.ts";
 import { integer, snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
-import { ok, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
+import { ok, queryFlag, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
 import { getDmChannel } from "./direct-messages.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
@@ -31,7 +31,6 @@ function queryInteger(call: RestCall, name: string, min: number, max: number, fa
   return value === null ? fallback : integer(Number(value), name, min, max);
 }
 
-const yes = (call: RestCall, name: string): boolean => call.url.searchParams.get(name) === "true";
 
 function memberList(call: RestCall): GuildRead {
   if ((call.user.privilegedIntents & Intent.GUILD_MEMBERS) === 0) throw new HttpError(403, ApiCode.MISSING_ACCESS, "Missing Access");
@@ -65,7 +64,7 @@ async function myGuilds(call: RestCall): Promise<Response> {
       const [guild, member, roles] = await Promise.all([store.getGuild(id), store.getMember(id, call.user.id), store.listRoles(id)]);
       if (!guild || !member) return [];
       const permissions = computeBasePermissions(member, { id, ownerId: guild.ownerId, roles: new Map(roles.map((role) => [role.id, role])) });
-      const counts = yes(call, "with_counts") ? { approximate_member_count: await store.countMembers(id) } : {};
+      const counts = queryFlag(call.url, "with_counts") ? { approximate_member_count: await store.countMembers(id) } : {};
       return [{ id, name: guild.name, icon: guild.icon, banner: null, owner: guild.ownerId === call.user.id, permissions: permissions.toString(), features: [], ...counts }];
     }),
   );
@@ -74,7 +73,7 @@ async function myGuilds(call: RestCall): Promise<Response> {
 
 export const READ_ROUTES: readonly RestRoute[] = [
   { template: "/channels/{channel_id}", methods: { GET: getChannel } },
-  { template: "/guilds/{guild_id}", methods: { GET: guildRead((call) => ({ k: "guild", withCounts: yes(call, "with_counts") })) } },
+  { template: "/guilds/{guild_id}", methods: { GET: guildRead((call) => ({ k: "guild", withCounts: queryFlag(call.url, "with_counts") })) } },
   { template: "/guilds/{guild_id}/channels", methods: { GET: guildRead(() => ({ k: "channels" })) } },
   { template: "/guilds/{guild_id}/roles", methods: { GET: guildRead(() => ({ k: "roles" })) } },
   { template: "/guilds/{guild_id}/members", methods: { GET: guildRead(memberList) } },

@@ -144,5 +144,11 @@ export async function channelOf(call: RestCall): Promise<StoredChannel> {
 /** 204, no body. */
 export const noContent = (): Response => new Response(null, { status: 204 });
 
+/** A boolean query parameter as Discord reads one: `true`, `True` or `1` (discord.py sends `1`). */
+export function queryFlag(url: URL, name: string): boolean {
+  const value = url.searchParams.get(name);
+  return value === "true" || value === "True" || value === "1";
+}
+
 /** 200 with `body` as JSON. */
 export const ok = (body: unknown): Response => jsonResponse(body);

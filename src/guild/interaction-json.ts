@@ -6,6 +6,7 @@
  * as discord.js and discord.py read them; in a guild, and in a DM with the app's bot (`user`
  * instead of `member`, context 1). Pure: built on the owner from the guild or DM as it is now.
  */
+import type { StoredCommandPermissions } from "../store/command-records.ts";
 import type { User } from "../store/guild-store.ts";
 import type { StoredMessage } from "../store/message-records.ts";
 import type { GuildState } from "./guild-state.ts";
@@ -33,6 +34,13 @@ export interface ResolveIds {
 }
 
 /** What every interaction-made object says of its interaction. */
+/** A guild command's id, `default_member_permissions` and its and the app's permission records there (command-access.ts). */
+export interface CommandAccess {
+  readonly commandId: string;
+  readonly defaultMemberPermissions: string | null;
+  readonly records: readonly StoredCommandPermissions[];
+}
+
 export interface InteractionFacts {
   readonly id: string;
   readonly type: number;
@@ -40,8 +48,8 @@ export interface InteractionFacts {
   readonly guildId: string;
   readonly channelId: string;
   readonly userId: string;
-  /** A command's name and type (1 CHAT_INPUT, 2 USER, 3 MESSAGE). */
-  readonly command?: { readonly name: string; readonly type: number };
+  /** A command's name and type (1 CHAT_INPUT, 2 USER, 3 MESSAGE); in a guild, what decides who may use it. */
+  readonly command?: { readonly name: string; readonly type: number; readonly access?: CommandAccess };
   /** A component's message (type 3), or a command's target message. */
   readonly messageId?: string;
   readonly targetId?: string;

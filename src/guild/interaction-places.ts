@@ -11,6 +11,7 @@ import { dmInteractionCreateJson, dmResolvedJson, interactionCreateJson, interac
 import type { InteractionPlace } from "./interactions.ts";
 import { messageEventJson, messageJson, partialMember } from "./message-json.ts";
 import { requirePermissions, viewerPermissions } from "./message-rules.ts";
+import { mayUseCommand } from "./command-access.ts";
 import { Permission } from "./permissions.ts";
 import { Refusal } from "./refusal.ts";
 
@@ -28,7 +29,23 @@ export function guildPlace(turn: GuildTurn): InteractionPlace {
     checkStart(facts) {
       if (!state.member(facts.applicationId)) throw new Refusal("missing-access", "Missing Access");
       const permissions = viewerPermissions(state, facts.channelId, facts.userId);
-      if (facts.type === InteractionType.APPLICATION_COMMAND) requirePermissions(permissions, Permission.USE_APPLICATION_COMMANDS);
+      if (facts.type !== InteractionType.APPLICATION_COMMAND) return;
+      requirePermissions(permissions, Permission.USE_APPLICATION_COMMANDS);
+      const access = facts.command?.access;
+      const member = state.member(facts.userId);
+      if (!access || !member) return;
+      const use = {
+        guildId: state.guild().id,
+        applicationId: facts.applicationId,
+        commandId: access.commandId,
+        defaultMemberPermissions: access.defaultMemberPermissions,
+        channelId: facts.channelId,
+        parentId: null,
+        userId: facts.userId,
+        roleIds: member.roleIds,
+        permissions,
+      };
+      if (!mayUseCommand(use, access.records)) throw new Refusal("missing-permissions", "Missing Permissions");
     },
     createJson(facts, token, data, ids, targets, message, locale) {
       const resolved = resolvedJson(state, facts, ids, targets);
