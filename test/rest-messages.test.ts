@@ -11,6 +11,7 @@ import { Intents, restServer, type World } from "./support/rest-world.ts";
 
 const { GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT } = Intents;
 const MANAGE_MESSAGES = 1n << 13n;
+const PIN_MESSAGES = 1n << 51n;
 
 const rest = restServer("rest");
 
@@ -214,7 +215,7 @@ describe("edit and delete", () => {
 });
 
 describe("pins", () => {
-  test("PUT and DELETE pin (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE; both list routes", async () => {
+  test("PUT and DELETE pin (PIN_MESSAGES): CHANNEL_PINS_UPDATE; both list routes", async () => {
     const w = await rest.world();
     const member = await rest.session(w.member, GUILDS, w.guild.id);
     const one = (await send(w, "member", { content: "pin me" })).id as string;
@@ -237,7 +238,26 @@ describe("pins", () => {
     expect((old.json as unknown as Json[]).map((m) => m.id)).toEqual([one]);
   });
 
-  test("a role with MANAGE_MESSAGES may suppress embeds of, pin and delete others' messages, not edit their content", async () => {
+  test("pinning needs PIN_MESSAGES and only it: not MANAGE_MESSAGES (since 2026-02-23), not READ_MESSAGE_HISTORY", async () => {
+    const w = await rest.world();
+    const noHistory = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
+      name: "no-history",
+      permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 16n).toString() }],
+    })) as { id: string };
+    const pinners = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "pinners", permissions: PIN_MESSAGES.toString() })) as { id: string };
+    const mods = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "mods", permissions: MANAGE_MESSAGES.toString() })) as { id: string };
+    const pinner = await rest.user("pinner");
+    const mod = await rest.user("mod");
+    await rest.join(w.guild.id, pinner, [pinners.id]);
+    await rest.join(w.guild.id, mod, [mods.id]);
+    const id = (await send(w, "owner", { content: "pin me" }, noHistory.id)).id as string;
+    expect(await rest.api("PUT", at(noHistory.id, `/pins/${id}`), undefined, mod.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect((await rest.api("PUT", at(noHistory.id, `/pins/${id}`), undefined, pinner.auth)).status).toBe(204);
+    expect(await rest.api("DELETE", at(noHistory.id, `/pins/${id}`), undefined, mod.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect((await rest.api("DELETE", at(noHistory.id, `/pins/${id}`), undefined, pinner.auth)).status).toBe(204);
+  });
+
+  test("a role with MANAGE_MESSAGES may suppress embeds of and delete others' messages, not edit their content", async () => {
     const w = await rest.world();
     const mods = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "mods", permissions: MANAGE_MESSAGES.toString() })) as { id: string };
     const mod = await rest.user("mod");
@@ -245,7 +265,6 @@ describe("pins", () => {
     const theirs = (await send(w, "owner", { content: "theirs" })).id as string;
     expect(await rest.api("PATCH", at(w.lobby.id, `/${theirs}`), { flags: 4 }, mod.auth)).toMatchObject({ status: 200, json: { flags: 4, content: "theirs" } });
     expect(await rest.api("PATCH", at(w.lobby.id, `/${theirs}`), { content: "mine" }, mod.auth)).toMatchObject({ status: 403, json: { code: 50005 } });
-    expect((await rest.api("PUT", at(w.lobby.id, `/pins/${theirs}`), undefined, mod.auth)).status).toBe(204);
     expect((await rest.api("DELETE", at(w.lobby.id, `/${theirs}`), undefined, mod.auth)).status).toBe(204);
   });
 });

@@ -248,7 +248,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   },
   "/api/v{version}/channels/{channel_id}/messages/pins": { get: discord("Pinned messages, latest pinned first: before (ISO time), limit 1-50.", { "200": json(ref("Pins"), "Pins.") }, C) },
   "/api/v{version}/channels/{channel_id}/messages/pins/{message_id}": {
-    put: discord("Pin (PIN_MESSAGES or MANAGE_MESSAGES; in a DM, its recipients): CHANNEL_PINS_UPDATE.", done, CM),
+    put: discord("Pin (PIN_MESSAGES; in a DM, its recipients): CHANNEL_PINS_UPDATE.", done, CM),
     delete: discord("Unpin: CHANNEL_PINS_UPDATE.", done, CM),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}": {

@@ -471,7 +471,7 @@ export class Guilds {
     });
   }
 
-  /** Pins (`pinned`) or unpins a message (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE when it changed. */
+  /** Pins (`pinned`) or unpins a message (PIN_MESSAGES): CHANNEL_PINS_UPDATE when it changed. */
   pinMessage(guildId: string, channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
       checkPin(permissions);
