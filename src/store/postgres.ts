@@ -49,6 +49,8 @@ import {
   putReaction,
 } from "./postgres-messages.ts";
 import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
+import { GROUP_DMS_MIGRATION, deleteGroupDm, getGroupDm, putGroupDm } from "./postgres-group-dms.ts";
+import type { GroupDmChannel } from "./group-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
 /**
@@ -116,6 +118,8 @@ export const MIGRATIONS: readonly string[] = [
   COMMANDS_MIGRATION,
   // DM channels (postgres-dm-channels.ts).
   DM_CHANNELS_MIGRATION,
+  // Group DM channels (postgres-group-dms.ts).
+  GROUP_DMS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -326,6 +330,10 @@ export class PostgresGuildStore implements GuildStore {
     return this.#dmChannels.get(id);
   }
 
+  getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
+    return getGroupDm(this.#sql, id);
+  }
+
   async getChannel(id: string): Promise<StoredChannel | undefined> {
     if (!isSnowflake(id)) return undefined;
     const [row] = await this.#sql<ChannelRow[]>`SELECT * FROM channels WHERE id = ${id}`;
@@ -520,6 +528,10 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
       return deleteAttachments(sql, write.channelId, write.attachmentIds);
     case "delete-reactions":
       return deleteReactions(sql, write.selector);
+    case "group-dm":
+      return putGroupDm(sql, write.channel);
+    case "delete-group-dm":
+      return [...deleteChannelMessages(sql, guildId), deleteGroupDm(sql, guildId)];
     case "delete-guild":
       return [
         ...deleteGuildMessages(sql, guildId),

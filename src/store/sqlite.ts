@@ -36,6 +36,8 @@ import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sql
 import { COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
 import type { CommandChange, StoredCommand } from "./command-records.ts";
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
+import { GROUP_DMS_MIGRATION, SqliteGroupDms } from "./sqlite-group-dms.ts";
+import type { GroupDmChannel } from "./group-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
 /** The store's file name inside the data dir. */
@@ -124,6 +126,8 @@ export const migrations: readonly string[] = [
   COMMANDS_MIGRATION,
   // DM channels (sqlite-dm-channels.ts).
   DM_CHANNELS_MIGRATION,
+  // Group DM channels (sqlite-group-dms.ts).
+  GROUP_DMS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -282,6 +286,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #messages: SqliteMessages<UserRow>;
   readonly #commands: SqliteCommands;
   readonly #dmChannels: SqliteDmChannels;
+  readonly #groupDms: SqliteGroupDms;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -403,6 +408,7 @@ export class SqliteGuildStore implements GuildStore {
     this.#messages = new SqliteMessages(db, toUser);
     this.#commands = new SqliteCommands(db);
     this.#dmChannels = new SqliteDmChannels(db);
+    this.#groupDms = new SqliteGroupDms(db);
   }
 
   async openDmChannel(channel: DmChannel): Promise<DmChannel> {
@@ -411,6 +417,10 @@ export class SqliteGuildStore implements GuildStore {
 
   async getDmChannel(id: string): Promise<DmChannel | undefined> {
     return this.#dmChannels.get(id);
+  }
+
+  async getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
+    return this.#groupDms.get(id);
   }
 
   async getUser(id: string): Promise<User | undefined> {
@@ -672,6 +682,11 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.deleteAttachments(write.channelId, write.attachmentIds);
       case "delete-reactions":
         return this.#messages.deleteReactions(write.selector);
+      case "group-dm":
+        return this.#groupDms.put(write.channel);
+      case "delete-group-dm":
+        this.#messages.deleteChannel(guildId);
+        return this.#groupDms.delete(guildId);
       case "delete-guild":
         this.#messages.deleteGuild(guildId);
         this.#commands.deleteGuild(guildId);
