@@ -24,6 +24,7 @@ export const ApiCode = {
   UNKNOWN_STICKER: 10060,
   UNKNOWN_APPLICATION_COMMAND: 10063,
   MAX_PINS: 30003,
+  MAX_RECIPIENTS: 30004,
   MAX_REACTIONS: 30010,
   MAX_GUILD_MEMBERS: 30019,
   MAX_APPLICATION_COMMANDS: 30032,
@@ -36,8 +37,11 @@ export const ApiCode = {
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
   CANNOT_SEND_IN_NON_TEXT_CHANNEL: 50008,
   MISSING_PERMISSIONS: 50013,
+  INVALID_OAUTH2_ACCESS_TOKEN: 50025,
+  INVALID_RECIPIENTS: 50033,
   BULK_DELETE_COUNT: 50016,
   SYSTEM_MESSAGE: 50021,
+  CANNOT_EXECUTE_ON_CHANNEL_TYPE: 50024,
   BULK_DELETE_TOO_OLD: 50034,
   INVALID_FORM_BODY: 50035,
   INVALID_JSON: 50109,
@@ -112,6 +116,8 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   "max-reactions": [400, ApiCode.MAX_REACTIONS],
   "cannot-message-user": [403, ApiCode.CANNOT_MESSAGE_USER],
   "dm-channel": [403, ApiCode.CANNOT_EXECUTE_ON_DM],
+  "max-recipients": [400, ApiCode.MAX_RECIPIENTS],
+  "invalid-recipients": [400, ApiCode.INVALID_RECIPIENTS],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */

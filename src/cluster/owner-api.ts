@@ -53,8 +53,20 @@ const GUILD_OPS = [
   "deleteMember",
 ] as const satisfies readonly (keyof Guilds)[];
 
-/** The operations a DM channel's owner runs (guild/direct-messages.ts); each takes the DM channel's id first. */
-const DM_OPS = ["createDmMessage", "editDmMessage", "deleteDmMessage", "addDmReaction", "removeDmReaction", "dmPin", "dmTyping"] as const satisfies readonly (keyof DirectMessages)[];
+/** The operations a private channel's owner runs (guild/direct-messages.ts); each takes the channel's id first. */
+const DM_OPS = [
+  "createDmMessage",
+  "editDmMessage",
+  "deleteDmMessage",
+  "addDmReaction",
+  "removeDmReaction",
+  "dmPin",
+  "dmTyping",
+  "createGroupDm",
+  "updateGroupDm",
+  "addGroupDmRecipient",
+  "removeGroupDmRecipient",
+] as const satisfies readonly (keyof DirectMessages)[];
 
 /** Every owner operation: the ring names its owner by its first argument, a guild or a DM channel. */
 export const OWNER_OPS = [...GUILD_OPS, ...DM_OPS] as const;

@@ -26,7 +26,11 @@ export type RefusalReason =
   /** A DM the sender may not send: the other user is a bot as well, shares no guild with it, or is gone. */
   | "cannot-message-user"
   /** What a DM channel does not allow (deleting the other user's message). */
-  | "dm-channel";
+  | "dm-channel"
+  /** A group DM full: 10 recipients (30004). */
+  | "max-recipients"
+  /** A group DM recipient that cannot be one: a bot, or one who shares no guild with the adder (50033). */
+  | "invalid-recipients";
 
 export class Refusal extends Error {
   override name = "Refusal";
