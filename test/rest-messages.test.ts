@@ -13,6 +13,7 @@ import { Intents, restServer, type World } from "./support/rest-world.ts";
 const { GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT } = Intents;
 const MANAGE_MESSAGES = 1n << 13n;
 const PIN_MESSAGES = 1n << 51n;
+const MENTION_EVERYONE = 1n << 17n;
 
 const rest = restServer("rest");
 
@@ -112,6 +113,19 @@ describe("POST /channels/:id/messages", () => {
     expect(byMember).toMatchObject({ mention_roles: [w.role.id], mention_everyone: false });
     const byOwner = await send(w, "owner", { content: `<@&${hidden.id}>` });
     expect(byOwner.mention_roles).toEqual([hidden.id]);
+  });
+
+  test("an author who may no longer send edits its message, but pings nobody with @everyone or a role it may not mention (no SEND_MESSAGES takes MENTION_EVERYONE away)", async () => {
+    const w = await rest.world();
+    const loud = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "loud", permissions: MENTION_EVERYONE.toString() })) as { id: string };
+    const quiet = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "quiet", mentionable: false })) as { id: string };
+    expect((await rest.api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [loud.id] })).status).toBe(200);
+    const said = await send(w, "member", { content: "@everyone soon" });
+    expect(said).toMatchObject({ mention_everyone: true });
+    const muted = [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 11n).toString() }];
+    expect((await rest.api("PATCH", `/internal/guilds/${w.guild.id}/channels/${w.lobby.id}`, { permission_overwrites: muted })).status).toBe(200);
+    const edited = await rest.api("PATCH", at(w.lobby.id, `/${said.id}`), { content: `@everyone now <@&${quiet.id}>` }, w.member.auth);
+    expect(edited).toMatchObject({ status: 200, json: { content: `@everyone now <@&${quiet.id}>`, mention_everyone: false, mention_roles: [] } });
   });
 
   test("enforce_nonce answers the first message again instead of sending twice", async () => {
