@@ -67,14 +67,14 @@ type Rnd = () => number;
 const pick = <T>(rnd: Rnd, list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
 const chance = (rnd: Rnd, p: number): boolean => rnd() < p;
 
-const coverage = { ops: 0, byAnswer: new Map<string, number>(), delivered: 0, withheld: 0, stripped: 0, ownOrMentioned: 0, open: new Map<string, number>() };
+const coverage = { ops: 0, everyonePings: 0, byAnswer: new Map<string, number>(), delivered: 0, withheld: 0, stripped: 0, ownOrMentioned: 0, open: new Map<string, number>() };
 const count = (map: Map<string, number>, key: string): void => void map.set(key, (map.get(key) ?? 0) + 1);
 
 const CHECKED = new Set(Object.keys(EVENT_INTENT));
 
 // --- the random guild --------------------------------------------------------------------
 
-const BITS = [Perm.VIEW_CHANNEL, Perm.SEND_MESSAGES, Perm.READ_MESSAGE_HISTORY, Perm.MANAGE_MESSAGES, Perm.ADD_REACTIONS, Perm.PIN_MESSAGES];
+const BITS = [Perm.VIEW_CHANNEL, Perm.SEND_MESSAGES, Perm.READ_MESSAGE_HISTORY, Perm.MANAGE_MESSAGES, Perm.ADD_REACTIONS, Perm.PIN_MESSAGES, Perm.SEND_TTS_MESSAGES, Perm.MENTION_EVERYONE];
 
 const randomBits = (rnd: Rnd, p: number): bigint => BITS.reduce((acc, bit) => (chance(rnd, p) ? acc | bit : acc), 0n);
 
@@ -85,7 +85,9 @@ const everyoneBits = (rnd: Rnd): bigint =>
   (chance(rnd, 0.7) ? Perm.READ_MESSAGE_HISTORY : 0n) |
   (chance(rnd, 0.6) ? Perm.ADD_REACTIONS : 0n) |
   (chance(rnd, 0.15) ? Perm.MANAGE_MESSAGES : 0n) |
-  (chance(rnd, 0.15) ? Perm.PIN_MESSAGES : 0n);
+  (chance(rnd, 0.15) ? Perm.PIN_MESSAGES : 0n) |
+  (chance(rnd, 0.4) ? Perm.SEND_TTS_MESSAGES : 0n) |
+  (chance(rnd, 0.2) ? Perm.MENTION_EVERYONE : 0n);
 
 /** An overwrite: a few bits allowed, a few denied (both may name one bit: deny applies first). ADMINISTRATOR in an overwrite must mean nothing. */
 const randomOverwrite = (rnd: Rnd, id: string, type: 0 | 1): ModelOverwrite => ({
@@ -149,11 +151,15 @@ async function runSeed(seed: number, pool: readonly PoolMember[]): Promise<Failu
   }
   const roleIds = [...guild.roles.keys()].filter((id) => id !== guild.id);
   for (const member of members) guild.members.set(member.account.id, member === owner ? [] : roleIds.filter(() => chance(rnd, 0.35)));
-  for (let i = 0; i < 2; i++) {
+  const randomOverwrites = (): ModelOverwrite[] => {
     const overwrites: ModelOverwrite[] = [];
     if (chance(rnd, 0.6)) overwrites.push(randomOverwrite(rnd, guild.id, 0));
     for (const roleId of roleIds) if (chance(rnd, 0.4)) overwrites.push(randomOverwrite(rnd, roleId, 0));
     for (const member of members) if (chance(rnd, 0.15)) overwrites.push(randomOverwrite(rnd, member.account.id, 1));
+    return overwrites;
+  };
+  for (let i = 0; i < 2; i++) {
+    const overwrites = randomOverwrites();
     const channel = await created(`/internal/guilds/${guild.id}/channels`, { name: `c${i}`, permission_overwrites: overwrites.map(wire) });
     guild.channels.set(channel.id as string, overwrites);
   }
@@ -167,12 +173,22 @@ async function runSeed(seed: number, pool: readonly PoolMember[]): Promise<Failu
   ops.push(`guild ${guild.id}, owner ${name(owner.account.id)}`);
   for (const [id, permissions] of guild.roles) ops.push(`  role ${id === guild.id ? "@everyone" : id} ${permissions}`);
   for (const member of members) ops.push(`  member ${name(member.account.id)} (intents ${member.intents}) roles [${guild.members.get(member.account.id)?.join(",")}]`);
-  for (const [id, overwrites] of guild.channels) ops.push(`  channel ${id}: ${overwrites.map((o) => `${o.type ? "member" : "role"} ${o.type ? name(o.id) : o.id} +${o.allow} -${o.deny}`).join("; ") || "no overwrites"}`);
+  const overwritesText = (overwrites: readonly ModelOverwrite[]): string => overwrites.map((o) => `${o.type ? "member" : "role"} ${o.type ? name(o.id) : o.id} +${o.allow} -${o.deny}`).join("; ") || "none";
+  for (const [id, overwrites] of guild.channels) ops.push(`  channel ${id}: ${overwritesText(overwrites)}`);
 
   const messages: ModelMessage[] = [];
   const fail = (message: string): Failure => ({ seed, step, message, ops });
 
   for (step = 1; step <= STEPS; step++) {
+    if (chance(rnd, 0.08)) {
+      // The channel's overwrites change between two operations (an app's change, over ingress).
+      const channelId = pick(rnd, channelIds);
+      const overwrites = randomOverwrites();
+      guild.channels.set(channelId, overwrites);
+      ops.push(`${step}. channel ${channelId} overwrites now ${overwritesText(overwrites)}`);
+      expect((await rest.api("PATCH", `/internal/guilds/${guild.id}/channels/${channelId}`, { permission_overwrites: overwrites.map(wire) })).status).toBe(200);
+      continue;
+    }
     const op = randomOp(rnd, members, channelIds, messages);
     const actor = members.find((m) => m.account.id === op.user) as PoolMember;
     ops.push(`${step}. ${describeOp(op, name)}`);
@@ -181,7 +197,7 @@ async function runSeed(seed: number, pool: readonly PoolMember[]): Promise<Failu
     const code = (json as Json | undefined)?.code as number | undefined;
     const answer = status < 300 ? { status } : { status, code };
     coverage.ops++;
-    count(coverage.byAnswer, `${op.k} ${answerText(answer)}`);
+    count(coverage.byAnswer, `${op.k}${op.k === "send" && op.tts ? " tts" : ""} ${answerText(answer)}`);
     if (!expected.answers.some((a) => sameAnswer(a, answer))) {
       return fail(`${describeOp(op, name)}: answered ${answerText(answer)} ${JSON.stringify(json)}, the docs say ${expected.answers.map(answerText).join(" or ")}`);
     }
@@ -189,8 +205,15 @@ async function runSeed(seed: number, pool: readonly PoolMember[]): Promise<Failu
     const succeeded = status < 300;
     if (op.k === "send" && succeeded) {
       const sent = json as Json;
-      messages.push({ id: sent.id as string, channelId: op.channel, authorId: op.user, content: op.content, pinned: false, deleted: false, reactions: new Map() });
+      const everyone = expected.event?.t === "MESSAGE_CREATE" && expected.event.everyone;
+      messages.push({ id: sent.id as string, channelId: op.channel, authorId: op.user, content: op.content, everyone, pinned: false, deleted: false, reactions: new Map() });
+      if (sent.tts !== op.tts) return fail(`${describeOp(op, name)}: answered tts ${String(sent.tts)}, want ${op.tts}`);
     }
+    if (succeeded && (expected.event?.t === "MESSAGE_CREATE" || expected.event?.t === "MESSAGE_UPDATE") && (json as Json).mention_everyone !== expected.event.everyone) {
+      return fail(`${describeOp(op, name)}: answered mention_everyone ${String((json as Json).mention_everyone)}, want ${expected.event.everyone}`);
+    }
+    if (succeeded && op.k === "editContent" && expected.event?.t === "MESSAGE_UPDATE") op.message.everyone = expected.event.everyone;
+    if (succeeded && (json as Json | undefined)?.mention_everyone === true) coverage.everyonePings++;
     const event = succeeded ? eventWithId(expected.event, json) : undefined;
     const readProblem = succeeded ? checkRead(op, json, guild, messages) : undefined;
     if (readProblem) return fail(readProblem);
@@ -271,8 +294,13 @@ function checkEvent(event: ExpectedEvent, d: Json, member: PoolMember): string |
     case "MESSAGE_UPDATE": {
       if (d.id !== event.messageId) return `id ${String(d.id)}, want ${event.messageId}`;
       const sees = seesContent(member.intents, member.account.id, event.authorId, userMentions(event.content));
-      const want = sees ? event.content : "";
       if (sees && (member.intents & MESSAGE_CONTENT) === 0) coverage.ownOrMentioned++;
+      if (!sees && event.everyone) {
+        // The docs do not say whether @everyone counts as "the app is mentioned".
+        count(coverage.open, "an @everyone message's content without MESSAGE_CONTENT: kept or emptied");
+        return d.content === "" || d.content === event.content ? undefined : `content ${JSON.stringify(d.content)}, want "" or the content`;
+      }
+      const want = sees ? event.content : "";
       if (!sees) coverage.stripped++;
       return d.content === want ? undefined : `content ${JSON.stringify(d.content)}, want ${JSON.stringify(want)}`;
     }
@@ -326,7 +354,7 @@ function perform(op: Op, guild: ModelGuild, actor: PoolMember): Promise<{ status
   const at = (rest = ""): string => `/channels/${"channel" in op ? op.channel : ""}${rest}`;
   switch (op.k) {
     case "send":
-      return call("POST", at("/messages"), actor, { content: op.content });
+      return call("POST", at("/messages"), actor, { content: op.content, ...(op.tts && { tts: true }) });
     case "editContent":
       return call("PATCH", at(`/messages/${op.message.id}`), actor, { content: op.content });
     case "editFlags":
@@ -370,18 +398,20 @@ function randomOp(rnd: Rnd, members: readonly PoolMember[], channels: readonly s
   // Now and then a message that is gone, for 10008.
   const target = (): ModelMessage | undefined => (inChannel.length > live.length && chance(rnd, 0.1) ? pick(rnd, inChannel.filter((m) => m.deleted)) : live.length > 0 ? pick(rnd, live) : undefined);
   const mine = live.filter((m) => m.authorId === user);
-  const content = (): string => {
+  const content = (everyoneOdds = 0.15): string => {
     const mention = chance(rnd, 0.3) ? ` <@${pick(rnd, members).account.id}>` : "";
-    return `m${Math.floor(rnd() * 1e6)}${mention}`;
+    const everyone = chance(rnd, everyoneOdds) ? " @everyone" : "";
+    return `m${Math.floor(rnd() * 1e6)}${mention}${everyone}`;
   };
   const roll = rnd();
-  const send: Op = { k: "send", channel, user, content: content() };
+  const send: Op = { k: "send", channel, user, content: content(), tts: chance(rnd, 0.1) };
   const withMessage = (make: (message: ModelMessage) => Op | undefined): Op => {
     const message = target();
     return (message && make(message)) ?? send;
   };
   if (roll < 0.24) return send;
-  if (roll < 0.32) return withMessage((message) => ({ k: "editContent", channel, user, message: chance(rnd, 0.5) && mine.length > 0 ? pick(rnd, mine) : message, content: content() }));
+  // Edits ping @everyone often: an author may have lost SEND_MESSAGES since, and with it MENTION_EVERYONE.
+  if (roll < 0.32) return withMessage((message) => ({ k: "editContent", channel, user, message: chance(rnd, 0.7) && mine.length > 0 ? pick(rnd, mine) : message, content: content(0.5) }));
   if (roll < 0.36) return withMessage((message) => ({ k: "editFlags", channel, user, message }));
   if (roll < 0.43) return withMessage((message) => ({ k: "delete", channel, user, message: chance(rnd, 0.4) && mine.length > 0 ? pick(rnd, mine) : message }));
   if (roll < 0.46) return live.length >= 2 ? { k: "bulkDelete", channel, user, messages: [...live].sort(() => rnd() - 0.5).slice(0, 2 + Math.floor(rnd() * (live.length - 1))) } : send;
@@ -428,6 +458,7 @@ function describeOp(op: Op, name: (userId: string) => string): string {
   if ("emoji" in op) parts.push(op.emoji);
   if ("target" in op) parts.push(`of ${name(op.target)}`);
   if ("content" in op) parts.push(JSON.stringify(op.content));
+  if ("tts" in op && op.tts) parts.push("tts");
   return parts.join(" ");
 }
 
@@ -477,5 +508,7 @@ describe("REST permissions property: random operations by random members against
     expect(coverage.withheld).toBeGreaterThan(300);
     expect(coverage.stripped).toBeGreaterThan(50);
     expect(coverage.ownOrMentioned).toBeGreaterThan(20);
+    expect(coverage.everyonePings).toBeGreaterThan(20);
+    for (const key of ["send tts 200", "send tts 403 50013"]) expect({ key, seen: (coverage.byAnswer.get(key) ?? 0) > 0 }).toEqual({ key, seen: true });
   });
 });

@@ -14,10 +14,15 @@ export const Perm = {
   ADMINISTRATOR: 1n << 3n,
   VIEW_CHANNEL: 1n << 10n,
   SEND_MESSAGES: 1n << 11n,
+  SEND_TTS_MESSAGES: 1n << 12n,
   MANAGE_MESSAGES: 1n << 13n,
   READ_MESSAGE_HISTORY: 1n << 16n,
+  MENTION_EVERYONE: 1n << 17n,
   PIN_MESSAGES: 1n << 51n,
 } as const;
+
+const ATTACH_FILES = 1n << 15n;
+const EMBED_LINKS = 1n << 14n;
 
 /** Every permission bit (`ALL` in the docs' pseudocode). */
 const ALL = (1n << 64n) - 1n;
@@ -84,8 +89,10 @@ export function channelPermissions(guild: ModelGuild, userId: string, channelId:
     permissions &= ~member.deny;
     permissions |= member.allow;
   }
-  // Implicit permissions: without VIEW_CHANNEL nothing else in the channel counts.
+  // Implicit permissions: without VIEW_CHANNEL nothing else in the channel counts; without
+  // SEND_MESSAGES, neither do MENTION_EVERYONE, SEND_TTS_MESSAGES, ATTACH_FILES nor EMBED_LINKS.
   if ((permissions & Perm.VIEW_CHANNEL) === 0n) return 0n;
+  if ((permissions & Perm.SEND_MESSAGES) === 0n) permissions &= ~(Perm.MENTION_EVERYONE | Perm.SEND_TTS_MESSAGES | ATTACH_FILES | EMBED_LINKS);
   return permissions;
 }
 

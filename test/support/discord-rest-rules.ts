@@ -15,6 +15,8 @@ export interface ModelMessage {
   channelId: string;
   authorId: string;
   content: string;
+  /** Whether it pings @everyone (mention_everyone). */
+  everyone: boolean;
   pinned: boolean;
   deleted: boolean;
   /** Emoji → the users that reacted with it, in order. */
@@ -22,7 +24,7 @@ export interface ModelMessage {
 }
 
 export type Op =
-  | { k: "send"; channel: string; user: string; content: string }
+  | { k: "send"; channel: string; user: string; content: string; tts: boolean }
   | { k: "editContent"; channel: string; user: string; message: ModelMessage; content: string }
   | { k: "editFlags"; channel: string; user: string; message: ModelMessage }
   | { k: "delete"; channel: string; user: string; message: ModelMessage }
@@ -40,7 +42,7 @@ export type Op =
 
 /** The event a successful operation fires, and what it must say. */
 export type ExpectedEvent =
-  | { t: "MESSAGE_CREATE" | "MESSAGE_UPDATE"; channel: string; messageId: string | undefined; authorId: string; content: string }
+  | { t: "MESSAGE_CREATE" | "MESSAGE_UPDATE"; channel: string; messageId: string | undefined; authorId: string; content: string; everyone: boolean }
   | { t: "MESSAGE_DELETE" | "MESSAGE_REACTION_REMOVE_ALL"; channel: string; messageId: string }
   | { t: "MESSAGE_DELETE_BULK"; channel: string; ids: string[] }
   | { t: "CHANNEL_PINS_UPDATE"; channel: string }
@@ -55,6 +57,13 @@ export interface Expectation {
   open?: string;
 }
 
+/**
+ * Whether a message by a member with `granted` pings everyone: "@everyone" in its content and
+ * MENTION_EVERYONE (message.mdx "Allowed Mentions": "to mention @everyone and @here, the bot
+ * must have the MENTION_EVERYONE permission"; no allowed_mentions: everything is parsed).
+ */
+export const pingsEveryone = (content: string, granted: bigint): boolean => content.includes("@everyone") && has(granted, Perm.MENTION_EVERYONE);
+
 /** The rule for `op` on the model's current state. */
 export function expectationOf(guild: ModelGuild, op: Op): Expectation {
   if (op.k === "listChannels") return { answers: [ok(200)] };
@@ -66,19 +75,21 @@ export function expectationOf(guild: ModelGuild, op: Op): Expectation {
     can(needed) ? { answers: [UNKNOWN_MESSAGE] } : { answers: [UNKNOWN_MESSAGE, MISSING_PERMISSIONS], open: "unknown message vs missing permission: which is checked first" };
   switch (op.k) {
     case "send":
-      // message.mdx Create Message: "the current user must have the SEND_MESSAGES permission".
+      // message.mdx Create Message: "the current user must have the SEND_MESSAGES permission", and
+      // SEND_TTS_MESSAGES for `tts` (which SEND_MESSAGES denied takes away too: "Implicit Permissions").
       if (!can(Perm.SEND_MESSAGES)) return { answers: [MISSING_PERMISSIONS] };
-      return { answers: [ok(200)], event: { t: "MESSAGE_CREATE", channel: op.channel, messageId: undefined, authorId: op.user, content: op.content } };
+      if (op.tts && !can(Perm.SEND_TTS_MESSAGES)) return { answers: [MISSING_PERMISSIONS] };
+      return { answers: [ok(200)], event: { t: "MESSAGE_CREATE", channel: op.channel, messageId: undefined, authorId: op.user, content: op.content, everyone: pingsEveryone(op.content, granted) } };
     case "editContent": {
       // Edit Message: "content ... can be edited by the original message author".
       if (op.message.deleted) return { answers: [UNKNOWN_MESSAGE] };
       if (op.message.authorId !== op.user) return { answers: [NOT_AUTHOR] };
-      return { answers: [ok(200)], event: { t: "MESSAGE_UPDATE", channel: op.channel, messageId: op.message.id, authorId: op.message.authorId, content: op.content } };
+      return { answers: [ok(200)], event: { t: "MESSAGE_UPDATE", channel: op.channel, messageId: op.message.id, authorId: op.message.authorId, content: op.content, everyone: pingsEveryone(op.content, granted) } };
     }
     case "editFlags": {
       // "Other users can only edit flags and only if they have the MANAGE_MESSAGES permission."
       if (op.message.deleted) return { answers: [UNKNOWN_MESSAGE] };
-      const update: Expectation = { answers: [ok(200)], event: { t: "MESSAGE_UPDATE", channel: op.channel, messageId: op.message.id, authorId: op.message.authorId, content: op.message.content } };
+      const update: Expectation = { answers: [ok(200)], event: { t: "MESSAGE_UPDATE", channel: op.channel, messageId: op.message.id, authorId: op.message.authorId, content: op.message.content, everyone: op.message.everyone } };
       if (op.message.authorId === op.user || can(Perm.MANAGE_MESSAGES)) return update;
       return { answers: [MISSING_PERMISSIONS, NOT_AUTHOR], open: "another's flags without MANAGE_MESSAGES: 50013 or 50005" };
     }
