@@ -5,11 +5,13 @@
  * own and another's reaction, remove all, typing, read one message, history, the channel, the
  * guild's channels) by random members of a random guild (an owner, roles with and without
  * VIEW_CHANNEL, SEND_MESSAGES, READ_MESSAGE_HISTORY, MANAGE_MESSAGES, ADD_REACTIONS,
- * PIN_MESSAGES and ADMINISTRATOR, channels with @everyone, role and member overwrites of the
- * same), each checked against a reference model written from discord-api-docs
- * (support/discord-rest-model.ts, support/discord-rest-rules.ts):
+ * PIN_MESSAGES, SEND_TTS_MESSAGES, MENTION_EVERYONE and ADMINISTRATOR, channels with @everyone,
+ * role and member overwrites of the same, changed now and then between operations), each
+ * checked against a reference model written from discord-api-docs (support/discord-rest-model.ts,
+ * support/discord-rest-rules.ts):
  *
- *  - answer:  the status and code are one the docs give (2xx, 403 50001/50013/50005, 404 10008);
+ *  - answer:  the status and code are one the docs give (2xx, 403 50001/50013/50005, 404 10008),
+ *             and a message's `tts` and `mention_everyone`;
  *  - reach:   the resulting event reaches exactly the member sessions with its intent that can
  *             view the channel (once), and no other session gets any message event;
  *  - content: MESSAGE_CREATE/UPDATE carry the content for sessions with MESSAGE_CONTENT, of the
