@@ -71,6 +71,12 @@ describe("two workers", () => {
     return { id, token: (await api(0, "POST", `/internal/users/${id}/token`)).token as string };
   }
 
+  /** A user that is not a bot (DMs between bots are refused). */
+  async function human(name: string): Promise<{ id: string; token: string }> {
+    const { id } = (await api(0, "POST", "/internal/users", { username: name })) as { id: string };
+    return { id, token: (await api(0, "POST", `/internal/users/${id}/token`)).token as string };
+  }
+
   /** A guild id the ring gives to `owner`, with a channel and `members`. */
   async function guildOwnedBy(owner: number, members: string[]): Promise<{ guildId: string; channelId: string }> {
     let n = BigInt(Date.now()) << 22n;
@@ -213,10 +219,6 @@ describe("two workers", () => {
   });
 
   test("a DM channel is owned by the worker the ring names by its id: a post on the other is one owner call; both users' sessions, on both workers, get the posts in one order", async () => {
-    const human = async (name: string) => {
-      const { id } = (await api(0, "POST", "/internal/users", { username: name })) as { id: string };
-      return { id, token: (await api(0, "POST", `/internal/users/${id}/token`)).token as string };
-    };
     const [a, b] = [await human("dm-a"), await human("dm-b")];
     await guildOwnedBy(0, [a.id, b.id]);
     const intents = GUILDS_AND_MESSAGES | (1 << 12);
@@ -233,6 +235,29 @@ describe("two workers", () => {
     for (const client of sessions) {
       await client.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === near);
       expect(messageIds(dispatches(client))).toEqual([far, near]);
+    }
+  });
+
+  test("a group DM is owned by the worker the ring names by its id: made, grown and written to from the other worker, each one owner call; every recipient on both workers gets its events in one order", async () => {
+    const [a, b, c] = [await human("gdm-a"), await human("gdm-b"), await human("gdm-c")];
+    await guildOwnedBy(0, [a.id, b.id, c.id]);
+    const intents = GUILDS_AND_MESSAGES | (1 << 12);
+    const sessions = [await connect(0, identify(a.token, intents)), await connect(1, identify(b.token, intents))];
+    for (const client of sessions) await client.dispatch("READY");
+    const made = (await api(0, "POST", "/api/v10/users/@me/channels", { recipients: [b.id] }, `Bot ${a.token}`)) as Json;
+    const group = made.id as string;
+    const owner = ring.find(group);
+    const bus = servers[1 - owner]?.bus;
+    if (!bus) throw new Error("no such worker");
+    const before = bus.stats.sent.get("owner") ?? 0;
+    await api(1 - owner, "PUT", `/api/v10/channels/${group}/recipients/${c.id}`, undefined, `Bot ${b.token}`);
+    const far = (await api(1 - owner, "POST", `/api/v10/channels/${group}/messages`, { content: "from the other worker" }, `Bot ${a.token}`)).id as string;
+    expect((bus.stats.sent.get("owner") ?? 0) - before).toBe(2);
+    const near = (await api(owner, "POST", `/api/v10/channels/${group}/messages`, { content: "on the owner" }, `Bot ${c.token}`)).id as string;
+    for (const client of sessions) {
+      await client.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === near);
+      expect(messageIds(dispatches(client))).toEqual([far, near]);
+      expect(dispatches(client).filter((f) => f.t === "CHANNEL_CREATE" || f.t === "CHANNEL_RECIPIENT_ADD").map((f) => f.t)).toEqual(["CHANNEL_CREATE", "CHANNEL_RECIPIENT_ADD"]);
     }
   });
 

@@ -234,8 +234,8 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       const c = await loggedIn;
       const channel = c.channels.cache.get(w.channelId);
       if (!channel?.isTextBased() || !channel.isSendable() || channel.isDMBased()) throw new Error(`channel ${w.channelId} is not a guild text channel in discord.js's cache`);
-      // Pinning needs PIN_MESSAGES or MANAGE_MESSAGES (1 << 13).
-      const pinners = ((await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "pinners", permissions: "8192" })) as { id: string }).id;
+      // Pinning needs PIN_MESSAGES (1 << 51).
+      const pinners = ((await created("POST", `/internal/guilds/${w.guildId}/roles`, { name: "pinners", permissions: (1n << 51n).toString() })) as { id: string }).id;
       const updated = next(c, Events.GuildMemberUpdate, (_, after) => after.id === w.bot.id && after.roles.cache.has(pinners), "guildMemberUpdate of the bot");
       expect((await api("PUT", `/internal/guilds/${w.guildId}/members/${w.bot.id}`, { roles: [w.roleId, pinners] })).status).toBe(200);
       await updated;

@@ -113,20 +113,23 @@ export function guildsContract(harness: HarnessFactory): void {
       expect((ownerCreate.channels as Json[]).map((c) => c.id).sort()).toEqual([w.lobby.id, w.secret.id].sort());
     });
 
-    test("MESSAGE_CREATE reaches those who can view the channel, with content only for MESSAGE_CONTENT", async () => {
+    test("MESSAGE_CREATE reaches those who can view the channel, with content only for MESSAGE_CONTENT and the author", async () => {
       const w = await world();
       const owner = await session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT);
       const member = await session(w.member, GUILDS | GUILD_MESSAGES);
       await guildCreate(owner.client, w.guild.id);
       await guildCreate(member.client, w.guild.id);
 
-      const sent = await message(w.member.token, w.lobby.id, "hello lobby");
+      const sent = await message(w.owner.token, w.lobby.id, "hello lobby");
       expect(sent.status).toBe(200);
-      expect(sent.json).toMatchObject({ channel_id: w.lobby.id, guild_id: w.guild.id, content: "hello lobby", author: { id: w.member.id } });
+      expect(sent.json).toMatchObject({ channel_id: w.lobby.id, guild_id: w.guild.id, content: "hello lobby", author: { id: w.owner.id } });
       const toOwner = (await owner.client.dispatch("MESSAGE_CREATE")).d as Json;
       const toMember = (await member.client.dispatch("MESSAGE_CREATE")).d as Json;
       expect(toOwner).toMatchObject({ id: sent.json.id, content: "hello lobby" });
       expect(toMember).toMatchObject({ id: sent.json.id, content: "" });
+      // Its own message: the content without MESSAGE_CONTENT (docs: "content in messages that an app sends").
+      const own = await message(w.member.token, w.lobby.id, "my words");
+      expect(((await member.client.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === own.json.id)).d as Json).content).toBe("my words");
 
       const from = member.client.frames.length;
       const hidden = await message(w.owner.token, w.secret.id, "insiders only");

@@ -7,10 +7,13 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Json } from "./support/http.ts";
+import { RawClient } from "./support/gateway-client.ts";
 import { Intents, restServer, type World } from "./support/rest-world.ts";
 
 const { GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT } = Intents;
 const MANAGE_MESSAGES = 1n << 13n;
+const PIN_MESSAGES = 1n << 51n;
+const MENTION_EVERYONE = 1n << 17n;
 
 const rest = restServer("rest");
 
@@ -27,8 +30,11 @@ describe("POST /channels/:id/messages", () => {
     const w = await rest.world();
     const outsider = await rest.user("outsider");
     await rest.join(w.guild.id, outsider);
+    const bystander = await rest.user("bystander");
+    await rest.join(w.guild.id, bystander);
     const owner = await rest.session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT, w.guild.id);
     const member = await rest.session(w.member, GUILDS | GUILD_MESSAGES, w.guild.id);
+    const unmentioned = await rest.session(bystander, GUILDS | GUILD_MESSAGES, w.guild.id);
     const first = await send(w, "member", { content: "hello" });
     const from = owner.frames.length;
     const reply = await send(w, "owner", {
@@ -58,14 +64,44 @@ describe("POST /channels/:id/messages", () => {
     const created = await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === reply.id);
     expect(created).toMatchObject({ guild_id: w.guild.id, member: { roles: [] }, content: reply.content, channel_type: 0 });
     expect((created.mentions as Json[]).every((u) => typeof u.member === "object")).toBe(true);
-    // No MESSAGE_CONTENT: the copy without content or embeds.
-    const stripped = await rest.event(member, "MESSAGE_CREATE", 0, (d) => d.id === reply.id);
+    // No MESSAGE_CONTENT: the copy without content or embeds, but for the mentioned (docs: "content in which the app is mentioned").
+    const stripped = await rest.event(unmentioned, "MESSAGE_CREATE", 0, (d) => d.id === reply.id);
     expect(stripped).toMatchObject({ content: "", embeds: [], components: [] });
+    expect(await rest.event(member, "MESSAGE_CREATE", 0, (d) => d.id === reply.id)).toMatchObject({ content: reply.content, embeds: [{ title: "An embed" }] });
     // In the secret channel: the owner sees it, the member (who cannot view it) does not.
     const before = member.frames.length;
     const hidden = await send(w, "owner", { content: "secret" }, w.secret.id);
     await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === hidden.id);
     await rest.nothingSince(member, w.guild.id, "MESSAGE_CREATE", before);
+  });
+
+  test("without MESSAGE_CONTENT a bot gets the content of its own messages and of those that mention it, once, also on a RESUME", async () => {
+    const w = await rest.world();
+    const bystander = await rest.user("bystander");
+    await rest.join(w.guild.id, bystander);
+    const author = await rest.session(w.member, GUILDS | GUILD_MESSAGES, w.guild.id);
+    const watcher = await rest.session(bystander, GUILDS | GUILD_MESSAGES, w.guild.id);
+    const ready = (await author.dispatch("READY")).d as Json;
+    const seq = author.frames.filter((f) => f.s !== null).at(-1)?.s as number;
+    const own = await send(w, "member", { content: "my own words" });
+    const mentioning = await send(w, "owner", { content: `hey <@${bystander.id}>` });
+    expect(await rest.event(author, "MESSAGE_CREATE", 0, (d) => d.id === own.id)).toMatchObject({ content: "my own words" });
+    expect(await rest.event(author, "MESSAGE_CREATE", 0, (d) => d.id === mentioning.id)).toMatchObject({ content: "" });
+    expect(await rest.event(watcher, "MESSAGE_CREATE", 0, (d) => d.id === own.id)).toMatchObject({ content: "" });
+    expect(await rest.event(watcher, "MESSAGE_CREATE", 0, (d) => d.id === mentioning.id)).toMatchObject({ content: `hey <@${bystander.id}>` });
+    await rest.nothingSince(author, w.guild.id, "NOTHING", 0);
+    // Exactly one copy each, live and replayed by a RESUME from before both.
+    const copies = (client: typeof author, id: unknown) => client.frames.filter((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === id).map((f) => (f.d as Json).content);
+    expect(copies(author, own.id)).toEqual(["my own words"]);
+    author.close(4200);
+    const again = new RawClient(`${rest.gatewayUrl}/?v=10&encoding=json`);
+    await again.opened();
+    await again.op(10);
+    again.send({ op: 6, d: { token: w.member.token, session_id: ready.session_id, seq } });
+    await again.dispatch("RESUMED");
+    expect(copies(again, own.id)).toEqual(["my own words"]);
+    expect(copies(again, mentioning.id)).toEqual([""]);
+    again.close();
   });
 
   test("allowed_mentions honoured: none parsed mentions no one; a role that is not mentionable pings only with MENTION_EVERYONE", async () => {
@@ -77,6 +113,19 @@ describe("POST /channels/:id/messages", () => {
     expect(byMember).toMatchObject({ mention_roles: [w.role.id], mention_everyone: false });
     const byOwner = await send(w, "owner", { content: `<@&${hidden.id}>` });
     expect(byOwner.mention_roles).toEqual([hidden.id]);
+  });
+
+  test("an author who may no longer send edits its message, but pings nobody with @everyone or a role it may not mention (no SEND_MESSAGES takes MENTION_EVERYONE away)", async () => {
+    const w = await rest.world();
+    const loud = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "loud", permissions: MENTION_EVERYONE.toString() })) as { id: string };
+    const quiet = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "quiet", mentionable: false })) as { id: string };
+    expect((await rest.api("PUT", `/internal/guilds/${w.guild.id}/members/${w.member.id}`, { roles: [loud.id] })).status).toBe(200);
+    const said = await send(w, "member", { content: "@everyone soon" });
+    expect(said).toMatchObject({ mention_everyone: true });
+    const muted = [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 11n).toString() }];
+    expect((await rest.api("PATCH", `/internal/guilds/${w.guild.id}/channels/${w.lobby.id}`, { permission_overwrites: muted })).status).toBe(200);
+    const edited = await rest.api("PATCH", at(w.lobby.id, `/${said.id}`), { content: `@everyone now <@&${quiet.id}>` }, w.member.auth);
+    expect(edited).toMatchObject({ status: 200, json: { content: `@everyone now <@&${quiet.id}>`, mention_everyone: false, mention_roles: [] } });
   });
 
   test("enforce_nonce answers the first message again instead of sending twice", async () => {
@@ -167,12 +216,15 @@ describe("edit and delete", () => {
     const owner = await rest.session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT, w.guild.id);
     const member = await rest.session(w.member, GUILDS | GUILD_MESSAGES, w.guild.id);
     const sent = await send(w, "owner", { content: "before" });
+    expect((await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { content: "unmentioned" }, w.owner.auth)).status).toBe(200);
+    expect(await rest.event(member, "MESSAGE_UPDATE", 0)).toMatchObject({ id: sent.id, content: "" });
     const from = member.frames.length;
     const edited = await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { content: `after <@${w.member.id}>` }, w.owner.auth);
     expect(edited).toMatchObject({ status: 200, json: { id: sent.id, content: `after <@${w.member.id}>`, mentions: [{ id: w.member.id }] } });
     expect(typeof edited.json.edited_timestamp).toBe("string");
-    expect(await rest.event(owner, "MESSAGE_UPDATE", 0)).toMatchObject({ id: sent.id, content: `after <@${w.member.id}>`, guild_id: w.guild.id });
-    expect(await rest.event(member, "MESSAGE_UPDATE", from)).toMatchObject({ id: sent.id, content: "" });
+    expect(await rest.event(owner, "MESSAGE_UPDATE", 0, (d) => d.content !== "unmentioned")).toMatchObject({ id: sent.id, content: `after <@${w.member.id}>`, guild_id: w.guild.id });
+    // Now mentioned: the content without MESSAGE_CONTENT.
+    expect(await rest.event(member, "MESSAGE_UPDATE", from)).toMatchObject({ id: sent.id, content: `after <@${w.member.id}>` });
     expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { content: "mine now" }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50005 } });
     expect(await rest.api("PATCH", at(w.lobby.id, `/${sent.id}`), { content: null }, w.owner.auth)).toMatchObject({ status: 400, json: { code: 50006 } });
     // Flags: SUPPRESS_EMBEDS set and unset; other bits ignored (Discord: "ignored without error").
@@ -214,7 +266,7 @@ describe("edit and delete", () => {
 });
 
 describe("pins", () => {
-  test("PUT and DELETE pin (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE; both list routes", async () => {
+  test("PUT and DELETE pin (PIN_MESSAGES): CHANNEL_PINS_UPDATE; both list routes", async () => {
     const w = await rest.world();
     const member = await rest.session(w.member, GUILDS, w.guild.id);
     const one = (await send(w, "member", { content: "pin me" })).id as string;
@@ -237,7 +289,26 @@ describe("pins", () => {
     expect((old.json as unknown as Json[]).map((m) => m.id)).toEqual([one]);
   });
 
-  test("a role with MANAGE_MESSAGES may suppress embeds of, pin and delete others' messages, not edit their content", async () => {
+  test("pinning needs PIN_MESSAGES and only it: not MANAGE_MESSAGES (since 2026-02-23), not READ_MESSAGE_HISTORY", async () => {
+    const w = await rest.world();
+    const noHistory = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
+      name: "no-history",
+      permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 16n).toString() }],
+    })) as { id: string };
+    const pinners = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "pinners", permissions: PIN_MESSAGES.toString() })) as { id: string };
+    const mods = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "mods", permissions: MANAGE_MESSAGES.toString() })) as { id: string };
+    const pinner = await rest.user("pinner");
+    const mod = await rest.user("mod");
+    await rest.join(w.guild.id, pinner, [pinners.id]);
+    await rest.join(w.guild.id, mod, [mods.id]);
+    const id = (await send(w, "owner", { content: "pin me" }, noHistory.id)).id as string;
+    expect(await rest.api("PUT", at(noHistory.id, `/pins/${id}`), undefined, mod.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect((await rest.api("PUT", at(noHistory.id, `/pins/${id}`), undefined, pinner.auth)).status).toBe(204);
+    expect(await rest.api("DELETE", at(noHistory.id, `/pins/${id}`), undefined, mod.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    expect((await rest.api("DELETE", at(noHistory.id, `/pins/${id}`), undefined, pinner.auth)).status).toBe(204);
+  });
+
+  test("a role with MANAGE_MESSAGES may suppress embeds of and delete others' messages, not edit their content", async () => {
     const w = await rest.world();
     const mods = (await rest.created(`/internal/guilds/${w.guild.id}/roles`, { name: "mods", permissions: MANAGE_MESSAGES.toString() })) as { id: string };
     const mod = await rest.user("mod");
@@ -245,7 +316,6 @@ describe("pins", () => {
     const theirs = (await send(w, "owner", { content: "theirs" })).id as string;
     expect(await rest.api("PATCH", at(w.lobby.id, `/${theirs}`), { flags: 4 }, mod.auth)).toMatchObject({ status: 200, json: { flags: 4, content: "theirs" } });
     expect(await rest.api("PATCH", at(w.lobby.id, `/${theirs}`), { content: "mine" }, mod.auth)).toMatchObject({ status: 403, json: { code: 50005 } });
-    expect((await rest.api("PUT", at(w.lobby.id, `/pins/${theirs}`), undefined, mod.auth)).status).toBe(204);
     expect((await rest.api("DELETE", at(w.lobby.id, `/${theirs}`), undefined, mod.auth)).status).toBe(204);
   });
 });

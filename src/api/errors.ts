@@ -29,6 +29,7 @@ export const ApiCode = {
   UNKNOWN_APPLICATION_COMMAND_PERMISSIONS: 10066,
   BOTS_CANNOT_USE_ENDPOINT: 20001,
   MAX_PINS: 30003,
+  MAX_RECIPIENTS: 30004,
   MAX_REACTIONS: 30010,
   MAX_GUILD_MEMBERS: 30019,
   MAX_APPLICATION_COMMANDS: 30032,
@@ -42,8 +43,11 @@ export const ApiCode = {
   CANNOT_SEND_EMPTY_MESSAGE: 50006,
   CANNOT_SEND_IN_NON_TEXT_CHANNEL: 50008,
   MISSING_PERMISSIONS: 50013,
+  INVALID_OAUTH2_ACCESS_TOKEN: 50025,
+  INVALID_RECIPIENTS: 50033,
   BULK_DELETE_COUNT: 50016,
   SYSTEM_MESSAGE: 50021,
+  CANNOT_EXECUTE_ON_CHANNEL_TYPE: 50024,
   BULK_DELETE_TOO_OLD: 50034,
   INVALID_WEBHOOK_TOKEN: 50027,
   INVALID_FORM_BODY: 50035,
@@ -124,6 +128,8 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   "unknown-webhook": [404, ApiCode.UNKNOWN_WEBHOOK],
   "unknown-application": [404, ApiCode.UNKNOWN_APPLICATION],
   "unknown-command": [404, ApiCode.UNKNOWN_APPLICATION_COMMAND],
+  "max-recipients": [400, ApiCode.MAX_RECIPIENTS],
+  "invalid-recipients": [400, ApiCode.INVALID_RECIPIENTS],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */

@@ -166,7 +166,28 @@ const schemas: Record<string, Schema> = {
     { id: snowflake, type: { const: 1 }, last_message_id: nullable("string"), flags: { type: "integer" }, recipients: { type: "array", items: ref("DiscordUser") } },
     ["id", "type", "recipients"],
   ),
-  DmOpen: object({ recipient_id: { type: ["string", "integer"], description: "The user: a snowflake (discord.py sends it as a JSON number)." } }, ["recipient_id"]),
+  GroupDmChannel: object(
+    {
+      id: snowflake,
+      type: { const: 3 },
+      last_message_id: nullable("string"),
+      flags: { type: "integer" },
+      name: nullable("string"),
+      icon: nullable("string"),
+      owner_id: snowflake,
+      recipients: { type: "array", items: ref("DiscordUser") },
+    },
+    ["id", "type", "owner_id", "recipients"],
+  ),
+  DmOpen: object(
+    {
+      recipient_id: { type: ["string", "integer"], description: "A DM with this user: a snowflake (discord.py sends it as a JSON number)." },
+      recipients: { type: "array", minItems: 1, maxItems: 9, items: { type: ["string", "integer"] }, description: "A group DM (a user's call) with these users." },
+      access_tokens: { type: "array", items: { type: "string" }, description: "A group DM (a bot's call): users' gdm.join access tokens; guildgate grants none (50025)." },
+    },
+    [],
+  ),
+  GroupDmPatch: object({ name: nullable("string"), icon: { type: ["string", "null"], description: "An image data URI (kept as its hash; not served), or null." } }),
   BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
   ApplicationCommandCreate: object(
     {
@@ -264,7 +285,15 @@ function commandRoutes(at: string, params: string[], scope: string): Record<stri
 /** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts, commands.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}": {
-    get: discord("A channel the caller can view, or a DM channel the caller is in.", { "200": json({ oneOf: [ref("Channel"), ref("DmChannel")] }, "The channel.") }, C),
+    get: discord("A channel the caller can view, or a DM or group DM channel the caller is in.", { "200": json({ oneOf: [ref("Channel"), ref("DmChannel"), ref("GroupDmChannel")] }, "The channel.") }, C),
+    patch: discord("Rename a group DM or change its icon (a recipient): CHANNEL_UPDATE to its recipients. A guild channel answers 50024 (not served).", { "200": json(ref("GroupDmChannel"), "The channel.") }, C, {
+      requestBody: requestBody(ref("GroupDmPatch")),
+    }),
+    delete: discord("Leave a group DM (CHANNEL_DELETE to the caller, CHANNEL_RECIPIENT_REMOVE to the others; the last one out deletes it) or close a DM. A guild channel answers 50024 (not served).", { "200": json({ oneOf: [ref("DmChannel"), ref("GroupDmChannel")] }, "The channel as it was.") }, C),
+  },
+  "/api/v{version}/channels/{channel_id}/recipients/{user_id}": {
+    put: discord("Add a user to a group DM (a user's call; a bot's needs a gdm.join access token: 50025): CHANNEL_RECIPIENT_ADD to its recipients, CHANNEL_CREATE to the user.", done, [...C, "user_id"]),
+    delete: discord("Remove a recipient (the owner), or leave: CHANNEL_DELETE to it, CHANNEL_RECIPIENT_REMOVE to the others.", done, [...C, "user_id"]),
   },
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
@@ -283,7 +312,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   },
   "/api/v{version}/channels/{channel_id}/messages/pins": { get: discord("Pinned messages, latest pinned first: before (ISO time), limit 1-50.", { "200": json(ref("Pins"), "Pins.") }, C) },
   "/api/v{version}/channels/{channel_id}/messages/pins/{message_id}": {
-    put: discord("Pin (PIN_MESSAGES or MANAGE_MESSAGES; in a DM, its recipients): CHANNEL_PINS_UPDATE.", done, CM),
+    put: discord("Pin (PIN_MESSAGES; in a DM, its recipients): CHANNEL_PINS_UPDATE.", done, CM),
     delete: discord("Unpin: CHANNEL_PINS_UPDATE.", done, CM),
   },
   "/api/v{version}/channels/{channel_id}/messages/{message_id}": {
@@ -321,7 +350,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/guilds/{guild_id}/members/search": { get: discord("Members whose name starts with query: limit 1-1000.", { "200": json(many("Member"), "Members.") }, G) },
   "/api/v{version}/guilds/{guild_id}/members/{user_id}": { get: discord("One member.", { "200": json(ref("Member"), "The member.") }, [...G, "user_id"]) },
   "/api/v{version}/users/@me/channels": {
-    post: discord("Open the DM channel with a user, or answer the one there is (CHANNEL_CREATE to a user that opens it; none to a bot).", { "200": json(ref("DmChannel"), "The DM channel.") }, [], {
+    post: discord("Open the DM channel with a user, or answer the one there is (CHANNEL_CREATE to a user that opens it; none to a bot); or make a group DM with `recipients` (CHANNEL_CREATE to each).", { "200": json({ oneOf: [ref("DmChannel"), ref("GroupDmChannel")] }, "The channel.") }, [], {
       requestBody: requestBody(ref("DmOpen")),
     }),
   },

@@ -13,7 +13,7 @@ import { Intent } from "../protocol/opcodes.ts";
 import { integer, snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
 import { ok, queryFlag, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
-import { getDmChannel } from "./direct-messages.ts";
+import { deletePrivateChannel, getDmChannel, patchPrivateChannel } from "./direct-messages.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
   const { kind, channel } = await routedChannelOf(call);
@@ -72,7 +72,7 @@ async function myGuilds(call: RestCall): Promise<Response> {
 }
 
 export const READ_ROUTES: readonly RestRoute[] = [
-  { template: "/channels/{channel_id}", methods: { GET: getChannel } },
+  { template: "/channels/{channel_id}", methods: { GET: getChannel, PATCH: patchPrivateChannel, DELETE: deletePrivateChannel } },
   { template: "/guilds/{guild_id}", methods: { GET: guildRead((call) => ({ k: "guild", withCounts: queryFlag(call.url, "with_counts") })) } },
   { template: "/guilds/{guild_id}/channels", methods: { GET: guildRead(() => ({ k: "channels" })) } },
   { template: "/guilds/{guild_id}/roles", methods: { GET: guildRead(() => ({ k: "roles" })) } },

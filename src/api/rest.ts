@@ -9,7 +9,7 @@
 import type { Owners } from "../cluster/owner-api.ts";
 import { Refusal } from "../guild/refusal.ts";
 import type { GuildStore, StoredChannel, User } from "../store/guild-store.ts";
-import type { DmChannel } from "../store/dm-channels.ts";
+import { privateChannelOf, type PrivateChannel } from "../guild/direct-messages.ts";
 import type { TokenVerifier } from "../session/auth.ts";
 import { errorAnswer, methodNotAllowed, unauthorized } from "./errors.ts";
 import type { Routes } from "./http.ts";
@@ -115,16 +115,16 @@ function decoded(segment: string): string {
   }
 }
 
-/** The channel a route names: a guild's channel (its guild's owner decides), or a DM channel the caller is in. */
-export type RoutedChannel = { readonly kind: "guild"; readonly channel: StoredChannel } | { readonly kind: "dm"; readonly channel: DmChannel };
+/** The channel a route names: a guild's channel (its guild's owner decides), or a DM or group DM channel the caller is in. */
+export type RoutedChannel = { readonly kind: "guild"; readonly channel: StoredChannel } | { readonly kind: "dm"; readonly channel: PrivateChannel };
 
-/** The channel a route names (10003 if none); a DM channel only to its recipients (else 403 50001). */
+/** The channel a route names (10003 if none); a private channel only to its recipients (else 403 50001). */
 export async function routedChannelOf(call: RestCall): Promise<RoutedChannel> {
   const id = call.params.channel_id as string;
   const { store } = call.ctx;
   const channel = await store.getChannel(id);
   if (channel) return { kind: "guild", channel };
-  const dm = await store.getDmChannel(id);
+  const dm = await privateChannelOf(store, id);
   if (!dm) throw new Refusal("unknown-channel", "Unknown Channel");
   if (!dm.recipientIds.includes(call.user.id)) throw new Refusal("missing-access", "Missing Access");
   return { kind: "dm", channel: dm };

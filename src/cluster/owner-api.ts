@@ -54,8 +54,20 @@ const GUILD_OPS = [
   "deleteMember",
 ] as const satisfies readonly (keyof Guilds)[];
 
-/** The operations a DM channel's owner runs (guild/direct-messages.ts); each takes the DM channel's id first. */
-const DM_OPS = ["createDmMessage", "editDmMessage", "deleteDmMessage", "addDmReaction", "removeDmReaction", "dmPin", "dmTyping"] as const satisfies readonly (keyof DirectMessages)[];
+/** The operations a private channel's owner runs (guild/direct-messages.ts); each takes the channel's id first. */
+const DM_OPS = [
+  "createDmMessage",
+  "editDmMessage",
+  "deleteDmMessage",
+  "addDmReaction",
+  "removeDmReaction",
+  "dmPin",
+  "dmTyping",
+  "createGroupDm",
+  "updateGroupDm",
+  "addGroupDmRecipient",
+  "removeGroupDmRecipient",
+] as const satisfies readonly (keyof DirectMessages)[];
 
 /** The operations on a guild's interactions (guild/interactions.ts); each takes the guild's id first. */
 const INTERACTION_OPS = ["startInteraction", "respond", "followUp", "readResponse", "editResponse", "deleteResponse"] as const satisfies readonly (keyof GuildInteractions)[];

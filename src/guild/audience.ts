@@ -285,6 +285,17 @@ export function variantSeesContent(variant: { intents: number }): boolean {
   return (variant.intents & Intent.MESSAGE_CONTENT) !== 0;
 }
 
+/**
+ * The users who get a message's content without MESSAGE_CONTENT: its author and the users it
+ * mentions (docs, "Message Content Intent": "content in messages that an app sends" and
+ * "content in which the app is mentioned"). Read from the message object `d`.
+ */
+export function contentReaders(d: Record<string, unknown>): string[] {
+  const author = (d.author as { id?: unknown } | undefined)?.id;
+  const mentioned = Array.isArray(d.mentions) ? d.mentions.map((user: { id?: unknown }) => user?.id) : [];
+  return [...new Set([author, ...mentioned].filter((id): id is string => typeof id === "string"))];
+}
+
 /** A message's `d` as a session without MESSAGE_CONTENT sees it (Discord empties these fields). */
 export function withoutContent(d: Record<string, unknown>): Record<string, unknown> {
   const stripped: Record<string, unknown> = { ...d };

@@ -160,13 +160,16 @@ export class SimWorkers implements GuildDelivery {
 
   publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
     this.publishes.push({ worker, t, topics: parts.flatMap((part) => part.topics) });
-    for (const { topics, dJson } of parts) {
+    for (const { topics, dJson, contentFor } of parts) {
       const d = JSON.parse(dJson) as Record<string, unknown>;
+      // The author's and the mentioned users' sessions get the content instead (as SessionDelivery sends it).
+      const own = contentFor && (JSON.parse(contentFor.dJson) as Record<string, unknown>);
       // One native publish per topic: a topic listed twice would deliver twice, and is caught.
       for (const topic of topics) {
         const guildId = guildOfTopic(topic);
         for (const session of this.sessions.values()) {
-          if (session.worker === worker && this.#holds(session, guildId, topic)) session.inbox.push({ guildId, t, d, via: "topic" });
+          if (session.worker !== worker || !this.#holds(session, guildId, topic)) continue;
+          session.inbox.push({ guildId, t, d: own && contentFor.userIds.includes(session.userId) ? own : d, via: "topic" });
         }
       }
     }

@@ -20,7 +20,7 @@
  */
 import { GuildFencedError, type Guild, type GuildStore, type GuildWrite, type Member, type StoredChannel, type StoredRole, type User } from "../store/guild-store.ts";
 import type { Semaphore } from "../native.ts";
-import { knownRule, statedRule, variantOf, withoutContent, type StatedAudience } from "./audience.ts";
+import { contentReaders, knownRule, statedRule, variantOf, withoutContent, type StatedAudience } from "./audience.ts";
 import { GuildCreateCache } from "./guild-create.ts";
 import { channelJson, guildJson, memberJson, roleJson } from "./guild-json.ts";
 import { GuildQueue, type MaybePromise } from "./guild-queue.ts";
@@ -82,6 +82,12 @@ export type WorkerId = string;
 export interface PublishPart {
   readonly topics: readonly string[];
   readonly dJson: string;
+  /**
+   * For a message's copy without content: the users whose sessions among these topics get
+   * `dJson` with the content instead, sent to each alone (Discord gives an app the content of
+   * its own messages and of those that mention it, without MESSAGE_CONTENT).
+   */
+  readonly contentFor?: { readonly userIds: readonly string[]; readonly dJson: string };
 }
 
 /**
@@ -482,7 +488,7 @@ export class Guilds {
     });
   }
 
-  /** Pins (`pinned`) or unpins a message (PIN_MESSAGES or MANAGE_MESSAGES): CHANNEL_PINS_UPDATE when it changed. */
+  /** Pins (`pinned`) or unpins a message (PIN_MESSAGES): CHANNEL_PINS_UPDATE when it changed. */
   pinMessage(guildId: string, channelId: string, messageId: string, actorId: string, pinned: boolean, now: number): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
       checkPin(permissions);
@@ -1045,13 +1051,16 @@ export class Guilds {
   #deliver(audiences: ReadonlyMap<WorkerId, Audience>, t: string, d: unknown): number {
     let full: string | undefined;
     let stripped: string | undefined;
+    let readers: readonly string[] | undefined;
     let topics = 0;
     for (const [worker, audience] of audiences) {
       const parts: PublishPart[] = [];
       if (audience.full.length > 0) parts.push({ topics: audience.full, dJson: (full ??= JSON.stringify(d)) });
       if (audience.stripped.length > 0) {
         stripped ??= JSON.stringify(withoutContent(d as Record<string, unknown>));
-        parts.push({ topics: audience.stripped, dJson: stripped });
+        readers ??= contentReaders(d as Record<string, unknown>);
+        const contentFor = readers.length > 0 ? { userIds: readers, dJson: (full ??= JSON.stringify(d)) } : undefined;
+        parts.push({ topics: audience.stripped, dJson: stripped, ...(contentFor && { contentFor }) });
       }
       topics += audience.full.length + audience.stripped.length;
       if (parts.length > 0) this.#options.delivery.publish(worker, t, parts);

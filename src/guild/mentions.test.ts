@@ -12,7 +12,8 @@ const member = (id: string): MemberWithUser => ({
 });
 const state = GuildState.of({ id: GUILD, name: "g", ownerId: "1", icon: null, createdAt: 0 }, 1, [role(GUILD, false), role("20", true), role("21", false)], [], ["1", "2", "3"].map(member));
 const allow = (parts: Partial<AllowedMentions>): AllowedMentions => ({ parse: [], users: [], roles: [], repliedUser: false, ...parts });
-const EVERYONE = Permission.MENTION_EVERYONE;
+/** MENTION_EVERYONE counts only with SEND_MESSAGES (docs: "Implicit Permissions"). */
+const EVERYONE = Permission.MENTION_EVERYONE | Permission.SEND_MESSAGES;
 
 describe("resolveMentions", () => {
   test("without allowed_mentions: members (both forms, once each, in order), mentionable roles, and @everyone/@here only with MENTION_EVERYONE", () => {
@@ -20,6 +21,8 @@ describe("resolveMentions", () => {
     expect(resolveMentions(state, content, undefined, 0n)).toEqual({ userIds: ["3", "2"], roleIds: ["20"], everyone: false });
     // MENTION_EVERYONE also pings roles that are not mentionable; @everyone's own id is never a role mention.
     expect(resolveMentions(state, content, undefined, EVERYONE)).toEqual({ userIds: ["3", "2"], roleIds: ["20", "21"], everyone: true });
+    // Without SEND_MESSAGES (an author editing where it may no longer send), MENTION_EVERYONE pings nothing.
+    expect(resolveMentions(state, content, undefined, Permission.MENTION_EVERYONE)).toEqual({ userIds: ["3", "2"], roleIds: ["20"], everyone: false });
   });
 
   test("allowed_mentions: parse kinds, listed ids, and the replied-to author only with replied_user", () => {

@@ -52,7 +52,10 @@ export function resolveMentions(
 ): ResolvedMentions {
   const may = (kind: MentionKind, id?: string): boolean =>
     allowed === undefined || allowed.parse.includes(kind) || (id !== undefined && (kind === "users" ? allowed.users : allowed.roles).includes(id));
-  const mayEveryone = (permissions & Permission.MENTION_EVERYONE) !== 0n;
+  // Denying SEND_MESSAGES implicitly denies MENTION_EVERYONE (docs: "Implicit Permissions"): an author
+  // that may no longer send still edits its message, without pinging.
+  const everyoneBits = Permission.MENTION_EVERYONE | Permission.SEND_MESSAGES;
+  const mayEveryone = (permissions & everyoneBits) === everyoneBits;
   const userIds = new Set<string>();
   for (const [, id] of content.matchAll(USER_MENTION)) {
     if (id !== undefined && state.member(id) && may("users", id)) userIds.add(id);

@@ -263,10 +263,12 @@ export function checkDelete(message: StoredMessage, actorId: string, permissions
   if (message.authorId !== actorId) requirePermissions(permissions, Permission.MANAGE_MESSAGES);
 }
 
-/** Pinning or unpinning needs PIN_MESSAGES (Discord's since 2025; MANAGE_MESSAGES before it, still honoured). */
+/**
+ * Pinning or unpinning needs PIN_MESSAGES, and only it (docs: "Pin Message"; change-log: since
+ * 2026-02-23 MANAGE_MESSAGES alone no longer pins).
+ */
 export function checkPin(permissions: bigint): void {
-  requirePermissions(permissions, Permission.READ_MESSAGE_HISTORY);
-  if ((permissions & (Permission.PIN_MESSAGES | Permission.MANAGE_MESSAGES)) === 0n) throw new Refusal("missing-permissions", "Missing Permissions");
+  requirePermissions(permissions, Permission.PIN_MESSAGES);
 }
 
 /** A pin or unpin, decided: the message as it is to be stored, and CHANNEL_PINS_UPDATE's `last_pin_timestamp` after it. */

@@ -34,7 +34,11 @@ export type RefusalReason =
   /** An interaction's webhook that does not take the request (no initial response yet, or the interaction is gone). */
   | "unknown-webhook"
   | "unknown-application"
-  | "unknown-command";
+  | "unknown-command"
+  /** A group DM full: 10 recipients (30004). */
+  | "max-recipients"
+  /** A group DM recipient that cannot be one: a bot, or one who shares no guild with the adder (50033). */
+  | "invalid-recipients";
 
 export class Refusal extends Error {
   override name = "Refusal";

@@ -7,6 +7,7 @@
 import type { Presence } from "../guild/presence.ts";
 import { parseTopic, restoredTopic, userTopic } from "../protocol/topics.ts";
 import type { Socket } from "../transport/transport.ts";
+import type { SavedEntry } from "./resume-log.ts";
 import type { Resumes } from "./resume.ts";
 import type { Connection, Session, SessionGuild, SessionUser } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
@@ -32,7 +33,7 @@ export type MoveOut =
 /** What a drain saves of a worker's sessions (see `SessionHandoff.save`). */
 export interface SavedSessions {
   sessions: (MovedSession & { detachedAt: number })[];
-  log: [number, readonly string[] | null, string | null, string][];
+  log: SavedEntry[];
   lastStamp: number;
 }
 
@@ -116,9 +117,9 @@ export class SessionHandoff {
     if (moving.cuts.size < moving.session.topics.size) return undefined;
     this.#moving.delete(sessionId);
     const { session, seq, cuts } = moving;
-    return this.#sessions.log.collect(seq, (s, topics, directTo) => {
+    return this.#sessions.log.collect(seq, (s, topics, directTo, except) => {
       if (directTo !== null) return directTo === session.id;
-      return (topics as readonly string[]).some((topic) => s <= (cuts.get(topic) ?? -1));
+      return !except.includes(session.id) && (topics as readonly string[]).some((topic) => s <= (cuts.get(topic) ?? -1));
     });
   }
 
@@ -142,7 +143,10 @@ export class SessionHandoff {
   moveInDone(session: Session, seq: number, homeFrames: readonly string[], acks: ReadonlyMap<string, number>): void {
     const resumeLog = this.#sessions.log;
     const since = Math.min(this.#sessions.counter.last, ...acks.values());
-    const here = resumeLog.collect(since, (s, topics) => (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)));
+    // Frames to its topics since each switched over, and those sent to it alone meanwhile (its copy of a message it wrote or that mentions it, left out of its topic's).
+    const here = resumeLog.collect(since, (s, topics, directTo, except) =>
+      directTo !== null ? directTo === session.id : !except.includes(session.id) && (topics ?? []).some((topic) => s > (acks.get(topic) ?? Infinity)),
+    );
     if (here === null) {
       this.#sessions.end(session);
       if (session.socket) this.#resumes.refuse(session.socket);
@@ -173,9 +177,9 @@ export class SessionHandoff {
    */
   restore(saved: SavedSessions): Session[] {
     const resumeLog = this.#sessions.log;
-    for (const [s, topics, sessionId, frame] of saved.log) {
+    for (const [s, topics, sessionId, frame, except] of saved.log) {
       if (sessionId !== null) resumeLog.appendDirect(s, sessionId, frame);
-      else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame);
+      else resumeLog.appendToTopics(s, (topics ?? []).map(restoredTopic), frame, except);
     }
     this.#sessions.counter.observe(saved.lastStamp);
     return saved.sessions.map((moved) => {

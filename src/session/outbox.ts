@@ -70,14 +70,24 @@ export class Outbox {
    * One event to the sessions holding any of `topics` (a guild event's classes): one frame,
    * one `s`, one resume-log entry, one native publish per topic (each session holds one
    * topic per guild, so nobody gets it twice); a user's topic, one send per socket of the
-   * user. Returns its `s`.
+   * user. Sessions in `except` hold one of the topics but do not get this frame, now or on a
+   * resume (the caller sends them their own). Returns its `s`.
    */
-  publishTopics(topics: readonly string[], t: string, dJson: string): number {
+  publishTopics(topics: readonly string[], t: string, dJson: string, except: readonly Session[] = []): number {
     const s = this.stamp();
     const frame = encodeDispatch(t, s, dJson);
     const { resumeLog, publisher } = this.#options;
-    if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
+    if (except.length > 0) resumeLog.appendToTopics(s, topics, frame, except.map((session) => session.id));
+    else if (topics.length === 1) resumeLog.append(s, topics[0] as string, frame);
     else resumeLog.appendToTopics(s, topics, frame);
+    // Sessions left out stop hearing their topic for this one publish (JS is single-threaded: nothing else is published meanwhile).
+    const muted: [Socket<Connection>, string][] = [];
+    for (const session of except) {
+      const socket = session.socket;
+      if (!socket || socket.data.state !== "ready") continue;
+      for (const topic of topics) if (session.topics.has(topic)) muted.push([socket, wireTopic(topic, socket.data)]);
+    }
+    for (const [socket, onWire] of muted) socket.unsubscribe(onWire);
     const encoded = new WireFrames(frame);
     for (const topic of topics) {
       const userId = userOfTopic(topic);
@@ -96,6 +106,7 @@ export class Outbox {
         this.fanoutDeliveries += subscribers;
       }
     }
+    for (const [socket, onWire] of muted) socket.subscribe(onWire);
     this.#count(t);
     return s;
   }

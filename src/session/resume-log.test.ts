@@ -31,6 +31,19 @@ describe("ResumeLog", () => {
     expect(log.replay(0, topics("a"), "S")).toEqual(["new1", "new2"]);
   });
 
+  test("a frame to topics that left sessions out is replayed, collected and saved without them", () => {
+    const log = new ResumeLog();
+    log.appendToTopics(1, ["a", "b"], "stripped", ["S"]);
+    log.appendDirect(2, "S", "own copy");
+    expect(log.replay(0, topics("a"), "S")).toEqual(["own copy"]);
+    expect(log.replay(0, topics("b"), "T")).toEqual(["stripped"]);
+    expect(log.collect(0, (_, to, directTo, except) => directTo === "S" || (to !== null && !except.includes("S")))).toEqual(["own copy"]);
+    expect(log.entries()).toEqual([
+      [1, ["a", "b"], null, "stripped", ["S"]],
+      [2, null, "S", "own copy", []],
+    ]);
+  });
+
   test("replay returns the frames after seq in s order", () => {
     const log = new ResumeLog();
     log.append(10, "a", "f10");

@@ -32,6 +32,17 @@ const INITIAL_CAPACITY = 1024;
 const TOPIC = 0;
 const DIRECT = 1;
 const TOPICS = 2;
+const TOPICS_EXCEPT = 3;
+
+/** A TOPICS_EXCEPT entry's key: its topics, and the sessions among their holders it did not go to. */
+interface TopicsExcept {
+  readonly topics: readonly string[];
+  readonly except: readonly string[];
+}
+
+type EntryKey = string | readonly string[] | TopicsExcept;
+
+const NONE: readonly string[] = [];
 
 const positive = (name: string, value: number): number => {
   if (!(value > 0)) throw new RangeError(`ResumeLog: ${name} must be > 0, got ${value}`);
@@ -43,6 +54,9 @@ const positive = (name: string, value: number): number => {
  * the session it went to directly. Appends are O(1) amortised and allocate nothing but
  * capacity doublings; capacity is kept after eviction, so it settles at the peak entry count.
  */
+/** A log entry as `ResumeLog.entries` gives it: `[s, topics, session id, frame, sessions left out]` (the last absent in logs saved by older builds). */
+export type SavedEntry = [number, readonly string[] | null, string | null, string, (readonly string[])?];
+
 /** One part of a replay (see `ResumeLog.replayBatch`). */
 export interface ReplayBatch {
   readonly frames: string[];
@@ -60,8 +74,8 @@ export class ResumeLog {
   #stamps = new Float64Array(INITIAL_CAPACITY);
   #times = new Float64Array(INITIAL_CAPACITY);
   #kinds = new Uint8Array(INITIAL_CAPACITY);
-  /** A topic or session id, or for TOPICS entries the list of topics. */
-  #keys: (string | readonly string[])[] = new Array<string>(INITIAL_CAPACITY).fill("");
+  /** A topic or session id, for TOPICS entries the list of topics, for TOPICS_EXCEPT those and the sessions left out. */
+  #keys: EntryKey[] = new Array<string>(INITIAL_CAPACITY).fill("");
   #frames: string[] = new Array<string>(INITIAL_CAPACITY).fill("");
   #head = 0;
   #size = 0;
@@ -96,9 +110,14 @@ export class ResumeLog {
     this.#push(s, TOPIC, topic, frame);
   }
 
-  /** One frame published to several topics (one event to several classes), stamped `s`. */
-  appendToTopics(s: number, topics: readonly string[], frame: string): void {
-    this.#push(s, TOPICS, topics, frame);
+  /**
+   * One frame published to several topics (one event to several classes), stamped `s`; with
+   * `except`, the ids of sessions holding one of them that it did not go to (they got their
+   * own copy directly: a message's content for its author and those it mentions).
+   */
+  appendToTopics(s: number, topics: readonly string[], frame: string, except: readonly string[] = NONE): void {
+    if (except.length > 0) this.#push(s, TOPICS_EXCEPT, { topics, except }, frame);
+    else this.#push(s, TOPICS, topics, frame);
   }
 
   /** A frame sent directly to one session (READY, its own GUILD_CREATEs...), stamped `s`. */
@@ -148,54 +167,66 @@ export class ResumeLog {
   /**
    * Frames with `s > seq` whose entry `accept` takes, in `s` order; null when the log no
    * longer reaches back to `seq`. `accept` sees the stamp, and the entry's topics (a direct
-   * entry: null) and session id (a topic entry: null). Used when a session moves between
-   * workers, where each topic has its own cut-off stamp.
+   * entry: null), session id (a topic entry: null) and the sessions a topic entry left out.
+   * Used when a session moves between workers, where each topic has its own cut-off stamp.
    */
   collect(
     seq: number,
-    accept: (s: number, topics: readonly string[] | null, sessionId: string | null) => boolean,
+    accept: (s: number, topics: readonly string[] | null, sessionId: string | null, except: readonly string[]) => boolean,
   ): string[] | null {
     if (!(seq >= this.#evictedThrough)) return null;
     const frames: string[] = [];
     const mask = this.#stamps.length - 1;
     for (let i = this.#firstAfter(seq); i < this.#size; i++) {
       const slot = (this.#head + i) & mask;
-      const key = this.#keys[slot] as string | readonly string[];
-      const kind = this.#kinds[slot];
-      const taken =
-        kind === DIRECT
-          ? accept(this.#stamps[slot] as number, null, key as string)
-          : accept(this.#stamps[slot] as number, kind === TOPIC ? [key as string] : (key as readonly string[]), null);
-      if (taken) frames.push(this.#frames[slot] as string);
+      const [topics, sessionId, except] = this.#entryOf(slot);
+      if (accept(this.#stamps[slot] as number, topics, sessionId, except)) frames.push(this.#frames[slot] as string);
     }
     return frames;
   }
 
   #matches(slot: number, topics: TopicFilter, sessionId: string): boolean {
-    const key = this.#keys[slot] as string | readonly string[];
+    const key = this.#keys[slot] as EntryKey;
     switch (this.#kinds[slot]) {
       case DIRECT:
         return key === sessionId;
       case TOPIC:
         return topics.has(key as string);
-      default:
+      case TOPICS:
         return (key as readonly string[]).some((topic) => topics.has(topic));
+      default: {
+        const { topics: to, except } = key as TopicsExcept;
+        return !except.includes(sessionId) && to.some((topic) => topics.has(topic));
+      }
+    }
+  }
+
+  /** An entry's topics (null for a direct one), session id (null for a topic one) and the sessions it left out. */
+  #entryOf(slot: number): [readonly string[] | null, string | null, readonly string[]] {
+    const key = this.#keys[slot] as EntryKey;
+    switch (this.#kinds[slot]) {
+      case DIRECT:
+        return [null, key as string, NONE];
+      case TOPIC:
+        return [[key as string], null, NONE];
+      case TOPICS:
+        return [key as readonly string[], null, NONE];
+      default:
+        return [(key as TopicsExcept).topics, null, (key as TopicsExcept).except];
     }
   }
 
   /**
    * The entries kept, oldest first, to carry across a restart: `[s, topics or null, session
-   * id or null, frame]`, the same shape `collect` passes to its filter.
+   * id or null, frame, sessions left out]`, what `collect` passes to its filter and the frame.
    */
-  entries(): [number, readonly string[] | null, string | null, string][] {
-    const entries: [number, readonly string[] | null, string | null, string][] = [];
+  entries(): SavedEntry[] {
+    const entries: SavedEntry[] = [];
     const mask = this.#stamps.length - 1;
     for (let i = 0; i < this.#size; i++) {
       const slot = (this.#head + i) & mask;
-      const key = this.#keys[slot] as string | readonly string[];
-      const kind = this.#kinds[slot];
-      const topics = kind === DIRECT ? null : kind === TOPIC ? [key as string] : (key as readonly string[]);
-      entries.push([this.#stamps[slot] as number, topics, kind === DIRECT ? (key as string) : null, this.#frames[slot] as string]);
+      const [topics, sessionId, except] = this.#entryOf(slot);
+      entries.push([this.#stamps[slot] as number, topics, sessionId, this.#frames[slot] as string, except]);
     }
     return entries;
   }
@@ -219,7 +250,7 @@ export class ResumeLog {
     this.#evictAppendedBefore(this.#now() - this.#maxAgeMs);
   }
 
-  #push(s: number, kind: number, key: string | readonly string[], frame: string): void {
+  #push(s: number, kind: number, key: EntryKey, frame: string): void {
     if (!(s > this.#lastStamp)) {
       throw new RangeError(`ResumeLog: stamp ${s} is not above the last one (${this.#lastStamp})`);
     }
@@ -276,14 +307,14 @@ export class ResumeLog {
     const stamps = new Float64Array(capacity);
     const times = new Float64Array(capacity);
     const kinds = new Uint8Array(capacity);
-    const keys: (string | readonly string[])[] = new Array<string>(capacity).fill("");
+    const keys: EntryKey[] = new Array<string>(capacity).fill("");
     const frames = new Array<string>(capacity).fill("");
     for (let i = 0; i < this.#size; i++) {
       const slot = order(i);
       stamps[i] = this.#stamps[slot] as number;
       times[i] = this.#times[slot] as number;
       kinds[i] = this.#kinds[slot] as number;
-      keys[i] = this.#keys[slot] as string | readonly string[];
+      keys[i] = this.#keys[slot] as EntryKey;
       frames[i] = this.#frames[slot] as string;
     }
     this.#stamps = stamps;

@@ -21,7 +21,16 @@ export class SessionDelivery implements GuildDelivery {
   }
 
   publish(_worker: WorkerId, t: string, parts: readonly PublishPart[]): void {
-    for (const { topics, dJson } of parts) this.#sessions.publishTopics(topics, t, dJson);
+    for (const { topics, dJson, contentFor } of parts) {
+      if (!contentFor) {
+        this.#sessions.publishTopics(topics, t, dJson);
+        continue;
+      }
+      // The few sessions of the author and the mentioned users that hold one of these topics get the content, alone.
+      const readers = contentFor.userIds.flatMap((userId) => [...this.#sessions.ofUser(userId)].filter((session) => topics.some((topic) => session.topics.has(topic))));
+      this.#sessions.publishTopics(topics, t, dJson, readers);
+      for (const session of readers) this.#sessions.sendTo(session, t, contentFor.dJson);
+    }
   }
 
   sendToMember(guildId: string, userId: string, t: string, dJson: string): void {

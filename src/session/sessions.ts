@@ -155,9 +155,9 @@ export class Sessions {
 
   // Frames (see outbox.ts).
 
-  /** One event to the sessions holding any of `topics`; returns its `s`. */
-  publishTopics(topics: readonly string[], t: string, dJson: string): number {
-    return this.#out.publishTopics(topics, t, dJson);
+  /** One event to the sessions holding any of `topics` but those in `except`; returns its `s`. */
+  publishTopics(topics: readonly string[], t: string, dJson: string, except?: readonly Session[]): number {
+    return this.#out.publishTopics(topics, t, dJson, except);
   }
 
   /**

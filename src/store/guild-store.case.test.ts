@@ -13,6 +13,7 @@ import { closeStoreImplementations, storeImplementations, type Opened } from "..
 import { freshDatabase } from "../../test/support/postgres.ts";
 import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
+import type { GroupDmChannel } from "./group-dm-channels.ts";
 
 const U64_MAX = "18446744073709551615";
 
@@ -836,6 +837,34 @@ for (const implementation of storeImplementations) {
       expect(messageIds(await store.listMessages("700", { limit: 10 }))).toEqual(["10"]);
     });
 
+    test("a group DM is written under its own id, fenced: created, renamed, recipients changed, read back through another store, deleted with its messages", async () => {
+      const group: GroupDmChannel = { id: "800", ownerId: "5", name: null, icon: null, recipientIds: ["5", U64_MAX, "6"], createdAt: 1_000 };
+      expect(await store.getGroupDm("800")).toBeUndefined();
+      await store.writeGuild("800", 3, [{ k: "group-dm", channel: group }]);
+      expect(await store.getGroupDm("800")).toEqual(group);
+      const renamed: GroupDmChannel = { ...group, ownerId: U64_MAX, name: "plans", icon: "abc", recipientIds: [U64_MAX, "6"] };
+      const said = message("10", { channelId: "800", guildId: "800" });
+      await store.writeGuild("800", 3, [{ k: "group-dm", channel: renamed }, { k: "message", message: said }]);
+      expect(await (await opened.second()).getGroupDm("800")).toEqual(renamed);
+      expect(await store.getDmChannel("800")).toBeUndefined();
+      expect(await store.getChannel("800")).toBeUndefined();
+      await expect(store.writeGuild("800", 2, [{ k: "delete-group-dm" }])).rejects.toThrow(GuildFencedError);
+      await store.writeGuild("800", 3, [{ k: "delete-group-dm" }]);
+      expect(await store.getGroupDm("800")).toBeUndefined();
+      expect(await store.getMessage("800", "10")).toBeUndefined();
+      expect(await store.getGroupDm("nope")).toBeUndefined();
+    });
+
+    test("a group DM with no, eleven or repeated recipients, an owner not among them, a bad id or a long name rejects with RangeError and stores nothing", async () => {
+      const group: GroupDmChannel = { id: "800", ownerId: "5", name: null, icon: null, recipientIds: ["5", "6"], createdAt: 0 };
+      const eleven = Array.from({ length: 11 }, (_, i) => String(5 + i));
+      for (const bad of [{ recipientIds: [] }, { recipientIds: eleven }, { recipientIds: ["5", "5"] }, { ownerId: "7" }, { recipientIds: ["5", "x"] }, { name: "n".repeat(101) }, { id: "800", ownerId: "x" }]) {
+        await expect(store.writeGuild("800", 1, [{ k: "group-dm", channel: { ...group, ...bad } as GroupDmChannel }])).rejects.toThrow(RangeError);
+      }
+      await expect(store.writeGuild("801", 1, [{ k: "group-dm", channel: group }])).rejects.toThrow(RangeError);
+      expect(await store.getGroupDm("800")).toBeUndefined();
+    });
+
     test("the highest fence is the latest generation any owner claimed a guild with (0 before any)", async () => {
       expect(await store.highestFence()).toBe(0);
       await store.claimGuild("1", 4);
@@ -995,7 +1024,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "group_dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
     await db.close();
   });
 

@@ -28,6 +28,7 @@ import {
 } from "./message-records.ts";
 import type { CommandStore } from "./command-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
+import { assertValidGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
 
 /** A user or bot account that may connect to the gateway. */
 export interface User {
@@ -82,7 +83,11 @@ export type GuildWrite =
    * (its fence stays). A "delete-channel" also removes the channel's messages, reactions and
    * attachments.
    */
-  | { readonly k: "delete-guild" };
+  | { readonly k: "delete-guild" }
+  /** Inserts or replaces a group DM channel (group-dm-channels.ts), written under its own id. */
+  | { readonly k: "group-dm"; readonly channel: GroupDmChannel }
+  /** The group DM channel with its id (the last recipient left), with its messages, reactions and attachments. */
+  | { readonly k: "delete-group-dm" };
 
 /** A member of a guild with its user, as a guild's owner loads them. */
 export interface MemberWithUser {
@@ -216,6 +221,8 @@ export interface GuildStore extends CommandStore {
   openDmChannel(channel: DmChannel): Promise<DmChannel>;
   /** The DM channel with this id, or undefined. */
   getDmChannel(id: string): Promise<DmChannel | undefined>;
+  /** The group DM channel with this id (written through `writeGuild` under its id), or undefined. */
+  getGroupDm(id: string): Promise<GroupDmChannel | undefined>;
 
   /**
    * An owner at ring `generation` (an integer ≥ 0) takes the guild: its fence becomes
@@ -314,6 +321,11 @@ export function assertValidGuildWrite(guildId: string, generation: number, write
         break;
       }
       case "delete-guild":
+      case "delete-group-dm":
+        break;
+      case "group-dm":
+        assertValidGroupDm(write.channel);
+        own(write.channel.id, `group DM ${write.channel.id}`);
         break;
       default:
         throw new RangeError(`unknown guild write ${String((write as { k: unknown }).k)}`);

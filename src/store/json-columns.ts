@@ -1,7 +1,7 @@
 /**
  * The two record fields the SQL stores keep as JSON text in their row, always read and
  * written whole with the record: a channel's overwrites (bitfields as decimal strings, since
- * they are u64) and a member's role ids.
+ * they are u64) and a list of ids (a member's role ids, a group DM's recipients).
  */
 import type { Overwrite } from "../guild/permissions.ts";
 

@@ -18,6 +18,7 @@ import {
 } from "./command-records.ts";
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
+import { copyGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
 import {
   assertValidGuildWrite,
   assertValidPage,
@@ -92,6 +93,7 @@ export class MemoryGuildStore implements GuildStore {
   readonly #commandPermissions = new Map<string, Map<string, StoredCommandPermissions>>();
   /** DM channels by id, and their ids by pair (`low:high`). */
   readonly #dmChannels = new Map<string, DmChannel>();
+  readonly #groupDms = new Map<string, GroupDmChannel>();
   readonly #dmChannelOfPair = new Map<string, string>();
 
   async getUser(id: string): Promise<User | undefined> {
@@ -276,6 +278,11 @@ export class MemoryGuildStore implements GuildStore {
     return channel && copyDmChannel(channel);
   }
 
+  async getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
+    const channel = this.#groupDms.get(id);
+    return channel && copyGroupDm(channel);
+  }
+
   async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
     const kept = this.#attachments.get(channelId)?.get(attachmentId);
     return kept && copyAttachment(kept.attachment);
@@ -426,9 +433,14 @@ export class MemoryGuildStore implements GuildStore {
         return;
       case "delete-channel":
         this.#channels.delete(write.channelId);
-        this.#messages.delete(write.channelId);
-        this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== write.channelId);
-        this.#attachments.delete(write.channelId);
+        this.#deleteMessagesOf(write.channelId);
+        return;
+      case "group-dm":
+        this.#groupDms.set(write.channel.id, copyGroupDm(write.channel));
+        return;
+      case "delete-group-dm":
+        this.#groupDms.delete(guildId);
+        this.#deleteMessagesOf(guildId);
         return;
       case "delete-guild":
         for (const key of this.#commands.keys()) if (key.endsWith(`/${guildId}`)) this.#commands.delete(key);
@@ -449,8 +461,15 @@ export class MemoryGuildStore implements GuildStore {
     }
   }
 
+  /** A channel's messages, with their reactions and attachments. */
+  #deleteMessagesOf(channelId: string): void {
+    this.#messages.delete(channelId);
+    this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== channelId);
+    this.#attachments.delete(channelId);
+  }
+
   async close(): Promise<void> {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments]) map.clear();
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments, this.#groupDms]) map.clear();
     this.#reactions = [];
   }
 }

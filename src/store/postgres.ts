@@ -49,6 +49,8 @@ import {
   putReaction,
 } from "./postgres-messages.ts";
 import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
+import { GROUP_DMS_MIGRATION, deleteGroupDm, getGroupDm, putGroupDm } from "./postgres-group-dms.ts";
+import type { GroupDmChannel } from "./group-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
 /**
@@ -118,6 +120,8 @@ export const MIGRATIONS: readonly string[] = [
   DM_CHANNELS_MIGRATION,
   // Command permissions (postgres-commands.ts).
   COMMAND_PERMISSIONS_MIGRATION,
+  // Group DM channels (postgres-group-dms.ts).
+  GROUP_DMS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -328,6 +332,10 @@ export class PostgresGuildStore implements GuildStore {
     return this.#dmChannels.get(id);
   }
 
+  getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
+    return getGroupDm(this.#sql, id);
+  }
+
   async getChannel(id: string): Promise<StoredChannel | undefined> {
     if (!isSnowflake(id)) return undefined;
     const [row] = await this.#sql<ChannelRow[]>`SELECT * FROM channels WHERE id = ${id}`;
@@ -530,6 +538,10 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
       return deleteAttachments(sql, write.channelId, write.attachmentIds);
     case "delete-reactions":
       return deleteReactions(sql, write.selector);
+    case "group-dm":
+      return putGroupDm(sql, write.channel);
+    case "delete-group-dm":
+      return [...deleteChannelMessages(sql, guildId), deleteGroupDm(sql, guildId)];
     case "delete-guild":
       return [
         ...deleteGuildMessages(sql, guildId),

@@ -36,6 +36,8 @@ import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sql
 import { COMMAND_PERMISSIONS_MIGRATION, COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
 import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./command-records.ts";
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
+import { GROUP_DMS_MIGRATION, SqliteGroupDms } from "./sqlite-group-dms.ts";
+import type { GroupDmChannel } from "./group-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
 /** The store's file name inside the data dir. */
@@ -126,6 +128,8 @@ export const migrations: readonly string[] = [
   DM_CHANNELS_MIGRATION,
   // Command permissions (sqlite-commands.ts).
   COMMAND_PERMISSIONS_MIGRATION,
+  // Group DM channels (sqlite-group-dms.ts).
+  GROUP_DMS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -284,6 +288,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #messages: SqliteMessages<UserRow>;
   readonly #commands: SqliteCommands;
   readonly #dmChannels: SqliteDmChannels;
+  readonly #groupDms: SqliteGroupDms;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -405,6 +410,7 @@ export class SqliteGuildStore implements GuildStore {
     this.#messages = new SqliteMessages(db, toUser);
     this.#commands = new SqliteCommands(db);
     this.#dmChannels = new SqliteDmChannels(db);
+    this.#groupDms = new SqliteGroupDms(db);
   }
 
   async openDmChannel(channel: DmChannel): Promise<DmChannel> {
@@ -413,6 +419,10 @@ export class SqliteGuildStore implements GuildStore {
 
   async getDmChannel(id: string): Promise<DmChannel | undefined> {
     return this.#dmChannels.get(id);
+  }
+
+  async getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
+    return this.#groupDms.get(id);
   }
 
   async getUser(id: string): Promise<User | undefined> {
@@ -682,6 +692,11 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.deleteAttachments(write.channelId, write.attachmentIds);
       case "delete-reactions":
         return this.#messages.deleteReactions(write.selector);
+      case "group-dm":
+        return this.#groupDms.put(write.channel);
+      case "delete-group-dm":
+        this.#messages.deleteChannel(guildId);
+        return this.#groupDms.delete(guildId);
       case "delete-guild":
         this.#messages.deleteGuild(guildId);
         this.#commands.deleteGuild(guildId);
