@@ -19,6 +19,7 @@ pub mod shared_cells;
 pub mod sorted_set;
 #[cfg(not(test))]
 mod sorted_set_binding;
+pub mod zstd_shared;
 
 /// An ArrayBuffer over native memory that JS and Rust both use, with a
 /// finaliser that frees nothing. Refused where the runtime would copy the memory

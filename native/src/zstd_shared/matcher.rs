@@ -1,0 +1,84 @@
+//! LZ77 over one message: a hash table of the last position seen for each
+//! 4-byte prefix, greedy matching. Matches reach back only into the message's
+//! own bytes (never into what came before it on any connection), at most the
+//! window, and never past the end of the block being coded.
+
+use super::sequences::Sequence;
+
+const HASH_LOG: u32 = 14;
+const MIN_MATCH: usize = 4;
+
+/// Positions by hash, kept across the blocks of one message (reset for the next).
+pub struct Matcher {
+  table: Vec<u32>,
+  window: usize,
+}
+
+/// One block's LZ77 parse: its literal bytes and its sequences (the bytes after
+/// the last sequence are trailing literals).
+#[derive(Default)]
+pub struct Parse {
+  pub literals: Vec<u8>,
+  pub sequences: Vec<Sequence>,
+}
+
+fn read4(input: &[u8], at: usize) -> u32 {
+  u32::from_le_bytes([input[at], input[at + 1], input[at + 2], input[at + 3]])
+}
+
+fn hash(word: u32) -> usize {
+  (word.wrapping_mul(2_654_435_761) >> (32 - HASH_LOG)) as usize
+}
+
+impl Matcher {
+  pub fn new(window: usize) -> Matcher {
+    Matcher {
+      table: vec![0; 1 << HASH_LOG],
+      window,
+    }
+  }
+
+  /// Parses `input[start..end]`; earlier bytes of `input` may be matched against.
+  pub fn parse(&mut self, input: &[u8], start: usize, end: usize) -> Parse {
+    let mut parse = Parse::default();
+    let mut anchor = start;
+    let mut at = start;
+    while at + MIN_MATCH <= end {
+      let word = read4(input, at);
+      let slot = hash(word);
+      // Slots hold position + 1, so 0 is empty.
+      let candidate = self.table[slot] as usize;
+      self.table[slot] = (at + 1) as u32;
+      let found = candidate > 0 && at - (candidate - 1) <= self.window && read4(input, candidate - 1) == word;
+      if !found {
+        // Skip faster through bytes that do not compress (LZ4's acceleration).
+        at += 1 + ((at - anchor) >> 6);
+        continue;
+      }
+      let mut from = candidate - 1;
+      let mut length = MIN_MATCH;
+      while at + length < end && input[from + length] == input[at + length] {
+        length += 1;
+      }
+      while at > anchor && from > 0 && input[from - 1] == input[at - 1] {
+        at -= 1;
+        from -= 1;
+        length += 1;
+      }
+      parse.literals.extend_from_slice(&input[anchor..at]);
+      parse.sequences.push(Sequence {
+        literals: (at - anchor) as u32,
+        offset: (at - from) as u32,
+        length: length as u32,
+      });
+      at += length;
+      anchor = at;
+      // Remember a position near the end of the match, cheap help for the next search.
+      if at >= 2 && at + 2 <= end {
+        self.table[hash(read4(input, at - 2))] = (at - 1) as u32;
+      }
+    }
+    parse.literals.extend_from_slice(&input[anchor..end]);
+    parse
+  }
+}
