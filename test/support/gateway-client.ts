@@ -18,6 +18,8 @@ export interface Frame {
 
 export class RawClient {
   readonly frames: Frame[] = [];
+  /** Every binary message as it came off the socket, still compressed if it was. */
+  readonly binary: Uint8Array[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly #socket: WebSocket;
   readonly #opened: Promise<void>;
@@ -50,6 +52,7 @@ export class RawClient {
       }
       const decompressor = this.#decompressor;
       const bytes = new Uint8Array(event.data as ArrayBuffer);
+      this.binary.push(bytes);
       if (!decompressor) {
         if (!this.#etf) throw new Error("binary frame on an uncompressed JSON connection");
         return this.#push(bytes);
