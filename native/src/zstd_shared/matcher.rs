@@ -5,12 +5,15 @@
 
 use super::sequences::Sequence;
 
-const HASH_LOG: u32 = 14;
+/// At most 2^14 slots (64 KiB); fewer for a short message, whose table is cleared per message.
+const HASH_LOG_MAX: u32 = 14;
+const HASH_LOG_MIN: u32 = 8;
 const MIN_MATCH: usize = 4;
 
 /// Positions by hash, kept across the blocks of one message (reset for the next).
 pub struct Matcher {
   table: Vec<u32>,
+  hash_log: u32,
   window: usize,
 }
 
@@ -26,14 +29,39 @@ fn read4(input: &[u8], at: usize) -> u32 {
   u32::from_le_bytes([input[at], input[at + 1], input[at + 2], input[at + 3]])
 }
 
-fn hash(word: u32) -> usize {
-  (word.wrapping_mul(2_654_435_761) >> (32 - HASH_LOG)) as usize
+fn hash(word: u32, hash_log: u32) -> usize {
+  (word.wrapping_mul(2_654_435_761) >> (32 - hash_log)) as usize
+}
+
+fn read8(input: &[u8], at: usize) -> u64 {
+  let mut word = [0u8; 8];
+  word.copy_from_slice(&input[at..at + 8]);
+  u64::from_le_bytes(word)
+}
+
+/// How many bytes from `b` (up to `end`) repeat those from `a` (a < b), 8 at a time.
+fn common_length(input: &[u8], a: usize, b: usize, end: usize) -> usize {
+  let mut n = 0;
+  while b + n + 8 <= end {
+    let diff = read8(input, a + n) ^ read8(input, b + n);
+    if diff != 0 {
+      return n + (diff.trailing_zeros() / 8) as usize;
+    }
+    n += 8;
+  }
+  while b + n < end && input[a + n] == input[b + n] {
+    n += 1;
+  }
+  n
 }
 
 impl Matcher {
-  pub fn new(window: usize) -> Matcher {
+  /// A matcher for a message of `len` bytes.
+  pub fn new(window: usize, len: usize) -> Matcher {
+    let hash_log = (usize::BITS - len.leading_zeros()).clamp(HASH_LOG_MIN, HASH_LOG_MAX);
     Matcher {
-      table: vec![0; 1 << HASH_LOG],
+      table: vec![0; 1 << hash_log],
+      hash_log,
       window,
     }
   }
@@ -45,7 +73,7 @@ impl Matcher {
     let mut at = start;
     while at + MIN_MATCH <= end {
       let word = read4(input, at);
-      let slot = hash(word);
+      let slot = hash(word, self.hash_log);
       // Slots hold position + 1, so 0 is empty.
       let candidate = self.table[slot] as usize;
       self.table[slot] = (at + 1) as u32;
@@ -56,10 +84,7 @@ impl Matcher {
         continue;
       }
       let mut from = candidate - 1;
-      let mut length = MIN_MATCH;
-      while at + length < end && input[from + length] == input[at + length] {
-        length += 1;
-      }
+      let mut length = MIN_MATCH + common_length(input, from + MIN_MATCH, at + MIN_MATCH, end);
       while at > anchor && from > 0 && input[from - 1] == input[at - 1] {
         at -= 1;
         from -= 1;
@@ -75,7 +100,7 @@ impl Matcher {
       anchor = at;
       // Remember a position near the end of the match, cheap help for the next search.
       if at >= 2 && at + 2 <= end {
-        self.table[hash(read4(input, at - 2))] = (at - 1) as u32;
+        self.table[hash(read4(input, at - 2), self.hash_log)] = (at - 1) as u32;
       }
     }
     parse.literals.extend_from_slice(&input[anchor..end]);

@@ -59,7 +59,7 @@ pub fn encode_message(message: &[u8], out: &mut Vec<u8>) {
     block_header(RAW_BLOCK, 0, out);
     return;
   }
-  let mut matcher = Matcher::new(1 << WINDOW_LOG);
+  let mut matcher = Matcher::new(1 << WINDOW_LOG, message.len());
   let mut body = Vec::new();
   for start in (0..message.len()).step_by(BLOCK_MAX) {
     let end = (start + BLOCK_MAX).min(message.len());

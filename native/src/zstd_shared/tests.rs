@@ -116,7 +116,7 @@ fn a_message_larger_than_the_window_decodes_with_no_match_beyond_it() {
   let mut d = decoder();
   assert_eq!(feed(&mut d, &first_message(b"[]")), b"[]");
   assert_eq!(feed(&mut d, &message_blocks(&m)), m);
-  let mut matcher = matcher::Matcher::new(1 << WINDOW_LOG);
+  let mut matcher = matcher::Matcher::new(1 << WINDOW_LOG, m.len());
   let mut at = 0;
   while at < m.len() {
     let end = (at + BLOCK_MAX).min(m.len());
