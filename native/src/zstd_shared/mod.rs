@@ -10,11 +10,13 @@
 //! What could tie a block to earlier ones, and how it is avoided:
 //! - matches: offsets reach back only into the message itself (`matcher`);
 //! - repeat offsets: never used, every offset is explicit (`sequences`);
-//! - entropy tables: predefined FSE tables, literals raw (no Treeless mode);
+//! - entropy tables: predefined FSE tables for sequences; literals raw, RLE or
+//!   Huffman with the tree described in the block (`literals`: never Treeless);
 //! - block size: at most 128 KiB of content each, the format's maximum.
 
 mod bits;
 mod fse;
+mod literals;
 mod matcher;
 mod sequences;
 
@@ -41,18 +43,6 @@ fn block_header(kind: u32, size: usize, out: &mut Vec<u8>) {
   out.extend_from_slice(&word.to_le_bytes()[..3]);
 }
 
-fn raw_literals_header(size: usize, out: &mut Vec<u8>) {
-  match size {
-    0..=31 => out.push((size << 3) as u8),
-    32..=4095 => out.extend_from_slice(&[(0b0100 | (size & 0xF) << 4) as u8, (size >> 4) as u8]),
-    _ => out.extend_from_slice(&[
-      (0b1100 | (size & 0xF) << 4) as u8,
-      (size >> 4) as u8,
-      (size >> 12) as u8,
-    ]),
-  }
-}
-
 /// Appends `message` as blocks that decode the same after any earlier blocks.
 pub fn encode_message(message: &[u8], out: &mut Vec<u8>) {
   if message.is_empty() {
@@ -65,8 +55,7 @@ pub fn encode_message(message: &[u8], out: &mut Vec<u8>) {
     let end = (start + BLOCK_MAX).min(message.len());
     let parse = matcher.parse(message, start, end);
     body.clear();
-    raw_literals_header(parse.literals.len(), &mut body);
-    body.extend_from_slice(&parse.literals);
+    literals::write_literals(&parse.literals, &mut body);
     sequences::write_sequences(&parse.sequences, &mut body);
     if body.len() < end - start {
       block_header(COMPRESSED_BLOCK, body.len(), out);

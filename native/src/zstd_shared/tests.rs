@@ -53,9 +53,11 @@ fn json_like(seed: u64, members: usize) -> Vec<u8> {
       s.push(',');
     }
     s.push_str(&format!(
-      "{{\"user\":{{\"id\":\"{id}\",\"username\":\"{name}\",\"avatar\":null,\"bot\":false}},\"roles\":[\"{}\"],\"joined_at\":\"2026-11-{:02}T08:00:00.000000+00:00\",\"deaf\":false,\"mute\":false,\"nick\":\"{name} ü\"}}",
+      "{{\"user\":{{\"id\":\"{id}\",\"username\":\"{name}\",\"avatar\":null,\"bot\":false}},\"roles\":[\"{}\"],\"joined_at\":\"2026-11-{:02}T08:00:00.000000+00:00\",\"deaf\":false,\"mute\":false,\"nick\":\"{name}{}\"}}",
       rng.next() % 1000,
-      rng.next() % 28 + 1
+      rng.next() % 28 + 1,
+      // Most gateway JSON is ASCII (Huffman literals); an odd seed adds UTF-8 (raw literals).
+      if seed % 2 == 1 { " ü" } else { "" }
     ));
   }
   s.push_str("]}}");
