@@ -1,7 +1,7 @@
-//! A forward bit writer for zstd's backward-read bitstreams (RFC 8878 §4.1):
-//! fields are appended least significant bit first, and the stream ends in a
-//! single 1 bit that marks where the reader starts, so the last field written
-//! is the first one read.
+//! A bit writer, least significant bit first. For zstd's backward-read
+//! bitstreams (RFC 8878 §4.1) the stream ends in a single 1 bit that marks
+//! where the reader starts, so the last field written is the first one read
+//! (`finish`); FSE table descriptions are read forward (`pad`).
 
 pub struct BitWriter<'a> {
   out: &'a mut Vec<u8>,
@@ -33,6 +33,11 @@ impl<'a> BitWriter<'a> {
   /// Writes the end marker and pads the last byte with zeros.
   pub fn finish(mut self) {
     self.add(1, 1);
+    self.pad();
+  }
+
+  /// Pads the last byte with zeros (a forward-read stream, no end marker).
+  pub fn pad(self) {
     if self.count > 0 {
       self.out.push(self.bits as u8);
     }

@@ -10,8 +10,9 @@
 //! What could tie a block to earlier ones, and how it is avoided:
 //! - matches: offsets reach back only into the message itself (`matcher`);
 //! - repeat offsets: never used, every offset is explicit (`sequences`);
-//! - entropy tables: predefined FSE tables for sequences; literals raw, RLE or
-//!   Huffman with the tree described in the block (`literals`: never Treeless);
+//! - entropy tables: FSE tables for sequences predefined or described in the
+//!   block (`fse`: never Repeat_Mode); literals raw, RLE or Huffman with the
+//!   tree described in the block (`literals`: never Treeless);
 //! - block size: at most 128 KiB of content each, the format's maximum.
 
 mod bits;
