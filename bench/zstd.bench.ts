@@ -2,7 +2,7 @@
  * compress=zstd-stream: `bun bench/zstd.bench.ts`. Frames: a typical MESSAGE_CREATE and a
  * big guild's GUILD_CREATE (bench/frames.ts), as JSON text.
  *
- * 1. Sizes. Per frame: the shared zlib-stream block (deflateFrame, level 6), the shared
+ * 1. Sizes. Per frame (and the same frames as ETF): the shared zlib-stream block (deflateFrame, level 6), the shared
  *    zstd-stream blocks (native zstd_shared), and libzstd's own one-shot frame from a fresh
  *    context at levels 1 and 3 (Bun.zstdCompressSync: not usable on the shared path, whose
  *    blocks must not use repeat offsets or earlier tables; a yardstick). Over a channel's 200
@@ -14,6 +14,7 @@
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import zlib from "node:zlib";
 import { zstdStreamBlocks } from "../src/native.ts";
+import { encodeEtfFrame } from "../src/protocol/etf.ts";
 import { deflateFrame } from "../src/protocol/zlib-shared.ts";
 import { dispatchFrame, guildCreate, messageCreate } from "./frames.ts";
 
@@ -40,8 +41,14 @@ async function perConnection(stream: FlushingStream, frames: string[], kind?: nu
 const sum = (frames: string[], compress: (frame: string) => Uint8Array): number => frames.reduce((n, frame) => n + compress(frame).length, 0);
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
-for (const [name, frame] of [["MESSAGE_CREATE", message], ["GUILD_CREATE", guild]] as const) {
-  const raw = Buffer.byteLength(frame);
+const sizeRows: [string, string | Uint8Array][] = [
+  ["MESSAGE_CREATE", message],
+  ["GUILD_CREATE", guild],
+  ["MESSAGE_CREATE as ETF", encodeEtfFrame(message)],
+  ["GUILD_CREATE as ETF", encodeEtfFrame(guild)],
+];
+for (const [name, frame] of sizeRows) {
+  const raw = typeof frame === "string" ? Buffer.byteLength(frame) : frame.length;
   const row = (label: string, size: number) => `${label} ${kb(size)} (${(raw / size).toFixed(2)}×)`;
   console.log(
     `${name} ${kb(raw)}: ` +
