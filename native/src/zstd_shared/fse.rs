@@ -99,6 +99,16 @@ impl FseTable {
     u32::from(self.first_state[symbol as usize])
   }
 
+  /// A state that decodes `symbol` and reads at least one bit to leave it, if any.
+  pub fn first_with_bits(&self, symbol: u8) -> Option<u32> {
+    let size = 1usize << self.accuracy_log;
+    let states = &self.state_for[symbol as usize * size..(symbol as usize + 1) * size];
+    states
+      .iter()
+      .map(|&s| u32::from(s))
+      .find(|&s| self.nb_bits[s as usize] > 0)
+  }
+
   /// The state that decodes `symbol` and then moves to `next`, with the bits that move it.
   pub fn step(&self, symbol: u8, next: u32) -> (u32, u32, u32) {
     let size = 1usize << self.accuracy_log;

@@ -3,11 +3,12 @@
 //! itself. Never Treeless, which would decode with whatever tree an earlier
 //! block on the connection left.
 //!
-//! The tree goes in the direct representation (4 bits per weight), which
-//! describes symbols 0–128 only: literals with a byte above 128 go raw (JSON
-//! text is mostly ASCII; UTF-8 beyond it, or binary ETF, stays raw).
+//! The tree's weights go in the direct representation (4 bits each) when they
+//! describe symbols up to 128 (ASCII text), else FSE-compressed with a table
+//! described beside them (UTF-8 text, binary ETF).
 
 use super::bits::BitWriter;
+use super::fse::{distribution, FseTable};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -15,8 +16,10 @@ use std::collections::BinaryHeap;
 const MAX_BITS: u32 = 11;
 /// Below this many literals a tree costs more than it saves.
 const MIN_HUFFMAN: usize = 64;
-/// The highest symbol the direct representation can describe (128 weights, the last implied).
-const MAX_DIRECT_SYMBOL: usize = 128;
+/// The most weights the direct representation holds (symbols 0–128, the last implied).
+const MAX_DIRECT_WEIGHTS: usize = 128;
+/// Largest accuracy log of the weights' FSE table.
+const WEIGHTS_MAX_LOG: u32 = 6;
 
 const RAW: usize = 0;
 const RLE: usize = 1;
@@ -35,7 +38,7 @@ pub fn write_literals(literals: &[u8], out: &mut Vec<u8>) {
     return;
   }
   let max_symbol = counts.iter().rposition(|&c| c > 0).unwrap_or(0);
-  if literals.len() >= MIN_HUFFMAN && distinct > 1 && max_symbol <= MAX_DIRECT_SYMBOL {
+  if literals.len() >= MIN_HUFFMAN && distinct > 1 {
     let start = out.len();
     if write_huffman(literals, &counts[..=max_symbol], out) {
       return;
@@ -134,11 +137,9 @@ fn write_huffman(literals: &[u8], counts: &[u32], out: &mut Vec<u8>) -> bool {
   }
 
   let mut body = Vec::with_capacity(literals.len());
-  // The tree: weights of symbols 0..last, 4 bits each; the last symbol's is implied.
-  let described = counts.len() - 1;
-  body.push((127 + described) as u8);
-  for pair in weights[..described].chunks(2) {
-    body.push((pair[0] << 4 | pair.get(1).copied().unwrap_or(0)) as u8);
+  // The tree: weights of symbols 0..last; the last symbol's is implied.
+  if !describe_weights(&weights[..counts.len() - 1], &mut body) {
+    return false;
   }
   let single = literals.len() <= 1023;
   if single {
@@ -169,6 +170,57 @@ fn write_huffman(literals: &[u8], counts: &[u32], out: &mut Vec<u8>) -> bool {
     COMPRESSED as u64 | format << 2 | (literals.len() as u64) << 4 | (body.len() as u64) << (4 + bits);
   out.extend_from_slice(&header.to_le_bytes()[..header_bytes]);
   out.extend_from_slice(&body);
+  true
+}
+
+/// The Huffman tree description: a header byte, then the weights, 4 bits each,
+/// or FSE-compressed; false if they fit neither way.
+fn describe_weights(weights: &[u32], out: &mut Vec<u8>) -> bool {
+  if weights.len() <= MAX_DIRECT_WEIGHTS {
+    out.push((127 + weights.len()) as u8);
+    for pair in weights.chunks(2) {
+      out.push((pair[0] << 4 | pair.get(1).copied().unwrap_or(0)) as u8);
+    }
+    return true;
+  }
+  let mut counts = vec![0u32; MAX_BITS as usize + 1];
+  for &w in weights {
+    counts[w as usize] += 1;
+  }
+  if counts.iter().filter(|&&c| c > 0).count() < 2 {
+    return false;
+  }
+  let (norm, log, description) = distribution(&counts, WEIGHTS_MAX_LOG);
+  let table = FseTable::build(&norm, log);
+  let mut stream = Vec::new();
+  let mut bits = BitWriter::new(&mut stream);
+  // Two interleaved states: weights at even indices on the first, odd on the
+  // second. The decoder stops when the state update after the last-but-one
+  // weight reads past the start of the stream, then takes the last weight from
+  // the other state; so that update's bits are never written and must number at
+  // least one.
+  let n = weights.len();
+  let mut states = vec![0u32; n];
+  states[n - 1] = table.first(weights[n - 1] as u8);
+  let Some(state) = table.first_with_bits(weights[n - 2] as u8) else {
+    return false;
+  };
+  states[n - 2] = state;
+  for i in (0..n - 2).rev() {
+    let (state, value, count) = table.step(weights[i] as u8, states[i + 2]);
+    bits.add(value, count);
+    states[i] = state;
+  }
+  bits.add(states[1], log);
+  bits.add(states[0], log);
+  bits.finish();
+  let size = description.len() + stream.len();
+  if size >= 128 {
+    return false;
+  }
+  out.push(size as u8);
+  out.extend_from_slice(&description);
+  out.extend_from_slice(&stream);
   true
 }
 
@@ -206,18 +258,23 @@ mod tests {
   }
 
   #[test]
-  fn ascii_literals_are_huffman_coded_and_high_bytes_go_raw() {
+  fn literals_are_huffman_coded_with_direct_weights_up_to_byte_128_and_fse_weights_above() {
     let ascii: Vec<u8> = (0..2000u32)
       .map(|i| b"{\"id\":\"0123456789\"}"[(i * 7 % 19) as usize])
       .collect();
     let mut out = Vec::new();
     write_literals(&ascii, &mut out);
-    assert_eq!(out[0] & 3, COMPRESSED as u8);
+    // 4 streams, 14-bit sizes: a 4-byte header, then the tree's header byte.
+    assert_eq!(out[0] & 0b1111, COMPRESSED as u8 | 0b1000);
+    assert!(out[4] >= 128, "direct weights");
     assert!(out.len() < ascii.len() * 3 / 4);
-    let mut high = ascii.clone();
-    high[5] = 0xC3;
+    let mut utf8 = ascii.clone();
+    for i in (0..utf8.len()).step_by(50) {
+      utf8[i] = 0xC3;
+    }
     out.clear();
-    write_literals(&high, &mut out);
-    assert_eq!(out[0] & 3, RAW as u8);
+    write_literals(&utf8, &mut out);
+    assert_eq!(out[0] & 0b1111, COMPRESSED as u8 | 0b1000);
+    assert!(out[4] < 128, "FSE-compressed weights");
   }
 }
