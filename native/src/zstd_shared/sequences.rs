@@ -1,10 +1,10 @@
 //! The Sequences section of a compressed block (RFC 8878 §3.1.1.3.2), coded
 //! with FSE tables that are predefined or described in the section (whichever
 //! costs less for each of literal lengths, offsets and match lengths), and with
-//! explicit offsets only: every offset is
-//! written as its Offset_Value (offset + 3, so never 1–3, the repeat codes), and
-//! a decoder's repeat offsets, whatever earlier blocks left them at, are never
-//! read. Nothing here refers to anything before the block.
+//! explicit offsets only: every offset is written as its Offset_Value (offset +
+//! 3, so never 1–3, the repeat codes), and a decoder's repeat offsets, whatever
+//! earlier blocks left them at, are never read. Nothing here refers to anything
+//! before the block.
 
 use super::bits::BitWriter;
 use super::fse::{cost_bits, distribution, predefined, FseTable};
