@@ -75,32 +75,47 @@ impl Matcher {
     self.table[slot] = (at + 1) as u32;
   }
 
+  /// The longest match for `at` among its slot's positions, and remembers `at`.
+  fn find(&mut self, input: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
+    let word = read4(input, at);
+    let slot = hash(word, self.hash_log) * WAYS;
+    let mut best: Option<(usize, usize)> = None;
+    // Slots hold position + 1, so 0 is empty.
+    for &candidate in &self.table[slot..slot + WAYS] {
+      let candidate = candidate as usize;
+      if candidate == 0 || at - (candidate - 1) > self.window || read4(input, candidate - 1) != word {
+        continue;
+      }
+      let length = MIN_MATCH + common_length(input, candidate - 1 + MIN_MATCH, at + MIN_MATCH, end);
+      if best.is_none_or(|(_, longest)| length > longest) {
+        best = Some((candidate - 1, length));
+      }
+    }
+    self.insert(slot, at);
+    best
+  }
+
   /// Parses `input[start..end]`; earlier bytes of `input` may be matched against.
   pub fn parse(&mut self, input: &[u8], start: usize, end: usize) -> Parse {
     let mut parse = Parse::default();
     let mut anchor = start;
     let mut at = start;
     while at + MIN_MATCH <= end {
-      let word = read4(input, at);
-      let slot = hash(word, self.hash_log) * WAYS;
-      let mut best: Option<(usize, usize)> = None;
-      // Slots hold position + 1, so 0 is empty.
-      for &candidate in &self.table[slot..slot + WAYS] {
-        let candidate = candidate as usize;
-        if candidate == 0 || at - (candidate - 1) > self.window || read4(input, candidate - 1) != word {
-          continue;
-        }
-        let length = MIN_MATCH + common_length(input, candidate - 1 + MIN_MATCH, at + MIN_MATCH, end);
-        if best.is_none_or(|(_, longest)| length > longest) {
-          best = Some((candidate - 1, length));
-        }
-      }
-      self.insert(slot, at);
-      let Some((mut from, mut length)) = best else {
+      let Some((mut from, mut length)) = self.find(input, at, end) else {
         // Skip faster through bytes that do not compress (LZ4's acceleration).
         at += 1 + ((at - anchor) >> 6);
         continue;
       };
+      // One step lazy: a longer match one byte on is worth a literal.
+      while at + 1 + MIN_MATCH <= end {
+        match self.find(input, at + 1, end) {
+          Some((next_from, next_length)) if next_length > length + 1 => {
+            at += 1;
+            (from, length) = (next_from, next_length);
+          }
+          _ => break,
+        }
+      }
       while at > anchor && from > 0 && input[from - 1] == input[at - 1] {
         at -= 1;
         from -= 1;
