@@ -1,5 +1,5 @@
 //! LZ77 over one message: a hash table of the last 4 positions seen for each
-//! 4-byte prefix, greedy matching with the longest of their matches. Matches reach back only into the message's
+//! 4-byte prefix, the longest of their matches, one step lazy. Matches reach back only into the message's
 //! own bytes (never into what came before it on any connection), at most the
 //! window, and never past the end of the block being coded.
 
