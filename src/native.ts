@@ -490,3 +490,13 @@ export function withPermit<T>(
   sem.release();
   return { ok: true, value: result };
 }
+
+/** A zstd-stream connection's first bytes: the frame header, then `frame` as blocks (native/src/zstd_shared). */
+export function zstdStreamFirst(frame: string | Uint8Array): Uint8Array {
+  return addon.zstdStreamFirst(frame);
+}
+
+/** `frame` as zstd blocks that decode the same on every zstd-stream connection past its first frame. */
+export function zstdStreamBlocks(frame: string | Uint8Array): Uint8Array {
+  return addon.zstdStreamBlocks(frame);
+}

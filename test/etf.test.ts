@@ -81,7 +81,7 @@ describe("encoding=etf", () => {
 
   test("ETF with zlib-stream: the terms arrive deflated, from one stream", async () => {
     const w = await rest.world();
-    const etf = await rest.session(w.owner, INTENTS, w.guild.id, { etf: true, compress: true });
+    const etf = await rest.session(w.owner, INTENTS, w.guild.id, { etf: true, compress: "zlib-stream" });
     const from = etf.frames.length;
     const message = await post(w, "deflated terms");
     expect(await rest.event(etf, "MESSAGE_CREATE", from, (d) => d.id === message.id)).toMatchObject({ content: "deflated terms" });

@@ -5,6 +5,7 @@
  * on uWebSockets.js under Node.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { CompressionKind } from "../src/protocol/compression.ts";
 import { mintToken } from "../src/session/auth.ts";
 import { userTopic } from "../src/protocol/topics.ts";
 import type { User } from "../src/store/guild-store.ts";
@@ -50,7 +51,7 @@ export function gatewayContract(harness: HarnessFactory): void {
     });
 
     /** A socket on the gateway URL with `query` appended, or on `path` (with its own query) instead. */
-    async function connect(query = "", compress = false, path?: string): Promise<RawClient> {
+    async function connect(query = "", compress?: CompressionKind, path?: string): Promise<RawClient> {
       const client = new RawClient(path === undefined ? url + query : server.gatewayUrl + path, { compress });
       open.push(client);
       await client.opened();
@@ -69,7 +70,7 @@ export function gatewayContract(harness: HarnessFactory): void {
       client.send({ op: 2, d: { token, intents: 513, properties: { os: "linux", browser: "t", device: "t" }, ...extra } });
     }
 
-    async function ready(query = "", compress = false, path?: string): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
+    async function ready(query = "", compress?: CompressionKind, path?: string): Promise<{ client: RawClient; frame: Frame; user: User; token: string }> {
       const who = await account();
       const client = await connect(query, compress, path);
       await client.op(10);
@@ -162,7 +163,7 @@ export function gatewayContract(harness: HarnessFactory): void {
     }
 
     test("v=9 (discordgo's) gets the same HELLO and READY as v10, READY saying v 9", async () => {
-      const { client, frame } = await ready("", false, "/?v=9&encoding=json");
+      const { client, frame } = await ready("", undefined, "/?v=9&encoding=json");
       expect(client.frames[0]).toEqual({ op: 10, d: { heartbeat_interval: HEARTBEAT_MS }, s: null, t: null });
       expect(frame.d).toMatchObject({ v: 9, guilds: [], resume_gateway_url: server.gatewayUrl });
     });
@@ -231,10 +232,10 @@ export function gatewayContract(harness: HarnessFactory): void {
       expect(client.readyState).toBe(WebSocket.OPEN);
     });
 
-    test("encoding=etf, plain and with zlib-stream: IDENTIFY, op 3 and a heartbeat in ETF; HELLO, READY, a dispatch and the ACK in ETF", async () => {
-      for (const compress of [false, true]) {
+    test("encoding=etf, plain, with zlib-stream and with zstd-stream: IDENTIFY, op 3 and a heartbeat in ETF; HELLO, READY, a dispatch and the ACK in ETF", async () => {
+      for (const compress of [undefined, "zlib-stream", "zstd-stream"] as const) {
         const { user, token } = await account();
-        const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=etf${compress ? "&compress=zlib-stream" : ""}`, { etf: true, compress });
+        const client = new RawClient(`${server.gatewayUrl}/?v=10&encoding=etf${compress ? `&compress=${compress}` : ""}`, { etf: true, compress });
         open.push(client);
         await client.opened();
         expect(await client.op(10)).toEqual({ op: 10, d: { heartbeat_interval: HEARTBEAT_MS }, s: null, t: null });
@@ -358,11 +359,36 @@ export function gatewayContract(harness: HarnessFactory): void {
     });
 
     test("zlib-stream: HELLO, READY and dispatches inflate with one context", async () => {
-      const { client, user } = await ready("&compress=zlib-stream", true);
+      const { client, user } = await ready("&compress=zlib-stream", "zlib-stream");
       await server.dispatch(userTopic(user.id), "TEST_EVENT", JSON.stringify({ text: "compressed" }));
       const event = await client.dispatch("TEST_EVENT");
       expect(event.d).toEqual({ text: "compressed" });
       expect(client.frames.map((f) => f.op)).toEqual([10, 0, 0]);
+    });
+
+    test("zstd-stream: HELLO, READY, the ACK and dispatches, one over 128 KiB (several blocks), decode from one zstd context", async () => {
+      const { client, user } = await ready("&compress=zstd-stream", "zstd-stream");
+      client.send({ op: 1, d: null });
+      await client.op(11);
+      const members = Array.from({ length: 2_000 }, (_, i) => ({ user: { id: String(10n ** 17n + BigInt(i * 7919)), username: `member ${i}` }, roles: [], joined_at: "2026-11-26T08:00:00.000000+00:00" }));
+      expect(JSON.stringify(members).length).toBeGreaterThan(128 * 1024);
+      await server.dispatch(userTopic(user.id), "TEST_EVENT", JSON.stringify({ text: "compressed" }));
+      await server.dispatch(userTopic(user.id), "TEST_BIG", JSON.stringify({ members }));
+      expect((await client.dispatch("TEST_EVENT")).d).toEqual({ text: "compressed" });
+      expect((await client.dispatch("TEST_BIG")).d).toEqual({ members });
+      expect(client.frames.map((f) => f.op)).toEqual([10, 0, 11, 0, 0]);
+    });
+
+    test("zstd-stream RESUME: the new socket's stream starts afresh and replays what the session missed", async () => {
+      const { client, frame, token, user } = await ready("&compress=zstd-stream", "zstd-stream");
+      client.close(4200);
+      await client.closed;
+      await server.dispatch(userTopic(user.id), "MISSED", JSON.stringify({ n: 1 }));
+      const again = await connect("&compress=zstd-stream", "zstd-stream");
+      await again.op(10);
+      again.send({ op: 6, d: { token, session_id: (frame.d as { session_id: string }).session_id, seq: frame.s } });
+      expect((await again.dispatch("MISSED")).d).toEqual({ n: 1 });
+      await again.dispatch("RESUMED");
     });
 
     test("user events reach shard 0 only; a second shard within 5 s gets INVALID_SESSION", async () => {

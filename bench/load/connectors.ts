@@ -44,9 +44,33 @@ export interface WireEvents {
 }
 
 export interface Wire {
-  /** Sends one text message. */
-  send(text: string): void;
+  /** Sends one message: text for a string, binary for bytes (ETF). */
+  send(message: string | Uint8Array): void;
   close(): void;
+}
+
+/**
+ * How a load session speaks: its encoding and transport compression, named as `--mix`
+ * takes them: json, etf, zlib (json + zlib-stream), zstd (json + zstd-stream), etf-zlib,
+ * etf-zstd.
+ */
+export interface LoadWire {
+  etf: boolean;
+  compress: "zlib-stream" | "zstd-stream" | null;
+}
+
+export const LOAD_WIRES: Readonly<Record<string, LoadWire>> = {
+  json: { etf: false, compress: null },
+  etf: { etf: true, compress: null },
+  zlib: { etf: false, compress: "zlib-stream" },
+  zstd: { etf: false, compress: "zstd-stream" },
+  "etf-zlib": { etf: true, compress: "zlib-stream" },
+  "etf-zstd": { etf: true, compress: "zstd-stream" },
+};
+
+/** The connect path of a wire. */
+export function wirePath(wire: LoadWire): string {
+  return `/?v=10&encoding=${wire.etf ? "etf" : "json"}${wire.compress ? `&compress=${wire.compress}` : ""}`;
 }
 
 export function connectWire(kind: ClientKind, target: WireTarget, events: WireEvents): Wire {
@@ -54,10 +78,11 @@ export function connectWire(kind: ClientKind, target: WireTarget, events: WireEv
   return kind === "bun" ? connectBun(target, events) : connectNet(target, events);
 }
 
-/** A masked client text frame with a zero mask key. */
-export function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+/** A masked client frame with a zero mask key: text for a string, binary for bytes. */
+export function clientFrame(message: string | Uint8Array): Buffer {
+  const payload = Buffer.from(message);
+  const first = typeof message === "string" ? 0x81 : 0x82;
+  const header = payload.length < 126 ? Buffer.from([first, 0x80 | payload.length]) : Buffer.from([first, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
   return Buffer.concat([header, Buffer.alloc(4), payload]);
 }
 
@@ -174,7 +199,7 @@ function connectBun(target: WireTarget, events: WireEvents): Wire {
     events.error(error.code ?? error.message);
     bunClosed(link);
   });
-  return { send: (text) => bunWrite(link, clientFrame(text)), close: () => link.socket?.terminate() };
+  return { send: (message) => bunWrite(link, clientFrame(message)), close: () => link.socket?.terminate() };
 }
 
 function connectNet(target: WireTarget, events: WireEvents): Wire {
@@ -191,7 +216,7 @@ function connectNet(target: WireTarget, events: WireEvents): Wire {
   });
   socket.on("error", (error: NodeJS.ErrnoException) => events.error(error.code ?? error.message));
   socket.on("close", () => events.closed(reader.closeCode));
-  return { send: (text) => void socket.write(clientFrame(text)), close: () => socket.destroy() };
+  return { send: (message) => void socket.write(clientFrame(message)), close: () => socket.destroy() };
 }
 
 function connectWebSocket(target: WireTarget, events: WireEvents): Wire {
@@ -201,5 +226,5 @@ function connectWebSocket(target: WireTarget, events: WireEvents): Wire {
   ws.onmessage = (event) => events.message(event.data as string | Buffer, clock());
   ws.onerror = () => events.error("websocket error");
   ws.onclose = (event) => events.closed(event.code === 1006 ? null : event.code);
-  return { send: (text) => ws.send(text), close: () => ws.close() };
+  return { send: (message) => ws.send(message), close: () => ws.close() };
 }

@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { Histogram } from "./histogram.ts";
-import type { ClientKind, Endpoint } from "./connectors.ts";
+import type { ClientKind, Endpoint, LoadWire } from "./connectors.ts";
 import type { ConnectResult, CountReport, DeliveryReport, WorkerCommand } from "./gen-worker.ts";
 
 /** Children hold at most this many sockets each (limit 20,000 fds; headroom for the runtime). */
@@ -159,7 +159,7 @@ export class Fleet {
   async connect(
     endpoints: readonly Endpoint[],
     tokens: string[],
-    options: { client: ClientKind; intents: number; compress: boolean; inFlight: number; timeoutMs: number },
+    options: { client: ClientKind; intents: number; wires: LoadWire[]; inFlight: number; timeoutMs: number },
   ): Promise<ConnectSummary> {
     const shares = dealSessions(tokens, this.#children.length, endpoints.length);
     const inFlight = Math.max(1, Math.ceil(options.inFlight / this.#children.length));

@@ -12,13 +12,20 @@
  * (clock.ts), read once per socket read. The fast path reads t0 and the
  * event number `n` after it from the bytes and parses nothing else; a
  * session that gets an event number twice since the last reset counts a
- * duplicate (event-numbers.ts). With zlib-stream each message is inflated
- * as the raw deflate block it is (sync-flushed, ending 00 00 FF FF,
- * history-free as guildgate and the baselines send them).
+ * duplicate (event-numbers.ts). Sessions speak the wire formats they are
+ * dealt (`wires`, cycled: json, etf, each plain, zlib-stream or zstd-stream).
+ * With zlib-stream each message is inflated as the raw deflate block it is
+ * (sync-flushed, ending 00 00 FF FF, history-free as guildgate and the
+ * baselines send them); with zstd-stream each message's blocks are decoded
+ * as a frame of their own (guildgate's refer to nothing before them). ETF
+ * frames are decoded whole (etf-decode.ts), so an ETF delivery costs the
+ * generator more than a JSON one.
  */
 import zlib from "node:zlib";
+import { decodeEtf } from "../../src/protocol/etf-decode.ts";
+import { encodeClientEtf } from "../../test/support/etf-client.ts";
 import { clock } from "./clock.ts";
-import { connectWire, type ClientKind, type Endpoint, type Wire } from "./connectors.ts";
+import { connectWire, wirePath, type ClientKind, type Endpoint, type LoadWire, type Wire } from "./connectors.ts";
 import { EventSet, eventNumberAt } from "./event-numbers.ts";
 import { Histogram, type HistogramData } from "./histogram.ts";
 
@@ -33,7 +40,8 @@ export type WorkerCommand =
       tokens: string[];
       sessionEndpoints: number[];
       intents: number;
-      compress: boolean;
+      /** The wire formats the sessions speak, dealt in turn (session i gets `wires[i % length]`). */
+      wires: LoadWire[];
       /** Sessions between connect() and READY at once; tokens.length for a storm. */
       inFlight: number;
       timeoutMs: number;
@@ -89,12 +97,16 @@ export interface CountReport {
 const T0 = Buffer.from('"t0":');
 /** Where `"t0":` sits when `d` starts with it: `{"op":0,"d":{"t0":` (guildgate, raw and naive all put op, d first). */
 const T0_AT = 13;
-const HEARTBEAT = '{"op":1,"d":null}';
+const HEARTBEAT = { op: 1, d: null };
 const INFLATE: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+/** guildgate's zstd-stream header (magic, no content size, 1 MiB window), and an empty last raw block that ends a frame. */
+const ZSTD_HEADER_BYTES = 6;
+const ZSTD_END = Buffer.from([0x01, 0x00, 0x00]);
 
 class Session {
   wire: Wire | null = null;
-  zlibStarted = false;
+  /** The stream's header, kept from its first message (zstd: to decode each message as a frame). */
+  streamHeader: Buffer | null = null;
   ready = false;
   startedAt = 0;
   heartbeatMs = 0;
@@ -106,12 +118,17 @@ class Session {
   constructor(
     readonly token: string,
     readonly endpoint: Endpoint,
+    readonly format: LoadWire,
   ) {}
+
+  /** A payload as this session's encoding sends it. */
+  encode(payload: unknown): string | Uint8Array {
+    return this.format.etf ? encodeClientEtf(payload) : JSON.stringify(payload);
+  }
 }
 
 let sessions: Session[] = [];
 let plan: Extract<WorkerCommand, { type: "connect" }> | null = null;
-let identify = "";
 const readyHist = new Histogram();
 let hist = new Histogram();
 let refusals = 0;
@@ -153,16 +170,15 @@ function open(session: Session): void {
   session.attempts++;
   session.startedAt ||= clock();
   if (firstStart === 0) firstStart = session.startedAt;
-  session.zlibStarted = false;
-  const path = target.compress ? "/?v=10&encoding=json&compress=zlib-stream" : "/?v=10&encoding=json";
-  const wire = connectWire(target.client, { ...session.endpoint, localAddress: target.localAddress, path }, {
+  session.streamHeader = null;
+  const wire = connectWire(target.client, { ...session.endpoint, localAddress: target.localAddress, path: wirePath(session.format) }, {
     open: () => {},
     frame: (opcode, bytes, start, end, now) => {
       if (opcode === 0x1) onMessage(session, bytes, start, end, now);
-      else if (opcode === 0x2) onCompressed(session, bytes, start, end, now);
+      else if (opcode === 0x2) onBinary(session, bytes, start, end, now);
     },
     message: (data, now) => {
-      if (typeof data !== "string") onCompressed(session, data, 0, data.length, now);
+      if (typeof data !== "string") onBinary(session, data, 0, data.length, now);
       else onText(session, data, now);
     },
     closed: (code) => {
@@ -221,12 +237,33 @@ function delivered(session: Session, t0: number, n: number, now: number): void {
   lastReceipt = now;
 }
 
-function onCompressed(session: Session, buffer: Buffer, start: number, end: number, now: number): void {
-  // The first message of a zlib-stream carries the 2-byte zlib header.
-  const from = session.zlibStarted ? start : start + 2;
-  session.zlibStarted = true;
-  const text = zlib.inflateRawSync(buffer.subarray(from, end), INFLATE);
-  onMessage(session, text, 0, text.length, now);
+/** A binary message: decompressed as its stream needs, then read as ETF or JSON. */
+function onBinary(session: Session, buffer: Buffer, start: number, end: number, now: number): void {
+  const bytes = decompress(session, buffer.subarray(start, end));
+  if (session.format.etf) onEtf(session, bytes, now);
+  else onMessage(session, bytes, 0, bytes.length, now);
+}
+
+function decompress(session: Session, message: Buffer): Buffer {
+  const compress = session.format.compress;
+  if (compress === null) return message;
+  // The first message of a stream carries its header: zlib's 2 bytes, zstd's frame header.
+  let blocks = message;
+  if (session.streamHeader === null) {
+    const length = compress === "zstd-stream" ? ZSTD_HEADER_BYTES : 2;
+    session.streamHeader = Buffer.from(message.subarray(0, length));
+    blocks = message.subarray(length);
+  }
+  if (compress === "zlib-stream") return zlib.inflateRawSync(blocks, INFLATE);
+  return Buffer.from(Bun.zstdDecompressSync(Buffer.concat([session.streamHeader, blocks, ZSTD_END])));
+}
+
+/** One ETF gateway message: a timed delivery (d.t0) or a protocol frame. */
+function onEtf(session: Session, bytes: Buffer, now: number): void {
+  const frame = decodeEtf(bytes, { atomKeys: true }) as ProtocolFrame & { d: { t0?: number; n?: number } | null };
+  const d = frame.d;
+  if (d !== null && typeof d === "object" && typeof d.t0 === "number") delivered(session, d.t0, typeof d.n === "number" ? d.n : -1, now);
+  else onFrame(session, frame, now);
 }
 
 /** One gateway message as bytes: a timed delivery (t0 read from the bytes) or a protocol frame. */
@@ -264,20 +301,33 @@ function onText(session: Session, text: string, now: number): void {
   delivered(session, parseFloat(text.slice(at + 5, at + 32)), nAt < 0 ? -1 : parseInt(text.slice(nAt + 4, nAt + 20)), now);
 }
 
+interface ProtocolFrame {
+  op: number;
+  d: { heartbeat_interval?: number } | null;
+  t: string | null;
+}
+
 function onProtocol(session: Session, text: string, now: number): void {
-  const frame = JSON.parse(text) as { op: number; d: { heartbeat_interval?: number } | null; t: string | null };
+  onFrame(session, JSON.parse(text) as ProtocolFrame, now);
+}
+
+function identify(session: Session): string | Uint8Array {
+  return session.encode({ op: 2, d: { token: session.token, intents: plan?.intents ?? 0, properties: { os: "linux", browser: "guildgate-load", device: "guildgate-load" } } });
+}
+
+function onFrame(session: Session, frame: ProtocolFrame, now: number): void {
   switch (frame.op) {
     case 10:
       session.heartbeatMs = frame.d?.heartbeat_interval ?? 41_250;
       session.heartbeatDue = now + session.heartbeatMs * Math.random();
-      session.wire?.send(identify.replace("TOKEN", session.token));
+      session.wire?.send(identify(session));
       return;
     case 1:
-      session.wire?.send(HEARTBEAT);
+      session.wire?.send(session.encode(HEARTBEAT));
       return;
     case 9:
       refusals++;
-      setTimeout(() => session.wire?.send(identify.replace("TOKEN", session.token)), 1_000 + Math.random() * 4_000);
+      setTimeout(() => session.wire?.send(identify(session)), 1_000 + Math.random() * 4_000);
       return;
     case 0:
       if (frame.t !== "READY") {
@@ -299,7 +349,7 @@ const heartbeats = setInterval(() => {
   for (const session of sessions) {
     if (session.wire && session.heartbeatMs > 0 && now >= session.heartbeatDue) {
       session.heartbeatDue = now + session.heartbeatMs;
-      session.wire.send(HEARTBEAT);
+      session.wire.send(session.encode(HEARTBEAT));
     }
   }
 }, 1_000);
@@ -337,8 +387,7 @@ process.on("message", (command: WorkerCommand) => {
     case "connect":
       plan = command;
       deadline = clock() + command.timeoutMs;
-      identify = JSON.stringify({ op: 2, d: { token: "TOKEN", intents: command.intents, properties: { os: "linux", browser: "guildgate-load", device: "guildgate-load" } } });
-      sessions = command.tokens.map((token, i) => new Session(token, command.endpoints[command.sessionEndpoints[i]!]!));
+      sessions = command.tokens.map((token, i) => new Session(token, command.endpoints[command.sessionEndpoints[i]!]!, command.wires[i % command.wires.length]!));
       connecting = true;
       startNext();
       maybeConnected();

@@ -25,7 +25,7 @@
  * was expected less the distinct deliveries.
  */
 import { clock } from "./clock.ts";
-import type { ClientKind } from "./connectors.ts";
+import type { ClientKind, LoadWire } from "./connectors.ts";
 import type { ConnectSummary, DeliverySummary, Fleet } from "./fleet.ts";
 import type { Histogram } from "./histogram.ts";
 import { countNatsMessages, type NatsPerEvent } from "./nats-varz.ts";
@@ -119,7 +119,7 @@ export async function connectPhase(
   fleet: Fleet,
   target: Target,
   tokens: string[],
-  options: { client: ClientKind; intents: number; compress: boolean; inFlight: number; timeoutMs: number },
+  options: { client: ClientKind; intents: number; wires: LoadWire[]; inFlight: number; timeoutMs: number },
 ): Promise<ConnectResult> {
   await Bun.sleep(1_000);
   const rssBefore = rssOf(target.serverPids);
@@ -292,6 +292,8 @@ export async function idlePhase(fleet: Fleet, target: Target, ms: number): Promi
 /** Server CPU per delivery, with the generators reading as usual and with them stopped (SIGSTOP), µs. */
 export interface ServerCost {
   readingUsPerDelivery: number;
+  /** The same per event (readers running): what one event costs the server whatever its audience. */
+  readingUsPerEvent: number;
   /** What fanout costs the server with no reader running on the box. */
   pausedUsPerDelivery: number;
 }
@@ -320,6 +322,7 @@ async function settledCpu(pids: readonly number[]): Promise<number> {
  */
 export async function serverCostPhase(fleet: Fleet, target: Target, events: PlannedEvent[], padding: string, samples = 6): Promise<ServerCost> {
   const reading: number[] = [];
+  const readingPerEvent: number[] = [];
   const paused: number[] = [];
   let delivered = 0;
   let n = 0;
@@ -328,15 +331,18 @@ export async function serverCostPhase(fleet: Fleet, target: Target, events: Plan
     const stop = sample % 2 === 1;
     if (stop) for (const pid of fleet.pids) process.kill(pid, "SIGSTOP");
     let expected = 0;
+    let sent = 0;
     try {
       const before = await settledCpu(target.serverPids);
       while (expected < 15_000) {
         const event = events[n++ % events.length] as PlannedEvent;
         await target.dispatch(event.guildId, eventBody(n, padding));
         expected += event.expected;
+        sent++;
       }
       const after = await settledCpu(target.serverPids);
       (stop ? paused : reading).push(((after - before) * 1e6) / expected);
+      if (!stop) readingPerEvent.push(((after - before) * 1e6) / sent);
     } finally {
       if (stop) for (const pid of fleet.pids) process.kill(pid, "SIGCONT");
     }
@@ -344,5 +350,5 @@ export async function serverCostPhase(fleet: Fleet, target: Target, events: Plan
     await waitForDeliveries(fleet, delivered, clock() + 10_000, 1_000, 5);
   }
   const middle = (values: number[]): number => Number((values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN).toFixed(2));
-  return { readingUsPerDelivery: middle(reading), pausedUsPerDelivery: middle(paused) };
+  return { readingUsPerDelivery: middle(reading), readingUsPerEvent: middle(readingPerEvent), pausedUsPerDelivery: middle(paused) };
 }

@@ -97,6 +97,7 @@ function metrics(run: RunRecord): Record<string, number> {
   }
   if (run.serverCost) {
     m.server_us_per_delivery = run.serverCost.readingUsPerDelivery;
+    m.server_us_per_event = run.serverCost.readingUsPerEvent;
     m.server_us_per_delivery_paused = run.serverCost.pausedUsPerDelivery;
   }
   if (run.idleCpu) m.idle_server_cpu = run.idleCpu.server;
@@ -216,6 +217,7 @@ function columns(result: ScenarioResult): Column[] {
         ["coord cpu", (m) => f2(m.coordinator_cpu)],
         ["other cpu", (m) => f2(m.other_cpu)],
         ["srv µs/dlv", (m) => f1(m.server_us_per_delivery)],
+        ["srv µs/event", (m) => f0(m.server_us_per_event)],
         ["…readers stopped", (m) => f1(m.server_us_per_delivery_paused)],
         ["READY all ms", (m) => f0(m.all_ready_ms)],
         ["B/session", (m) => f0(m.rss_per_session_bytes)],
@@ -275,7 +277,7 @@ function rows(result: ScenarioResult): string[][] {
 export function printTable(result: ScenarioResult): void {
   const table = rows(result);
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const note = result.scenario === "fanout" || result.scenario === "guilds" ? `; latency = isolated events, "p99 loaded" = under the throughput phase; "srv µs/dlv" = server CPU per delivery, isolated events` : "";
+  const note = result.scenario === "fanout" || result.scenario === "guilds" ? `; latency = isolated events, "p99 loaded" = under the throughput phase; "srv µs/dlv" = server CPU per delivery, isolated events, "srv µs/event" the same per event` : "";
   const nodes = result.nodes > 1 ? `; each target is ${result.nodes} processes (guildgate: ${result.nodes} nodes + nats-server, whose cpu is in "srv cpu" and shown as "nats cpu")` : "";
   console.log(`\n${result.scenario} (medians of ${Math.max(...result.variants.map((v) => v.runs.length))} run(s); cpu in cores, of 2${note}${nodes})`);
   for (const row of table) console.log(row.map((cell, i) => (i < 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));

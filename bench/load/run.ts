@@ -4,8 +4,11 @@
  *
  *   npm run load -- fanout|guilds|storm|idle [--sessions 1000,5000,15000]
  *     [--events N] [--latency-events N] [--runs 1] [--targets raw,naive,guildgate,guildgate@1]
- *     [--window 16] [--compress] [--client bun|net|websocket] [--payload-bytes 64] [--workers N]
+ *     [--window 16] [--compress | --mix json,etf,zlib,zstd] [--client bun|net|websocket] [--payload-bytes 64] [--workers N]
  *     [--nodes N] [--identify-in-flight N] [--heartbeat-interval-ms 41250] [--timeout-s 300] [--out bench/load/results]
+ *
+ * --mix deals the sessions wire formats in turn (json, etf, zlib, zstd, etf-zlib, etf-zstd:
+ * connectors.ts); --compress is `--mix zlib`. The baselines serve only json and zlib.
  *
  * --nodes N (default 1) makes every target N server processes with the sessions spread over
  * them: guildgate as N cluster nodes behind one nats-server (one worker each unless
@@ -23,7 +26,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { CLIENT_KINDS, type ClientKind } from "./connectors.ts";
+import { CLIENT_KINDS, LOAD_WIRES, type ClientKind } from "./connectors.ts";
 import { Fleet } from "./fleet.ts";
 import { clock } from "./clock.ts";
 import { connectPhase, idlePhase, latencyPhase, serverCostPhase, throughputPhase, warmUp, type PlannedEvent } from "./measure.ts";
@@ -48,6 +51,7 @@ const { values, positionals } = parseArgs({
     targets: { type: "string" },
     window: { type: "string", default: "16" },
     compress: { type: "boolean", default: false },
+    mix: { type: "string" },
     client: { type: "string", default: "bun" },
     "payload-bytes": { type: "string", default: "64" },
     workers: { type: "string" },
@@ -78,7 +82,11 @@ const options = {
   latencyEvents: integer(values["latency-events"], "latency-events"),
   runs: integer(values.runs, "runs") as number,
   window: integer(values.window, "window") as number,
-  compress: values.compress as boolean,
+  wires: (values.mix ?? (values.compress ? "zlib" : "json")).split(",").map((name) => {
+    const wire = LOAD_WIRES[name];
+    if (!wire) throw new Error(`--mix takes ${Object.keys(LOAD_WIRES).join(", ")}, not ${name}`);
+    return wire;
+  }),
   client: values.client as ClientKind,
   padding: "x".repeat(integer(values["payload-bytes"], "payload-bytes") as number),
   workers: integer(values.workers, "workers"),
@@ -120,7 +128,7 @@ async function runOnce(target: Target, fleet: Fleet, plan: MembershipPlan): Prom
   const record: RunRecord = { setupMs: Math.round(clock() - setupStart), connect: null, throughput: null, latency: null, serverCost: null, idleCpu: null };
   enter("connect", label(plan.sessions));
   const inFlight = scenario.kind === "storm" ? plan.sessions : CONNECT_IN_FLIGHT;
-  record.connect = await connectPhase(fleet, target, tokens, { client: options.client, intents: INTENTS, compress: options.compress, inFlight, timeoutMs: 90_000 });
+  record.connect = await connectPhase(fleet, target, tokens, { client: options.client, intents: INTENTS, wires: options.wires, inFlight, timeoutMs: 90_000 });
   if (record.connect.summary.ready < plan.sessions) {
     console.error(`  ${target.name}: only ${record.connect.summary.ready} of ${plan.sessions} sessions READY`, record.connect.summary.errors);
   }

@@ -1,7 +1,7 @@
 //! The N-API binding: converts JS values, calls the pure cores, maps results.
 //!
 //! The cores (`sorted_set`, `fenwick`, `hash_ring`, `semaphore`,
-//! `shared_cells`) know nothing of N-API. The binding (`binding` below, and
+//! `shared_cells`, `zstd_shared`) know nothing of N-API. The binding (`binding` below, and
 //! `sorted_set_binding`, which passes arguments through a per-thread call
 //! frame) is compiled out of `cargo test`, whose test binaries have no JS
 //! runtime to resolve N-API symbols against.
@@ -19,6 +19,7 @@ pub mod shared_cells;
 pub mod sorted_set;
 #[cfg(not(test))]
 mod sorted_set_binding;
+pub mod zstd_shared;
 
 /// An ArrayBuffer over native memory that JS and Rust both use, with a
 /// finaliser that frees nothing. Refused where the runtime would copy the memory
@@ -104,6 +105,27 @@ mod binding {
   ) -> Result<bool> {
     let cell = RingCell::open(&name).map_err(exhausted)?;
     Ok(cell.set_nodes_at(nodes, replicas.unwrap_or(hash_ring::DEFAULT_REPLICAS), generation))
+  }
+
+  /// The first bytes of a zstd-stream connection: the frame header, then `message` as
+  /// blocks (zstd_shared.rs).
+  #[napi]
+  pub fn zstd_stream_first(message: Either<String, Uint8Array>) -> Buffer {
+    crate::zstd_shared::first_message(bytes(&message)).into()
+  }
+
+  /// `message` as zstd blocks that decode the same on any zstd-stream connection past its
+  /// first message.
+  #[napi]
+  pub fn zstd_stream_blocks(message: Either<String, Uint8Array>) -> Buffer {
+    crate::zstd_shared::message_blocks(bytes(&message)).into()
+  }
+
+  fn bytes(message: &Either<String, Uint8Array>) -> &[u8] {
+    match message {
+      Either::A(text) => text.as_bytes(),
+      Either::B(array) => array,
+    }
   }
 
   /// A copy of the current generation, for lookups in JS.

@@ -22,13 +22,9 @@ describe("parseGatewayQuery", () => {
     });
   });
 
-  test("zstd-stream falls back to plain text frames", () => {
-    expect(parseGatewayQuery("/?v=10&encoding=json&compress=zstd-stream")).toEqual({
-      ok: true,
-      version: 10,
-      encoding: "json",
-      compress: null,
-    });
+  test("zstd-stream is served, with either encoding", () => {
+    expect(parseGatewayQuery("/?v=10&encoding=json&compress=zstd-stream")).toEqual({ ok: true, version: 10, encoding: "json", compress: "zstd-stream" });
+    expect(parseGatewayQuery("/?v=10&encoding=etf&compress=zstd-stream")).toEqual({ ok: true, version: 10, encoding: "etf", compress: "zstd-stream" });
   });
 
   test("v=9 is served as v10 is (discordgo 0.29 dials ?v=9&encoding=json)", () => {
@@ -61,7 +57,7 @@ describe("parseGatewayQuery", () => {
   });
 
   test("unknown compression falls back to plain text frames", () => {
-    for (const compress of ["zlib", "ZLIB-STREAM", "gzip", ""]) {
+    for (const compress of ["zlib", "ZLIB-STREAM", "gzip", "zstd", ""]) {
       expect(parseGatewayQuery(`/?v=10&encoding=json&compress=${compress}`)).toEqual({
         ok: true,
         version: 10,

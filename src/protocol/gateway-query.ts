@@ -8,17 +8,13 @@
  *   Anything else closes with 4012 too, not 4002: 4012 is fatal in discord.py and
  *   @discordjs/ws, so a client asking for an encoding we lack stops, instead of reconnecting
  *   forever with the same URL (the docs name no code for this case).
- * - `compress`: absent means none; zlib-stream is served (as shared, history-free blocks:
- *   see zlib-shared.ts), with either encoding. Anything else (zstd-stream, a typo) falls
- *   back to uncompressed frames (text for json) instead of closing: discord.py and
- *   @discordjs/ws both read text frames as uncompressed JSON whatever they asked for. zstd-stream is not served because its
- *   clients (discord.py's zstandard decompressobj) read one zstd frame per connection,
- *   so its frames could not be compressed once and shared between sessions.
+ * - `compress`: absent means none; zlib-stream and zstd-stream are served (as shared,
+ *   history-free blocks: see compression.ts), with either encoding. Anything else (a typo)
+ *   falls back to uncompressed frames (text for json) instead of closing: discord.py and
+ *   @discordjs/ws both read text frames as uncompressed JSON whatever they asked for.
  */
 import { CloseCode } from "./close-codes.ts";
-
-/** Transport compression this gateway serves. */
-export type CompressionKind = "zlib-stream";
+import type { CompressionKind } from "./compression.ts";
 
 /** Payload encodings served: JSON text, or Erlang terms in binary frames (etf.ts). */
 export type Encoding = "json" | "etf";
@@ -51,6 +47,7 @@ export function parseGatewayQuery(url: string | URL): GatewayQuery | GatewayQuer
   if (version !== null && version !== "10" && version !== "9") return reject("Invalid API version: only v=10 and v=9 are supported");
   const encoding = params.get("encoding");
   if (encoding !== null && encoding !== "json" && encoding !== "etf") return reject("Unsupported encoding: only encoding=json or etf");
-  const compress = params.get("compress") === "zlib-stream" ? "zlib-stream" : null;
+  const asked = params.get("compress");
+  const compress = asked === "zlib-stream" || asked === "zstd-stream" ? asked : null;
   return { ok: true, version: version === "9" ? 9 : 10, encoding: encoding ?? "json", compress };
 }

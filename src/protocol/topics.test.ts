@@ -13,10 +13,12 @@ test("each wire format's transport topic is its own, beside the plain JSON one",
   const topic = guildTopic("1", 0, "1");
   const onWire = WIRE_FORMATS.map((wire) => wireTopic(topic, wire));
   expect(onWire[0]).toBe(topic);
-  expect(new Set(onWire).size).toBe(4);
+  expect(new Set(onWire).size).toBe(6);
   for (const wired of onWire) expect(wired.startsWith(topic)).toBe(true);
-  expect(wireTopic(topic, { etf: false, compressed: true })).toBe(`${topic}|z`);
-  expect(wireTopic(topic, { etf: true, compressed: false })).toBe(`${topic}|e`);
+  expect(wireTopic(topic, { etf: false, compress: "zlib-stream" })).toBe(`${topic}|z`);
+  expect(wireTopic(topic, { etf: false, compress: "zstd-stream" })).toBe(`${topic}|zs`);
+  expect(wireTopic(topic, { etf: true, compress: null })).toBe(`${topic}|e`);
+  expect(wireTopic(topic, { etf: true, compress: "zstd-stream" })).toBe(`${topic}|ezs`);
 });
 
 test("a string no builder made does not parse", () => {

@@ -9,9 +9,11 @@
  * - `u:{user}`: a user's sessions on shard 0 (events addressed to the user);
  * - `r:{topic}`: a topic as it was before a restart (its class ids meant the old process's),
  *   kept so a RESUME replays what the session missed;
- * - `{topic}|z`, `{topic}|e`, `{topic}|ez`: the transport topics of a topic's zlib-stream,
- *   ETF and ETF + zlib-stream sessions: each wire format gets the same event encoded once.
+ * - `{topic}|z`, `{topic}|zs`, `{topic}|e`, `{topic}|ez`, `{topic}|ezs`: the transport
+ *   topics of a topic's zlib-stream, zstd-stream, ETF, ETF + zlib-stream and ETF +
+ *   zstd-stream sessions: each wire format gets the same event encoded once.
  */
+import type { CompressionKind } from "./compression.ts";
 
 /** A session's topic in a guild. */
 export function guildTopic(guildId: string, classId: number, variant: string): string {
@@ -42,24 +44,29 @@ export function restoredTopic(topic: string): string {
   return RESTORED_PREFIX + topic;
 }
 
-/** How a socket's frames are written: the encoding it asked for, and whether they are deflated. */
+/** How a socket's frames are written: the encoding it asked for, and its transport compression. */
 export interface WireFormat {
   readonly etf: boolean;
-  readonly compressed: boolean;
+  readonly compress: CompressionKind | null;
 }
 
 /** Every wire format, JSON text first (the plain topic). */
 export const WIRE_FORMATS: readonly WireFormat[] = [
-  { etf: false, compressed: false },
-  { etf: false, compressed: true },
-  { etf: true, compressed: false },
-  { etf: true, compressed: true },
+  { etf: false, compress: null },
+  { etf: false, compress: "zlib-stream" },
+  { etf: false, compress: "zstd-stream" },
+  { etf: true, compress: null },
+  { etf: true, compress: "zlib-stream" },
+  { etf: true, compress: "zstd-stream" },
 ];
+
+const COMPRESSION_SUFFIX: Readonly<Record<CompressionKind, string>> = { "zlib-stream": "z", "zstd-stream": "zs" };
 
 /** The transport topic a socket of `wire` format subscribes to for a topic. */
 export function wireTopic(topic: string, wire: WireFormat): string {
-  if (wire.etf) return wire.compressed ? `${topic}|ez` : `${topic}|e`;
-  return wire.compressed ? `${topic}|z` : topic;
+  const compressed = wire.compress === null ? "" : COMPRESSION_SUFFIX[wire.compress];
+  if (wire.etf) return `${topic}|e${compressed}`;
+  return compressed === "" ? topic : `${topic}|${compressed}`;
 }
 
 /** A topic taken apart. */

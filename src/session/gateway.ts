@@ -77,7 +77,7 @@ export class Gateway {
     const query = parseGatewayQuery(request.url);
     return {
       version: query.ok ? query.version : 10,
-      compressed: query.ok && query.compress === "zlib-stream",
+      compress: query.ok ? query.compress : null,
       etf: query.ok && query.encoding === "etf",
       refuse: query.ok ? null : { code: query.closeCode, reason: query.reason },
       state: "hello",
@@ -87,7 +87,7 @@ export class Gateway {
       heartbeatDeadline: this.#options.heartbeats.deadline(),
       heartbeatRequested: false,
       onDrain: null,
-      zlibStarted: false,
+      streamStarted: false,
     };
   }
 

@@ -1,20 +1,23 @@
 /**
  * Frames leaving a worker (outbox.ts): one frame and one stamp per event whatever the number
- * of recipients, kept once in the resume log, published natively once per topic, deflated
- * once for compressed subscribers; answers to one session logged or not, as asked.
+ * of recipients, kept once in the resume log, published natively once per topic, compressed
+ * once per compression for compressed subscribers; answers to one session logged or not, as asked.
  */
 import { expect, test } from "bun:test";
 import { inflateSync } from "node:zlib";
 import { FakePublisher, FakeSocket } from "../../test/support/fake-socket.ts";
+import { StreamDecompressor } from "../../test/support/stream-decompressor.ts";
+import type { CompressionKind } from "../protocol/compression.ts";
 import { decodeEtf } from "../protocol/etf-decode.ts";
+import { zstdStreamFirst } from "../native.ts";
 import { wireTopic } from "../protocol/topics.ts";
 import { Outbox } from "./outbox.ts";
 import { ResumeLog } from "./resume-log.ts";
 import { EPOCH_HEADROOM, MAX_SEQUENCE } from "./sequence-counter.ts";
 import type { Connection, Session } from "./session.ts";
 
-const connection = (compressed: boolean, etf = false): Connection =>
-  ({ compressed, etf, state: "ready", session: null, zlibStarted: false }) as unknown as Connection;
+const connection = (compress: CompressionKind | null, etf = false): Connection =>
+  ({ compress, etf, state: "ready", session: null, streamStarted: false }) as unknown as Connection;
 
 function rig(sequenceStart = 0) {
   const publisher = new FakePublisher();
@@ -23,9 +26,9 @@ function rig(sequenceStart = 0) {
   /** The sockets of each user's topic (the transport holds no user topics). */
   const users = new Map<string, FakeSocket[]>();
   const outbox = new Outbox({ resumeLog: log, publisher, sequenceStart, epochEnding: () => void endings++, userSockets: (userId) => users.get(userId) ?? [] });
-  const socket = (topic: string, compressed = false, etf = false): FakeSocket => {
-    const s = new FakeSocket(connection(compressed, etf));
-    s.subscribe(wireTopic(topic, { compressed, etf }));
+  const socket = (topic: string, compress: CompressionKind | null = null, etf = false): FakeSocket => {
+    const s = new FakeSocket(connection(compress, etf));
+    s.subscribe(wireTopic(topic, { compress, etf }));
     publisher.sockets.add(s);
     return s;
   };
@@ -48,10 +51,10 @@ test("one event to many sessions: one frame, one stamp, one log entry, one nativ
 
 test("compressed subscribers get the same event deflated once, as a sync-flushed block", () => {
   const { outbox, publisher, socket } = rig();
-  socket("g:1:0:1", true);
-  socket("g:1:0:1", true);
+  socket("g:1:0:1", "zlib-stream");
+  socket("g:1:0:1", "zlib-stream");
   outbox.publishTopics(["g:1:0:1"], "TYPING_START", "{}");
-  expect(publisher.published.map((p) => p.topic)).toEqual([wireTopic("g:1:0:1", { compressed: true, etf: false })]);
+  expect(publisher.published.map((p) => p.topic)).toEqual([wireTopic("g:1:0:1", { compress: "zlib-stream", etf: false })]);
   const block = publisher.published[0]?.frame as Uint8Array;
   expect([...block.slice(-4)]).toEqual([0x00, 0x00, 0xff, 0xff]);
   // A block is raw deflate after the per-socket 2-byte zlib header.
@@ -59,11 +62,35 @@ test("compressed subscribers get the same event deflated once, as a sync-flushed
   expect(JSON.parse(text)).toEqual({ op: 0, d: {}, s: 1, t: "TYPING_START" });
 });
 
+test("zstd-stream subscribers, JSON and ETF, get the event compressed once per format, as blocks any of their streams decode", async () => {
+  const { outbox, publisher, socket } = rig();
+  const json = [socket("g:1:0:1", "zstd-stream"), socket("g:1:0:1", "zstd-stream")];
+  const etf = socket("g:1:0:1", "zstd-stream", true);
+  const zlib = socket("g:1:0:1", "zlib-stream");
+  outbox.publishTopics(["g:1:0:1"], "MESSAGE_CREATE", '{"id":"175928847299117063"}');
+  expect(publisher.published.map((p) => p.topic)).toEqual(["g:1:0:1|z", "g:1:0:1|zs", "g:1:0:1|ezs"]);
+  const [a, b] = json.map((s) => s.sent[0]);
+  expect(a).toBe(b as Uint8Array);
+  expect(zlib.sent[0]).not.toEqual(a);
+  // Two streams that began with different first frames decode the same block.
+  for (const first of ['{"op":10}', '{"op":11,"d":null}']) {
+    const stream = new StreamDecompressor("zstd-stream");
+    expect((await stream.read(zstdStreamFirst(first))).toString()).toBe(first);
+    expect(JSON.parse((await stream.read(a as Uint8Array)).toString())).toEqual({ op: 0, d: { id: "175928847299117063" }, s: 1, t: "MESSAGE_CREATE" });
+    stream.close();
+  }
+  const etfStream = new StreamDecompressor("zstd-stream");
+  await etfStream.read(zstdStreamFirst("x"));
+  expect(decodeEtf(new Uint8Array(await etfStream.read(etf.sent[0] as Uint8Array)), { atomKeys: true })).toEqual({ op: 0, d: { id: "175928847299117063" }, s: 1, t: "MESSAGE_CREATE" });
+  etfStream.close();
+  expect(outbox.fanoutDeliveries).toBe(4);
+});
+
 test("ETF subscribers, plain and deflated, get the event encoded once per format beside JSON's", () => {
   const { outbox, publisher, socket } = rig();
   const json = socket("g:1:0:1");
-  const etf = [socket("g:1:0:1", false, true), socket("g:1:0:1", false, true)];
-  const etfDeflated = socket("g:1:0:1", true, true);
+  const etf = [socket("g:1:0:1", null, true), socket("g:1:0:1", null, true)];
+  const etfDeflated = socket("g:1:0:1", "zlib-stream", true);
   outbox.publishTopics(["g:1:0:1"], "MESSAGE_CREATE", '{"id":"175928847299117063"}');
   expect(publisher.published.map((p) => p.topic)).toEqual(["g:1:0:1", "g:1:0:1|e", "g:1:0:1|ez"]);
   expect(json.frames()).toEqual([{ op: 0, d: { id: "175928847299117063" }, s: 1, t: "MESSAGE_CREATE" }]);
@@ -78,7 +105,7 @@ test("ETF subscribers, plain and deflated, get the event encoded once per format
 
 test("a frame sent to one ETF socket goes out as ETF; the log keeps it as JSON", () => {
   const { outbox, log } = rig();
-  const socket = new FakeSocket(connection(false, true));
+  const socket = new FakeSocket(connection(null, true));
   const session = { id: "S", socket } as unknown as Session;
   outbox.sendTo(session, "GUILD_DELETE", '{"id":"1"}', true);
   expect(decodeEtf(socket.sent[0] as Uint8Array, { atomKeys: true })).toEqual({ op: 0, d: { id: 1 }, s: 1, t: "GUILD_DELETE" });
@@ -87,7 +114,7 @@ test("a frame sent to one ETF socket goes out as ETF; the log keeps it as JSON",
 
 test("a frame for one session is logged for its resume unless the client can ask for it again", () => {
   const { outbox, log } = rig();
-  const socket = new FakeSocket(connection(false));
+  const socket = new FakeSocket(connection(null));
   const session = { id: "S", socket } as unknown as Session;
   outbox.sendTo(session, "GUILD_DELETE", '{"id":"1"}', true);
   outbox.sendTo(session, "GUILD_CREATE", '{"id":"1"}', false);
@@ -112,8 +139,8 @@ test("the first stamp within the epoch's headroom asks for the epoch's end, once
 
 test("a user's topic goes to the user's sockets one by one, with one stamp and one log entry, and never to the transport", () => {
   const { outbox, publisher, log, users } = rig();
-  const plain = new FakeSocket(connection(false));
-  const compressed = new FakeSocket({ ...connection(true), zlibStarted: true });
+  const plain = new FakeSocket(connection(null));
+  const compressed = new FakeSocket({ ...connection("zlib-stream"), streamStarted: true });
   users.set("7", [plain, compressed]);
   const s = outbox.publishTopics(["u:7"], "TEST_EVENT", '{"n":1}');
   expect(publisher.published).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * Frames leaving a worker. Every dispatch is stamped from the worker's counter and built once.
  * A dispatch to topics is kept in the resume log (as JSON) and published natively once per
- * topic and wire format that has subscribers: JSON text, deflated JSON, ETF, deflated ETF.
+ * topic and wire format that has subscribers: JSON text or ETF, each plain, deflated
+ * (zlib-stream) or zstd-compressed (zstd-stream).
  * Each format's frame is built at most once per event, when a first topic has subscribers
  * in it, and never per recipient. A dispatch to one session is kept in the log too, unless
  * it is a large answer the client can ask for again; it and replays are written in the
@@ -9,7 +10,7 @@
  */
 import { encodeEtfFrame } from "../protocol/etf.ts";
 import { encodeDispatch } from "../protocol/json-codec.ts";
-import { deflateFirstFrame, deflateFrame } from "../protocol/zlib-shared.ts";
+import { compressFirstFrame, compressFrame } from "../protocol/compression.ts";
 import type { Publisher, Socket } from "../transport/transport.ts";
 import type { ResumeLog } from "./resume-log.ts";
 import { SequenceCounter } from "./sequence-counter.ts";
@@ -136,17 +137,17 @@ export class Outbox {
     if (session.socket) this.send(session.socket, encodeDispatch(t, this.stamp(), dJson));
   }
 
-  /** One frame (JSON text) to one socket, in its wire format: as ETF for etf, deflated for zlib-stream. */
+  /** One frame (JSON text) to one socket, in its wire format: as ETF for etf, compressed for zlib-stream or zstd-stream. */
   send(socket: Socket<Connection>, frame: string): void {
     const connection = socket.data;
     const encoded = connection.etf ? encodeEtfFrame(frame) : frame;
-    if (!connection.compressed) {
+    if (connection.compress === null) {
       socket.send(encoded);
-    } else if (connection.zlibStarted) {
-      socket.send(deflateFrame(encoded));
+    } else if (connection.streamStarted) {
+      socket.send(compressFrame(connection.compress, encoded));
     } else {
-      connection.zlibStarted = true;
-      socket.send(deflateFirstFrame(encoded));
+      connection.streamStarted = true;
+      socket.send(compressFirstFrame(connection.compress, encoded));
     }
   }
 
@@ -171,22 +172,23 @@ export class Outbox {
 
 /**
  * One frame (JSON text) in each wire format, each built on first use and kept: an event's
- * frames for its subscribers, a constant frame for every socket. Deflated frames are
- * sync-flushed blocks for sockets past their first frame (zlib-shared.ts).
+ * frames for its subscribers, a constant frame for every socket. Compressed frames are the
+ * shared blocks for sockets past their first frame (protocol/compression.ts).
  */
 export class WireFrames {
   readonly #json: string;
-  #deflated: Uint8Array | null = null;
   #etf: Uint8Array | null = null;
-  #etfDeflated: Uint8Array | null = null;
+  /** By slot: [zlib JSON, zstd JSON, zlib ETF, zstd ETF]. */
+  readonly #compressed: (Uint8Array | undefined)[] = [];
 
   constructor(json: string) {
     this.#json = json;
   }
 
   get(wire: WireFormat): string | Uint8Array {
-    if (!wire.etf) return wire.compressed ? (this.#deflated ??= deflateFrame(this.#json)) : this.#json;
-    const etf = (this.#etf ??= encodeEtfFrame(this.#json));
-    return wire.compressed ? (this.#etfDeflated ??= deflateFrame(etf)) : etf;
+    const plain = wire.etf ? (this.#etf ??= encodeEtfFrame(this.#json)) : this.#json;
+    if (wire.compress === null) return plain;
+    const slot = (wire.etf ? 2 : 0) + (wire.compress === "zstd-stream" ? 1 : 0);
+    return (this.#compressed[slot] ??= compressFrame(wire.compress, plain));
   }
 }

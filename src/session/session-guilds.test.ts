@@ -46,7 +46,7 @@ function rig() {
   const sessions = new Sessions({ resumeLog: new ResumeLog(), publisher, now: Date.now });
   const guilds = new SessionGuilds({ sessions, store: new MemoryGuildStore(), owners, worker: "n/0" });
   const delivery = new SessionDelivery(sessions, guilds);
-  const socket = new FakeSocket({ compressed: false, state: "ready", session: null, zlibStarted: false } as unknown as Connection);
+  const socket = new FakeSocket({ compress: null, state: "ready", session: null, streamStarted: false } as unknown as Connection);
   publisher.sockets.add(socket);
   const session: Session = {
     id: "n.0.aa",

@@ -6,6 +6,7 @@
 import type { VoiceRequest } from "../guild/voice-states.ts";
 import { randomBytes } from "node:crypto";
 import type { GatewayVersion } from "../protocol/gateway-query.ts";
+import type { CompressionKind } from "../protocol/compression.ts";
 import type { Socket } from "../transport/transport.ts";
 import type { User } from "../store/guild-store.ts";
 import type { Presence } from "../guild/presence.ts";
@@ -16,8 +17,8 @@ import type { SmallMap, SmallSet } from "./small-collections.ts";
 export interface Connection extends FrameWindow {
   /** The `v` the client connected with (READY echoes it; payloads are the same). */
   readonly version: GatewayVersion;
-  /** Frames go out as shared zlib-stream blocks (see protocol/zlib-shared.ts). */
-  readonly compressed: boolean;
+  /** Frames go out as shared blocks of this transport compression (protocol/compression.ts), or plain. */
+  readonly compress: CompressionKind | null;
   /** encoding=etf: frames both ways are Erlang terms in binary frames (protocol/etf.ts). */
   readonly etf: boolean;
   /** A close code to send as soon as the socket opens (bad version or encoding). */
@@ -31,7 +32,7 @@ export interface Connection extends FrameWindow {
   /** What to continue when the send buffer drains (a paced resume replay). */
   onDrain: (() => void) | null;
   /** Whether the socket has received its first (header-carrying) compressed frame. */
-  zlibStarted: boolean;
+  streamStarted: boolean;
 }
 
 /**

@@ -17,7 +17,7 @@ function rig() {
   const publisher = new FakePublisher();
   const sessions = new Sessions({ resumeLog: new ResumeLog(), publisher, now: Date.now });
   const attach = (id: string, state: Connection["state"], shard: readonly [number, number] = [0, 1]) => {
-    const socket = new FakeSocket({ compressed: false, state, session: null, zlibStarted: false } as unknown as Connection);
+    const socket = new FakeSocket({ compress: null, state, session: null, streamStarted: false } as unknown as Connection);
     publisher.sockets.add(socket);
     const session: Session = {
       id,

@@ -37,9 +37,13 @@ export async function venvPython(name: string, requirements: string): Promise<st
   return python;
 }
 
-/** The command that runs test/sdk/discordpy/bot.py with discord.py installed. */
-export async function discordPyCommand(): Promise<string[]> {
-  const python = await venvPython("discordpy-venv", join(ROOT, "test", "sdk", "discordpy", "requirements.txt"));
+/**
+ * The command that runs test/sdk/discordpy/bot.py with discord.py installed; with `zstandard`,
+ * in a venv that also has zstandard, which makes discord.py ask for zstd-stream.
+ */
+export async function discordPyCommand(zstandard = false): Promise<string[]> {
+  const requirements = zstandard ? "requirements-zstandard.txt" : "requirements.txt";
+  const python = await venvPython(zstandard ? "discordpy-zstandard-venv" : "discordpy-venv", join(ROOT, "test", "sdk", "discordpy", requirements));
   return [python, join(ROOT, "test", "sdk", "discordpy", "bot.py")];
 }
 

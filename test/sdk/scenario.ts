@@ -77,6 +77,8 @@ const STEP_MS = 30_000;
 export interface SdkUnderTest {
   name: string;
   command(): Promise<string[]>;
+  /** The `compress=` the SDK asks for on every gateway connection (none: not checked). */
+  compress?: string;
 }
 
 interface Account {
@@ -472,5 +474,13 @@ export function sdkConformance(sdk: SdkUnderTest): void {
       },
       STEP_MS,
     );
+
+    if (sdk.compress !== undefined) {
+      test(`asked for compress=${sdk.compress} on every gateway connection, its RESUME's too`, () => {
+        const lines = started(proxy, "the proxy").requestLines;
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        for (const line of lines) expect(new URL(line.split(" ")[1] ?? "", "ws://gateway").searchParams.get("compress")).toBe(sdk.compress ?? null);
+      });
+    }
   });
 }

@@ -4,9 +4,10 @@
  * speaks encoding=etf: it sends Erlang terms as erlpack's JS encoder writes them
  * (etf-client.ts) and reads the gateway's binary frames as terms.
  */
-import zlib from "node:zlib";
+import type { CompressionKind } from "../../src/protocol/compression.ts";
 import { decodeEtf } from "../../src/protocol/etf-decode.ts";
 import { encodeClientEtf } from "./etf-client.ts";
+import { StreamDecompressor } from "./stream-decompressor.ts";
 
 export interface Frame {
   op: number;
@@ -17,24 +18,23 @@ export interface Frame {
 
 export class RawClient {
   readonly frames: Frame[] = [];
+  /** Every binary message as it came off the socket, still compressed if it was. */
+  readonly binary: Uint8Array[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly #socket: WebSocket;
   readonly #opened: Promise<void>;
   #waiters: (() => void)[] = [];
-  #inflate: zlib.Inflate | null = null;
-  /** Compressed messages inflate one after another, each up to its sync flush. */
-  #inflating: Promise<void> = Promise.resolve();
+  /** The connection's one decompression context, as real clients keep, for `compress`. */
+  readonly #decompressor: StreamDecompressor | null;
 
   readonly #etf: boolean;
 
-  constructor(url: string, options: { compress?: boolean; etf?: boolean } = {}) {
+  /** `compress` must match the URL's `compress=`: the client reads frames as that stream. */
+  constructor(url: string, options: { compress?: CompressionKind; etf?: boolean } = {}) {
     this.#etf = options.etf ?? false;
     this.#socket = new WebSocket(url);
     this.#socket.binaryType = "arraybuffer";
-    if (options.compress) {
-      // One persistent inflate context for the connection, as real clients keep.
-      this.#inflate = zlib.createInflate();
-    }
+    this.#decompressor = options.compress ? new StreamDecompressor(options.compress) : null;
     this.#opened = new Promise((resolve, reject) => {
       this.#socket.onopen = () => resolve();
       this.#socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
@@ -46,28 +46,18 @@ export class RawClient {
       };
     });
     this.#socket.onmessage = (event) => {
-      if (typeof event.data === "string") return this.#push(event.data);
-      const inflate = this.#inflate;
+      if (typeof event.data === "string") {
+        if (this.#decompressor) throw new Error("text frame on a compressed connection");
+        return this.#push(event.data);
+      }
+      const decompressor = this.#decompressor;
       const bytes = new Uint8Array(event.data as ArrayBuffer);
-      if (!inflate) {
+      this.binary.push(bytes);
+      if (!decompressor) {
         if (!this.#etf) throw new Error("binary frame on an uncompressed JSON connection");
         return this.#push(bytes);
       }
-      this.#inflating = this.#inflating.then(
-        () =>
-          new Promise<void>((resolve) => {
-            const chunks: Buffer[] = [];
-            const onData = (chunk: Buffer): number => chunks.push(chunk);
-            inflate.on("data", onData);
-            inflate.write(bytes);
-            inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-              inflate.off("data", onData);
-              const inflated = Buffer.concat(chunks);
-              this.#push(this.#etf ? new Uint8Array(inflated) : inflated.toString("utf8"));
-              resolve();
-            });
-          }),
-      );
+      void decompressor.read(bytes).then((message) => this.#push(this.#etf ? new Uint8Array(message) : message.toString("utf8")));
     };
   }
 

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, expect } from "bun:test";
 import { bunHarness } from "./bun-harness.ts";
+import type { CompressionKind } from "../../src/protocol/compression.ts";
 import { RawClient, type Frame } from "./gateway-client.ts";
 import { HARNESS_INGRESS_SECRET, type Harness } from "./harness.ts";
 import { callJson, type Json } from "./http.ts";
@@ -43,6 +44,11 @@ export interface World {
  * A server (Bun harness, in-memory store) for a test file's tests: started before them with
  * guildgate's `args`, stopped after them. Use it inside the tests.
  */
+/** The connect URL's query for a wire format. */
+export function gatewayQuery(wire: { etf?: boolean; compress?: CompressionKind }): string {
+  return `?v=10&encoding=${wire.etf ? "etf" : "json"}${wire.compress ? `&compress=${wire.compress}` : ""}`;
+}
+
 export function restServer(node: string, args: readonly string[] = [], now?: () => number): RestWorld {
   const world = new RestWorld();
   let server: Harness | undefined;
@@ -107,10 +113,9 @@ export class RestWorld {
     expect((await this.api("PUT", `/internal/guilds/${guildId}/members/${account.id}`, { roles })).status).toBeLessThan(300);
   }
 
-  /** A session through READY and the guild's GUILD_CREATE; with `etf`, on encoding=etf (and `compress`, zlib-stream). */
-  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: boolean } = {}): Promise<RawClient> {
-    const query = `?v=10&encoding=${wire.etf ? "etf" : "json"}${wire.compress ? "&compress=zlib-stream" : ""}`;
-    const client = new RawClient(`${this.gatewayUrl}/${query}`, wire);
+  /** A session through READY and the guild's GUILD_CREATE; with `etf`, on encoding=etf; with `compress`, that transport compression. */
+  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: CompressionKind } = {}): Promise<RawClient> {
+    const client = new RawClient(`${this.gatewayUrl}/${gatewayQuery(wire)}`, wire);
     this.#open.push(client);
     await client.opened();
     await client.op(10);

@@ -5,6 +5,8 @@
  * that come after it, unanswered, until `restore()`. Events sent meanwhile are what the
  * client must get on RESUME. The client needs no change: the gateway's `--public-url`
  * names the proxy, so READY's `resume_gateway_url` and `/gateway`'s `url` lead back here.
+ * It keeps the first line each connection sent (the upgrade's request line: its query says
+ * which encoding and compression the client asked for).
  */
 import net from "node:net";
 
@@ -19,6 +21,8 @@ interface Pair {
 export class TcpProxy {
   readonly #server: net.Server;
   readonly #pairs = new Set<Pair>();
+  /** The first line of each connection's request, in order of arrival (`GET /?v=10&... HTTP/1.1`). */
+  readonly requestLines: string[] = [];
   #target: { host: string; port: number } | null = null;
   #holding = false;
 
@@ -73,6 +77,7 @@ export class TcpProxy {
   #accept(client: net.Socket): void {
     const pair: Pair = { client, upstream: null, pending: [] };
     this.#pairs.add(pair);
+    client.once("data", (chunk: Buffer) => this.requestLines.push(chunk.toString("latin1").split("\r\n")[0] as string));
     client.on("data", (chunk: Buffer) => (pair.upstream ? pair.upstream.write(chunk) : pair.pending.push(chunk)));
     client.on("error", () => {});
     client.on("close", () => {
