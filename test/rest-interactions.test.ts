@@ -202,7 +202,8 @@ describe("responding", () => {
   test("with_response=true answers the interaction callback response", async () => {
     const s = await scene();
     const d = await invoked(s, echoBody(s, s.lobby.id));
-    const answer = await callback(d, { type: 4, data: { content: "pong" } }, "?with_response=true");
+    // discord.py sends with_response=1, discord.js with_response=true.
+    const answer = await callback(d, { type: 4, data: { content: "pong" } }, "?with_response=1");
     expect(answer).toMatchObject({
       status: 200,
       json: { interaction: { id: d.id, type: 2, response_message_loading: false, response_message_ephemeral: false }, resource: { type: 4, message: { content: "pong", type: 20 } } },
@@ -292,6 +293,9 @@ describe("the interaction's webhook", () => {
     const isFollowUp = (e: Json): boolean => e.id === followUp.json.id;
     expect(await rest.event(s.memberSession, "MESSAGE_CREATE", from, isFollowUp)).toMatchObject({ content: "second" });
     expect(await webhook(d, "POST", "", { content: "third" })).toEqual({ status: 204, json: {} });
+    expect(await webhook(d, "POST", "?wait=0", { content: "fourth" })).toEqual({ status: 204, json: {} });
+    // discord.py sends its booleans as 1.
+    expect(await webhook(d, "POST", "?wait=1", { content: "fifth" })).toMatchObject({ status: 200, json: { content: "fifth" } });
     expect(await webhook(d, "GET", `/messages/${followUp.json.id}`)).toMatchObject({ status: 200, json: { content: "second" } });
     expect(await webhook(d, "PATCH", `/messages/${followUp.json.id}`, { content: "second!" })).toMatchObject({ status: 200, json: { content: "second!" } });
     expect(await rest.event(s.memberSession, "MESSAGE_UPDATE", from, isFollowUp)).toMatchObject({ content: "second!" });

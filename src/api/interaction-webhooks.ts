@@ -56,7 +56,7 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
     if (which === undefined) {
       const { body, uploads } = await messageBody(ctx, request, ref);
       const message = await owners.followUp(ref.guildId, key, readMessageCreate(body, ctx.ids.next(), ref.channelId, uploads, MessageFlag.EPHEMERAL), now());
-      return url.searchParams.get("wait") === "true" ? ok(message) : noContent();
+      return queryFlag(url, "wait") ? ok(message) : noContent();
     }
     switch (request.method) {
       case "PATCH": {
@@ -72,13 +72,19 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
   };
 }
 
+/** A boolean query parameter as Discord reads one: `true` or `1` (discord.js sends `true`, discord.py `1`). */
+function queryFlag(url: URL, name: string): boolean {
+  const value = url.searchParams.get(name)?.toLowerCase();
+  return value === "true" || value === "1";
+}
+
 /** The initial response: its token must name interaction `id`, and come within 3 s of it. */
 async function respond(ctx: Context, request: Request, url: URL, id: string, token: string): Promise<Response> {
   const ref = ctx.interactionTokens.verify(token);
   if (ref?.id !== id || ctx.now() - snowflakeTime(id) > INITIAL_RESPONSE_MS) throw new Refusal("unknown-interaction", "Unknown interaction");
   const { body, uploads, indices } = await messageBody(ctx, request, ref);
   const answer = await ctx.owners.respond(ref.guildId, { id, applicationId: ref.applicationId, channelId: ref.channelId }, readResponse(ctx, ref, body, uploads, indices), ctx.now());
-  return url.searchParams.get("with_response") === "true" ? ok(answer) : noContent();
+  return queryFlag(url, "with_response") ? ok(answer) : noContent();
 }
 
 /** A callback's body (docs: "Interaction Response Structure"): its type, and its data as that type takes it. */
