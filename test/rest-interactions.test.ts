@@ -370,6 +370,8 @@ describe("components", () => {
     const again = await invoked(s, clickBody(s, message));
     const reply = await callback(again, { type: 4, data: { content: "Clicked" } }, "?with_response=true");
     expect(reply.json.resource).toMatchObject({ message: { type: 19, message_reference: { message_id: message.id }, interaction_metadata: { type: 3, interacted_message_id: message.id } } });
+    // A component's response names its message instead of carrying the deprecated `interaction`.
+    expect(((reply.json.resource as Json).message as Json).interaction).toBeUndefined();
   });
 
   test("a button on an ephemeral reply: its click reaches the app; UPDATE_MESSAGE reaches the invoker alone and stores nothing", async () => {
