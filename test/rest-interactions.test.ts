@@ -12,7 +12,8 @@ import type { Json } from "./support/http.ts";
 import { Intents, restServer, type Account, type World } from "./support/rest-world.ts";
 
 let skew = 0;
-const rest = restServer("interactions", [], () => Date.now() + skew);
+// Two IDENTIFY buckets, so a bot may open two shards at once.
+const rest = restServer("interactions", ["--max-concurrency", "2"], () => Date.now() + skew);
 afterEach(() => {
   skew = 0;
 });
@@ -114,6 +115,25 @@ describe("starting an interaction", () => {
     expect(resolved).toMatchObject({ users: { [s.owner.id]: { id: s.owner.id } }, members: { [s.owner.id]: { roles: [] } } });
     expect(typeof ((resolved.members as Json)[s.owner.id] as Json).permissions).toBe("string");
     await rest.nothingSince(s.memberSession, s.guild.id, "INTERACTION_CREATE", from);
+  });
+
+  test("only the bot's session on the guild's shard, (guild_id >> 22) % num_shards, gets it", async () => {
+    const app = await rest.user("sharded-app", 0, true);
+    const invoker = await rest.user("sharded-invoker");
+    // A guild on shard 1 of 2: the bot's shard-0 session (which holds its user events) must not get it.
+    let id = (BigInt(Date.now() - 1_420_070_400_000) << 22n) | 1n;
+    while ((id >> 22n) % 2n !== 1n) id += 1n << 22n;
+    const guild = await rest.created("/internal/guilds", { id: id.toString(), name: "Sharded", owner_id: invoker.id });
+    const channel = await rest.created(`/internal/guilds/${guild.id}/channels`, { name: "here" });
+    await rest.join(guild.id as string, app);
+    const command = (await rest.api("POST", `/api/v10/applications/${app.id}/commands`, { name: "ping", description: "Ping" }, app.auth)).json;
+    const zero = await rest.session(app, MESSAGES, guild.id as string, { shard: [0, 2] });
+    const one = await rest.session(app, MESSAGES, guild.id as string, { shard: [1, 2] });
+    const [fromZero, fromOne] = [zero.frames.length, one.frames.length];
+    const body = { type: 2, application_id: app.id, guild_id: guild.id, channel_id: channel.id, session_id: "s", nonce: "1", data: { id: command.id, name: "ping", type: 1 } };
+    expect((await rest.api("POST", "/api/v10/interactions", body, invoker.auth)).status).toBe(204);
+    expect(await rest.event(one, "INTERACTION_CREATE", fromOne)).toMatchObject({ guild_id: guild.id });
+    await rest.nothingForUserSince(zero, app.id, "INTERACTION_CREATE", fromZero);
   });
 
   test("a backend starts one for a user through POST /internal/interactions (ingress secret)", async () => {

@@ -107,16 +107,20 @@ export class RestWorld {
     expect((await this.api("PUT", `/internal/guilds/${guildId}/members/${account.id}`, { roles })).status).toBeLessThan(300);
   }
 
-  /** A session through READY and the guild's GUILD_CREATE; with `etf`, on encoding=etf (and `compress`, zlib-stream). */
-  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: boolean } = {}): Promise<RawClient> {
+  /**
+   * A session through READY and the guild's GUILD_CREATE (if the guild is on its `shard`); with
+   * `etf`, on encoding=etf (and `compress`, zlib-stream).
+   */
+  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: boolean; shard?: [number, number] } = {}): Promise<RawClient> {
     const query = `?v=10&encoding=${wire.etf ? "etf" : "json"}${wire.compress ? "&compress=zlib-stream" : ""}`;
     const client = new RawClient(`${this.gatewayUrl}/${query}`, wire);
     this.#open.push(client);
     await client.opened();
     await client.op(10);
-    client.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+    client.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" }, ...(wire.shard && { shard: wire.shard }) } });
     await client.dispatch("READY");
-    await client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const [shardId, shards] = wire.shard ?? [0, 1];
+    if (Number((BigInt(guildId) >> 22n) % BigInt(shards)) === shardId) await client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
     return client;
   }
 
