@@ -450,7 +450,8 @@ describe("modals", () => {
     const submitted = await invoked(s, submit);
     expect(submitted).toMatchObject({ type: 5, data: { custom_id: "feedback", components: [{ type: 1, components: [{ custom_id: "text", value: "great" }] }] } });
     expect(await callback(submitted, { type: 9, data: modal })).toMatchObject({ status: 400, json: { code: 50035 } });
-    expect((await callback(submitted, { type: 4, data: { content: "Thanks" } })).status).toBe(204);
+    const thanks = await callback(submitted, { type: 4, data: { content: "Thanks" } }, "?with_response=true");
+    expect(thanks.json.resource).toMatchObject({ message: { type: 20, content: "Thanks", interaction_metadata: { id: submitted.id, type: 5 } } });
     expect(await rest.api("POST", "/api/v10/interactions", { ...submit, data: { ...submit.data, custom_id: "other" } }, s.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
   });
 });
