@@ -227,7 +227,7 @@ export class GuildInteractions {
     const reply = facts.command === undefined && facts.messageId !== undefined;
     const reference = { type: 0, message_id: facts.messageId, channel_id: facts.channelId, ...(!inDm(facts) && { guild_id: facts.guildId }) };
     const data = { ...messageData(base), ...place.fieldsJson(facts, originalResponseId), ...(reply && { message_reference: reference }) };
-    // A context menu command's answer is CONTEXT_MENU_COMMAND; a slash command's, and a modal's shown from one, CHAT_INPUT_COMMAND.
+    // A context menu command's answer is CONTEXT_MENU_COMMAND; a slash command's and a modal submission's, CHAT_INPUT_COMMAND.
     const contextMenu = facts.command !== undefined && facts.command.type !== 1;
     const type = reply ? MessageType.REPLY : contextMenu ? MessageType.CONTEXT_MENU_COMMAND : MessageType.CHAT_INPUT_COMMAND;
     const message: StoredMessage = { ...base, type, data: JSON.stringify(data) };
