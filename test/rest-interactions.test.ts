@@ -136,6 +136,24 @@ describe("starting an interaction", () => {
     await rest.nothingForUserSince(zero, app.id, "INTERACTION_CREATE", fromZero);
   });
 
+  test("context menus: a USER command resolves its target user and member, a MESSAGE command its message; the answers are type 23", async () => {
+    const s = await scene();
+    const register = async (type: number, name: string) => (await rest.api("POST", `/api/v10/applications/${s.app.id}/commands`, { type, name }, s.app.auth)).json;
+    const [inspect, quote] = [await register(2, "Inspect"), await register(3, "Quote")];
+    const target = (await rest.api("POST", `/api/v10/channels/${s.lobby.id}/messages`, { content: "quote me" }, s.owner.auth)).json;
+    const menu = (command: Json, targetId: unknown): Json => ({ ...echoBody(s, s.lobby.id), data: { id: command.id, name: command.name, type: command.type, target_id: targetId } });
+    const onUser = await invoked(s, menu(inspect, s.owner.id));
+    expect(onUser.data).toMatchObject({ type: 2, name: "Inspect", target_id: s.owner.id, resolved: { users: { [s.owner.id]: { id: s.owner.id } }, members: { [s.owner.id]: { roles: [] } } } });
+    const answer = await callback(onUser, { type: 4, data: { content: "inspected" } }, "?with_response=true");
+    expect(answer.json.resource).toMatchObject({ message: { type: 23, interaction_metadata: { command_type: 2, target_user: { id: s.owner.id } } } });
+    const onMessage = await invoked(s, menu(quote, target.id));
+    expect(onMessage.data).toMatchObject({ type: 3, target_id: target.id, resolved: { messages: { [target.id as string]: { id: target.id, content: "quote me" } } } });
+    const quoted = await callback(onMessage, { type: 4, data: { content: "quoted" } }, "?with_response=true");
+    expect(quoted.json.resource).toMatchObject({ message: { type: 23, interaction_metadata: { command_type: 3, target_message_id: target.id } } });
+    expect(await rest.api("POST", "/api/v10/interactions", menu(quote, "1"), s.member.auth)).toMatchObject({ status: 404, json: { code: 10008 } });
+    expect(await rest.api("POST", "/api/v10/interactions", menu(inspect, undefined), s.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
+  });
+
   test("a backend starts one for a user through POST /internal/interactions (ingress secret)", async () => {
     const s = await scene();
     const from = s.appSession.frames.length;
