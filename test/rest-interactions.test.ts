@@ -440,6 +440,23 @@ describe("components", () => {
     expect(message).toMatchObject({ message: { content: "see file", attachments: [{ filename: "note.txt", size: 5 }] } });
   });
 
+  test("select menus: the values chosen (among the options, as many as the select takes), and the users a user select names in resolved", async () => {
+    const s = await scene();
+    const components = [
+      { type: 1, components: [{ type: 3, custom_id: "pick", options: [{ label: "A", value: "a" }, { label: "B", value: "b" }] }] },
+      { type: 1, components: [{ type: 5, custom_id: "who" }] },
+    ];
+    const message = (await rest.api("POST", `/api/v10/channels/${s.lobby.id}/messages`, { content: "Choose", components }, s.app.auth)).json;
+    const pick = { ...clickBody(s, message, "pick", 3), data: { component_type: 3, custom_id: "pick", values: ["b"] } };
+    expect((await invoked(s, pick)).data).toEqual({ component_type: 3, custom_id: "pick", values: ["b"] });
+    const who = { ...clickBody(s, message, "who", 5), data: { component_type: 5, custom_id: "who", values: [s.owner.id] } };
+    expect((await invoked(s, who)).data).toMatchObject({ component_type: 5, values: [s.owner.id], resolved: { users: { [s.owner.id]: { id: s.owner.id } } } });
+    for (const values of [undefined, [], ["c"], ["a", "b"]]) {
+      const refused = await rest.api("POST", "/api/v10/interactions", { ...pick, data: { component_type: 3, custom_id: "pick", values } }, s.member.auth);
+      expect({ values, status: refused.status, code: refused.json.code }).toEqual({ values, status: 400, code: 50035 });
+    }
+  });
+
   test("refusals: no such custom_id or component type, a message not the app's, an unknown message", async () => {
     const s = await scene();
     const message = await buttonMessage(s);

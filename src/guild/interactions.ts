@@ -376,7 +376,18 @@ function checkComponent(message: StoredMessage | undefined, start: InteractionSt
   if (message.authorId !== start.facts.applicationId) throw badField("message_id", "is not a message of this application");
   const found = findComponent(messageData(message).components, start.facts.customId ?? "");
   if (!found || found.type !== start.componentType) throw badField("data.custom_id", "names no component of that type on the message");
+  if (Array.isArray(start.data.values)) checkValues(found, start.data.values);
   return message;
+}
+
+/** A select menu's values: between its min_values and max_values (1 and 1 by default), a string select's among its options. */
+function checkValues(select: Json, values: readonly unknown[]): void {
+  const min = typeof select.min_values === "number" ? select.min_values : 1;
+  const max = typeof select.max_values === "number" ? select.max_values : 1;
+  if (values.length < min || values.length > max) throw badField("data.values", `must hold ${min} to ${max} values`);
+  if (!Array.isArray(select.options)) return;
+  const offered = new Set(select.options.map((option: Json) => option.value));
+  if (!values.every((value) => offered.has(value))) throw badField("data.values", "must be values of the select's options");
 }
 
 function findComponent(components: readonly unknown[], customId: string): Json | undefined {
