@@ -150,6 +150,7 @@ export function hostileHttpSuite(name: string, injects: boolean, start: () => Pr
       }
       routes.push(["POST", `/internal/guilds/${guild}/dispatch`], ["POST", `/internal/channels/${channel}/dispatch`]);
       routes.push(["PUT", `/internal/guilds/${guild}/members/${user}`], ["POST", `/api/v10/channels/${channel}/messages`]);
+      routes.push(["POST", "/internal/interactions"], ["POST", "/api/v10/interactions/1/aW50ZXJhY3Rpb24.bm8/callback"], ["POST", "/api/v10/webhooks/1/aW50ZXJhY3Rpb24.bm8"]);
     });
 
     afterAll(() => target.stop());

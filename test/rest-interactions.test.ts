@@ -12,7 +12,8 @@ import type { Json } from "./support/http.ts";
 import { Intents, restServer, type Account, type World } from "./support/rest-world.ts";
 
 let skew = 0;
-const rest = restServer("interactions", [], () => Date.now() + skew);
+// Two IDENTIFY buckets, so a bot may open two shards at once.
+const rest = restServer("interactions", ["--max-concurrency", "2"], () => Date.now() + skew);
 afterEach(() => {
   skew = 0;
 });
@@ -114,6 +115,43 @@ describe("starting an interaction", () => {
     expect(resolved).toMatchObject({ users: { [s.owner.id]: { id: s.owner.id } }, members: { [s.owner.id]: { roles: [] } } });
     expect(typeof ((resolved.members as Json)[s.owner.id] as Json).permissions).toBe("string");
     await rest.nothingSince(s.memberSession, s.guild.id, "INTERACTION_CREATE", from);
+  });
+
+  test("only the bot's session on the guild's shard, (guild_id >> 22) % num_shards, gets it", async () => {
+    const app = await rest.user("sharded-app", 0, true);
+    const invoker = await rest.user("sharded-invoker");
+    // A guild on shard 1 of 2: the bot's shard-0 session (which holds its user events) must not get it.
+    let id = (BigInt(Date.now() - 1_420_070_400_000) << 22n) | 1n;
+    while ((id >> 22n) % 2n !== 1n) id += 1n << 22n;
+    const guild = await rest.created("/internal/guilds", { id: id.toString(), name: "Sharded", owner_id: invoker.id });
+    const channel = await rest.created(`/internal/guilds/${guild.id}/channels`, { name: "here" });
+    await rest.join(guild.id as string, app);
+    const command = (await rest.api("POST", `/api/v10/applications/${app.id}/commands`, { name: "ping", description: "Ping" }, app.auth)).json;
+    const zero = await rest.session(app, MESSAGES, guild.id as string, { shard: [0, 2] });
+    const one = await rest.session(app, MESSAGES, guild.id as string, { shard: [1, 2] });
+    const [fromZero, fromOne] = [zero.frames.length, one.frames.length];
+    const body = { type: 2, application_id: app.id, guild_id: guild.id, channel_id: channel.id, session_id: "s", nonce: "1", data: { id: command.id, name: "ping", type: 1 } };
+    expect((await rest.api("POST", "/api/v10/interactions", body, invoker.auth)).status).toBe(204);
+    expect(await rest.event(one, "INTERACTION_CREATE", fromOne)).toMatchObject({ guild_id: guild.id });
+    await rest.nothingForUserSince(zero, app.id, "INTERACTION_CREATE", fromZero);
+  });
+
+  test("context menus: a USER command resolves its target user and member, a MESSAGE command its message; the answers are type 23", async () => {
+    const s = await scene();
+    const register = async (type: number, name: string) => (await rest.api("POST", `/api/v10/applications/${s.app.id}/commands`, { type, name }, s.app.auth)).json;
+    const [inspect, quote] = [await register(2, "Inspect"), await register(3, "Quote")];
+    const target = (await rest.api("POST", `/api/v10/channels/${s.lobby.id}/messages`, { content: "quote me" }, s.owner.auth)).json;
+    const menu = (command: Json, targetId: unknown): Json => ({ ...echoBody(s, s.lobby.id), data: { id: command.id, name: command.name, type: command.type, target_id: targetId } });
+    const onUser = await invoked(s, menu(inspect, s.owner.id));
+    expect(onUser.data).toMatchObject({ type: 2, name: "Inspect", target_id: s.owner.id, resolved: { users: { [s.owner.id]: { id: s.owner.id } }, members: { [s.owner.id]: { roles: [] } } } });
+    const answer = await callback(onUser, { type: 4, data: { content: "inspected" } }, "?with_response=true");
+    expect(answer.json.resource).toMatchObject({ message: { type: 23, interaction_metadata: { command_type: 2, target_user: { id: s.owner.id } } } });
+    const onMessage = await invoked(s, menu(quote, target.id));
+    expect(onMessage.data).toMatchObject({ type: 3, target_id: target.id, resolved: { messages: { [target.id as string]: { id: target.id, content: "quote me" } } } });
+    const quoted = await callback(onMessage, { type: 4, data: { content: "quoted" } }, "?with_response=true");
+    expect(quoted.json.resource).toMatchObject({ message: { type: 23, interaction_metadata: { command_type: 3, target_message_id: target.id } } });
+    expect(await rest.api("POST", "/api/v10/interactions", menu(quote, "1"), s.member.auth)).toMatchObject({ status: 404, json: { code: 10008 } });
+    expect(await rest.api("POST", "/api/v10/interactions", menu(inspect, undefined), s.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
   });
 
   test("a backend starts one for a user through POST /internal/interactions (ingress secret)", async () => {
@@ -223,7 +261,8 @@ describe("responding", () => {
   test("with_response=true answers the interaction callback response", async () => {
     const s = await scene();
     const d = await invoked(s, echoBody(s, s.lobby.id));
-    const answer = await callback(d, { type: 4, data: { content: "pong" } }, "?with_response=true");
+    // discord.py sends with_response=1, discord.js with_response=true.
+    const answer = await callback(d, { type: 4, data: { content: "pong" } }, "?with_response=1");
     expect(answer).toMatchObject({
       status: 200,
       json: { interaction: { id: d.id, type: 2, response_message_loading: false, response_message_ephemeral: false }, resource: { type: 4, message: { content: "pong", type: 20 } } },
@@ -317,6 +356,9 @@ describe("the interaction's webhook", () => {
     const isFollowUp = (e: Json): boolean => e.id === followUp.json.id;
     expect(await rest.event(s.memberSession, "MESSAGE_CREATE", from, isFollowUp)).toMatchObject({ content: "second" });
     expect(await webhook(d, "POST", "", { content: "third" })).toEqual({ status: 204, json: {} });
+    expect(await webhook(d, "POST", "?wait=0", { content: "fourth" })).toEqual({ status: 204, json: {} });
+    // discord.py sends its booleans as 1.
+    expect(await webhook(d, "POST", "?wait=1", { content: "fifth" })).toMatchObject({ status: 200, json: { content: "fifth" } });
     expect(await webhook(d, "GET", `/messages/${followUp.json.id}`)).toMatchObject({ status: 200, json: { content: "second" } });
     expect(await webhook(d, "PATCH", `/messages/${followUp.json.id}`, { content: "second!" })).toMatchObject({ status: 200, json: { content: "second!" } });
     expect(await rest.event(s.memberSession, "MESSAGE_UPDATE", from, isFollowUp)).toMatchObject({ content: "second!" });
@@ -391,6 +433,8 @@ describe("components", () => {
     const again = await invoked(s, clickBody(s, message));
     const reply = await callback(again, { type: 4, data: { content: "Clicked" } }, "?with_response=true");
     expect(reply.json.resource).toMatchObject({ message: { type: 19, message_reference: { message_id: message.id }, interaction_metadata: { type: 3, interacted_message_id: message.id } } });
+    // A component's response names its message instead of carrying the deprecated `interaction`.
+    expect(((reply.json.resource as Json).message as Json).interaction).toBeUndefined();
   });
 
   test("a button on an ephemeral reply: its click reaches the app; UPDATE_MESSAGE reaches the invoker alone and stores nothing", async () => {
@@ -421,6 +465,23 @@ describe("components", () => {
     expect(message).toMatchObject({ message: { content: "see file", attachments: [{ filename: "note.txt", size: 5 }] } });
   });
 
+  test("select menus: the values chosen (among the options, as many as the select takes), and the users a user select names in resolved", async () => {
+    const s = await scene();
+    const components = [
+      { type: 1, components: [{ type: 3, custom_id: "pick", options: [{ label: "A", value: "a" }, { label: "B", value: "b" }] }] },
+      { type: 1, components: [{ type: 5, custom_id: "who" }] },
+    ];
+    const message = (await rest.api("POST", `/api/v10/channels/${s.lobby.id}/messages`, { content: "Choose", components }, s.app.auth)).json;
+    const pick = { ...clickBody(s, message, "pick", 3), data: { component_type: 3, custom_id: "pick", values: ["b"] } };
+    expect((await invoked(s, pick)).data).toEqual({ component_type: 3, custom_id: "pick", values: ["b"] });
+    const who = { ...clickBody(s, message, "who", 5), data: { component_type: 5, custom_id: "who", values: [s.owner.id] } };
+    expect((await invoked(s, who)).data).toMatchObject({ component_type: 5, values: [s.owner.id], resolved: { users: { [s.owner.id]: { id: s.owner.id } } } });
+    for (const values of [undefined, [], ["c"], ["a", "b"]]) {
+      const refused = await rest.api("POST", "/api/v10/interactions", { ...pick, data: { component_type: 3, custom_id: "pick", values } }, s.member.auth);
+      expect({ values, status: refused.status, code: refused.json.code }).toEqual({ values, status: 400, code: 50035 });
+    }
+  });
+
   test("refusals: no such custom_id or component type, a message not the app's, an unknown message", async () => {
     const s = await scene();
     const message = await buttonMessage(s);
@@ -449,7 +510,8 @@ describe("modals", () => {
     const submitted = await invoked(s, submit);
     expect(submitted).toMatchObject({ type: 5, data: { custom_id: "feedback", components: [{ type: 1, components: [{ custom_id: "text", value: "great" }] }] } });
     expect(await callback(submitted, { type: 9, data: modal })).toMatchObject({ status: 400, json: { code: 50035 } });
-    expect((await callback(submitted, { type: 4, data: { content: "Thanks" } })).status).toBe(204);
+    const thanks = await callback(submitted, { type: 4, data: { content: "Thanks" } }, "?with_response=true");
+    expect(thanks.json.resource).toMatchObject({ message: { type: 20, content: "Thanks", interaction_metadata: { id: submitted.id, type: 5 } } });
     expect(await rest.api("POST", "/api/v10/interactions", { ...submit, data: { ...submit.data, custom_id: "other" } }, s.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
   });
 });

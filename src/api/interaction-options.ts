@@ -6,8 +6,7 @@
  * group holding exactly one subcommand. Answers the ids the options name, for `resolved`.
  * A fault is a 400 50035 naming the field (`data.options[0].value`).
  */
-import { isObject } from "../protocol/fields.ts";
-import { isSnowflake } from "../protocol/fields.ts";
+import { isObject, isSnowflake } from "../protocol/fields.ts";
 import type { ResolveIds } from "../guild/interaction-json.ts";
 import { invalidField } from "./errors.ts";
 

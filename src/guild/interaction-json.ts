@@ -143,11 +143,14 @@ export function interactionFieldsJson(scope: Pick<MessageScope, "user">, facts: 
     ...(targetUser && { target_user: userObject(targetUser) }),
     ...(facts.command?.type === 3 && facts.targetId !== undefined && { target_message_id: facts.targetId }),
   };
+  // Discord writes `interaction` only on a response to an interaction without a message of its
+  // own: a component's response names the component's message by `message_reference` instead.
+  const withoutMessage = facts.messageId === undefined;
   return {
     application_id: facts.applicationId,
     webhook_id: facts.applicationId,
     interaction_metadata: metadata,
-    interaction: { id: facts.id, type: facts.type, name: facts.command?.name ?? facts.customId ?? "", user: userJson, ...(member && { member }) },
+    ...(withoutMessage && { interaction: { id: facts.id, type: facts.type, name: facts.command?.name ?? facts.customId ?? "", user: userJson, ...(member && { member }) } }),
   };
 }
 

@@ -143,7 +143,7 @@ export class GuildInteractions {
 
   /** The initial response (`POST /interactions/:id/:token/callback`): the interaction callback response object. */
   respond(unitId: string, key: InteractionKey, response: InteractionResponse, now: number): MaybePromise<Json> {
-    return this.#in(unitId, key, (turn) => {
+    return this.#in(unitId, key, (place) => {
       const live = this.#held(key, now, "unknown-interaction");
       if (live.acknowledged) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
       checkResponseType(live.facts, response.type);
@@ -166,23 +166,23 @@ export class GuildInteractions {
         case 4:
         case 5: {
           const request = response.type === 4 ? response.message : loadingMessage(response.messageId, response.ephemeral);
-          return then(this.#post(turn, live, request, undefined), (message) => {
+          return then(this.#post(place, live, request, undefined), (message) => {
             live.originalId = message.id;
             return answered(message);
           }, undo);
         }
         case 7:
           live.originalId = live.facts.messageId;
-          return then(this.#edit(turn, live, "@original", response.edit, now), answered, undo);
+          return then(this.#edit(place, live, "@original", response.edit, now), answered, undo);
       }
     });
   }
 
   /** A follow-up message (`POST /webhooks/:app/:token`), once the interaction was answered. */
   followUp(unitId: string, key: InteractionKey, request: MessageRequest, now: number): MaybePromise<Json> {
-    return this.#in(unitId, key, (turn) => {
+    return this.#in(unitId, key, (place) => {
       const live = this.#answered(key, now);
-      return then(this.#post(turn, live, request, live.originalId), (message) => {
+      return then(this.#post(place, live, request, live.originalId), (message) => {
         live.followUps.add(message.id);
         return messageJson(message);
       });
@@ -196,15 +196,15 @@ export class GuildInteractions {
 
   /** `PATCH /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_UPDATE. */
   editResponse(unitId: string, key: InteractionKey, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<Json> {
-    return this.#in(unitId, key, (turn) => {
+    return this.#in(unitId, key, (place) => {
       const live = this.#answered(key, now);
-      return then(this.#edit(turn, live, which, edit, now), (message) => messageJson(message));
+      return then(this.#edit(place, live, which, edit, now), (message) => messageJson(message));
     });
   }
 
   /** `DELETE /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_DELETE. */
   deleteResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<void> {
-    return this.#in(unitId, key, (turn) => {
+    return this.#in(unitId, key, (place) => {
       const live = this.#answered(key, now);
       return then(this.#messageOf(live, which), (message) => {
         const { channelId, guildId } = live.facts;
@@ -212,10 +212,10 @@ export class GuildInteractions {
         const holder = this.#holderOf(message.id);
         if (holder?.ephemeral.delete(message.id)) {
           this.#holders.delete(message.id);
-          return turn.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
+          return place.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
         }
         const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
-        return turn.commit(writes, () => turn.messageEvent("MESSAGE_DELETE", channelId, d));
+        return place.commit(writes, () => place.messageEvent("MESSAGE_DELETE", channelId, d));
       });
     });
   }
@@ -227,7 +227,9 @@ export class GuildInteractions {
     const reply = facts.command === undefined && facts.messageId !== undefined;
     const reference = { type: 0, message_id: facts.messageId, channel_id: facts.channelId, ...(!inDm(facts) && { guild_id: facts.guildId }) };
     const data = { ...messageData(base), ...place.fieldsJson(facts, originalResponseId), ...(reply && { message_reference: reference }) };
-    const type = reply ? MessageType.REPLY : facts.command?.type === 1 ? MessageType.CHAT_INPUT_COMMAND : MessageType.CONTEXT_MENU_COMMAND;
+    // A context menu command's answer is CONTEXT_MENU_COMMAND; a slash command's and a modal submission's, CHAT_INPUT_COMMAND.
+    const contextMenu = facts.command !== undefined && facts.command.type !== 1;
+    const type = reply ? MessageType.REPLY : contextMenu ? MessageType.CONTEXT_MENU_COMMAND : MessageType.CHAT_INPUT_COMMAND;
     const message: StoredMessage = { ...base, type, data: JSON.stringify(data) };
     if ((message.flags & MessageFlag.EPHEMERAL) !== 0) {
       live.ephemeral.set(message.id, message);
@@ -374,7 +376,18 @@ function checkComponent(message: StoredMessage | undefined, start: InteractionSt
   if (message.authorId !== start.facts.applicationId) throw badField("message_id", "is not a message of this application");
   const found = findComponent(messageData(message).components, start.facts.customId ?? "");
   if (!found || found.type !== start.componentType) throw badField("data.custom_id", "names no component of that type on the message");
+  if (Array.isArray(start.data.values)) checkValues(found, start.data.values);
   return message;
+}
+
+/** A select menu's values: between its min_values and max_values (1 and 1 by default), a string select's among its options. */
+function checkValues(select: Json, values: readonly unknown[]): void {
+  const min = typeof select.min_values === "number" ? select.min_values : 1;
+  const max = typeof select.max_values === "number" ? select.max_values : 1;
+  if (values.length < min || values.length > max) throw badField("data.values", `must hold ${min} to ${max} values`);
+  if (!Array.isArray(select.options)) return;
+  const offered = new Set(select.options.map((option: Json) => option.value));
+  if (!values.every((value) => offered.has(value))) throw badField("data.values", "must be values of the select's options");
 }
 
 function findComponent(components: readonly unknown[], customId: string): Json | undefined {

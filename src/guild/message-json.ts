@@ -88,7 +88,8 @@ export function messageJson(message: StoredMessage, extras: MessageExtras = {}):
   if (extras.nonce !== undefined) json.nonce = extras.nonce;
   if (data.message_reference) json.message_reference = data.message_reference;
   if (data.interaction_metadata) {
-    Object.assign(json, { application_id: data.application_id, webhook_id: data.webhook_id, interaction_metadata: data.interaction_metadata, interaction: data.interaction });
+    Object.assign(json, { application_id: data.application_id, webhook_id: data.webhook_id, interaction_metadata: data.interaction_metadata });
+    if (data.interaction) json.interaction = data.interaction;
   }
   if (extras.referenced !== undefined) json.referenced_message = extras.referenced;
   return json;

@@ -113,15 +113,19 @@ export class RestWorld {
     expect((await this.api("PUT", `/internal/guilds/${guildId}/members/${account.id}`, { roles })).status).toBeLessThan(300);
   }
 
-  /** A session through READY and the guild's GUILD_CREATE; with `etf`, on encoding=etf; with `compress`, that transport compression. */
-  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: CompressionKind } = {}): Promise<RawClient> {
+  /**
+   * A session through READY and the guild's GUILD_CREATE (if the guild is on its `shard`); with
+   * `etf`, on encoding=etf; with `compress`, that transport compression.
+   */
+  async session(account: Account, intents: number, guildId: string, wire: { etf?: boolean; compress?: CompressionKind; shard?: [number, number] } = {}): Promise<RawClient> {
     const client = new RawClient(`${this.gatewayUrl}/${gatewayQuery(wire)}`, wire);
     this.#open.push(client);
     await client.opened();
     await client.op(10);
-    client.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+    client.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" }, ...(wire.shard && { shard: wire.shard }) } });
     await client.dispatch("READY");
-    await client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const [shardId, shards] = wire.shard ?? [0, 1];
+    if (Number((BigInt(guildId) >> 22n) % BigInt(shards)) === shardId) await client.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
     return client;
   }
 
