@@ -72,12 +72,6 @@ export function createInteractionWebhookRoutes(ctx: Context): Routes {
   };
 }
 
-/** A boolean query parameter as Discord reads one: `true` or `1` (discord.js sends `true`, discord.py `1`). */
-function queryFlag(url: URL, name: string): boolean {
-  const value = url.searchParams.get(name)?.toLowerCase();
-  return value === "true" || value === "1";
-}
-
 /** The initial response: its token must name interaction `id`, and come within 3 s of it. */
 async function respond(ctx: Context, request: Request, url: URL, id: string, token: string): Promise<Response> {
   const ref = ctx.interactionTokens.verify(token);
