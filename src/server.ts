@@ -31,6 +31,7 @@ import { MESSAGE_ROUTES } from "./api/messages.ts";
 import { REACTION_ROUTES } from "./api/reactions.ts";
 import { COMMAND_ROUTES } from "./api/commands.ts";
 import { READ_ROUTES } from "./api/reads.ts";
+import { THREAD_ROUTES } from "./api/threads.ts";
 import { DM_ROUTES } from "./api/direct-messages.ts";
 import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
@@ -255,7 +256,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
   const attachments = new Attachments(options.secrets.tokenSecret, config.maxUploadBytes ?? defaultMaxUploadBytes(config.cluster !== undefined));
   const rest = createRestRoutes(
     { store, owners, ids, verifyToken, rateLimits, attachments, now: Date.now, dispatchToUser: (userId, t, dJson) => userEvents.dispatchToUser(userId, t, dJson) },
-    [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES, ...DM_ROUTES],
+    [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...THREAD_ROUTES, ...COMMAND_ROUTES, ...DM_ROUTES],
   );
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({

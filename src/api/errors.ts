@@ -38,9 +38,12 @@ export const ApiCode = {
   MISSING_PERMISSIONS: 50013,
   BULK_DELETE_COUNT: 50016,
   SYSTEM_MESSAGE: 50021,
+  INVALID_CHANNEL_TYPE: 50024,
   BULK_DELETE_TOO_OLD: 50034,
   INVALID_FORM_BODY: 50035,
+  ARCHIVED_THREAD: 50083,
   INVALID_JSON: 50109,
+  THREAD_EXISTS: 160004,
 } as const;
 
 export class HttpError extends Error {
@@ -112,6 +115,9 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   "max-reactions": [400, ApiCode.MAX_REACTIONS],
   "cannot-message-user": [403, ApiCode.CANNOT_MESSAGE_USER],
   "dm-channel": [403, ApiCode.CANNOT_EXECUTE_ON_DM],
+  "invalid-channel-type": [400, ApiCode.INVALID_CHANNEL_TYPE],
+  "archived-thread": [400, ApiCode.ARCHIVED_THREAD],
+  "thread-exists": [400, ApiCode.THREAD_EXISTS],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */

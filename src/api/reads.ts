@@ -10,9 +10,10 @@ import type { GuildRead } from "../guild/guild-reads.ts";
 import { computeBasePermissions } from "../guild/permissions.ts";
 import { userObject } from "../guild/user-json.ts";
 import { Intent } from "../protocol/opcodes.ts";
-import { integer, snowflake, text } from "./body-fields.ts";
+import { snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
-import { ok, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
+import { ok, queryInteger, routedChannelOf, yes, type RestCall, type RestRoute } from "./rest.ts";
+import { deleteChannel, patchChannel } from "./threads.ts";
 import { getDmChannel } from "./direct-messages.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
@@ -25,13 +26,6 @@ function guildRead(read: (call: RestCall) => GuildRead): (call: RestCall) => Pro
   return async (call) => ok(await call.ctx.owners.readGuild(call.params.guild_id as string, call.user.id, read(call)));
 }
 
-/** An integer query parameter in `min..max`, `fallback` when absent. */
-function queryInteger(call: RestCall, name: string, min: number, max: number, fallback: number): number {
-  const value = call.url.searchParams.get(name);
-  return value === null ? fallback : integer(Number(value), name, min, max);
-}
-
-const yes = (call: RestCall, name: string): boolean => call.url.searchParams.get(name) === "true";
 
 function memberList(call: RestCall): GuildRead {
   if ((call.user.privilegedIntents & Intent.GUILD_MEMBERS) === 0) throw new HttpError(403, ApiCode.MISSING_ACCESS, "Missing Access");
@@ -73,7 +67,7 @@ async function myGuilds(call: RestCall): Promise<Response> {
 }
 
 export const READ_ROUTES: readonly RestRoute[] = [
-  { template: "/channels/{channel_id}", methods: { GET: getChannel } },
+  { template: "/channels/{channel_id}", methods: { GET: getChannel, PATCH: patchChannel, DELETE: deleteChannel } },
   { template: "/guilds/{guild_id}", methods: { GET: guildRead((call) => ({ k: "guild", withCounts: yes(call, "with_counts") })) } },
   { template: "/guilds/{guild_id}/channels", methods: { GET: guildRead(() => ({ k: "channels" })) } },
   { template: "/guilds/{guild_id}/roles", methods: { GET: guildRead(() => ({ k: "roles" })) } },

@@ -17,6 +17,7 @@ import type { RateLimits } from "./rate-limits.ts";
 import type { SnowflakeGenerator } from "./snowflake.ts";
 import type { Attachments } from "./attachments.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
+import { integer } from "./body-fields.ts";
 
 export interface RestContext {
   readonly store: GuildStore;
@@ -143,3 +144,12 @@ export const noContent = (): Response => new Response(null, { status: 204 });
 
 /** 200 with `body` as JSON. */
 export const ok = (body: unknown): Response => jsonResponse(body);
+
+/** An integer query parameter in `min..max`, `fallback` when absent. */
+export function queryInteger(call: RestCall, name: string, min: number, max: number, fallback: number): number {
+  const value = call.url.searchParams.get(name);
+  return value === null ? fallback : integer(Number(value), name, min, max);
+}
+
+/** Whether a boolean query parameter is "true". */
+export const yes = (call: RestCall, name: string): boolean => call.url.searchParams.get(name) === "true";

@@ -69,6 +69,23 @@ import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector
 import { snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
+import type { ThreadChannel } from "./guild-state.ts";
+import type { StoredThreadMember } from "../store/thread-records.ts";
+import { threadDeletedJson, threadJson, threadMemberJson, threadMemberWithMemberJson } from "./thread-json.ts";
+import { readThreads, type ThreadRead } from "./thread-reads.ts";
+import {
+  checkDeleteThread,
+  checkRemoveThreadMember,
+  newThread,
+  newThreadMember,
+  patchedThread,
+  requireActive,
+  threadAfterDelete,
+  threadAfterSend,
+  threadOf,
+  type ThreadPatch,
+  type ThreadRequest,
+} from "./thread-rules.ts";
 
 type Json = Record<string, unknown>;
 
@@ -92,8 +109,11 @@ export interface PublishPart {
 export interface GuildDelivery {
   /** One event for one worker (Manifold: one call per worker per event): the topics there and their `d`. */
   publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void;
-  /** An event for one member's sessions in this guild only (its own view changed). */
-  sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
+  /**
+   * An event for one member's sessions in this guild only (its own view changed, or it is in a
+   * private thread); `strippedJson`, when given, is `d` for its sessions without MESSAGE_CONTENT.
+   */
+  sendToMember(guildId: string, userId: string, t: string, dJson: string, strippedJson?: string): void;
   /**
    * An event about the member itself (its own GUILD_MEMBER_UPDATE) for those of its sessions
    * whose topic does not carry it (no GUILD_MEMBERS, or passive): Discord always sends it.
@@ -423,7 +443,14 @@ export class Guilds {
         const repliedTo = lookups[1];
         const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
         const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
-        return this.#commit(slot, owned, sentWrites(message, request.attachments), () => {
+        // In a thread: counted, unarchived, and the author joins it (thread-rules.ts).
+        const thread = owned.state.thread(channelId);
+        const sent = thread && threadAfterSend(thread, now);
+        const joined = thread && !owned.state.threadMembers(channelId).has(authorId) ? { guildId, threadId: channelId, userId: authorId, joinedAt: now, flags: 0 } : undefined;
+        const writes: GuildWrite[] = [...sentWrites(message, request.attachments), ...(sent ? [{ k: "channel" as const, channel: sent }] : []), ...(joined ? [{ k: "thread-member" as const, member: joined }] : [])];
+        return this.#commit(slot, owned, writes, () => {
+          if (thread && sent) this.#applyThread(owned, thread, sent);
+          if (sent && joined) this.#applyThreadMemberAdded(owned, sent, joined);
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });
@@ -436,6 +463,7 @@ export class Guilds {
   /** PATCH of a message: MESSAGE_UPDATE with `edited_timestamp`; the message object of the answer. */
   editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
     return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
+      activeIfThread(owned, channelId);
       const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
       return this.#commit(slot, owned, editWrites(message, next, edit.uploads ?? []), () => {
         this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
@@ -448,9 +476,11 @@ export class Guilds {
   deleteMessage(guildId: string, channelId: string, messageId: string, actorId: string): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
       checkDelete(message, actorId, permissions);
-      return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: [messageId] }], () =>
-        this.#messageEvent(owned, "MESSAGE_DELETE", channelId, { id: messageId, channel_id: channelId, guild_id: guildId }),
-      );
+      const countDown = this.#countedDown(owned, channelId, 1);
+      return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: [messageId] }, ...countDown], () => {
+        for (const { channel } of countDown) owned.state.putChannel(channel);
+        this.#messageEvent(owned, "MESSAGE_DELETE", channelId, { id: messageId, channel_id: channelId, guild_id: guildId });
+      });
     });
   }
 
@@ -464,9 +494,11 @@ export class Guilds {
       return Promise.all(messageIds.map((id) => store.getMessage(channelId, id))).then((found) => {
         const ids = found.flatMap((message) => (message ? [message.id] : []));
         if (ids.length === 0) return;
-        return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: ids }], () =>
-          this.#messageEvent(owned, "MESSAGE_DELETE_BULK", channelId, { ids, channel_id: channelId, guild_id: guildId }),
-        );
+        const countDown = this.#countedDown(owned, channelId, ids.length);
+        return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: ids }, ...countDown], () => {
+          for (const { channel } of countDown) owned.state.putChannel(channel);
+          this.#messageEvent(owned, "MESSAGE_DELETE_BULK", channelId, { ids, channel_id: channelId, guild_id: guildId });
+        });
       });
     });
   }
@@ -490,6 +522,7 @@ export class Guilds {
    */
   addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
+      activeIfThread(owned, channelId);
       return this.#reactions(channelId, messageId, userId).then((counts) => {
         if (!newReaction(counts, emoji, burst, permissions)) return;
         const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
@@ -555,13 +588,111 @@ export class Guilds {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
       const permissions = viewerPermissions(owned.state, channelId, userId);
-      return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
+      const thread = owned.state.thread(channelId);
+      if (!thread) return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
+      // Discord: a thread read by one of its members carries that member's thread member object.
+      const mine = owned.state.threadMembers(channelId).get(userId);
+      return { channel: { ...this.#threadJson(owned, thread), ...(mine && { member: threadMemberJson(mine) }) }, permissions: permissions.toString() };
     });
   }
 
   /** A member reads the guild (GET /guilds/:id[/...]), see guild-reads.ts. */
   readGuild(guildId: string, userId: string, read: GuildRead): MaybePromise<unknown> {
     return this.#on(guildId, true, (guild) => readGuild(required(guild), userId, read));
+  }
+
+  // Threads (thread-rules.ts): each checks the member's permissions on the guild as it is now,
+  // writes, then dispatches, in one step of the guild's queue.
+
+  /**
+   * A member starts a thread in `parentId` (from one of its messages when `request.messageId` is
+   * given: that message gets HAS_THREAD and MESSAGE_UPDATE with `thread`); the creator joins it.
+   * THREAD_CREATE (`newly_created`) and THREAD_MEMBERS_UPDATE; the answer is the thread.
+   */
+  createThread(guildId: string, parentId: string, creatorId: string, request: ThreadRequest, now: number): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const { thread, member } = newThread(owned.state, parentId, creatorId, request, now);
+      const start = (message: StoredMessage | undefined): Promise<Json> => {
+        const flagged = message && { ...message, flags: message.flags | HAS_THREAD };
+        const writes: GuildWrite[] = [{ k: "channel", channel: thread }, { k: "thread-member", member }, ...(flagged ? [{ k: "message" as const, message: flagged }] : [])];
+        return this.#commit(slot, owned, writes, () => {
+          owned.state.putChannel(thread);
+          owned.state.putThreadMember(member);
+          this.#threadEvent(owned, "THREAD_CREATE", thread, { ...this.#threadJson(owned, thread), newly_created: true });
+          this.#threadMembersUpdate(owned, thread, [member], []);
+          if (flagged) this.#messageEvent(owned, "MESSAGE_UPDATE", parentId, { ...messageEventJson(owned.state, flagged), thread: this.#threadJson(owned, thread) });
+          return this.#threadJson(owned, thread);
+        });
+      };
+      if (request.messageId === undefined) return start(undefined);
+      // The guild stays busy while the message is read: nothing changes it meanwhile.
+      return this.#options.store.getMessage(parentId, request.messageId).then((message) => {
+        if (!message) throw new Refusal("unknown-message", "Unknown Message");
+        return start(message);
+      });
+    });
+  }
+
+  /** PATCH of a thread: THREAD_UPDATE; the thread as it is now. */
+  patchThread(guildId: string, threadId: string, actorId: string, patch: ThreadPatch, now: number): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const current = threadOf(owned.state, threadId);
+      const next = patchedThread(owned.state, current, actorId, patch, now);
+      return this.#commit(slot, owned, [{ k: "channel", channel: next }], () => {
+        this.#applyThread(owned, current, next);
+        return this.#threadJson(owned, next);
+      });
+    });
+  }
+
+  /** DELETE of a thread (MANAGE_THREADS), its messages and members with it: THREAD_DELETE to those who saw it; the thread as it was. */
+  deleteThread(guildId: string, threadId: string, actorId: string): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const thread = threadOf(owned.state, threadId);
+      checkDeleteThread(owned.state, thread, actorId);
+      const json = this.#threadJson(owned, thread);
+      // Who saw it, while its members are still there.
+      const audience = owned.threadAudience(knownRule("THREAD_DELETE"), thread);
+      return this.#commit(slot, owned, [{ k: "delete-channel", channelId: threadId }], () => {
+        owned.state.deleteChannel(threadId);
+        this.#threadEvent(owned, "THREAD_DELETE", thread, threadDeletedJson(thread), audience);
+        return json;
+      });
+    });
+  }
+
+  /** Adds `userId` to the thread (the actor itself: joining): THREAD_MEMBERS_UPDATE, and THREAD_CREATE to the user added. */
+  addThreadMember(guildId: string, threadId: string, actorId: string, userId: string, now: number): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const thread = threadOf(owned.state, threadId);
+      const member = newThreadMember(owned.state, thread, actorId, userId, now);
+      if (!member) return;
+      return this.#commit(slot, owned, [{ k: "thread-member", member }], () => this.#applyThreadMemberAdded(owned, thread, member));
+    });
+  }
+
+  /** Removes `userId` from the thread (the actor itself: leaving): THREAD_MEMBERS_UPDATE, to the user removed too. */
+  removeThreadMember(guildId: string, threadId: string, actorId: string, userId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const thread = threadOf(owned.state, threadId);
+      if (!checkRemoveThreadMember(owned.state, thread, actorId, userId)) return;
+      // Who sees it while the user is still in it (a private thread's member loses it).
+      const audience = owned.threadAudience(knownRule("THREAD_MEMBERS_UPDATE"), thread);
+      return this.#commit(slot, owned, [{ k: "delete-thread-member", threadId, userId }], () => {
+        owned.state.deleteThreadMember(threadId, userId);
+        this.#threadMembersUpdate(owned, thread, [], [userId], audience);
+      });
+    });
+  }
+
+  /** A member reads threads (active, archived lists, thread members), see thread-reads.ts. */
+  readThreads(guildId: string, userId: string, read: ThreadRead): MaybePromise<unknown> {
+    return this.#on(guildId, true, (guild) => readThreads(required(guild).state, userId, read));
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
@@ -700,7 +831,13 @@ export class Guilds {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
       if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
-      return this.#commit(slot, owned, [{ k: "delete-channel", channelId }], () => this.#applyChannelDeleted(owned, channelId));
+      // Its threads go with it (clients drop a channel's threads with the channel).
+      const threadIds = [...owned.state.threads()].filter((thread) => thread.parentId === channelId).map((thread) => thread.id);
+      const writes = [...threadIds, channelId].map((id): GuildWrite => ({ k: "delete-channel", channelId: id }));
+      return this.#commit(slot, owned, writes, () => {
+        for (const id of threadIds) owned.state.deleteChannel(id);
+        this.#applyChannelDeleted(owned, channelId);
+      });
     });
   }
 
@@ -724,6 +861,56 @@ export class Guilds {
   }
 
   // Applying committed changes to memory, and telling the sessions.
+
+  #threadJson(owned: OwnedGuild, thread: ThreadChannel): Json {
+    return threadJson(thread, owned.state.threadMembers(thread.id).size);
+  }
+
+  /**
+   * A thread changed: THREAD_UPDATE unless only its counts did (Discord sends none for those).
+   * Unarchived, each of its members gets THREAD_MEMBER_UPDATE (docs: topics/threads "Unarchiving a Thread").
+   */
+  #applyThread(owned: OwnedGuild, before: ThreadChannel, after: ThreadChannel): void {
+    owned.state.putChannel(after);
+    const counts = { messageCount: 0, totalMessageSent: 0 };
+    if (JSON.stringify({ ...before, thread: { ...before.thread, ...counts } }) === JSON.stringify({ ...after, thread: { ...after.thread, ...counts } })) return;
+    this.#threadEvent(owned, "THREAD_UPDATE", after, this.#threadJson(owned, after));
+    if (!before.thread.archived || after.thread.archived) return;
+    for (const member of owned.state.threadMembers(after.id).values()) {
+      this.#options.delivery.sendToMember(owned.id, member.userId, "THREAD_MEMBER_UPDATE", JSON.stringify({ ...threadMemberJson(member), guild_id: owned.id }));
+    }
+  }
+
+  #applyThreadMemberAdded(owned: OwnedGuild, thread: ThreadChannel, member: StoredThreadMember): void {
+    owned.state.putThreadMember(member);
+    this.#threadMembersUpdate(owned, thread, [member], []);
+    // Discord sends the thread to a user added to it, whether or not it had it.
+    const d = { ...this.#threadJson(owned, thread), member: threadMemberJson(member) };
+    this.#options.delivery.sendToMember(owned.id, member.userId, "THREAD_CREATE", JSON.stringify(d));
+  }
+
+  /**
+   * THREAD_MEMBERS_UPDATE to the thread's audience with GUILD_MEMBERS (`audience`: as it was
+   * before a removal), and to the users added or removed whatever their intents (docs: it is
+   * always sent to them).
+   */
+  #threadMembersUpdate(owned: OwnedGuild, thread: ThreadChannel, added: readonly StoredThreadMember[], removedIds: readonly string[], audience?: ReturnType<OwnedGuild["threadAudience"]>): void {
+    const addedJson = added.flatMap((member) => {
+      const guildMember = owned.state.member(member.userId);
+      const user = owned.state.user(member.userId);
+      return guildMember && user ? [{ ...threadMemberWithMemberJson(member, guildMember, user), presence: null }] : [];
+    });
+    const d = {
+      id: thread.id,
+      guild_id: owned.id,
+      member_count: this.#threadJson(owned, thread).member_count,
+      ...(addedJson.length > 0 && { added_members: addedJson }),
+      ...(removedIds.length > 0 && { removed_member_ids: removedIds }),
+    };
+    this.#threadEvent(owned, "THREAD_MEMBERS_UPDATE", thread, d, audience);
+    const dJson = JSON.stringify(d);
+    for (const userId of [...added.map((member) => member.userId), ...removedIds]) this.#options.delivery.sendToSelf(owned.id, userId, "THREAD_MEMBERS_UPDATE", dJson);
+  }
 
   #applyGuild(owned: OwnedGuild, guild: Guild): void {
     this.#timed("GUILD_UPDATE", () =>
@@ -972,9 +1159,32 @@ export class Guilds {
     return (await this.#options.store.messageReactions(channelId, [messageId], viewerId)).get(messageId) ?? [];
   }
 
-  /** An event about a channel's messages, to those who can view the channel, by the event's rule. */
+  /** An event about a channel's messages, to those who can view the channel (or see the thread), by the event's rule. */
   #messageEvent(owned: OwnedGuild, t: string, channelId: string, d: Json): void {
+    const thread = owned.state.thread(channelId);
+    if (thread) return this.#threadEvent(owned, t, thread, d);
     this.#timed(t, () => this.#deliver(owned.audience(knownRule(t), channelId), t, d));
+  }
+
+  /**
+   * An event about a thread or in it, to those who may see the thread (`OwnedGuild.threadAudience`,
+   * computed now unless given): its topics, then a private thread's members one by one (with a
+   * copy without content for those without MESSAGE_CONTENT, when the rule strips it).
+   */
+  #threadEvent(owned: OwnedGuild, t: string, thread: ThreadChannel, d: Json, audience = owned.threadAudience(knownRule(t), thread)): void {
+    this.#timed(t, () => {
+      this.#deliver(audience.topics, t, d);
+      if (audience.members.length === 0) return;
+      const full = JSON.stringify(d);
+      const stripped = knownRule(t).content ? JSON.stringify(withoutContent(d)) : undefined;
+      for (const userId of audience.members) this.#options.delivery.sendToMember(owned.id, userId, t, full, stripped);
+    });
+  }
+
+  /** The write that counts a thread's messages down by `deleted` (none for a channel that is not a thread). */
+  #countedDown(owned: OwnedGuild, channelId: string, deleted: number): { k: "channel"; channel: StoredChannel }[] {
+    const thread = owned.state.thread(channelId);
+    return thread ? [{ k: "channel", channel: threadAfterDelete(thread, deleted) }] : [];
   }
 
   /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */
@@ -1107,6 +1317,15 @@ function mayJoinVoice(guild: OwnedGuild, member: Member, channelId: string): boo
   const channel = guild.state.channelRecord(channelId);
   const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
   return channel !== undefined && VOICE_CHANNEL_TYPES.has(channel.type) && (channelPermissions(guild.state.guild(), member, channel) & needed) === needed;
+}
+
+/** Discord's HAS_THREAD message flag: a thread was started from the message. */
+const HAS_THREAD = 1 << 5;
+
+/** Refuses (50083) an operation only an active thread allows, if the channel is an archived thread. */
+function activeIfThread(guild: OwnedGuild, channelId: string): void {
+  const thread = guild.state.thread(channelId);
+  if (thread) requireActive(thread);
 }
 
 /** The guild, or the refusal an operation on a guild that is not there gets. */

@@ -26,7 +26,13 @@ export type RefusalReason =
   /** A DM the sender may not send: the other user is a bot as well, shares no guild with it, or is gone. */
   | "cannot-message-user"
   /** What a DM channel does not allow (deleting the other user's message). */
-  | "dm-channel";
+  | "dm-channel"
+  /** What the channel's type does not allow (a thread in a voice channel, a thread of a thread). */
+  | "invalid-channel-type"
+  /** What only an active thread allows (joining, editing, sending in a locked one). */
+  | "archived-thread"
+  /** A second thread from one message. */
+  | "thread-exists";
 
 export class Refusal extends Error {
   override name = "Refusal";

@@ -7,6 +7,7 @@
 import { assertValidCommand, assertValidScope, byId, copyCommand, type CommandChange, type StoredCommand } from "./command-records.ts";
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
+import { copyThreadMember, type StoredThreadMember } from "./thread-records.ts";
 import {
   assertValidGuildWrite,
   assertValidPage,
@@ -69,6 +70,8 @@ export class MemoryGuildStore implements GuildStore {
   readonly #members = new Map<string, Map<string, Member>>();
   /** guild id → its fence: the generation of the owner that claimed it last. */
   readonly #fences = new Map<string, number>();
+  /** thread id → user id → thread member. */
+  readonly #threadMembers = new Map<string, Map<string, StoredThreadMember>>();
   /** channel id → message id → message. */
   readonly #messages = new Map<string, Map<string, StoredMessage>>();
   /** Every reaction, in order of arrival (so an emoji's first use orders a message's reactions). */
@@ -139,6 +142,11 @@ export class MemoryGuildStore implements GuildStore {
   }
 
 
+
+  async listThreadMembers(guildId: string): Promise<StoredThreadMember[]> {
+    const members = [...this.#threadMembers.values()].flatMap((byUser) => [...byUser.values()]).filter((member) => member.guildId === guildId);
+    return members.sort((a, b) => compareSnowflakes(a.threadId, b.threadId) || compareSnowflakes(a.userId, b.userId)).map(copyThreadMember);
+  }
 
   async listChannels(guildId: string): Promise<StoredChannel[]> {
     return [...this.#channels.values()]
@@ -348,6 +356,18 @@ export class MemoryGuildStore implements GuildStore {
         members.set(write.member.userId, copyMember(write.member));
         return;
       }
+      case "thread-member": {
+        let members = this.#threadMembers.get(write.member.threadId);
+        if (!members) this.#threadMembers.set(write.member.threadId, (members = new Map()));
+        members.set(write.member.userId, copyThreadMember(write.member));
+        return;
+      }
+      case "delete-thread-member": {
+        const members = this.#threadMembers.get(write.threadId);
+        members?.delete(write.userId);
+        if (members?.size === 0) this.#threadMembers.delete(write.threadId);
+        return;
+      }
       case "delete-member": {
         const members = this.#members.get(guildId);
         members?.delete(write.userId);
@@ -394,6 +414,7 @@ export class MemoryGuildStore implements GuildStore {
         return;
       case "delete-channel":
         this.#channels.delete(write.channelId);
+        this.#threadMembers.delete(write.channelId);
         this.#messages.delete(write.channelId);
         this.#reactions = this.#reactions.filter(({ reaction }) => reaction.channelId !== write.channelId);
         this.#attachments.delete(write.channelId);
@@ -402,6 +423,7 @@ export class MemoryGuildStore implements GuildStore {
         for (const key of this.#commands.keys()) if (key.endsWith(`/${guildId}`)) this.#commands.delete(key);
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
         for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
+        for (const [threadId, members] of this.#threadMembers) if ([...members.values()].some((member) => member.guildId === guildId)) this.#threadMembers.delete(threadId);
         for (const [channelId, messages] of this.#messages) {
           for (const [id, message] of messages) if (message.guildId === guildId) messages.delete(id);
           if (messages.size === 0) this.#messages.delete(channelId);
@@ -417,7 +439,7 @@ export class MemoryGuildStore implements GuildStore {
   }
 
   async close(): Promise<void> {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments]) map.clear();
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments, this.#threadMembers]) map.clear();
     this.#reactions = [];
   }
 }
