@@ -138,13 +138,16 @@ describe("private threads", () => {
     const third = await another(w, "third");
     const owner = await rest.session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT | GUILD_MEMBERS, w.guild.id);
     const outsider = await rest.session(third, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT, w.guild.id);
+    const creator = await rest.session(w.member, GUILDS | GUILD_MESSAGES, w.guild.id);
     const from = owner.frames.length;
     const before = outsider.frames.length;
     const thread = await call("POST", channels(w.lobby.id, "/threads"), w.member, { name: "private", type: 12 });
     const threadId = thread.id as string;
     await rest.event(owner, "THREAD_CREATE", from, (d) => d.id === threadId);
     const sent = await post(w, "member", "members only", threadId);
-    await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === sent.id);
+    expect(await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === sent.id)).toMatchObject({ content: "members only" });
+    // A member told one by one still gets the copy without content when it has no MESSAGE_CONTENT.
+    expect(await rest.event(creator, "MESSAGE_CREATE", 0, (d) => d.id === sent.id)).toMatchObject({ channel_id: threadId, content: "" });
     await rest.nothingSince(outsider, w.guild.id, "THREAD_CREATE", before);
     await rest.nothingSince(outsider, w.guild.id, "MESSAGE_CREATE", before);
     expect(await rest.api("GET", channels(threadId), undefined, third.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
@@ -213,6 +216,10 @@ describe("changing and deleting threads", () => {
     expect(await rest.event(member, "THREAD_DELETE", from)).toEqual({ id: threadId, guild_id: w.guild.id, parent_id: w.lobby.id, type: 11 });
     expect(await rest.api("GET", channels(threadId), undefined, w.member.auth)).toMatchObject({ status: 404, json: { code: 10003 } });
     expect(await rest.api("GET", channels(threadId, "/messages"), undefined, w.member.auth)).toMatchObject({ status: 404, json: { code: 10003 } });
+    // A channel's threads go with it.
+    const orphan = (await call("POST", channels(w.lobby.id, "/threads"), w.member, { name: "orphan", type: 11 })).id as string;
+    expect((await rest.api("DELETE", `/internal/guilds/${w.guild.id}/channels/${w.lobby.id}`)).status).toBe(204);
+    expect(await rest.api("GET", channels(orphan), undefined, w.member.auth)).toMatchObject({ status: 404, json: { code: 10003 } });
   });
 });
 
