@@ -283,4 +283,23 @@ describe("thread members and lists", () => {
     expect((await threadsOf(third)).map((t) => t.id)).toEqual([open]);
     expect((await threadsOf(w.owner)).map((t) => t.id)).toEqual([closed, hidden, open]);
   });
+
+  test("THREAD_LIST_SYNC: a member who gains a channel (a role, or the channel's overwrites) gets the active threads there it may see", async () => {
+    const w = await rest.world();
+    const member = await rest.session(w.member, GUILDS, w.guild.id);
+    const open = (await call("POST", channels(w.secret.id, "/threads"), w.owner, { name: "open", type: 11 })).id as string;
+    await call("POST", channels(w.secret.id, "/threads"), w.owner, { name: "mods", type: 12 });
+    const old = (await call("POST", channels(w.secret.id, "/threads"), w.owner, { name: "old", type: 11 })).id as string;
+    await call("PATCH", channels(old), w.owner, { archived: true });
+    const from = member.frames.length;
+    await rest.join(w.guild.id, w.member, [w.role.id]);
+    await rest.event(member, "CHANNEL_CREATE", from, (d) => d.id === w.secret.id);
+    expect(await rest.event(member, "THREAD_LIST_SYNC", from)).toMatchObject({ guild_id: w.guild.id, channel_ids: [w.secret.id], threads: [{ id: open }], members: [] });
+    // Everyone gains a channel: the class is told, once.
+    const third = await another(w, "third");
+    const client = await rest.session(third, GUILDS, w.guild.id);
+    const before = client.frames.length;
+    expect((await rest.api("PATCH", `/internal/guilds/${w.guild.id}/channels/${w.secret.id}`, { permission_overwrites: [] })).status).toBe(200);
+    expect(await rest.event(client, "THREAD_LIST_SYNC", before)).toMatchObject({ channel_ids: [w.secret.id], threads: [{ id: open }] });
+  });
 });

@@ -13,9 +13,8 @@ import type { OwnedGuild } from "./owned-guild.ts";
 import { presenceJson } from "./presence.ts";
 import { voiceStateJson } from "./voice-states.ts";
 import { discordTimestamp } from "../protocol/timestamp.ts";
-import { ThreadType } from "../store/thread-records.ts";
-import { Permission } from "./permissions.ts";
 import { threadJson, threadMemberJson } from "./thread-json.ts";
+import { visibleThreads } from "./thread-views.ts";
 
 /** Discord's default `large_threshold`. */
 export const DEFAULT_LARGE_THRESHOLD = 50;
@@ -97,17 +96,8 @@ export class GuildCreateCache {
    * thread member object. Built per join: it depends on the member, and a guild has few active threads.
    */
   #threadList(userId: string, classId: number): string {
-    const { state, classes } = this.#guild;
-    const threads: Record<string, unknown>[] = [];
-    for (const thread of state.threads()) {
-      const parentId = thread.parentId as string;
-      if (thread.thread.archived || !classes.canView(classId, parentId)) continue;
-      const members = state.threadMembers(thread.id);
-      const mine = members.get(userId);
-      if (thread.type === ThreadType.PRIVATE && !mine && !classes.has(classId, Permission.MANAGE_THREADS, parentId)) continue;
-      threads.push({ ...threadJson(thread, members.size), ...(mine && { member: threadMemberJson(mine, true) }) });
-    }
-    return JSON.stringify(threads);
+    const visible = visibleThreads(this.#guild, classId, userId);
+    return JSON.stringify(visible.map(({ thread, members, mine }) => ({ ...threadJson(thread, members), ...(mine && { member: threadMemberJson(mine, true) }) })));
   }
 
   /** The voice states in channels the class can view, with GUILD_VOICE_STATES (few: built per join). */
