@@ -204,6 +204,23 @@ describe("changing and deleting threads", () => {
     expect(await rest.api("PATCH", channels(other), { name: "mine" }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
   });
 
+  test("in an archived thread no edit and no reaction (50083), deleting yes; in a locked one edits need MANAGE_THREADS", async () => {
+    const w = await rest.world();
+    const threadId = (await call("POST", channels(w.lobby.id, "/threads"), w.member, { name: "t", type: 11 })).id as string;
+    const first = (await post(w, "member", "one", threadId)).id as string;
+    const second = (await post(w, "member", "two", threadId)).id as string;
+    await call("PATCH", channels(threadId), w.owner, { locked: true });
+    expect(await rest.api("PATCH", channels(threadId, `/messages/${first}`), { content: "edited" }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+    await done("PUT", channels(threadId, `/messages/${first}/reactions/${encodeURIComponent("👍")}/@me`), w.member);
+    await call("PATCH", channels(threadId), w.owner, { archived: true });
+    expect(await rest.api("PATCH", channels(threadId, `/messages/${first}`), { content: "edited" }, w.owner.auth)).toMatchObject({ status: 400, json: { code: 50083 } });
+    expect(await rest.api("PUT", channels(threadId, `/messages/${first}/reactions/${encodeURIComponent("👀")}/@me`), undefined, w.member.auth)).toMatchObject({ status: 400, json: { code: 50083 } });
+    await done("DELETE", channels(threadId, `/messages/${second}`), w.member);
+    expect(await call("GET", channels(threadId), w.member)).toMatchObject({ message_count: 1, thread_metadata: { archived: true, locked: true } });
+    // Archived and locked: a member's message neither sends nor unarchives it.
+    expect(await rest.api("POST", channels(threadId, "/messages"), { content: "x" }, w.member.auth)).toMatchObject({ status: 400, json: { code: 50083 } });
+  });
+
   test("DELETE: MANAGE_THREADS; THREAD_DELETE with id, guild_id, parent_id and type; its messages go with it", async () => {
     const w = await rest.world();
     const member = await rest.session(w.member, GUILDS | GUILD_MESSAGES, w.guild.id);

@@ -76,6 +76,7 @@ import { readThreads, type ThreadRead } from "./thread-reads.ts";
 import {
   checkDeleteThread,
   checkRemoveThreadMember,
+  checkThreadEdit,
   newThread,
   newThreadMember,
   patchedThread,
@@ -463,7 +464,8 @@ export class Guilds {
   /** PATCH of a message: MESSAGE_UPDATE with `edited_timestamp`; the message object of the answer. */
   editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
     return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
-      activeIfThread(owned, channelId);
+      const thread = owned.state.thread(channelId);
+      if (thread) checkThreadEdit(thread, permissions);
       const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
       return this.#commit(slot, owned, editWrites(message, next, edit.uploads ?? []), () => {
         this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
@@ -522,7 +524,8 @@ export class Guilds {
    */
   addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
-      activeIfThread(owned, channelId);
+      const thread = owned.state.thread(channelId);
+      if (thread) requireActive(thread);
       return this.#reactions(channelId, messageId, userId).then((counts) => {
         if (!newReaction(counts, emoji, burst, permissions)) return;
         const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
@@ -1321,12 +1324,6 @@ function mayJoinVoice(guild: OwnedGuild, member: Member, channelId: string): boo
 
 /** Discord's HAS_THREAD message flag: a thread was started from the message. */
 const HAS_THREAD = 1 << 5;
-
-/** Refuses (50083) an operation only an active thread allows, if the channel is an archived thread. */
-function activeIfThread(guild: OwnedGuild, channelId: string): void {
-  const thread = guild.state.thread(channelId);
-  if (thread) requireActive(thread);
-}
 
 /** The guild, or the refusal an operation on a guild that is not there gets. */
 function required(guild: OwnedGuild | undefined): OwnedGuild {

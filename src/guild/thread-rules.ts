@@ -98,6 +98,12 @@ export function checkThreadSend(thread: ThreadChannel, permissions: bigint, also
   }
 }
 
+/** A message edit in a thread (docs: topics/threads "Locked Threads"): only while active (50083); in a locked one, MANAGE_THREADS. */
+export function checkThreadEdit(thread: ThreadChannel, permissions: bigint): void {
+  requireActive(thread);
+  if (thread.thread.locked) require(permissions, Permission.MANAGE_THREADS);
+}
+
 /** The thread after a message was sent in it: counted, and unarchived (Discord: sending unarchives). */
 export function threadAfterSend(thread: ThreadChannel, now: number): ThreadChannel {
   const counts = { messageCount: thread.thread.messageCount + 1, totalMessageSent: thread.thread.totalMessageSent + 1 };
