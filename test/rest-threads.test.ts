@@ -320,3 +320,26 @@ describe("thread members and lists", () => {
     expect(await rest.event(client, "THREAD_LIST_SYNC", before)).toMatchObject({ channel_ids: [w.secret.id], threads: [{ id: open }] });
   });
 });
+
+describe("ingress and threads", () => {
+  test("a dispatch into a thread reaches those who may see it; thread types are not ingress channels; an app's own event is not sent into a private thread", async () => {
+    const w = await rest.world();
+    const third = await another(w, "third");
+    const member = await rest.session(w.member, GUILDS | GUILD_MESSAGES, w.guild.id);
+    const outsider = await rest.session(third, GUILDS | GUILD_MESSAGES, w.guild.id);
+    const privateThread = (await call("POST", channels(w.lobby.id, "/threads"), w.member, { name: "p", type: 12 })).id as string;
+    const before = outsider.frames.length;
+    const deleted = { t: "MESSAGE_DELETE", d: { id: "1", channel_id: privateThread, guild_id: w.guild.id } };
+    expect(await rest.api("POST", `/internal/channels/${privateThread}/dispatch`, deleted)).toMatchObject({ status: 202 });
+    expect(await rest.event(member, "MESSAGE_DELETE", 0)).toMatchObject({ channel_id: privateThread });
+    await rest.nothingSince(outsider, w.guild.id, "MESSAGE_DELETE", before);
+    const own = { t: "APP_EVENT", d: { channel_id: privateThread }, intents: 0, permissions: "0" };
+    expect(await rest.api("POST", `/internal/guilds/${w.guild.id}/dispatch`, own)).toMatchObject({ status: 400, json: { code: 50035 } });
+    // A public thread: its parent's viewers' topic (the member and the third share one); in the secret channel, no one connected sees it.
+    const publicThread = (await call("POST", channels(w.lobby.id, "/threads"), w.owner, { name: "o", type: 11 })).id as string;
+    expect(await rest.api("POST", `/internal/guilds/${w.guild.id}/dispatch`, { ...own, d: { channel_id: publicThread } })).toMatchObject({ status: 202, json: { topics: 1 } });
+    const hiddenThread = (await call("POST", channels(w.secret.id, "/threads"), w.owner, { name: "h", type: 11 })).id as string;
+    expect(await rest.api("POST", `/internal/guilds/${w.guild.id}/dispatch`, { ...own, d: { channel_id: hiddenThread } })).toMatchObject({ status: 202, json: { topics: 0 } });
+    expect(await rest.api("POST", `/internal/guilds/${w.guild.id}/channels`, { name: "fake", type: 11 })).toMatchObject({ status: 400, json: { code: 50035 } });
+  });
+});

@@ -66,7 +66,7 @@ const roleFields = {
 };
 const channelFields = {
   name: { type: "string", minLength: 1, maxLength: 100 },
-  type: { type: "integer", minimum: 0, maximum: 255 },
+  type: { type: "integer", minimum: 0, maximum: 255, description: "Not a thread's (10, 11, 12: 400): threads are started through Discord's thread routes." },
   position: { type: "integer", minimum: 0, maximum: 1_000_000 },
   parent_id: nullable("string", { pattern: "^[0-9]{1,20}$" }),
   topic: nullable("string", { maxLength: 1024 }),
@@ -445,7 +445,7 @@ const paths: Record<string, Record<string, Operation>> = {
     post: ingress("Send an event to the guild's sessions that Discord's rule for it entitles.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("guild_id")], requestBody: requestBody(ref("Dispatch")) }),
   },
   "/internal/channels/{channel_id}/dispatch": {
-    post: ingress("Send an event to those of the guild's sessions that can view the channel.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
+    post: ingress("Send an event to those of the guild's sessions that can view the channel (a thread: that may see it; an app's own event not into a private thread).", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
   },
   "/attachments/{channel_id}/{attachment_id}/{filename}": {
     get: {

@@ -70,7 +70,7 @@ import { snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
 import type { ThreadChannel } from "./guild-state.ts";
-import type { StoredThreadMember } from "../store/thread-records.ts";
+import { ThreadType, type StoredThreadMember } from "../store/thread-records.ts";
 import { threadDeletedJson, threadJson, threadMemberJson, threadMemberWithMemberJson } from "./thread-json.ts";
 import { readThreads, type ThreadRead } from "./thread-reads.ts";
 import {
@@ -419,13 +419,21 @@ export class Guilds {
    * the event's rule (Discord's, or for an app's own event the audience its sender states).
    * Returns how many topics it went to; undefined if there is no such guild.
    */
-  /** An event pushed in through ingress; refused if the guild or the channel it names (one of the guild's) is unknown. Returns the topics it went to. */
+  /**
+   * An event pushed in through ingress; refused if the guild or the channel it names (one of the
+   * guild's, or a thread: those who may see it) is unknown. Returns the topics it went to (and
+   * the private thread's members told one by one). An app's own event is not sent into a
+   * private thread: its members are reached one by one, by Discord's rule of the event.
+   */
   dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): MaybePromise<number> {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
-      if (channelId !== undefined && !owned.state.channel(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
+      const thread = channelId === undefined ? undefined : owned.state.thread(channelId);
+      if (channelId !== undefined && !thread && !owned.state.channel(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
       const rule = stated ? statedRule(stated) : knownRule(t);
-      return this.#timed(t, () => this.#deliver(owned.audience(rule, channelId), t, d));
+      if (!thread) return this.#timed(t, () => this.#deliver(owned.audience(rule, channelId), t, d));
+      if (stated && thread.type === ThreadType.PRIVATE) throw badField("t", "is an app's own event: it cannot be sent into a private thread");
+      return this.#threadEvent(owned, t, thread, d as Json, owned.threadAudience(rule, thread));
     });
   }
 
@@ -1165,7 +1173,7 @@ export class Guilds {
   /** An event about a channel's messages, to those who can view the channel (or see the thread), by the event's rule. */
   #messageEvent(owned: OwnedGuild, t: string, channelId: string, d: Json): void {
     const thread = owned.state.thread(channelId);
-    if (thread) return this.#threadEvent(owned, t, thread, d);
+    if (thread) return void this.#threadEvent(owned, t, thread, d);
     this.#timed(t, () => this.#deliver(owned.audience(knownRule(t), channelId), t, d));
   }
 
@@ -1174,13 +1182,14 @@ export class Guilds {
    * computed now unless given): its topics, then a private thread's members one by one (with a
    * copy without content for those without MESSAGE_CONTENT, when the rule strips it).
    */
-  #threadEvent(owned: OwnedGuild, t: string, thread: ThreadChannel, d: Json, audience = owned.threadAudience(knownRule(t), thread)): void {
-    this.#timed(t, () => {
-      this.#deliver(audience.topics, t, d);
-      if (audience.members.length === 0) return;
+  #threadEvent(owned: OwnedGuild, t: string, thread: ThreadChannel, d: Json, audience = owned.threadAudience(knownRule(t), thread)): number {
+    return this.#timed(t, () => {
+      const topics = this.#deliver(audience.topics, t, d);
+      if (audience.members.length === 0) return topics;
       const full = JSON.stringify(d);
       const stripped = knownRule(t).content ? JSON.stringify(withoutContent(d)) : undefined;
       for (const userId of audience.members) this.#options.delivery.sendToMember(owned.id, userId, t, full, stripped);
+      return topics + audience.members.length;
     });
   }
 
