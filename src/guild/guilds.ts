@@ -70,8 +70,9 @@ import { snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
 import type { ThreadChannel } from "./guild-state.ts";
-import { ThreadType, type StoredThreadMember } from "../store/thread-records.ts";
-import { threadDeletedJson, threadJson, threadMemberJson, threadMemberWithMemberJson } from "./thread-json.ts";
+import { ThreadType } from "../store/thread-records.ts";
+import { threadDeletedJson, threadMemberJson } from "./thread-json.ts";
+import { ThreadEvents, threadObject } from "./thread-events.ts";
 import { readThreads, type ThreadRead } from "./thread-reads.ts";
 import {
   checkDeleteThread,
@@ -248,12 +249,14 @@ export class Guilds {
   readonly #slots = new Map<string, Slot>();
   readonly #createCaches = new WeakMap<OwnedGuild, GuildCreateCache>();
   readonly #timings = new Map<string, Timing>();
+  readonly #threadEvents: ThreadEvents;
   #loadRefused = 0;
   /** Guilds a later owner took over from here, and the generation it did at (see `release`). */
   readonly #released = new Map<string, number>();
 
   constructor(options: GuildsOptions) {
     this.#options = options;
+    this.#threadEvents = new ThreadEvents(options.delivery, (audiences, t, d) => this.#timed(t, () => this.#deliver(audiences, t, d)));
   }
 
   /** The guilds loaded here. */
@@ -433,7 +436,7 @@ export class Guilds {
       const rule = stated ? statedRule(stated) : knownRule(t);
       if (!thread) return this.#timed(t, () => this.#deliver(owned.audience(rule, channelId), t, d));
       if (stated && thread.type === ThreadType.PRIVATE) throw badField("t", "is an app's own event: it cannot be sent into a private thread");
-      return this.#threadEvent(owned, t, thread, d as Json, owned.threadAudience(rule, thread));
+      return this.#threadEvents.event(owned, t, thread, d as Json, owned.threadAudience(rule, thread));
     });
   }
 
@@ -459,7 +462,10 @@ export class Guilds {
         const writes: GuildWrite[] = [...sentWrites(message, request.attachments), ...(sent ? [{ k: "channel" as const, channel: sent }] : []), ...(joined ? [{ k: "thread-member" as const, member: joined }] : [])];
         return this.#commit(slot, owned, writes, () => {
           if (thread && sent) this.#applyThread(owned, thread, sent);
-          if (sent && joined) this.#applyThreadMemberAdded(owned, sent, joined);
+          if (sent && joined) {
+            owned.state.putThreadMember(joined);
+            this.#threadEvents.memberAdded(owned, sent, joined);
+          }
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });
@@ -603,7 +609,7 @@ export class Guilds {
       if (!thread) return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
       // Discord: a thread read by one of its members carries that member's thread member object.
       const mine = owned.state.threadMembers(channelId).get(userId);
-      return { channel: { ...this.#threadJson(owned, thread), ...(mine && { member: threadMemberJson(mine) }) }, permissions: permissions.toString() };
+      return { channel: { ...threadObject(owned, thread), ...(mine && { member: threadMemberJson(mine) }) }, permissions: permissions.toString() };
     });
   }
 
@@ -630,10 +636,10 @@ export class Guilds {
         return this.#commit(slot, owned, writes, () => {
           owned.state.putChannel(thread);
           owned.state.putThreadMember(member);
-          this.#threadEvent(owned, "THREAD_CREATE", thread, { ...this.#threadJson(owned, thread), newly_created: true });
-          this.#threadMembersUpdate(owned, thread, [member], []);
-          if (flagged) this.#messageEvent(owned, "MESSAGE_UPDATE", parentId, { ...messageEventJson(owned.state, flagged), thread: this.#threadJson(owned, thread) });
-          return this.#threadJson(owned, thread);
+          this.#threadEvents.event(owned, "THREAD_CREATE", thread, { ...threadObject(owned, thread), newly_created: true });
+          this.#threadEvents.membersUpdate(owned, thread, [member], []);
+          if (flagged) this.#messageEvent(owned, "MESSAGE_UPDATE", parentId, { ...messageEventJson(owned.state, flagged), thread: threadObject(owned, thread) });
+          return threadObject(owned, thread);
         });
       };
       if (request.messageId === undefined) return start(undefined);
@@ -653,7 +659,7 @@ export class Guilds {
       const next = patchedThread(owned.state, current, actorId, patch, now);
       return this.#commit(slot, owned, [{ k: "channel", channel: next }], () => {
         this.#applyThread(owned, current, next);
-        return this.#threadJson(owned, next);
+        return threadObject(owned, next);
       });
     });
   }
@@ -664,12 +670,12 @@ export class Guilds {
       const owned = required(guild);
       const thread = threadOf(owned.state, threadId);
       checkDeleteThread(owned.state, thread, actorId);
-      const json = this.#threadJson(owned, thread);
+      const json = threadObject(owned, thread);
       // Who saw it, while its members are still there.
       const audience = owned.threadAudience(knownRule("THREAD_DELETE"), thread);
       return this.#commit(slot, owned, [{ k: "delete-channel", channelId: threadId }], () => {
         owned.state.deleteChannel(threadId);
-        this.#threadEvent(owned, "THREAD_DELETE", thread, threadDeletedJson(thread), audience);
+        this.#threadEvents.event(owned, "THREAD_DELETE", thread, threadDeletedJson(thread), audience);
         return json;
       });
     });
@@ -682,7 +688,10 @@ export class Guilds {
       const thread = threadOf(owned.state, threadId);
       const member = newThreadMember(owned.state, thread, actorId, userId, now);
       if (!member) return;
-      return this.#commit(slot, owned, [{ k: "thread-member", member }], () => this.#applyThreadMemberAdded(owned, thread, member));
+      return this.#commit(slot, owned, [{ k: "thread-member", member }], () => {
+        owned.state.putThreadMember(member);
+        this.#threadEvents.memberAdded(owned, thread, member);
+      });
     });
   }
 
@@ -696,7 +705,7 @@ export class Guilds {
       const audience = owned.threadAudience(knownRule("THREAD_MEMBERS_UPDATE"), thread);
       return this.#commit(slot, owned, [{ k: "delete-thread-member", threadId, userId }], () => {
         owned.state.deleteThreadMember(threadId, userId);
-        this.#threadMembersUpdate(owned, thread, [], [userId], audience);
+        this.#threadEvents.membersUpdate(owned, thread, [], [userId], audience);
       });
     });
   }
@@ -873,54 +882,9 @@ export class Guilds {
 
   // Applying committed changes to memory, and telling the sessions.
 
-  #threadJson(owned: OwnedGuild, thread: ThreadChannel): Json {
-    return threadJson(thread, owned.state.threadMembers(thread.id).size);
-  }
-
-  /**
-   * A thread changed: THREAD_UPDATE unless only its counts did (Discord sends none for those).
-   * Unarchived, each of its members gets THREAD_MEMBER_UPDATE (docs: topics/threads "Unarchiving a Thread").
-   */
   #applyThread(owned: OwnedGuild, before: ThreadChannel, after: ThreadChannel): void {
     owned.state.putChannel(after);
-    const counts = { messageCount: 0, totalMessageSent: 0 };
-    if (JSON.stringify({ ...before, thread: { ...before.thread, ...counts } }) === JSON.stringify({ ...after, thread: { ...after.thread, ...counts } })) return;
-    this.#threadEvent(owned, "THREAD_UPDATE", after, this.#threadJson(owned, after));
-    if (!before.thread.archived || after.thread.archived) return;
-    for (const member of owned.state.threadMembers(after.id).values()) {
-      this.#options.delivery.sendToMember(owned.id, member.userId, "THREAD_MEMBER_UPDATE", JSON.stringify({ ...threadMemberJson(member), guild_id: owned.id }));
-    }
-  }
-
-  #applyThreadMemberAdded(owned: OwnedGuild, thread: ThreadChannel, member: StoredThreadMember): void {
-    owned.state.putThreadMember(member);
-    this.#threadMembersUpdate(owned, thread, [member], []);
-    // Discord sends the thread to a user added to it, whether or not it had it.
-    const d = { ...this.#threadJson(owned, thread), member: threadMemberJson(member) };
-    this.#options.delivery.sendToMember(owned.id, member.userId, "THREAD_CREATE", JSON.stringify(d));
-  }
-
-  /**
-   * THREAD_MEMBERS_UPDATE to the thread's audience with GUILD_MEMBERS (`audience`: as it was
-   * before a removal), and to the users added or removed whatever their intents (docs: it is
-   * always sent to them).
-   */
-  #threadMembersUpdate(owned: OwnedGuild, thread: ThreadChannel, added: readonly StoredThreadMember[], removedIds: readonly string[], audience?: ReturnType<OwnedGuild["threadAudience"]>): void {
-    const addedJson = added.flatMap((member) => {
-      const guildMember = owned.state.member(member.userId);
-      const user = owned.state.user(member.userId);
-      return guildMember && user ? [{ ...threadMemberWithMemberJson(member, guildMember, user), presence: null }] : [];
-    });
-    const d = {
-      id: thread.id,
-      guild_id: owned.id,
-      member_count: this.#threadJson(owned, thread).member_count,
-      ...(addedJson.length > 0 && { added_members: addedJson }),
-      ...(removedIds.length > 0 && { removed_member_ids: removedIds }),
-    };
-    this.#threadEvent(owned, "THREAD_MEMBERS_UPDATE", thread, d, audience);
-    const dJson = JSON.stringify(d);
-    for (const userId of [...added.map((member) => member.userId), ...removedIds]) this.#options.delivery.sendToSelf(owned.id, userId, "THREAD_MEMBERS_UPDATE", dJson);
+    this.#threadEvents.changed(owned, before, after);
   }
 
   #applyGuild(owned: OwnedGuild, guild: Guild): void {
@@ -1173,24 +1137,8 @@ export class Guilds {
   /** An event about a channel's messages, to those who can view the channel (or see the thread), by the event's rule. */
   #messageEvent(owned: OwnedGuild, t: string, channelId: string, d: Json): void {
     const thread = owned.state.thread(channelId);
-    if (thread) return void this.#threadEvent(owned, t, thread, d);
+    if (thread) return void this.#threadEvents.event(owned, t, thread, d);
     this.#timed(t, () => this.#deliver(owned.audience(knownRule(t), channelId), t, d));
-  }
-
-  /**
-   * An event about a thread or in it, to those who may see the thread (`OwnedGuild.threadAudience`,
-   * computed now unless given): its topics, then a private thread's members one by one (with a
-   * copy without content for those without MESSAGE_CONTENT, when the rule strips it).
-   */
-  #threadEvent(owned: OwnedGuild, t: string, thread: ThreadChannel, d: Json, audience = owned.threadAudience(knownRule(t), thread)): number {
-    return this.#timed(t, () => {
-      const topics = this.#deliver(audience.topics, t, d);
-      if (audience.members.length === 0) return topics;
-      const full = JSON.stringify(d);
-      const stripped = knownRule(t).content ? JSON.stringify(withoutContent(d)) : undefined;
-      for (const userId of audience.members) this.#options.delivery.sendToMember(owned.id, userId, t, full, stripped);
-      return topics + audience.members.length;
-    });
   }
 
   /** The write that counts a thread's messages down by `deleted` (none for a channel that is not a thread). */
