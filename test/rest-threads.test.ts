@@ -168,6 +168,14 @@ describe("private threads", () => {
     await post(w, "member", "gone again", threadId);
     await rest.nothingSince(outsider, w.guild.id, "MESSAGE_CREATE", removed);
 
+    // Leaving the guild leaves its threads: joining again does not bring the private thread back.
+    await done("PUT", channels(threadId, `/thread-members/${third.id}`), w.member);
+    const left = owner.frames.length;
+    expect((await rest.api("DELETE", `/internal/guilds/${w.guild.id}/members/${third.id}`)).status).toBe(204);
+    expect(await rest.event(owner, "THREAD_MEMBERS_UPDATE", left, (d) => (d.removed_member_ids as string[] | undefined)?.includes(third.id) === true)).toMatchObject({ id: threadId });
+    await rest.join(w.guild.id, third);
+    expect(await rest.api("GET", channels(threadId), undefined, third.auth)).toMatchObject({ status: 403, json: { code: 50001 } });
+
     // Not invitable: a member without MANAGE_THREADS may not add others.
     const closed = (await call("POST", channels(w.lobby.id, "/threads"), w.member, { name: "closed", type: 12, invitable: false })).id as string;
     expect(await rest.api("PUT", channels(closed, `/thread-members/${third.id}`), undefined, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });

@@ -869,14 +869,23 @@ export class Guilds {
     });
   }
 
-  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
+  /** Removes a member (GUILD_MEMBER_REMOVE), from its threads too (THREAD_MEMBERS_UPDATE); its sessions leave the guild. Not the guild's owner. */
   deleteMember(guildId: string, userId: string): MaybePromise<void> {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
       const user = owned.state.user(userId);
       if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
       if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
-      return this.#commit(slot, owned, [{ k: "delete-member", userId }], () => this.#applyMemberDeleted(owned, user));
+      // It leaves its threads with the guild (a private thread must not take it back if it joins again).
+      const threads = [...owned.state.threads()].filter((thread) => owned.state.threadMembers(thread.id).has(userId));
+      const writes: GuildWrite[] = [{ k: "delete-member", userId }, ...threads.map((thread): GuildWrite => ({ k: "delete-thread-member", threadId: thread.id, userId }))];
+      return this.#commit(slot, owned, writes, () => {
+        this.#applyMemberDeleted(owned, user);
+        for (const thread of threads) {
+          owned.state.deleteThreadMember(thread.id, userId);
+          this.#threadEvents.membersUpdate(owned, thread, [], [userId]);
+        }
+      });
     });
   }
 
