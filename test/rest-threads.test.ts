@@ -100,6 +100,35 @@ describe("starting threads", () => {
   });
 });
 
+describe("forum channels", () => {
+  test("a post: a public thread opening with its message (the thread's id), SEND_MESSAGES not CREATE_PUBLIC_THREADS; THREAD_CREATE and MESSAGE_CREATE in the thread; refusals 50035, 50024, 50013", async () => {
+    const w = await rest.world();
+    const owner = await rest.session(w.owner, GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT, w.guild.id);
+    const forum = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
+      name: "forum",
+      type: 15,
+      permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: (1n << 35n).toString() }],
+    })) as { id: string };
+    const from = owner.frames.length;
+    const post = await call("POST", channels(forum.id, "/threads"), w.member, { name: "a post", message: { content: "first words" } });
+    expect(post).toMatchObject({ type: 11, parent_id: forum.id, owner_id: w.member.id, message_count: 1, total_message_sent: 1, message: { id: post.id, channel_id: post.id, content: "first words" } });
+    expect(await rest.event(owner, "THREAD_CREATE", from)).toMatchObject({ id: post.id, parent_id: forum.id });
+    expect(await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === post.id)).toMatchObject({ channel_id: post.id, content: "first words" });
+    expect(((await call("GET", channels(post.id as string, "/messages"), w.member)) as unknown as Json[]).map((m) => m.content)).toEqual(["first words"]);
+    const refused = (body: Json, path = "/threads") => rest.api("POST", channels(forum.id, path), body, w.member.auth);
+    expect(await refused({ name: "no message" })).toMatchObject({ status: 400, json: { code: 50035, errors: { message: {} } } });
+    expect(await refused({ name: "empty", message: {} })).toMatchObject({ status: 400, json: { code: 50006 } });
+    expect(await refused({ name: "x" }, `/messages/${post.id}/threads`)).toMatchObject({ status: 400, json: { code: 50024 } });
+    expect(await rest.api("POST", channels(w.lobby.id, "/threads"), { name: "x", type: 11, message: { content: "x" } }, w.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
+    const quiet = (await rest.created(`/internal/guilds/${w.guild.id}/channels`, {
+      name: "quiet-forum",
+      type: 15,
+      permission_overwrites: [{ id: w.guild.id, type: 0, allow: "0", deny: SEND_MESSAGES.toString() }],
+    })) as { id: string };
+    expect(await rest.api("POST", channels(quiet.id, "/threads"), { name: "x", message: { content: "x" } }, w.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+  });
+});
+
 describe("messages in threads", () => {
   test("need SEND_MESSAGES_IN_THREADS, not SEND_MESSAGES; counted; the sender joins; MESSAGE_CREATE to the parent's viewers", async () => {
     const w = await rest.world();

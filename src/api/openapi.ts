@@ -167,6 +167,7 @@ const schemas: Record<string, Schema> = {
       rate_limit_per_user: { type: ["integer", "null"], minimum: 0, maximum: 21600 },
       type: { type: "integer", enum: [10, 11, 12], description: "Without a message only; Discord's default is 12 (PRIVATE_THREAD)." },
       invitable: { type: "boolean", description: "A private thread: whether members without MANAGE_THREADS may add others." },
+      message: { ...ref("MessageCreate"), description: "A forum or media channel's post (required there, refused elsewhere): its first message, with the thread's id." },
     },
     ["name"],
   ),
@@ -285,7 +286,7 @@ const DISCORD_REST: Record<string, Record<string, Operation>> = {
     }),
   },
   "/api/v{version}/channels/{channel_id}/threads": {
-    post: discord("Start a thread without a message, public or private by type (CREATE_PUBLIC_THREADS or CREATE_PRIVATE_THREADS); the creator joins it: THREAD_CREATE, THREAD_MEMBERS_UPDATE.", { "200": json(ref("Thread"), "The thread.") }, C, {
+    post: discord("Start a thread without a message, public or private by type (CREATE_PUBLIC_THREADS or CREATE_PRIVATE_THREADS), or a forum or media post with its first message (SEND_MESSAGES; MESSAGE_CREATE too); the creator joins it: THREAD_CREATE, THREAD_MEMBERS_UPDATE.", { "200": json(ref("Thread"), "The thread (a post: with `message`).") }, C, {
       requestBody: requestBody(ref("ThreadStart")),
     }),
   },

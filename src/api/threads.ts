@@ -1,11 +1,12 @@
 /**
  * Threads over REST, as Discord's channel resource has them (docs: resources/channel "Start
- * Thread from Message", "Start Thread without Message", "Modify Channel" and "Delete/Close
- * Channel" for a thread, the thread member routes, the archived thread lists; resources/guild
- * "List Active Guild Threads"). Each is one owner call: the guild's owner checks the caller's
- * permissions, stores the change and dispatches its events in one step (guild/thread-rules.ts).
- * PATCH and DELETE of a channel serve threads only here (other channels: 50024; backends change
- * them through the ingress routes).
+ * Thread from Message", "Start Thread without Message", "Start Thread in Forum or Media
+ * Channel", "Modify Channel" and "Delete/Close Channel" for a thread, the thread member routes,
+ * the archived thread lists; resources/guild "List Active Guild Threads"). Each is one owner
+ * call: the guild's owner checks the caller's permissions, stores the change and dispatches its
+ * events in one step (guild/thread-rules.ts). A forum or media post takes a JSON body (no files
+ * yet). PATCH and DELETE of a channel serve threads only here (other channels: 50024; backends
+ * change them through the ingress routes).
  */
 import type { ThreadRead } from "../guild/thread-reads.ts";
 import type { ThreadPatch, ThreadRequest } from "../guild/thread-rules.ts";
@@ -16,7 +17,17 @@ import type { StoredChannel } from "../store/guild-store.ts";
 import { bool, integer, snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField } from "./errors.ts";
 import { readJsonObject } from "./json-body.ts";
+import { readMessageCreate } from "./message-body.ts";
 import { channelOf, noContent, ok, queryInteger, yes, type RestCall, type RestRoute } from "./rest.ts";
+
+/** Largest body read: a forum post's message, as a message's (messages.ts). */
+const MAX_POST_BODY_BYTES = 256 * 1024;
+
+/** A field that must be a JSON object. */
+function objectField(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidField(field, "must be an object");
+  return value as Record<string, unknown>;
+}
 
 /** Slow mode's bound, seconds (Discord: 0-21600). */
 const MAX_RATE_LIMIT_PER_USER = 21_600;
@@ -48,15 +59,21 @@ async function startFromMessage(call: RestCall): Promise<Response> {
   return ok(await call.ctx.owners.createThread(parent.guildId, parent.id, call.user.id, request, call.ctx.now()));
 }
 
-/** `POST /channels/:id/threads`: `type` 10, 11 or 12 (Discord's default: 12), `invitable` for a private one. */
+/**
+ * `POST /channels/:id/threads`: `type` 10, 11 or 12 (Discord's default: 12), `invitable` for a
+ * private one; in a forum or media channel `message`, the post's first message (JSON; its id is
+ * the thread's).
+ */
 async function startWithoutMessage(call: RestCall): Promise<Response> {
   const parent = await channelOf(call);
-  const body = await readJsonObject(call.request);
+  const body = await readJsonObject(call.request, MAX_POST_BODY_BYTES);
   const type = body.type === undefined ? undefined : integer(body.type, "type", 10, 12);
+  const id = call.ctx.ids.next();
   const request: ThreadRequest = {
-    ...threadRequest(body, call.ctx.ids.next()),
+    ...threadRequest(body, id),
     ...(type !== undefined && { type }),
     ...(body.invitable !== undefined && { invitable: bool(body.invitable, "invitable") }),
+    ...(body.message !== undefined && { message: readMessageCreate(objectField(body.message, "message"), id, id) }),
   };
   return ok(await call.ctx.owners.createThread(parent.guildId, parent.id, call.user.id, request, call.ctx.now()));
 }

@@ -623,23 +623,35 @@ export class Guilds {
 
   /**
    * A member starts a thread in `parentId` (from one of its messages when `request.messageId` is
-   * given: that message gets HAS_THREAD and MESSAGE_UPDATE with `thread`); the creator joins it.
-   * THREAD_CREATE (`newly_created`) and THREAD_MEMBERS_UPDATE; the answer is the thread.
+   * given: that message gets HAS_THREAD and MESSAGE_UPDATE with `thread`; in a forum or media
+   * channel with its first message, MESSAGE_CREATE); the creator joins it. THREAD_CREATE
+   * (`newly_created`) and THREAD_MEMBERS_UPDATE; the answer is the thread (with `message`, a post).
    */
   createThread(guildId: string, parentId: string, creatorId: string, request: ThreadRequest, now: number): MaybePromise<Json> {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
-      const { thread, member } = newThread(owned.state, parentId, creatorId, request, now);
+      const made = newThread(owned.state, parentId, creatorId, request, now);
+      // A forum or media post opens with its message, in the thread, with the thread's id.
+      const post = request.message;
+      const first = post && newMessage(owned.state, made.thread.id, creatorId, viewerPermissions(owned.state, parentId, creatorId), post, undefined);
+      const thread = first ? threadAfterSend(made.thread, now) : made.thread;
+      const { member } = made;
       const start = (message: StoredMessage | undefined): Promise<Json> => {
         const flagged = message && { ...message, flags: message.flags | HAS_THREAD };
-        const writes: GuildWrite[] = [{ k: "channel", channel: thread }, { k: "thread-member", member }, ...(flagged ? [{ k: "message" as const, message: flagged }] : [])];
+        const writes: GuildWrite[] = [
+          { k: "channel", channel: thread },
+          { k: "thread-member", member },
+          ...(flagged ? [{ k: "message" as const, message: flagged }] : []),
+          ...(first && post ? sentWrites(first, post.attachments) : []),
+        ];
         return this.#commit(slot, owned, writes, () => {
           owned.state.putChannel(thread);
           owned.state.putThreadMember(member);
           this.#threadEvents.event(owned, "THREAD_CREATE", thread, { ...threadObject(owned, thread), newly_created: true });
           this.#threadEvents.membersUpdate(owned, thread, [member], []);
           if (flagged) this.#messageEvent(owned, "MESSAGE_UPDATE", parentId, { ...messageEventJson(owned.state, flagged), thread: threadObject(owned, thread) });
-          return threadObject(owned, thread);
+          if (first) this.#messageEvent(owned, "MESSAGE_CREATE", thread.id, messageEventJson(owned.state, first));
+          return { ...threadObject(owned, thread), ...(first && { message: messageJson(first) }) };
         });
       };
       if (request.messageId === undefined) return start(undefined);

@@ -11,10 +11,16 @@ import { ThreadType, type StoredThreadMember } from "../store/thread-records.ts"
 import type { GuildState, ThreadChannel } from "./guild-state.ts";
 import { channelPermissions, Permission } from "./permissions.ts";
 import { Refusal, badField } from "./refusal.ts";
+import type { MessageRequest } from "./message-rules.ts";
 
-/** Channel types threads may be started in: text (public and private threads) and announcement (announcement threads). */
+/**
+ * Channel types threads may be started in: text (public and private threads), announcement
+ * (announcement threads), forum and media (public threads that open with a message).
+ */
 const TEXT = 0;
 const ANNOUNCEMENT = 5;
+const FORUM = 15;
+const MEDIA = 16;
 
 /** Discord's default auto archive duration, minutes. */
 export const DEFAULT_AUTO_ARCHIVE_MINUTES = 1440;
@@ -31,6 +37,8 @@ export interface ThreadRequest {
   readonly invitable?: boolean;
   /** Started from this message of the parent. */
   readonly messageId?: string;
+  /** A forum or media channel's post: its first message, with the thread's id. */
+  readonly message?: MessageRequest;
 }
 
 /** A PATCH of a thread: the fields given change. */
@@ -118,6 +126,12 @@ export function threadAfterDelete(thread: ThreadChannel, deleted: number): Threa
 
 /** The type of a thread started in `parent`: from a message, the parent's kind; without one, as asked (default private). */
 function threadType(parent: StoredChannel, request: ThreadRequest): number {
+  if (isThreadOnly(parent)) {
+    if (request.messageId !== undefined) throw new Refusal("invalid-channel-type", "Cannot execute action on this channel type");
+    if (request.message === undefined) throw badField("message", "is required to start a thread in a forum or media channel");
+    return ThreadType.PUBLIC;
+  }
+  if (request.message !== undefined) throw badField("message", "is only for a thread in a forum or media channel");
   if (parent.type !== TEXT && parent.type !== ANNOUNCEMENT) throw new Refusal("invalid-channel-type", "Cannot execute action on this channel type");
   if (request.messageId !== undefined) return parent.type === ANNOUNCEMENT ? ThreadType.ANNOUNCEMENT : ThreadType.PUBLIC;
   const type = request.type ?? ThreadType.PRIVATE;
@@ -133,7 +147,8 @@ function threadType(parent: StoredChannel, request: ThreadRequest): number {
 /**
  * The thread a member starts in `parentId`, and its creator's membership (the creator joins):
  * the member views the parent and has CREATE_PUBLIC_THREADS (CREATE_PRIVATE_THREADS for a
- * private one); a thread from a message must be the first from it (160004).
+ * private one; SEND_MESSAGES for a forum or media post, which must bring its first message); a
+ * thread from a message must be the first from it (160004).
  */
 export function newThread(state: GuildState, parentId: string, creatorId: string, request: ThreadRequest, now: number): { thread: ThreadChannel; member: StoredThreadMember } {
   if (state.thread(parentId)) throw new Refusal("invalid-channel-type", "Cannot execute action on this channel type");
@@ -143,7 +158,8 @@ export function newThread(state: GuildState, parentId: string, creatorId: string
   const permissions = member ? channelPermissions(state.guild(), member, parent) : 0n;
   if (!has(permissions, Permission.VIEW_CHANNEL)) throw new Refusal("missing-access", "Missing Access");
   const type = threadType(parent, request);
-  require(permissions, type === ThreadType.PRIVATE ? Permission.CREATE_PRIVATE_THREADS : Permission.CREATE_PUBLIC_THREADS);
+  // In a forum or media channel a post needs SEND_MESSAGES; CREATE_PUBLIC_THREADS is ignored there.
+  require(permissions, isThreadOnly(parent) ? Permission.SEND_MESSAGES : type === ThreadType.PRIVATE ? Permission.CREATE_PRIVATE_THREADS : Permission.CREATE_PUBLIC_THREADS);
   if (state.thread(request.id)) throw new Refusal("thread-exists", "A thread has already been created for this message");
   const thread: ThreadChannel = {
     id: request.id,
@@ -245,4 +261,9 @@ export function checkRemoveThreadMember(state: GuildState, thread: ThreadChannel
   requireActive(thread);
   if (actorId !== userId && !(thread.type === ThreadType.PRIVATE && thread.thread.ownerId === actorId)) require(permissions, Permission.MANAGE_THREADS);
   return state.threadMembers(thread.id).has(userId);
+}
+
+/** A forum or media channel: only threads are made in it, each a post opening with a message. */
+function isThreadOnly(channel: StoredChannel): boolean {
+  return channel.type === FORUM || channel.type === MEDIA;
 }
