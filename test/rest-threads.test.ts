@@ -144,7 +144,7 @@ describe("messages in threads", () => {
     // The sender joined: THREAD_MEMBERS_UPDATE to those with GUILD_MEMBERS, and to itself; THREAD_CREATE with its member to itself.
     expect(await rest.event(owner, "THREAD_MEMBERS_UPDATE", from, (d) => d.member_count === 2)).toMatchObject({ id: threadId, member_count: 2, added_members: [{ user_id: w.member.id, member: { user: { id: w.member.id } } }] });
     expect(await rest.event(member, "THREAD_CREATE", 0, (d) => d.id === threadId && "member" in d)).toMatchObject({ member: { user_id: w.member.id } });
-    expect(await call("GET", channels(threadId), w.member)).toMatchObject({ message_count: 1, total_message_sent: 1, member_count: 2, member: { user_id: w.member.id } });
+    expect(await call("GET", channels(threadId), w.member)).toMatchObject({ message_count: 1, total_message_sent: 1, last_message_id: sent.id, member_count: 2, member: { user_id: w.member.id } });
     expect(((await call("GET", channels(threadId, "/messages"), w.member)) as unknown as Json[]).map((m) => m.id)).toEqual([sent.id]);
     await done("DELETE", channels(threadId, `/messages/${sent.id}`), w.member);
     expect(await call("GET", channels(threadId), w.member)).toMatchObject({ message_count: 0, total_message_sent: 1 });

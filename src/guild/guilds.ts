@@ -457,7 +457,7 @@ export class Guilds {
         const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
         // In a thread: counted, unarchived, and the author joins it (thread-rules.ts).
         const thread = owned.state.thread(channelId);
-        const sent = thread && threadAfterSend(thread, now);
+        const sent = thread && threadAfterSend(thread, message.id, now);
         const joined = thread && !owned.state.threadMembers(channelId).has(authorId) ? { guildId, threadId: channelId, userId: authorId, joinedAt: now, flags: 0 } : undefined;
         const writes: GuildWrite[] = [...sentWrites(message, request.attachments), ...(sent ? [{ k: "channel" as const, channel: sent }] : []), ...(joined ? [{ k: "thread-member" as const, member: joined }] : [])];
         return this.#commit(slot, owned, writes, () => {
@@ -634,7 +634,7 @@ export class Guilds {
       // A forum or media post opens with its message, in the thread, with the thread's id.
       const post = request.message;
       const first = post && newMessage(owned.state, made.thread.id, creatorId, viewerPermissions(owned.state, parentId, creatorId), post, undefined);
-      const thread = first ? threadAfterSend(made.thread, now) : made.thread;
+      const thread = first ? threadAfterSend(made.thread, first.id, now) : made.thread;
       const { member } = made;
       const start = (message: StoredMessage | undefined): Promise<Json> => {
         const flagged = message && { ...message, flags: message.flags | HAS_THREAD };

@@ -49,12 +49,13 @@ export class ThreadEvents {
   }
 
   /**
-   * The thread changed (already applied): THREAD_UPDATE unless only its counts did (Discord
-   * sends none for those); unarchived, each of its members gets THREAD_MEMBER_UPDATE (docs:
+   * The thread changed (already applied): THREAD_UPDATE unless only its counts or last message
+   * did (Discord sends none for those); unarchived, each of its members gets THREAD_MEMBER_UPDATE (docs:
    * topics/threads "Unarchiving a Thread").
    */
   changed(owned: OwnedGuild, before: ThreadChannel, after: ThreadChannel): void {
-    const counts = { messageCount: 0, totalMessageSent: 0 };
+    // Discord sends no THREAD_UPDATE for these (docs: "not sent when the field last_message_id is altered").
+    const counts = { messageCount: 0, totalMessageSent: 0, lastMessageId: null };
     if (JSON.stringify({ ...before, thread: { ...before.thread, ...counts } }) === JSON.stringify({ ...after, thread: { ...after.thread, ...counts } })) return;
     this.event(owned, "THREAD_UPDATE", after, threadObject(owned, after));
     if (!before.thread.archived || after.thread.archived) return;

@@ -25,7 +25,7 @@ export function threadJson(channel: ThreadChannel, memberCount: number): Json {
     parent_id: channel.parentId,
     owner_id: thread.ownerId,
     name: channel.name,
-    last_message_id: null,
+    last_message_id: thread.lastMessageId,
     last_pin_timestamp: null,
     rate_limit_per_user: thread.rateLimitPerUser,
     flags: thread.flags,

@@ -112,9 +112,9 @@ export function checkThreadEdit(thread: ThreadChannel, permissions: bigint): voi
   if (thread.thread.locked) require(permissions, Permission.MANAGE_THREADS);
 }
 
-/** The thread after a message was sent in it: counted, and unarchived (Discord: sending unarchives). */
-export function threadAfterSend(thread: ThreadChannel, now: number): ThreadChannel {
-  const counts = { messageCount: thread.thread.messageCount + 1, totalMessageSent: thread.thread.totalMessageSent + 1 };
+/** The thread after message `messageId` was sent in it: counted, its last message, and unarchived (Discord: sending unarchives). */
+export function threadAfterSend(thread: ThreadChannel, messageId: string, now: number): ThreadChannel {
+  const counts = { messageCount: thread.thread.messageCount + 1, totalMessageSent: thread.thread.totalMessageSent + 1, lastMessageId: messageId };
   const unarchived = thread.thread.archived ? { archived: false, archiveTimestamp: now } : {};
   return { ...thread, thread: { ...thread.thread, ...counts, ...unarchived } };
 }
@@ -180,6 +180,7 @@ export function newThread(state: GuildState, parentId: string, creatorId: string
       createdAt: now,
       messageCount: 0,
       totalMessageSent: 0,
+      lastMessageId: null,
       rateLimitPerUser: request.rateLimitPerUser ?? 0,
       flags: 0,
     },

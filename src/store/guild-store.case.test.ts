@@ -78,6 +78,7 @@ function threadFields(overrides: Partial<StoredThread> = {}): StoredThread {
     createdAt: 1_700_000_000_000,
     messageCount: 0,
     totalMessageSent: 0,
+    lastMessageId: null,
     rateLimitPerUser: 0,
     flags: 0,
     ...overrides,
@@ -855,7 +856,7 @@ for (const implementation of storeImplementations) {
     });
 
     test("a thread channel round-trips its thread fields; other channels have none", async () => {
-      const thread = channel("31", "1", { type: 12, parentId: "30", thread: threadFields({ archived: true, invitable: false, messageCount: 3, totalMessageSent: 5 }) });
+      const thread = channel("31", "1", { type: 12, parentId: "30", thread: threadFields({ archived: true, invitable: false, messageCount: 3, totalMessageSent: 5, lastMessageId: "18446744073709551615" }) });
       await putChannel(store, channel("30", "1"));
       await putChannel(store, thread);
       expect(await store.getChannel("31")).toEqual(thread);

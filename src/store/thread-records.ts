@@ -35,6 +35,8 @@ export interface StoredThread {
   readonly messageCount: number;
   /** Messages ever sent in it (a delete does not count down). */
   readonly totalMessageSent: number;
+  /** The id of the last message sent in it (kept when that message is deleted, as on Discord), or null. */
+  readonly lastMessageId: string | null;
   /** Slow mode, seconds 0..21600. */
   readonly rateLimitPerUser: number;
   /** Discord's channel flags. */
@@ -59,6 +61,7 @@ export function assertValidThread(thread: StoredThread, at: string): void {
   for (const key of ["archived", "locked", "invitable"] as const) {
     if (typeof thread[key] !== "boolean") throw new RangeError(`${at}: thread ${key} must be a boolean`);
   }
+  if (thread.lastMessageId !== null && (typeof thread.lastMessageId !== "string" || !isSnowflake(thread.lastMessageId))) throw new RangeError(`${at}: thread lastMessageId must be a snowflake or null`);
   if (!AUTO_ARCHIVE_DURATIONS.includes(thread.autoArchiveDuration)) throw new RangeError(`${at}: thread autoArchiveDuration must be one of ${AUTO_ARCHIVE_DURATIONS.join(", ")}`);
   for (const key of ["archiveTimestamp", "createdAt", "messageCount", "totalMessageSent", "rateLimitPerUser", "flags"] as const) {
     const value = thread[key];
@@ -77,8 +80,8 @@ export function assertValidThreadMember(member: StoredThreadMember): void {
 
 /** Only the record's own fields, fresh. */
 export function copyThread(thread: StoredThread): StoredThread {
-  const { ownerId, archived, autoArchiveDuration, archiveTimestamp, locked, invitable, createdAt, messageCount, totalMessageSent, rateLimitPerUser, flags } = thread;
-  return { ownerId, archived, autoArchiveDuration, archiveTimestamp, locked, invitable, createdAt, messageCount, totalMessageSent, rateLimitPerUser, flags };
+  const { ownerId, archived, autoArchiveDuration, archiveTimestamp, locked, invitable, createdAt, messageCount, totalMessageSent, lastMessageId, rateLimitPerUser, flags } = thread;
+  return { ownerId, archived, autoArchiveDuration, archiveTimestamp, locked, invitable, createdAt, messageCount, totalMessageSent, lastMessageId, rateLimitPerUser, flags };
 }
 
 export function copyThreadMember({ guildId, threadId, userId, joinedAt, flags }: StoredThreadMember): StoredThreadMember {
