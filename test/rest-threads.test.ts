@@ -315,6 +315,11 @@ describe("thread members and lists", () => {
     expect(await call("GET", channels(w.lobby.id, "/users/@me/threads/archived/private"), w.owner)).toMatchObject({ threads: [{ id: secretThread }] });
     expect(await call("GET", channels(w.lobby.id, "/users/@me/threads/archived/private"), w.member)).toMatchObject({ threads: [] });
     expect(await rest.api("GET", channels(w.lobby.id, "/threads/archived/public?before=yesterday"), undefined, w.member.auth)).toMatchObject({ status: 400, json: { code: 50035 } });
+    // Archived threads leave the active list; unarchived, they are back.
+    const activeIds = async (): Promise<unknown[]> => ((await call("GET", `/api/v10/guilds/${w.guild.id}/threads/active`, w.owner)).threads as Json[]).map((t) => t.id);
+    expect(await activeIds()).toEqual([]);
+    await call("PATCH", channels(threadId), w.owner, { archived: false });
+    expect(await activeIds()).toEqual([threadId]);
   });
 
   test("GUILD_CREATE's threads: the active ones the session may see, with its thread member in those it joined", async () => {

@@ -25,6 +25,8 @@ export class GuildState implements PermissionSource {
   readonly #channels = new Map<string, StoredChannel>();
   /** Threads, apart: a thread has its parent's permissions, and its own audience. */
   readonly #threads = new Map<string, ThreadChannel>();
+  /** The threads not archived: what a join lists (archived ones may be many, and are read only on request). */
+  readonly #activeThreads = new Map<string, ThreadChannel>();
   /** Per thread, who joined it, by user id. */
   readonly #threadMembers = new Map<string, Map<string, StoredThreadMember>>();
   readonly #members = new Map<string, Member>();
@@ -177,6 +179,8 @@ export class GuildState implements PermissionSource {
   putChannel(channel: StoredChannel): void {
     if (isThread(channel)) {
       this.#threads.set(channel.id, channel);
+      if (channel.thread.archived) this.#activeThreads.delete(channel.id);
+      else this.#activeThreads.set(channel.id, channel);
       return;
     }
     this.#channels.set(channel.id, channel);
@@ -186,6 +190,7 @@ export class GuildState implements PermissionSource {
   /** Removes a channel, or a thread with its members. */
   deleteChannel(channelId: string): void {
     if (this.#threads.delete(channelId)) {
+      this.#activeThreads.delete(channelId);
       this.#threadMembers.delete(channelId);
       return;
     }
@@ -200,6 +205,11 @@ export class GuildState implements PermissionSource {
   /** Every thread, active and archived. */
   threads(): IterableIterator<ThreadChannel> {
     return this.#threads.values();
+  }
+
+  /** The threads not archived. */
+  activeThreads(): IterableIterator<ThreadChannel> {
+    return this.#activeThreads.values();
   }
 
   /** Who joined the thread, by user id (empty if nobody). */

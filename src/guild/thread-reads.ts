@@ -34,7 +34,7 @@ export function readThreads(state: GuildState, viewerId: string, read: ThreadRea
   if (!state.member(viewerId)) throw new Refusal("missing-access", "Missing Access");
   switch (read.k) {
     case "active": {
-      const threads = [...state.threads()].filter((thread) => !thread.thread.archived && canSeeThread(state, thread, viewerId));
+      const threads = [...state.activeThreads()].filter((thread) => canSeeThread(state, thread, viewerId));
       return listJson(state, threads, viewerId);
     }
     case "archived":

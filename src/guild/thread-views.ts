@@ -21,9 +21,9 @@ export interface VisibleThread {
 export function visibleThreads(guild: OwnedGuild, classId: number, userId: string | undefined, parents?: ReadonlySet<string>): VisibleThread[] {
   const { state, classes } = guild;
   const visible: VisibleThread[] = [];
-  for (const thread of state.threads()) {
+  for (const thread of state.activeThreads()) {
     const parentId = thread.parentId as string;
-    if (thread.thread.archived || (parents !== undefined && !parents.has(parentId)) || !classes.canView(classId, parentId)) continue;
+    if ((parents !== undefined && !parents.has(parentId)) || !classes.canView(classId, parentId)) continue;
     const members = state.threadMembers(thread.id);
     const mine = userId === undefined ? undefined : members.get(userId);
     if (thread.type === ThreadType.PRIVATE && !mine && !classes.has(classId, Permission.MANAGE_THREADS, parentId)) continue;
