@@ -3,7 +3,8 @@
  * its documented base-URL settings: log in; fill its guild cache (guild, channels, roles,
  * members); receive a message another user posts; send with its own send call and receive
  * the echo; not see a hidden channel until a role grants VIEW_CHANNEL (then get it by
- * CHANNEL_CREATE); open a DM and talk in it both ways; keep its session across a presence change (op 3); and, after its socket
+ * CHANNEL_CREATE); open a DM and talk in it both ways; start a thread, talk in it and archive
+ * it; keep its session across a presence change (op 3); and, after its socket
  * is cut as a network would cut it, RESUME (RESUMED, not READY) and get every message posted
  * meanwhile exactly once, in order.
  *
@@ -26,6 +27,10 @@
  *   downloads the file, reads the last 50 messages and deletes it ->
  *   `{"event":"workout","id","edited","history","attachment","attached"}` (history: ids, newest
  *   first; attachment: the file's URL; attached: what it downloaded),
+ *   `{"cmd":"thread","channel_id"}`: with its own calls it starts the public thread "sdk thread"
+ *   there, sends "in the thread" in it and archives it ->
+ *   `{"event":"thread","id","parent_id","sent","archived"}`; `{"event":"thread_create","id","parent_id"}`
+ *   per THREAD_CREATE,
  *   `{"cmd":"commands","guild_id"}`: with the SDK's own bulk overwrite (discord.py
  *   `tree.sync()`) it registers the global slash command `echo` (a required string option
  *   `text`) and the user command `Inspect`, then `local` in the guild ->
@@ -324,6 +329,23 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         expect(gone).toMatchObject({ status: 404, json: { code: 10008 } });
         expect(sdk.linesOf("error")).toEqual([]);
         expect(sdk.rateLimitNotices).toEqual([]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "starts a thread, talks in it and archives it with its own calls; THREAD_CREATE and the message in the thread come back",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        sdk.send({ cmd: "thread", channel_id: w.general });
+        const done = await sdk.next((line) => line.event === "thread", "its thread's answer", from);
+        expect(done).toMatchObject({ parent_id: w.general, archived: true });
+        await sdk.next((line) => line.event === "thread_create" && line.id === done.id, "THREAD_CREATE of its thread", from);
+        await sdk.next((line) => line.event === "message" && line.id === done.sent && line.channel_id === done.id, "MESSAGE_CREATE in its thread", from);
+        const read = await api("GET", `/api/v10/channels/${done.id}`, undefined, `Bot ${w.human.token}`);
+        expect(read).toMatchObject({ status: 200, json: { parent_id: w.general, message_count: 1, thread_metadata: { archived: true } } });
+        expect(sdk.linesOf("error")).toEqual([]);
       },
       STEP_MS,
     );
