@@ -115,6 +115,13 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     const sdkProcess = () => started(client, sdk.name);
     const isMessage = (content: string) => (line: SdkLine) => line.event === "message" && line.content === content;
     const dispatches = (from = 0) => sdkProcess().linesOf("dispatch", from).map((line) => line.t);
+    /** Sends `command` to the SDK and waits for its `event` answer; `from` is where the lines it caused begin. */
+    const commanded = async (command: Record<string, string>, event: string, what: string): Promise<{ sdk: SdkProcess; from: number; done: SdkLine }> => {
+      const sdk = sdkProcess();
+      const from = sdk.lines.length;
+      sdk.send(command);
+      return { sdk, from, done: await sdk.next((line) => line.event === event, what, from) };
+    };
 
     beforeAll(async () => {
       const command = await sdk.command();
@@ -283,10 +290,7 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     test(
       "registers its slash commands with its own bulk overwrite, global and in the guild; the registry lists what it answered",
       async () => {
-        const sdk = sdkProcess();
-        const from = sdk.lines.length;
-        sdk.send({ cmd: "commands", guild_id: w.guildId });
-        const done = await sdk.next((line) => line.event === "commands", "its commands' answer", from);
+        const { sdk, done } = await commanded({ cmd: "commands", guild_id: w.guildId }, "commands", "its commands' answer");
         expect(done.global).toMatchObject([
           { name: "echo", type: 1 },
           { name: "Inspect", type: 2 },
@@ -336,10 +340,7 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     test(
       "starts a thread, talks in it and archives it with its own calls; THREAD_CREATE and the message in the thread come back",
       async () => {
-        const sdk = sdkProcess();
-        const from = sdk.lines.length;
-        sdk.send({ cmd: "thread", channel_id: w.general });
-        const done = await sdk.next((line) => line.event === "thread", "its thread's answer", from);
+        const { sdk, from, done } = await commanded({ cmd: "thread", channel_id: w.general }, "thread", "its thread's answer");
         expect(done).toMatchObject({ parent_id: w.general, archived: true });
         await sdk.next((line) => line.event === "thread_create" && line.id === done.id, "THREAD_CREATE of its thread", from);
         await sdk.next((line) => line.event === "message" && line.id === done.sent && line.channel_id === done.id, "MESSAGE_CREATE in its thread", from);
