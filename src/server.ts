@@ -40,7 +40,7 @@ import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts
 import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
 import { createOpenApiRoute } from "./api/openapi.ts";
-import { Guilds } from "./guild/guilds.ts";
+import { Guilds, THREAD_ARCHIVE_SWEEP_MS } from "./guild/guilds.ts";
 import { DirectMessages } from "./guild/direct-messages.ts";
 import { peerId, type Bus, type BusHandlers, type BusReply, type BusRequest, type PeerId } from "./cluster/bus.ts";
 import { LoopbackBus } from "./cluster/bus-loopback.ts";
@@ -159,6 +159,9 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       return answers.flatMap((holders) => holders ?? []);
     },
   });
+  // Idle threads archive themselves, as on Discord: one sweep of this worker's guilds a minute.
+  const threadArchiving = setInterval(() => void guilds.archiveIdleThreads(Date.now()), THREAD_ARCHIVE_SWEEP_MS);
+  threadArchiving.unref?.();
   const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
     disconnectUser: (userId, code, reason) => void sessions.disconnectUser(userId, code, reason),
@@ -324,6 +327,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       bus,
       gatewayUrl,
       async stop() {
+        clearInterval(threadArchiving);
         heartbeats.stop();
         await started.stop(true);
       },
@@ -341,6 +345,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
         const deadline = Date.now() + graceMs;
         while (staying() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         gateway.closeAllForRestart();
+        clearInterval(threadArchiving);
         heartbeats.stop();
         await started.stop(true);
         if (options.sessionsFile) saveSessions(handoff, options.sessionsFile);

@@ -75,6 +75,7 @@ import { threadDeletedJson, threadMemberJson } from "./thread-json.ts";
 import { ThreadEvents, threadObject } from "./thread-events.ts";
 import { readThreads, type ThreadRead } from "./thread-reads.ts";
 import {
+  archivedIfIdle,
   checkDeleteThread,
   checkRemoveThreadMember,
   checkThreadEdit,
@@ -722,6 +723,34 @@ export class Guilds {
     });
   }
 
+  /**
+   * Archives the active threads of the guilds this worker has loaded that have been idle for
+   * their `auto_archive_duration` (thread-rules.ts `archivedIfIdle`): THREAD_UPDATE. Each guild
+   * in its turn; a guild that moved away meanwhile is its new owner's to sweep. Run every
+   * `THREAD_ARCHIVE_SWEEP_MS` (server.ts).
+   */
+  async archiveIdleThreads(now: number): Promise<void> {
+    const sweeps = [...this.#slots.values()].map(async ({ id }) => {
+      try {
+        await this.#on(id, false, (guild, slot) => {
+          if (!guild) return;
+          const idle: [before: ThreadChannel, after: ThreadChannel][] = [];
+          for (const thread of guild.state.activeThreads()) {
+            const archived = archivedIfIdle(thread, now);
+            if (archived) idle.push([thread, archived]);
+          }
+          if (idle.length === 0) return;
+          return this.#commit(slot, guild, idle.map(([, next]): GuildWrite => ({ k: "channel", channel: next })), () => {
+            for (const [before, after] of idle) this.#applyThread(guild, before, after);
+          });
+        });
+      } catch (error) {
+        if (!(error instanceof GuildMovedError || error instanceof GuildFencedError)) console.error(`guildgate: could not archive the idle threads of guild ${id}:`, error);
+      }
+    });
+    await Promise.all(sweeps);
+  }
+
   /** A member reads threads (active, archived lists, thread members), see thread-reads.ts. */
   readThreads(guildId: string, userId: string, read: ThreadRead): MaybePromise<unknown> {
     return this.#on(guildId, true, (guild) => readThreads(required(guild).state, userId, read));
@@ -1299,6 +1328,9 @@ function mayJoinVoice(guild: OwnedGuild, member: Member, channelId: string): boo
   const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
   return channel !== undefined && VOICE_CHANNEL_TYPES.has(channel.type) && (channelPermissions(guild.state.guild(), member, channel) & needed) === needed;
 }
+
+/** How often the owner archives idle threads, ms: Discord's durations are whole minutes. */
+export const THREAD_ARCHIVE_SWEEP_MS = 60_000;
 
 /** Discord's HAS_THREAD message flag: a thread was started from the message. */
 const HAS_THREAD = 1 << 5;

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { DISCORD_EPOCH_MS } from "../protocol/timestamp.ts";
 import type { MemberWithUser, StoredChannel } from "../store/guild-store.ts";
 import { GuildState, type ThreadChannel } from "./guild-state.ts";
 import { Permission } from "./permissions.ts";
 import { Refusal } from "./refusal.ts";
-import { checkRemoveThreadMember, newThread, newThreadMember, patchedThread, threadPermissions, type ThreadRequest } from "./thread-rules.ts";
+import { archivedIfIdle, checkRemoveThreadMember, newThread, newThreadMember, patchedThread, threadAfterSend, threadPermissions, type ThreadRequest } from "./thread-rules.ts";
 
 const GUILD = "7";
 const OWNER = "1";
@@ -124,5 +125,22 @@ describe("thread members", () => {
     const closed = started(guild, { id: "501", type: 12 });
     guild.putThreadMember({ guildId: GUILD, threadId: closed.id, userId: OTHER, joinedAt: NOW, flags: 0 });
     expect(checkRemoveThreadMember(guild, closed, MEMBER, OTHER)).toBe(true);
+  });
+});
+
+describe("archivedIfIdle", () => {
+  const MINUTE = 60_000;
+  /** A message id made at `ms` (Discord's epoch: 2015-01-01). */
+  const idAt = (ms: number): string => (BigInt(ms - DISCORD_EPOCH_MS) << 22n).toString();
+
+  test("archives a thread idle for its duration, counting from its last message or its last archive change", () => {
+    const thread = started(state(), { type: 11, autoArchiveDuration: 60 });
+    expect(archivedIfIdle(thread, NOW + 59 * MINUTE)).toBeUndefined();
+    expect(archivedIfIdle(thread, NOW + 60 * MINUTE)?.thread).toMatchObject({ archived: true, archiveTimestamp: NOW + 60 * MINUTE });
+    const talked = threadAfterSend(thread, idAt(NOW + 30 * MINUTE), NOW + 30 * MINUTE);
+    expect(archivedIfIdle(talked, NOW + 60 * MINUTE)).toBeUndefined();
+    expect(archivedIfIdle(talked, NOW + 90 * MINUTE)?.thread.archived).toBe(true);
+    const archived = archivedIfIdle(thread, NOW + 60 * MINUTE) as ThreadChannel;
+    expect(archivedIfIdle(archived, NOW + 10_000 * MINUTE)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@
  * MANAGE_THREADS), create, change, delete and join one, and the records each makes. Pure: the
  * owner runs these on the guild as it is now, in the step that writes and dispatches.
  */
+import { snowflakeTime } from "../protocol/timestamp.ts";
 import type { StoredChannel } from "../store/guild-store.ts";
 import { ThreadType, type StoredThreadMember } from "../store/thread-records.ts";
 import type { GuildState, ThreadChannel } from "./guild-state.ts";
@@ -24,6 +25,8 @@ const MEDIA = 16;
 
 /** Discord's default auto archive duration, minutes. */
 export const DEFAULT_AUTO_ARCHIVE_MINUTES = 1440;
+
+const MINUTE_MS = 60_000;
 
 /** A thread a member starts (`POST /channels/:id/threads` or `.../messages/:id/threads`). */
 export interface ThreadRequest {
@@ -117,6 +120,18 @@ export function threadAfterSend(thread: ThreadChannel, messageId: string, now: n
   const counts = { messageCount: thread.thread.messageCount + 1, totalMessageSent: thread.thread.totalMessageSent + 1, lastMessageId: messageId };
   const unarchived = thread.thread.archived ? { archived: false, archiveTimestamp: now } : {};
   return { ...thread, thread: { ...thread.thread, ...counts, ...unarchived } };
+}
+
+/**
+ * The thread archived at `now` if it has been idle for its `auto_archive_duration` (docs:
+ * topics/threads "Active & Archived Threads": activity is a message, unarchiving, or a new
+ * duration); undefined if it is archived already or not idle yet.
+ */
+export function archivedIfIdle(thread: ThreadChannel, now: number): ThreadChannel | undefined {
+  const { archived, archiveTimestamp, lastMessageId, autoArchiveDuration } = thread.thread;
+  const lastActive = Math.max(archiveTimestamp, lastMessageId === null ? 0 : snowflakeTime(lastMessageId));
+  if (archived || now - lastActive < autoArchiveDuration * MINUTE_MS) return undefined;
+  return { ...thread, thread: { ...thread.thread, archived: true, archiveTimestamp: now } };
 }
 
 /** The thread after `deleted` of its messages went (message_count counts down; total_message_sent does not). */
