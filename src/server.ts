@@ -35,6 +35,7 @@ import { createIngressInteractionRoute, INTERACTION_ROUTES } from "./api/interac
 import { createInteractionWebhookRoutes } from "./api/interaction-webhooks.ts";
 import { InteractionTokens } from "./api/interaction-tokens.ts";
 import { READ_ROUTES } from "./api/reads.ts";
+import { THREAD_ROUTES } from "./api/threads.ts";
 import { DM_ROUTES } from "./api/direct-messages.ts";
 import { RateLimits } from "./api/rate-limits.ts";
 import { createRestRoutes } from "./api/rest.ts";
@@ -43,7 +44,7 @@ import { createDemoRoutes, seedDemoGuild, type IngressCall } from "./api/demo.ts
 import { createPageRoutes } from "./api/pages.ts";
 import { createDashboardRoutes } from "./api/dashboard.ts";
 import { createOpenApiRoute } from "./api/openapi.ts";
-import { Guilds } from "./guild/guilds.ts";
+import { Guilds, THREAD_ARCHIVE_SWEEP_MS } from "./guild/guilds.ts";
 import { DirectMessages } from "./guild/direct-messages.ts";
 import { GuildInteractions } from "./guild/interactions.ts";
 import { dmPlace, guildPlace } from "./guild/interaction-places.ts";
@@ -166,6 +167,9 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       return answers.flatMap((holders) => holders ?? []);
     },
   });
+  // Idle threads archive themselves, as on Discord: one sweep of this worker's guilds a minute.
+  const threadArchiving = setInterval(() => void guilds.archiveIdleThreads(Date.now()), THREAD_ARCHIVE_SWEEP_MS);
+  threadArchiving.unref?.();
   const userEvents = new UserEvents(bus, ownerOf, {
     dispatchToUser: (userId, t, dJson) => sessions.dispatchToUser(userId, t, dJson, directIntent(t)),
     disconnectUser: (userId, code, reason) => void sessions.disconnectUser(userId, code, reason),
@@ -278,7 +282,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     now: options.now ?? Date.now,
     dispatchToUser: (userId: string, t: string, dJson: string) => userEvents.dispatchToUser(userId, t, dJson),
   };
-  const rest = createRestRoutes(restContext, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...COMMAND_ROUTES, ...COMMAND_PERMISSION_ROUTES, ...DM_ROUTES, ...INTERACTION_ROUTES]);
+  const rest = createRestRoutes(restContext, [...MESSAGE_ROUTES, ...REACTION_ROUTES, ...READ_ROUTES, ...THREAD_ROUTES, ...COMMAND_ROUTES, ...COMMAND_PERMISSION_ROUTES, ...DM_ROUTES, ...INTERACTION_ROUTES]);
   const interactionRoutes = [createInteractionWebhookRoutes(restContext), createIngressInteractionRoute(restContext, ingressAuthorizer(options.secrets.ingressSecret))];
   const internalErrors = new InternalErrors();
   const localStats = (): WorkerStats => ({
@@ -346,6 +350,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
       bus,
       gatewayUrl,
       async stop() {
+        clearInterval(threadArchiving);
         heartbeats.stop();
         await started.stop(true);
       },
@@ -363,6 +368,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
         const deadline = Date.now() + graceMs;
         while (staying() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         gateway.closeAllForRestart();
+        clearInterval(threadArchiving);
         heartbeats.stop();
         await started.stop(true);
         if (options.sessionsFile) saveSessions(handoff, options.sessionsFile);

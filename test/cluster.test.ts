@@ -338,4 +338,17 @@ describe("two workers", () => {
     const seen = dispatches(invokerSession).filter((f) => f.t?.startsWith("MESSAGE_")).map((f) => [f.t, (f.d as Json).content, (f.d as Json).flags]);
     expect(seen).toEqual([["MESSAGE_CREATE", "", 128], ["MESSAGE_UPDATE", "pong", 0], ["MESSAGE_CREATE", "more", 0]]);
   });
+
+  test("threads from the worker that does not own the guild: a private thread's member with its session there gets its messages one by one across the bus, content stripped without MESSAGE_CONTENT", async () => {
+    const [a, b] = [await user("threader"), await user("invited")];
+    const { guildId, channelId } = await guildOwnedBy(1, [a.id, b.id]);
+    const onZero = await connect(0, identify(b.token));
+    await onZero.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const auth = `Bot ${a.token}`;
+    const thread = (await api(0, "POST", `/api/v10/channels/${channelId}/threads`, { name: "quiet", type: 12 }, auth)).id as string;
+    await api(0, "PUT", `/api/v10/channels/${thread}/thread-members/${b.id}`, undefined, auth);
+    expect((await onZero.next((f) => f.t === "THREAD_CREATE")).d).toMatchObject({ id: thread, member: { user_id: b.id } });
+    const id = await post(0, a.token, thread, "for members");
+    expect((await onZero.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === id)).d).toMatchObject({ channel_id: thread, content: "" });
+  });
 });

@@ -16,7 +16,9 @@
  * delete slash commands (set, create, edit, fetch, delete); a user invokes a slash command
  * (`POST /api/v10/interactions`, as Discord's client does) and `interactionCreate` fires, the bot
  * `deferReply()`s and `editReply()`s, replies to its answer with an embed and a button, the user
- * clicks it and the bot `update()`s the message, the user's session getting each step.
+ * clicks it and the bot `update()`s the message, the user's session getting each step; `channel.threads.create` and
+ * `message.startThread` make threads (`threadCreate`), a message in one fires `messageCreate`
+ * there and archiving it `threadUpdate`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -271,6 +273,34 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       await deleted;
       expect(rateLimited).toEqual([]);
     }, WAIT_MS * 3 + 5_000);
+
+    test("threads: channel.threads.create and message.startThread answer ThreadChannels, threadCreate fires, thread.send fires messageCreate there, setArchived fires threadUpdate", async () => {
+      const c = await loggedIn;
+      const channel = c.channels.cache.get(w.channelId) as TextChannel;
+      // discord.js emits threadCreate once, from whichever comes first: the REST answer or THREAD_CREATE.
+      const created = next(c, Events.ThreadCreate, (thread) => thread.name === "planning", "threadCreate of channel.threads.create");
+      const thread = await channel.threads.create({ name: "planning", autoArchiveDuration: 60 });
+      expect([thread.type, thread.parentId, thread.ownerId, thread.autoArchiveDuration, thread.archived]).toEqual([ChannelType.PublicThread, w.channelId, w.bot.id, 60, false]);
+      const [seen] = await created;
+      expect(seen.id).toBe(thread.id);
+      expect(channel.threads.cache.get(thread.id) as unknown).toBe(seen);
+      const content = `in the thread ${Date.now()}`;
+      const inThread = next(c, Events.MessageCreate, (m) => m.content === content, "messageCreate in the thread");
+      await thread.send(content);
+      const [message] = await inThread;
+      expect(message.channelId).toBe(thread.id);
+      expect(message.channel.isThread()).toBe(true);
+
+      const starter = await channel.send(`start here ${Date.now()}`);
+      const started = next(c, Events.ThreadCreate, (t) => t.id === starter.id, "threadCreate of message.startThread");
+      const fromMessage = await starter.startThread({ name: "from a message" });
+      expect(fromMessage.id).toBe(starter.id);
+      await started;
+      const archived = next(c, Events.ThreadUpdate, (_old, updated) => updated.id === fromMessage.id && updated.archived === true, "threadUpdate archived");
+      await fromMessage.setArchived(true);
+      await archived;
+      expect(rateLimited).toEqual([]);
+    }, WAIT_MS + 5_000);
 
     test("application.commands: set (bulk overwrite), create, edit, fetch and delete, global and in the guild, as discord.js's own objects", async () => {
       const c = await loggedIn;

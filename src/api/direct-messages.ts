@@ -82,7 +82,7 @@ async function createGroupDm(call: RestCall, body: Record<string, unknown>): Pro
 /** The private channel a route names, to its recipients; a guild channel 50024 (these routes serve private channels only). */
 async function privateOf(call: RestCall): Promise<PrivateChannel> {
   const { kind, channel } = await routedChannelOf(call);
-  if (kind === "guild") throw new HttpError(400, ApiCode.CANNOT_EXECUTE_ON_CHANNEL_TYPE, "Cannot execute action on this channel type");
+  if (kind === "guild") throw new HttpError(400, ApiCode.INVALID_CHANNEL_TYPE, "Cannot execute action on this channel type");
   return channel;
 }
 

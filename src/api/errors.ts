@@ -47,11 +47,13 @@ export const ApiCode = {
   INVALID_RECIPIENTS: 50033,
   BULK_DELETE_COUNT: 50016,
   SYSTEM_MESSAGE: 50021,
-  CANNOT_EXECUTE_ON_CHANNEL_TYPE: 50024,
+  INVALID_CHANNEL_TYPE: 50024,
   BULK_DELETE_TOO_OLD: 50034,
   INVALID_WEBHOOK_TOKEN: 50027,
   INVALID_FORM_BODY: 50035,
+  ARCHIVED_THREAD: 50083,
   INVALID_JSON: 50109,
+  THREAD_EXISTS: 160004,
 } as const;
 
 export class HttpError extends Error {
@@ -130,6 +132,9 @@ const REFUSALS: Record<RefusalReason, [status: number, code: number]> = {
   "unknown-command": [404, ApiCode.UNKNOWN_APPLICATION_COMMAND],
   "max-recipients": [400, ApiCode.MAX_RECIPIENTS],
   "invalid-recipients": [400, ApiCode.INVALID_RECIPIENTS],
+  "invalid-channel-type": [400, ApiCode.INVALID_CHANNEL_TYPE],
+  "archived-thread": [400, ApiCode.ARCHIVED_THREAD],
+  "thread-exists": [400, ApiCode.THREAD_EXISTS],
 };
 
 /** The answer to an error a route threw; undefined for an unexpected one (an internal error). */

@@ -58,6 +58,7 @@ export const DEFAULT_EVERYONE_PERMISSIONS =
   Permission.CHANGE_NICKNAME |
   Permission.USE_APPLICATION_COMMANDS |
   Permission.CREATE_PUBLIC_THREADS |
+  Permission.CREATE_PRIVATE_THREADS |
   Permission.SEND_MESSAGES_IN_THREADS;
 
 const GUILD_PATH = /^\/internal\/guilds(?:\/(\d{1,20})(?:\/(roles|channels|members|dispatch)(?:\/(\d{1,20}))?)?)?$/;

@@ -66,7 +66,7 @@ const roleFields = {
 };
 const channelFields = {
   name: { type: "string", minLength: 1, maxLength: 100 },
-  type: { type: "integer", minimum: 0, maximum: 255 },
+  type: { type: "integer", minimum: 0, maximum: 255, description: "Not a thread's (10, 11, 12: 400): threads are started through Discord's thread routes." },
   position: { type: "integer", minimum: 0, maximum: 1_000_000 },
   parent_id: nullable("string", { pattern: "^[0-9]{1,20}$" }),
   topic: nullable("string", { maxLength: 1024 }),
@@ -188,6 +188,48 @@ const schemas: Record<string, Schema> = {
     [],
   ),
   GroupDmPatch: object({ name: nullable("string"), icon: { type: ["string", "null"], description: "An image data URI (kept as its hash; not served), or null." } }),
+  Thread: object(
+    {
+      id: snowflake,
+      type: { type: "integer", enum: [10, 11, 12] },
+      guild_id: snowflake,
+      parent_id: snowflake,
+      owner_id: snowflake,
+      name: { type: "string" },
+      rate_limit_per_user: { type: "integer" },
+      message_count: { type: "integer" },
+      member_count: { type: "integer", maximum: 50 },
+      total_message_sent: { type: "integer" },
+      thread_metadata: object(
+        { archived: { type: "boolean" }, auto_archive_duration: { type: "integer" }, archive_timestamp: { type: "string" }, locked: { type: "boolean" }, invitable: { type: "boolean" }, create_timestamp: { type: "string" } },
+        ["archived", "auto_archive_duration", "archive_timestamp", "locked"],
+      ),
+      member: ref("ThreadMember"),
+    },
+    ["id", "type", "guild_id", "parent_id", "owner_id", "name", "thread_metadata"],
+  ),
+  ThreadMember: object({ id: snowflake, user_id: snowflake, join_timestamp: { type: "string" }, flags: { type: "integer" }, member: ref("Member") }, ["join_timestamp", "flags"]),
+  ThreadList: object({ threads: { type: "array", items: ref("Thread") }, members: { type: "array", items: ref("ThreadMember") }, has_more: { type: "boolean" } }, ["threads", "members"]),
+  ThreadStart: object(
+    {
+      name: { type: "string", minLength: 1, maxLength: 100 },
+      auto_archive_duration: { type: "integer", enum: [60, 1440, 4320, 10080] },
+      rate_limit_per_user: { type: ["integer", "null"], minimum: 0, maximum: 21600 },
+      type: { type: "integer", enum: [10, 11, 12], description: "Without a message only; Discord's default is 12 (PRIVATE_THREAD)." },
+      invitable: { type: "boolean", description: "A private thread: whether members without MANAGE_THREADS may add others." },
+      message: { ...ref("MessageCreate"), description: "A forum or media channel's post (required there, refused elsewhere): its first message, with the thread's id." },
+    },
+    ["name"],
+  ),
+  ThreadPatch: object({
+    name: { type: "string", minLength: 1, maxLength: 100 },
+    archived: { type: "boolean" },
+    auto_archive_duration: { type: "integer", enum: [60, 1440, 4320, 10080] },
+    locked: { type: "boolean" },
+    invitable: { type: "boolean" },
+    rate_limit_per_user: { type: ["integer", "null"], minimum: 0, maximum: 21600 },
+    flags: { type: "integer" },
+  }),
   BulkDelete: object({ messages: { type: "array", minItems: 2, maxItems: 100, items: snowflake } }, ["messages"]),
   ApplicationCommandCreate: object(
     {
@@ -285,15 +327,52 @@ function commandRoutes(at: string, params: string[], scope: string): Record<stri
 /** Discord's REST routes a bot uses all day (api/messages.ts, reactions.ts, reads.ts, commands.ts). */
 const DISCORD_REST: Record<string, Record<string, Operation>> = {
   "/api/v{version}/channels/{channel_id}": {
-    get: discord("A channel the caller can view, or a DM or group DM channel the caller is in.", { "200": json({ oneOf: [ref("Channel"), ref("DmChannel"), ref("GroupDmChannel")] }, "The channel.") }, C),
-    patch: discord("Rename a group DM or change its icon (a recipient): CHANNEL_UPDATE to its recipients. A guild channel answers 50024 (not served).", { "200": json(ref("GroupDmChannel"), "The channel.") }, C, {
-      requestBody: requestBody(ref("GroupDmPatch")),
-    }),
-    delete: discord("Leave a group DM (CHANNEL_DELETE to the caller, CHANNEL_RECIPIENT_REMOVE to the others; the last one out deletes it) or close a DM. A guild channel answers 50024 (not served).", { "200": json({ oneOf: [ref("DmChannel"), ref("GroupDmChannel")] }, "The channel as it was.") }, C),
+    get: discord("A channel the caller can view (a thread: one it may see, with its thread member if it joined), or a DM or group DM channel the caller is in.", { "200": json({ oneOf: [ref("Channel"), ref("Thread"), ref("DmChannel"), ref("GroupDmChannel")] }, "The channel.") }, C),
+    patch: discord(
+      "A thread (MANAGE_THREADS, or its creator for name, archived and auto_archive_duration, SEND_MESSAGES to unarchive an unlocked one; 50083 while archived): THREAD_UPDATE. A group DM (a recipient renames it or changes its icon): CHANNEL_UPDATE to its recipients. Other guild channels: 50024 (change them through the ingress routes).",
+      { "200": json({ oneOf: [ref("Thread"), ref("GroupDmChannel")] }, "The channel.") },
+      C,
+      { requestBody: requestBody({ oneOf: [ref("ThreadPatch"), ref("GroupDmPatch")] }) },
+    ),
+    delete: discord("Delete a thread (MANAGE_THREADS), its messages and members: THREAD_DELETE. Leave a group DM (CHANNEL_DELETE to the caller, CHANNEL_RECIPIENT_REMOVE to the others; the last one out deletes it) or close a DM. Other guild channels: 50024.", { "200": json({ oneOf: [ref("Thread"), ref("DmChannel"), ref("GroupDmChannel")] }, "The channel as it was.") }, C),
   },
   "/api/v{version}/channels/{channel_id}/recipients/{user_id}": {
     put: discord("Add a user to a group DM (a user's call; a bot's needs a gdm.join access token: 50025): CHANNEL_RECIPIENT_ADD to its recipients, CHANNEL_CREATE to the user.", done, [...C, "user_id"]),
     delete: discord("Remove a recipient (the owner), or leave: CHANNEL_DELETE to it, CHANNEL_RECIPIENT_REMOVE to the others.", done, [...C, "user_id"]),
+  },
+  "/api/v{version}/channels/{channel_id}/messages/{message_id}/threads": {
+    post: discord("Start a public (in an announcement channel: announcement) thread from a message, with the message's id (CREATE_PUBLIC_THREADS; 160004 for a second): THREAD_CREATE, MESSAGE_UPDATE.", { "200": json(ref("Thread"), "The thread.") }, CM, {
+      requestBody: requestBody(ref("ThreadStart")),
+    }),
+  },
+  "/api/v{version}/channels/{channel_id}/threads": {
+    post: discord("Start a thread without a message, public or private by type (CREATE_PUBLIC_THREADS or CREATE_PRIVATE_THREADS), or a forum or media post with its first message (SEND_MESSAGES; MESSAGE_CREATE too); the creator joins it: THREAD_CREATE, THREAD_MEMBERS_UPDATE.", { "200": json(ref("Thread"), "The thread (a post: with `message`).") }, C, {
+      requestBody: requestBody(ref("ThreadStart")),
+    }),
+  },
+  "/api/v{version}/channels/{channel_id}/thread-members": {
+    get: discord("The thread's members by user id: with_member, after, limit 1-100 (the GUILD_MEMBERS intent).", { "200": json(many("ThreadMember"), "Thread members.") }, C),
+  },
+  "/api/v{version}/channels/{channel_id}/thread-members/@me": {
+    put: discord("Join an active thread: THREAD_MEMBERS_UPDATE, THREAD_CREATE to the caller.", done, C),
+    delete: discord("Leave an active thread: THREAD_MEMBERS_UPDATE.", done, C),
+  },
+  "/api/v{version}/channels/{channel_id}/thread-members/{user_id}": {
+    get: discord("One thread member (10007 if not in it): with_member.", { "200": json(ref("ThreadMember"), "The thread member.") }, [...C, "user_id"]),
+    put: discord("Add a member to an active thread (SEND_MESSAGES_IN_THREADS; MANAGE_THREADS in a private thread that is not invitable): THREAD_MEMBERS_UPDATE, THREAD_CREATE to it.", done, [...C, "user_id"]),
+    delete: discord("Remove a member from an active thread (MANAGE_THREADS, or the creator of a private thread): THREAD_MEMBERS_UPDATE.", done, [...C, "user_id"]),
+  },
+  "/api/v{version}/channels/{channel_id}/threads/archived/public": {
+    get: discord("Archived public threads, latest archived first: before (ISO time), limit 1-100 (READ_MESSAGE_HISTORY).", { "200": json(ref("ThreadList"), "Threads.") }, C),
+  },
+  "/api/v{version}/channels/{channel_id}/threads/archived/private": {
+    get: discord("Archived private threads, latest archived first: before (ISO time), limit 1-100 (READ_MESSAGE_HISTORY, MANAGE_THREADS).", { "200": json(ref("ThreadList"), "Threads.") }, C),
+  },
+  "/api/v{version}/channels/{channel_id}/users/@me/threads/archived/private": {
+    get: discord("Archived private threads the caller joined, highest id first: before (a thread id), limit 1-100 (READ_MESSAGE_HISTORY).", { "200": json(ref("ThreadList"), "Threads.") }, C),
+  },
+  "/api/v{version}/guilds/{guild_id}/threads/active": {
+    get: discord("The guild's active threads the caller may see, with its thread members.", { "200": json(ref("ThreadList"), "Threads.") }, G),
   },
   "/api/v{version}/channels/{channel_id}/messages": {
     get: discord("History, newest first: before/after/around, limit 1-100 (VIEW_CHANNEL, READ_MESSAGE_HISTORY).", { "200": json(many("Message"), "Messages.") }, C),
@@ -455,7 +534,7 @@ const paths: Record<string, Record<string, Operation>> = {
     post: ingress("Send an event to the guild's sessions that Discord's rule for it entitles.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("guild_id")], requestBody: requestBody(ref("Dispatch")) }),
   },
   "/internal/channels/{channel_id}/dispatch": {
-    post: ingress("Send an event to those of the guild's sessions that can view the channel.", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
+    post: ingress("Send an event to those of the guild's sessions that can view the channel (a thread: that may see it; an app's own event not into a private thread).", { "202": json(ref("Topics"), "Accepted.") }, { parameters: [path("channel_id")], requestBody: requestBody(ref("Dispatch")) }),
   },
   "/attachments/{channel_id}/{attachment_id}/{filename}": {
     get: {

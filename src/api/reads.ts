@@ -10,9 +10,10 @@ import type { GuildRead } from "../guild/guild-reads.ts";
 import { computeBasePermissions } from "../guild/permissions.ts";
 import { userObject } from "../guild/user-json.ts";
 import { Intent } from "../protocol/opcodes.ts";
-import { integer, snowflake, text } from "./body-fields.ts";
+import { snowflake, text } from "./body-fields.ts";
 import { ApiCode, HttpError } from "./errors.ts";
-import { ok, queryFlag, routedChannelOf, type RestCall, type RestRoute } from "./rest.ts";
+import { ok, queryFlag, queryInteger, routedChannelOf, type RestCall, type RestHandler, type RestRoute } from "./rest.ts";
+import { deleteChannel, patchChannel } from "./threads.ts";
 import { deletePrivateChannel, getDmChannel, patchPrivateChannel } from "./direct-messages.ts";
 
 async function getChannel(call: RestCall): Promise<Response> {
@@ -25,11 +26,11 @@ function guildRead(read: (call: RestCall) => GuildRead): (call: RestCall) => Pro
   return async (call) => ok(await call.ctx.owners.readGuild(call.params.guild_id as string, call.user.id, read(call)));
 }
 
-/** An integer query parameter in `min..max`, `fallback` when absent. */
-function queryInteger(call: RestCall, name: string, min: number, max: number, fallback: number): number {
-  const value = call.url.searchParams.get(name);
-  return value === null ? fallback : integer(Number(value), name, min, max);
-}
+/** PATCH or DELETE of `/channels/:id`: a DM's or group DM's (direct-messages.ts), else a thread's (threads.ts; another guild channel: 50024). */
+const byChannelKind =
+  (privateChannel: RestHandler, thread: RestHandler): RestHandler =>
+  async (call) =>
+    (await routedChannelOf(call)).kind === "dm" ? privateChannel(call) : thread(call);
 
 
 function memberList(call: RestCall): GuildRead {
@@ -72,7 +73,7 @@ async function myGuilds(call: RestCall): Promise<Response> {
 }
 
 export const READ_ROUTES: readonly RestRoute[] = [
-  { template: "/channels/{channel_id}", methods: { GET: getChannel, PATCH: patchPrivateChannel, DELETE: deletePrivateChannel } },
+  { template: "/channels/{channel_id}", methods: { GET: getChannel, PATCH: byChannelKind(patchPrivateChannel, patchChannel), DELETE: byChannelKind(deletePrivateChannel, deleteChannel) } },
   { template: "/guilds/{guild_id}", methods: { GET: guildRead((call) => ({ k: "guild", withCounts: queryFlag(call.url, "with_counts") })) } },
   { template: "/guilds/{guild_id}/channels", methods: { GET: guildRead(() => ({ k: "channels" })) } },
   { template: "/guilds/{guild_id}/roles", methods: { GET: guildRead(() => ({ k: "roles" })) } },

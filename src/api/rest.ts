@@ -18,6 +18,7 @@ import type { SnowflakeGenerator } from "./snowflake.ts";
 import type { Attachments } from "./attachments.ts";
 import type { InteractionTokens } from "./interaction-tokens.ts";
 import { jsonResponse } from "../protocol/json-response.ts";
+import { integer } from "./body-fields.ts";
 
 export interface RestContext {
   readonly store: GuildStore;
@@ -152,3 +153,10 @@ export function queryFlag(url: URL, name: string): boolean {
 
 /** 200 with `body` as JSON. */
 export const ok = (body: unknown): Response => jsonResponse(body);
+
+/** An integer query parameter in `min..max`, `fallback` when absent. */
+export function queryInteger(call: RestCall, name: string, min: number, max: number, fallback: number): number {
+  const value = call.url.searchParams.get(name);
+  return value === null ? fallback : integer(Number(value), name, min, max);
+}
+

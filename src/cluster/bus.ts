@@ -41,7 +41,7 @@ export type BusPush =
    */
   | { k: "publish"; t: string; parts: PublishPart[]; acceptedAt?: number }
   /** An event for one member's sessions in a guild (its own view changed). */
-  | { k: "member-event"; guildId: string; userId: string; t: string; dJson: string }
+  | { k: "member-event"; guildId: string; userId: string; t: string; dJson: string; strippedJson?: string }
   /** An event about the member itself, for its sessions whose topic does not carry it. */
   | { k: "member-self-event"; guildId: string; userId: string; t: string; dJson: string }
   /** A member's class changed: its sessions move to that class's topic (-1: to none, for now). */

@@ -29,8 +29,8 @@ export class ClusterDelivery implements GuildDelivery {
     if (since !== undefined) this.#latency.observeSince(since);
   }
 
-  sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#everywhere({ k: "member-event", guildId, userId, t, dJson });
+  sendToMember(guildId: string, userId: string, t: string, dJson: string, strippedJson?: string): void {
+    this.#everywhere({ k: "member-event", guildId, userId, t, dJson, ...(strippedJson !== undefined && { strippedJson }) });
   }
 
   sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
@@ -68,7 +68,8 @@ export class ClusterDelivery implements GuildDelivery {
         if (message.acceptedAt !== undefined) this.#latency.observeSince(message.acceptedAt);
         return true;
       case "member-event":
-        local.sendToMember(message.guildId, message.userId, message.t, message.dJson);
+        if (message.strippedJson === undefined) local.sendToMember(message.guildId, message.userId, message.t, message.dJson);
+        else local.sendToMember(message.guildId, message.userId, message.t, message.dJson, message.strippedJson);
         return true;
       case "member-self-event":
         local.sendToSelf(message.guildId, message.userId, message.t, message.dJson);

@@ -103,6 +103,10 @@ const RULES: ReadonlyMap<string, EventRule> = new Map([
   ["THREAD_CREATE", THREAD],
   ["THREAD_UPDATE", THREAD],
   ["THREAD_DELETE", THREAD],
+  // Sent by the owner to a thread's audience (its parent's viewers; a private thread's members and moderators).
+  ["THREAD_MEMBERS_UPDATE", guildWide(Intent.GUILD_MEMBERS)],
+  ["THREAD_MEMBER_UPDATE", STRUCTURAL],
+  ["THREAD_LIST_SYNC", STRUCTURAL],
   ["STAGE_INSTANCE_CREATE", CHANNEL],
   ["STAGE_INSTANCE_UPDATE", CHANNEL],
   ["STAGE_INSTANCE_DELETE", CHANNEL],
@@ -166,6 +170,12 @@ export const STATE_EVENTS: ReadonlySet<string> = new Set([
   "CHANNEL_CREATE",
   "CHANNEL_UPDATE",
   "CHANNEL_DELETE",
+  "THREAD_CREATE",
+  "THREAD_UPDATE",
+  "THREAD_DELETE",
+  "THREAD_LIST_SYNC",
+  "THREAD_MEMBER_UPDATE",
+  "THREAD_MEMBERS_UPDATE",
   "GUILD_MEMBER_ADD",
   "GUILD_MEMBER_UPDATE",
   "GUILD_MEMBER_REMOVE",
@@ -176,9 +186,8 @@ export const STATE_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Events Discord sends to one user or application, not to a guild's members (or about thread
- * membership, which guildgate does not keep yet): pushed through the user route, never to a
- * whole guild or channel.
+ * Events Discord sends to one user or application, not to a guild's members: pushed through
+ * the user route, never to a whole guild or channel.
  */
 export const USER_EVENTS: ReadonlySet<string> = new Set([
   "USER_UPDATE",
@@ -191,9 +200,6 @@ export const USER_EVENTS: ReadonlySet<string> = new Set([
   "SUBSCRIPTION_UPDATE",
   "SUBSCRIPTION_DELETE",
   "VOICE_SERVER_UPDATE",
-  "THREAD_LIST_SYNC",
-  "THREAD_MEMBER_UPDATE",
-  "THREAD_MEMBERS_UPDATE",
 ]);
 
 /** The rule of a guild event guildgate knows; undefined for an app's own event. */

@@ -3,7 +3,7 @@
  * member's class can view, and members and presences as Discord limits them (a guild over
  * the session's `large_threshold` is "large": only the session's own member, no presences;
  * presences need GUILD_PRESENCES; voice states, in the channels the member can view, need
- * GUILD_VOICE_STATES). A storm of identifies into one guild must not rebuild
+ * GUILD_VOICE_STATES; the active threads it may see). A storm of identifies into one guild must not rebuild
  * it per session, so the parts are serialised once per state version (channels once per
  * class) and joined as strings.
  */
@@ -13,6 +13,8 @@ import type { OwnedGuild } from "./owned-guild.ts";
 import { presenceJson } from "./presence.ts";
 import { voiceStateJson } from "./voice-states.ts";
 import { discordTimestamp } from "../protocol/timestamp.ts";
+import { threadJson, threadMemberJson } from "./thread-json.ts";
+import { visibleThreads } from "./thread-views.ts";
 
 /** Discord's default `large_threshold`. */
 export const DEFAULT_LARGE_THRESHOLD = 50;
@@ -47,7 +49,7 @@ export class GuildCreateCache {
       `{"joined_at":${JSON.stringify(discordTimestamp(member.joinedAt))},"large":${large},` +
       `"unavailable":false,"member_count":${state.memberCount},"lazy":true,` +
       `"channels":${this.#channelList(classId)},"members":${members},"presences":${presences},` +
-      `"threads":[],"voice_states":${this.#voiceStateList(classId, intents)},"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],` +
+      `"threads":${this.#threadList(userId, classId)},"voice_states":${this.#voiceStateList(classId, intents)},"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],` +
       this.#head.slice(1)
     );
   }
@@ -86,6 +88,16 @@ export class GuildCreateCache {
       this.#channels.set(serial, list);
     }
     return list;
+  }
+
+  /**
+   * The active threads the member may see (docs: topics/threads "Gateway Events"): public ones in
+   * channels its class views, private ones it is in or may manage; each it joined with its
+   * thread member object. Built per join: it depends on the member, and a guild has few active threads.
+   */
+  #threadList(userId: string, classId: number): string {
+    const visible = visibleThreads(this.#guild, classId, userId);
+    return JSON.stringify(visible.map(({ thread, members, mine }) => ({ ...threadJson(thread, members), ...(mine && { member: threadMemberJson(mine, true) }) })));
   }
 
   /** The voice states in channels the class can view, with GUILD_VOICE_STATES (few: built per join). */

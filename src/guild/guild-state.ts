@@ -8,6 +8,10 @@
 import type { Channel, GuildPermissionState, Role } from "./permissions.ts";
 import type { PermissionSource } from "./permission-classes.ts";
 import type { Guild, GuildStore, Member, MemberWithUser, StoredChannel, StoredRole, User } from "../store/guild-store.ts";
+import type { StoredThreadMember } from "../store/thread-records.ts";
+
+/** A thread channel: a channel record with its thread fields. */
+export type ThreadChannel = StoredChannel & { readonly thread: NonNullable<StoredChannel["thread"]> };
 
 /** Members are read from the store in pages of this many. */
 const LOAD_PAGE = 1000;
@@ -17,7 +21,14 @@ export class GuildState implements PermissionSource {
   /** The ring generation its owner claimed it at: the fencing token of every write (guild-store.ts). */
   #generation: number;
   readonly #roles = new Map<string, StoredRole>();
+  /** Channels that are not threads: what permissions, classes, lists and GUILD_CREATE's `channels` cover. */
   readonly #channels = new Map<string, StoredChannel>();
+  /** Threads, apart: a thread has its parent's permissions, and its own audience. */
+  readonly #threads = new Map<string, ThreadChannel>();
+  /** The threads not archived: what a join lists (archived ones may be many, and are read only on request). */
+  readonly #activeThreads = new Map<string, ThreadChannel>();
+  /** Per thread, who joined it, by user id. */
+  readonly #threadMembers = new Map<string, Map<string, StoredThreadMember>>();
   readonly #members = new Map<string, Member>();
   readonly #users = new Map<string, User>();
   /** Bumped on every change: cached payloads built from an older version are stale. */
@@ -46,9 +57,15 @@ export class GuildState implements PermissionSource {
     if (!(await store.getGuild(guildId))) return undefined;
     await store.claimGuild(guildId, generation);
     // Read after the claim: every write of an earlier owner either landed before it or is refused.
-    const [guild, roles, channels] = await Promise.all([store.getGuild(guildId), store.listRoles(guildId), store.listChannels(guildId)]);
+    const [guild, roles, channels, threadMembers] = await Promise.all([
+      store.getGuild(guildId),
+      store.listRoles(guildId),
+      store.listChannels(guildId),
+      store.listThreadMembers(guildId),
+    ]);
     if (!guild) return undefined;
     const state = GuildState.of(guild, generation, roles, channels, []);
+    for (const member of threadMembers) state.putThreadMember(member);
     let after: string | undefined;
     for (;;) {
       const page = await store.listMembersWithUsers(guildId, LOAD_PAGE, after);
@@ -69,7 +86,7 @@ export class GuildState implements PermissionSource {
   ): GuildState {
     const state = new GuildState(guild, generation);
     for (const role of roles) state.#roles.set(role.id, role);
-    for (const channel of channels) state.#channels.set(channel.id, channel);
+    for (const channel of channels) state.putChannel(channel);
     for (const member of members) state.#addMember(member);
     return state;
   }
@@ -158,14 +175,58 @@ export class GuildState implements PermissionSource {
     this.#version++;
   }
 
+  /** A channel, or a thread (kept apart; a thread's change leaves `version` as it was: GUILD_CREATE builds its threads per join). */
   putChannel(channel: StoredChannel): void {
+    if (isThread(channel)) {
+      this.#threads.set(channel.id, channel);
+      if (channel.thread.archived) this.#activeThreads.delete(channel.id);
+      else this.#activeThreads.set(channel.id, channel);
+      return;
+    }
     this.#channels.set(channel.id, channel);
     this.#version++;
   }
 
+  /** Removes a channel, or a thread with its members. */
   deleteChannel(channelId: string): void {
+    if (this.#threads.delete(channelId)) {
+      this.#activeThreads.delete(channelId);
+      this.#threadMembers.delete(channelId);
+      return;
+    }
     this.#channels.delete(channelId);
     this.#version++;
+  }
+
+  thread(threadId: string): ThreadChannel | undefined {
+    return this.#threads.get(threadId);
+  }
+
+  /** Every thread, active and archived. */
+  threads(): IterableIterator<ThreadChannel> {
+    return this.#threads.values();
+  }
+
+  /** The threads not archived. */
+  activeThreads(): IterableIterator<ThreadChannel> {
+    return this.#activeThreads.values();
+  }
+
+  /** Who joined the thread, by user id (empty if nobody). */
+  threadMembers(threadId: string): ReadonlyMap<string, StoredThreadMember> {
+    return this.#threadMembers.get(threadId) ?? NO_MEMBERS;
+  }
+
+  putThreadMember(member: StoredThreadMember): void {
+    let members = this.#threadMembers.get(member.threadId);
+    if (!members) this.#threadMembers.set(member.threadId, (members = new Map()));
+    members.set(member.userId, member);
+  }
+
+  deleteThreadMember(threadId: string, userId: string): void {
+    const members = this.#threadMembers.get(threadId);
+    members?.delete(userId);
+    if (members?.size === 0) this.#threadMembers.delete(threadId);
   }
 
   /** Adds or replaces a member; `user` must be its user. */
@@ -187,4 +248,10 @@ export class GuildState implements PermissionSource {
     this.#members.set(member.userId, { ...member, guildId: this.#guild.id });
     this.#users.set(user.id, user);
   }
+}
+
+const NO_MEMBERS: ReadonlyMap<string, StoredThreadMember> = new Map();
+
+function isThread(channel: StoredChannel): channel is ThreadChannel {
+  return channel.thread !== undefined;
 }

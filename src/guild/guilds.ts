@@ -69,6 +69,26 @@ import { emojiKey, type ReactionCount, type ReactionEmoji, type ReactionSelector
 import { snowflakeTime } from "../protocol/timestamp.ts";
 import { badField, Refusal } from "./refusal.ts";
 import { userObject } from "./user-json.ts";
+import type { ThreadChannel } from "./guild-state.ts";
+import { ThreadType } from "../store/thread-records.ts";
+import { threadDeletedJson, threadMemberJson } from "./thread-json.ts";
+import { ThreadEvents, threadObject } from "./thread-events.ts";
+import { readThreads, type ThreadRead } from "./thread-reads.ts";
+import {
+  archivedIfIdle,
+  checkDeleteThread,
+  checkRemoveThreadMember,
+  checkThreadEdit,
+  newThread,
+  newThreadMember,
+  patchedThread,
+  requireActive,
+  threadAfterDelete,
+  threadAfterSend,
+  threadOf,
+  type ThreadPatch,
+  type ThreadRequest,
+} from "./thread-rules.ts";
 
 type Json = Record<string, unknown>;
 
@@ -98,8 +118,11 @@ export interface PublishPart {
 export interface GuildDelivery {
   /** One event for one worker (Manifold: one call per worker per event): the topics there and their `d`. */
   publish(worker: WorkerId, t: string, parts: readonly PublishPart[]): void;
-  /** An event for one member's sessions in this guild only (its own view changed). */
-  sendToMember(guildId: string, userId: string, t: string, dJson: string): void;
+  /**
+   * An event for one member's sessions in this guild only (its own view changed, or it is in a
+   * private thread); `strippedJson`, when given, is `d` for its sessions without MESSAGE_CONTENT.
+   */
+  sendToMember(guildId: string, userId: string, t: string, dJson: string, strippedJson?: string): void;
   /**
    * An event about the member itself (its own GUILD_MEMBER_UPDATE) for those of its sessions
    * whose topic does not carry it (no GUILD_MEMBERS, or passive): Discord always sends it.
@@ -244,12 +267,14 @@ export class Guilds {
   readonly #slots = new Map<string, Slot>();
   readonly #createCaches = new WeakMap<OwnedGuild, GuildCreateCache>();
   readonly #timings = new Map<string, Timing>();
+  readonly #threadEvents: ThreadEvents;
   #loadRefused = 0;
   /** Guilds a later owner took over from here, and the generation it did at (see `release`). */
   readonly #released = new Map<string, number>();
 
   constructor(options: GuildsOptions) {
     this.#options = options;
+    this.#threadEvents = new ThreadEvents(options.delivery, (audiences, t, d) => this.#timed(t, () => this.#deliver(audiences, t, d)));
   }
 
   /** The guilds loaded here. */
@@ -415,13 +440,21 @@ export class Guilds {
    * the event's rule (Discord's, or for an app's own event the audience its sender states).
    * Returns how many topics it went to; undefined if there is no such guild.
    */
-  /** An event pushed in through ingress; refused if the guild or the channel it names (one of the guild's) is unknown. Returns the topics it went to. */
+  /**
+   * An event pushed in through ingress; refused if the guild or the channel it names (one of the
+   * guild's, or a thread: those who may see it) is unknown. Returns the topics it went to (and
+   * the private thread's members told one by one). An app's own event is not sent into a
+   * private thread: its members are reached one by one, by Discord's rule of the event.
+   */
   dispatch(guildId: string, t: string, d: unknown, channelId?: string, stated?: StatedAudience): MaybePromise<number> {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
-      if (channelId !== undefined && !owned.state.channel(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
+      const thread = channelId === undefined ? undefined : owned.state.thread(channelId);
+      if (channelId !== undefined && !thread && !owned.state.channel(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
       const rule = stated ? statedRule(stated) : knownRule(t);
-      return this.#timed(t, () => this.#deliver(owned.audience(rule, channelId), t, d));
+      if (!thread) return this.#timed(t, () => this.#deliver(owned.audience(rule, channelId), t, d));
+      if (stated && thread.type === ThreadType.PRIVATE) throw badField("t", "is an app's own event: it cannot be sent into a private thread");
+      return this.#threadEvents.event(owned, t, thread, d as Json, owned.threadAudience(rule, thread));
     });
   }
 
@@ -440,7 +473,17 @@ export class Guilds {
         const repliedTo = lookups[1];
         const message = newMessage(owned.state, channelId, authorId, permissions, request, repliedTo);
         const extras: MessageExtras = { nonce: request.nonce, ...(repliedTo && { referenced: messageJson(repliedTo) }) };
-        return this.#commit(slot, owned, sentWrites(message, request.attachments), () => {
+        // In a thread: counted, unarchived, and the author joins it (thread-rules.ts).
+        const thread = owned.state.thread(channelId);
+        const sent = thread && threadAfterSend(thread, message.id, now);
+        const joined = thread && !owned.state.threadMembers(channelId).has(authorId) ? { guildId, threadId: channelId, userId: authorId, joinedAt: now, flags: 0 } : undefined;
+        const writes: GuildWrite[] = [...sentWrites(message, request.attachments), ...(sent ? [{ k: "channel" as const, channel: sent }] : []), ...(joined ? [{ k: "thread-member" as const, member: joined }] : [])];
+        return this.#commit(slot, owned, writes, () => {
+          if (thread && sent) this.#applyThread(owned, thread, sent);
+          if (sent && joined) {
+            owned.state.putThreadMember(joined);
+            this.#threadEvents.memberAdded(owned, sent, joined);
+          }
           this.#messageEvent(owned, "MESSAGE_CREATE", channelId, messageEventJson(owned.state, message, extras));
           return messageJson(message, extras);
         });
@@ -453,6 +496,8 @@ export class Guilds {
   /** PATCH of a message: MESSAGE_UPDATE with `edited_timestamp`; the message object of the answer. */
   editMessage(guildId: string, channelId: string, messageId: string, editorId: string, edit: MessageEdit, now: number): MaybePromise<Json> {
     return this.#onMessage(guildId, channelId, messageId, editorId, (owned, slot, message, permissions) => {
+      const thread = owned.state.thread(channelId);
+      if (thread) checkThreadEdit(thread, permissions);
       const next = editedMessage(owned.state, message, editorId, permissions, edit, now);
       return this.#commit(slot, owned, editWrites(message, next, edit.uploads ?? []), () => {
         this.#messageEvent(owned, "MESSAGE_UPDATE", channelId, messageEventJson(owned.state, next));
@@ -465,9 +510,11 @@ export class Guilds {
   deleteMessage(guildId: string, channelId: string, messageId: string, actorId: string): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, actorId, (owned, slot, message, permissions) => {
       checkDelete(message, actorId, permissions);
-      return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: [messageId] }], () =>
-        this.#messageEvent(owned, "MESSAGE_DELETE", channelId, { id: messageId, channel_id: channelId, guild_id: guildId }),
-      );
+      const countDown = this.#countedDown(owned, channelId, 1);
+      return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: [messageId] }, ...countDown], () => {
+        for (const { channel } of countDown) owned.state.putChannel(channel);
+        this.#messageEvent(owned, "MESSAGE_DELETE", channelId, { id: messageId, channel_id: channelId, guild_id: guildId });
+      });
     });
   }
 
@@ -481,9 +528,11 @@ export class Guilds {
       return Promise.all(messageIds.map((id) => store.getMessage(channelId, id))).then((found) => {
         const ids = found.flatMap((message) => (message ? [message.id] : []));
         if (ids.length === 0) return;
-        return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: ids }], () =>
-          this.#messageEvent(owned, "MESSAGE_DELETE_BULK", channelId, { ids, channel_id: channelId, guild_id: guildId }),
-        );
+        const countDown = this.#countedDown(owned, channelId, ids.length);
+        return this.#commit(slot, owned, [{ k: "delete-messages", channelId, messageIds: ids }, ...countDown], () => {
+          for (const { channel } of countDown) owned.state.putChannel(channel);
+          this.#messageEvent(owned, "MESSAGE_DELETE_BULK", channelId, { ids, channel_id: channelId, guild_id: guildId });
+        });
       });
     });
   }
@@ -507,6 +556,8 @@ export class Guilds {
    */
   addReaction(guildId: string, channelId: string, messageId: string, userId: string, emoji: ReactionEmoji, burst: boolean): MaybePromise<void> {
     return this.#onMessage(guildId, channelId, messageId, userId, (owned, slot, message, permissions) => {
+      const thread = owned.state.thread(channelId);
+      if (thread) requireActive(thread);
       return this.#reactions(channelId, messageId, userId).then((counts) => {
         if (!newReaction(counts, emoji, burst, permissions)) return;
         const reaction: StoredReaction = { channelId, messageId, userId, emoji, burst };
@@ -572,7 +623,11 @@ export class Guilds {
     return this.#on(guildId, true, (guild) => {
       const owned = required(guild);
       const permissions = viewerPermissions(owned.state, channelId, userId);
-      return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
+      const thread = owned.state.thread(channelId);
+      if (!thread) return { channel: channelJson(owned.state.channelRecord(channelId) as StoredChannel), permissions: permissions.toString() };
+      // Discord: a thread read by one of its members carries that member's thread member object.
+      const mine = owned.state.threadMembers(channelId).get(userId);
+      return { channel: { ...threadObject(owned, thread), ...(mine && { member: threadMemberJson(mine) }) }, permissions: permissions.toString() };
     });
   }
 
@@ -595,6 +650,143 @@ export class Guilds {
         toMember: (userId, t, d) => this.#options.delivery.sendToMember(owned.id, userId, t, JSON.stringify(d)),
       });
     });
+  }
+
+  // Threads (thread-rules.ts): each checks the member's permissions on the guild as it is now,
+  // writes, then dispatches, in one step of the guild's queue.
+
+  /**
+   * A member starts a thread in `parentId` (from one of its messages when `request.messageId` is
+   * given: that message gets HAS_THREAD and MESSAGE_UPDATE with `thread`; in a forum or media
+   * channel with its first message, MESSAGE_CREATE); the creator joins it. THREAD_CREATE
+   * (`newly_created`) and THREAD_MEMBERS_UPDATE; the answer is the thread (with `message`, a post).
+   */
+  createThread(guildId: string, parentId: string, creatorId: string, request: ThreadRequest, now: number): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const made = newThread(owned.state, parentId, creatorId, request, now);
+      // A forum or media post opens with its message, in the thread, with the thread's id.
+      const post = request.message;
+      const first = post && newMessage(owned.state, made.thread.id, creatorId, viewerPermissions(owned.state, parentId, creatorId), post, undefined);
+      const thread = first ? threadAfterSend(made.thread, first.id, now) : made.thread;
+      const { member } = made;
+      const start = (message: StoredMessage | undefined): Promise<Json> => {
+        const flagged = message && { ...message, flags: message.flags | HAS_THREAD };
+        const writes: GuildWrite[] = [
+          { k: "channel", channel: thread },
+          { k: "thread-member", member },
+          ...(flagged ? [{ k: "message" as const, message: flagged }] : []),
+          ...(first && post ? sentWrites(first, post.attachments) : []),
+        ];
+        return this.#commit(slot, owned, writes, () => {
+          owned.state.putChannel(thread);
+          owned.state.putThreadMember(member);
+          this.#threadEvents.event(owned, "THREAD_CREATE", thread, { ...threadObject(owned, thread), newly_created: true });
+          this.#threadEvents.membersUpdate(owned, thread, [member], []);
+          if (flagged) this.#messageEvent(owned, "MESSAGE_UPDATE", parentId, { ...messageEventJson(owned.state, flagged), thread: threadObject(owned, thread) });
+          if (first) this.#messageEvent(owned, "MESSAGE_CREATE", thread.id, messageEventJson(owned.state, first));
+          return { ...threadObject(owned, thread), ...(first && { message: messageJson(first) }) };
+        });
+      };
+      if (request.messageId === undefined) return start(undefined);
+      // The guild stays busy while the message is read: nothing changes it meanwhile.
+      return this.#options.store.getMessage(parentId, request.messageId).then((message) => {
+        if (!message) throw new Refusal("unknown-message", "Unknown Message");
+        return start(message);
+      });
+    });
+  }
+
+  /** PATCH of a thread: THREAD_UPDATE; the thread as it is now. */
+  patchThread(guildId: string, threadId: string, actorId: string, patch: ThreadPatch, now: number): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const current = threadOf(owned.state, threadId);
+      const next = patchedThread(owned.state, current, actorId, patch, now);
+      return this.#commit(slot, owned, [{ k: "channel", channel: next }], () => {
+        this.#applyThread(owned, current, next);
+        return threadObject(owned, next);
+      });
+    });
+  }
+
+  /** DELETE of a thread (MANAGE_THREADS), its messages and members with it: THREAD_DELETE to those who saw it; the thread as it was. */
+  deleteThread(guildId: string, threadId: string, actorId: string): MaybePromise<Json> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const thread = threadOf(owned.state, threadId);
+      checkDeleteThread(owned.state, thread, actorId);
+      const json = threadObject(owned, thread);
+      // Who saw it, while its members are still there.
+      const audience = owned.threadAudience(knownRule("THREAD_DELETE"), thread);
+      return this.#commit(slot, owned, [{ k: "delete-channel", channelId: threadId }], () => {
+        owned.state.deleteChannel(threadId);
+        this.#threadEvents.event(owned, "THREAD_DELETE", thread, threadDeletedJson(thread), audience);
+        return json;
+      });
+    });
+  }
+
+  /** Adds `userId` to the thread (the actor itself: joining): THREAD_MEMBERS_UPDATE, and THREAD_CREATE to the user added. */
+  addThreadMember(guildId: string, threadId: string, actorId: string, userId: string, now: number): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const thread = threadOf(owned.state, threadId);
+      const member = newThreadMember(owned.state, thread, actorId, userId, now);
+      if (!member) return;
+      return this.#commit(slot, owned, [{ k: "thread-member", member }], () => {
+        owned.state.putThreadMember(member);
+        this.#threadEvents.memberAdded(owned, thread, member);
+      });
+    });
+  }
+
+  /** Removes `userId` from the thread (the actor itself: leaving): THREAD_MEMBERS_UPDATE, to the user removed too. */
+  removeThreadMember(guildId: string, threadId: string, actorId: string, userId: string): MaybePromise<void> {
+    return this.#on(guildId, true, (guild, slot) => {
+      const owned = required(guild);
+      const thread = threadOf(owned.state, threadId);
+      if (!checkRemoveThreadMember(owned.state, thread, actorId, userId)) return;
+      // Who sees it while the user is still in it (a private thread's member loses it).
+      const audience = owned.threadAudience(knownRule("THREAD_MEMBERS_UPDATE"), thread);
+      return this.#commit(slot, owned, [{ k: "delete-thread-member", threadId, userId }], () => {
+        owned.state.deleteThreadMember(threadId, userId);
+        this.#threadEvents.membersUpdate(owned, thread, [], [userId], audience);
+      });
+    });
+  }
+
+  /**
+   * Archives the active threads of the guilds this worker has loaded that have been idle for
+   * their `auto_archive_duration` (thread-rules.ts `archivedIfIdle`): THREAD_UPDATE. Each guild
+   * in its turn; a guild that moved away meanwhile is its new owner's to sweep. Run every
+   * `THREAD_ARCHIVE_SWEEP_MS` (server.ts).
+   */
+  async archiveIdleThreads(now: number): Promise<void> {
+    const sweeps = [...this.#slots.values()].map(async ({ id }) => {
+      try {
+        await this.#on(id, false, (guild, slot) => {
+          if (!guild) return;
+          const idle: [before: ThreadChannel, after: ThreadChannel][] = [];
+          for (const thread of guild.state.activeThreads()) {
+            const archived = archivedIfIdle(thread, now);
+            if (archived) idle.push([thread, archived]);
+          }
+          if (idle.length === 0) return;
+          return this.#commit(slot, guild, idle.map(([, next]): GuildWrite => ({ k: "channel", channel: next })), () => {
+            for (const [before, after] of idle) this.#applyThread(guild, before, after);
+          });
+        });
+      } catch (error) {
+        if (!(error instanceof GuildMovedError || error instanceof GuildFencedError)) console.error(`guildgate: could not archive the idle threads of guild ${id}:`, error);
+      }
+    });
+    await Promise.all(sweeps);
+  }
+
+  /** A member reads threads (active, archived lists, thread members), see thread-reads.ts. */
+  readThreads(guildId: string, userId: string, read: ThreadRead): MaybePromise<unknown> {
+    return this.#on(guildId, true, (guild) => readThreads(required(guild).state, userId, read));
   }
 
   // Requests from ingress and REST: each applies its patch to the guild as it is now, here on
@@ -733,7 +925,13 @@ export class Guilds {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
       if (!owned.state.channelRecord(channelId)) throw new Refusal("unknown-channel", "Unknown Channel");
-      return this.#commit(slot, owned, [{ k: "delete-channel", channelId }], () => this.#applyChannelDeleted(owned, channelId));
+      // Its threads go with it (clients drop a channel's threads with the channel).
+      const threadIds = [...owned.state.threads()].filter((thread) => thread.parentId === channelId).map((thread) => thread.id);
+      const writes = [...threadIds, channelId].map((id): GuildWrite => ({ k: "delete-channel", channelId: id }));
+      return this.#commit(slot, owned, writes, () => {
+        for (const id of threadIds) owned.state.deleteChannel(id);
+        this.#applyChannelDeleted(owned, channelId);
+      });
     });
   }
 
@@ -745,18 +943,32 @@ export class Guilds {
     });
   }
 
-  /** Removes a member (GUILD_MEMBER_REMOVE); its sessions leave the guild. Not the guild's owner. */
+  /** Removes a member (GUILD_MEMBER_REMOVE), from its threads too (THREAD_MEMBERS_UPDATE); its sessions leave the guild. Not the guild's owner. */
   deleteMember(guildId: string, userId: string): MaybePromise<void> {
     return this.#on(guildId, true, (guild, slot) => {
       const owned = required(guild);
       const user = owned.state.user(userId);
       if (!owned.state.member(userId) || !user) throw new Refusal("unknown-member", "Unknown Member");
       if (userId === owned.state.record.ownerId) throw badField("user_id", "is the guild owner; transfer ownership first");
-      return this.#commit(slot, owned, [{ k: "delete-member", userId }], () => this.#applyMemberDeleted(owned, user));
+      // It leaves its threads with the guild (a private thread must not take it back if it joins again).
+      const threads = [...owned.state.threads()].filter((thread) => owned.state.threadMembers(thread.id).has(userId));
+      const writes: GuildWrite[] = [{ k: "delete-member", userId }, ...threads.map((thread): GuildWrite => ({ k: "delete-thread-member", threadId: thread.id, userId }))];
+      return this.#commit(slot, owned, writes, () => {
+        this.#applyMemberDeleted(owned, user);
+        for (const thread of threads) {
+          owned.state.deleteThreadMember(thread.id, userId);
+          this.#threadEvents.membersUpdate(owned, thread, [], [userId]);
+        }
+      });
     });
   }
 
   // Applying committed changes to memory, and telling the sessions.
+
+  #applyThread(owned: OwnedGuild, before: ThreadChannel, after: ThreadChannel): void {
+    owned.state.putChannel(after);
+    this.#threadEvents.changed(owned, before, after);
+  }
 
   #applyGuild(owned: OwnedGuild, guild: Guild): void {
     this.#timed("GUILD_UPDATE", () =>
@@ -1005,9 +1217,17 @@ export class Guilds {
     return (await this.#options.store.messageReactions(channelId, [messageId], viewerId)).get(messageId) ?? [];
   }
 
-  /** An event about a channel's messages, to those who can view the channel, by the event's rule. */
+  /** An event about a channel's messages, to those who can view the channel (or see the thread), by the event's rule. */
   #messageEvent(owned: OwnedGuild, t: string, channelId: string, d: Json): void {
+    const thread = owned.state.thread(channelId);
+    if (thread) return void this.#threadEvents.event(owned, t, thread, d);
     this.#timed(t, () => this.#deliver(owned.audience(knownRule(t), channelId), t, d));
+  }
+
+  /** The write that counts a thread's messages down by `deleted` (none for a channel that is not a thread). */
+  #countedDown(owned: OwnedGuild, channelId: string, deleted: number): { k: "channel"; channel: StoredChannel }[] {
+    const thread = owned.state.thread(channelId);
+    return thread ? [{ k: "channel", channel: threadAfterDelete(thread, deleted) }] : [];
   }
 
   /** Writes `writes` fenced at the guild's generation; once committed, `apply` them (see `#written`). */
@@ -1144,6 +1364,12 @@ function mayJoinVoice(guild: OwnedGuild, member: Member, channelId: string): boo
   const needed = Permission.VIEW_CHANNEL | Permission.CONNECT;
   return channel !== undefined && VOICE_CHANNEL_TYPES.has(channel.type) && (channelPermissions(guild.state.guild(), member, channel) & needed) === needed;
 }
+
+/** How often the owner archives idle threads, ms: Discord's durations are whole minutes. */
+export const THREAD_ARCHIVE_SWEEP_MS = 60_000;
+
+/** Discord's HAS_THREAD message flag: a thread was started from the message. */
+const HAS_THREAD = 1 << 5;
 
 /** The guild, or the refusal an operation on a guild that is not there gets. */
 function required(guild: OwnedGuild | undefined): OwnedGuild {

@@ -113,7 +113,7 @@ export function messageEventJson(state: GuildState, message: StoredMessage, extr
     const mentioned = partialMember(state, user.id as string);
     return mentioned ? { ...user, member: mentioned } : user;
   });
-  json.channel_type = state.channelRecord(message.channelId)?.type ?? 0;
+  json.channel_type = (state.channelRecord(message.channelId) ?? state.thread(message.channelId))?.type ?? 0;
   return json;
 }
 

@@ -12,6 +12,7 @@ import { resolveMentions, type AllowedMentions, type MentionScope } from "./ment
 import { messageData, type MessageData } from "./message-json.ts";
 import { channelPermissions, Permission } from "./permissions.ts";
 import { Refusal, badField } from "./refusal.ts";
+import { checkThreadSend, threadPermissions } from "./thread-rules.ts";
 import { userObject } from "./user-json.ts";
 
 type Json = Record<string, unknown>;
@@ -93,6 +94,8 @@ export const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3600_000;
  * does not have (10003) and a member who cannot view it (403 50001, as Discord answers).
  */
 export function viewerPermissions(state: GuildState, channelId: string, userId: string): bigint {
+  const thread = state.thread(channelId);
+  if (thread) return threadPermissions(state, thread, userId);
   const channel = state.channelRecord(channelId);
   if (!channel) throw new Refusal("unknown-channel", "Unknown Channel");
   const member = state.member(userId);
@@ -107,15 +110,22 @@ export function requirePermissions(permissions: bigint, needed: bigint): void {
 }
 
 /**
- * The permissions a send needs (docs: "Create Message", limitations): SEND_MESSAGES, and
- * READ_MESSAGE_HISTORY for a reply, SEND_TTS_MESSAGES for tts, ATTACH_FILES for files;
- * answers the author's permissions in the channel.
+ * The permissions a send needs (docs: "Create Message", limitations): SEND_MESSAGES (in a
+ * thread SEND_MESSAGES_IN_THREADS, thread-rules.ts), and READ_MESSAGE_HISTORY for a reply,
+ * SEND_TTS_MESSAGES for tts, ATTACH_FILES for files; answers the author's permissions in the
+ * channel.
  */
 export function checkSend(state: GuildState, channelId: string, authorId: string, needs: { reply?: boolean; tts?: boolean; files?: boolean } = {}): bigint {
   const permissions = viewerPermissions(state, channelId, authorId);
-  if (NOT_TEXT.has(state.channelRecord(channelId)?.type ?? 0)) throw new Refusal("non-text-channel", "Cannot send messages in a non-text channel");
   const { SEND_MESSAGES, READ_MESSAGE_HISTORY, SEND_TTS_MESSAGES, ATTACH_FILES } = Permission;
-  requirePermissions(permissions, SEND_MESSAGES | (needs.reply ? READ_MESSAGE_HISTORY : 0n) | (needs.tts ? SEND_TTS_MESSAGES : 0n) | (needs.files ? ATTACH_FILES : 0n));
+  const also = (needs.reply ? READ_MESSAGE_HISTORY : 0n) | (needs.tts ? SEND_TTS_MESSAGES : 0n) | (needs.files ? ATTACH_FILES : 0n);
+  const thread = state.thread(channelId);
+  if (thread) {
+    checkThreadSend(thread, permissions, also);
+    return permissions;
+  }
+  if (NOT_TEXT.has(state.channelRecord(channelId)?.type ?? 0)) throw new Refusal("non-text-channel", "Cannot send messages in a non-text channel");
+  requirePermissions(permissions, SEND_MESSAGES | also);
   return permissions;
 }
 

@@ -6,7 +6,9 @@
  */
 import { guildTopic } from "../protocol/topics.ts";
 import { parseVariant, variantReceives, variantSeesContent, type EventRule } from "./audience.ts";
-import type { GuildState } from "./guild-state.ts";
+import type { GuildState, ThreadChannel } from "./guild-state.ts";
+import { Permission } from "./permissions.ts";
+import { ThreadType } from "../store/thread-records.ts";
 import type { WorkerId } from "./guilds.ts";
 import { PermissionClasses, type ClassMove } from "./permission-classes.ts";
 import { GuildMemberLists } from "./member-lists.ts";
@@ -150,6 +152,25 @@ export class OwnedGuild {
       }
     }
     return byWorker;
+  }
+
+  /**
+   * Who gets an event under `rule` about a thread (docs: topics/threads "Permissions"): a public
+   * thread's audience is its parent's viewers, topics only, as for any channel event; a private
+   * thread's is the classes with MANAGE_THREADS in the parent (topics), and its members of other
+   * classes that view the parent (`members`, told one by one: a private thread has few).
+   */
+  threadAudience(rule: EventRule, thread: ThreadChannel): { topics: Map<WorkerId, Audience>; members: string[] } {
+    const parentId = thread.parentId as string;
+    if (thread.type !== ThreadType.PRIVATE) return { topics: this.audience(rule, parentId), members: [] };
+    const topics = this.audience({ ...rule, permissions: rule.permissions | Permission.MANAGE_THREADS }, parentId);
+    const members: string[] = [];
+    for (const userId of this.state.threadMembers(thread.id).keys()) {
+      const classId = this.classes.classOf(userId);
+      if (classId === undefined || !this.classes.canView(classId, parentId) || this.classes.has(classId, Permission.MANAGE_THREADS, parentId)) continue;
+      if (rule.permissions === 0n || this.classes.has(classId, rule.permissions, parentId)) members.push(userId);
+    }
+    return { topics, members };
   }
 
   /** Topics of one class that take `rule`, per worker (for CHANNEL_CREATE/DELETE when a class's view of a channel flips). */

@@ -8,6 +8,7 @@
 import type { Guild, Member, StoredChannel, StoredRole } from "../store/guild-store.ts";
 import type { GuildState } from "./guild-state.ts";
 import type { Overwrite } from "./permissions.ts";
+import { isThreadType } from "../store/thread-records.ts";
 import { badField } from "./refusal.ts";
 
 /** A PATCH of a guild. */
@@ -79,7 +80,11 @@ export function patchedRole(role: StoredRole, patch: RolePatch): StoredRole {
 export function patchedChannel(state: GuildState, channel: StoredChannel, patch: ChannelPatch): StoredChannel {
   const next = { ...channel };
   if (patch.name !== undefined) next.name = patch.name;
-  if (patch.type !== undefined) next.type = patch.type;
+  if (patch.type !== undefined) {
+    // A thread needs its own fields (thread-rules.ts): threads are started through Discord's thread routes.
+    if (isThreadType(patch.type)) throw badField("type", "is a thread's type: start threads through POST /api/v10/channels/:id/threads");
+    next.type = patch.type;
+  }
   if (patch.position !== undefined) next.position = patch.position;
   if (patch.topic !== undefined) next.topic = patch.topic;
   if (patch.parentId !== undefined) {

@@ -38,7 +38,13 @@ export type RefusalReason =
   /** A group DM full: 10 recipients (30004). */
   | "max-recipients"
   /** A group DM recipient that cannot be one: a bot, or one who shares no guild with the adder (50033). */
-  | "invalid-recipients";
+  | "invalid-recipients"
+  /** What the channel's type does not allow (a thread in a voice channel, a thread of a thread). */
+  | "invalid-channel-type"
+  /** What only an active thread allows (joining, editing, sending in a locked one). */
+  | "archived-thread"
+  /** A second thread from one message. */
+  | "thread-exists";
 
 export class Refusal extends Error {
   override name = "Refusal";

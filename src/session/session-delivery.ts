@@ -5,7 +5,7 @@
  * another class's topic, joining or leaving the guild, and losing sight of a member list.
  * What sessions ask of their guilds is session-guilds.ts.
  */
-import { ANY_SESSION, eventRule, parseVariant, variantReceives } from "../guild/audience.ts";
+import { ANY_SESSION, eventRule, parseVariant, variantReceives, variantSeesContent } from "../guild/audience.ts";
 import type { GuildDelivery, PublishPart, WorkerId } from "../guild/guilds.ts";
 import { guildTopic, listTopic } from "../protocol/topics.ts";
 import { shardOf, type SessionGuilds } from "./session-guilds.ts";
@@ -33,8 +33,8 @@ export class SessionDelivery implements GuildDelivery {
     }
   }
 
-  sendToMember(guildId: string, userId: string, t: string, dJson: string): void {
-    this.#sendToSessions(guildId, userId, t, dJson, true);
+  sendToMember(guildId: string, userId: string, t: string, dJson: string, strippedJson?: string): void {
+    this.#sendToSessions(guildId, userId, t, dJson, true, strippedJson);
   }
 
   sendToSelf(guildId: string, userId: string, t: string, dJson: string): void {
@@ -43,13 +43,17 @@ export class SessionDelivery implements GuildDelivery {
 
   /**
    * `t` to the user's sessions in the guild whose variant does (or, for `receives` false, does
-   * not) take it; an event with no guild rule (INTERACTION_CREATE) goes to all of them.
+   * not) take it; an event with no guild rule (INTERACTION_CREATE) goes to all of them;
+   * `strippedJson` to those of them without MESSAGE_CONTENT, when given.
    */
-  #sendToSessions(guildId: string, userId: string, t: string, dJson: string, receives: boolean): void {
+  #sendToSessions(guildId: string, userId: string, t: string, dJson: string, receives: boolean, strippedJson?: string): void {
     const rule = eventRule(t) ?? ANY_SESSION;
     for (const session of this.#sessions.ofUser(userId)) {
       const joined = session.guilds.get(guildId);
-      if (joined && variantReceives(parseVariant(joined.variant), rule) === receives) this.#sessions.sendTo(session, t, dJson);
+      if (!joined) continue;
+      const variant = parseVariant(joined.variant);
+      if (variantReceives(variant, rule) !== receives) continue;
+      this.#sessions.sendTo(session, t, strippedJson !== undefined && !variantSeesContent(variant) ? strippedJson : dJson);
     }
   }
 

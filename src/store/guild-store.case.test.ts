@@ -14,6 +14,7 @@ import { freshDatabase } from "../../test/support/postgres.ts";
 import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
+import type { StoredThread, StoredThreadMember } from "./thread-records.ts";
 
 const U64_MAX = "18446744073709551615";
 
@@ -63,6 +64,24 @@ function channel(id: string, guildId: string, overrides: Partial<StoredChannel> 
     parentId: null,
     overwrites: [],
     topic: null,
+    ...overrides,
+  };
+}
+
+function threadFields(overrides: Partial<StoredThread> = {}): StoredThread {
+  return {
+    ownerId: "5",
+    archived: false,
+    autoArchiveDuration: 1440,
+    archiveTimestamp: 1_700_000_000_000,
+    locked: false,
+    invitable: true,
+    createdAt: 1_700_000_000_000,
+    messageCount: 0,
+    totalMessageSent: 0,
+    lastMessageId: null,
+    rateLimitPerUser: 0,
+    flags: 0,
     ...overrides,
   };
 }
@@ -865,6 +884,38 @@ for (const implementation of storeImplementations) {
       expect(await store.getGroupDm("800")).toBeUndefined();
     });
 
+    test("a thread channel round-trips its thread fields; other channels have none", async () => {
+      const thread = channel("31", "1", { type: 12, parentId: "30", thread: threadFields({ archived: true, invitable: false, messageCount: 3, totalMessageSent: 5, lastMessageId: "18446744073709551615" }) });
+      await putChannel(store, channel("30", "1"));
+      await putChannel(store, thread);
+      expect(await store.getChannel("31")).toEqual(thread);
+      expect(await store.getChannel("30")).toEqual(channel("30", "1"));
+      expect("thread" in ((await store.getChannel("30")) as StoredChannel)).toBe(false);
+      expect(await store.listChannels("1")).toEqual([channel("30", "1"), thread]);
+      const bad = { ...thread, thread: threadFields({ autoArchiveDuration: 61 }) };
+      await expect(store.writeGuild("1", GENERATION, [{ k: "channel", channel: bad }])).rejects.toThrow(RangeError);
+    });
+
+    test("thread members list per guild by numeric thread then user id; they go with their thread and their guild", async () => {
+      const joined = (threadId: string, userId: string, guildId = "1"): StoredThreadMember => ({ guildId, threadId, userId, joinedAt: 1_700_000_000_000 + Number(userId), flags: 0 });
+      await store.writeGuild("1", GENERATION, [
+        { k: "channel", channel: channel("100", "1", { type: 11, parentId: "30", thread: threadFields() }) },
+        { k: "channel", channel: channel("99", "1", { type: 11, parentId: "30", thread: threadFields() }) },
+        { k: "thread-member", member: joined("100", "10") },
+        { k: "thread-member", member: joined("100", "9") },
+        { k: "thread-member", member: joined("99", "10") },
+      ]);
+      await store.writeGuild("2", GENERATION, [{ k: "thread-member", member: joined("200", "9", "2") }]);
+      expect(await store.listThreadMembers("1")).toEqual([joined("99", "10"), joined("100", "9"), joined("100", "10")]);
+      await store.writeGuild("1", GENERATION, [{ k: "thread-member", member: { ...joined("100", "9"), flags: 2 } }, { k: "delete-thread-member", threadId: "99", userId: "10" }]);
+      expect(await store.listThreadMembers("1")).toEqual([{ ...joined("100", "9"), flags: 2 }, joined("100", "10")]);
+      await deleteChannel(store, "1", "100");
+      expect(await store.listThreadMembers("1")).toEqual([]);
+      await deleteGuild(store, "2");
+      expect(await store.listThreadMembers("2")).toEqual([]);
+      await expect(store.writeGuild("1", GENERATION, [{ k: "thread-member", member: joined("100", "9", "2") }])).rejects.toThrow(RangeError);
+    });
+
     test("the highest fence is the latest generation any owner claimed a guild with (0 before any)", async () => {
       expect(await store.highestFence()).toBe(0);
       await store.claimGuild("1", 4);
@@ -1024,7 +1075,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "group_dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "group_dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "thread_members", "users"].map((name) => ({ name })));
     await db.close();
   });
 

@@ -29,6 +29,7 @@ import {
 import type { CommandStore } from "./command-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
 import { assertValidGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
+import { assertValidThread, assertValidThreadMember, copyThread, type StoredThread, type StoredThreadMember } from "./thread-records.ts";
 
 /** A user or bot account that may connect to the gateway. */
 export interface User {
@@ -63,9 +64,14 @@ export type GuildWrite =
   | { readonly k: "role"; readonly role: StoredRole }
   | { readonly k: "delete-role"; readonly roleId: string }
   | { readonly k: "channel"; readonly channel: StoredChannel }
+  /** Removes the channel; a thread's members go with it. */
   | { readonly k: "delete-channel"; readonly channelId: string }
   | { readonly k: "member"; readonly member: Member }
   | { readonly k: "delete-member"; readonly userId: string }
+  /** Inserts or replaces the thread member with its (thread, user). */
+  | { readonly k: "thread-member"; readonly member: StoredThreadMember }
+  /** Removes the user from the thread (skipped if not in it). */
+  | { readonly k: "delete-thread-member"; readonly threadId: string; readonly userId: string }
   /** Inserts or replaces the message with its (channel, id). */
   | { readonly k: "message"; readonly message: StoredMessage }
   /** A message's file (write it with its message: the batch is one transaction). */
@@ -81,7 +87,7 @@ export type GuildWrite =
   /**
    * The guild and every role, channel, member, message, reaction and attachment with its id
    * (its fence stays). A "delete-channel" also removes the channel's messages, reactions and
-   * attachments.
+   * attachments, and a thread's members.
    */
   | { readonly k: "delete-guild" }
   /** Inserts or replaces a group DM channel (group-dm-channels.ts), written under its own id. */
@@ -161,8 +167,10 @@ export interface GuildStore extends CommandStore {
   /** Every role of the guild, by ascending position, then numeric id. */
   listRoles(guildId: string): Promise<StoredRole[]>;
   getChannel(id: string): Promise<StoredChannel | undefined>;
-  /** Every channel of the guild, by ascending position, then numeric id. */
+  /** Every channel of the guild, threads included, by ascending position, then numeric id. */
   listChannels(guildId: string): Promise<StoredChannel[]>;
+  /** Every thread member of the guild's threads (thread-records.ts), by thread id, then user id, numerically. */
+  listThreadMembers(guildId: string): Promise<StoredThreadMember[]>;
   getMember(guildId: string, userId: string): Promise<Member | undefined>;
   /**
    * Up to `limit` members of the guild with user id greater than `after`, in
@@ -291,6 +299,14 @@ export function assertValidGuildWrite(guildId: string, generation: number, write
       case "delete-member":
         assertSnowflake(write.userId, "user id");
         break;
+      case "thread-member":
+        assertValidThreadMember(write.member);
+        own(write.member.guildId, `thread member ${write.member.userId} of ${write.member.threadId}`);
+        break;
+      case "delete-thread-member":
+        assertSnowflake(write.threadId, "thread id");
+        assertSnowflake(write.userId, "user id");
+        break;
       case "message":
         assertValidMessage(write.message);
         own(write.message.guildId, `message ${write.message.id}`);
@@ -398,9 +414,11 @@ export interface StoredChannel {
   readonly position: number;
   /** Category channel id, or null. */
   readonly parentId: string | null;
-  /** At most one per id; kept in the given order. */
+  /** At most one per id; kept in the given order (a thread has none: its parent's apply). */
   readonly overwrites: readonly Overwrite[];
   readonly topic: string | null;
+  /** A thread's own fields (thread-records.ts); absent for every other channel. `parentId` is then the channel it is in. */
+  readonly thread?: StoredThread;
 }
 
 /** A user's membership of a guild. */
@@ -488,6 +506,7 @@ export function assertValidChannel(channel: StoredChannel): void {
     assertBits(overwrite.allow, `${at}: overwrite ${overwrite.id} allow`);
     assertBits(overwrite.deny, `${at}: overwrite ${overwrite.id} deny`);
   }
+  if (channel.thread !== undefined) assertValidThread(channel.thread, at);
 }
 
 /** Throws `RangeError` unless `member` is a record every store can hold. */
@@ -514,7 +533,7 @@ export function copyRole({ id, guildId, name, permissions, position, hoist, colo
 export function copyChannel(channel: StoredChannel): StoredChannel {
   const { id, guildId, type, name, position, parentId, topic } = channel;
   const overwrites = channel.overwrites.map(({ id, type, allow, deny }) => ({ id, type, allow, deny }));
-  return { id, guildId, type, name, position, parentId, overwrites, topic };
+  return { id, guildId, type, name, position, parentId, overwrites, topic, ...(channel.thread && { thread: copyThread(channel.thread) }) };
 }
 
 export function copyMember({ guildId, userId, roleIds, nick, joinedAt }: Member): Member {

@@ -19,6 +19,7 @@ import {
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import { copyGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
+import { copyThreadMember, type StoredThreadMember } from "./thread-records.ts";
 import {
   assertValidGuildWrite,
   assertValidPage,
@@ -81,6 +82,8 @@ export class MemoryGuildStore implements GuildStore {
   readonly #members = new Map<string, Map<string, Member>>();
   /** guild id → its fence: the generation of the owner that claimed it last. */
   readonly #fences = new Map<string, number>();
+  /** thread id → user id → thread member. */
+  readonly #threadMembers = new Map<string, Map<string, StoredThreadMember>>();
   /** channel id → message id → message. */
   readonly #messages = new Map<string, Map<string, StoredMessage>>();
   /** Every reaction, in order of arrival (so an emoji's first use orders a message's reactions). */
@@ -154,6 +157,11 @@ export class MemoryGuildStore implements GuildStore {
   }
 
 
+
+  async listThreadMembers(guildId: string): Promise<StoredThreadMember[]> {
+    const members = [...this.#threadMembers.values()].flatMap((byUser) => [...byUser.values()]).filter((member) => member.guildId === guildId);
+    return members.sort((a, b) => compareSnowflakes(a.threadId, b.threadId) || compareSnowflakes(a.userId, b.userId)).map(copyThreadMember);
+  }
 
   async listChannels(guildId: string): Promise<StoredChannel[]> {
     return [...this.#channels.values()]
@@ -387,6 +395,18 @@ export class MemoryGuildStore implements GuildStore {
         members.set(write.member.userId, copyMember(write.member));
         return;
       }
+      case "thread-member": {
+        let members = this.#threadMembers.get(write.member.threadId);
+        if (!members) this.#threadMembers.set(write.member.threadId, (members = new Map()));
+        members.set(write.member.userId, copyThreadMember(write.member));
+        return;
+      }
+      case "delete-thread-member": {
+        const members = this.#threadMembers.get(write.threadId);
+        members?.delete(write.userId);
+        if (members?.size === 0) this.#threadMembers.delete(write.threadId);
+        return;
+      }
       case "delete-member": {
         const members = this.#members.get(guildId);
         members?.delete(write.userId);
@@ -433,6 +453,7 @@ export class MemoryGuildStore implements GuildStore {
         return;
       case "delete-channel":
         this.#channels.delete(write.channelId);
+        this.#threadMembers.delete(write.channelId);
         this.#deleteMessagesOf(write.channelId);
         return;
       case "group-dm":
@@ -447,6 +468,7 @@ export class MemoryGuildStore implements GuildStore {
         for (const key of this.#commandPermissions.keys()) if (key.endsWith(`/${guildId}`)) this.#commandPermissions.delete(key);
         for (const [roleId, role] of this.#roles) if (role.guildId === guildId) this.#roles.delete(roleId);
         for (const [channelId, channel] of this.#channels) if (channel.guildId === guildId) this.#channels.delete(channelId);
+        for (const [threadId, members] of this.#threadMembers) if ([...members.values()].some((member) => member.guildId === guildId)) this.#threadMembers.delete(threadId);
         for (const [channelId, messages] of this.#messages) {
           for (const [id, message] of messages) if (message.guildId === guildId) messages.delete(id);
           if (messages.size === 0) this.#messages.delete(channelId);
@@ -469,7 +491,7 @@ export class MemoryGuildStore implements GuildStore {
   }
 
   async close(): Promise<void> {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments, this.#groupDms]) map.clear();
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments, this.#groupDms, this.#threadMembers]) map.clear();
     this.#reactions = [];
   }
 }

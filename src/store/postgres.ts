@@ -48,6 +48,7 @@ import {
   putMessage,
   putReaction,
 } from "./postgres-messages.ts";
+import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, deleteGroupDm, getGroupDm, putGroupDm } from "./postgres-group-dms.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
@@ -122,6 +123,17 @@ export const MIGRATIONS: readonly string[] = [
   COMMAND_PERMISSIONS_MIGRATION,
   // Group DM channels (postgres-group-dms.ts).
   GROUP_DMS_MIGRATION,
+  // Threads: a thread channel's own fields, and who joined it (thread-records.ts).
+  `ALTER TABLE channels ADD COLUMN thread text;
+   CREATE TABLE thread_members (
+     thread_id numeric(20) NOT NULL,
+     user_id numeric(20) NOT NULL,
+     guild_id numeric(20) NOT NULL,
+     joined_at bigint NOT NULL,
+     flags integer NOT NULL,
+     PRIMARY KEY (thread_id, user_id)
+   );
+   CREATE INDEX thread_members_by_guild ON thread_members (guild_id, thread_id, user_id);`,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -157,6 +169,7 @@ type ChannelRow = {
   parent_id: string | null;
   overwrites: string;
   topic: string | null;
+  thread: string | null;
 };
 type MemberRow = { guild_id: string; user_id: string; role_ids: string; nick: string | null; joined_at: string };
 
@@ -200,6 +213,7 @@ function toChannel(row: ChannelRow): StoredChannel {
     parentId: row.parent_id,
     overwrites: decodeOverwrites(row.overwrites),
     topic: row.topic,
+    ...(row.thread !== null && { thread: decodeThread(row.thread) }),
   };
 }
 
@@ -340,6 +354,13 @@ export class PostgresGuildStore implements GuildStore {
     if (!isSnowflake(id)) return undefined;
     const [row] = await this.#sql<ChannelRow[]>`SELECT * FROM channels WHERE id = ${id}`;
     return row && toChannel(row);
+  }
+
+  async listThreadMembers(guildId: string): Promise<StoredThreadMember[]> {
+    if (!isSnowflake(guildId)) return [];
+    const rows = await this.#sql<ThreadMemberRow[]>`
+      SELECT guild_id, thread_id, user_id, joined_at, flags FROM thread_members WHERE guild_id = ${guildId} ORDER BY thread_id, user_id`;
+    return rows.map(threadMemberFromRow);
   }
 
   async listChannels(guildId: string): Promise<StoredChannel[]> {
@@ -508,15 +529,28 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
     case "delete-role":
       return sql`DELETE FROM roles WHERE id = ${write.roleId}`;
     case "channel": {
-      const { id, type, name, position, parentId, overwrites, topic } = write.channel;
+      const { id, type, name, position, parentId, overwrites, topic, thread } = write.channel;
       return sql`
-        INSERT INTO channels (id, guild_id, type, name, position, parent_id, overwrites, topic)
-        VALUES (${id}, ${guildId}, ${type}, ${name}, ${position}, ${parentId}, ${encodeOverwrites(overwrites)}, ${topic})
+        INSERT INTO channels (id, guild_id, type, name, position, parent_id, overwrites, topic, thread)
+        VALUES (${id}, ${guildId}, ${type}, ${name}, ${position}, ${parentId}, ${encodeOverwrites(overwrites)}, ${topic}, ${encodeThread(thread)})
         ON CONFLICT (id) DO UPDATE SET guild_id = excluded.guild_id, type = excluded.type, name = excluded.name,
-          position = excluded.position, parent_id = excluded.parent_id, overwrites = excluded.overwrites, topic = excluded.topic`;
+          position = excluded.position, parent_id = excluded.parent_id, overwrites = excluded.overwrites, topic = excluded.topic,
+          thread = excluded.thread`;
     }
     case "delete-channel":
-      return [sql`DELETE FROM channels WHERE id = ${write.channelId}`, ...deleteChannelMessages(sql, write.channelId)];
+      return [
+        sql`DELETE FROM thread_members WHERE thread_id = ${write.channelId}`,
+        sql`DELETE FROM channels WHERE id = ${write.channelId}`,
+        ...deleteChannelMessages(sql, write.channelId),
+      ];
+    case "thread-member": {
+      const { threadId, userId, joinedAt, flags } = write.member;
+      return sql`
+        INSERT INTO thread_members (thread_id, user_id, guild_id, joined_at, flags) VALUES (${threadId}, ${userId}, ${guildId}, ${joinedAt}, ${flags})
+        ON CONFLICT (thread_id, user_id) DO UPDATE SET joined_at = excluded.joined_at, flags = excluded.flags`;
+    }
+    case "delete-thread-member":
+      return sql`DELETE FROM thread_members WHERE thread_id = ${write.threadId} AND user_id = ${write.userId}`;
     case "member": {
       const { userId, roleIds, nick, joinedAt } = write.member;
       return sql`
@@ -548,6 +582,7 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
         ...deleteGuildCommands(sql, guildId),
         sql`DELETE FROM roles WHERE guild_id = ${guildId}`,
         sql`DELETE FROM channels WHERE guild_id = ${guildId}`,
+        sql`DELETE FROM thread_members WHERE guild_id = ${guildId}`,
         sql`DELETE FROM members WHERE guild_id = ${guildId}`,
         sql`DELETE FROM guilds WHERE id = ${guildId}`,
       ];

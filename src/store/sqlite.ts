@@ -35,6 +35,7 @@ import type { MessagePage, ReactionCount, StoredAttachment, StoredMessage } from
 import { ATTACHMENTS_MIGRATION, MESSAGES_MIGRATION, SqliteMessages } from "./sqlite-messages.ts";
 import { COMMAND_PERMISSIONS_MIGRATION, COMMANDS_MIGRATION, SqliteCommands } from "./sqlite-commands.ts";
 import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./command-records.ts";
+import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, SqliteGroupDms } from "./sqlite-group-dms.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
@@ -130,6 +131,19 @@ export const migrations: readonly string[] = [
   COMMAND_PERMISSIONS_MIGRATION,
   // Group DM channels (sqlite-group-dms.ts).
   GROUP_DMS_MIGRATION,
+  // Threads: a thread channel's own fields, and who joined it (thread-records.ts).
+  `ALTER TABLE channels ADD COLUMN thread TEXT;
+   CREATE TABLE thread_members (
+     thread_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     guild_id TEXT NOT NULL,
+     joined_at INTEGER NOT NULL,
+     flags INTEGER NOT NULL,
+     thread_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || thread_id, -20)) VIRTUAL,
+     user_order TEXT NOT NULL GENERATED ALWAYS AS (substr('0000000000000000000' || user_id, -20)) VIRTUAL,
+     PRIMARY KEY (thread_id, user_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX thread_members_by_guild ON thread_members (guild_id, thread_order, user_order);`,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -180,6 +194,7 @@ type ChannelRow = {
   parent_id: string | null;
   overwrites: string;
   topic: string | null;
+  thread: string | null;
 };
 type MemberRow = { guild_id: string; user_id: string; role_ids: string; nick: string | null; joined_at: number };
 /** A member row joined with its user's columns (`u_*`). */
@@ -195,7 +210,7 @@ type MemberUserRow = MemberRow & {
 
 const GUILD_COLUMNS = "id, name, owner_id, icon, created_at";
 const ROLE_COLUMNS = "id, guild_id, name, permissions, position, hoist, color, mentionable";
-const CHANNEL_COLUMNS = "id, guild_id, type, name, position, parent_id, overwrites, topic";
+const CHANNEL_COLUMNS = "id, guild_id, type, name, position, parent_id, overwrites, topic, thread";
 const MEMBER_COLUMNS = "guild_id, user_id, role_ids, nick, joined_at";
 const MEMBER_USER_COLUMNS = `m.guild_id, m.user_id, m.role_ids, m.nick, m.joined_at, u.username AS u_username,
   u.global_name AS u_global_name, u.avatar AS u_avatar, u.bot AS u_bot, u.privileged_intents AS u_privileged_intents,
@@ -232,6 +247,7 @@ function toChannel(row: ChannelRow): StoredChannel {
     parentId: row.parent_id,
     overwrites,
     topic: row.topic,
+    ...(row.thread !== null && { thread: decodeThread(row.thread) }),
   };
 }
 
@@ -529,9 +545,17 @@ export class SqliteGuildStore implements GuildStore {
       parent_id: channel.parentId,
       overwrites: encodeOverwrites(channel.overwrites),
       topic: channel.topic,
+      thread: encodeThread(channel.thread),
     });
   }
 
+
+  async listThreadMembers(guildId: string): Promise<StoredThreadMember[]> {
+    return this.#db
+      .query<ThreadMemberRow, [{ guild_id: string }]>("SELECT guild_id, thread_id, user_id, joined_at, flags FROM thread_members WHERE guild_id = $guild_id ORDER BY thread_order, user_order")
+      .all({ guild_id: guildId })
+      .map(threadMemberFromRow);
+  }
 
   async listChannels(guildId: string): Promise<StoredChannel[]> {
     return this.#listChannels.all({ guild_id: guildId }).map(toChannel);
@@ -673,7 +697,17 @@ export class SqliteGuildStore implements GuildStore {
         return void this.#deleteRole.run({ id: write.roleId });
       case "channel":
         return this.#storeChannel(write.channel);
+      case "thread-member": {
+        const { guildId: guild_id, threadId: thread_id, userId: user_id, joinedAt: joined_at, flags } = write.member;
+        this.#db
+          .query("INSERT OR REPLACE INTO thread_members (thread_id, user_id, guild_id, joined_at, flags) VALUES ($thread_id, $user_id, $guild_id, $joined_at, $flags)")
+          .run({ thread_id, user_id, guild_id, joined_at, flags });
+        return;
+      }
+      case "delete-thread-member":
+        return void this.#db.query("DELETE FROM thread_members WHERE thread_id = $thread_id AND user_id = $user_id").run({ thread_id: write.threadId, user_id: write.userId });
       case "delete-channel":
+        this.#db.query("DELETE FROM thread_members WHERE thread_id = $id").run({ id: write.channelId });
         this.#messages.deleteChannel(write.channelId);
         return void this.#deleteChannel.run({ id: write.channelId });
       case "member":
@@ -702,6 +736,7 @@ export class SqliteGuildStore implements GuildStore {
         this.#commands.deleteGuild(guildId);
         this.#deleteGuildRoles.run({ id: guildId });
         this.#deleteGuildChannels.run({ id: guildId });
+        this.#db.query("DELETE FROM thread_members WHERE guild_id = $id").run({ id: guildId });
         this.#deleteGuildMembers.run({ id: guildId });
         this.#deleteGuild.run({ id: guildId });
     }

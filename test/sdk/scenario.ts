@@ -4,7 +4,7 @@
  * members); receive a message another user posts; send with its own send call and receive
  * the echo; not see a hidden channel until a role grants VIEW_CHANNEL (then get it by
  * CHANNEL_CREATE); open a DM and talk in it both ways (the DM reaching only the human's session
- * with DIRECT_MESSAGES); keep its session across a presence change (op 3); do its message workout
+ * with DIRECT_MESSAGES); start a thread, talk in it and archive it; keep its session across a presence change (op 3); do its message workout
  * in a channel a bystander may not view, who gets none of its events and may read none of it over
  * REST; and, after its socket
  * is cut as a network would cut it, RESUME (RESUMED, not READY) and get every message posted
@@ -29,6 +29,10 @@
  *   downloads the file, reads the last 50 messages and deletes it ->
  *   `{"event":"workout","id","edited","history","attachment","attached"}` (history: ids, newest
  *   first; attachment: the file's URL; attached: what it downloaded),
+ *   `{"cmd":"thread","channel_id"}`: with its own calls it starts the public thread "sdk thread"
+ *   there, sends "in the thread" in it and archives it ->
+ *   `{"event":"thread","id","parent_id","sent","archived"}`; `{"event":"thread_create","id","parent_id"}`
+ *   per THREAD_CREATE,
  *   `{"cmd":"commands","guild_id"}`: with the SDK's own bulk overwrite (discord.py
  *   `tree.sync()`) it registers the global slash command `echo` (a required string option
  *   `text`) and the user command `Inspect`, then `local` in the guild ->
@@ -158,6 +162,13 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     const sdkProcess = () => started(client, sdk.name);
     const isMessage = (content: string) => (line: SdkLine) => line.event === "message" && line.content === content;
     const dispatches = (from = 0) => sdkProcess().linesOf("dispatch", from).map((line) => line.t);
+    /** Sends `command` to the SDK and waits for its `event` answer; `from` is where the lines it caused begin. */
+    const commanded = async (command: Record<string, string>, event: string, what: string): Promise<{ sdk: SdkProcess; from: number; done: SdkLine }> => {
+      const sdk = sdkProcess();
+      const from = sdk.lines.length;
+      sdk.send(command);
+      return { sdk, from, done: await sdk.next((line) => line.event === event, what, from) };
+    };
 
     /**
      * The bystander saw nothing of the hidden channel since frame `from` (a message it may see,
@@ -359,10 +370,7 @@ export function sdkConformance(sdk: SdkUnderTest): void {
     test(
       "registers its slash commands with its own bulk overwrite, global and in the guild; the registry lists what it answered",
       async () => {
-        const sdk = sdkProcess();
-        const from = sdk.lines.length;
-        sdk.send({ cmd: "commands", guild_id: w.guildId });
-        const done = await sdk.next((line) => line.event === "commands", "its commands' answer", from);
+        const { sdk, done } = await commanded({ cmd: "commands", guild_id: w.guildId }, "commands", "its commands' answer");
         expect(done.global).toMatchObject([
           { name: "echo", type: 1 },
           { name: "Inspect", type: 2 },
@@ -471,6 +479,20 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         expect(pressed.json).toMatchObject({ content: "pressed", components: [] });
         expect(sdk.linesOf("error")).toEqual([]);
         await expectUnseenByBystander(watched, [answered.message_id as string, card.id as string]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "starts a thread, talks in it and archives it with its own calls; THREAD_CREATE and the message in the thread come back",
+      async () => {
+        const { sdk, from, done } = await commanded({ cmd: "thread", channel_id: w.general }, "thread", "its thread's answer");
+        expect(done).toMatchObject({ parent_id: w.general, archived: true });
+        await sdk.next((line) => line.event === "thread_create" && line.id === done.id, "THREAD_CREATE of its thread", from);
+        await sdk.next((line) => line.event === "message" && line.id === done.sent && line.channel_id === done.id, "MESSAGE_CREATE in its thread", from);
+        const read = await api("GET", `/api/v10/channels/${done.id}`, undefined, `Bot ${w.human.token}`);
+        expect(read).toMatchObject({ status: 200, json: { parent_id: w.general, message_count: 1, thread_metadata: { archived: true } } });
+        expect(sdk.linesOf("error")).toEqual([]);
       },
       STEP_MS,
     );

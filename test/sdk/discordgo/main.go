@@ -193,6 +193,21 @@ func run(s *discordgo.Session, command map[string]string) error {
 			return err
 		}
 		emit("card", map[string]any{"id": m.ID})
+	case "thread":
+		thread, err := s.ThreadStart(command["channel_id"], "sdk thread", discordgo.ChannelTypeGuildPublicThread, 60)
+		if err != nil {
+			return err
+		}
+		m, err := s.ChannelMessageSend(thread.ID, "in the thread")
+		if err != nil {
+			return err
+		}
+		archive := true
+		archived, err := s.ChannelEditComplex(thread.ID, &discordgo.ChannelEdit{Archived: &archive})
+		if err != nil {
+			return err
+		}
+		emit("thread", map[string]any{"id": thread.ID, "parent_id": thread.ParentID, "sent": m.ID, "archived": archived.ThreadMetadata.Archived})
 	case "guild":
 		emit("guild", snapshot(s, command["guild_id"]))
 	case "presence":
@@ -258,6 +273,9 @@ func main() {
 	})
 	s.AddHandler(func(s *discordgo.Session, p *discordgo.ChannelPinsUpdate) {
 		emit("pins_update", map[string]any{"channel_id": p.ChannelID, "pinned": p.LastPinTimestamp != ""})
+	})
+	s.AddHandler(func(s *discordgo.Session, t *discordgo.ThreadCreate) {
+		emit("thread_create", map[string]any{"id": t.ID, "parent_id": t.ParentID})
 	})
 	s.AddHandler(func(s *discordgo.Session, c *discordgo.ChannelCreate) {
 		emit("channel_create", map[string]any{"id": c.ID, "name": c.Name, "guild_id": c.GuildID})

@@ -133,6 +133,11 @@ async def on_guild_channel_create(channel):
     emit("channel_create", id=str(channel.id), name=channel.name, guild_id=str(channel.guild.id))
 
 
+@client.event
+async def on_thread_create(thread):
+    emit("thread_create", id=str(thread.id), parent_id=str(thread.parent_id))
+
+
 async def run_command(command):
     kind = command["cmd"]
     if kind == "send":
@@ -156,6 +161,12 @@ async def run_command(command):
         message = await client.get_channel(int(command["channel_id"])).fetch_message(int(command["message_id"]))
         reply = await message.reply(embed=discord.Embed(title="A card", description="with a button"), view=Card())
         emit("card", id=str(reply.id))
+    elif kind == "thread":
+        channel = client.get_channel(int(command["channel_id"]))
+        thread = await channel.create_thread(name="sdk thread", type=discord.ChannelType.public_thread, auto_archive_duration=60)
+        message = await thread.send("in the thread")
+        archived = await thread.edit(archived=True)
+        emit("thread", id=str(thread.id), parent_id=str(thread.parent_id), sent=str(message.id), archived=archived.archived)
     elif kind == "guild":
         emit("guild", **snapshot(client.get_guild(int(command["guild_id"]))))
     elif kind == "presence":
