@@ -140,7 +140,8 @@ describe("messages in threads", () => {
     const sent = await post(w, "member", "in the thread", threadId);
     expect(sent).toMatchObject({ channel_id: threadId, content: "in the thread" });
     expect(await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === sent.id)).toMatchObject({ channel_id: threadId, content: "in the thread", channel_type: 11 });
-    expect(await rest.event(member, "MESSAGE_CREATE", 0, (d) => d.id === sent.id)).toMatchObject({ content: "" });
+    // Without MESSAGE_CONTENT the author still gets its own message's content, as Discord's docs say.
+    expect(await rest.event(member, "MESSAGE_CREATE", 0, (d) => d.id === sent.id)).toMatchObject({ content: "in the thread" });
     // The sender joined: THREAD_MEMBERS_UPDATE to those with GUILD_MEMBERS, and to itself; THREAD_CREATE with its member to itself.
     expect(await rest.event(owner, "THREAD_MEMBERS_UPDATE", from, (d) => d.member_count === 2)).toMatchObject({ id: threadId, member_count: 2, added_members: [{ user_id: w.member.id, member: { user: { id: w.member.id } } }] });
     expect(await rest.event(member, "THREAD_CREATE", 0, (d) => d.id === threadId && "member" in d)).toMatchObject({ member: { user_id: w.member.id } });
@@ -175,8 +176,11 @@ describe("private threads", () => {
     await rest.event(owner, "THREAD_CREATE", from, (d) => d.id === threadId);
     const sent = await post(w, "member", "members only", threadId);
     expect(await rest.event(owner, "MESSAGE_CREATE", from, (d) => d.id === sent.id)).toMatchObject({ content: "members only" });
-    // A member told one by one still gets the copy without content when it has no MESSAGE_CONTENT.
-    expect(await rest.event(creator, "MESSAGE_CREATE", 0, (d) => d.id === sent.id)).toMatchObject({ channel_id: threadId, content: "" });
+    // A member told one by one gets its own message's content without MESSAGE_CONTENT, as Discord's docs say...
+    expect(await rest.event(creator, "MESSAGE_CREATE", 0, (d) => d.id === sent.id)).toMatchObject({ channel_id: threadId, content: "members only" });
+    // ...and the copy without content of another's.
+    const reply = await post(w, "owner", "from the owner", threadId);
+    expect(await rest.event(creator, "MESSAGE_CREATE", 0, (d) => d.id === reply.id)).toMatchObject({ channel_id: threadId, content: "" });
     await rest.nothingSince(outsider, w.guild.id, "THREAD_CREATE", before);
     await rest.nothingSince(outsider, w.guild.id, "MESSAGE_CREATE", before);
     expect(await rest.api("GET", channels(threadId), undefined, third.auth)).toMatchObject({ status: 403, json: { code: 50001 } });

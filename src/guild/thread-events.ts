@@ -6,7 +6,7 @@
  * its other members one by one), `d` serialised once (and once without content).
  */
 import type { StoredThreadMember } from "../store/thread-records.ts";
-import { knownRule, withoutContent } from "./audience.ts";
+import { contentReaders, knownRule, withoutContent } from "./audience.ts";
 import type { ThreadChannel } from "./guild-state.ts";
 import type { GuildDelivery, WorkerId } from "./guilds.ts";
 import type { Audience, OwnedGuild } from "./owned-guild.ts";
@@ -37,14 +37,18 @@ export class ThreadEvents {
   /**
    * `t` about the thread or in it, to `audience` (computed now unless given): its topics, then a
    * private thread's members one by one (with a copy without content for those without
-   * MESSAGE_CONTENT, when the rule strips it). How many topics and members it went to.
+   * MESSAGE_CONTENT, when the rule strips it, but for its author and those it mentions). How
+   * many topics and members it went to.
    */
   event(owned: OwnedGuild, t: string, thread: ThreadChannel, d: Json, audience: ThreadAudience = owned.threadAudience(knownRule(t), thread)): number {
     const topics = this.#deliver(audience.topics, t, d);
     if (audience.members.length === 0) return topics;
     const full = JSON.stringify(d);
-    const stripped = knownRule(t).content ? JSON.stringify(withoutContent(d)) : undefined;
-    for (const userId of audience.members) this.#delivery.sendToMember(owned.id, userId, t, full, stripped);
+    const strips = knownRule(t).content;
+    const stripped = strips ? JSON.stringify(withoutContent(d)) : undefined;
+    // The author and those mentioned get the content without MESSAGE_CONTENT too (audience.ts `contentReaders`).
+    const readers = strips ? contentReaders(d) : [];
+    for (const userId of audience.members) this.#delivery.sendToMember(owned.id, userId, t, full, readers.includes(userId) ? undefined : stripped);
     return topics + audience.members.length;
   }
 
