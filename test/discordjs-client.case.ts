@@ -18,7 +18,8 @@
  * `deferReply()`s and `editReply()`s, replies to its answer with an embed and a button, the user
  * clicks it and the bot `update()`s the message, the user's session getting each step; `channel.threads.create` and
  * `message.startThread` make threads (`threadCreate`), a message in one fires `messageCreate`
- * there and archiving it `threadUpdate`.
+ * there and archiving it `threadUpdate`; `User.send` DMs reach a user's session only with
+ * DIRECT_MESSAGES; and a member who may not view a channel gets none of the bot's work there.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -392,5 +393,65 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
         session.close();
       }
     }, WAIT_MS * 2);
+
+    test("its DMs reach a user's session only with DIRECT_MESSAGES; a member who may not view a channel gets nothing of its work there, events or REST reads", async () => {
+      const c = await loggedIn;
+      /** A user's own plain session, READY with `intents`. */
+      const sessionOf = async (account: { token: string }, intents: number): Promise<RawClient> => {
+        const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+        await session.opened();
+        await session.op(10);
+        session.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+        await session.next((f) => f.t === "READY");
+        return session;
+      };
+      const [withDms, withoutDms, bystander] = [await user("pen-pal", false, 32768), await user("no-dms", false, 32768), await user("bystander", false, 32768)];
+      for (const member of [withDms, withoutDms, bystander]) await created("PUT", `/internal/guilds/${w.guildId}/members/${member.id}`, {});
+      const DIRECT_MESSAGES = 1 << 12;
+      const everyMessageIntent = 1 | 512 | 1024 | 2048 | 32768;
+      const sessions = [await sessionOf(withDms, DIRECT_MESSAGES), await sessionOf(withoutDms, everyMessageIntent), await sessionOf(bystander, everyMessageIntent | DIRECT_MESSAGES)];
+      const [dmSession, noDmSession, bystanderSession] = sessions as [RawClient, RawClient, RawClient];
+      try {
+        // DMs, with discord.js's own calls: User.send opens the DM channel and sends there.
+        const toPal = await (await c.users.fetch(withDms.id)).send("a DM from discord.js");
+        expect((await dmSession.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === toPal.id)).d).toMatchObject({ content: "a DM from discord.js", author: { id: w.bot.id } });
+        const watched = noDmSession.frames.length;
+        const toOther = await (await c.users.fetch(withoutDms.id)).send("a DM it has no intent for");
+        expect((await api("POST", `/internal/users/${withoutDms.id}/dispatch`, { t: "USER_UPDATE", d: { id: withoutDms.id, username: "no-dms" } })).status).toBe(202);
+        const barrier = await noDmSession.next((f) => f.t === "USER_UPDATE", WAIT_MS, watched);
+        expect(noDmSession.frames.slice(watched, noDmSession.frames.indexOf(barrier)).filter((f) => (f.d as Json).id === toOther.id)).toEqual([]);
+
+        // Work in a channel only the bot's role (and the owner) may view.
+        const view = (1n << 10n).toString();
+        const hiddenId = (
+          (await created("POST", `/internal/guilds/${w.guildId}/channels`, {
+            name: "back-office",
+            permission_overwrites: [
+              { id: w.guildId, type: 0, allow: "0", deny: view },
+              { id: w.roleId, type: 0, allow: view, deny: "0" },
+            ],
+          })) as { id: string }
+        ).id;
+        const from = bystanderSession.frames.length;
+        const hidden = (await c.channels.fetch(hiddenId)) as TextChannel;
+        const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId("hidden").setLabel("Hidden").setStyle(ButtonStyle.Primary));
+        const message = await hidden.send({ content: "back office", embeds: [new EmbedBuilder().setTitle("Private")], components: [row] });
+        await message.edit("back office, edited");
+        await message.react("👍");
+        await message.pin();
+        expect((await hidden.messages.fetch({ limit: 50 })).first()?.id).toBe(message.id);
+        const asBystander = `Bot ${bystander.token}`;
+        expect(await api("GET", `/api/v10/channels/${hiddenId}/messages?limit=50`, undefined, asBystander)).toMatchObject({ status: 403, json: { code: 50001 } });
+        expect(await api("GET", `/api/v10/channels/${hiddenId}/messages/${message.id}`, undefined, asBystander)).toMatchObject({ status: 403, json: { code: 50001 } });
+        await message.delete();
+        // A message it may see, posted after, is the barrier: nothing of the hidden channel came before it.
+        const marker = await api("POST", `/api/v10/channels/${w.channelId}/messages`, { content: "a marker" }, `Bot ${w.human.token}`);
+        const seen = await bystanderSession.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === marker.json.id, WAIT_MS, from);
+        expect(bystanderSession.frames.slice(from, bystanderSession.frames.indexOf(seen)).filter((f) => JSON.stringify(f.d).includes(hiddenId))).toEqual([]);
+        expect(rateLimited).toEqual([]);
+      } finally {
+        for (const session of sessions) session.close();
+      }
+    }, WAIT_MS * 3);
   });
 }
