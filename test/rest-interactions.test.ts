@@ -281,6 +281,9 @@ describe("responding", () => {
     expect(await callback({ ...d, id: "1" }, { type: 4, data: { content: "x" } })).toMatchObject({ status: 404, json: { code: 10062 } });
     expect(await callback({ ...d, token: `${token.slice(0, -2)}AA` }, { type: 4, data: { content: "x" } })).toMatchObject({ status: 404, json: { code: 10062 } });
     expect(await callback({ ...d, token: "aW50ZXJhY3Rpb246MTox.abc" }, { type: 4, data: { content: "x" } })).toMatchObject({ status: 404, json: { code: 10062 } });
+    // Any segment is a token to check, as on Discord: one of no shape here is refused the same way.
+    expect(await callback({ ...d, token: "not-a-token" }, { type: 4, data: { content: "x" } })).toMatchObject({ status: 404, json: { code: 10062 } });
+    expect(await webhook({ ...d, token: "not-a-token" }, "POST", "", { content: "x" })).toMatchObject({ status: 401, json: { code: 50027 } });
     expect(await callback(d, { type: 1 })).toMatchObject({ status: 400, json: { code: 50035 } });
     expect(await callback(d, { type: 7, data: { content: "x" } })).toMatchObject({ status: 400, json: { code: 50035 } });
     expect(await callback(d, { type: 6 })).toMatchObject({ status: 400, json: { code: 50035 } });

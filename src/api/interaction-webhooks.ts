@@ -31,8 +31,8 @@ type Context = Pick<RestContext, "owners" | "ids" | "attachments" | "interaction
 /** Largest body read: a message's (messages.ts). */
 const MAX_BODY_BYTES = 256 * 1024;
 
-/** A token is two base64url parts joined by a dot (interaction-tokens.ts); a path segment without one is no token. */
-const TOKEN = "([\\w-]{1,200}\\.[\\w-]{1,100})";
+/** Any token-like segment: interaction-tokens.ts decides (10062, 50027), as Discord answers a bad token. */
+const TOKEN = "([\\w.-]{1,300})";
 const CALLBACK = new RegExp(`^/api/v(?:9|10)/interactions/(\\d{1,20})/${TOKEN}/callback$`);
 const WEBHOOK = new RegExp(`^/api/v(?:9|10)/webhooks/(\\d{1,20})/${TOKEN}(?:/messages/(@original|%40original|\\d{1,20}))?$`);
 
