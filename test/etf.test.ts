@@ -9,31 +9,18 @@ import { describe, expect, test } from "bun:test";
 import { RawClient } from "./support/gateway-client.ts";
 import { asEtfSends, encodeClientEtf } from "./support/etf-client.ts";
 import type { Json } from "./support/http.ts";
-import { Intents, restServer, type Account, type World } from "./support/rest-world.ts";
+import { Intents, restServer } from "./support/rest-world.ts";
 
 const { GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT } = Intents;
 const INTENTS = GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT;
 
 const rest = restServer("etf");
 
-/** Another member who may ask for MESSAGE_CONTENT (sessions of one user IDENTIFY once per 5 s). */
-async function reader(w: World, name: string): Promise<Account> {
-  const account = await rest.user(name, MESSAGE_CONTENT);
-  await rest.join(w.guild.id, account);
-  return account;
-}
-
-async function post(w: World, content: string): Promise<Json> {
-  const { status, json } = await rest.api("POST", `/api/v10/channels/${w.lobby.id}/messages`, { content }, w.member.auth);
-  expect(status).toBe(200);
-  return json;
-}
-
 describe("encoding=etf", () => {
   test("IDENTIFY in ETF: READY, GUILD_CREATE and MESSAGE_CREATE arrive as ETF; a JSON session in the guild gets JSON", async () => {
     const w = await rest.world();
     const etf = await rest.session(w.owner, INTENTS, w.guild.id, { etf: true });
-    const json = await rest.session(await reader(w, "json"), INTENTS, w.guild.id);
+    const json = await rest.session(await rest.reader(w, "json"), INTENTS, w.guild.id);
     expect(etf.frames[0]).toEqual({ op: 10, d: { heartbeat_interval: 30_000 }, s: null, t: null });
     const ready = etf.frames.find((f) => f.t === "READY")?.d as Json;
     expect(ready).toMatchObject({ v: 10, user: { id: w.owner.id, username: "owner" }, guilds: [{ id: w.guild.id, unavailable: true }] });
@@ -41,7 +28,7 @@ describe("encoding=etf", () => {
 
     const fromEtf = etf.frames.length;
     const fromJson = json.frames.length;
-    const message = await post(w, "hello etf");
+    const message = await rest.lobbyPost(w, "hello etf");
     const inJson = await rest.event(json, "MESSAGE_CREATE", fromJson, (d) => d.id === message.id);
     const inEtf = await rest.event(etf, "MESSAGE_CREATE", fromEtf, (d) => d.id === message.id);
     expect(inJson).toMatchObject({ content: "hello etf", channel_id: w.lobby.id });
@@ -62,12 +49,12 @@ describe("encoding=etf", () => {
     const w = await rest.world();
     const first = await rest.session(w.owner, INTENTS, w.guild.id, { etf: true });
     const sessionId = (first.frames.find((f) => f.t === "READY")?.d as Json).session_id as string;
-    const seen = await post(w, "seen");
+    const seen = await rest.lobbyPost(w, "seen");
     await rest.event(first, "MESSAGE_CREATE", 0, (d) => d.id === seen.id);
     const seq = first.frames.at(-1)?.s as number;
     first.close(4200, "resume");
     await first.closed;
-    const missed = await post(w, "missed while away");
+    const missed = await rest.lobbyPost(w, "missed while away");
 
     const again = new RawClient(`${rest.gatewayUrl}/?v=10&encoding=etf`, { etf: true });
     await again.opened();
@@ -83,22 +70,22 @@ describe("encoding=etf", () => {
     const w = await rest.world();
     const etf = await rest.session(w.owner, INTENTS, w.guild.id, { etf: true, compress: "zlib-stream" });
     const from = etf.frames.length;
-    const message = await post(w, "deflated terms");
+    const message = await rest.lobbyPost(w, "deflated terms");
     expect(await rest.event(etf, "MESSAGE_CREATE", from, (d) => d.id === message.id)).toMatchObject({ content: "deflated terms" });
   });
 
   test("a malformed ETF frame closes that socket with 4002; the guild's other sessions, ETF and JSON, notice nothing", async () => {
     const w = await rest.world();
-    const bad = await rest.session(await reader(w, "bad"), INTENTS, w.guild.id, { etf: true });
+    const bad = await rest.session(await rest.reader(w, "bad"), INTENTS, w.guild.id, { etf: true });
     const etf = await rest.session(w.owner, INTENTS, w.guild.id, { etf: true });
-    const json = await rest.session(await reader(w, "json"), INTENTS, w.guild.id);
+    const json = await rest.session(await rest.reader(w, "json"), INTENTS, w.guild.id);
     const fromEtf = etf.frames.length;
     const fromJson = json.frames.length;
     bad.sendBinary(new Uint8Array([131, 108, 0, 0, 0, 9, 97]));
     const closed = await bad.closed;
     expect(closed.code).toBe(4002);
     expect(closed.reason).toContain("not valid ETF");
-    const after = await post(w, "after the bad frame");
+    const after = await rest.lobbyPost(w, "after the bad frame");
     await rest.event(etf, "MESSAGE_CREATE", fromEtf, (d) => d.id === after.id);
     await rest.event(json, "MESSAGE_CREATE", fromJson, (d) => d.id === after.id);
     expect(etf.readyState).toBe(WebSocket.OPEN);

@@ -9,36 +9,24 @@ import { describe, expect, test } from "bun:test";
 import { RawClient } from "./support/gateway-client.ts";
 import { asEtfSends } from "./support/etf-client.ts";
 import type { Json } from "./support/http.ts";
-import { gatewayQuery, Intents, restServer, type Account, type World } from "./support/rest-world.ts";
+import { gatewayQuery, Intents, restServer } from "./support/rest-world.ts";
 
 const { GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT } = Intents;
 const INTENTS = GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT;
 
 const rest = restServer("zstd");
 
-async function reader(w: World, name: string): Promise<Account> {
-  const account = await rest.user(name, MESSAGE_CONTENT);
-  await rest.join(w.guild.id, account);
-  return account;
-}
-
-async function post(w: World, content: string): Promise<Json> {
-  const { status, json } = await rest.api("POST", `/api/v10/channels/${w.lobby.id}/messages`, { content }, w.member.auth);
-  expect(status).toBe(200);
-  return json;
-}
-
 describe("compress=zstd-stream", () => {
   test("json and etf sessions on zstd-stream, beside zlib-stream and plain ones, get the guild's events", async () => {
     const w = await rest.world();
     const json = await rest.session(w.owner, INTENTS, w.guild.id, { compress: "zstd-stream" });
-    const json2 = await rest.session(await reader(w, "json2"), INTENTS, w.guild.id, { compress: "zstd-stream" });
-    const etf = await rest.session(await reader(w, "etf"), INTENTS, w.guild.id, { etf: true, compress: "zstd-stream" });
-    const zlib = await rest.session(await reader(w, "zlib"), INTENTS, w.guild.id, { compress: "zlib-stream" });
-    const plain = await rest.session(await reader(w, "plain"), INTENTS, w.guild.id);
+    const json2 = await rest.session(await rest.reader(w, "json2"), INTENTS, w.guild.id, { compress: "zstd-stream" });
+    const etf = await rest.session(await rest.reader(w, "etf"), INTENTS, w.guild.id, { etf: true, compress: "zstd-stream" });
+    const zlib = await rest.session(await rest.reader(w, "zlib"), INTENTS, w.guild.id, { compress: "zlib-stream" });
+    const plain = await rest.session(await rest.reader(w, "plain"), INTENTS, w.guild.id);
     const clients = [json, json2, etf, zlib, plain];
     const from = clients.map((c) => c.frames.length);
-    const message = await post(w, "hello zstd");
+    const message = await rest.lobbyPost(w, "hello zstd");
     const [a, b, inEtf, inZlib, inPlain] = await Promise.all(clients.map((c, i) => rest.event(c, "MESSAGE_CREATE", from[i] as number, (d) => d.id === message.id)));
     expect(a).toMatchObject({ content: "hello zstd", channel_id: w.lobby.id });
     for (const other of [b, inZlib, inPlain]) expect(other).toEqual(a as Json);
@@ -48,7 +36,7 @@ describe("compress=zstd-stream", () => {
   test("a guild dispatch over 128 KiB arrives whole on json and etf zstd streams", async () => {
     const w = await rest.world();
     const json = await rest.session(w.owner, INTENTS, w.guild.id, { compress: "zstd-stream" });
-    const etf = await rest.session(await reader(w, "etf"), INTENTS, w.guild.id, { etf: true, compress: "zstd-stream" });
+    const etf = await rest.session(await rest.reader(w, "etf"), INTENTS, w.guild.id, { etf: true, compress: "zstd-stream" });
     const members = Array.from({ length: 2_000 }, (_, i) => ({ user: { username: `member ${i}`, bot: i % 7 === 0 }, nick: i % 3 ? null : `nick ${i * 31}`, joined_at: "2026-11-26T08:00:00.000000+00:00" }));
     const d = { guild_id: w.guild.id, members };
     expect(JSON.stringify(d).length).toBeGreaterThan(128 * 1024);
@@ -65,12 +53,12 @@ describe("compress=zstd-stream", () => {
       const wire = { etf, compress: "zstd-stream" } as const;
       const first = await rest.session(w.owner, INTENTS, w.guild.id, wire);
       const sessionId = (first.frames.find((f) => f.t === "READY")?.d as Json).session_id as string;
-      const seen = await post(w, "seen");
+      const seen = await rest.lobbyPost(w, "seen");
       await rest.event(first, "MESSAGE_CREATE", 0, (d) => d.id === seen.id);
       const seq = first.frames.at(-1)?.s as number;
       first.close(4200, "resume");
       await first.closed;
-      const missed = await post(w, "missed while away");
+      const missed = await rest.lobbyPost(w, "missed while away");
 
       const again = new RawClient(`${rest.gatewayUrl}/${gatewayQuery(wire)}`, wire);
       await again.opened();

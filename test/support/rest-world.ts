@@ -109,6 +109,20 @@ export class RestWorld {
     return { owner, member, guild, role, lobby, secret };
   }
 
+  /** Another member of the world's guild who may ask for MESSAGE_CONTENT (a user's sessions IDENTIFY once per 5 s). */
+  async reader(w: World, name: string): Promise<Account> {
+    const account = await this.user(name, Intents.MESSAGE_CONTENT);
+    await this.join(w.guild.id, account);
+    return account;
+  }
+
+  /** The world's member posts `content` in the lobby; the message. */
+  async lobbyPost(w: World, content: string): Promise<Json> {
+    const { status, json } = await this.api("POST", `/api/v10/channels/${w.lobby.id}/messages`, { content }, w.member.auth);
+    expect(status).toBe(200);
+    return json;
+  }
+
   async join(guildId: string, account: Account, roles: string[] = []): Promise<void> {
     expect((await this.api("PUT", `/internal/guilds/${guildId}/members/${account.id}`, { roles })).status).toBeLessThan(300);
   }
