@@ -6,7 +6,9 @@
  * RESUME, then IDENTIFY) and is READY with the guild; the guild is owned again; the other
  * nodes' sessions get every message exactly once, in order. Then a node started again leaves
  * (SIGTERM) under a stream of messages: its session gets op 7, RESUMEs on another node, and
- * across its two sockets gets every message exactly once, in order.
+ * across its two sockets gets every message exactly once, in order. Last, across the two
+ * nodes left: a slash command invoked on one is answered and followed up on the other (a
+ * second answer refused), and a thread started on one is talked in from the other.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { peerId } from "../src/cluster/bus.ts";
@@ -227,3 +229,42 @@ test("a session that moved once moves again after its first home restarted: ever
     expect(after.slice(after.indexOf(sent[from] as string))).toEqual(sent.slice(from));
   });
 }, 90_000);
+
+test("across nodes: a slash command invoked on one node is answered and followed up on the other; a thread started on one is talked in from the other", async () => {
+  // Nodes 1 and 3 are up now (node 2 left in the test before). Whichever owns the new guild, each step below crosses NATS one way or the other.
+  const [onFirst, onThird] = [0, 2];
+  const newUser = async (username: string, bot: boolean): Promise<Person> => {
+    const { id } = (await api(onFirst, "POST", "/internal/users", { username, bot })) as { id: string };
+    return { id, token: (await api(onFirst, "POST", `/internal/users/${id}/token`)).token as string };
+  };
+  const [app, human] = [await newUser("cluster-app", true), await newUser("cluster-human", false)];
+  const { id: guildId } = (await api(onFirst, "POST", "/internal/guilds", { name: "Interactions", owner_id: human.id })) as { id: string };
+  const lobby = ((await api(onThird, "POST", `/internal/guilds/${guildId}/channels`, { name: "lobby" })) as { id: string }).id;
+  await api(onThird, "PUT", `/internal/guilds/${guildId}/members/${app.id}`, {});
+  const command = await api(onFirst, "POST", `/api/v10/applications/${app.id}/commands`, { name: "ping", description: "Ping" }, `Bot ${app.token}`);
+  const appSession = await connect(onThird);
+  appSession.send(identify(app.token));
+  await appSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId, 10_000);
+  const humanSession = await connect(onFirst);
+  humanSession.send(identify(human.token));
+  await humanSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId, 10_000);
+
+  const invoke = { type: 2, application_id: app.id, guild_id: guildId, channel_id: lobby, session_id: "s", nonce: "1", data: { version: command.version, id: command.id, name: "ping", type: 1 } };
+  const invoked = await fetch(`${cluster.nodes[onFirst]?.base}/api/v10/interactions`, { method: "POST", headers: { authorization: human.token, "content-type": "application/json" }, body: JSON.stringify(invoke) });
+  expect(invoked.status).toBe(204);
+  const interaction = (await appSession.next((f) => f.t === "INTERACTION_CREATE", 10_000)).d as Json;
+  const answered = await api(onThird, "POST", `/api/v10/interactions/${interaction.id}/${interaction.token}/callback?with_response=true`, { type: 4, data: { content: "pong" } }, "");
+  expect(answered).toMatchObject({ resource: { type: 4, message: { content: "pong", type: 20 } } });
+  const followUp = await api(onFirst, "POST", `/api/v10/webhooks/${app.id}/${interaction.token}?wait=true`, { content: "and more" }, "");
+  // The human's session has no MESSAGE_CONTENT: the messages are known by their ids.
+  for (const id of [((answered.resource as Json).message as Json).id, followUp.id]) await humanSession.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === id, 10_000);
+  const second = await fetch(`${cluster.nodes[onFirst]?.base}/api/v10/interactions/${interaction.id}/${interaction.token}/callback`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: 4, data: { content: "again" } }) });
+  expect({ status: second.status, body: await second.json() }).toMatchObject({ status: 400, body: { code: 40060 } });
+  expect(followUp).toMatchObject({ content: "and more", interaction_metadata: { id: interaction.id } });
+
+  const thread = (await api(onThird, "POST", `/api/v10/channels/${lobby}/threads`, { name: "across", type: 11 }, `Bot ${human.token}`)) as { id: string };
+  await appSession.next((f) => f.t === "THREAD_CREATE" && (f.d as Json).id === thread.id, 10_000);
+  const said = await api(onFirst, "POST", `/api/v10/channels/${thread.id}/messages`, { content: "in the thread" }, `Bot ${app.token}`);
+  for (const session of [appSession, humanSession]) await session.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === said.id, 10_000);
+  expect(await api(onThird, "GET", `/api/v10/channels/${thread.id}`, undefined, `Bot ${human.token}`)).toMatchObject({ message_count: 1, member_count: 2 });
+}, 60_000);
