@@ -8,7 +8,8 @@
  *
  * Bounded: the `READY_PRIVATE_CHANNELS` latest active channels, read on the session's worker
  * in two store queries (the channels, then their users), never one per channel and never an
- * owner call. A bot's is empty, as on Discord (docs: Ready, "private_channels: empty array").
+ * owner call. A bot's is empty, as on Discord (API docs change log: READY's `private_channels`
+ * "should be an empty array" for a bot).
  */
 import { privateChannelJson } from "../guild/direct-messages.ts";
 import type { GuildStore, User } from "../store/guild-store.ts";
