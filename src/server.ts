@@ -14,6 +14,7 @@ import { Gateway } from "./session/gateway.ts";
 import { SessionHandoff, type SavedSessions } from "./session/handoff.ts";
 import { Heartbeats } from "./session/heartbeats.ts";
 import { Identify } from "./session/identify.ts";
+import { readyPrivateChannels } from "./session/ready-private-channels.ts";
 import { Resumes } from "./session/resume.ts";
 import { SessionDelivery } from "./session/session-delivery.ts";
 import { Sessions } from "./session/sessions.ts";
@@ -203,6 +204,7 @@ export function prepareServer(options: ServerOptions): PreparedServer {
     verifyToken,
     identifySemaphore: openSemaphore("guildgate:identify", config.identifyInFlight),
     tryStartIdentify: (userId, shardId) => bus.request(ownerOf(userId), { k: "identify-start", userId, shardId }),
+    privateChannels: (userId) => readyPrivateChannels(store, userId),
     guildsPerShard: config.guildsPerShard,
     node: options.node,
     worker: options.worker,

@@ -261,6 +261,29 @@ describe("two workers", () => {
     }
   });
 
+  test("READY on either worker lists a user's DM and group DM, whichever worker made them, read from the shared store: no owner call", async () => {
+    const [a, b, c] = [await human("ready-a"), await human("ready-b"), await human("ready-c")];
+    const { guildId } = await guildOwnedBy(0, [c.id, a.id, b.id]);
+    const dm = (await api(1, "POST", "/api/v10/users/@me/channels", { recipient_id: b.id }, `Bot ${a.token}`)).id as string;
+    const said = await post(ring.find(dm), b.token, dm, "in the DM");
+    const group = (await api(1, "POST", "/api/v10/users/@me/channels", { recipients: [b.id, c.id] }, `Bot ${a.token}`)).id as string;
+    const later = await post(1 - ring.find(group), c.token, group, "in the group");
+    // a and b in no guild now, so no guild join follows their READY: every owner call counted would be READY's.
+    for (const gone of [a, b]) await api(0, "DELETE", `/internal/guilds/${guildId}/members/${gone.id}`);
+    for (const [worker, who] of [[0, a], [1, b]] as const) {
+      const bus = servers[worker]?.bus;
+      if (!bus) throw new Error("no such worker");
+      const before = bus.stats.sent.get("owner") ?? 0;
+      const client = await connect(worker, identify(who.token, GUILDS_AND_MESSAGES | (1 << 12)));
+      const ready = (await client.dispatch("READY")).d as Json;
+      expect((bus.stats.sent.get("owner") ?? 0) - before).toBe(0);
+      expect((ready.private_channels as Json[]).map((channel) => [channel.id, channel.last_message_id])).toEqual([
+        [group, later],
+        [dm, said],
+      ]);
+    }
+  });
+
   test("a worker answers guild-holds with the voice state each of its sessions asked for there (op 4), also after the session moved, so a new owner of the guild takes it over", async () => {
     const a = await user("speaker");
     const { guildId } = await guildOwnedBy(1, [a.id]);

@@ -15,7 +15,8 @@
  * channel's id). A bot makes or grows one on Discord with users' `gdm.join` OAuth2 access
  * tokens; guildgate grants none, so every token a bot sends is invalid (400 50025).
  */
-import { isGroupDm, privateChannelJson, type PrivateChannel } from "../guild/direct-messages.ts";
+import { privateChannelJson } from "../guild/direct-messages.ts";
+import { isGroupDm, type PrivateChannel } from "../store/private-channels.ts";
 import { Refusal } from "../guild/refusal.ts";
 import type { User } from "../store/guild-store.ts";
 import { dmPair } from "../store/dm-channels.ts";

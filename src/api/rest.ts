@@ -9,7 +9,8 @@
 import type { Owners } from "../cluster/owner-api.ts";
 import { Refusal } from "../guild/refusal.ts";
 import type { GuildStore, StoredChannel, User } from "../store/guild-store.ts";
-import { privateChannelOf, type PrivateChannel } from "../guild/direct-messages.ts";
+import { privateChannelOf } from "../guild/direct-messages.ts";
+import type { PrivateChannel } from "../store/private-channels.ts";
 import type { TokenVerifier } from "../session/auth.ts";
 import { errorAnswer, methodNotAllowed, unauthorized } from "./errors.ts";
 import type { Routes } from "./http.ts";

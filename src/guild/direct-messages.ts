@@ -22,6 +22,7 @@
 import type { GuildStore, GuildWrite, User } from "../store/guild-store.ts";
 import type { DmChannel } from "../store/dm-channels.ts";
 import type { GroupDmChannel } from "../store/group-dm-channels.ts";
+import { isGroupDm, type PrivateChannel } from "../store/private-channels.ts";
 import { GROUP_DM_CHANNEL_TYPE, checkRecipient, groupDmJson, newGroupDm, patchedGroupDm, withRecipient, withoutRecipient, type GroupDmPatch } from "./group-dms.ts";
 import { emojiKey, type ReactionCount, type ReactionEmoji, type StoredMessage } from "../store/message-records.ts";
 import { GuildQueue, type MaybePromise } from "./guild-queue.ts";
@@ -73,11 +74,6 @@ export interface DirectMessagesOptions {
   /** Whether this worker owns the DM channel now (the ring); one it does not own fails with `GuildMovedError`. */
   owns: (channelId: string) => boolean;
 }
-
-/** A DM or a group DM channel. */
-export type PrivateChannel = DmChannel | GroupDmChannel;
-
-export const isGroupDm = (channel: PrivateChannel): channel is GroupDmChannel => "ownerId" in channel;
 
 /** The private channel with this id, or undefined. */
 export async function privateChannelOf(store: Pick<GuildStore, "getDmChannel" | "getGroupDm">, id: string): Promise<PrivateChannel | undefined> {

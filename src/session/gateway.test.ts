@@ -32,6 +32,7 @@ function rig() {
     verifyToken: async (token) => (token === "good" ? USER : undefined),
     identifySemaphore: openSemaphore(`test:gateway-unit:${process.pid}:${++rigs}`, 16),
     tryStartIdentify: async () => true,
+    privateChannels: async () => [],
     guildsPerShard: 2500,
     node: "n",
     worker: 0,

@@ -37,6 +37,11 @@ export interface IdentifyOptions {
    * shard's bucket now. Asked of the user's owner, so it holds across Workers.
    */
   tryStartIdentify(userId: string, shardId: number): Promise<boolean>;
+  /**
+   * READY's `private_channels` of a user (not a bot) on shard 0, where DMs go
+   * (ready-private-channels.ts): a store read on this worker.
+   */
+  privateChannels(userId: string): Promise<readonly Record<string, unknown>[]>;
   /** Most guilds one session (shard) may hold; more closes with 4011, as on Discord (2500). */
   guildsPerShard: number;
   /** This node's name and this worker's index: every session id starts with them. */
@@ -109,6 +114,9 @@ export class Identify {
       this.#refusedRate++;
       return sessions.invalidSession(socket);
     }
+    // A bot's is empty, as on Discord; so is a session's on another shard (it gets no DM events).
+    const privateChannels = user.bot || shard[0] !== 0 ? [] : await this.#options.privateChannels(user.id);
+    if (connection.state !== "authenticating") return;
 
     const session: Session = {
       id: newSessionId(this.#options.node, this.#options.worker),
@@ -125,7 +133,7 @@ export class Identify {
     sessions.add(session);
     connection.session = session;
     connection.state = "ready";
-    const ready = { ...readyPayload(session, user, connection.version, this.#options.gatewayUrl, guildIds), _trace: this.#options.trace };
+    const ready = { ...readyPayload(session, user, connection.version, this.#options.gatewayUrl, guildIds, privateChannels), _trace: this.#options.trace };
     socket.cork(() => {
       sessions.subscribeAll(socket, session);
       sessions.lifecycle(session, "READY", JSON.stringify(ready));

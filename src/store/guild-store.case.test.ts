@@ -9,6 +9,7 @@ import { GuildFencedError, type Guild, type GuildStore, type Member, type Stored
 import { MemoryGuildStore } from "./memory.ts";
 import { MIGRATIONS, PostgresGuildStore } from "./postgres.ts";
 import { migrations, SqliteGuildStore, STORE_FILE } from "./sqlite.ts";
+import { LIST_PRIVATE_CHANNELS } from "./sqlite-private-channels.ts";
 import { closeStoreImplementations, storeImplementations, type Opened } from "../../test/support/store-implementations.ts";
 import { freshDatabase } from "../../test/support/postgres.ts";
 import type { ReactionEmoji, StoredAttachment, StoredMessage, StoredReaction } from "./message-records.ts";
@@ -884,6 +885,44 @@ for (const implementation of storeImplementations) {
       expect(await store.getGroupDm("800")).toBeUndefined();
     });
 
+    test("listPrivateChannels: a user's DMs and group DMs with their newest message ids, latest active first, at most `limit`; others' are not listed", async () => {
+      for (const id of ["5", "6", "7", U64_MAX]) await store.putUser(user(id));
+      const talk: DmChannel = { id: "700", recipientIds: ["5", "6"], createdAt: 1_000 };
+      const quiet: DmChannel = { id: "701", recipientIds: ["5", U64_MAX], createdAt: 2_000 };
+      await store.openDmChannel(talk);
+      await store.openDmChannel(quiet);
+      await store.openDmChannel({ id: "702", recipientIds: ["6", "7"], createdAt: 3_000 });
+      const group: GroupDmChannel = { id: "800", ownerId: "6", name: "plans", icon: null, recipientIds: ["6", "5", "7"], createdAt: 4_000 };
+      await store.writeGuild("800", 1, [{ k: "group-dm", channel: group }, { k: "message", message: message("99", { channelId: "800", guildId: "800" }) }]);
+      await store.writeGuild("801", 1, [{ k: "group-dm", channel: { ...group, id: "801", ownerId: "7", recipientIds: ["7"] } }]);
+      // Numeric order: "100" is newer than "9", and the quiet DM's own id (701) newer than both.
+      await store.writeGuild("700", 1, ["9", "100"].map((id) => ({ k: "message", message: message(id, { channelId: "700", guildId: "700" }) })));
+      const listed = [
+        { channel: quiet, lastMessageId: null },
+        { channel: talk, lastMessageId: "100" },
+        { channel: group, lastMessageId: "99" },
+      ];
+      expect(await store.listPrivateChannels("5", 10)).toEqual(listed);
+      expect(await (await opened.second()).listPrivateChannels("5", 2)).toEqual(listed.slice(0, 2));
+      expect(await store.listPrivateChannels("5", 0)).toEqual([]);
+      expect(await store.listPrivateChannels(U64_MAX, 10)).toEqual([{ channel: quiet, lastMessageId: null }]);
+      expect(await store.listPrivateChannels("404", 10)).toEqual([]);
+      // Recipients change with the group DM's writes: one that left is no longer listed, and a deleted one for nobody.
+      await store.writeGuild("800", 1, [{ k: "group-dm", channel: { ...group, recipientIds: ["6", "7"] } }]);
+      expect((await store.listPrivateChannels("5", 10)).map((entry) => entry.channel.id)).toEqual(["701", "700"]);
+      expect((await store.listPrivateChannels("7", 10)).map((entry) => entry.channel.id)).toEqual(["801", "702", "800"]);
+      await store.writeGuild("800", 1, [{ k: "delete-group-dm" }]);
+      expect((await store.listPrivateChannels("7", 10)).map((entry) => entry.channel.id)).toEqual(["801", "702"]);
+      await expect(store.listPrivateChannels("5", -1)).rejects.toThrow(RangeError);
+    });
+
+    test("getUsers answers the users with those ids in numeric id order, leaving out unknown, repeated and malformed ids", async () => {
+      for (const id of ["9", "10", U64_MAX]) await store.putUser(user(id));
+      expect(ids(await store.getUsers([U64_MAX, "10", "404", "9", "10", "x"]))).toEqual(["9", "10", U64_MAX]);
+      expect(await store.getUsers(["9"])).toEqual([user("9")]);
+      expect(await store.getUsers([])).toEqual([]);
+    });
+
     test("a thread channel round-trips its thread fields; other channels have none", async () => {
       const thread = channel("31", "1", { type: 12, parentId: "30", thread: threadFields({ archived: true, invitable: false, messageCount: 3, totalMessageSent: 5, lastMessageId: "18446744073709551615" }) });
       await putChannel(store, channel("30", "1"));
@@ -1075,7 +1114,7 @@ describe("SqliteGuildStore", () => {
     const db = new Database(path, { readonly: true });
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: migrations.length });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "group_dm_channels", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "thread_members", "users"].map((name) => ({ name })));
+    expect(tables).toEqual(["application_command_permissions", "application_commands", "attachments", "channels", "dm_channels", "group_dm_channels", "group_dm_recipients", "guild_owners", "guilds", "members", "messages", "reactions", "roles", "sqlite_sequence", "thread_members", "users"].map((name) => ({ name })));
     await db.close();
   });
 
@@ -1163,6 +1202,32 @@ describe("SqliteGuildStore", () => {
     await db.close();
   });
 
+  test("a user's private channels are listed by index (its pair's sides, its group DM rows), with one index seek of each one's newest message, not a table scan", async () => {
+    const store = new SqliteGuildStore(dir);
+    await store.close();
+    const db = new Database(join(dir, STORE_FILE), { readonly: true });
+    const plan = (db.query(`EXPLAIN QUERY PLAN ${LIST_PRIVATE_CHANNELS}`).all({ user_id: "1", limit: 5 }) as { detail: string }[]).map((row) => row.detail);
+    for (const index of [/dm_channels USING INDEX sqlite_autoindex_dm_channels_\d \(user_low=\?\)/, /dm_channels USING INDEX dm_channels_by_user_high/, /SEARCH r USING PRIMARY KEY \(user_id=\?\)/, /SEARCH g USING PRIMARY KEY/]) {
+      expect(plan.some((line) => index.test(line))).toBe(true);
+    }
+    expect(plan.filter((line) => /messages_by_channel_order/.test(line))).toHaveLength(1);
+    expect(plan.filter((line) => /^SCAN (dm_channels|group_dm|messages|m\b|r\b|g\b)/.test(line))).toEqual([]);
+    await db.close();
+  });
+
+  test("a file from before the private channels' indexes migrates forward: its group DMs are listed for their recipients", async () => {
+    const old = new Database(join(dir, STORE_FILE), { create: true, strict: true });
+    for (const step of migrations.slice(0, -1)) old.run(step as string);
+    old.run(`PRAGMA user_version = ${migrations.length - 1}`);
+    old.run(`INSERT INTO group_dm_channels (id, owner_id, name, icon, recipient_ids, created_at) VALUES ('800', '5', NULL, NULL, '["5","${U64_MAX}"]', 1000)`);
+    await old.close();
+    const store = new SqliteGuildStore(dir);
+    const group: GroupDmChannel = { id: "800", ownerId: "5", name: null, icon: null, recipientIds: ["5", U64_MAX], createdAt: 1_000 };
+    expect(await store.listPrivateChannels(U64_MAX, 10)).toEqual([{ channel: group, lastMessageId: null }]);
+    expect(await store.listPrivateChannels("6", 10)).toEqual([]);
+    await store.close();
+  });
+
   test("a file at schema version 4 (before messages) migrates forward, keeps its guild and stores messages", async () => {
     const old = new Database(join(dir, STORE_FILE), { create: true, strict: true });
     for (const step of migrations.slice(0, 4)) old.run(step as string);
@@ -1236,6 +1301,22 @@ describe("PostgresGuildStore", () => {
     expect(await second.listChannels("1000")).toEqual(await model.listChannels("1000"));
     expect(await second.listMembers("1000", 10)).toEqual(await model.listMembers("1000", 10));
     await second.close();
+  });
+
+  test("a database from before the private channels' indexes migrates forward: its group DMs are listed for their recipients", async () => {
+    const sql = new SQL(database.url, { max: 1 });
+    await sql`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+    for (const [i, step] of MIGRATIONS.slice(0, -1).entries()) {
+      await sql.unsafe(step);
+      await sql`INSERT INTO schema_migrations (version) VALUES (${i + 1})`;
+    }
+    await sql`INSERT INTO group_dm_channels (id, owner_id, name, icon, recipient_ids, created_at) VALUES (800, 5, NULL, NULL, ${`["5","${U64_MAX}"]`}, 1000)`;
+    await sql.close();
+    const store = await PostgresGuildStore.open(database.url);
+    const group: GroupDmChannel = { id: "800", ownerId: "5", name: null, icon: null, recipientIds: ["5", U64_MAX], createdAt: 1_000 };
+    expect(await store.listPrivateChannels(U64_MAX, 10)).toEqual([{ channel: group, lastMessageId: null }]);
+    expect(await store.listPrivateChannels("6", 10)).toEqual([]);
+    await store.close();
   });
 
   test("refuses a database written by a newer schema", async () => {

@@ -29,6 +29,7 @@ import {
 import type { CommandStore } from "./command-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
 import { assertValidGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
+import type { PrivateChannelEntry } from "./private-channels.ts";
 import { assertValidThread, assertValidThreadMember, copyThread, type StoredThread, type StoredThreadMember } from "./thread-records.ts";
 
 /** A user or bot account that may connect to the gateway. */
@@ -154,6 +155,8 @@ export interface GuildStore extends CommandStore {
    * and `after` a snowflake.
    */
   listUsers(limit: number, after?: string): Promise<User[]>;
+  /** The users with these ids, in one query, in ascending numeric id order; ids of no user (or no snowflake) and repeats are left out. */
+  getUsers(ids: readonly string[]): Promise<User[]>;
 
   /*
    * Guilds, roles, channels and members. Roles and channels are keyed by their own
@@ -231,6 +234,14 @@ export interface GuildStore extends CommandStore {
   getDmChannel(id: string): Promise<DmChannel | undefined>;
   /** The group DM channel with this id (written through `writeGuild` under its id), or undefined. */
   getGroupDm(id: string): Promise<GroupDmChannel | undefined>;
+  /**
+   * Up to `limit` (an integer ≥ 0) of the DM and group DM channels `userId` is a recipient of,
+   * each with its newest message's id, the latest active first (`byLatestActivity`,
+   * private-channels.ts). One query: an index lookup of the user's channels and one of each
+   * channel's newest message, so its cost grows with the user's private channels, not the
+   * store's. READY reads a user's so (session/ready-private-channels.ts).
+   */
+  listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]>;
 
   /**
    * An owner at ring `generation` (an integer ≥ 0) takes the guild: its fence becomes

@@ -19,6 +19,7 @@ import {
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import { copyGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
+import { byLatestActivity, isGroupDm, type PrivateChannel, type PrivateChannelEntry } from "./private-channels.ts";
 import { copyThreadMember, type StoredThreadMember } from "./thread-records.ts";
 import {
   assertValidGuildWrite,
@@ -126,6 +127,15 @@ export class MemoryGuildStore implements GuildStore {
   async listUsers(limit: number, after?: string): Promise<User[]> {
     assertValidPage(limit, after);
     return pageKeys(this.#users.keys(), limit, after).map((id) => copyUser(this.#users.get(id) as User));
+  }
+
+  async getUsers(ids: readonly string[]): Promise<User[]> {
+    return [...new Set(ids)]
+      .sort(compareSnowflakes)
+      .flatMap((id) => {
+        const user = this.#users.get(id);
+        return user ? [copyUser(user)] : [];
+      });
   }
 
   async getGuild(id: string): Promise<Guild | undefined> {
@@ -289,6 +299,19 @@ export class MemoryGuildStore implements GuildStore {
   async getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
     const channel = this.#groupDms.get(id);
     return channel && copyGroupDm(channel);
+  }
+
+  async listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {
+    assertValidPage(limit, undefined);
+    const channels: PrivateChannel[] = [...this.#dmChannels.values(), ...this.#groupDms.values()].filter((channel) => channel.recipientIds.includes(userId));
+    return channels
+      .map((channel): PrivateChannelEntry => {
+        const ids = [...(this.#messages.get(channel.id)?.keys() ?? [])];
+        const lastMessageId = ids.length === 0 ? null : ids.reduce((a, b) => (compareSnowflakes(a, b) >= 0 ? a : b));
+        return { channel: isGroupDm(channel) ? copyGroupDm(channel) : copyDmChannel(channel), lastMessageId };
+      })
+      .sort(byLatestActivity)
+      .slice(0, limit);
   }
 
   async getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined> {

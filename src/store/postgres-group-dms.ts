@@ -2,6 +2,7 @@
 import type { SQL } from "bun";
 import { isSnowflake } from "../protocol/fields.ts";
 import { groupDmFromRow, groupDmRow, type GroupDmChannel, type GroupDmRow } from "./group-dm-channels.ts";
+import { deleteGroupDmRecipients, putGroupDmRecipients } from "./postgres-private-channels.ts";
 
 /** The schema step that adds group DM channels (postgres.ts appends it to its migrations). */
 export const GROUP_DMS_MIGRATION = `CREATE TABLE group_dm_channels (
@@ -19,16 +20,19 @@ export async function getGroupDm(sql: SQL, id: string): Promise<GroupDmChannel |
   return row && groupDmFromRow(row);
 }
 
-/** The statement that inserts or replaces `channel` (one of a `writeGuild` batch). */
+/** The statements that insert or replace `channel` with its recipients' rows (postgres-private-channels.ts), in a `writeGuild` batch. */
 export function putGroupDm(sql: SQL, channel: GroupDmChannel) {
   const row = groupDmRow(channel);
-  return sql`
+  return [
+    sql`
     INSERT INTO group_dm_channels (id, owner_id, name, icon, recipient_ids, created_at)
     VALUES (${row.id}, ${row.owner_id}, ${row.name}, ${row.icon}, ${row.recipient_ids}, ${row.created_at})
     ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name, icon = excluded.icon,
-      recipient_ids = excluded.recipient_ids`;
+      recipient_ids = excluded.recipient_ids`,
+    ...putGroupDmRecipients(sql, row.id, row.recipient_ids),
+  ];
 }
 
 export function deleteGroupDm(sql: SQL, id: string) {
-  return sql`DELETE FROM group_dm_channels WHERE id = ${id}`;
+  return [sql`DELETE FROM group_dm_channels WHERE id = ${id}`, deleteGroupDmRecipients(sql, id)];
 }

@@ -51,6 +51,8 @@ import {
 import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, deleteGroupDm, getGroupDm, putGroupDm } from "./postgres-group-dms.ts";
+import { listPrivateChannels, PRIVATE_CHANNELS_MIGRATION } from "./postgres-private-channels.ts";
+import type { PrivateChannelEntry } from "./private-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
@@ -134,6 +136,8 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (thread_id, user_id)
    );
    CREATE INDEX thread_members_by_guild ON thread_members (guild_id, thread_id, user_id);`,
+  // A user's private channels, indexed by recipient (postgres-private-channels.ts).
+  PRIVATE_CHANNELS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -312,6 +316,11 @@ export class PostgresGuildStore implements GuildStore {
     return rows.map(toUser);
   }
 
+  async getUsers(ids: readonly string[]): Promise<User[]> {
+    const valid = JSON.stringify(ids.filter(isSnowflake));
+    return (await this.#sql<UserRow[]>`SELECT * FROM users WHERE id IN (SELECT value::numeric FROM json_array_elements_text(${valid}::text::json)) ORDER BY id`).map(toUser);
+  }
+
   async getGuild(id: string): Promise<Guild | undefined> {
     if (!isSnowflake(id)) return undefined;
     const [row] = await this.#sql<GuildRow[]>`SELECT * FROM guilds WHERE id = ${id}`;
@@ -348,6 +357,10 @@ export class PostgresGuildStore implements GuildStore {
 
   getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
     return getGroupDm(this.#sql, id);
+  }
+
+  listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {
+    return listPrivateChannels(this.#sql, userId, limit);
   }
 
   async getChannel(id: string): Promise<StoredChannel | undefined> {
@@ -575,7 +588,7 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
     case "group-dm":
       return putGroupDm(sql, write.channel);
     case "delete-group-dm":
-      return [...deleteChannelMessages(sql, guildId), deleteGroupDm(sql, guildId)];
+      return [...deleteChannelMessages(sql, guildId), ...deleteGroupDm(sql, guildId)];
     case "delete-guild":
       return [
         ...deleteGuildMessages(sql, guildId),

@@ -24,15 +24,25 @@ export class SqliteGroupDms {
     return row ? groupDmFromRow(row) : undefined;
   }
 
-  /** Inside `writeGuild`'s transaction. */
+  /** Inside `writeGuild`'s transaction; its recipients' rows (sqlite-private-channels.ts) with it. */
   put(channel: GroupDmChannel): void {
+    const row = groupDmRow(channel);
     this.#db
       .query("INSERT OR REPLACE INTO group_dm_channels (id, owner_id, name, icon, recipient_ids, created_at) VALUES ($id, $owner_id, $name, $icon, $recipient_ids, $created_at)")
-      .run(groupDmRow(channel));
+      .run(row);
+    this.#deleteRecipients(channel.id);
+    this.#db
+      .query("INSERT INTO group_dm_recipients (user_id, channel_id) SELECT value, $id FROM json_each($recipient_ids)")
+      .run({ id: row.id, recipient_ids: row.recipient_ids });
   }
 
   /** Inside `writeGuild`'s transaction (the caller deletes its messages). */
   delete(id: string): void {
     this.#db.query("DELETE FROM group_dm_channels WHERE id = $id").run({ id });
+    this.#deleteRecipients(id);
+  }
+
+  #deleteRecipients(id: string): void {
+    this.#db.query("DELETE FROM group_dm_recipients WHERE channel_id = $id").run({ id });
   }
 }

@@ -38,6 +38,8 @@ import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./c
 import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, SqliteGroupDms } from "./sqlite-group-dms.ts";
+import { listPrivateChannels, PRIVATE_CHANNELS_MIGRATION } from "./sqlite-private-channels.ts";
+import type { PrivateChannelEntry } from "./private-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
 import type { DmChannel } from "./dm-channels.ts";
 
@@ -144,6 +146,8 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (thread_id, user_id)
    ) WITHOUT ROWID;
    CREATE INDEX thread_members_by_guild ON thread_members (guild_id, thread_order, user_order);`,
+  // A user's private channels, indexed by recipient (sqlite-private-channels.ts).
+  PRIVATE_CHANNELS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -441,6 +445,10 @@ export class SqliteGuildStore implements GuildStore {
     return this.#groupDms.get(id);
   }
 
+  async listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {
+    return listPrivateChannels(this.#db, userId, limit);
+  }
+
   async getUser(id: string): Promise<User | undefined> {
     const row = this.#getUser.get({ id });
     return row ? toUser(row) : undefined;
@@ -475,6 +483,13 @@ export class SqliteGuildStore implements GuildStore {
     assertValidPage(limit, after);
     const rows = after === undefined ? this.#listUsers.all({ limit }) : this.#listUsersAfter.all({ limit, after });
     return rows.map(toUser);
+  }
+
+  async getUsers(ids: readonly string[]): Promise<User[]> {
+    return this.#db
+      .query<UserRow, [{ ids: string }]>(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY id_order`)
+      .all({ ids: JSON.stringify(ids) })
+      .map(toUser);
   }
 
   async getGuild(id: string): Promise<Guild | undefined> {
