@@ -106,9 +106,11 @@ function choice(value: unknown, field: string, type: number): OptionChoice {
  * An autocomplete's answer (`data.choices` of callback 8): at most 25 choices, each a name of
  * 1–100 characters (and its localizations) and a value of a choice's shape, a string of 1–100
  * characters or a number. That the values are of the focused option's type, the interaction's
- * owner checks (guild/interactions.ts).
+ * owner checks (guild/interactions.ts). No `choices` is none: discordgo omits an empty list
+ * (`omitempty`), and SDKs once sent it so because Discord refused `[]`.
  */
 export function readAutocompleteChoices(value: unknown, field: string): OptionChoice[] {
+  if (value === undefined || value === null) return [];
   // choice() checks a value against the type given; a string is read as a STRING's, anything else as a NUMBER's.
   const typeOf = (item: unknown): number => (isObject(item) && typeof item.value === "string" ? STRING : NUMBER);
   return array(value, field, MAX_CHOICES).map((item, i) => choice(item, `${field}[${i}]`, typeOf(item)));
