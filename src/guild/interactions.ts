@@ -160,6 +160,7 @@ export class GuildInteractions {
         const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
         const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
         this.#sweep(now);
+        // api/ reads the focused option of every autocomplete; STRING is only a fallback.
         if (facts.type === InteractionType.AUTOCOMPLETE) this.#completions.set(facts.id, { facts, focusedType: start.focusedType ?? 3, nonce: start.nonce, answered: false });
         else this.#live.set(facts.id, { facts, acknowledged: false, followUps: new Set(), ephemeral: new Map() });
         place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
