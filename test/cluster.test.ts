@@ -362,6 +362,28 @@ describe("two workers", () => {
     expect(seen).toEqual([["MESSAGE_CREATE", "", 128], ["MESSAGE_UPDATE", "pong", 0], ["MESSAGE_CREATE", "more", 0]]);
   });
 
+  test("an autocomplete on a guild the other worker owns: answered on either, its choices reach the invoker's session on the worker that does not own the guild; a second answer is 40060", async () => {
+    const app = await user("completing-app");
+    const typist = await human("typist");
+    const { guildId, channelId } = await guildOwnedBy(1, [app.id, typist.id]);
+    const options = [{ type: 3, name: "query", description: "What", required: true, autocomplete: true }];
+    const command = await api(0, "POST", `/api/v10/applications/${app.id}/commands`, { name: "find", description: "Finds", options }, `Bot ${app.token}`);
+    const appSession = await connect(1, identify(app.token));
+    const typistSession = await connect(0, identify(typist.token));
+    await appSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    await typistSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const data = { version: command.version, id: command.id, name: "find", type: 1, options: [{ type: 3, name: "query", value: "he", focused: true }] };
+    await api(0, "POST", "/api/v10/interactions", { type: 4, application_id: app.id, guild_id: guildId, channel_id: channelId, session_id: "s", nonce: "42", data }, `Bot ${typist.token}`);
+    const d = (await appSession.next((f) => f.t === "INTERACTION_CREATE")).d as Json;
+    expect(d).toMatchObject({ type: 4, data: { options: [{ value: "he", focused: true }] } });
+    const answer = (worker: number) =>
+      fetch(`${base(worker)}/api/v10/interactions/${d.id}/${d.token}/callback`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: 8, data: { choices: [{ name: "hello", value: "hello" }] } }) });
+    expect((await answer(0)).status).toBe(204);
+    expect((await typistSession.next((f) => f.t === "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE")).d).toEqual({ choices: [{ name: "hello", value: "hello" }], nonce: "42" });
+    const second = await answer(1);
+    expect({ status: second.status, body: await second.json() }).toMatchObject({ status: 400, body: { code: 40060 } });
+  });
+
   test("threads from the worker that does not own the guild: a private thread's member with its session there gets its messages one by one across the bus, content stripped without MESSAGE_CONTENT", async () => {
     const [a, b] = [await user("threader"), await user("invited")];
     const { guildId, channelId } = await guildOwnedBy(1, [a.id, b.id]);

@@ -16,7 +16,9 @@
  * delete slash commands (set, create, edit, fetch, delete); a user invokes a slash command
  * (`POST /api/v10/interactions`, as Discord's client does) and `interactionCreate` fires, the bot
  * `deferReply()`s and `editReply()`s, replies to its answer with an embed and a button, the user
- * clicks it and the bot `update()`s the message, the user's session getting each step; `channel.threads.create` and
+ * clicks it and the bot `update()`s the message, the user's session getting each step; a user
+ * typing an option with `autocomplete` fires `interactionCreate` (`isAutocomplete()`), and the
+ * bot's `respond()` reaches that user's session as APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE; `channel.threads.create` and
  * `message.startThread` make threads (`threadCreate`), a message in one fires `messageCreate`
  * there and archiving it `threadUpdate`; `User.send` DMs reach a user's session only with
  * DIRECT_MESSAGES; and a member who may not view a channel gets none of the bot's work there.
@@ -334,29 +336,29 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       expect(rateLimited).toEqual([]);
     }, WAIT_MS);
 
+    /** A member who reads content, with a session of its own (GUILD_CREATE in): what a user sees of each step. */
+    async function memberWithSession(username: string): Promise<{ reader: { id: string; token: string }; session: RawClient }> {
+      const reader = await user(username, false, 32768);
+      await created("PUT", `/internal/guilds/${w.guildId}/members/${reader.id}`, {});
+      const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      await session.opened();
+      await session.op(10);
+      session.send({ op: 2, d: { token: reader.token, intents: 1 | 512 | 32768, properties: { os: "linux", browser: "t", device: "t" } } });
+      await session.next((f) => f.t === "GUILD_CREATE");
+      return { reader, session };
+    }
+
+    /** The body Discord's client sends for an interaction of `type` in the general channel. */
+    const invocation = (type: number, nonce: string, data: Json): Json => ({ type, application_id: w.bot.id, guild_id: w.guildId, channel_id: w.channelId, session_id: "user-session", nonce, data });
+
     test("interactions: a user's slash command fires interactionCreate; deferReply, editReply, a reply with a button, its click, update()", async () => {
       const c = await loggedIn;
       const application = c.application;
       if (!application) throw new Error("discord.js has no client.application after READY");
       const greet = await application.commands.create({ name: "greet", description: "Greets", options: [{ type: ApplicationCommandOptionType.String, name: "whom", description: "Whom", required: true }] });
-      // A user who reads content, with a session of its own: what users see of each step.
-      const reader = await user("reader", false, 32768);
-      await created("PUT", `/internal/guilds/${w.guildId}/members/${reader.id}`, {});
-      const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      const { reader, session } = await memberWithSession("reader");
       try {
-        await session.opened();
-        await session.op(10);
-        session.send({ op: 2, d: { token: reader.token, intents: 1 | 512 | 32768, properties: { os: "linux", browser: "t", device: "t" } } });
-        await session.next((f) => f.t === "GUILD_CREATE");
-        const invoke = {
-          type: 2,
-          application_id: w.bot.id,
-          guild_id: w.guildId,
-          channel_id: w.channelId,
-          session_id: "reader-session",
-          nonce: "1",
-          data: { version: greet.version, id: greet.id, name: "greet", type: 1, options: [{ type: 3, name: "whom", value: "world" }] },
-        };
+        const invoke = invocation(2, "1", { version: greet.version, id: greet.id, name: "greet", type: 1, options: [{ type: 3, name: "whom", value: "world" }] });
         const commandSeen = next(c, Events.InteractionCreate, (i) => i.isChatInputCommand() && i.commandName === "greet", "interactionCreate for /greet");
         expect(await api("POST", "/api/v10/interactions", invoke, reader.token)).toEqual({ status: 204, json: {} });
         const [command] = await commandSeen;
@@ -369,7 +371,7 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
         const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId("again").setLabel("Again").setStyle(ButtonStyle.Primary));
         const withButton = await answer.reply({ embeds: [new EmbedBuilder().setTitle("Greeted")], components: [row] });
         const clickSeen = next(c, Events.InteractionCreate, (i) => i.isButton() && i.customId === "again", "interactionCreate for the button");
-        const click = { type: 3, application_id: w.bot.id, guild_id: w.guildId, channel_id: w.channelId, message_id: withButton.id, message_flags: 0, session_id: "reader-session", nonce: "2", data: { component_type: 2, custom_id: "again" } };
+        const click = { ...invocation(3, "2", { component_type: 2, custom_id: "again" }), message_id: withButton.id, message_flags: 0 };
         expect(await api("POST", "/api/v10/interactions", click, reader.token)).toEqual({ status: 204, json: {} });
         const [button] = await clickSeen;
         if (!button.isButton()) throw new Error("not a button");
@@ -388,6 +390,59 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
           ["MESSAGE_UPDATE", 19, "Greeted again", 0, 0],
         ]);
         expect(session.frames.some((f) => f.t === "INTERACTION_CREATE")).toBe(false);
+        expect(rateLimited).toEqual([]);
+      } finally {
+        session.close();
+      }
+    }, WAIT_MS * 2);
+
+    test("autocomplete: a user typing an option with autocomplete fires interactionCreate (isAutocomplete); respond() sends the choices to that user's session", async () => {
+      const c = await loggedIn;
+      const application = c.application;
+      if (!application) throw new Error("discord.js has no client.application after READY");
+      const colour = await application.commands.create({
+        name: "colour",
+        description: "Picks a colour",
+        options: [
+          { type: ApplicationCommandOptionType.String, name: "name", description: "Which", required: true, autocomplete: true },
+          { type: ApplicationCommandOptionType.Integer, name: "shade", description: "How dark", autocomplete: true },
+        ],
+      });
+      const { reader, session } = await memberWithSession("typist");
+      try {
+        // As Discord's client sends it while the user types "gr" into `name`.
+        const data = { version: colour.version, id: colour.id, name: "colour", type: 1 };
+        const typing = invocation(4, "1180000000000000042", { ...data, options: [{ type: 3, name: "name", value: "gr", focused: true }] });
+        const seen = next(c, Events.InteractionCreate, (i) => i.isAutocomplete() && i.commandName === "colour", "interactionCreate for colour's autocomplete");
+        expect(await api("POST", "/api/v10/interactions", typing, reader.token)).toEqual({ status: 204, json: {} });
+        const [interaction] = await seen;
+        if (!interaction.isAutocomplete()) throw new Error("not an autocomplete");
+        expect([interaction.user.id, interaction.channelId, interaction.options.getFocused(), interaction.options.getFocused(true).name]).toEqual([reader.id, w.channelId, "gr", "name"]);
+        const choices = [
+          { name: "green", value: "green" },
+          { name: "grey", value: "grey", nameLocalizations: { "en-GB": "grey", "en-US": "gray" } },
+        ];
+        await interaction.respond(choices);
+        const answer = await session.next((f) => f.t === "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE");
+        expect(answer.d).toEqual({
+          choices: [
+            { name: "green", value: "green" },
+            { name: "grey", value: "grey", name_localizations: { "en-GB": "grey", "en-US": "gray" } },
+          ],
+          nonce: "1180000000000000042",
+        });
+        expect(interaction.responded).toBe(true);
+        // An INTEGER option's partial value comes as a string; its choices are integers.
+        const shadeSeen = next(c, Events.InteractionCreate, (i) => i.isAutocomplete() && i.options.getFocused(true).name === "shade", "interactionCreate for shade's autocomplete");
+        const onShade = invocation(4, "1180000000000000043", { ...data, options: [{ type: 4, name: "shade", value: "4", focused: true }] });
+        expect(await api("POST", "/api/v10/interactions", onShade, reader.token)).toEqual({ status: 204, json: {} });
+        const [shade] = await shadeSeen;
+        if (!shade.isAutocomplete()) throw new Error("not an autocomplete");
+        expect(shade.options.getFocused()).toBe("4");
+        await shade.respond([{ name: "four", value: 4 }, { name: "forty", value: 40 }]);
+        const shades = await session.next((f) => f.t === "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE" && (f.d as Json).nonce === "1180000000000000043");
+        expect((shades.d as Json).choices).toEqual([{ name: "four", value: 4 }, { name: "forty", value: 40 }]);
+        expect(session.frames.some((f) => f.t === "INTERACTION_CREATE" || f.t === "MESSAGE_CREATE")).toBe(false);
         expect(rateLimited).toEqual([]);
       } finally {
         session.close();

@@ -179,7 +179,7 @@ describe("starting an interaction", () => {
       ["a channel the invoker cannot view", echoBody(s, s.secret.id), 403, 50001],
       ["an invoker who is no member", echoBody(s, s.lobby.id), 403, 50001, outsider],
       ["an app whose bot is not in the guild", { ...echoBody(s, s.lobby.id), application_id: stranger.id }, 404, 10063],
-      ["type 4 (autocomplete)", { ...echoBody(s, s.lobby.id), type: 4 }, 400, 50035],
+      ["type 4 (autocomplete) with no focused option", { ...echoBody(s, s.lobby.id), type: 4 }, 400, 50035],
       ["no data", { ...echoBody(s, s.lobby.id), data: null }, 400, 50035],
     ];
     for (const [what, body, status, code, as] of cases) {
@@ -592,5 +592,180 @@ describe("in a DM with the app's bot", () => {
       const answer = await rest.api("POST", "/api/v10/interactions", body, (as ?? s.member).auth);
       expect({ what, status: answer.status, code: answer.json.code }).toEqual({ what, status, code });
     }
+  });
+});
+
+describe("autocomplete", () => {
+  /** The global command `find`: `query` (required string, autocomplete), `count` (integer 1–10, autocomplete), `weight` (number, autocomplete), `plain` (string). */
+  async function finder(s: Scene): Promise<Json> {
+    const options = [
+      { type: 3, name: "query", description: "What", required: true, autocomplete: true },
+      { type: 4, name: "count", description: "How many", autocomplete: true, min_value: 1, max_value: 10 },
+      { type: 10, name: "weight", description: "How heavy", autocomplete: true },
+      { type: 3, name: "plain", description: "No help here" },
+    ];
+    const made = await rest.api("POST", `/api/v10/applications/${s.app.id}/commands`, { name: "find", description: "Finds", options }, s.app.auth);
+    expect(made.status).toBe(201);
+    return made.json;
+  }
+
+  /** The body Discord's client sends while the user types `find`'s options (one of them `focused: true`). */
+  function typing(s: Scene, find: Json, options: unknown[], channelId = s.lobby.id): Json {
+    return { ...echoBody(s, channelId), type: 4, nonce: "1180000000000000077", data: { version: find.version, id: find.id, name: "find", type: 1, options } };
+  }
+
+  const focused = (name: string, type: number, value: unknown) => ({ type, name, value, focused: true });
+  /** `field` if Discord's nested `errors` name it (`data.options[0].value` -> `{data: {options: {"0": {value: {_errors}}}}}`), else what they name. */
+  const erredField = (json: Json, field: string): string => {
+    let at: unknown = json.errors;
+    for (const key of field.split(/[.[\]]+/).filter(Boolean)) at = (at as Json | undefined)?.[key];
+    return Array.isArray((at as Json | undefined)?._errors) ? field : JSON.stringify(json.errors);
+  };
+  const choices = [
+    { name: "hello", value: "hello" },
+    { name: "help", value: "help", name_localizations: { fr: "aide" } },
+  ];
+
+  test("type 4: only the app's bot sessions get INTERACTION_CREATE; its choices (callback 8) reach the invoker's sessions alone, with the client's nonce; once; no message, no webhook", async () => {
+    const s = await scene();
+    const find = await finder(s);
+    const otherSession = await bystander(s);
+    const [fromMember, fromOther] = [s.memberSession.frames.length, otherSession.frames.length];
+    const d = await invoked(s, typing(s, find, [focused("query", 3, "he")]));
+    expect(d).toMatchObject({
+      type: 4,
+      application_id: s.app.id,
+      guild_id: s.guild.id,
+      channel_id: s.lobby.id,
+      member: { user: { id: s.member.id } },
+      data: { id: find.id, name: "find", type: 1, options: [{ type: 3, name: "query", value: "he", focused: true }] },
+      version: 1,
+      context: 0,
+    });
+    expect(typeof d.token).toBe("string");
+    await rest.nothingSince(s.memberSession, s.guild.id, "INTERACTION_CREATE", fromMember);
+    await rest.nothingSince(otherSession, s.guild.id, "INTERACTION_CREATE", fromOther);
+
+    const fromApp = s.appSession.frames.length;
+    expect(await callback(d, { type: 8, data: { choices } }, "?with_response=true")).toEqual({ status: 200, json: { interaction: { id: d.id, type: 4 }, resource: { type: 8 } } });
+    expect(await rest.event(s.memberSession, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", fromMember)).toEqual({ choices, nonce: "1180000000000000077" });
+    await rest.nothingSince(otherSession, s.guild.id, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", fromOther);
+    await rest.nothingSince(s.appSession, s.guild.id, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", fromApp);
+    // Once: the second answer is refused, and the invoker got one response.
+    expect(await callback(d, { type: 8, data: { choices } })).toMatchObject({ status: 400, json: { code: 40060 } });
+    await rest.nothingSince(s.memberSession, s.guild.id, "MESSAGE_CREATE", fromMember);
+    expect(s.memberSession.frames.slice(fromMember).filter((f) => f.t === "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE").length).toBe(1);
+    // No message was made and there is no webhook to follow up on.
+    expect(await webhook(d, "POST", "?wait=true", { content: "more" })).toMatchObject({ status: 404, json: { code: 10015 } });
+    expect(await webhook(d, "GET", "/messages/@original")).toMatchObject({ status: 404, json: { code: 10015 } });
+    expect(await webhook(d, "PATCH", "/messages/@original", { content: "x" })).toMatchObject({ status: 404, json: { code: 10015 } });
+  });
+
+  test("partial input: required options missing, values not yet valid, the focused value a string even for an INTEGER or NUMBER option; the choices' values of its type", async () => {
+    const s = await scene();
+    const find = await finder(s);
+    // `query` (required) is not typed yet; `count` is being typed: "1" so far, and its bound (1–10) is not held against it.
+    const onCount = await invoked(s, typing(s, find, [focused("count", 4, "1")]));
+    expect((onCount.data as Json).options).toEqual([{ type: 4, name: "count", value: "1", focused: true }]);
+    expect(await callback(onCount, { type: 8, data: { choices: [{ name: "one", value: "1" }] } })).toMatchObject({ status: 400, json: { code: 50035 } });
+    expect(await callback(onCount, { type: 8, data: { choices: [{ name: "one and a half", value: 1.5 }] } })).toMatchObject({ status: 400, json: { code: 50035 } });
+    const from = s.memberSession.frames.length;
+    expect(await callback(onCount, { type: 8, data: { choices: [{ name: "one", value: 1 }, { name: "ten", value: 10 }] } })).toEqual({ status: 204, json: {} });
+    expect(await rest.event(s.memberSession, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", from)).toMatchObject({ choices: [{ name: "one", value: 1 }, { name: "ten", value: 10 }] });
+    // A filled option out of its bounds (count 50) beside the focused one; an empty focused value; a NUMBER's choices.
+    const onWeight = await invoked(s, typing(s, find, [{ type: 4, name: "count", value: 50 }, focused("weight", 10, "")]));
+    expect((onWeight.data as Json).options).toEqual([{ type: 4, name: "count", value: 50 }, { type: 10, name: "weight", value: "", focused: true }]);
+    expect(await callback(onWeight, { type: 8, data: { choices: [{ name: "light", value: "0.5" }] } })).toMatchObject({ status: 400, json: { code: 50035 } });
+    expect((await callback(onWeight, { type: 8, data: { choices: [{ name: "light", value: 0.5 }] } })).status).toBe(204);
+    // No choices at all is an answer too, as `[]` or with no `choices` (discordgo omits an empty list).
+    for (const data of [{ choices: [] }, {}]) {
+      const empty = await invoked(s, typing(s, find, [focused("query", 3, "zzz")]));
+      const before = s.memberSession.frames.length;
+      expect((await callback(empty, { type: 8, data })).status).toBe(204);
+      expect(await rest.event(s.memberSession, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", before)).toEqual({ choices: [], nonce: "1180000000000000077" });
+    }
+  });
+
+  test("refusals of the request: no focused option, two, one without autocomplete, its value not a string, an unknown command, a context menu: Discord's codes, nothing sent", async () => {
+    const s = await scene();
+    const find = await finder(s);
+    const inspect = (await rest.api("POST", `/api/v10/applications/${s.app.id}/commands`, { type: 2, name: "Inspect" }, s.app.auth)).json;
+    const from = s.appSession.frames.length;
+    const cases: [string, Json, number, number, string][] = [
+      ["no focused option", typing(s, find, [{ type: 3, name: "query", value: "he" }]), 400, 50035, "data.options"],
+      ["no options", typing(s, find, []), 400, 50035, "data.options"],
+      ["two focused options", typing(s, find, [focused("query", 3, "he"), focused("count", 4, "1")]), 400, 50035, "data.options[1].focused"],
+      ["focused on an option without autocomplete", typing(s, find, [focused("plain", 3, "he")]), 400, 50035, "data.options[0].focused"],
+      ["a focused value that is no string", typing(s, find, [focused("count", 4, 1)]), 400, 50035, "data.options[0].value"],
+      ["a filled value of the wrong type", typing(s, find, [{ type: 4, name: "count", value: "x" }, focused("query", 3, "he")]), 400, 50035, "data.options[0].value"],
+      ["an unknown option", typing(s, find, [focused("nope", 3, "he")]), 400, 50035, "data.options[0].name"],
+      ["an unknown command", { ...typing(s, find, [focused("query", 3, "he")]), data: { id: "1", name: "find", type: 1, options: [focused("query", 3, "he")] } }, 404, 10063, ""],
+      ["a context menu command", { ...typing(s, find, []), data: { id: inspect.id, name: "Inspect", type: 2, target_id: s.owner.id } }, 400, 50035, "data.type"],
+    ];
+    for (const [what, body, status, code, field] of cases) {
+      const answer = await rest.api("POST", "/api/v10/interactions", body, s.member.auth);
+      expect({ what, status: answer.status, code: answer.json.code, field: field && erredField(answer.json, field) }).toEqual({ what, status, code, field });
+    }
+    await rest.nothingSince(s.appSession, s.guild.id, "INTERACTION_CREATE", from);
+  });
+
+  test("refusals of the answer: another callback type for an autocomplete, choices for a command, too many or malformed choices: 400 50035; after 3 s, 404 10062", async () => {
+    const s = await scene();
+    const find = await finder(s);
+    const d = await invoked(s, typing(s, find, [focused("query", 3, "he")]));
+    const from = s.memberSession.frames.length;
+    const many = Array.from({ length: 26 }, (_, i) => ({ name: `c${i}`, value: `c${i}` }));
+    const refused: [string, unknown, number, number][] = [
+      ["a message for an autocomplete", { type: 4, data: { content: "hi" } }, 400, 50035],
+      ["a deferral for an autocomplete", { type: 5 }, 400, 50035],
+      ["a modal for an autocomplete", { type: 9, data: { custom_id: "m", title: "T", components: [{ type: 1, components: [] }] } }, 400, 50035],
+      ["26 choices", { type: 8, data: { choices: many } }, 400, 50035],
+      ["choices that are no array", { type: 8, data: { choices: "hello" } }, 400, 50035],
+      ["an empty name", { type: 8, data: { choices: [{ name: "", value: "a" }] } }, 400, 50035],
+      ["a name of 101 characters", { type: 8, data: { choices: [{ name: "n".repeat(101), value: "a" }] } }, 400, 50035],
+      ["a value of 101 characters", { type: 8, data: { choices: [{ name: "n", value: "v".repeat(101) }] } }, 400, 50035],
+      ["a value that is no string for a STRING option", { type: 8, data: { choices: [{ name: "n", value: 1 }] } }, 400, 50035],
+      ["no value", { type: 8, data: { choices: [{ name: "n" }] } }, 400, 50035],
+    ];
+    for (const [what, body, status, code] of refused) {
+      const answer = await callback(d, body);
+      expect({ what, status: answer.status, code: answer.json.code }).toEqual({ what, status, code });
+    }
+    // Choices answer an autocomplete only.
+    const command = await invoked(s, echoBody(s, s.lobby.id));
+    expect(await callback(command, { type: 8, data: { choices } })).toMatchObject({ status: 400, json: { code: 50035 } });
+    expect((await callback(command, { type: 4, data: { content: "still answerable" } })).status).toBe(204);
+    // The refusals answered nothing: the autocomplete still takes its one answer, within 3 s only.
+    const late = await invoked(s, typing(s, find, [focused("query", 3, "hel")]));
+    expect((await callback(d, { type: 8, data: { choices } })).status).toBe(204);
+    expect(await rest.event(s.memberSession, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", from)).toMatchObject({ choices });
+    skew = 3_001;
+    expect(await callback(late, { type: 8, data: { choices } })).toMatchObject({ status: 404, json: { code: 10062 } });
+    expect(await callback({ ...late, id: "1" }, { type: 8, data: { choices } })).toMatchObject({ status: 404, json: { code: 10062 } });
+  });
+
+  test("USE_APPLICATION_COMMANDS denied in the channel: 403 50013, as for the command", async () => {
+    const s = await scene();
+    const find = await finder(s);
+    const denied = await rest.created(`/internal/guilds/${s.guild.id}/channels`, {
+      name: "no-autocomplete",
+      permission_overwrites: [{ id: s.guild.id, type: 0, allow: "0", deny: USE_APPLICATION_COMMANDS.toString() }],
+    });
+    expect(await rest.api("POST", "/api/v10/interactions", typing(s, find, [focused("query", 3, "he")], denied.id as string), s.member.auth)).toMatchObject({ status: 403, json: { code: 50013 } });
+  });
+
+  test("in a DM with the app's bot: the choices reach the invoker's DM sessions, not the bot's", async () => {
+    const s = await scene();
+    const find = await finder(s);
+    const channelId = (await rest.api("POST", "/api/v10/users/@me/channels", { recipient_id: s.app.id }, s.member.auth)).json.id as string;
+    const { guild_id: _guild, ...body } = typing(s, find, [focused("query", 3, "he")], channelId);
+    const fromApp = s.appSession.frames.length;
+    expect(await rest.api("POST", "/api/v10/interactions", body, s.member.auth)).toEqual({ status: 204, json: {} });
+    const d = await rest.event(s.appSession, "INTERACTION_CREATE", fromApp);
+    expect(d).toMatchObject({ type: 4, context: 1, user: { id: s.member.id }, channel_id: channelId });
+    const [fromMember, afterCreate] = [s.memberSession.frames.length, s.appSession.frames.length];
+    expect((await callback(d, { type: 8, data: { choices } })).status).toBe(204);
+    expect(await rest.event(s.memberSession, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", fromMember)).toEqual({ choices, nonce: "1180000000000000077" });
+    await rest.nothingForUserSince(s.appSession, s.app.id, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", afterCreate);
   });
 });

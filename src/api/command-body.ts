@@ -8,6 +8,8 @@
  * does not define are ignored, as SDKs send some of their own (discord.js `handler`).
  * A fault is a 400 50035 whose `errors` name the field (errors.ts).
  */
+import type { OptionChoice } from "../guild/interactions.ts";
+import { isObject } from "../protocol/fields.ts";
 import { bits, bool, integer } from "./body-fields.ts";
 import { ApiCode, HttpError, invalidField } from "./errors.ts";
 
@@ -92,13 +94,26 @@ function choiceValue(value: unknown, field: string, type: number): string | numb
   return value;
 }
 
-function choice(value: unknown, field: string, type: number): Json {
+/** A choice (`{name, name_localizations?, value}`) of an option of `type`. */
+function choice(value: unknown, field: string, type: number): OptionChoice {
   const body = object(value, field);
-  return dropUndefined({
-    name: chars(body.name, `${field}.name`, 1, 100),
-    name_localizations: localizations(body.name_localizations, `${field}.name_localizations`, (text, at) => chars(text, at, 1, 100)),
-    value: choiceValue(body.value, `${field}.value`, type),
-  });
+  const name = chars(body.name, `${field}.name`, 1, 100);
+  const nameLocalizations = localizations(body.name_localizations, `${field}.name_localizations`, (text, at) => chars(text, at, 1, 100));
+  return { name, ...(nameLocalizations !== undefined && { name_localizations: nameLocalizations }), value: choiceValue(body.value, `${field}.value`, type) };
+}
+
+/**
+ * An autocomplete's answer (`data.choices` of callback 8): at most 25 choices, each a name of
+ * 1–100 characters (and its localizations) and a value of a choice's shape, a string of 1–100
+ * characters or a number. That the values are of the focused option's type, the interaction's
+ * owner checks (guild/interactions.ts). No `choices` is none: discordgo omits an empty list
+ * (`omitempty`), and SDKs once sent it so because Discord refused `[]`.
+ */
+export function readAutocompleteChoices(value: unknown, field: string): OptionChoice[] {
+  if (value === undefined || value === null) return [];
+  // choice() checks a value against the type given; a string is read as a STRING's, anything else as a NUMBER's.
+  const typeOf = (item: unknown): number => (isObject(item) && typeof item.value === "string" ? STRING : NUMBER);
+  return array(value, field, MAX_CHOICES).map((item, i) => choice(item, `${field}[${i}]`, typeOf(item)));
 }
 
 /** Where an option list sits: the command's own, a group's (subcommands only) or a subcommand's (no subcommands). */

@@ -5,6 +5,12 @@
  * (and among its choices, within its bounds), every required option given, a subcommand or a
  * group holding exactly one subcommand. Answers the ids the options name, for `resolved`.
  * A fault is a 400 50035 naming the field (`data.options[0].value`).
+ *
+ * An autocomplete (interaction type 4; docs: application-commands, "Autocomplete") is a command
+ * still being typed: exactly one option is `focused: true`, an option with `autocomplete: true`,
+ * its value the partial text as typed (a string even for INTEGER and NUMBER options); the others
+ * are what the user has filled so far, so required ones may be missing and bounds, lengths and
+ * choices are not held against them (the client checks them, Discord's server does not).
  */
 import { isObject, isSnowflake } from "../protocol/fields.ts";
 import type { ResolveIds } from "../guild/interaction-json.ts";
@@ -15,25 +21,35 @@ type Json = Record<string, unknown>;
 const SUB_COMMAND = 1;
 const SUB_COMMAND_GROUP = 2;
 
-/** The ids an invocation names, gathered as its options are read. */
-interface Named {
-  users: string[];
-  roles: string[];
-  channels: string[];
+/** Option types an autocomplete may focus: STRING, INTEGER, NUMBER. */
+const COMPLETABLE = new Set([3, 4, 10]);
+/** The longest STRING option value. */
+const MAX_VALUE_LENGTH = 6000;
+
+/** What reading an invocation's options gathers: the ids they name, and an autocomplete's focused option. */
+interface Reading {
+  readonly autocomplete: boolean;
+  readonly users: string[];
+  readonly roles: string[];
+  readonly channels: string[];
+  /** The focused option's type, once found. */
+  focusedType?: number;
 }
 
-/** The invocation's options as the app gets them, and the ids they name. */
-export function readOptions(given: unknown, definition: unknown, field: string): { options: Json[]; resolve: ResolveIds } {
-  const named: Named = { users: [], roles: [], channels: [] };
-  const options = readLevel(given, definedOptions(definition), field, named);
-  return { options, resolve: { ...named, messages: [] } };
+/** The invocation's options as the app gets them, the ids they name and, for an autocomplete, the focused option's type. */
+export function readOptions(given: unknown, definition: unknown, field: string, autocomplete = false): { options: Json[]; resolve: ResolveIds; focusedType?: number } {
+  const reading: Reading = { autocomplete, users: [], roles: [], channels: [] };
+  const options = readLevel(given, definedOptions(definition), field, reading);
+  if (autocomplete && reading.focusedType === undefined) throw invalidField(field, "must hold the option being typed (focused: true)");
+  const { users, roles, channels, focusedType } = reading;
+  return { options, resolve: { users, roles, channels, messages: [] }, ...(focusedType !== undefined && { focusedType }) };
 }
 
 function definedOptions(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter(isObject) : [];
 }
 
-function readLevel(given: unknown, defined: readonly Json[], field: string, named: Named): Json[] {
+function readLevel(given: unknown, defined: readonly Json[], field: string, reading: Reading): Json[] {
   if (given === undefined || given === null) given = [];
   if (!Array.isArray(given) || given.length > 25) throw invalidField(field, "must be an array of at most 25 options");
   const seen = new Set<string>();
@@ -46,33 +62,48 @@ function readLevel(given: unknown, defined: readonly Json[], field: string, name
     if (option.type !== definition.type) throw invalidField(`${at}.type`, `must be ${String(definition.type)}`);
     const type = definition.type as number;
     if (type === SUB_COMMAND || type === SUB_COMMAND_GROUP) {
-      const nested = readLevel(option.options, definedOptions(definition.options), `${at}.options`, named);
+      const nested = readLevel(option.options, definedOptions(definition.options), `${at}.options`, reading);
       if (type === SUB_COMMAND_GROUP && nested.length !== 1) throw invalidField(`${at}.options`, "must hold one subcommand");
       return { type, name: definition.name, options: nested };
     }
-    return { type, name: definition.name, value: readValue(option.value, definition, `${at}.value`, named) };
+    if (reading.autocomplete && option.focused === true) return { type, name: definition.name, value: focusedValue(option.value, definition, at, reading), focused: true };
+    return { type, name: definition.name, value: readValue(option.value, definition, `${at}.value`, reading) };
   });
   const subcommands = defined.some((d) => d.type === SUB_COMMAND || d.type === SUB_COMMAND_GROUP);
   if (subcommands && options.length !== 1) throw invalidField(field, "must hold one subcommand or group");
   for (const definition of defined) {
-    if (definition.required === true && !seen.has(definition.name as string)) throw invalidField(field, `lacks the required option ${String(definition.name)}`);
+    if (definition.required === true && !reading.autocomplete && !seen.has(definition.name as string)) throw invalidField(field, `lacks the required option ${String(definition.name)}`);
   }
   return options;
 }
 
-/** An option's value by its type: STRING 3, INTEGER 4, BOOLEAN 5, USER 6, CHANNEL 7, ROLE 8, MENTIONABLE 9, NUMBER 10. */
-function readValue(value: unknown, definition: Json, field: string, named: Named): unknown {
+/** The option being typed in an autocomplete: one only, an option with `autocomplete: true`, its partial value a string. */
+function focusedValue(value: unknown, definition: Json, at: string, reading: Reading): string {
+  if (reading.focusedType !== undefined) throw invalidField(`${at}.focused`, "is a second focused option: an autocomplete focuses one");
+  if (definition.autocomplete !== true || !COMPLETABLE.has(definition.type as number)) throw invalidField(`${at}.focused`, "names an option without autocomplete");
+  if (typeof value !== "string" || [...value].length > MAX_VALUE_LENGTH) throw invalidField(`${at}.value`, `must be the text typed so far, a string of at most ${MAX_VALUE_LENGTH} characters`);
+  reading.focusedType = definition.type as number;
+  return value;
+}
+
+/**
+ * An option's value by its type: STRING 3, INTEGER 4, BOOLEAN 5, USER 6, CHANNEL 7, ROLE 8,
+ * MENTIONABLE 9, NUMBER 10. In an autocomplete, of its type but not yet held to its bounds.
+ */
+function readValue(value: unknown, definition: Json, field: string, reading: Reading): unknown {
+  const checked = !reading.autocomplete;
   switch (definition.type) {
     case 3: {
       if (typeof value !== "string") throw invalidField(field, "must be a string");
       const length = [...value].length;
-      if (length < Number(definition.min_length ?? 0) || length > Number(definition.max_length ?? 6000)) throw invalidField(field, "has a length out of the option's bounds");
-      return chosen(value, definition, field);
+      if (checked && (length < Number(definition.min_length ?? 0) || length > Number(definition.max_length ?? MAX_VALUE_LENGTH))) throw invalidField(field, "has a length out of the option's bounds");
+      return checked ? chosen(value, definition, field) : value;
     }
     case 4:
     case 10: {
       const integer = definition.type === 4;
       if (typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) throw invalidField(field, `must be ${integer ? "an integer" : "a number"}`);
+      if (!checked) return value;
       if ((definition.min_value !== undefined && value < Number(definition.min_value)) || (definition.max_value !== undefined && value > Number(definition.max_value))) {
         throw invalidField(field, "is out of the option's bounds");
       }
@@ -87,9 +118,9 @@ function readValue(value: unknown, definition: Json, field: string, named: Named
     case 9: {
       if (typeof value !== "string" || !isSnowflake(value)) throw invalidField(field, "must be a snowflake");
       // A MENTIONABLE may be a user or a role: both are looked up, what is there is resolved.
-      if (definition.type === 6 || definition.type === 9) named.users.push(value);
-      if (definition.type === 8 || definition.type === 9) named.roles.push(value);
-      if (definition.type === 7) named.channels.push(value);
+      if (definition.type === 6 || definition.type === 9) reading.users.push(value);
+      if (definition.type === 8 || definition.type === 9) reading.roles.push(value);
+      if (definition.type === 7) reading.channels.push(value);
       return value;
     }
     default:

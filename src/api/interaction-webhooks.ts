@@ -3,7 +3,8 @@
  * Authorization header, as on Discord (docs: interactions/receiving-and-responding):
  * - `POST /interactions/:id/:token/callback`: the initial response, within 3 s of the
  *   interaction's creation (after: 404 10062); `?with_response=true` answers 200 with the
- *   interaction callback response, else 204;
+ *   interaction callback response, else 204; an autocomplete's is its choices (type 8), and
+ *   it has no webhook (the routes below answer 10015);
  * - `POST /webhooks/:app/:token`: a follow-up message (`?wait=true`: 200 with it, else 204);
  * - `GET`, `PATCH`, `DELETE /webhooks/:app/:token/messages/@original` and `/messages/:id`:
  *   the original response and the follow-ups; these for 15 minutes (after: 401 50027).
@@ -18,6 +19,7 @@ import { snowflakeTime } from "../protocol/timestamp.ts";
 import type { AttachmentUpload } from "../guild/message-rules.ts";
 import { isMultipart, readUpload } from "./attachments.ts";
 import { integer, text } from "./body-fields.ts";
+import { readAutocompleteChoices } from "./command-body.ts";
 import { ApiCode, HttpError, invalidField, methodNotAllowed } from "./errors.ts";
 import type { Routes } from "./http.ts";
 import type { InteractionRef } from "./interaction-tokens.ts";
@@ -98,13 +100,15 @@ function readResponse(ctx: Context, ref: InteractionRef, body: Json, uploads: re
     }
     case 7:
       return { type, edit: readMessageEdit(data, uploads, indices) };
+    case 8:
+      return { type, choices: readAutocompleteChoices(data.choices, "data.choices") };
     case 9: {
       text(data.title, "data.title", 1, 45);
       if (!Array.isArray(data.components) || data.components.length < 1 || data.components.length > 5) throw invalidField("data.components", "must be an array of 1 to 5 components");
       return { type, customId: text(data.custom_id, "data.custom_id", 1, 100) };
     }
     default:
-      throw invalidField("type", "must be 1, 4, 5, 6, 7 or 9 (autocomplete, premium and activity responses are not served)");
+      throw invalidField("type", "must be 1, 4, 5, 6, 7, 8 or 9 (premium and activity responses are not served)");
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `POST /interactions` (under `/api/v10` and `/api/v9`): a user invokes an application command,
- * clicks a message component or submits a modal, in a guild channel or in its DM with the app's
- * bot (no `guild_id`), as Discord's own client does (its body JSON,
+ * asks for an option's autocomplete choices while typing one, clicks a message component or
+ * submits a modal, in a guild channel or in its DM with the app's bot (no `guild_id`), as
+ * Discord's own client does (its body JSON,
  * or `multipart/form-data` with `payload_json`), and `POST /internal/interactions` for a backend
  * doing it for a user. The body is read here and checked against what it names: the
  * application (a bot user), the channel (one of the guild's), the command (global or this
@@ -44,15 +45,15 @@ export interface InvokeContext {
 /** Reads an invocation's body for `userId` and starts the interaction on the guild's owner. */
 export async function invoke(ctx: InvokeContext, body: Json, userId: string): Promise<void> {
   const { type } = body;
-  if (type !== InteractionType.APPLICATION_COMMAND && type !== InteractionType.MESSAGE_COMPONENT && type !== InteractionType.MODAL_SUBMIT) {
-    throw invalidField("type", "must be 2 (APPLICATION_COMMAND), 3 (MESSAGE_COMPONENT) or 5 (MODAL_SUBMIT)");
+  if (type !== InteractionType.APPLICATION_COMMAND && type !== InteractionType.MESSAGE_COMPONENT && type !== InteractionType.AUTOCOMPLETE && type !== InteractionType.MODAL_SUBMIT) {
+    throw invalidField("type", "must be 2 (APPLICATION_COMMAND), 3 (MESSAGE_COMPONENT), 4 (APPLICATION_COMMAND_AUTOCOMPLETE) or 5 (MODAL_SUBMIT)");
   }
   const applicationId = snowflake(body.application_id, "application_id");
   const channelId = snowflake(body.channel_id, "channel_id");
   const inGuild = body.guild_id !== undefined && body.guild_id !== null;
   const guildId = inGuild ? snowflake(body.guild_id, "guild_id") : undefined;
   if (body.session_id !== undefined) text(body.session_id, "session_id", 0, 128);
-  if (body.nonce !== undefined && body.nonce !== null) text(String(body.nonce), "nonce", 0, 25);
+  const nonce = body.nonce === undefined || body.nonce === null ? undefined : text(String(body.nonce), "nonce", 0, 25);
   if (!isObject(body.data)) throw invalidField("data", "must be an object");
   const { store } = ctx;
   const app = await store.getUser(applicationId);
@@ -64,12 +65,12 @@ export async function invoke(ctx: InvokeContext, body: Json, userId: string): Pr
   if (guildId === undefined) await checkDm(store, channelId, userId);
   const base = { id, type, applicationId, guildId: unitId, channelId, userId };
   const read =
-    type === InteractionType.APPLICATION_COMMAND
+    type === InteractionType.APPLICATION_COMMAND || type === InteractionType.AUTOCOMPLETE
       ? await commandInvocation(store, base, body.data)
       : type === InteractionType.MESSAGE_COMPONENT
         ? componentInvocation(base, body, body.data)
         : modalInvocation(base, body, body.data);
-  const start: InteractionStart = { ...read, token: ctx.interactionTokens.mint(base), locale: "en-US" };
+  const start: InteractionStart = { ...read, token: ctx.interactionTokens.mint(base), locale: "en-US", ...(nonce !== undefined && { nonce }) };
   await ctx.owners.startInteraction(unitId, start, ctx.now());
 }
 
@@ -81,9 +82,12 @@ async function checkDm(store: InvokeContext["store"], channelId: string, userId:
 }
 
 type Base = Pick<InteractionFacts, "id" | "type" | "applicationId" | "guildId" | "channelId" | "userId">;
-type Read = Omit<InteractionStart, "token" | "locale">;
+type Read = Omit<InteractionStart, "token" | "locale" | "nonce">;
 
-/** A command (`data: {id, name, type, options?, target_id?}`), the app's global one or this guild's. */
+/**
+ * A command (`data: {id, name, type, options?, target_id?}`), the app's global one or this
+ * guild's; for an autocomplete (type 4), a slash command being typed, one option focused.
+ */
 async function commandInvocation(store: InvokeContext["store"], base: Base, data: Json): Promise<Read> {
   const commandId = snowflake(data.id, "data.id");
   const dm = base.guildId === base.channelId;
@@ -105,10 +109,12 @@ async function commandInvocation(store: InvokeContext["store"], base: Base, data
         records: (await store.listCommandPermissions(base.applicationId, base.guildId)).filter((r) => r.targetId === command.id || r.targetId === base.applicationId),
       };
   const facts = { ...base, command: { name: command.name, type: command.type, ...(access && { access }) } };
+  const autocomplete = base.type === InteractionType.AUTOCOMPLETE;
   if (command.type === 1) {
-    const { options, resolve } = readOptions(data.options, command.data.options, "data.options");
-    return { facts, data: { ...head, ...(options.length > 0 && { options }) }, resolve };
+    const { options, resolve, focusedType } = readOptions(data.options, command.data.options, "data.options", autocomplete);
+    return { facts, data: { ...head, ...(options.length > 0 && { options }) }, resolve, ...(focusedType !== undefined && { focusedType }) };
   }
+  if (autocomplete) throw invalidField("data.type", "must be 1 (CHAT_INPUT): only a slash command's options autocomplete");
   const targetId = snowflake(data.target_id, "data.target_id");
   const resolve = command.type === 2 ? { ...NOTHING, users: [targetId] } : { ...NOTHING, messages: [targetId] };
   return { facts: { ...facts, targetId }, data: { ...head, target_id: targetId }, resolve };

@@ -130,7 +130,7 @@ const schemas: Record<string, Schema> = {
   }),
   InteractionInvoke: object(
     {
-      type: { type: "integer", enum: [2, 3, 5], description: "2 APPLICATION_COMMAND, 3 MESSAGE_COMPONENT, 5 MODAL_SUBMIT." },
+      type: { type: "integer", enum: [2, 3, 4, 5], description: "2 APPLICATION_COMMAND, 3 MESSAGE_COMPONENT, 4 APPLICATION_COMMAND_AUTOCOMPLETE, 5 MODAL_SUBMIT." },
       application_id: snowflake,
       guild_id: { ...snowflake, description: "Absent in a DM with the app's bot." },
       channel_id: snowflake,
@@ -140,13 +140,17 @@ const schemas: Record<string, Schema> = {
       nonce: { type: "string" },
       data: {
         type: "object",
-        description: "A command: {id, name, type, version, options?, target_id?}; a click: {component_type, custom_id, values?}; a modal's submission: {custom_id, components}.",
+        description:
+          "A command: {id, name, type, version, options?, target_id?}; an autocomplete: a slash command's, one option with focused: true and its partial value as a string; a click: {component_type, custom_id, values?}; a modal's submission: {custom_id, components}.",
       },
     },
     ["type", "application_id", "channel_id", "data"],
   ),
   InteractionResponse: object(
-    { type: { type: "integer", enum: [1, 4, 5, 6, 7, 9] }, data: { type: "object", description: "A message (4, 7), {flags} (5), a modal {custom_id, title, components} (9)." } },
+    {
+      type: { type: "integer", enum: [1, 4, 5, 6, 7, 8, 9] },
+      data: { type: "object", description: "A message (4, 7), {flags} (5), an autocomplete's {choices: [{name, name_localizations?, value}]} (8), a modal {custom_id, title, components} (9)." },
+    },
     ["type"],
   ),
   InteractionCallbackResponse: object(

@@ -17,7 +17,8 @@ import { Refusal } from "./refusal.ts";
 
 /**
  * A guild: the app's bot must be a member (else 50001), the invoker a member who may view the
- * channel (50001) and, for a command, USE_APPLICATION_COMMANDS there (50013). Its messages go
+ * channel (50001) and, for a command (or its autocomplete), USE_APPLICATION_COMMANDS there and
+ * the command's permissions (50013). Its messages go
  * to those who may view the channel (content emptied as for any message); one user's events to
  * its sessions in the guild (on the guild's shard).
  */
@@ -29,7 +30,7 @@ export function guildPlace(turn: GuildTurn): InteractionPlace {
     checkStart(facts) {
       if (!state.member(facts.applicationId)) throw new Refusal("missing-access", "Missing Access");
       const permissions = viewerPermissions(state, facts.channelId, facts.userId);
-      if (facts.type !== InteractionType.APPLICATION_COMMAND) return;
+      if (facts.type !== InteractionType.APPLICATION_COMMAND && facts.type !== InteractionType.AUTOCOMPLETE) return;
       requirePermissions(permissions, Permission.USE_APPLICATION_COMMANDS);
       const access = facts.command?.access;
       const member = state.member(facts.userId);

@@ -1,7 +1,8 @@
 /**
  * The owner's table of interactions, on a stand-in place (a guild or DM's turn is a port):
  * an interaction is answered once, its webhook takes requests only once answered, and it is
- * forgotten 15 minutes after its creation (by its id's time), so the table never keeps them.
+ * forgotten 15 minutes after its creation (by its id's time), so the table never keeps them;
+ * an autocomplete, 3 s after.
  */
 import { expect, test } from "bun:test";
 import { SnowflakeGenerator } from "../api/snowflake.ts";
@@ -82,4 +83,24 @@ test("a modal shown can be submitted until its interaction expires; its ephemera
   expect(await interactions.readResponse("10", key, ephemeral.id as string, T0)).toMatchObject({ content: "secret" });
   expect(await refusal(() => submit(T0 + INTERACTION_LIFETIME_MS + 1))).toBe("invalid-field");
   expect(await refusal(() => interactions.readResponse("10", key, ephemeral.id as string, T0 + INTERACTION_LIFETIME_MS + 1))).toBe("unknown-webhook");
+});
+
+test("an autocomplete is answered once with choices, to its invoker, within 3 s; it has no webhook; its table keeps it 3 s only", async () => {
+  const { interactions, told } = table();
+  const ids = new SnowflakeGenerator(0, 0, () => T0);
+  const begin = async (at: number) => {
+    const id = ids.next();
+    await interactions.startInteraction("10", { ...start(id), facts: { ...start(id).facts, type: 4 }, focusedType: 3, nonce: "77" }, at);
+    return { id, applicationId: "2", channelId: "11" };
+  };
+  const choices = [{ name: "a", value: "a" }];
+  const first = await begin(T0);
+  expect(await refusal(() => interactions.respond("10", first, { type: 6 }, T0))).toBe("invalid-field");
+  expect(await refusal(() => interactions.respond("10", first, { type: 8, choices: [{ name: "n", value: 1 }] }, T0))).toBe("invalid-field");
+  expect(await interactions.respond("10", first, { type: 8, choices }, T0 + 3_000)).toEqual({ interaction: { id: first.id, type: 4 }, resource: { type: 8 } });
+  expect(told.at(-1)).toBe("APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE to 3");
+  expect(await refusal(() => interactions.respond("10", first, { type: 8, choices }, T0 + 3_000))).toBe("interaction-acknowledged");
+  expect(await refusal(() => interactions.followUp("10", first, message(ids.next(), "more"), T0))).toBe("unknown-webhook");
+  const second = await begin(T0);
+  expect(await refusal(() => interactions.respond("10", second, { type: 8, choices }, T0 + 3_001))).toBe("unknown-interaction");
 });

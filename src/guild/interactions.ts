@@ -10,6 +10,12 @@
  * 64) are never stored: they go to the invoker's sessions alone and live here with their
  * interaction.
  *
+ * An autocomplete (type 4) makes no message and has no webhook: its one answer, the choices
+ * (callback 8, within 3 s), goes to the invoker's sessions there as
+ * APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE `{choices, nonce}`, as Discord's client receives it
+ * (its nonce the one its request carried). One comes with each keystroke, so autocompletes are
+ * held apart, for their 3 s only.
+ *
  * An interaction is held 15 minutes from its creation (its token's lifetime), then dropped;
  * the table is swept as interactions come, so it never outgrows 15 minutes of them. It is
  * memory only: when its guild changes owner (a node joins or leaves), the new owner does not
@@ -43,6 +49,17 @@ export interface InteractionStart {
   readonly locale: string;
   /** A component's type, to match the message's component of that `custom_id`. */
   readonly componentType?: number;
+  /** An autocomplete's focused option type (STRING 3, INTEGER 4, NUMBER 10): the type of its choices' values. */
+  readonly focusedType?: number;
+  /** The `nonce` the invoker's client sent, which the client matches the answer to. */
+  readonly nonce?: string;
+}
+
+/** A choice, of a command's option or an autocomplete's answer (docs: "Application Command Option Choice Structure"), as api/ read it. */
+export interface OptionChoice {
+  readonly name: string;
+  readonly name_localizations?: Readonly<Record<string, unknown>> | null;
+  readonly value: string | number;
 }
 
 /** An initial response, as api/ read it (docs: "Interaction Callback Type"). */
@@ -51,6 +68,7 @@ export type InteractionResponse =
   | { readonly type: 4; readonly message: MessageRequest }
   | { readonly type: 5; readonly messageId: string; readonly ephemeral: boolean }
   | { readonly type: 7; readonly edit: MessageEdit }
+  | { readonly type: 8; readonly choices: readonly OptionChoice[] }
   | { readonly type: 9; readonly customId: string };
 
 /** What an interaction's token names (api/interaction-tokens.ts); its unit (guild or DM channel) is the operation's first argument. */
@@ -96,6 +114,14 @@ interface Live {
   modal?: string;
 }
 
+/** An autocomplete while it may be answered (3 s): whom the choices go to, and of which type their values are. */
+interface Completion {
+  readonly facts: InteractionFacts;
+  readonly focusedType: number;
+  readonly nonce: string | undefined;
+  answered: boolean;
+}
+
 /** `@original` or a message id: which of an interaction's messages a webhook route names. */
 export type ResponseMessage = "@original" | string;
 
@@ -116,12 +142,14 @@ export class GuildInteractions {
   readonly #holders = new Map<string, Live>();
   /** The live interaction that showed each modal, by `modalKey`. */
   readonly #modals = new Map<string, Live>();
+  /** Autocompletes by id, in creation order, held 3 s (swept from the front). */
+  readonly #completions = new Map<string, Completion>();
 
   constructor(options: InteractionsOptions) {
     this.#options = options;
   }
 
-  /** A user invokes a command, clicks a component or submits a modal: INTERACTION_CREATE to the app's bot sessions there. */
+  /** A user invokes a command, asks for autocomplete choices, clicks a component or submits a modal: INTERACTION_CREATE to the app's bot sessions there. */
   startInteraction(unitId: string, start: InteractionStart, now: number): MaybePromise<void> {
     const { facts } = start;
     return this.#options.inPlace(unitId, facts.channelId, facts.userId, (place) => {
@@ -132,7 +160,9 @@ export class GuildInteractions {
         const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
         const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
         this.#sweep(now);
-        this.#live.set(facts.id, { facts, acknowledged: false, followUps: new Set(), ephemeral: new Map() });
+        // api/ reads the focused option of every autocomplete; STRING is only a fallback.
+        if (facts.type === InteractionType.AUTOCOMPLETE) this.#completions.set(facts.id, { facts, focusedType: start.focusedType ?? 3, nonce: start.nonce, answered: false });
+        else this.#live.set(facts.id, { facts, acknowledged: false, followUps: new Set(), ephemeral: new Map() });
         place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
       };
       const messageIds = [...clicked, ...start.resolve.messages];
@@ -144,9 +174,14 @@ export class GuildInteractions {
   /** The initial response (`POST /interactions/:id/:token/callback`): the interaction callback response object. */
   respond(unitId: string, key: InteractionKey, response: InteractionResponse, now: number): MaybePromise<Json> {
     return this.#in(unitId, key, (place) => {
+      this.#sweep(now);
+      const completion = this.#completions.get(key.id);
+      if (completion?.facts.applicationId === key.applicationId) return complete(place, completion, response);
       const live = this.#held(key, now, "unknown-interaction");
       if (live.acknowledged) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
       checkResponseType(live.facts, response.type);
+      // An autocomplete is answered apart (complete); nothing else takes its choices.
+      if (response.type === 8) throw badField("type", "APPLICATION_COMMAND_AUTOCOMPLETE_RESULT only answers an autocomplete");
       live.acknowledged = true;
       const answered = (message?: StoredMessage): Json => callbackJson(live, response.type, message);
       const undo = (error: unknown): never => {
@@ -311,14 +346,39 @@ export class GuildInteractions {
     return this.#modals.has(modalKey(facts, facts.customId ?? ""));
   }
 
-  /** Drops the interactions past their lifetime (the oldest are first). */
+  /** Drops the interactions past their lifetime, and the autocompletes past their 3 s (the oldest are first). */
   #sweep(now: number): void {
+    for (const [id, completion] of this.#completions) {
+      if (now - snowflakeTime(completion.facts.id) <= INITIAL_RESPONSE_MS) break;
+      this.#completions.delete(id);
+    }
     for (const [id, live] of this.#live) {
       if (now - snowflakeTime(live.facts.id) <= INTERACTION_LIFETIME_MS) return;
       this.#live.delete(id);
       for (const messageId of live.ephemeral.keys()) this.#holders.delete(messageId);
       if (live.modal !== undefined && this.#modals.get(modalKey(live.facts, live.modal)) === live) this.#modals.delete(modalKey(live.facts, live.modal));
     }
+  }
+}
+
+/**
+ * An autocomplete's answer (callback 8 only; once): its choices, their values of the focused
+ * option's type, to the invoker's sessions there, with the nonce its client sent.
+ */
+function complete(place: InteractionPlace, completion: Completion, response: InteractionResponse): Json {
+  if (completion.answered) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
+  if (response.type !== 8) throw badField("type", "must be 8 (APPLICATION_COMMAND_AUTOCOMPLETE_RESULT): an autocomplete is answered with choices");
+  response.choices.forEach((choice, i) => checkChoiceValue(choice.value, completion.focusedType, `data.choices[${i}].value`));
+  completion.answered = true;
+  const { facts, nonce } = completion;
+  place.toUser(facts.userId, "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", { choices: response.choices, ...(nonce !== undefined && { nonce }) });
+  return { interaction: { id: facts.id, type: facts.type }, resource: { type: 8 } };
+}
+
+/** A choice's value is of its option's type: a string for STRING, an integer for INTEGER, a number for NUMBER. */
+function checkChoiceValue(value: string | number, optionType: number, field: string): void {
+  if (optionType === 3 ? typeof value !== "string" : typeof value !== "number" || (optionType === 4 && !Number.isSafeInteger(value))) {
+    throw badField(field, `must be ${optionType === 3 ? "a string" : optionType === 4 ? "an integer" : "a number"}, as the focused option is`);
   }
 }
 

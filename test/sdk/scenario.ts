@@ -3,7 +3,8 @@
  * its documented base-URL settings: log in; fill its guild cache (guild, channels, roles,
  * members); receive a message another user posts; send with its own send call and receive
  * the echo; not see a hidden channel until a role grants VIEW_CHANNEL (then get it by
- * CHANNEL_CREATE); open a DM and talk in it both ways (the DM reaching only the human's session
+ * CHANNEL_CREATE); answer a user's slash command, its autocomplete (the choices reaching that
+ * user's own session) and a button; open a DM and talk in it both ways (the DM reaching only the human's session
  * with DIRECT_MESSAGES); start a thread, talk in it and archive it; keep its session across a presence change (op 3); do its message workout
  * in a channel a bystander may not view, who gets none of its events and may read none of it over
  * REST; and, after its socket
@@ -35,13 +36,15 @@
  *   per THREAD_CREATE,
  *   `{"cmd":"commands","guild_id"}`: with the SDK's own bulk overwrite (discord.py
  *   `tree.sync()`) it registers the global slash command `echo` (a required string option
- *   `text`) and the user command `Inspect`, then `local` in the guild ->
+ *   `text`, with autocomplete) and the user command `Inspect`, then `local` in the guild ->
  *   `{"event":"commands","global","guild"}` (each a list of `{id,name,type}` as answered),
  *   `{"cmd":"card","channel_id","message_id"}`: replies to the message with an embed and a
  *   button (custom_id `press`) -> `{"event":"card","id"}`,
  *   `{"cmd":"quit"}`;
  * - when a user invokes `echo`: `{"event":"interaction","id","name","user_id"}`, then it defers
  *   and edits its original response to "echo: <text>" -> `{"event":"answered","id","message_id","content"}`;
+ *   while a user types `echo`'s `text` (an autocomplete): `{"event":"autocomplete","id","current","user_id"}`,
+ *   and it answers the choices `<current>llo` and `<current>lp` (each its own name and value);
  *   when a user presses the card's button: it updates the card to "pressed" with no components
  *   -> `{"event":"pressed","message_id","user_id"}`;
  * - `{"event":"error","message"}` when a command fails.
@@ -380,7 +383,7 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         const bot = `Bot ${w.bot.token}`;
         const global = await api("GET", `/api/v10/applications/${w.bot.id}/commands`, undefined, bot);
         expect(global.json).toMatchObject((done.global as Json[]).map(({ id, name }) => ({ id, name, application_id: w.bot.id })));
-        expect((global.json as unknown as Json[])[0]?.options).toMatchObject([{ type: 3, name: "text", description: "What to echo", required: true }]);
+        expect((global.json as unknown as Json[])[0]?.options).toMatchObject([{ type: 3, name: "text", description: "What to echo", required: true, autocomplete: true }]);
         const local = await api("GET", `/api/v10/applications/${w.bot.id}/guilds/${w.guildId}/commands`, undefined, bot);
         expect(local.json).toMatchObject([{ id: (done.guild as Json[])[0]?.id, name: "local", guild_id: w.guildId }]);
         expect(sdk.linesOf("error")).toEqual([]);
@@ -479,6 +482,46 @@ export function sdkConformance(sdk: SdkUnderTest): void {
         expect(pressed.json).toMatchObject({ content: "pressed", components: [] });
         expect(sdk.linesOf("error")).toEqual([]);
         await expectUnseenByBystander(watched, [answered.message_id as string, card.id as string]);
+      },
+      STEP_MS,
+    );
+
+    test(
+      "answers a user typing echo's text with its autocomplete choices; they reach that user's own session, with its nonce, and no one else's",
+      async () => {
+        const sdk = sdkProcess();
+        const from = sdk.lines.length;
+        const human = started(observer, "the observer");
+        const outsider = started(bystander, "the bystander");
+        const [watched, watchedOutside] = [human.frames.length, outsider.frames.length];
+        const sessionId = ((await human.dispatch("READY")).d as Json).session_id;
+        // As Discord's own client asks while the user types "he" into `text`.
+        const typing = {
+          type: 4,
+          application_id: w.bot.id,
+          guild_id: w.guildId,
+          channel_id: w.general,
+          session_id: sessionId,
+          nonce: "1180000000000000099",
+          data: { version: "1", id: w.echo, name: "echo", type: 1, options: [{ type: 3, name: "text", value: "he", focused: true }] },
+        };
+        expect(await api("POST", "/api/v10/interactions", typing, w.human.token)).toMatchObject({ status: 204 });
+        expect(await sdk.next((line) => line.event === "autocomplete", "the autocomplete's INTERACTION_CREATE", from)).toMatchObject({ current: "he", user_id: w.human.id });
+        const answer = await human.next((f) => f.t === "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", STEP_MS, watched);
+        expect(answer.d).toEqual({
+          choices: [
+            { name: "hello", value: "hello" },
+            { name: "help", value: "help" },
+          ],
+          nonce: "1180000000000000099",
+        });
+        // The bystander got none of it: a message it may see, posted after, is the barrier.
+        const marker = await post(w.general, "a marker after the autocomplete");
+        const barrier = await outsider.next((f) => f.t === "MESSAGE_CREATE" && (f.d as Json).id === marker, STEP_MS, watchedOutside);
+        expect(outsider.frames.slice(watchedOutside, outsider.frames.indexOf(barrier)).filter((f) => f.t === "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE")).toEqual([]);
+        // Typing ran no command.
+        expect(sdk.linesOf("interaction", from)).toEqual([]);
+        expect(sdk.linesOf("error", from)).toEqual([]);
       },
       STEP_MS,
     );

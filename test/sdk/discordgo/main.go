@@ -76,9 +76,15 @@ func snapshot(s *discordgo.Session, guildID string) map[string]any {
 }
 
 // answer handles an interaction as the scenario asks: /echo defers, then edits its original
-// response; the card's button edits the card.
+// response; typing echo's text is answered with two words that start with what is typed; the
+// card's button edits the card.
 func answer(s *discordgo.Session, i *discordgo.InteractionCreate) error {
 	switch i.Type {
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		current := i.ApplicationCommandData().Options[0].StringValue()
+		emit("autocomplete", map[string]any{"id": i.ID, "current": current, "user_id": i.Member.User.ID})
+		choices := []*discordgo.ApplicationCommandOptionChoice{{Name: current + "llo", Value: current + "llo"}, {Name: current + "lp", Value: current + "lp"}}
+		return s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: &discordgo.InteractionResponseData{Choices: choices}})
 	case discordgo.InteractionApplicationCommand:
 		data := i.ApplicationCommandData()
 		emit("interaction", map[string]any{"id": i.ID, "name": data.Name, "user_id": i.Member.User.ID})
@@ -170,7 +176,7 @@ func run(s *discordgo.Session, command map[string]string) error {
 		appID := s.State.User.ID
 		global, err := s.ApplicationCommandBulkOverwrite(appID, "", []*discordgo.ApplicationCommand{
 			{Name: "echo", Description: "Echoes", Options: []*discordgo.ApplicationCommandOption{
-				{Type: discordgo.ApplicationCommandOptionString, Name: "text", Description: "What to echo", Required: true},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "text", Description: "What to echo", Required: true, Autocomplete: true},
 			}},
 			{Type: discordgo.UserApplicationCommand, Name: "Inspect"},
 		})

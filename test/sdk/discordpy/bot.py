@@ -52,8 +52,15 @@ client = Bot(intents=intents, guild_ready_timeout=0.5)
 tree = app_commands.CommandTree(client)
 
 
+async def complete_text(interaction: discord.Interaction, current: str):
+    """While a user types echo's `text`: two words that start with what is typed so far."""
+    emit("autocomplete", id=str(interaction.id), current=current, user_id=str(interaction.user.id))
+    return [app_commands.Choice(name=current + ending, value=current + ending) for ending in ("llo", "lp")]
+
+
 @tree.command(name="echo", description="Echoes")
 @app_commands.describe(text="What to echo")
+@app_commands.autocomplete(text=complete_text)
 async def echo(interaction: discord.Interaction, text: str):
     emit("interaction", id=str(interaction.id), name=interaction.command.name, user_id=str(interaction.user.id))
     await interaction.response.defer()
