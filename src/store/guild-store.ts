@@ -29,6 +29,7 @@ import {
 import type { CommandStore } from "./command-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
 import { assertValidGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
+import { assertValidInteraction, type StoredInteraction } from "./interaction-records.ts";
 import type { PrivateChannelEntry } from "./private-channels.ts";
 import { assertValidThread, assertValidThreadMember, copyThread, type StoredThread, type StoredThreadMember } from "./thread-records.ts";
 
@@ -86,15 +87,20 @@ export type GuildWrite =
   /** Removes the reactions the selector names (both kinds). */
   | { readonly k: "delete-reactions"; readonly selector: ReactionSelector }
   /**
-   * The guild and every role, channel, member, message, reaction and attachment with its id
+   * The guild and every role, channel, member, message, reaction, attachment and interaction with its id
    * (its fence stays). A "delete-channel" also removes the channel's messages, reactions and
    * attachments, and a thread's members.
    */
   | { readonly k: "delete-guild" }
   /** Inserts or replaces a group DM channel (group-dm-channels.ts), written under its own id. */
   | { readonly k: "group-dm"; readonly channel: GroupDmChannel }
-  /** The group DM channel with its id (the last recipient left), with its messages, reactions and attachments. */
-  | { readonly k: "delete-group-dm" };
+  /** The group DM channel with its id (the last recipient left), with its messages, reactions, attachments and interactions. */
+  | { readonly k: "delete-group-dm" }
+  /**
+   * Inserts or replaces the interaction with its id (interaction-records.ts), its unit the
+   * batch's guild or DM channel; drops the unit's interactions expired at `now`.
+   */
+  | { readonly k: "interaction"; readonly interaction: StoredInteraction; readonly now: number };
 
 /** A member of a guild with its user, as a guild's owner loads them. */
 export interface MemberWithUser {
@@ -219,6 +225,12 @@ export interface GuildStore extends CommandStore {
   listReactors(channelId: string, messageId: string, emojiKey: string, burst: boolean, limit: number, after?: string): Promise<User[]>;
   /** The attachment with this id in the channel, bytes and all, or undefined. */
   getAttachment(channelId: string, attachmentId: string): Promise<StoredAttachment | undefined>;
+
+  /**
+   * The interaction with this id of the unit (guild or DM channel; interaction-records.ts),
+   * unless its token has expired at `now`; else undefined. Written only through `writeGuild`.
+   */
+  getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined>;
 
   /*
    * DM channels (dm-channels.ts). Their messages are written through `writeGuild` under the
@@ -349,6 +361,11 @@ export function assertValidGuildWrite(guildId: string, generation: number, write
       }
       case "delete-guild":
       case "delete-group-dm":
+        break;
+      case "interaction":
+        assertValidInteraction(write.interaction);
+        own(write.interaction.unitId, `interaction ${write.interaction.id}`);
+        assertInteger(write.now, `interaction ${write.interaction.id}: now`);
         break;
       case "group-dm":
         assertValidGroupDm(write.channel);

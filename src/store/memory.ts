@@ -19,6 +19,7 @@ import {
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import { copyGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
+import { copyInteraction, interactionExpired, type StoredInteraction } from "./interaction-records.ts";
 import { byLatestActivity, isGroupDm, type PrivateChannel, type PrivateChannelEntry } from "./private-channels.ts";
 import { copyThreadMember, type StoredThreadMember } from "./thread-records.ts";
 import {
@@ -98,6 +99,8 @@ export class MemoryGuildStore implements GuildStore {
   /** DM channels by id, and their ids by pair (`low:high`). */
   readonly #dmChannels = new Map<string, DmChannel>();
   readonly #groupDms = new Map<string, GroupDmChannel>();
+  /** Interactions by unit (guild or DM channel), then id. */
+  readonly #interactions = new Map<string, Map<string, StoredInteraction>>();
   readonly #dmChannelOfPair = new Map<string, string>();
 
   async getUser(id: string): Promise<User | undefined> {
@@ -213,6 +216,11 @@ export class MemoryGuildStore implements GuildStore {
       member: copyMember(members.get(userId) as Member),
       user: copyUser(this.#users.get(userId) as User),
     }));
+  }
+
+  async getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined> {
+    const interaction = this.#interactions.get(unitId)?.get(id);
+    return interaction && !interactionExpired(interaction.createdAt, now) ? copyInteraction(interaction) : undefined;
   }
 
   async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {
@@ -482,7 +490,15 @@ export class MemoryGuildStore implements GuildStore {
       case "group-dm":
         this.#groupDms.set(write.channel.id, copyGroupDm(write.channel));
         return;
+      case "interaction": {
+        const held = this.#interactions.get(guildId) ?? new Map<string, StoredInteraction>();
+        for (const [id, kept] of held) if (interactionExpired(kept.createdAt, write.now)) held.delete(id);
+        held.set(write.interaction.id, copyInteraction(write.interaction));
+        this.#interactions.set(guildId, held);
+        return;
+      }
       case "delete-group-dm":
+        this.#interactions.delete(guildId);
         this.#groupDms.delete(guildId);
         this.#deleteMessagesOf(guildId);
         return;
@@ -502,6 +518,7 @@ export class MemoryGuildStore implements GuildStore {
           if (attachments.size === 0) this.#attachments.delete(channelId);
         }
         this.#members.delete(guildId);
+        this.#interactions.delete(guildId);
         this.#guilds.delete(guildId);
     }
   }
@@ -514,7 +531,7 @@ export class MemoryGuildStore implements GuildStore {
   }
 
   async close(): Promise<void> {
-    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments, this.#groupDms, this.#threadMembers]) map.clear();
+    for (const map of [this.#users, this.#guilds, this.#roles, this.#channels, this.#members, this.#fences, this.#messages, this.#attachments, this.#groupDms, this.#threadMembers, this.#interactions]) map.clear();
     this.#reactions = [];
   }
 }

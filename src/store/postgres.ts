@@ -51,6 +51,8 @@ import {
 import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, deleteGroupDm, getGroupDm, putGroupDm } from "./postgres-group-dms.ts";
+import { deleteUnitInteractions, getInteraction, INTERACTIONS_MIGRATION, putInteraction } from "./postgres-interactions.ts";
+import type { StoredInteraction } from "./interaction-records.ts";
 import { listPrivateChannels, PRIVATE_CHANNELS_MIGRATION } from "./postgres-private-channels.ts";
 import type { PrivateChannelEntry } from "./private-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
@@ -138,6 +140,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX thread_members_by_guild ON thread_members (guild_id, thread_id, user_id);`,
   // A user's private channels, indexed by recipient (postgres-private-channels.ts).
   PRIVATE_CHANNELS_MIGRATION,
+  // Interactions, so a guild's next owner can answer them (postgres-interactions.ts).
+  INTERACTIONS_MIGRATION,
 ];
 
 /** Key of the advisory lock migrations run under (any constant every build shares). */
@@ -357,6 +361,10 @@ export class PostgresGuildStore implements GuildStore {
 
   getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
     return getGroupDm(this.#sql, id);
+  }
+
+  getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined> {
+    return getInteraction(this.#sql, unitId, id, now);
   }
 
   listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {
@@ -587,10 +595,13 @@ function applyWrite(sql: SQL, guildId: string, write: GuildWrite): Promise<unkno
       return deleteReactions(sql, write.selector);
     case "group-dm":
       return putGroupDm(sql, write.channel);
+    case "interaction":
+      return putInteraction(sql, write.interaction, write.now);
     case "delete-group-dm":
-      return [...deleteChannelMessages(sql, guildId), ...deleteGroupDm(sql, guildId)];
+      return [deleteUnitInteractions(sql, guildId), ...deleteChannelMessages(sql, guildId), ...deleteGroupDm(sql, guildId)];
     case "delete-guild":
       return [
+        deleteUnitInteractions(sql, guildId),
         ...deleteGuildMessages(sql, guildId),
         ...deleteGuildCommands(sql, guildId),
         sql`DELETE FROM roles WHERE guild_id = ${guildId}`,

@@ -38,6 +38,8 @@ import type { CommandChange, StoredCommand, StoredCommandPermissions } from "./c
 import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, SqliteGroupDms } from "./sqlite-group-dms.ts";
+import { INTERACTIONS_MIGRATION, SqliteInteractions } from "./sqlite-interactions.ts";
+import type { StoredInteraction } from "./interaction-records.ts";
 import { listPrivateChannels, PRIVATE_CHANNELS_MIGRATION } from "./sqlite-private-channels.ts";
 import type { PrivateChannelEntry } from "./private-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
@@ -148,6 +150,8 @@ export const migrations: readonly string[] = [
    CREATE INDEX thread_members_by_guild ON thread_members (guild_id, thread_order, user_order);`,
   // A user's private channels, indexed by recipient (sqlite-private-channels.ts).
   PRIVATE_CHANNELS_MIGRATION,
+  // Interactions, so a guild's next owner can answer them (sqlite-interactions.ts).
+  INTERACTIONS_MIGRATION,
 ];
 
 /** A `users` row; a type alias, not an interface, so it fits bun:sqlite's binding type. */
@@ -309,6 +313,7 @@ export class SqliteGuildStore implements GuildStore {
   readonly #commands: SqliteCommands;
   readonly #dmChannels: SqliteDmChannels;
   readonly #groupDms: SqliteGroupDms;
+  readonly #interactions: SqliteInteractions;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -431,6 +436,7 @@ export class SqliteGuildStore implements GuildStore {
     this.#commands = new SqliteCommands(db);
     this.#dmChannels = new SqliteDmChannels(db);
     this.#groupDms = new SqliteGroupDms(db);
+    this.#interactions = new SqliteInteractions(db);
   }
 
   async openDmChannel(channel: DmChannel): Promise<DmChannel> {
@@ -443,6 +449,10 @@ export class SqliteGuildStore implements GuildStore {
 
   async getGroupDm(id: string): Promise<GroupDmChannel | undefined> {
     return this.#groupDms.get(id);
+  }
+
+  async getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined> {
+    return this.#interactions.get(unitId, id, now);
   }
 
   async listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {
@@ -743,10 +753,14 @@ export class SqliteGuildStore implements GuildStore {
         return this.#messages.deleteReactions(write.selector);
       case "group-dm":
         return this.#groupDms.put(write.channel);
+      case "interaction":
+        return this.#interactions.put(write.interaction, write.now);
       case "delete-group-dm":
+        this.#interactions.deleteUnit(guildId);
         this.#messages.deleteChannel(guildId);
         return this.#groupDms.delete(guildId);
       case "delete-guild":
+        this.#interactions.deleteUnit(guildId);
         this.#messages.deleteGuild(guildId);
         this.#commands.deleteGuild(guildId);
         this.#deleteGuildRoles.run({ id: guildId });
