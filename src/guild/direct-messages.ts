@@ -91,6 +91,8 @@ const channelType = (channel: PrivateChannel): number => (isGroupDm(channel) ? G
 /** What an operation run in a DM channel's turn (`DirectMessages.inTurn`) may do. */
 export interface DmTurn {
   readonly channel: DmChannel;
+  /** The ring generation the turn writes at. */
+  readonly generation: number;
   /** Its two recipients, as a send reads them. */
   readonly scope: MessageScope;
   /** Writes `writes` under the channel's id, fenced; once committed, runs `apply`. */
@@ -222,6 +224,7 @@ export class DirectMessages {
       if (isGroupDm(channel)) throw new Refusal("missing-access", "Missing Access");
       return operation({
         channel,
+        generation: this.#options.generation(),
         scope: conversation.scope,
         commit: (writes, apply) => this.#write(channelId, writes).then(apply),
         tell: (t, d) => this.#tell(conversation, t, d),

@@ -25,6 +25,8 @@ import { Refusal } from "./refusal.ts";
 export function guildPlace(turn: GuildTurn): InteractionPlace {
   const { state } = turn.owned;
   return {
+    // A guild reloaded (it moved away, or another owner claimed it meanwhile) is another OwnedGuild.
+    tenure: turn.owned,
     scope: state,
     permissions: (channelId, userId) => permissionsIn(state, channelId, userId),
     checkStart(facts) {
@@ -70,6 +72,8 @@ export function dmPlace(turn: DmTurn): InteractionPlace {
   const users = channel.recipientIds.flatMap((id) => scope.user(id) ?? []);
   const eventJson = (message: StoredMessage) => ({ ...messageJson(message), channel_type: DM_CHANNEL_TYPE });
   return {
+    // A DM channel is not loaded, nor claimed: its ring generation says whether another may have had it since.
+    tenure: turn.generation,
     scope,
     permissions: () => DM_PERMISSIONS,
     checkStart(facts: InteractionFacts) {

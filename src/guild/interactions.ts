@@ -17,12 +17,19 @@
  * held apart, for their 3 s only.
  *
  * An interaction is held 15 minutes from its creation (its token's lifetime), then dropped;
- * the table is swept as interactions come, so it never outgrows 15 minutes of them. It is
- * memory only: when its guild changes owner (a node joins or leaves), the new owner does not
- * know it (10062 / 10015), as a lost node's sessions are lost.
+ * the table is swept as interactions come, so it never outgrows 15 minutes of them. What each
+ * has become is also a record in the store (store/interaction-records.ts), written when it
+ * starts and with every change, in the same fenced batch as the messages the change makes: so
+ * when its guild changes owner (a node or worker joins or leaves), the new owner reads the
+ * record, in the guild's turn, the first time the app names the interaction there, and goes on
+ * from what the last owner wrote; an owner that lost the guild can write nothing more. The
+ * table here is the fast path, trusted only under the hold on the place it was filled under
+ * (`InteractionPlace.tenure`). Autocompletes are memory only: one per keystroke, answered
+ * within 3 s, they are not worth a write each; one whose guild moves in those 3 s is unknown.
  */
 import type { GuildStore, GuildWrite } from "../store/guild-store.ts";
 import type { StoredMessage } from "../store/message-records.ts";
+import { interactionExpired, type StoredInteraction } from "../store/interaction-records.ts";
 import { snowflakeTime } from "../protocol/timestamp.ts";
 import type { MaybePromise } from "./guild-queue.ts";
 import { inDm, InteractionType, type InteractionFacts, type ResolveIds } from "./interaction-json.ts";
@@ -32,8 +39,7 @@ import { badField, Refusal } from "./refusal.ts";
 
 type Json = Record<string, unknown>;
 
-/** How long an interaction's token (and so the interaction) lives. */
-export const INTERACTION_LIFETIME_MS = 15 * 60_000;
+export { INTERACTION_LIFETIME_MS } from "../store/interaction-records.ts";
 /** How long after its creation an interaction may get its initial response. */
 export const INITIAL_RESPONSE_MS = 3_000;
 
@@ -83,6 +89,11 @@ export interface InteractionKey {
  * bot (interaction-places.ts): what the interaction's operations read and do there.
  */
 export interface InteractionPlace {
+  /**
+   * This owner's present hold on the place: the same value while nobody else may have written
+   * it since, another once it may have (its guild reloaded, its DM channel's ring moved).
+   */
+  readonly tenure: unknown;
   /** Users (and a guild's members and roles) as a send reads them. */
   readonly scope: MessageScope;
   /** What `userId` may do in the channel. */
@@ -103,15 +114,19 @@ export interface InteractionPlace {
   toUser(userId: string, t: string, d: Json): void;
 }
 
+/** An interaction while it lives here: its facts, its record (what it has become, as the store keeps it), and the hold on its place it was read or written under. */
 interface Live {
   readonly facts: InteractionFacts;
-  acknowledged: boolean;
-  /** The original response: the message a response made, or the component's message after 6/7. */
-  originalId?: string;
-  readonly followUps: Set<string>;
-  readonly ephemeral: Map<string, StoredMessage>;
-  /** A modal it answered with (callback 9): its `custom_id`, for the MODAL_SUBMIT that follows. */
-  modal?: string;
+  record: StoredInteraction;
+  /** `InteractionPlace.tenure` when the record was read or written here: under another, the store may hold a later one. */
+  readonly tenure: unknown;
+}
+
+/** A change an operation makes: the writes it takes, the interaction's next record, and what to do once they are committed. */
+interface Change<T> {
+  readonly writes: readonly GuildWrite[];
+  readonly next: StoredInteraction;
+  readonly apply: () => T;
 }
 
 /** An autocomplete while it may be answered (3 s): whom the choices go to, and of which type their values are. */
@@ -131,12 +146,12 @@ export interface InteractionsOptions {
    * channel (`unitId` is `channelId`), `actorId` acting there.
    */
   readonly inPlace: <T>(unitId: string, channelId: string, actorId: string, operation: (place: InteractionPlace) => MaybePromise<T>) => MaybePromise<T>;
-  readonly store: Pick<GuildStore, "getMessage">;
+  readonly store: Pick<GuildStore, "getMessage" | "getInteraction">;
 }
 
 export class GuildInteractions {
   readonly #options: InteractionsOptions;
-  /** Live interactions by id, in creation order (swept from the front). */
+  /** Live interactions by id, in the order they came here (swept from the front). */
   readonly #live = new Map<string, Live>();
   /** The live interaction holding each ephemeral message, by the message's id. */
   readonly #holders = new Map<string, Live>();
@@ -154,20 +169,28 @@ export class GuildInteractions {
     const { facts } = start;
     return this.#options.inPlace(unitId, facts.channelId, facts.userId, (place) => {
       place.checkStart(facts);
-      if (facts.type === InteractionType.MODAL_SUBMIT && !this.#modalShown(facts, now)) throw badField("data.custom_id", "names no modal this application showed this user");
+      if (facts.type === InteractionType.MODAL_SUBMIT && !this.#modalShown(place, facts, now)) throw badField("data.custom_id", "names no modal this application showed this user");
       const clicked = facts.type === InteractionType.MESSAGE_COMPONENT && facts.messageId !== undefined ? [facts.messageId] : [];
-      const send = (messages: readonly StoredMessage[]): void => {
+      const send = (messages: readonly StoredMessage[]): MaybePromise<void> => {
         const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
         const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
         this.#sweep(now);
         // api/ reads the focused option of every autocomplete; STRING is only a fallback.
-        if (facts.type === InteractionType.AUTOCOMPLETE) this.#completions.set(facts.id, { facts, focusedType: start.focusedType ?? 3, nonce: start.nonce, answered: false });
-        else this.#live.set(facts.id, { facts, acknowledged: false, followUps: new Set(), ephemeral: new Map() });
-        place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
+        if (facts.type === InteractionType.AUTOCOMPLETE) {
+          this.#completions.set(facts.id, { facts, focusedType: start.focusedType ?? 3, nonce: start.nonce, answered: false });
+          return place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
+        }
+        // Stored before the app hears of it: whoever owns the place when the app answers knows
+        // it is not yet acknowledged (Discord takes its initial response then), not unknown.
+        const record = startRecord(unitId, facts);
+        return place.commit([{ k: "interaction", interaction: record, now }], () => {
+          this.#hold({ facts, record, tenure: place.tenure });
+          place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
+        });
       };
       const messageIds = [...clicked, ...start.resolve.messages];
       if (messageIds.length === 0) return send([]);
-      return Promise.all(messageIds.map((id) => this.#message(facts.channelId, id))).then(send);
+      return Promise.all(messageIds.map((id) => this.#message(place, facts.channelId, id))).then(send);
     });
   }
 
@@ -177,86 +200,88 @@ export class GuildInteractions {
       this.#sweep(now);
       const completion = this.#completions.get(key.id);
       if (completion?.facts.applicationId === key.applicationId) return complete(place, completion, response);
-      const live = this.#held(key, now, "unknown-interaction");
-      if (live.acknowledged) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
-      checkResponseType(live.facts, response.type);
-      // An autocomplete is answered apart (complete); nothing else takes its choices.
-      if (response.type === 8) throw badField("type", "APPLICATION_COMMAND_AUTOCOMPLETE_RESULT only answers an autocomplete");
-      live.acknowledged = true;
-      const answered = (message?: StoredMessage): Json => callbackJson(live, response.type, message);
-      const undo = (error: unknown): never => {
-        live.acknowledged = false;
-        throw error;
-      };
-      switch (response.type) {
-        case 1:
-          return answered();
-        case 6:
-          live.originalId = live.facts.messageId;
-          return answered();
-        case 9:
-          live.modal = response.customId;
-          this.#modals.set(modalKey(live.facts, response.customId), live);
-          return answered();
-        case 4:
-        case 5: {
-          const request = response.type === 4 ? response.message : loadingMessage(response.messageId, response.ephemeral);
-          return then(this.#post(place, live, request, undefined), (message) => {
-            live.originalId = message.id;
-            return answered(message);
-          }, undo);
+      return then(this.#held(place, unitId, key, now, "unknown-interaction"), (live) => {
+        const { facts, record } = live;
+        if (record.acknowledged) throw new Refusal("interaction-acknowledged", "Interaction has already been acknowledged.");
+        checkResponseType(facts, response.type);
+        // An autocomplete is answered apart (complete); nothing else takes its choices.
+        if (response.type === 8) throw badField("type", "APPLICATION_COMMAND_AUTOCOMPLETE_RESULT only answers an autocomplete");
+        const acknowledged: StoredInteraction = { ...record, acknowledged: true };
+        const answered = (message?: StoredMessage): Json => callbackJson(facts, response.type, message);
+        const save = (next: StoredInteraction): Promise<Json> => this.#save(place, live, { writes: [], next, apply: () => answered() }, now);
+        switch (response.type) {
+          case 1:
+            return save(acknowledged);
+          case 6:
+            return save({ ...acknowledged, originalId: facts.messageId ?? null });
+          case 9:
+            return save({ ...acknowledged, modal: response.customId });
+          case 4:
+          case 5: {
+            const request = response.type === 4 ? response.message : loadingMessage(response.messageId, response.ephemeral);
+            const posted = this.#post(place, live, acknowledged, request, undefined);
+            const next = { ...posted.next, originalId: posted.message.id };
+            return this.#save(place, live, { ...posted, next, apply: () => answered(posted.apply()) }, now);
+          }
+          case 7: {
+            const original = { ...acknowledged, originalId: facts.messageId ?? null };
+            return then(this.#edit(place, live, original, "@original", response.edit, now), (edited) => this.#save(place, live, { ...edited, apply: () => answered(edited.apply()) }, now));
+          }
         }
-        case 7:
-          live.originalId = live.facts.messageId;
-          return then(this.#edit(place, live, "@original", response.edit, now), answered, undo);
-      }
+      });
     });
   }
 
   /** A follow-up message (`POST /webhooks/:app/:token`), once the interaction was answered. */
   followUp(unitId: string, key: InteractionKey, request: MessageRequest, now: number): MaybePromise<Json> {
-    return this.#in(unitId, key, (place) => {
-      const live = this.#answered(key, now);
-      return then(this.#post(place, live, request, live.originalId), (message) => {
-        live.followUps.add(message.id);
-        return messageJson(message);
-      });
-    });
+    return this.#in(unitId, key, (place) =>
+      then(this.#answered(place, unitId, key, now), (live) => {
+        const posted = this.#post(place, live, live.record, request, live.record.originalId ?? undefined);
+        const next = { ...posted.next, followUpIds: [...posted.next.followUpIds, posted.message.id] };
+        return this.#save(place, live, { ...posted, next, apply: () => messageJson(posted.apply()) }, now);
+      }),
+    );
   }
 
   /** `GET /webhooks/:app/:token/messages/:id` (or `@original`). */
   readResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<Json> {
-    return this.#in(unitId, key, () => then(this.#messageOf(this.#answered(key, now), which), (message) => messageJson(message)));
+    return this.#in(unitId, key, (place) =>
+      then(this.#answered(place, unitId, key, now), (live) => then(this.#messageOf(place, live.facts, live.record, which), (message) => messageJson(message))),
+    );
   }
 
   /** `PATCH /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_UPDATE. */
   editResponse(unitId: string, key: InteractionKey, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<Json> {
-    return this.#in(unitId, key, (place) => {
-      const live = this.#answered(key, now);
-      return then(this.#edit(place, live, which, edit, now), (message) => messageJson(message));
-    });
+    return this.#in(unitId, key, (place) =>
+      then(this.#answered(place, unitId, key, now), (live) =>
+        then(this.#edit(place, live, live.record, which, edit, now), (edited) => this.#save(place, live, { ...edited, apply: () => messageJson(edited.apply()) }, now)),
+      ),
+    );
   }
 
   /** `DELETE /webhooks/:app/:token/messages/:id` (or `@original`): MESSAGE_DELETE. */
   deleteResponse(unitId: string, key: InteractionKey, which: ResponseMessage, now: number): MaybePromise<void> {
-    return this.#in(unitId, key, (place) => {
-      const live = this.#answered(key, now);
-      return then(this.#messageOf(live, which), (message) => {
-        const { channelId, guildId } = live.facts;
-        const d = { id: message.id, channel_id: channelId, ...(!inDm(live.facts) && { guild_id: guildId }) };
-        const holder = this.#holderOf(message.id);
-        if (holder?.ephemeral.delete(message.id)) {
-          this.#holders.delete(message.id);
-          return place.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
-        }
-        const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
-        return place.commit(writes, () => place.messageEvent("MESSAGE_DELETE", channelId, d));
-      });
-    });
+    return this.#in(unitId, key, (place) =>
+      then(this.#answered(place, unitId, key, now), (live) =>
+        then(this.#messageOf(place, live.facts, live.record, which), (message) => {
+          const { channelId, guildId } = live.facts;
+          const d = { id: message.id, channel_id: channelId, ...(!inDm(live.facts) && { guild_id: guildId }) };
+          const holder = this.#holderOf(place, message.id);
+          if (holder) {
+            const told = () => place.toUser(holder.facts.userId, "MESSAGE_DELETE", d);
+            return this.#save(place, live, this.#ephemeralChange(live, live.record, holder, (kept) => kept.filter((held) => held.id !== message.id), told, now), now).then(() => {
+              this.#holders.delete(message.id);
+            });
+          }
+          const writes: GuildWrite[] = [{ k: "delete-messages", channelId, messageIds: [message.id] }];
+          return place.commit(writes, () => place.messageEvent("MESSAGE_DELETE", channelId, d));
+        }),
+      ),
+    );
   }
 
-  /** A message a response or follow-up makes: stored and sent to the channel, or (EPHEMERAL) kept here and sent to the invoker. */
-  #post(place: InteractionPlace, live: Live, request: MessageRequest, originalResponseId: string | undefined): MaybePromise<StoredMessage> {
+  /** A message a response or follow-up makes: stored and sent to the channel, or (EPHEMERAL) kept with the interaction (`next`) and sent to the invoker. */
+  #post(place: InteractionPlace, live: Live, next: StoredInteraction, request: MessageRequest, originalResponseId: string | undefined): Change<StoredMessage> & { readonly message: StoredMessage } {
     const { facts } = live;
     const base = newMessage(place.scope, facts.channelId, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), request, undefined);
     const reply = facts.command === undefined && facts.messageId !== undefined;
@@ -267,34 +292,44 @@ export class GuildInteractions {
     const type = reply ? MessageType.REPLY : contextMenu ? MessageType.CONTEXT_MENU_COMMAND : MessageType.CHAT_INPUT_COMMAND;
     const message: StoredMessage = { ...base, type, data: JSON.stringify(data) };
     if ((message.flags & MessageFlag.EPHEMERAL) !== 0) {
-      live.ephemeral.set(message.id, message);
-      this.#holders.set(message.id, live);
-      place.toUser(facts.userId, "MESSAGE_CREATE", place.eventJson(message));
-      return message;
+      const apply = () => (place.toUser(facts.userId, "MESSAGE_CREATE", place.eventJson(message)), message);
+      return { message, writes: [], next: { ...next, ephemeral: [...next.ephemeral, message] }, apply };
     }
-    return place.commit(sentWrites(message, request.attachments), () => {
-      place.messageEvent("MESSAGE_CREATE", facts.channelId, place.eventJson(message));
-      return message;
+    const apply = () => (place.messageEvent("MESSAGE_CREATE", facts.channelId, place.eventJson(message)), message);
+    return { message, writes: sentWrites(message, request.attachments), next, apply };
+  }
+
+  /** Edits one of the interaction's messages (by `next`, its record to be) as its app; the deferred response stops loading. */
+  #edit(place: InteractionPlace, live: Live, next: StoredInteraction, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<Change<StoredMessage>> {
+    const { facts } = live;
+    return then(this.#messageOf(place, facts, next, which), (message) => {
+      const edited = editedMessage(place.scope, message, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), edit, now);
+      const updated = { ...edited, flags: edited.flags & ~MessageFlag.LOADING };
+      // An ephemeral message (this interaction's, or the one whose button was clicked) stays with the interaction that holds it.
+      const holder = this.#holderOf(place, updated.id);
+      if (holder) {
+        const told = () => (place.toUser(holder.facts.userId, "MESSAGE_UPDATE", place.eventJson(updated)), updated);
+        return this.#ephemeralChange(live, next, holder, (kept) => kept.map((held) => (held.id === updated.id ? updated : held)), told, now);
+      }
+      const apply = () => (place.messageEvent("MESSAGE_UPDATE", facts.channelId, place.eventJson(updated)), updated);
+      return { writes: editWrites(message, updated, edit.uploads ?? []), next, apply };
     });
   }
 
-  /** Edits one of the interaction's messages as its app; the deferred response stops loading. */
-  #edit(place: InteractionPlace, live: Live, which: ResponseMessage, edit: MessageEdit, now: number): MaybePromise<StoredMessage> {
-    const { facts } = live;
-    return then(this.#messageOf(live, which), (message) => {
-      const edited = editedMessage(place.scope, message, facts.applicationId, place.permissions(facts.channelId, facts.applicationId), edit, now);
-      const next = { ...edited, flags: edited.flags & ~MessageFlag.LOADING };
-      // An ephemeral message (this interaction's, or the one whose button was clicked) stays with the interaction that holds it.
-      const holder = this.#holderOf(next.id);
-      if (holder) {
-        holder.ephemeral.set(next.id, next);
-        place.toUser(holder.facts.userId, "MESSAGE_UPDATE", place.eventJson(next));
-        return next;
-      }
-      return place.commit(editWrites(message, next, edit.uploads ?? []), () => {
-        place.messageEvent("MESSAGE_UPDATE", facts.channelId, place.eventJson(next));
-        return next;
-      });
+  /** A change to the ephemeral messages `holder` keeps: in `next` if it is this interaction, else in the holder's own record. */
+  #ephemeralChange<T>(live: Live, next: StoredInteraction, holder: Live, change: (kept: readonly StoredMessage[]) => StoredMessage[], apply: () => T, now: number): Change<T> {
+    if (holder === live) return { writes: [], next: { ...next, ephemeral: change(next.ephemeral) }, apply };
+    const held = { ...holder.record, ephemeral: change(holder.record.ephemeral) };
+    return { writes: [{ k: "interaction", interaction: held, now }], next, apply: () => ((holder.record = held), apply()) };
+  }
+
+  /** Commits a change with the interaction's next record (if it changed), fenced as the place's writes are; then holds that record and applies the change. */
+  #save<T>(place: InteractionPlace, live: Live, { writes, next, apply }: Change<T>, now: number): Promise<T> {
+    const record: GuildWrite[] = next === live.record ? [] : [{ k: "interaction", interaction: next, now }];
+    return place.commit([...writes, ...record], () => {
+      live.record = next;
+      this.#hold(live);
+      return apply();
     });
   }
 
@@ -303,16 +338,16 @@ export class GuildInteractions {
     return this.#options.inPlace(unitId, key.channelId, key.applicationId, operation);
   }
 
-  /** One of the interaction's messages: its original response or a follow-up (else 10008). */
-  #messageOf(live: Live, which: ResponseMessage): MaybePromise<StoredMessage> {
-    const id = which === "@original" ? live.originalId : which;
-    if (id === undefined || (id !== live.originalId && !live.followUps.has(id))) throw new Refusal("unknown-message", "Unknown Message");
-    return this.#message(live.facts.channelId, id);
+  /** One of the interaction's messages (by its record): its original response or a follow-up (else 10008). */
+  #messageOf(place: InteractionPlace, facts: InteractionFacts, record: StoredInteraction, which: ResponseMessage): MaybePromise<StoredMessage> {
+    const id = which === "@original" ? (record.originalId ?? undefined) : which;
+    if (id === undefined || (id !== record.originalId && !record.followUpIds.includes(id))) throw new Refusal("unknown-message", "Unknown Message");
+    return this.#message(place, facts.channelId, id);
   }
 
   /** A message of the channel: an ephemeral one held here, or a stored one (else 10008). */
-  #message(channelId: string, messageId: string): MaybePromise<StoredMessage> {
-    const ephemeral = this.#holderOf(messageId)?.ephemeral.get(messageId);
+  #message(place: InteractionPlace, channelId: string, messageId: string): MaybePromise<StoredMessage> {
+    const ephemeral = this.#holderOf(place, messageId)?.record.ephemeral.find((held) => held.id === messageId);
     if (ephemeral?.channelId === channelId) return ephemeral;
     return this.#options.store.getMessage(channelId, messageId).then((message) => {
       if (!message) throw new Refusal("unknown-message", "Unknown Message");
@@ -320,30 +355,63 @@ export class GuildInteractions {
     });
   }
 
-  /** The interaction holding an ephemeral message, if one does. */
-  #holderOf(messageId: string): Live | undefined {
-    return this.#holders.get(messageId);
+  /** The interaction holding an ephemeral message, if one does (as held under the place's present tenure). */
+  #holderOf(place: InteractionPlace, messageId: string): Live | undefined {
+    const holder = this.#holders.get(messageId);
+    return holder?.tenure === place.tenure ? holder : undefined;
   }
 
-  /** The live interaction a token names, else `reason`. */
-  #held(key: InteractionKey, now: number, reason: "unknown-interaction" | "unknown-webhook"): Live {
+  /**
+   * The live interaction a token names, else `reason`: the one held here, if held under the
+   * place's present tenure; else (its place came here since, or came back) its record in the
+   * store, read in the place's turn, so the answer is what the last owner wrote.
+   */
+  #held(place: InteractionPlace, unitId: string, key: InteractionKey, now: number, reason: "unknown-interaction" | "unknown-webhook"): MaybePromise<Live> {
     this.#sweep(now);
-    const live = this.#live.get(key.id);
-    if (!live || live.facts.applicationId !== key.applicationId) throw new Refusal(reason, reason === "unknown-webhook" ? "Unknown Webhook" : "Unknown interaction");
-    return live;
+    const ofApp = (live: Live | undefined): Live => {
+      if (!live || live.facts.applicationId !== key.applicationId) throw new Refusal(reason, reason === "unknown-webhook" ? "Unknown Webhook" : "Unknown interaction");
+      return live;
+    };
+    const here = this.#live.get(key.id);
+    if (here?.tenure === place.tenure) return ofApp(here);
+    return this.#options.store.getInteraction(unitId, key.id, now).then((record) => {
+      if (here) this.#drop(here);
+      if (!record) return ofApp(undefined);
+      const live: Live = { facts: factsOf(record), record, tenure: place.tenure };
+      this.#hold(live);
+      return ofApp(live);
+    });
   }
 
   /** The live interaction, once answered: its webhook takes requests from then on. */
-  #answered(key: InteractionKey, now: number): Live {
-    const live = this.#held(key, now, "unknown-webhook");
-    if (!live.acknowledged) throw new Refusal("unknown-webhook", "Unknown Webhook");
-    return live;
+  #answered(place: InteractionPlace, unitId: string, key: InteractionKey, now: number): MaybePromise<Live> {
+    return then(this.#held(place, unitId, key, now, "unknown-webhook"), (live) => {
+      if (!live.record.acknowledged) throw new Refusal("unknown-webhook", "Unknown Webhook");
+      return live;
+    });
   }
 
   /** Whether the app showed this user, in this channel, the modal a MODAL_SUBMIT names (callback 9). */
-  #modalShown(facts: InteractionFacts, now: number): boolean {
+  #modalShown(place: InteractionPlace, facts: InteractionFacts, now: number): boolean {
     this.#sweep(now);
-    return this.#modals.has(modalKey(facts, facts.customId ?? ""));
+    return this.#modals.get(modalKey(facts, facts.customId ?? ""))?.tenure === place.tenure;
+  }
+
+  /** Holds the interaction (as its record is now): by id, its ephemeral messages, its modal. */
+  #hold(live: Live): void {
+    const before = this.#live.get(live.facts.id);
+    if (before && before !== live) this.#drop(before);
+    this.#live.set(live.facts.id, live);
+    for (const message of live.record.ephemeral) this.#holders.set(message.id, live);
+    if (live.record.modal !== null) this.#modals.set(modalKey(live.facts, live.record.modal), live);
+  }
+
+  /** Forgets the interaction here, with its ephemeral messages and its modal. */
+  #drop(live: Live): void {
+    if (this.#live.get(live.facts.id) === live) this.#live.delete(live.facts.id);
+    for (const { id } of live.record.ephemeral) if (this.#holders.get(id) === live) this.#holders.delete(id);
+    const { modal } = live.record;
+    if (modal !== null && this.#modals.get(modalKey(live.facts, modal)) === live) this.#modals.delete(modalKey(live.facts, modal));
   }
 
   /** Drops the interactions past their lifetime, and the autocompletes past their 3 s (the oldest are first). */
@@ -352,13 +420,25 @@ export class GuildInteractions {
       if (now - snowflakeTime(completion.facts.id) <= INITIAL_RESPONSE_MS) break;
       this.#completions.delete(id);
     }
-    for (const [id, live] of this.#live) {
-      if (now - snowflakeTime(live.facts.id) <= INTERACTION_LIFETIME_MS) return;
-      this.#live.delete(id);
-      for (const messageId of live.ephemeral.keys()) this.#holders.delete(messageId);
-      if (live.modal !== undefined && this.#modals.get(modalKey(live.facts, live.modal)) === live) this.#modals.delete(modalKey(live.facts, live.modal));
+    for (const live of this.#live.values()) {
+      if (!interactionExpired(live.record.createdAt, now)) return;
+      this.#drop(live);
     }
   }
+}
+
+/** A started interaction's record: not yet acknowledged; its facts beyond the record's own fields kept as `data` (not a command's access: only its start reads that). */
+function startRecord(unitId: string, facts: InteractionFacts): StoredInteraction {
+  const { id, type, applicationId, channelId, userId, guildId, command, messageId, targetId, customId } = facts;
+  const data = { guildId, command: command && { name: command.name, type: command.type }, messageId, targetId, customId };
+  const common = { id, unitId, applicationId, channelId, userId, type, createdAt: snowflakeTime(id) };
+  return { ...common, acknowledged: false, originalId: null, followUpIds: [], modal: null, data: JSON.stringify(data), ephemeral: [] };
+}
+
+/** The facts of a stored interaction, as `startRecord` kept them. */
+function factsOf(record: StoredInteraction): InteractionFacts {
+  const { id, type, applicationId, channelId, userId } = record;
+  return { id, type, applicationId, channelId, userId, ...(JSON.parse(record.data) as Omit<InteractionFacts, "id" | "type" | "applicationId" | "channelId" | "userId">) };
 }
 
 /**
@@ -386,15 +466,8 @@ function checkChoiceValue(value: string | number, optionType: number, field: str
 const modalKey = (facts: InteractionFacts, customId: string): string => `${facts.applicationId}:${facts.userId}:${facts.channelId}:${customId}`;
 
 /** `f` on a value or a promise of one, without making a promise of a value (the guild's turn stays synchronous when it can). */
-function then<T, U>(value: MaybePromise<T>, f: (value: T) => MaybePromise<U>, failed?: (error: unknown) => never): MaybePromise<U> {
-  if (value instanceof Promise) return value.then(f, failed);
-  if (!failed) return f(value);
-  try {
-    const result = f(value);
-    return result instanceof Promise ? result.catch(failed) : result;
-  } catch (error) {
-    return failed(error);
-  }
+function then<T, U>(value: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }
 
 /**
@@ -416,8 +489,8 @@ function loadingMessage(id: string, ephemeral: boolean): MessageRequest {
 }
 
 /** The interaction callback response (`?with_response=true`): the interaction, and the message the response made or updated. */
-function callbackJson(live: Live, type: number, message: StoredMessage | undefined): Json {
-  const interaction: Json = { id: live.facts.id, type: live.facts.type };
+function callbackJson(facts: InteractionFacts, type: number, message: StoredMessage | undefined): Json {
+  const interaction: Json = { id: facts.id, type: facts.type };
   if (message) {
     interaction.response_message_id = message.id;
     interaction.response_message_loading = (message.flags & MessageFlag.LOADING) !== 0;
