@@ -362,6 +362,36 @@ describe("two workers", () => {
     expect(seen).toEqual([["MESSAGE_CREATE", "", 128], ["MESSAGE_UPDATE", "pong", 0], ["MESSAGE_CREATE", "more", 0]]);
   });
 
+  test("an interaction survives its guild's move to the other worker: answered after it (no 10062), a second answer 40060, its @original edited and followed up there", async () => {
+    const app = await user("moving-app");
+    const { id: invokerId } = (await api(0, "POST", "/internal/users", { username: "moving-invoker", privileged_intents: 1 << 15 })) as { id: string };
+    const invoker = { id: invokerId, token: (await api(0, "POST", `/internal/users/${invokerId}/token`)).token as string };
+    const { guildId, channelId } = await guildOwnedBy(1, [app.id, invoker.id]);
+    const command = await api(0, "POST", `/api/v10/applications/${app.id}/commands`, { name: "ping", description: "Ping" }, `Bot ${app.token}`);
+    const appSession = await connect(0, identify(app.token));
+    await appSession.next((f) => f.t === "GUILD_CREATE" && (f.d as Json).id === guildId);
+    const invoke = { type: 2, application_id: app.id, guild_id: guildId, channel_id: channelId, session_id: "s", nonce: "1", data: { version: command.version, id: command.id, name: "ping", type: 1 } };
+    await api(1, "POST", "/api/v10/interactions", invoke, `Bot ${invoker.token}`);
+    const d = (await appSession.next((f) => f.t === "INTERACTION_CREATE")).d as Json;
+    const at = (worker: number, path: string, method = "POST", body?: unknown) =>
+      fetch(`${base(worker)}/api/v10${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // Worker 1 leaves the ring (as in a rolling restart): the guild is worker 0's from now on.
+    ring.setNodes([peerId("cluster", 0)]);
+    try {
+      expect(ring.find(guildId)).toBe(0);
+      const answered = await at(1, `/interactions/${d.id}/${d.token}/callback?with_response=true`, "POST", { type: 4, data: { content: "pong" } });
+      expect({ status: answered.status, body: await answered.json() }).toMatchObject({ status: 200, body: { resource: { type: 4, message: { content: "pong" } } } });
+      const second = await at(0, `/interactions/${d.id}/${d.token}/callback`, "POST", { type: 4, data: { content: "again" } });
+      expect({ status: second.status, body: await second.json() }).toMatchObject({ status: 400, body: { code: 40060 } });
+      const edited = await at(0, `/webhooks/${app.id}/${d.token}/messages/@original`, "PATCH", { content: "edited" });
+      expect({ status: edited.status, body: await edited.json() }).toMatchObject({ status: 200, body: { content: "edited" } });
+      const followUp = await at(1, `/webhooks/${app.id}/${d.token}?wait=true`, "POST", { content: "more" });
+      expect({ status: followUp.status, body: await followUp.json() }).toMatchObject({ status: 200, body: { content: "more" } });
+    } finally {
+      ring.setNodes([peerId("cluster", 0), peerId("cluster", 1)]);
+    }
+  });
+
   test("an autocomplete on a guild the other worker owns: answered on either, its choices reach the invoker's session on the worker that does not own the guild; a second answer is 40060", async () => {
     const app = await user("completing-app");
     const typist = await human("typist");
