@@ -154,3 +154,19 @@ test("an owner the guild comes back to reads what was written meanwhile, not its
   await store.claimGuild("10", 2);
   expect(await refusal(() => owner.respond("10", key, { type: 6 }, T0 + 2_000))).toBe("interaction-acknowledged");
 });
+
+test("a modal shown before the guild moved can be submitted to its next owner, until its interaction expires", async () => {
+  const store = new MemoryGuildStore();
+  const { interactions: first, ids, key } = await begun(store);
+  await first.respond("10", key, { type: 9, customId: "form" }, T0);
+  await store.claimGuild("10", 1);
+  const next = table(store, 1);
+  const submit = (customId: string, at: number) => {
+    const submitted = ids.next();
+    return next.interactions.startInteraction("10", { ...start(submitted), facts: { ...start(submitted).facts, type: 5, command: undefined, customId } }, at);
+  };
+  await submit("form", T0 + 1_000);
+  expect(next.told).toEqual(["INTERACTION_CREATE to 2"]);
+  expect(await refusal(() => submit("other", T0 + 1_000))).toBe("invalid-field");
+  expect(await refusal(() => submit("form", T0 + INTERACTION_LIFETIME_MS + 1))).toBe("invalid-field");
+});

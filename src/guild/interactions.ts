@@ -146,7 +146,7 @@ export interface InteractionsOptions {
    * channel (`unitId` is `channelId`), `actorId` acting there.
    */
   readonly inPlace: <T>(unitId: string, channelId: string, actorId: string, operation: (place: InteractionPlace) => MaybePromise<T>) => MaybePromise<T>;
-  readonly store: Pick<GuildStore, "getMessage" | "getInteraction">;
+  readonly store: Pick<GuildStore, "getMessage" | "getInteraction" | "findShownModal">;
 }
 
 export class GuildInteractions {
@@ -169,29 +169,38 @@ export class GuildInteractions {
     const { facts } = start;
     return this.#options.inPlace(unitId, facts.channelId, facts.userId, (place) => {
       place.checkStart(facts);
-      if (facts.type === InteractionType.MODAL_SUBMIT && !this.#modalShown(place, facts, now)) throw badField("data.custom_id", "names no modal this application showed this user");
-      const clicked = facts.type === InteractionType.MESSAGE_COMPONENT && facts.messageId !== undefined ? [facts.messageId] : [];
-      const send = (messages: readonly StoredMessage[]): MaybePromise<void> => {
-        const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
-        const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
-        this.#sweep(now);
-        // api/ reads the focused option of every autocomplete; STRING is only a fallback.
-        if (facts.type === InteractionType.AUTOCOMPLETE) {
-          this.#completions.set(facts.id, { facts, focusedType: start.focusedType ?? 3, nonce: start.nonce, answered: false });
-          return place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
-        }
-        // Stored before the app hears of it: whoever owns the place when the app answers knows
-        // it is not yet acknowledged (Discord takes its initial response then), not unknown.
-        const record = startRecord(unitId, facts);
-        return place.commit([{ k: "interaction", interaction: record, now }], () => {
-          this.#hold({ facts, record, tenure: place.tenure });
-          place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
-        });
-      };
-      const messageIds = [...clicked, ...start.resolve.messages];
-      if (messageIds.length === 0) return send([]);
-      return Promise.all(messageIds.map((id) => this.#message(place, facts.channelId, id))).then(send);
+      if (facts.type !== InteractionType.MODAL_SUBMIT) return this.#start(place, unitId, start, now);
+      return then(this.#modalShown(place, unitId, facts, now), (shown) => {
+        if (!shown) throw badField("data.custom_id", "names no modal this application showed this user");
+        return this.#start(place, unitId, start, now);
+      });
     });
+  }
+
+  /** An invocation the place allows: its messages read, its record stored, INTERACTION_CREATE sent. */
+  #start(place: InteractionPlace, unitId: string, start: InteractionStart, now: number): MaybePromise<void> {
+    const { facts } = start;
+    const clicked = facts.type === InteractionType.MESSAGE_COMPONENT && facts.messageId !== undefined ? [facts.messageId] : [];
+    const send = (messages: readonly StoredMessage[]): MaybePromise<void> => {
+      const component = clicked.length > 0 ? checkComponent(messages[0], start) : undefined;
+      const json = place.createJson(facts, start.token, start.data, start.resolve, messages.slice(clicked.length), component, start.locale);
+      this.#sweep(now);
+      // api/ reads the focused option of every autocomplete; STRING is only a fallback.
+      if (facts.type === InteractionType.AUTOCOMPLETE) {
+        this.#completions.set(facts.id, { facts, focusedType: start.focusedType ?? 3, nonce: start.nonce, answered: false });
+        return place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
+      }
+      // Stored before the app hears of it: whoever owns the place when the app answers knows
+      // it is not yet acknowledged (Discord takes its initial response then), not unknown.
+      const record = startRecord(unitId, facts);
+      return place.commit([{ k: "interaction", interaction: record, now }], () => {
+        this.#hold({ facts, record, tenure: place.tenure });
+        place.toUser(facts.applicationId, "INTERACTION_CREATE", json);
+      });
+    };
+    const messageIds = [...clicked, ...start.resolve.messages];
+    if (messageIds.length === 0) return send([]);
+    return Promise.all(messageIds.map((id) => this.#message(place, facts.channelId, id))).then(send);
   }
 
   /** The initial response (`POST /interactions/:id/:token/callback`): the interaction callback response object. */
@@ -391,10 +400,22 @@ export class GuildInteractions {
     });
   }
 
-  /** Whether the app showed this user, in this channel, the modal a MODAL_SUBMIT names (callback 9). */
-  #modalShown(place: InteractionPlace, facts: InteractionFacts, now: number): boolean {
+  /**
+   * Whether the app showed this user, in this channel, the modal a MODAL_SUBMIT names (callback
+   * 9): as held here, else (shown before the place came here) as the store keeps it.
+   */
+  #modalShown(place: InteractionPlace, unitId: string, facts: InteractionFacts, now: number): MaybePromise<boolean> {
     this.#sweep(now);
-    return this.#modals.get(modalKey(facts, facts.customId ?? ""))?.tenure === place.tenure;
+    const customId = facts.customId ?? "";
+    if (this.#modals.get(modalKey(facts, customId))?.tenure === place.tenure) return true;
+    const { applicationId, userId, channelId } = facts;
+    return this.#options.store.findShownModal(unitId, { applicationId, userId, channelId, customId }, now).then((record) => {
+      if (!record) return false;
+      const held = this.#live.get(record.id);
+      // The interaction as held here is newer than what the store answers only under this tenure.
+      if (held?.tenure !== place.tenure) this.#hold({ facts: factsOf(record), record, tenure: place.tenure });
+      return true;
+    });
   }
 
   /** Holds the interaction (as its record is now): by id, its ephemeral messages, its modal. */

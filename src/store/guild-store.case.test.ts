@@ -871,6 +871,21 @@ for (const implementation of storeImplementations) {
       expect(await next.getInteraction("1", "41", 1_000)).toBeUndefined();
     });
 
+    test("findShownModal answers the newest unexpired interaction that showed the user, in the channel, the app's modal of that custom_id", async () => {
+      const shown = { applicationId: "8", userId: "5", channelId: "30", customId: "form" };
+      const older = interaction("40", 1_000, { acknowledged: true, modal: "form" });
+      const newer = interaction("41", 2_000, { acknowledged: true, modal: "form" });
+      const writes = [older, newer, interaction("42", 3_000, { acknowledged: true, modal: "other" }), interaction("43", 3_000)];
+      await store.writeGuild("1", GENERATION, writes.map((record) => ({ k: "interaction", interaction: record, now: 3_000 })));
+      expect(await store.findShownModal("1", shown, 3_000)).toEqual(newer);
+      for (const other of [{ applicationId: "9" }, { userId: "6" }, { channelId: "31" }, { customId: "Form" }]) {
+        expect(await store.findShownModal("1", { ...shown, ...other }, 3_000)).toBeUndefined();
+      }
+      expect(await store.findShownModal("2", shown, 3_000)).toBeUndefined();
+      expect(await store.findShownModal("1", shown, 1_000 + INTERACTION_LIFETIME_MS + 1)).toEqual(newer);
+      expect(await store.findShownModal("1", shown, 2_000 + INTERACTION_LIFETIME_MS + 1)).toBeUndefined();
+    });
+
     test("an interaction expires 15 minutes after its creation: never answered after, swept by its unit's next write, and goes with its guild", async () => {
       await store.writeGuild("1", GENERATION, [{ k: "interaction", interaction: interaction("40", 1_000), now: 1_000 }]);
       await store.writeGuild("2", GENERATION, [{ k: "interaction", interaction: interaction("42", 1_000, { unitId: "2" }), now: 1_000 }]);

@@ -29,7 +29,7 @@ import {
 import type { CommandStore } from "./command-records.ts";
 import type { DmChannel } from "./dm-channels.ts";
 import { assertValidGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
-import { assertValidInteraction, type StoredInteraction } from "./interaction-records.ts";
+import { assertValidInteraction, type ShownModal, type StoredInteraction } from "./interaction-records.ts";
 import type { PrivateChannelEntry } from "./private-channels.ts";
 import { assertValidThread, assertValidThreadMember, copyThread, type StoredThread, type StoredThreadMember } from "./thread-records.ts";
 
@@ -231,6 +231,12 @@ export interface GuildStore extends CommandStore {
    * unless its token has expired at `now`; else undefined. Written only through `writeGuild`.
    */
   getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined>;
+  /**
+   * The newest interaction of the unit, unexpired at `now`, by which the application showed the
+   * user, in the channel, the modal `customId` (its `modal`); else undefined. A modal's
+   * submission is checked against it (an index range of the unit's last 15 minutes).
+   */
+  findShownModal(unitId: string, shown: ShownModal, now: number): Promise<StoredInteraction | undefined>;
 
   /*
    * DM channels (dm-channels.ts). Their messages are written through `writeGuild` under the

@@ -38,6 +38,18 @@ export interface StoredInteraction {
   readonly ephemeral: readonly StoredMessage[];
 }
 
+/** A modal an application showed a user in a channel, by its `custom_id`. */
+export interface ShownModal {
+  readonly applicationId: string;
+  readonly userId: string;
+  readonly channelId: string;
+  readonly customId: string;
+}
+
+/** Whether `interaction` showed the modal. */
+export const showed = (interaction: StoredInteraction, shown: ShownModal): boolean =>
+  interaction.modal === shown.customId && interaction.applicationId === shown.applicationId && interaction.userId === shown.userId && interaction.channelId === shown.channelId;
+
 /** Whether the interaction's token has expired at `now`. */
 export const interactionExpired = (createdAt: number, now: number): boolean => now - createdAt > INTERACTION_LIFETIME_MS;
 

@@ -19,7 +19,7 @@ import {
 import { compareSnowflakes } from "../protocol/fields.ts";
 import { assertValidDmChannel, copyDmChannel, type DmChannel } from "./dm-channels.ts";
 import { copyGroupDm, type GroupDmChannel } from "./group-dm-channels.ts";
-import { copyInteraction, interactionExpired, type StoredInteraction } from "./interaction-records.ts";
+import { copyInteraction, interactionExpired, showed, type ShownModal, type StoredInteraction } from "./interaction-records.ts";
 import { byLatestActivity, isGroupDm, type PrivateChannel, type PrivateChannelEntry } from "./private-channels.ts";
 import { copyThreadMember, type StoredThreadMember } from "./thread-records.ts";
 import {
@@ -221,6 +221,12 @@ export class MemoryGuildStore implements GuildStore {
   async getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined> {
     const interaction = this.#interactions.get(unitId)?.get(id);
     return interaction && !interactionExpired(interaction.createdAt, now) ? copyInteraction(interaction) : undefined;
+  }
+
+  async findShownModal(unitId: string, shown: ShownModal, now: number): Promise<StoredInteraction | undefined> {
+    const found = [...(this.#interactions.get(unitId)?.values() ?? [])].filter((kept) => showed(kept, shown) && !interactionExpired(kept.createdAt, now));
+    const newest = found.sort((a, b) => b.createdAt - a.createdAt)[0];
+    return newest && copyInteraction(newest);
   }
 
   async getMessage(channelId: string, messageId: string): Promise<StoredMessage | undefined> {

@@ -1,7 +1,7 @@
 /** Interactions in the PostgreSQL store (postgres.ts; interaction-records.ts): its schema step and its statements. */
 import type { SQL } from "bun";
 import { isSnowflake } from "../protocol/fields.ts";
-import { INTERACTION_LIFETIME_MS, interactionExpired, interactionFromRow, interactionRow, type InteractionRow, type StoredInteraction } from "./interaction-records.ts";
+import { INTERACTION_LIFETIME_MS, interactionExpired, interactionFromRow, interactionRow, type InteractionRow, type ShownModal, type StoredInteraction } from "./interaction-records.ts";
 
 /** The schema step that adds interactions (postgres.ts appends it to its migrations). */
 export const INTERACTIONS_MIGRATION = `CREATE TABLE interactions (
@@ -25,6 +25,15 @@ export async function getInteraction(sql: SQL, unitId: string, id: string, now: 
   if (!isSnowflake(unitId) || !isSnowflake(id)) return undefined;
   const [row] = await sql<InteractionRow[]>`SELECT * FROM interactions WHERE id = ${id} AND unit_id = ${unitId}`;
   return row && !interactionExpired(Number(row.created_at), now) ? interactionFromRow(row) : undefined;
+}
+
+export async function findShownModal(sql: SQL, unitId: string, shown: ShownModal, now: number): Promise<StoredInteraction | undefined> {
+  if (![unitId, shown.applicationId, shown.userId, shown.channelId].every(isSnowflake)) return undefined;
+  const [row] = await sql<InteractionRow[]>`
+    SELECT * FROM interactions WHERE unit_id = ${unitId} AND created_at >= ${now - INTERACTION_LIFETIME_MS} AND modal = ${shown.customId}
+      AND application_id = ${shown.applicationId} AND user_id = ${shown.userId} AND channel_id = ${shown.channelId}
+    ORDER BY created_at DESC LIMIT 1`;
+  return row && interactionFromRow(row);
 }
 
 /** The statements that drop the unit's expired interactions and insert or replace `interaction`, in a `writeGuild` batch. */

@@ -51,8 +51,8 @@ import {
 import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMember, type ThreadMemberRow } from "./thread-records.ts";
 import { DM_CHANNELS_MIGRATION, PostgresDmChannels } from "./postgres-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, deleteGroupDm, getGroupDm, putGroupDm } from "./postgres-group-dms.ts";
-import { deleteUnitInteractions, getInteraction, INTERACTIONS_MIGRATION, putInteraction } from "./postgres-interactions.ts";
-import type { StoredInteraction } from "./interaction-records.ts";
+import { deleteUnitInteractions, findShownModal, getInteraction, INTERACTIONS_MIGRATION, putInteraction } from "./postgres-interactions.ts";
+import type { ShownModal, StoredInteraction } from "./interaction-records.ts";
 import { listPrivateChannels, PRIVATE_CHANNELS_MIGRATION } from "./postgres-private-channels.ts";
 import type { PrivateChannelEntry } from "./private-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
@@ -365,6 +365,10 @@ export class PostgresGuildStore implements GuildStore {
 
   getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined> {
     return getInteraction(this.#sql, unitId, id, now);
+  }
+
+  findShownModal(unitId: string, shown: ShownModal, now: number): Promise<StoredInteraction | undefined> {
+    return findShownModal(this.#sql, unitId, shown, now);
   }
 
   listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {

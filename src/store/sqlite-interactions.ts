@@ -1,10 +1,10 @@
 /**
  * Interactions in the SQLite store (sqlite.ts; interaction-records.ts): its schema step, a
- * read by (unit, id) and a write inside a guild's batch that drops the unit's expired records
- * (an index range scan on (unit, created_at)).
+ * read by (unit, id), a modal's lookup and a write inside a guild's batch that drops the
+ * unit's expired records (both an index range scan on (unit, created_at)).
  */
 import type { Database } from "bun:sqlite";
-import { INTERACTION_LIFETIME_MS, interactionExpired, interactionFromRow, interactionRow, type InteractionRow, type StoredInteraction } from "./interaction-records.ts";
+import { INTERACTION_LIFETIME_MS, interactionExpired, interactionFromRow, interactionRow, type InteractionRow, type ShownModal, type StoredInteraction } from "./interaction-records.ts";
 
 /** The schema step that adds interactions (sqlite.ts appends it to its migrations). */
 export const INTERACTIONS_MIGRATION = `CREATE TABLE interactions (
@@ -34,6 +34,17 @@ export class SqliteInteractions {
   get(unitId: string, id: string, now: number): StoredInteraction | undefined {
     const row = this.#db.query<InteractionRow, [{ unit_id: string; id: string }]>("SELECT * FROM interactions WHERE id = $id AND unit_id = $unit_id").get({ unit_id: unitId, id });
     return row && !interactionExpired(Number(row.created_at), now) ? interactionFromRow(row) : undefined;
+  }
+
+  findShownModal(unitId: string, shown: ShownModal, now: number): StoredInteraction | undefined {
+    const row = this.#db
+      .query<InteractionRow, [Record<string, string | number>]>(
+        `SELECT * FROM interactions WHERE unit_id = $unit_id AND created_at >= $since AND modal = $modal
+           AND application_id = $application_id AND user_id = $user_id AND channel_id = $channel_id
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get({ unit_id: unitId, since: now - INTERACTION_LIFETIME_MS, modal: shown.customId, application_id: shown.applicationId, user_id: shown.userId, channel_id: shown.channelId });
+    return row ? interactionFromRow(row) : undefined;
   }
 
   /** Inside the batch's transaction. */

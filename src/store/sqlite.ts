@@ -39,7 +39,7 @@ import { decodeThread, encodeThread, threadMemberFromRow, type StoredThreadMembe
 import { DM_CHANNELS_MIGRATION, SqliteDmChannels } from "./sqlite-dm-channels.ts";
 import { GROUP_DMS_MIGRATION, SqliteGroupDms } from "./sqlite-group-dms.ts";
 import { INTERACTIONS_MIGRATION, SqliteInteractions } from "./sqlite-interactions.ts";
-import type { StoredInteraction } from "./interaction-records.ts";
+import type { ShownModal, StoredInteraction } from "./interaction-records.ts";
 import { listPrivateChannels, PRIVATE_CHANNELS_MIGRATION } from "./sqlite-private-channels.ts";
 import type { PrivateChannelEntry } from "./private-channels.ts";
 import type { GroupDmChannel } from "./group-dm-channels.ts";
@@ -453,6 +453,10 @@ export class SqliteGuildStore implements GuildStore {
 
   async getInteraction(unitId: string, id: string, now: number): Promise<StoredInteraction | undefined> {
     return this.#interactions.get(unitId, id, now);
+  }
+
+  async findShownModal(unitId: string, shown: ShownModal, now: number): Promise<StoredInteraction | undefined> {
+    return this.#interactions.findShownModal(unitId, shown, now);
   }
 
   async listPrivateChannels(userId: string, limit: number): Promise<PrivateChannelEntry[]> {

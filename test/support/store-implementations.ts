@@ -62,7 +62,7 @@ export const storeImplementations: readonly { name: string; open(): Promise<Open
         second: async () => stores[stores.push(await PostgresGuildStore.open(url)) - 1] as GuildStore,
         dispose: async () => {
           for (const store of stores) await store.close();
-          await admin`TRUNCATE users, guilds, roles, channels, members, guild_owners, messages, reactions, attachments, application_commands, application_command_permissions, dm_channels, group_dm_channels, group_dm_recipients, thread_members`;
+          await admin`TRUNCATE users, guilds, roles, channels, members, guild_owners, messages, reactions, attachments, application_commands, application_command_permissions, dm_channels, group_dm_channels, group_dm_recipients, thread_members, interactions`;
         },
       };
     },
