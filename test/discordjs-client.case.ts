@@ -336,14 +336,21 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
       expect(rateLimited).toEqual([]);
     }, WAIT_MS);
 
+    /** A user's own plain session, READY with `intents`. */
+    async function sessionOf(account: { token: string }, intents: number): Promise<RawClient> {
+      const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
+      await session.opened();
+      await session.op(10);
+      session.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
+      await session.next((f) => f.t === "READY");
+      return session;
+    }
+
     /** A member who reads content, with a session of its own (GUILD_CREATE in): what a user sees of each step. */
     async function memberWithSession(username: string): Promise<{ reader: { id: string; token: string }; session: RawClient }> {
       const reader = await user(username, false, 32768);
       await created("PUT", `/internal/guilds/${w.guildId}/members/${reader.id}`, {});
-      const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
-      await session.opened();
-      await session.op(10);
-      session.send({ op: 2, d: { token: reader.token, intents: 1 | 512 | 32768, properties: { os: "linux", browser: "t", device: "t" } } });
+      const session = await sessionOf(reader, 1 | 512 | 32768);
       await session.next((f) => f.t === "GUILD_CREATE");
       return { reader, session };
     }
@@ -451,15 +458,6 @@ export function discordjsClientConformance(harness: HarnessFactory): void {
 
     test("its DMs reach a user's session only with DIRECT_MESSAGES; a member who may not view a channel gets nothing of its work there, events or REST reads", async () => {
       const c = await loggedIn;
-      /** A user's own plain session, READY with `intents`. */
-      const sessionOf = async (account: { token: string }, intents: number): Promise<RawClient> => {
-        const session = new RawClient(`${server.gatewayUrl}/?v=10&encoding=json`);
-        await session.opened();
-        await session.op(10);
-        session.send({ op: 2, d: { token: account.token, intents, properties: { os: "linux", browser: "t", device: "t" } } });
-        await session.next((f) => f.t === "READY");
-        return session;
-      };
       const [withDms, withoutDms, bystander] = [await user("pen-pal", false, 32768), await user("no-dms", false, 32768), await user("bystander", false, 32768)];
       for (const member of [withDms, withoutDms, bystander]) await created("PUT", `/internal/guilds/${w.guildId}/members/${member.id}`, {});
       const DIRECT_MESSAGES = 1 << 12;
