@@ -121,7 +121,8 @@ describe("starting an interaction", () => {
     const app = await rest.user("sharded-app", 0, true);
     const invoker = await rest.user("sharded-invoker");
     // A guild on shard 1 of 2: the bot's shard-0 session (which holds its user events) must not get it.
-    let id = (BigInt(Date.now() - 1_420_070_400_000) << 22n) | 1n;
+    // Its id is a day old, so no id the server makes now (the channel's, the command's) can equal it.
+    let id = (BigInt(Date.now() - 86_400_000 - 1_420_070_400_000) << 22n) | 1n;
     while ((id >> 22n) % 2n !== 1n) id += 1n << 22n;
     const guild = await rest.created("/internal/guilds", { id: id.toString(), name: "Sharded", owner_id: invoker.id });
     const channel = await rest.created(`/internal/guilds/${guild.id}/channels`, { name: "here" });
